@@ -1,0 +1,44 @@
+// The type of a graph value: a tensor (element type + optional shape), or a sequence, map or
+// optional of other types, or a sparse tensor. Mirrors ONNX TypeProto.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "onnxrt/dtype.h"
+#include "tensor/sym_shape.h"
+
+namespace onnxrt::ir {
+
+enum class TypeKind { kUnknown, kTensor, kSparseTensor, kSequence, kMap, kOptional };
+
+struct ValueType {
+  TypeKind kind = TypeKind::kUnknown;
+  DType dtype = DType::kUndefined;  // tensor/sparse element type; map key type for kMap
+  bool has_shape = false;           // false: rank unknown
+  SymShape shape;                   // valid when has_shape
+  std::shared_ptr<ValueType> elem;  // sequence/optional element, map value
+
+  static ValueType tensor(DType dtype, SymShape shape) {
+    ValueType t;
+    t.kind = TypeKind::kTensor;
+    t.dtype = dtype;
+    t.has_shape = true;
+    t.shape = std::move(shape);
+    return t;
+  }
+  static ValueType tensor_unknown_rank(DType dtype) {
+    ValueType t;
+    t.kind = TypeKind::kTensor;
+    t.dtype = dtype;
+    return t;
+  }
+  bool is_tensor() const { return kind == TypeKind::kTensor; }
+  int64_t rank() const { return static_cast<int64_t>(shape.size()); }  // requires has_shape
+  bool is_static() const { return is_tensor() && has_shape && shape_is_static(shape); }
+};
+
+// "tensor(float)", "seq(tensor(int64))", "map(string,tensor(float))", "optional(...)"
+std::string type_string(const ValueType& t);
+
+}  // namespace onnxrt::ir

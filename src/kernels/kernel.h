@@ -1,0 +1,82 @@
+// The kernel contract. A kernel's life has three steps:
+//   create(KernelInit)  once per node, when the plan is built: reads attributes, validates dtypes,
+//                       prepacks constant inputs (weights) into whatever layout run() wants.
+//   output shapes       computed by the op's inference function (ir/infer.h), not by the kernel,
+//                       so the planner knows every buffer before a kernel runs.
+//   run(KernelContext)  const and re-entrant: many threads may run one kernel object at once,
+//                       each with its own context. Outputs arrive allocated with their shapes,
+//                       except for ops with data-dependent shapes, which call ctx.allocate_output.
+// Kernels never see protobuf; they see the IR node (op, attributes) and tensors.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "onnxrt/status.h"
+#include "onnxrt/tensor.h"
+
+namespace onnxrt {
+
+class ThreadPool;
+
+namespace kernels {
+
+struct KernelInit {
+  const ir::Node& node;
+  std::span<const ir::ValueType* const> input_types;   // null for omitted optional inputs
+  std::span<const Tensor* const> constant_inputs;      // null unless the input is a constant
+  std::span<const ir::ValueType* const> output_types;  // null for omitted optional outputs
+
+  Status error(const std::string& message) const;  // names node and op
+};
+
+// What a running kernel sees. Implemented by the executor.
+class KernelContext {
+ public:
+  virtual ~KernelContext() = default;
+  virtual size_t num_inputs() const = 0;
+  // Null for an omitted optional input.
+  virtual const Tensor* input(size_t i) const = 0;
+  virtual size_t num_outputs() const = 0;
+  // The pre-allocated output (null when omitted by the model or when the op allocates itself).
+  virtual Tensor* output(size_t i) = 0;
+  // For ops with data-dependent output shapes; returns the new tensor.
+  virtual Tensor* allocate_output(size_t i, DType dtype, Shape shape) = 0;
+  // Per-call scratch memory, 64-byte aligned, valid until run() returns.
+  virtual void* scratch(size_t bytes) = 0;
+  // The intra-op pool; never null (a pool of one runs everything on the caller).
+  virtual ThreadPool& threads() = 0;
+  virtual const ir::Node& node() const = 0;
+
+  Status error(const std::string& message) const;  // names node and op
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual Status run(KernelContext& ctx) const = 0;
+  // A short name for profiles ("gemm_avx512", "reference"); see onnxrt profile.
+  virtual const char* variant() const { return "default"; }
+};
+
+using KernelFactory = Expected<std::unique_ptr<Kernel>> (*)(const KernelInit& init);
+
+// Adapter so simple ops can be written as one function: Status fn(KernelContext&).
+using KernelFn = Status (*)(KernelContext& ctx);
+class FunctionKernel final : public Kernel {
+ public:
+  FunctionKernel(KernelFn fn, const char* variant) : fn_(fn), variant_(variant) {}
+  Status run(KernelContext& ctx) const override { return fn_(ctx); }
+  const char* variant() const override { return variant_; }
+
+ private:
+  KernelFn fn_;
+  const char* variant_;
+};
+
+}  // namespace kernels
+}  // namespace onnxrt
