@@ -99,8 +99,12 @@ class Graph {
   Expected<std::vector<NodeId>> topological_order() const;
 
   const std::vector<ValueId>& inputs() const { return inputs_; }
+  // Graph outputs as values; output_names() keeps the names the model declared, which stay the
+  // names users ask for even when a pass makes an output an alias of another value.
   const std::vector<ValueId>& outputs() const { return outputs_; }
-  std::vector<ValueId>& outputs() { return outputs_; }
+  const std::vector<std::string>& output_names() const { return output_names_; }
+  // Values that subgraphs of this node read from this graph's scope (implicit inputs).
+  std::vector<ValueId> implicit_inputs(const Node& node) const;
 
   // --- model-level facts (kept on the main graph)
   std::vector<OpsetImport> opset_imports;
@@ -120,6 +124,7 @@ class Graph {
   std::unordered_map<std::string, ValueId> by_name_;
   std::vector<ValueId> inputs_;
   std::vector<ValueId> outputs_;
+  std::vector<std::string> output_names_;
   std::shared_ptr<SymbolTable> symbols_;
   const Graph* parent_ = nullptr;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "onnxrt/dtype.h"
@@ -18,6 +19,11 @@ struct ValueType {
   bool has_shape = false;           // false: rank unknown
   SymShape shape;                   // valid when has_shape
   std::shared_ptr<ValueType> elem;  // sequence/optional element, map value
+  // For small integer tensors (rank 0 or 1) computed from shapes (Shape -> Gather -> Unsqueeze ->
+  // Concat -> Reshape chains that exporters emit): their elements as dims, symbolic where only a
+  // symbol is known. Lets Reshape/Expand/ConstantOfShape keep "batch" through such chains (ONNX's
+  // data propagation). Absent when unknown. Set by the tensor-family inference functions.
+  std::optional<SymShape> sym_value;
 
   static ValueType tensor(DType dtype, SymShape shape) {
     ValueType t;

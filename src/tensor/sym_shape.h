@@ -45,6 +45,8 @@ class SymbolTable {
   int32_t fresh();  // a new anonymous symbol, equal to no other
   const std::string& name(int32_t id) const { return names_[static_cast<size_t>(id)]; }
   size_t size() const { return names_.size(); }
+  // False for anonymous symbols made by fresh(): they stand for "unknown", not for a dim_param.
+  bool is_named(int32_t id) const;
 
  private:
   std::vector<std::string> names_;

@@ -1,0 +1,62 @@
+# onnxrt: two commands set up everything on a fresh machine.
+#   make demo   installs, exports PyTorch models, runs them on onnxrt vs PyTorch and onnxruntime
+#   make test   installs, builds, runs every C++ and Python test
+# Python dependencies are pinned in requirements.txt only. System packages come from apt.
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+BUILD ?= build
+JOBS ?= $(shell nproc)
+# Some machines have the torch wheel on disk; pip finds it here when present.
+PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+APT_PACKAGES := g++ libgtest-dev ccache
+
+.PHONY: all setup system-deps venv build install test test-cpp test-python demo conformance clean
+
+all: build
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# The venv is rebuilt only when requirements.txt changes.
+$(VENV)/.requirements: requirements.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --disable-pip-version-check $(PIP_FLAGS) -r requirements.txt
+	@cp requirements.txt $@
+
+venv: $(VENV)/.requirements
+
+setup: system-deps venv
+
+# The C++ library, tests and example (ctest).
+build: setup
+	@PATH=$(abspath $(VENV))/bin:$$PATH cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@PATH=$(abspath $(VENV))/bin:$$PATH cmake --build $(BUILD) -j $(JOBS)
+
+# The Python package (engine + bindings + CLI) into the venv. scikit-build-core keeps its build
+# tree in build/python and ccache serves objects already compiled for the C++ tests.
+install: setup
+	@PATH=$(abspath $(VENV))/bin:$$PATH $(PIP) install -q --no-build-isolation --disable-pip-version-check .
+
+test-cpp: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-python: install
+	$(PY) -m pytest -q tests/python
+
+test: build install
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(PY) -m pytest -q tests/python
+
+demo: install
+	$(PY) examples/python/demo.py
+
+clean:
+	rm -rf $(BUILD)

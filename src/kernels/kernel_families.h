@@ -1,0 +1,21 @@
+// The per-family kernel tables that kernels/registry.cc concatenates. Each CPU table is defined
+// in kernels/cpu/<family>.cc, each reference (oracle) table in kernels/reference/<family>.cc.
+#pragma once
+
+#include <span>
+
+#include "kernels/registry.h"
+
+namespace onnxrt::kernels {
+
+std::span<const KernelEntry> cpu_elementwise_kernels();
+std::span<const KernelEntry> cpu_linalg_kernels();
+std::span<const KernelEntry> cpu_nn_kernels();
+std::span<const KernelEntry> cpu_tensor_kernels();
+
+std::span<const KernelEntry> reference_elementwise_kernels();
+std::span<const KernelEntry> reference_linalg_kernels();
+std::span<const KernelEntry> reference_nn_kernels();
+std::span<const KernelEntry> reference_tensor_kernels();
+
+}  // namespace onnxrt::kernels

@@ -1,0 +1,43 @@
+// Graph passes: small named units that rewrite an ir::Graph in place. Each returns whether it
+// changed the graph. Passes know only the IR; work that needs kernels (constant folding) gets an
+// evaluator from the caller, so this layer never depends on kernels or the runtime.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "onnxrt/session.h"
+
+namespace onnxrt::passes {
+
+// Evaluates one node on constant inputs (null = omitted input); returns its outputs.
+using NodeEvaluator = std::function<Expected<std::vector<Tensor>>(
+    const ir::Node& node, std::span<const Tensor* const> inputs, size_t num_outputs)>;
+
+struct PassContext {
+  NodeEvaluator evaluate;  // may be empty: folding is then skipped
+};
+
+struct Pass {
+  std::string_view name;
+  Expected<bool> (*run)(ir::Graph& graph, const PassContext& ctx);
+};
+
+// Replaces nodes whose inputs are all constants by their computed outputs, then re-infers the
+// types downstream (shapes often become concrete once a shape input is known).
+Expected<bool> fold_constants(ir::Graph& graph, const PassContext& ctx);
+// Makes consumers of an Identity read its input directly.
+Expected<bool> eliminate_identity(ir::Graph& graph, const PassContext& ctx);
+// Removes nodes whose outputs nobody reads, and values nothing refers to.
+Expected<bool> eliminate_dead_code(ir::Graph& graph, const PassContext& ctx);
+
+// The passes that `level` enables, in order.
+std::vector<Pass> default_pipeline(GraphOptimizationLevel level);
+// Runs a pipeline; stops after `stop_after` when it is not empty (for `onnxrt dump --after`).
+Status run_pipeline(ir::Graph& graph, std::span<const Pass> passes, const PassContext& ctx,
+                    std::string_view stop_after = {});
+
+}  // namespace onnxrt::passes

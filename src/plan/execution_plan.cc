@@ -1,0 +1,94 @@
+#include "plan/execution_plan.h"
+
+namespace onnxrt::plan {
+
+namespace {
+
+Expected<std::unique_ptr<kernels::Kernel>> create_kernel(const ir::Graph& g, const ir::Node& node) {
+  std::vector<const ir::ValueType*> in_types, out_types;
+  std::vector<const Tensor*> consts;
+  for (ir::ValueId v : node.inputs) {
+    in_types.push_back(v == ir::kNoValue ? nullptr : &g.value(v).type);
+    const bool is_const = v != ir::kNoValue && g.value(v).constant && !g.value(v).is_graph_input;
+    consts.push_back(is_const ? &*g.value(v).constant : nullptr);
+  }
+  for (ir::ValueId v : node.outputs) out_types.push_back(v == ir::kNoValue ? nullptr : &g.value(v).type);
+  const DType key = kernels::key_dtype(in_types, out_types);
+  std::string reason;
+  const kernels::KernelEntry* entry =
+      kernels::find_kernel(kernels::Backend::kCpu, node.domain, node.op_type, node.opset, key, &reason);
+  // The reference kernels are slow but correct: better to run than to refuse the model.
+  if (!entry) {
+    entry = kernels::find_kernel(kernels::Backend::kReference, node.domain, node.op_type, node.opset, key);
+  }
+  if (!entry) return not_implemented(node.describe() + ": " + reason);
+  kernels::KernelInit init{node, in_types, consts, out_types};
+  return entry->factory(init);
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<ExecutionPlan>> build_plan(std::unique_ptr<ir::Graph> graph) {
+  auto plan = std::make_unique<ExecutionPlan>();
+  const ir::Graph& g = *graph;
+  ONNXRT_ASSIGN_OR_RETURN(std::vector<ir::NodeId> order, g.topological_order());
+
+  plan->slots.resize(g.num_values());
+  plan->constants.resize(g.num_values());
+  for (size_t i = 0; i < g.num_values(); ++i) {
+    const ir::ValueInfo& v = g.value(static_cast<ir::ValueId>(i));
+    SlotInfo& s = plan->slots[i];
+    s.dtype = v.type.dtype;
+    s.is_graph_input = v.is_graph_input;
+    s.is_graph_output = v.is_graph_output;
+    s.is_constant = v.constant.has_value();
+    if (v.constant) plan->constants[i] = *v.constant;
+    if (v.type.is_static()) {
+      s.static_shape = true;
+      s.shape = to_static_shape(v.type.shape);
+    }
+  }
+  for (ir::ValueId v : g.inputs()) {
+    plan->input_slots.push_back(v);
+    plan->input_names.push_back(g.value(v).name);
+  }
+  plan->output_slots.assign(g.outputs().begin(), g.outputs().end());
+  plan->output_names = g.output_names();
+
+  // Last reader of each value, to release buffers as early as possible.
+  std::vector<int64_t> last_use(g.num_values(), -1);
+  for (size_t s = 0; s < order.size(); ++s) {
+    const ir::Node& n = g.node(order[s]);
+    for (ir::ValueId v : n.inputs)
+      if (v != ir::kNoValue) last_use[static_cast<size_t>(v)] = static_cast<int64_t>(s);
+    for (ir::ValueId v : g.implicit_inputs(n)) last_use[static_cast<size_t>(v)] = static_cast<int64_t>(s);
+    // An output nobody reads dies right after it is written.
+    for (ir::ValueId v : n.outputs)
+      if (v != ir::kNoValue && last_use[static_cast<size_t>(v)] < 0)
+        last_use[static_cast<size_t>(v)] = static_cast<int64_t>(s);
+  }
+
+  plan->steps.resize(order.size());
+  for (size_t s = 0; s < order.size(); ++s) {
+    const ir::Node& n = g.node(order[s]);
+    Step& step = plan->steps[s];
+    step.node = &n;
+    step.infer = ir::find_infer_fn(n.domain, n.op_type);
+    step.inputs.assign(n.inputs.begin(), n.inputs.end());
+    step.outputs.assign(n.outputs.begin(), n.outputs.end());
+    ONNXRT_ASSIGN_OR_RETURN(step.kernel, create_kernel(g, n));
+    step.static_shapes = true;
+    for (ir::ValueId v : n.outputs)
+      if (v != ir::kNoValue && !plan->slots[static_cast<size_t>(v)].static_shape) step.static_shapes = false;
+  }
+  for (size_t v = 0; v < g.num_values(); ++v) {
+    const SlotInfo& s = plan->slots[v];
+    if (last_use[v] < 0 || s.is_constant || s.is_graph_input || s.is_graph_output) continue;
+    plan->steps[static_cast<size_t>(last_use[v])].release_after.push_back(static_cast<Slot>(v));
+  }
+  plan->graph = std::move(graph);
+  assign_arena_offsets(*plan);
+  return plan;
+}
+
+}  // namespace onnxrt::plan

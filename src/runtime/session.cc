@@ -1,0 +1,252 @@
+// Session composes the pipeline: reader -> IR -> passes -> plan; run() binds inputs into a
+// RunState taken from a small free list and executes the shared plan.
+#include "onnxrt/session.h"
+
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <unordered_map>
+
+#include "base/thread_pool.h"
+#include "kernels/eval_node.h"
+#include "onnx/model_io.h"
+#include "passes/pass.h"
+#include "plan/execution_plan.h"
+#include "runtime/executor.h"
+
+namespace onnxrt {
+
+struct Session::Impl {
+  SessionOptions options;
+  std::unique_ptr<ThreadPool> threads;
+  std::unique_ptr<plan::ExecutionPlan> plan;
+  std::vector<ValueInfo> inputs;
+  std::vector<ValueInfo> outputs;
+  ModelMetadata metadata;
+  std::unordered_map<std::string, size_t> input_index;  // name -> position in plan->input_slots
+
+  mutable std::mutex states_mutex;
+  mutable std::vector<std::unique_ptr<runtime::RunState>> idle_states;
+
+  Status bind_inputs(const std::vector<std::pair<std::string, Tensor>>& feeds, runtime::RunState& state) const;
+};
+
+namespace {
+
+ValueInfo public_info(const ir::Graph& g, ir::ValueId id, const std::string& name) {
+  const ir::ValueInfo& v = g.value(id);
+  ValueInfo info;
+  info.name = name;
+  info.type = ir::type_string(v.type);
+  info.dtype = v.type.dtype;
+  info.has_shape = v.type.has_shape;
+  for (const Dim& d : v.type.shape) {
+    DimInfo di;
+    if (d.is_known()) {
+      di.value = d.value();
+    } else if (g.symbols().is_named(d.symbol_id())) {
+      di.symbol = g.symbols().name(d.symbol_id());
+    }
+    info.shape.push_back(di);
+  }
+  return info;
+}
+
+Expected<std::unique_ptr<Session::Impl>> build(onnx::LoadedModel model, const SessionOptions& options) {
+  auto impl = std::make_unique<Session::Impl>();
+  impl->options = options;
+  impl->threads = std::make_unique<ThreadPool>(options.intra_op_num_threads);
+  impl->metadata = model.metadata;
+  std::unique_ptr<ir::Graph> graph = std::move(model.graph);
+
+  // Folding runs kernels single-threaded: load time should not wake the pool.
+  ThreadPool* fold_pool = impl->threads.get();
+  passes::PassContext ctx;
+  ctx.evaluate = [fold_pool](const ir::Node& node, std::span<const Tensor* const> inputs, size_t n) {
+    auto out = kernels::eval_node(kernels::Backend::kCpu, node, inputs, n, *fold_pool);
+    if (!out && out.status().code() == ErrorCode::kNotImplemented)
+      out = kernels::eval_node(kernels::Backend::kReference, node, inputs, n, *fold_pool);
+    return out;
+  };
+  const auto pipeline = passes::default_pipeline(options.graph_optimization_level);
+  ONNXRT_RETURN_IF_ERROR(passes::run_pipeline(*graph, pipeline, ctx));
+  if (!options.optimized_model_filepath.empty()) {
+    ONNXRT_ASSIGN_OR_RETURN(std::string bytes, onnx::save_model(*graph, impl->metadata));
+    std::FILE* f = std::fopen(options.optimized_model_filepath.c_str(), "wb");
+    const bool ok = f && std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+    if (f) std::fclose(f);
+    if (!ok) return io_error("cannot write the optimized model to '" + options.optimized_model_filepath + "'");
+  }
+
+  for (ir::ValueId v : graph->inputs()) impl->inputs.push_back(public_info(*graph, v, graph->value(v).name));
+  for (size_t i = 0; i < graph->outputs().size(); ++i)
+    impl->outputs.push_back(public_info(*graph, graph->outputs()[i], graph->output_names()[i]));
+  for (size_t i = 0; i < graph->inputs().size(); ++i) impl->input_index[graph->value(graph->inputs()[i]).name] = i;
+
+  ONNXRT_ASSIGN_OR_RETURN(impl->plan, plan::build_plan(std::move(graph)));
+  return impl;
+}
+
+std::string list_names(const std::vector<ValueInfo>& infos) {
+  std::string s;
+  for (const ValueInfo& i : infos) s += (s.empty() ? "'" : ", '") + i.name + "'";
+  return s;
+}
+
+}  // namespace
+
+Status Session::Impl::bind_inputs(const std::vector<std::pair<std::string, Tensor>>& feeds,
+                                  runtime::RunState& state) const {
+  const ir::Graph& g = *plan->graph;
+  std::vector<bool> fed(plan->input_slots.size(), false);
+  // Values bound to each symbol by the inputs seen so far, to check that "batch" agrees.
+  std::unordered_map<int32_t, std::pair<int64_t, std::string>> bound;
+  for (const auto& [name, tensor] : feeds) {
+    auto it = input_index.find(name);
+    if (it == input_index.end()) {
+      return invalid_argument("unknown input '" + name + "'; the model's inputs are " + list_names(inputs));
+    }
+    if (fed[it->second]) return invalid_argument("input '" + name + "' is given twice");
+    fed[it->second] = true;
+    const ir::ValueInfo& v = g.value(plan->input_slots[it->second]);
+    if (!tensor.defined()) return invalid_argument("input '" + name + "' is an empty (undefined) tensor");
+    if (v.type.is_tensor() && tensor.dtype() != v.type.dtype) {
+      return invalid_argument("input '" + name + "' has element type " + std::string(dtype_name(tensor.dtype())) +
+                              ", expected " + ir::type_string(v.type));
+    }
+    if (v.type.has_shape) {
+      const std::string expected = shape_to_string(v.type.shape, &g.symbols());
+      if (tensor.rank() != v.type.rank()) {
+        return invalid_argument("input '" + name + "' has shape " + shape_to_string(tensor.shape()) + " (rank " +
+                                std::to_string(tensor.rank()) + "), expected rank " +
+                                std::to_string(v.type.rank()) + " " + expected);
+      }
+      for (size_t d = 0; d < v.type.shape.size(); ++d) {
+        const Dim& want = v.type.shape[d];
+        const int64_t got = tensor.shape()[d];
+        if (want.is_known() && want.value() != got) {
+          return invalid_argument("input '" + name + "' has shape " + shape_to_string(tensor.shape()) + ", expected " +
+                                  expected + " (dim " + std::to_string(d) + " must be " +
+                                  std::to_string(want.value()) + ")");
+        }
+        if (want.is_symbol() && g.symbols().is_named(want.symbol_id())) {
+          auto [b, inserted] = bound.try_emplace(want.symbol_id(), got, name);
+          if (!inserted && b->second.first != got) {
+            return invalid_argument("input '" + name + "' dim " + std::to_string(d) + " ('" +
+                                    g.symbols().name(want.symbol_id()) + "') is " + std::to_string(got) +
+                                    " but input '" + b->second.second + "' set it to " +
+                                    std::to_string(b->second.first));
+          }
+        }
+      }
+    }
+    state.slots[static_cast<size_t>(plan->input_slots[it->second])] = tensor;
+  }
+  for (size_t i = 0; i < fed.size(); ++i) {
+    if (fed[i]) continue;
+    const ir::ValueInfo& v = g.value(plan->input_slots[i]);
+    // An input with an initializer (IR < 4 models) falls back to it when not fed.
+    if (v.constant) {
+      state.slots[static_cast<size_t>(plan->input_slots[i])] = *v.constant;
+      continue;
+    }
+    return invalid_argument("input '" + v.name + "' (" + ir::type_string(v.type) + " " +
+                            shape_to_string(v.type.shape, &g.symbols()) + ") is missing");
+  }
+  return Status::ok();
+}
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::~Session() = default;
+
+Expected<std::unique_ptr<Session>> Session::load(const std::string& path, const SessionOptions& options) {
+  try {
+    ONNXRT_ASSIGN_OR_RETURN(onnx::LoadedModel model, onnx::load_model_file(path));
+    ONNXRT_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, build(std::move(model), options));
+    return std::unique_ptr<Session>(new Session(std::move(impl)));
+  } catch (const std::bad_alloc&) {
+    return runtime_error("out of memory while loading '" + path + "'");
+  }
+}
+
+Expected<std::unique_ptr<Session>> Session::load_bytes(const void* data, size_t size, const SessionOptions& options,
+                                                       const std::string& model_dir) {
+  try {
+    ONNXRT_ASSIGN_OR_RETURN(onnx::LoadedModel model, onnx::load_model_bytes(data, size, model_dir));
+    ONNXRT_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, build(std::move(model), options));
+    return std::unique_ptr<Session>(new Session(std::move(impl)));
+  } catch (const std::bad_alloc&) {
+    return runtime_error("out of memory while loading a model");
+  }
+}
+
+const std::vector<ValueInfo>& Session::inputs() const { return impl_->inputs; }
+const std::vector<ValueInfo>& Session::outputs() const { return impl_->outputs; }
+const ModelMetadata& Session::metadata() const { return impl_->metadata; }
+const SessionOptions& Session::options() const { return impl_->options; }
+
+Expected<std::vector<Tensor>> Session::run(const std::vector<std::pair<std::string, Tensor>>& feeds,
+                                           const std::vector<std::string>& output_names) const {
+  const plan::ExecutionPlan& plan = *impl_->plan;
+  std::vector<size_t> wanted;
+  if (output_names.empty()) {
+    for (size_t i = 0; i < plan.output_slots.size(); ++i) wanted.push_back(i);
+  } else {
+    for (const std::string& name : output_names) {
+      size_t i = 0;
+      while (i < plan.output_names.size() && plan.output_names[i] != name) ++i;
+      if (i == plan.output_names.size()) {
+        return invalid_argument("unknown output '" + name + "'; the model's outputs are " +
+                                list_names(impl_->outputs));
+      }
+      wanted.push_back(i);
+    }
+  }
+
+  std::unique_ptr<runtime::RunState> state;
+  {
+    std::lock_guard<std::mutex> lock(impl_->states_mutex);
+    if (!impl_->idle_states.empty()) {
+      state = std::move(impl_->idle_states.back());
+      impl_->idle_states.pop_back();
+    }
+  }
+  if (!state) state = std::make_unique<runtime::RunState>(plan);
+
+  Expected<std::vector<Tensor>> result = std::vector<Tensor>();
+  try {
+    for (size_t i = 0; i < plan.constants.size(); ++i)
+      if (plan.constants[i].defined()) state->slots[i] = plan.constants[i];
+    Status st = impl_->bind_inputs(feeds, *state);
+    if (st.is_ok()) st = runtime::execute(plan, *state, *impl_->threads);
+    if (st.is_ok()) {
+      std::vector<Tensor> out;
+      for (size_t i : wanted) {
+        const auto slot = static_cast<size_t>(plan.output_slots[i]);
+        const Tensor& t = state->slots[slot];
+        // Outputs that are inputs or constants would share storage with the caller or the plan.
+        const bool owned = !plan.slots[slot].is_graph_input && !plan.slots[slot].is_constant;
+        out.push_back(owned ? t : t.clone());
+      }
+      result = std::move(out);
+    } else {
+      result = st;
+    }
+  } catch (const std::bad_alloc&) {
+    result = runtime_error("out of memory while running the model");
+  }
+  // Leave the state clean for the next run whatever happened.
+  for (size_t i = 0; i < state->slots.size(); ++i) {
+    if (state->pooled[i]) state->pool.release(state->pooled[i]);
+    state->pooled[i] = nullptr;
+    state->slots[i] = Tensor();
+  }
+  state->pool.trim();
+  {
+    std::lock_guard<std::mutex> lock(impl_->states_mutex);
+    impl_->idle_states.push_back(std::move(state));
+  }
+  return result;
+}
+
+}  // namespace onnxrt

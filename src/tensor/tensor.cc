@@ -1,0 +1,78 @@
+#include "onnxrt/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+namespace onnxrt {
+
+int64_t shape_size(std::span<const int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+namespace {
+
+// 64-byte alignment lets vector kernels use aligned loads and keeps tensors off shared cache lines.
+constexpr size_t kAlign = 64;
+
+struct AlignedFree {
+  void operator()(void* p) const { std::free(p); }
+};
+
+std::shared_ptr<void> allocate_bytes(size_t bytes) {
+  const size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
+  void* p = std::aligned_alloc(kAlign, rounded == 0 ? kAlign : rounded);
+  if (p == nullptr) throw std::bad_alloc();
+  std::memset(p, 0, rounded == 0 ? kAlign : rounded);
+  return std::shared_ptr<void>(p, AlignedFree{});
+}
+
+std::shared_ptr<void> allocate_strings(size_t count) {
+  auto* strings = new std::string[count == 0 ? 1 : count];
+  return std::shared_ptr<void>(strings, [](void* p) { delete[] static_cast<std::string*>(p); });
+}
+
+}  // namespace
+
+Tensor Tensor::allocate(DType dtype, Shape shape) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.size_ = shape_size(shape);
+  t.shape_ = std::move(shape);
+  t.storage_ = dtype == DType::kString ? allocate_strings(static_cast<size_t>(t.size_))
+                                       : allocate_bytes(t.nbytes());
+  t.data_ = t.storage_.get();
+  return t;
+}
+
+Tensor Tensor::borrow(DType dtype, Shape shape, void* data, std::shared_ptr<void> keep_alive) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.size_ = shape_size(shape);
+  t.shape_ = std::move(shape);
+  t.data_ = data;
+  t.storage_ = std::move(keep_alive);
+  return t;
+}
+
+Tensor Tensor::reshaped(Shape shape) const {
+  Tensor t = *this;
+  t.size_ = shape_size(shape);
+  t.shape_ = std::move(shape);
+  return t;
+}
+
+Tensor Tensor::clone() const {
+  Tensor t = allocate(dtype_, shape_);
+  if (dtype_ == DType::kString) {
+    for (int64_t i = 0; i < size_; ++i) t.data<std::string>()[i] = data<std::string>()[i];
+  } else if (nbytes() > 0) {
+    std::memcpy(t.data_, data_, nbytes());
+  }
+  return t;
+}
+
+}  // namespace onnxrt

@@ -1,0 +1,197 @@
+#include "kernels/harness.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "base/half.h"
+
+namespace onnxrt::testing {
+
+NodeBuilder::NodeBuilder(std::string op_type, int opset, std::string domain) {
+  node_.op_type = std::move(op_type);
+  node_.domain = std::move(domain);
+  node_.opset = opset;
+  node_.name = "test_" + node_.op_type;
+}
+
+NodeBuilder& NodeBuilder::name(std::string n) {
+  node_.name = std::move(n);
+  return *this;
+}
+
+namespace {
+ir::Attribute attr(const std::string& name, ir::AttrKind kind) {
+  ir::Attribute a;
+  a.name = name;
+  a.kind = kind;
+  return a;
+}
+}  // namespace
+
+NodeBuilder& NodeBuilder::attr_i(const std::string& name, int64_t v) {
+  auto a = attr(name, ir::AttrKind::kInt);
+  a.i = v;
+  node_.attrs.set(std::move(a));
+  return *this;
+}
+NodeBuilder& NodeBuilder::attr_f(const std::string& name, float v) {
+  auto a = attr(name, ir::AttrKind::kFloat);
+  a.f = v;
+  node_.attrs.set(std::move(a));
+  return *this;
+}
+NodeBuilder& NodeBuilder::attr_s(const std::string& name, std::string v) {
+  auto a = attr(name, ir::AttrKind::kString);
+  a.s = std::move(v);
+  node_.attrs.set(std::move(a));
+  return *this;
+}
+NodeBuilder& NodeBuilder::attr_ints(const std::string& name, std::vector<int64_t> v) {
+  auto a = attr(name, ir::AttrKind::kInts);
+  a.ints = std::move(v);
+  node_.attrs.set(std::move(a));
+  return *this;
+}
+NodeBuilder& NodeBuilder::attr_floats(const std::string& name, std::vector<float> v) {
+  auto a = attr(name, ir::AttrKind::kFloats);
+  a.floats = std::move(v);
+  node_.attrs.set(std::move(a));
+  return *this;
+}
+NodeBuilder& NodeBuilder::attr_strings(const std::string& name, std::vector<std::string> v) {
+  auto a = attr(name, ir::AttrKind::kStrings);
+  a.strings = std::move(v);
+  node_.attrs.set(std::move(a));
+  return *this;
+}
+NodeBuilder& NodeBuilder::attr_t(const std::string& name, Tensor v) {
+  auto a = attr(name, ir::AttrKind::kTensor);
+  a.t = std::move(v);
+  node_.attrs.set(std::move(a));
+  return *this;
+}
+
+namespace {
+
+// Reads element i of a numeric tensor as double (exact for every integer up to 2^53).
+double element_as_double(const Tensor& t, int64_t i) {
+  switch (t.dtype()) {
+    case DType::kFloat32: return t.data<float>()[i];
+    case DType::kFloat64: return t.data<double>()[i];
+    case DType::kFloat16: return half_to_float(t.data<uint16_t>()[i]);
+    case DType::kBFloat16: return bfloat16_to_float(t.data<uint16_t>()[i]);
+    case DType::kInt8: return t.data<int8_t>()[i];
+    case DType::kInt16: return t.data<int16_t>()[i];
+    case DType::kInt32: return t.data<int32_t>()[i];
+    case DType::kInt64: return static_cast<double>(t.data<int64_t>()[i]);
+    case DType::kUInt8: return t.data<uint8_t>()[i];
+    case DType::kUInt16: return t.data<uint16_t>()[i];
+    case DType::kUInt32: return t.data<uint32_t>()[i];
+    case DType::kUInt64: return static_cast<double>(t.data<uint64_t>()[i]);
+    case DType::kBool: return t.data<uint8_t>()[i] ? 1.0 : 0.0;
+    default: return std::nan("");
+  }
+}
+
+void set_element_from_double(Tensor& t, int64_t i, double v) {
+  switch (t.dtype()) {
+    case DType::kFloat32: t.data<float>()[i] = static_cast<float>(v); break;
+    case DType::kFloat64: t.data<double>()[i] = v; break;
+    case DType::kFloat16: t.data<uint16_t>()[i] = float_to_half(static_cast<float>(v)); break;
+    case DType::kBFloat16: t.data<uint16_t>()[i] = float_to_bfloat16(static_cast<float>(v)); break;
+    case DType::kInt8: t.data<int8_t>()[i] = static_cast<int8_t>(v); break;
+    case DType::kInt16: t.data<int16_t>()[i] = static_cast<int16_t>(v); break;
+    case DType::kInt32: t.data<int32_t>()[i] = static_cast<int32_t>(v); break;
+    case DType::kInt64: t.data<int64_t>()[i] = static_cast<int64_t>(v); break;
+    case DType::kUInt8: t.data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
+    case DType::kUInt16: t.data<uint16_t>()[i] = static_cast<uint16_t>(v); break;
+    case DType::kUInt32: t.data<uint32_t>()[i] = static_cast<uint32_t>(v); break;
+    case DType::kUInt64: t.data<uint64_t>()[i] = static_cast<uint64_t>(v); break;
+    case DType::kBool: t.data<uint8_t>()[i] = v != 0.0; break;
+    default: break;
+  }
+}
+
+}  // namespace
+
+Tensor random_tensor(DType dtype, Shape shape, std::mt19937& rng, double lo, double hi) {
+  Tensor t = Tensor::allocate(dtype, std::move(shape));
+  std::uniform_real_distribution<double> dist(lo, hi);
+  for (int64_t i = 0; i < t.size(); ++i) {
+    double v = dist(rng);
+    if (dtype == DType::kBool) v = v > (lo + hi) / 2 ? 1.0 : 0.0;
+    else if (dtype_is_integer(dtype)) v = std::round(v);
+    if (dtype == DType::kString) t.data<std::string>()[i] = std::to_string(static_cast<int>(v * 100));
+    else set_element_from_double(t, i, v);
+  }
+  return t;
+}
+
+::testing::AssertionResult tensors_close(const Tensor& actual, const Tensor& expected, double atol,
+                                         double rtol) {
+  if (actual.dtype() != expected.dtype()) {
+    return ::testing::AssertionFailure() << "dtype " << dtype_name(actual.dtype()) << " vs expected "
+                                         << dtype_name(expected.dtype());
+  }
+  if (actual.shape() != expected.shape()) {
+    return ::testing::AssertionFailure() << "shape " << shape_to_string(actual.shape())
+                                         << " vs expected " << shape_to_string(expected.shape());
+  }
+  const bool exact = !dtype_is_float(actual.dtype());
+  int64_t bad = 0;
+  std::ostringstream first;
+  for (int64_t i = 0; i < actual.size(); ++i) {
+    bool ok;
+    if (actual.dtype() == DType::kString) {
+      ok = actual.data<std::string>()[i] == expected.data<std::string>()[i];
+    } else {
+      const double a = element_as_double(actual, i);
+      const double e = element_as_double(expected, i);
+      if (std::isnan(e) || std::isnan(a)) ok = std::isnan(e) && std::isnan(a);
+      else if (exact || std::isinf(e)) ok = a == e;
+      else ok = std::fabs(a - e) <= atol + rtol * std::fabs(e);
+      if (!ok && bad == 0) first << "element " << i << ": " << a << " vs expected " << e;
+    }
+    if (!ok && bad == 0 && actual.dtype() == DType::kString) {
+      first << "element " << i << ": '" << actual.data<std::string>()[i] << "' vs expected '"
+            << expected.data<std::string>()[i] << "'";
+    }
+    if (!ok) ++bad;
+  }
+  if (bad) {
+    return ::testing::AssertionFailure() << bad << " of " << actual.size()
+                                         << " elements differ; first " << first.str()
+                                         << " (atol " << atol << ", rtol " << rtol << ")";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+ThreadPool& test_pool() {
+  static ThreadPool pool(2);
+  return pool;
+}
+
+Expected<std::vector<Tensor>> run_node(kernels::Backend backend, const ir::Node& node,
+                                       const std::vector<Tensor>& inputs, size_t num_outputs) {
+  std::vector<const Tensor*> ptrs;
+  for (const Tensor& t : inputs) ptrs.push_back(t.defined() ? &t : nullptr);
+  return kernels::eval_node(backend, node, ptrs, num_outputs, test_pool());
+}
+
+void expect_matches_reference(const ir::Node& node, const std::vector<Tensor>& inputs,
+                              size_t num_outputs, double atol, double rtol) {
+  std::ostringstream shapes;
+  for (const Tensor& t : inputs) shapes << (t.defined() ? shape_to_string(t.shape()) : "-") << " ";
+  SCOPED_TRACE(node.describe() + " opset " + std::to_string(node.opset) + " inputs " + shapes.str());
+  auto cpu = run_node(kernels::Backend::kCpu, node, inputs, num_outputs);
+  ASSERT_TRUE(cpu.has_value()) << "cpu: " << cpu.status().to_string();
+  auto ref = run_node(kernels::Backend::kReference, node, inputs, num_outputs);
+  ASSERT_TRUE(ref.has_value()) << "reference: " << ref.status().to_string();
+  ASSERT_EQ(cpu->size(), ref->size());
+  for (size_t i = 0; i < cpu->size(); ++i) {
+    if (!(*ref)[i].defined()) continue;
+    EXPECT_TRUE(tensors_close((*cpu)[i], (*ref)[i], atol, rtol)) << "output " << i;
+  }
+}
+
+}  // namespace onnxrt::testing

@@ -1,0 +1,68 @@
+// Helpers for kernel tests: build a node, make inputs, run the optimized CPU kernel and the
+// reference kernel on the same inputs and compare. Used by every tests/kernels/test_<family>.cc.
+//
+//   auto node = NodeBuilder("Softmax", 13).attr_i("axis", -1).build();
+//   std::mt19937 rng(7);
+//   for (Shape s : {Shape{0, 3}, Shape{1}, Shape{5, 17}})
+//     expect_matches_reference(node, {random_tensor(DType::kFloat32, s, rng)}, 1, 1e-6, 1e-5);
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "ir/graph.h"
+#include "kernels/eval_node.h"
+#include "onnxrt/tensor.h"
+
+namespace onnxrt::testing {
+
+class NodeBuilder {
+ public:
+  NodeBuilder(std::string op_type, int opset, std::string domain = "");
+  NodeBuilder& name(std::string n);
+  NodeBuilder& attr_i(const std::string& name, int64_t v);
+  NodeBuilder& attr_f(const std::string& name, float v);
+  NodeBuilder& attr_s(const std::string& name, std::string v);
+  NodeBuilder& attr_ints(const std::string& name, std::vector<int64_t> v);
+  NodeBuilder& attr_floats(const std::string& name, std::vector<float> v);
+  NodeBuilder& attr_strings(const std::string& name, std::vector<std::string> v);
+  NodeBuilder& attr_t(const std::string& name, Tensor v);
+  ir::Node build() const { return node_; }
+
+ private:
+  ir::Node node_;
+};
+
+// Uniform values in [lo, hi] for float types; integers in [lo, hi] rounded; bool 0/1.
+Tensor random_tensor(DType dtype, Shape shape, std::mt19937& rng, double lo = -1.0,
+                     double hi = 1.0);
+
+template <typename T>
+Tensor make_tensor(DType dtype, Shape shape, const std::vector<T>& values) {
+  Tensor t = Tensor::allocate(dtype, std::move(shape));
+  for (int64_t i = 0; i < t.size(); ++i) t.data<T>()[i] = values[static_cast<size_t>(i)];
+  return t;
+}
+
+// Same dtype and shape, and every element within atol + rtol*|expected| (NaN matches NaN;
+// integers, bools and strings must match exactly).
+::testing::AssertionResult tensors_close(const Tensor& actual, const Tensor& expected,
+                                         double atol, double rtol);
+
+// The shared pool for tests (2 threads, so parallel paths run).
+ThreadPool& test_pool();
+
+// Evaluates with one backend; an undefined Tensor in `inputs` is an omitted optional input.
+Expected<std::vector<Tensor>> run_node(kernels::Backend backend, const ir::Node& node,
+                                       const std::vector<Tensor>& inputs, size_t num_outputs);
+
+// Runs node on the CPU and reference backends and expects every output to match.
+void expect_matches_reference(const ir::Node& node, const std::vector<Tensor>& inputs,
+                              size_t num_outputs, double atol, double rtol);
+
+}  // namespace onnxrt::testing
