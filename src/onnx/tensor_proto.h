@@ -1,0 +1,48 @@
+// Conversion between TensorProto and Tensor.
+#pragma once
+
+#include <map>
+#include <span>
+#include <memory>
+#include <string>
+
+#include "base/mapped_file.h"
+#include "onnx/proto.h"
+#include "onnxrt/status.h"
+#include "onnxrt/tensor.h"
+
+namespace onnxrt::onnx {
+
+// Where tensor bytes may come from besides the proto itself.
+struct ExternalDataContext {
+  // Directory that external data locations are relative to; empty refuses external data.
+  std::string model_dir;
+  // Owner of the buffer that the protos point into. When set, raw_data is borrowed in place
+  // (when aligned); when null, tensor bytes are always copied.
+  std::shared_ptr<void> buffer_owner;
+  // External files mapped so far, by canonical path (one map per file, shared by its tensors).
+  mutable std::map<std::string, std::shared_ptr<MappedFile>> mapped;
+};
+
+// Element count of `dims`: each dim must be >= 0 and the product must stay below 2^56 (so that
+// byte sizes never overflow). Errors name `what` (e.g. "tensor 'w'").
+Expected<int64_t> checked_element_count(std::span<const int64_t> dims, const std::string& what);
+
+// Converts every data type of the pinned onnx. Sizes are checked against dims before anything
+// is allocated; 16-bit floats become their bits, sub-byte types stay packed as in raw_data.
+Expected<Tensor> tensor_from_proto(const TensorProto& proto, const ExternalDataContext& ctx);
+
+// The reverse, for the writer. The proto points into `t` (raw_data, or the strings of a string
+// tensor), so `t` must outlive it.
+TensorProto tensor_to_proto(const Tensor& t, std::string_view name);
+
+// The bytes of a tensor stored outside the model (data_location EXTERNAL): the location is
+// resolved inside ctx.model_dir (absolute paths, "..", and symlinks leading out are refused) and
+// the file is mapped. `owner` keeps the map alive.
+struct ExternalBytes {
+  std::string_view bytes;
+  std::shared_ptr<void> owner;
+};
+Expected<ExternalBytes> read_external_data(const TensorProto& proto, const ExternalDataContext& ctx);
+
+}  // namespace onnxrt::onnx
