@@ -1,0 +1,277 @@
+// Binary element-wise kernels: arithmetic, Pow, Mod, PRelu, comparisons, logic, bitwise.
+// float32 Add/Sub/Mul/Div run on the vectorized microkernels; the rest use templated loops that
+// the compiler vectorizes for the unit-stride cases.
+#include <cmath>
+#include <string>
+#include <type_traits>
+
+#include "ir/attribute.h"
+#include "kernels/cpu/elementwise_impl.h"
+#include "kernels/reference/elementwise_types.h"
+#include "kernels/ukernels/elementwise/ukernels.h"
+
+namespace onnxrt::kernels::ew {
+
+namespace {
+
+enum class Bin {
+  kAdd, kSub, kMul, kDiv, kPow, kMod, kPRelu, kBitShift, kBitAnd, kBitOr, kBitXor,
+  kAnd, kOr, kXor, kEqual, kLess, kGreater, kLessEq, kGreaterEq,
+};
+
+bool parse_bin(const std::string& op, Bin* k) {
+  static const std::pair<const char*, Bin> kNames[] = {
+      {"Add", Bin::kAdd}, {"Sub", Bin::kSub}, {"Mul", Bin::kMul}, {"Div", Bin::kDiv},
+      {"Pow", Bin::kPow}, {"Mod", Bin::kMod}, {"PRelu", Bin::kPRelu},
+      {"BitShift", Bin::kBitShift}, {"BitwiseAnd", Bin::kBitAnd}, {"BitwiseOr", Bin::kBitOr},
+      {"BitwiseXor", Bin::kBitXor}, {"And", Bin::kAnd}, {"Or", Bin::kOr}, {"Xor", Bin::kXor},
+      {"Equal", Bin::kEqual}, {"Less", Bin::kLess}, {"Greater", Bin::kGreater},
+      {"LessOrEqual", Bin::kLessEq}, {"GreaterOrEqual", Bin::kGreaterEq}};
+  for (const auto& [name, kind] : kNames)
+    if (op == name) {
+      *k = kind;
+      return true;
+    }
+  return false;
+}
+
+bool is_compare(Bin k) { return k >= Bin::kEqual; }
+
+template <typename T>
+T int_div(T a, T b) {
+  if (b == 0) return 0;  // undefined in the spec; defined so that bad data cannot crash us
+  if constexpr (std::is_signed_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    if (b == -1) return static_cast<T>(U(0) - static_cast<U>(a));  // INT_MIN / -1 wraps
+  }
+  return static_cast<T>(a / b);
+}
+
+template <typename T>
+T int_mod(T a, T b, bool fmod) {
+  if (b == 0) return 0;
+  if constexpr (std::is_signed_v<T>) {
+    if (b == -1) return 0;
+    T r = static_cast<T>(a % b);
+    // fmod=0 is Python's %: the result takes the divisor's sign.
+    if (!fmod && r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);
+    return r;
+  } else {
+    return static_cast<T>(a % b);
+  }
+}
+
+template <typename C>
+C float_mod(C a, C b, bool fmod) {
+  const C r = std::fmod(a, b);
+  if (!fmod && r != 0 && ((r < 0) != (b < 0))) return r + b;
+  return r;
+}
+
+class BinaryKernel final : public Kernel {
+ public:
+  Bin kind;
+  bool fmod = false;
+  bool left = false;
+  // Opset < 7 `broadcast`/`axis`.
+  bool legacy = false;
+  bool has_axis = false;
+  int64_t axis = 0;
+
+  const char* variant() const override { return ukernel_isa_name(); }
+
+  Status run(KernelContext& ctx) const override {
+    const Tensor& a = *ctx.input(0);
+    const Tensor& b = *ctx.input(1);
+    Tensor& y = *ctx.output(0);
+    Shape bshape = b.shape();
+    if (legacy) {
+      int64_t ax = has_axis ? axis : a.rank() - b.rank();
+      if (ax < 0) ax += a.rank();
+      if (ax < 0 || ax + b.rank() > a.rank())
+        return ctx.error("broadcast axis " + std::to_string(axis) + " out of range for ranks " +
+                         std::to_string(a.rank()) + " and " + std::to_string(b.rank()));
+      bshape.assign(static_cast<size_t>(a.rank()), 1);
+      for (int64_t d = 0; d < b.rank(); ++d) bshape[static_cast<size_t>(ax + d)] = b.dim(d);
+    }
+    if (kind == Bin::kPow) return run_pow(ctx, a, b, bshape, y);
+    if (a.dtype() != b.dtype())
+      return ctx.error("inputs must have the same element type, got " +
+                       std::string(dtype_name(a.dtype())) + " and " +
+                       std::string(dtype_name(b.dtype())));
+    if (a.dtype() == DType::kFloat32 && kind <= Bin::kDiv) return run_f32(ctx, a, b, bshape, y);
+    Status st = not_implemented("");
+    visit_numeric(a.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      st = run_typed<T>(ctx, a, b, bshape, y);
+    });
+    if (st.code() == ErrorCode::kNotImplemented && st.message().empty())
+      return ctx.error("element type " + std::string(dtype_name(a.dtype())) + " is not supported");
+    return st;
+  }
+
+ private:
+  Status run_f32(KernelContext& ctx, const Tensor& a, const Tensor& b, const Shape& bshape,
+                 Tensor& y) const {
+    auto bc = Broadcaster::make({a.shape(), bshape}, y.shape());
+    if (!bc.has_value()) return ctx.error(bc.status().message());
+    const Broadcaster& B = *bc;
+    const BinaryF32Fn fn = binary_f32_ukernel();
+    const BinaryOp op = static_cast<BinaryOp>(static_cast<int>(kind));  // kAdd..kDiv line up
+    const float* pa = a.data<float>();
+    const float* pb = b.data<float>();
+    float* py = y.data<float>();
+    const int64_t sa = B.inner_stride(0), sb = B.inner_stride(1);
+    // Cost 1 per element: memory-bound, so threads only pay off on large tensors.
+    parallel_elements(ctx.threads(), B.size(), kind == Bin::kDiv ? 4.0 : 1.0,
+                      [&](int64_t begin, int64_t end) {
+                        B.for_each_run(begin, end, [&](const int64_t* off, int64_t o, int64_t n) {
+                          fn(op, pa + off[0], sa, pb + off[1], sb, py + o, n);
+                        });
+                      });
+    return Status::ok();
+  }
+
+  template <typename T>
+  Status run_typed(KernelContext& ctx, const Tensor& a, const Tensor& b, const Shape& bshape,
+                   Tensor& y) const {
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    const Shape& as = a.shape();
+    const Shape& ys = y.shape();
+    if (is_compare(kind)) {
+      bool* py = y.data<bool>();
+      using C = std::conditional_t<is_half_v<T>, float, T>;
+      auto cmp = [&](auto f) {
+        return broadcast_binary(ctx, pa, as, pb, bshape, py, ys, 1.0,
+                                [f](T u, T v) { return f(load_as<C>(u), load_as<C>(v)); });
+      };
+      switch (kind) {
+        case Bin::kEqual: return cmp([](C u, C v) { return u == v; });
+        case Bin::kLess: return cmp([](C u, C v) { return u < v; });
+        case Bin::kGreater: return cmp([](C u, C v) { return u > v; });
+        case Bin::kLessEq: return cmp([](C u, C v) { return u <= v; });
+        case Bin::kGreaterEq: return cmp([](C u, C v) { return u >= v; });
+        default: break;
+      }
+      return not_implemented("");
+    }
+    T* py = y.data<T>();
+    auto go = [&](double cost, auto f) {
+      return broadcast_binary(ctx, pa, as, pb, bshape, py, ys, cost, f);
+    };
+    if constexpr (std::is_same_v<T, bool>) {
+      switch (kind) {
+        case Bin::kAnd: return go(1.0, [](bool u, bool v) { return u && v; });
+        case Bin::kOr: return go(1.0, [](bool u, bool v) { return u || v; });
+        case Bin::kXor: return go(1.0, [](bool u, bool v) { return u != v; });
+        default: break;
+      }
+    } else if constexpr (is_floating_v<T>) {
+      using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
+      auto f = [&](double cost, auto g) {
+        return go(cost, [g](T u, T v) { return store_as<T>(g(load_as<C>(u), load_as<C>(v))); });
+      };
+      const bool fm = fmod;
+      switch (kind) {
+        case Bin::kAdd: return f(1.0, [](C u, C v) { return u + v; });
+        case Bin::kSub: return f(1.0, [](C u, C v) { return u - v; });
+        case Bin::kMul: return f(1.0, [](C u, C v) { return u * v; });
+        case Bin::kDiv: return f(4.0, [](C u, C v) { return u / v; });
+        case Bin::kMod: return f(20.0, [fm](C u, C v) { return float_mod(u, v, fm); });
+        case Bin::kPRelu: return f(1.0, [](C u, C v) { return u < 0 ? u * v : u; });
+        default: break;
+      }
+    } else {
+      using U = std::make_unsigned_t<T>;
+      const bool fm = fmod, lf = left;
+      switch (kind) {
+        // Through unsigned so that overflow wraps (as onnxruntime does) instead of being UB.
+        case Bin::kAdd: return go(1.0, [](T u, T v) { return static_cast<T>(static_cast<U>(u) + static_cast<U>(v)); });
+        case Bin::kSub: return go(1.0, [](T u, T v) { return static_cast<T>(static_cast<U>(u) - static_cast<U>(v)); });
+        case Bin::kMul: return go(1.0, [](T u, T v) { return static_cast<T>(static_cast<U>(u) * static_cast<U>(v)); });
+        case Bin::kDiv: return go(8.0, [](T u, T v) { return int_div(u, v); });
+        case Bin::kMod: return go(8.0, [fm](T u, T v) { return int_mod(u, v, fm); });
+        case Bin::kPRelu: return go(1.0, [](T u, T v) { return u < 0 ? static_cast<T>(static_cast<U>(u) * static_cast<U>(v)) : u; });
+        case Bin::kBitAnd: return go(1.0, [](T u, T v) { return static_cast<T>(u & v); });
+        case Bin::kBitOr: return go(1.0, [](T u, T v) { return static_cast<T>(u | v); });
+        case Bin::kBitXor: return go(1.0, [](T u, T v) { return static_cast<T>(u ^ v); });
+        case Bin::kBitShift:
+          if constexpr (std::is_unsigned_v<T>) {
+            return go(1.0, [lf](T u, T v) {
+              if (static_cast<uint64_t>(v) >= sizeof(T) * 8) return T(0);
+              return lf ? static_cast<T>(static_cast<uint64_t>(u) << v) : static_cast<T>(u >> v);
+            });
+          }
+          break;
+        default: break;
+      }
+    }
+    return not_implemented("");
+  }
+
+  Status run_pow(KernelContext& ctx, const Tensor& a, const Tensor& b, const Shape& bshape,
+                 Tensor& y) const {
+    Status st = ctx.error("Pow of " + std::string(dtype_name(a.dtype())) + " by " +
+                          std::string(dtype_name(b.dtype())) + " is not supported");
+    visit_numeric(a.dtype(), [&](auto ta) {
+      using T = typename decltype(ta)::type;
+      visit_numeric(b.dtype(), [&](auto tb) {
+        using E = typename decltype(tb)::type;
+        if constexpr (!std::is_same_v<T, bool> && !std::is_same_v<E, bool>) {
+          using C = std::conditional_t<std::is_same_v<T, float> || is_half_v<T>, float, double>;
+          st = broadcast_binary(ctx, a.data<T>(), a.shape(), b.data<E>(), bshape, y.data<T>(),
+                                y.shape(), 20.0, [](T u, E v) {
+                                  const C r = std::pow(load_as<C>(u), load_as<C>(v));
+                                  if constexpr (is_floating_v<T>) return store_as<T>(r);
+                                  else return float_to_int<T>(r);
+                                });
+        }
+      });
+    });
+    return st;
+  }
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Kernel>> make_binary(const KernelInit& init) {
+  auto k = std::make_unique<BinaryKernel>();
+  if (!parse_bin(init.node.op_type, &k->kind)) return init.error("not a binary element-wise op");
+  if (init.input_types.size() != 2 || !init.input_types[0] || !init.input_types[1])
+    return init.error("expected 2 inputs, got " + std::to_string(init.input_types.size()));
+  ir::AttrReader attrs(init.node);
+  k->fmod = attrs.i("fmod", 0) != 0;
+  if (k->kind == Bin::kBitShift) {
+    const std::string dir = attrs.s("direction", "");
+    if (dir != "LEFT" && dir != "RIGHT")
+      return init.error("attribute 'direction' must be LEFT or RIGHT, got '" + dir + "'");
+    k->left = dir == "LEFT";
+  }
+  if (init.node.opset < 7 && k->kind != Bin::kPRelu) {
+    k->legacy = attrs.i("broadcast", 0) != 0;
+    k->has_axis = attrs.has("axis");
+    k->axis = attrs.i("axis", 0);
+  }
+  ONNXRT_RETURN_IF_ERROR(attrs.status());
+  const DType t = init.input_types[0]->dtype;
+  bool supported = false;
+  visit_numeric(t, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const Bin kd = k->kind;
+    if constexpr (std::is_same_v<T, bool>) {
+      supported = kd == Bin::kAnd || kd == Bin::kOr || kd == Bin::kXor || kd == Bin::kEqual;
+    } else if constexpr (is_floating_v<T>) {
+      supported = kd <= Bin::kPRelu || is_compare(kd);
+    } else {
+      supported = (kd != Bin::kAnd && kd != Bin::kOr && kd != Bin::kXor) &&
+                  (kd != Bin::kBitShift || std::is_unsigned_v<T>);
+    }
+  });
+  if (!supported)
+    return not_implemented(init.node.describe() + ": no CPU kernel for element type " +
+                           std::string(dtype_name(t)));
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+}  // namespace onnxrt::kernels::ew

@@ -1,0 +1,60 @@
+// AVX2+FMA float32 element-wise microkernels (8 lanes).
+#include <immintrin.h>
+
+#include "kernels/ukernels/elementwise/ukernels.h"
+
+namespace {
+
+struct V8 {
+  using reg = __m256;
+  using mask = __m256;
+  static constexpr int kLanes = 8;
+  static reg load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
+  static reg set1(float f) { return _mm256_set1_ps(f); }
+  static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
+  static reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
+  static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
+  static reg div(reg a, reg b) { return _mm256_div_ps(a, b); }
+  static reg fmadd(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
+  static reg fnmadd(reg a, reg b, reg c) { return _mm256_fnmadd_ps(a, b, c); }
+  static reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
+  static reg min(reg a, reg b) { return _mm256_min_ps(a, b); }
+  static reg abs(reg a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+  static reg sqrt(reg a) { return _mm256_sqrt_ps(a); }
+  static reg round(reg a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static reg ldexp(reg p, reg n) {
+    // 2^n as two factors 2^(n/2) * 2^(n - n/2): both stay normal for n in [-150, 130].
+    const __m256i ni = _mm256_cvtps_epi32(n);
+    const __m256i n1 = _mm256_srai_epi32(ni, 1);
+    const __m256i n2 = _mm256_sub_epi32(ni, n1);
+    const __m256i bias = _mm256_set1_epi32(127);
+    const reg s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+    const reg s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+    return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+  }
+  static mask lt(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+  static mask isnan(reg a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
+  static reg select(mask m, reg f, reg t) { return _mm256_blendv_ps(f, t, m); }
+  static reg copysign(reg mag, reg sgn) {
+    const reg s = _mm256_set1_ps(-0.0f);
+    return _mm256_or_ps(_mm256_andnot_ps(s, mag), _mm256_and_ps(s, sgn));
+  }
+};
+
+#include "kernels/ukernels/elementwise/vec_math.inl"
+
+}  // namespace
+
+namespace onnxrt::kernels::ew {
+
+void binary_f32_avx2(BinaryOp op, const float* a, int64_t sa, const float* b, int64_t sb,
+                     float* y, int64_t n) {
+  binary_impl<V8>(op, a, sa, b, sb, y, n);
+}
+
+void unary_f32_avx2(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p) {
+  unary_impl<V8>(op, x, y, n, p);
+}
+
+}  // namespace onnxrt::kernels::ew

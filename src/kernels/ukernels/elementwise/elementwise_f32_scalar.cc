@@ -1,0 +1,99 @@
+// Portable float32 element-wise microkernels and the per-CPU choice among the variants.
+#include <algorithm>
+#include <cmath>
+
+#include "base/cpu_features.h"
+#include "kernels/ukernels/elementwise/ukernels.h"
+
+namespace onnxrt::kernels::ew {
+
+namespace {
+
+float unary_one(UnaryOp op, float v, const UnaryParams& p) {
+  switch (op) {
+    case UnaryOp::kRelu: return v < 0.0f ? 0.0f : v;
+    case UnaryOp::kNeg: return -v;
+    case UnaryOp::kAbs: return std::fabs(v);
+    case UnaryOp::kSqrt: return std::sqrt(v);
+    case UnaryOp::kExp: return std::exp(v);
+    case UnaryOp::kSigmoid: return 1.0f / (1.0f + std::exp(-v));
+    case UnaryOp::kTanh: return std::tanh(v);
+    case UnaryOp::kErf: return std::erf(v);
+    case UnaryOp::kGelu: return 0.5f * v * std::erfc(-v * 0.70710678118654752f);
+    case UnaryOp::kGeluTanh:
+      return 0.5f * v * (1.0f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+    case UnaryOp::kSilu: return v / (1.0f + std::exp(-v));
+    case UnaryOp::kLeakyRelu: return v < 0.0f ? v * p.alpha : v;
+    case UnaryOp::kClip: return std::isnan(v) ? v : std::min(p.beta, std::max(p.alpha, v));
+    case UnaryOp::kHardSigmoid: return std::min(1.0f, std::max(0.0f, p.alpha * v + p.beta));
+    case UnaryOp::kCount: break;
+  }
+  return v;
+}
+
+template <class F>
+void binary_loop(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n, F f) {
+  if (sa && sb) {
+    for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
+  } else if (sa) {
+    const float vb = *b;
+    for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], vb);
+  } else if (sb) {
+    const float va = *a;
+    for (int64_t i = 0; i < n; ++i) y[i] = f(va, b[i]);
+  } else {
+    const float v = f(*a, *b);
+    for (int64_t i = 0; i < n; ++i) y[i] = v;
+  }
+}
+
+}  // namespace
+
+void binary_f32_scalar(BinaryOp op, const float* a, int64_t sa, const float* b, int64_t sb,
+                       float* y, int64_t n) {
+  switch (op) {
+    case BinaryOp::kAdd: return binary_loop(a, sa, b, sb, y, n, [](float u, float v) { return u + v; });
+    case BinaryOp::kSub: return binary_loop(a, sa, b, sb, y, n, [](float u, float v) { return u - v; });
+    case BinaryOp::kMul: return binary_loop(a, sa, b, sb, y, n, [](float u, float v) { return u * v; });
+    case BinaryOp::kDiv: return binary_loop(a, sa, b, sb, y, n, [](float u, float v) { return u / v; });
+    case BinaryOp::kMin:
+      return binary_loop(a, sa, b, sb, y, n, [](float u, float v) {
+        return std::isnan(u) || std::isnan(v) ? u + v : std::min(u, v);
+      });
+    case BinaryOp::kMax:
+      return binary_loop(a, sa, b, sb, y, n, [](float u, float v) {
+        return std::isnan(u) || std::isnan(v) ? u + v : std::max(u, v);
+      });
+  }
+}
+
+void unary_f32_scalar(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p) {
+  for (int64_t i = 0; i < n; ++i) y[i] = unary_one(op, x[i], p);
+}
+
+BinaryF32Fn binary_f32_ukernel() {
+  static const BinaryF32Fn fn = [] {
+    const CpuFeatures& f = cpu_features();
+    if (f.has_avx512()) return &binary_f32_avx512;
+    if (f.has_avx2_fma()) return &binary_f32_avx2;
+    return &binary_f32_scalar;
+  }();
+  return fn;
+}
+
+UnaryF32Fn unary_f32_ukernel() {
+  static const UnaryF32Fn fn = [] {
+    const CpuFeatures& f = cpu_features();
+    if (f.has_avx512()) return &unary_f32_avx512;
+    if (f.has_avx2_fma()) return &unary_f32_avx2;
+    return &unary_f32_scalar;
+  }();
+  return fn;
+}
+
+const char* ukernel_isa_name() {
+  const CpuFeatures& f = cpu_features();
+  return f.has_avx512() ? "avx512" : f.has_avx2_fma() ? "avx2" : "scalar";
+}
+
+}  // namespace onnxrt::kernels::ew

@@ -1,0 +1,56 @@
+// Element-wise float32 microkernels: raw pointers, element counts, strides in {0, 1}. One entry
+// point per ISA takes the op as a value, so a kernel resolves its function pointer once and the
+// per-op branch happens once per run, not per element.
+#pragma once
+
+#include <cstdint>
+
+namespace onnxrt::kernels::ew {
+
+enum class BinaryOp : int32_t { kAdd, kSub, kMul, kDiv, kMin, kMax };
+
+enum class UnaryOp : int32_t {
+  kRelu,
+  kNeg,
+  kAbs,
+  kSqrt,
+  kExp,
+  kSigmoid,
+  kTanh,
+  kErf,
+  kGelu,      // 0.5 x (1 + erf(x / sqrt 2))
+  kGeluTanh,  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+  kLeakyRelu, // alpha
+  kClip,      // [alpha, beta]
+  kHardSigmoid,  // max(0, min(1, alpha x + beta))
+  kSilu,      // x * sigmoid(x)
+  kCount,
+};
+
+struct UnaryParams {
+  float alpha = 0.0f;
+  float beta = 0.0f;
+};
+
+// y[k] = a[k*sa] op b[k*sb], k < n; sa, sb are 0 or 1. y may alias a or b when its stride is 1.
+using BinaryF32Fn = void (*)(BinaryOp op, const float* a, int64_t sa, const float* b, int64_t sb,
+                             float* y, int64_t n);
+// y[k] = op(x[k]); y may alias x.
+using UnaryF32Fn = void (*)(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p);
+
+void binary_f32_scalar(BinaryOp op, const float* a, int64_t sa, const float* b, int64_t sb,
+                       float* y, int64_t n);
+void binary_f32_avx2(BinaryOp op, const float* a, int64_t sa, const float* b, int64_t sb,
+                     float* y, int64_t n);
+void binary_f32_avx512(BinaryOp op, const float* a, int64_t sa, const float* b, int64_t sb,
+                       float* y, int64_t n);
+void unary_f32_scalar(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p);
+void unary_f32_avx2(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p);
+void unary_f32_avx512(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p);
+
+// The best variant for this CPU (honours ONNXRT_ISA), chosen once.
+BinaryF32Fn binary_f32_ukernel();
+UnaryF32Fn unary_f32_ukernel();
+const char* ukernel_isa_name();
+
+}  // namespace onnxrt::kernels::ew

@@ -1,0 +1,65 @@
+// Accuracy of the vectorized float32 math (exp, sigmoid, tanh, erf, gelu) on every ISA variant
+// this CPU has, over a dense sweep, in ulps of the correctly rounded result (results whose
+// magnitude is below 1e-30 are compared absolutely). Measured on AVX-512 and AVX2:
+//   exp 0.9 ulp, sigmoid 2.2, tanh 1.3, erf 2.3 (scalar std:: float: tanh 2.0, erf 0.8).
+// Gelu: 27 ulp worst on [-5, 10] (scalar std::erfcf: 22), all in the left tail where rounding
+// x/sqrt(2) to float is amplified by erfc's steepness (relative error ~ 2 z^2 eps); 2 ulp for
+// x > -1. Below x = -5 (|y| < 1.5e-6) the vector erfc fit is held at |z| = 4: the error stays
+// under 1e-7 absolute, which the kernel tests' tolerance covers.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <vector>
+
+#include "base/cpu_features.h"
+#include "kernels/ukernels/elementwise/ukernels.h"
+
+namespace onnxrt::testing {
+namespace {
+
+using kernels::ew::UnaryF32Fn;
+using kernels::ew::UnaryOp;
+
+double ulp_error(float got, double want) {
+  if (std::isnan(want)) return std::isnan(got) ? 0 : 1e9;
+  if (std::fabs(want) < 1e-30) return std::fabs(got - want) < 1e-30 ? 0 : 1e9;
+  const float w = static_cast<float>(want);
+  const double ulp = std::nextafter(std::fabs(w), INFINITY) - std::fabs(w);
+  return std::fabs(got - want) / ulp;
+}
+
+double max_ulp(UnaryF32Fn fn, UnaryOp op, double lo, double hi, const std::function<double(double)>& ref) {
+  const int n = 200001;
+  std::vector<float> x(n), y(n);
+  for (int i = 0; i < n; ++i) x[i] = static_cast<float>(lo + (hi - lo) * i / (n - 1));
+  fn(op, x.data(), y.data(), n, {});
+  double worst = 0;
+  for (int i = 0; i < n; ++i) worst = std::max(worst, ulp_error(y[i], ref(x[i])));
+  return worst;
+}
+
+TEST(ElementwiseMath, VectorAccuracyInUlps) {
+  std::vector<std::pair<const char*, UnaryF32Fn>> variants = {{"scalar", &kernels::ew::unary_f32_scalar}};
+  if (cpu_features().has_avx2_fma()) variants.push_back({"avx2", &kernels::ew::unary_f32_avx2});
+  if (cpu_features().has_avx512()) variants.push_back({"avx512", &kernels::ew::unary_f32_avx512});
+  const double kSqrt1_2 = 0.70710678118654752440;
+  for (const auto& [name, fn] : variants) {
+    SCOPED_TRACE(name);
+    const double e = max_ulp(fn, UnaryOp::kExp, -87, 88, [](double v) { return std::exp(v); });
+    const double s = max_ulp(fn, UnaryOp::kSigmoid, -80, 20, [](double v) { return 1 / (1 + std::exp(-v)); });
+    const double t = max_ulp(fn, UnaryOp::kTanh, -10, 10, [](double v) { return std::tanh(v); });
+    const double r = max_ulp(fn, UnaryOp::kErf, -5, 5, [](double v) { return std::erf(v); });
+    const double g = max_ulp(fn, UnaryOp::kGelu, -5, 10, [&](double v) { return 0.5 * v * std::erfc(-v * kSqrt1_2); });
+    std::printf("[%s] max ulp: exp %.2f sigmoid %.2f tanh %.2f erf %.2f gelu %.2f\n", name, e, s, t, r, g);
+    EXPECT_LE(e, 2.0);
+    EXPECT_LE(s, 3.0);
+    EXPECT_LE(t, 3.0);
+    EXPECT_LE(r, 3.0);
+    EXPECT_LE(g, 32.0);
+  }
+}
+
+}  // namespace
+}  // namespace onnxrt::testing
