@@ -1,0 +1,274 @@
+// MaxPool, AveragePool, LpPool and the global pools on the CPU. Windowed pools run on a 3-D view
+// of the spatial dims (1-D and 2-D inputs get leading dims of size 1), threaded over N*C planes.
+// Window bounds are clipped per dim once per output position, so the inner loops carry no
+// bounds checks.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "base/thread_pool.h"
+#include "kernels/cpu/nn_common.h"
+
+namespace onnxrt::kernels {
+
+namespace {
+
+enum class PoolKind { kMax, kAvg, kLp };
+
+struct Geom3 {
+  int64_t in[3], out[3], k[3], s[3], dil[3], pb[3], pe[3];
+  int64_t in_size, out_size;
+};
+
+Geom3 to_3d(const nn::PoolGeom& g) {
+  Geom3 r;
+  const size_t nd = g.in.size(), lead = 3 - nd;
+  for (size_t d = 0; d < 3; ++d) {
+    const bool real = d >= lead;
+    const size_t i = d - lead;
+    r.in[d] = real ? g.in[i] : 1;
+    r.out[d] = real ? g.out[i] : 1;
+    r.k[d] = real ? g.kernel[i] : 1;
+    r.s[d] = real ? g.stride[i] : 1;
+    r.dil[d] = real ? g.dil[i] : 1;
+    r.pb[d] = real ? g.pad_begin[i] : 0;
+    r.pe[d] = real ? g.pad_end[i] : 0;
+  }
+  r.in_size = g.in_size;
+  r.out_size = g.out_size;
+  return r;
+}
+
+// Kernel taps [lo, hi) of dim d whose input coordinate start + t*dil lies in [lo_bound, hi_bound).
+inline void taps(int64_t start, int64_t dil, int64_t k, int64_t lo_bound, int64_t hi_bound,
+                 int64_t* lo, int64_t* hi) {
+  int64_t a = start >= lo_bound ? 0 : (lo_bound - start + dil - 1) / dil;
+  int64_t b = start < hi_bound ? (hi_bound - 1 - start) / dil + 1 : 0;
+  *lo = std::min(a, k);
+  *hi = std::clamp(b, *lo, k);
+}
+
+struct PoolParams {
+  PoolKind kind;
+  bool count_include_pad = false;
+  float p = 2.0f;
+  bool col_major = false;  // MaxPool storage_order = 1
+};
+
+void pool_plane(const Geom3& g, const PoolParams& pp, const float* x, float* y, int64_t* idx,
+                int64_t idx_base) {
+  int64_t o = 0;
+  for (int64_t od = 0; od < g.out[0]; ++od) {
+    const int64_t sd = od * g.s[0] - g.pb[0];
+    int64_t d0, d1;
+    taps(sd, g.dil[0], g.k[0], 0, g.in[0], &d0, &d1);
+    int64_t pd0, pd1;
+    taps(sd, g.dil[0], g.k[0], -g.pb[0], g.in[0] + g.pe[0], &pd0, &pd1);
+    for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+      const int64_t sh = oh * g.s[1] - g.pb[1];
+      int64_t h0, h1, ph0, ph1;
+      taps(sh, g.dil[1], g.k[1], 0, g.in[1], &h0, &h1);
+      taps(sh, g.dil[1], g.k[1], -g.pb[1], g.in[1] + g.pe[1], &ph0, &ph1);
+      for (int64_t ow = 0; ow < g.out[2]; ++ow, ++o) {
+        const int64_t sw = ow * g.s[2] - g.pb[2];
+        int64_t w0, w1;
+        taps(sw, g.dil[2], g.k[2], 0, g.in[2], &w0, &w1);
+        if (pp.kind == PoolKind::kMax) {
+          float best = 0.0f;
+          int64_t best_i = -1;
+          bool first = true;
+          for (int64_t td = d0; td < d1; ++td) {
+            const int64_t id = sd + td * g.dil[0];
+            for (int64_t th = h0; th < h1; ++th) {
+              const int64_t ih = sh + th * g.dil[1];
+              const float* row = x + (id * g.in[1] + ih) * g.in[2];
+              for (int64_t tw = w0; tw < w1; ++tw) {
+                const int64_t iw = sw + tw * g.dil[2];
+                const float v = row[iw];
+                if (first || v > best) {
+                  first = false;
+                  best = v;
+                  best_i = (id * g.in[1] + ih) * g.in[2] + iw;
+                }
+              }
+            }
+          }
+          y[o] = best;
+          if (idx) {
+            if (best_i >= 0 && pp.col_major) {
+              // Column-major flattening of the spatial position (storage_order = 1).
+              const int64_t iw = best_i % g.in[2], ih = (best_i / g.in[2]) % g.in[1],
+                            id = best_i / (g.in[2] * g.in[1]);
+              // The real dims are the trailing ones; the leading size-1 dims add nothing.
+              best_i = iw * g.in[1] * g.in[0] + ih * g.in[0] + id;
+              if (g.in[0] == 1) best_i = iw * g.in[1] + ih;
+            }
+            idx[o] = best_i < 0 ? -1 : idx_base + best_i;
+          }
+          continue;
+        }
+        double acc = 0.0;
+        int64_t count = 0;
+        for (int64_t td = d0; td < d1; ++td) {
+          const int64_t id = sd + td * g.dil[0];
+          for (int64_t th = h0; th < h1; ++th) {
+            const int64_t ih = sh + th * g.dil[1];
+            const float* row = x + (id * g.in[1] + ih) * g.in[2];
+            float part = 0.0f;
+            if (pp.kind == PoolKind::kAvg) {
+              for (int64_t tw = w0; tw < w1; ++tw) part += row[sw + tw * g.dil[2]];
+            } else if (pp.p == 2.0f) {
+              for (int64_t tw = w0; tw < w1; ++tw) {
+                const float v = row[sw + tw * g.dil[2]];
+                part += v * v;
+              }
+            } else {
+              for (int64_t tw = w0; tw < w1; ++tw)
+                part += std::pow(std::fabs(row[sw + tw * g.dil[2]]), pp.p);
+            }
+            acc += part;
+            count += w1 - w0;
+          }
+        }
+        if (pp.kind == PoolKind::kAvg) {
+          if (pp.count_include_pad) {
+            int64_t pw0, pw1;
+            taps(sw, g.dil[2], g.k[2], -g.pb[2], g.in[2] + g.pe[2], &pw0, &pw1);
+            count = (pd1 - pd0) * (ph1 - ph0) * (pw1 - pw0);
+          }
+          y[o] = count > 0 ? static_cast<float>(acc / static_cast<double>(count))
+                           : std::numeric_limits<float>::quiet_NaN();
+        } else {
+          y[o] = static_cast<float>(pp.p == 2.0f ? std::sqrt(acc) : std::pow(acc, 1.0 / pp.p));
+        }
+      }
+    }
+  }
+}
+
+class PoolKernel final : public Kernel {
+ public:
+  PoolKernel(std::optional<ir::WindowAttrs> attrs, PoolParams pp) : attrs_(std::move(attrs)), pp_(pp) {}
+
+  Status run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.input(0);
+    Tensor* y = ctx.output(0);
+    if (!x || !y) return ctx.error("needs X and output Y");
+    if (x->dtype() != DType::kFloat32) return ctx.error("X must be float32");
+    auto geom = nn::pool_geometry(ctx, attrs_, *x, *y);
+    if (!geom) return geom.status();
+    if (geom->in.size() > 3)
+      return {ErrorCode::kNotImplemented,
+              ctx.error("pooling over " + std::to_string(geom->in.size()) +
+                        " spatial dims is not implemented (at most 3)").message()};
+    Tensor* ind = ctx.num_outputs() > 1 ? ctx.output(1) : nullptr;
+    if (ind && (ind->dtype() != DType::kInt64 || ind->shape() != y->shape()))
+      return ctx.error("output Indices must be int64 with Y's shape");
+    const Geom3 g = to_3d(*geom);
+    const float* xd = x->data<float>();
+    float* yd = y->data<float>();
+    int64_t* id = ind ? ind->data<int64_t>() : nullptr;
+    const double cost = static_cast<double>(g.out_size) * g.k[0] * g.k[1] * g.k[2];
+    ctx.threads().parallel_for(geom->N * geom->C, cost, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p)
+        pool_plane(g, pp_, xd + p * g.in_size, yd + p * g.out_size, id ? id + p * g.out_size : nullptr,
+                   p * g.in_size);
+    });
+    return Status::ok();
+  }
+
+ private:
+  std::optional<ir::WindowAttrs> attrs_;
+  PoolParams pp_;
+};
+
+class GlobalPoolKernel final : public Kernel {
+ public:
+  explicit GlobalPoolKernel(PoolParams pp) : pp_(pp) {}
+  Status run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.input(0);
+    Tensor* y = ctx.output(0);
+    if (!x || !y) return ctx.error("needs X and output Y");
+    if (x->dtype() != DType::kFloat32 || x->rank() < 3)
+      return ctx.error("X must be float32 with rank >= 3");
+    const int64_t planes = x->dim(0) * x->dim(1);
+    const int64_t n = planes == 0 ? 0 : x->size() / planes;
+    if (y->size() != planes) return ctx.error("output Y has the wrong size");
+    const float* xd = x->data<float>();
+    float* yd = y->data<float>();
+    ctx.threads().parallel_for(planes, static_cast<double>(n), [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const float* v = xd + p * n;
+        if (pp_.kind == PoolKind::kMax) {
+          float m = n > 0 ? v[0] : -std::numeric_limits<float>::infinity();
+          for (int64_t i = 1; i < n; ++i) m = v[i] > m ? v[i] : m;
+          yd[p] = m;
+          continue;
+        }
+        // Eight partial sums let the compiler vectorise the reduction and keep float error low.
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t i = 0;
+        if (pp_.kind == PoolKind::kAvg) {
+          for (; i + 8 <= n; i += 8)
+            for (int j = 0; j < 8; ++j) acc[j] += v[i + j];
+          for (; i < n; ++i) acc[0] += v[i];
+        } else {
+          for (; i < n; ++i) acc[0] += std::pow(std::fabs(v[i]), pp_.p);
+        }
+        double s = 0;
+        for (float a : acc) s += a;
+        yd[p] = pp_.kind == PoolKind::kAvg
+                    ? (n > 0 ? static_cast<float>(s / static_cast<double>(n))
+                             : std::numeric_limits<float>::quiet_NaN())
+                    : static_cast<float>(std::pow(s, 1.0 / pp_.p));
+      }
+    });
+    return Status::ok();
+  }
+
+ private:
+  PoolParams pp_;
+};
+
+Expected<PoolParams> read_pool_params(const ir::Node& node) {
+  PoolParams pp;
+  ir::AttrReader a(node);
+  const std::string& op = node.op_type;
+  if (op == "MaxPool" || op == "GlobalMaxPool") {
+    pp.kind = PoolKind::kMax;
+    pp.col_major = op == "MaxPool" && a.i("storage_order", 0) == 1;
+  } else if (op == "AveragePool" || op == "GlobalAveragePool") {
+    pp.kind = PoolKind::kAvg;
+    pp.count_include_pad = op == "AveragePool" && a.i("count_include_pad", 0) != 0;
+  } else {
+    pp.kind = PoolKind::kLp;
+    // LpPool-1 and GlobalLpPool-1 carry p as a float; later versions as an int.
+    const ir::Attribute* pa = node.attrs.find("p");
+    pp.p = !pa ? 2.0f : pa->kind == ir::AttrKind::kFloat ? pa->f : static_cast<float>(pa->i);
+    if (!(pp.p > 0.0f)) return invalid_model("p must be positive");
+  }
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  return pp;
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Kernel>> make_cpu_pool(const KernelInit& init) {
+  auto pp = read_pool_params(init.node);
+  if (!pp) return init.error(pp.status().message());
+  std::optional<ir::WindowAttrs> attrs;
+  if (auto nd = nn::declared_spatial_rank(init, 0)) {
+    auto a = nn::read_pool_attrs(init.node, *nd);
+    if (!a) return init.error(a.status().message());
+    attrs = *a;
+  }
+  return std::unique_ptr<Kernel>(new PoolKernel(std::move(attrs), *pp));
+}
+
+Expected<std::unique_ptr<Kernel>> make_cpu_global_pool(const KernelInit& init) {
+  auto pp = read_pool_params(init.node);
+  if (!pp) return init.error(pp.status().message());
+  return std::unique_ptr<Kernel>(new GlobalPoolKernel(*pp));
+}
+
+}  // namespace onnxrt::kernels

@@ -1,0 +1,185 @@
+// Softmax, LogSoftmax, Hardmax and Dropout (inference) on the CPU.
+// Softmax subtracts the row maximum before exp so that large logits cannot overflow; LogSoftmax
+// is x - max - log(sum exp(x - max)), never log(softmax) (which underflows to -inf).
+// Before opset 13 the input is coerced to 2-D [prod(dims < axis), prod(dims >= axis)]; from 13
+// the op runs along one axis, which for a non-last axis is done on blocks of up to 64 inner
+// columns at once so that every pass reads contiguous memory.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "base/thread_pool.h"
+#include "kernels/cpu/nn_common.h"
+
+namespace onnxrt::kernels {
+
+namespace {
+
+enum class SoftKind { kSoftmax, kLogSoftmax, kHardmax };
+
+void row_contiguous(SoftKind kind, const float* x, float* y, int64_t n) {
+  if (n == 0) return;
+  if (kind == SoftKind::kHardmax) {
+    int64_t best = 0;
+    for (int64_t i = 1; i < n; ++i)
+      if (x[i] > x[best]) best = i;
+    std::fill(y, y + n, 0.0f);
+    y[best] = 1.0f;
+    return;
+  }
+  float m = x[0];
+  for (int64_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
+  double sum = 0;
+  if (kind == SoftKind::kSoftmax) {
+    for (int64_t i = 0; i < n; ++i) {
+      y[i] = std::exp(x[i] - m);
+      sum += y[i];
+    }
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+  } else {
+    for (int64_t i = 0; i < n; ++i) sum += std::exp(x[i] - m);
+    const float shift = m + static_cast<float>(std::log(sum));
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] - shift;
+  }
+}
+
+constexpr int64_t kBlock = 64;
+
+// Columns [j0, j1) of one outer slice laid out [n][inner].
+void block_strided(SoftKind kind, const float* x, float* y, int64_t n, int64_t inner, int64_t j0,
+                   int64_t j1) {
+  const int64_t w = j1 - j0;
+  float m[kBlock];
+  int64_t arg[kBlock];
+  double sum[kBlock];
+  if (n == 0) return;
+  for (int64_t j = 0; j < w; ++j) {
+    m[j] = x[j0 + j];
+    arg[j] = 0;
+  }
+  for (int64_t k = 1; k < n; ++k) {
+    const float* r = x + k * inner + j0;
+    for (int64_t j = 0; j < w; ++j)
+      if (r[j] > m[j]) {
+        m[j] = r[j];
+        arg[j] = k;
+      }
+  }
+  if (kind == SoftKind::kHardmax) {
+    for (int64_t k = 0; k < n; ++k) {
+      float* o = y + k * inner + j0;
+      for (int64_t j = 0; j < w; ++j) o[j] = arg[j] == k ? 1.0f : 0.0f;
+    }
+    return;
+  }
+  std::fill(sum, sum + w, 0.0);
+  for (int64_t k = 0; k < n; ++k) {
+    const float* r = x + k * inner + j0;
+    float* o = y + k * inner + j0;
+    for (int64_t j = 0; j < w; ++j) {
+      const float e = std::exp(r[j] - m[j]);
+      if (kind == SoftKind::kSoftmax) o[j] = e;
+      sum[j] += e;
+    }
+  }
+  for (int64_t k = 0; k < n; ++k) {
+    const float* r = x + k * inner + j0;
+    float* o = y + k * inner + j0;
+    if (kind == SoftKind::kSoftmax) {
+      for (int64_t j = 0; j < w; ++j) o[j] = static_cast<float>(o[j] / sum[j]);
+    } else {
+      for (int64_t j = 0; j < w; ++j) o[j] = r[j] - m[j] - static_cast<float>(std::log(sum[j]));
+    }
+  }
+}
+
+class SoftmaxKernel final : public Kernel {
+ public:
+  SoftmaxKernel(SoftKind kind, int64_t axis, bool coerce) : kind_(kind), axis_(axis), coerce_(coerce) {}
+  Status run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.input(0);
+    Tensor* y = ctx.output(0);
+    if (!x || !y || x->dtype() != DType::kFloat32 || y->shape() != x->shape())
+      return ctx.error("needs float32 X and an output of X's shape");
+    auto sp = nn::split_at_axis(ctx, x->shape(), axis_, coerce_);
+    if (!sp) return sp.status();
+    const nn::AxisSplit s = *sp;
+    const float* xd = x->data<float>();
+    float* yd = y->data<float>();
+    const double cost = 8.0 * static_cast<double>(s.n);
+    if (s.inner == 1) {
+      ctx.threads().parallel_for(s.outer, cost, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) row_contiguous(kind_, xd + r * s.n, yd + r * s.n, s.n);
+      });
+      return Status::ok();
+    }
+    const int64_t blocks = (s.inner + kBlock - 1) / kBlock;
+    ctx.threads().parallel_for(s.outer * blocks, cost * kBlock, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        const int64_t o = b / blocks, j0 = (b % blocks) * kBlock;
+        const int64_t off = o * s.n * s.inner;
+        block_strided(kind_, xd + off, yd + off, s.n, s.inner, j0, std::min(s.inner, j0 + kBlock));
+      }
+    });
+    return Status::ok();
+  }
+
+ private:
+  SoftKind kind_;
+  int64_t axis_;
+  bool coerce_;
+};
+
+class DropoutKernel final : public Kernel {
+ public:
+  Status run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.input(0);
+    Tensor* y = ctx.output(0);
+    if (!x || !y || y->nbytes() != x->nbytes()) return ctx.error("needs X and an output of X's shape");
+    // training_mode (opset 12+) given at run time: dropping needs a random generator, which
+    // inference does not have. A ratio of 0 keeps everything, so training mode is then exact.
+    if (ctx.num_inputs() > 2 && ctx.input(2)) {
+      const Tensor* t = ctx.input(2);
+      const Tensor* r = ctx.num_inputs() > 1 ? ctx.input(1) : nullptr;
+      const bool training = t->dtype() == DType::kBool && t->size() == 1 && t->data<bool>()[0];
+      float ratio = 0.5f;
+      if (r && r->size() == 1 && r->dtype() == DType::kFloat32) ratio = r->data<float>()[0];
+      if (training && ratio != 0.0f)
+        return {ErrorCode::kNotImplemented,
+                ctx.error("training_mode = true with a non-zero ratio is not implemented").message()};
+    }
+    if (y->raw() != x->raw() && x->nbytes() > 0) std::memcpy(y->raw(), x->raw(), x->nbytes());
+    Tensor* mask = ctx.num_outputs() > 1 ? ctx.output(1) : nullptr;
+    if (mask) {
+      if (mask->dtype() == DType::kBool) {
+        std::fill(mask->data<bool>(), mask->data<bool>() + mask->size(), true);
+      } else if (mask->dtype() == DType::kFloat32) {
+        std::fill(mask->data<float>(), mask->data<float>() + mask->size(), 1.0f);
+      } else {
+        return ctx.error("mask output must be bool or float32");
+      }
+    }
+    return Status::ok();
+  }
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Kernel>> make_cpu_softmax(const KernelInit& init) {
+  const std::string& op = init.node.op_type;
+  const SoftKind kind = op == "Softmax"      ? SoftKind::kSoftmax
+                        : op == "LogSoftmax" ? SoftKind::kLogSoftmax
+                                             : SoftKind::kHardmax;
+  ir::AttrReader a(init.node);
+  const bool coerce = init.node.opset < 13;
+  const int64_t axis = a.i("axis", coerce ? 1 : -1);
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  return std::unique_ptr<Kernel>(new SoftmaxKernel(kind, axis, coerce));
+}
+
+Expected<std::unique_ptr<Kernel>> make_cpu_dropout(const KernelInit& init) {
+  return std::unique_ptr<Kernel>(new DropoutKernel());
+}
+
+}  // namespace onnxrt::kernels
