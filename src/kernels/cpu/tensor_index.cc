@@ -1,0 +1,76 @@
+// CPU kernels for indexing ops: Gather, Range.
+#include <atomic>
+
+#include "base/thread_pool.h"
+#include "ir/attribute.h"
+#include "ir/infer_tensor_util.h"
+#include "kernels/cpu/tensor_ops.h"
+#include "kernels/cpu/tensor_util.h"
+
+namespace onnxrt::kernels::tensor_ops {
+
+Status gather_kernel(KernelContext& ctx) {
+  const Tensor* xp = ctx.input(0);
+  const Tensor* ip = ctx.input(1);
+  Tensor* yp = ctx.output(0);
+  if (!xp || !ip || !yp) return ctx.error("missing input or output");
+  const Tensor& x = *xp;
+  const Tensor& ind = *ip;
+  Tensor& y = *yp;
+  if (elem_bytes(x.dtype()) == 0)
+    return ctx.error("element type " + std::string(dtype_name(x.dtype())) + " is not supported yet");
+  if (ind.dtype() != DType::kInt32 && ind.dtype() != DType::kInt64)
+    return ctx.error("indices must be int32 or int64, got " + std::string(dtype_name(ind.dtype())));
+  ir::AttrReader a(ctx.node());
+  const int64_t axis = a.i("axis", 0);
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  auto ax = ir::tensor_infer::norm_axis(axis, x.rank());
+  if (!ax) return ctx.error("axis " + std::to_string(axis) + " out of range for rank " + std::to_string(x.rank()));
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < *ax; ++i) outer *= x.dim(i);
+  for (int64_t i = *ax + 1; i < x.rank(); ++i) inner *= x.dim(i);
+  const int64_t n = x.dim(*ax), m = ind.size();
+  if (y.size() != outer * m * inner) return ctx.error("output shape does not match");
+  // Validate every index first so that no partial output is written on error.
+  for (int64_t k = 0; k < m; ++k) {
+    const int64_t v = index_at(ind, k);
+    if (v < -n || v >= n)
+      return ctx.error("index " + std::to_string(v) + " (at position " + std::to_string(k) +
+                       ") out of range for axis " + std::to_string(*ax) + " of size " +
+                       std::to_string(n) + " (expected [" + std::to_string(-n) + ", " +
+                       std::to_string(n - 1) + "])");
+  }
+  const int64_t es = static_cast<int64_t>(elem_bytes(x.dtype()));
+  const char* s = static_cast<const char*>(x.raw());
+  char* d = static_cast<char*>(y.raw());
+  ctx.threads().parallel_for(outer * m, static_cast<double>(inner), [&](int64_t b, int64_t e) {
+    for (int64_t w = b; w < e; ++w) {
+      const int64_t o = w / m, k = w % m;
+      int64_t v = index_at(ind, k);
+      if (v < 0) v += n;
+      copy_elements(x.dtype(), s + ((o * n + v) * inner) * es, d + w * inner * es, inner);
+    }
+  });
+  return Status::ok();
+}
+
+Status range_kernel(KernelContext& ctx) {
+  const Tensor* s = ctx.input(0);
+  const Tensor* d = ctx.input(2);
+  Tensor* y = ctx.output(0);
+  if (!s || !d || !y) return ctx.error("missing input or output");
+  bool ok = dispatch_numeric(y->dtype(), [&]<typename T>() {
+    using A = Arith<T>;
+    using V = typename A::type;
+    const V start = A::load(s->data<T>()[0]);
+    const V delta = A::load(d->data<T>()[0]);
+    T* out = y->data<T>();
+    // start + i*delta (not repeated addition) so float outputs do not drift.
+    for (int64_t i = 0; i < y->size(); ++i)
+      out[i] = A::store(static_cast<V>(start + static_cast<V>(i) * delta));
+  });
+  if (!ok) return ctx.error("element type " + std::string(dtype_name(y->dtype())) + " is not supported");
+  return Status::ok();
+}
+
+}  // namespace onnxrt::kernels::tensor_ops
