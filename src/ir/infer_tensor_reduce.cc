@@ -120,3 +120,29 @@ Status infer_topk(InferContext& ctx) {
 }
 
 }  // namespace onnxrt::ir::tensor_infer
+
+namespace onnxrt::ir {
+namespace {
+using tensor_infer::infer_arg_reduce;
+using tensor_infer::infer_reduce;
+using tensor_infer::infer_topk;
+const OpInfo kReduceOps[] = {
+    {"", "ReduceSum", &infer_reduce},
+    {"", "ReduceMean", &infer_reduce},
+    {"", "ReduceMax", &infer_reduce},
+    {"", "ReduceMin", &infer_reduce},
+    {"", "ReduceProd", &infer_reduce},
+    {"", "ReduceL1", &infer_reduce},
+    {"", "ReduceL2", &infer_reduce},
+    {"", "ReduceLogSum", &infer_reduce},
+    {"", "ReduceLogSumExp", &infer_reduce},
+    {"", "ReduceSumSquare", &infer_reduce},
+    {"", "ArgMax", &infer_arg_reduce},
+    {"", "ArgMin", &infer_arg_reduce},
+    {"", "TopK", &infer_topk},
+};
+}  // namespace
+
+std::span<const OpInfo> reduce_op_infos() { return kReduceOps; }
+
+}  // namespace onnxrt::ir

@@ -12,10 +12,24 @@ std::span<const KernelEntry> cpu_elementwise_kernels();
 std::span<const KernelEntry> cpu_linalg_kernels();
 std::span<const KernelEntry> cpu_nn_kernels();
 std::span<const KernelEntry> cpu_tensor_kernels();
+std::span<const KernelEntry> cpu_reduce_kernels();
+std::span<const KernelEntry> cpu_image_kernels();
+std::span<const KernelEntry> cpu_transformer_kernels();
+std::span<const KernelEntry> cpu_loss_kernels();
+std::span<const KernelEntry> cpu_recurrent_kernels();
+std::span<const KernelEntry> cpu_signal_kernels();
+std::span<const KernelEntry> cpu_quant_kernels();
 
 std::span<const KernelEntry> reference_elementwise_kernels();
 std::span<const KernelEntry> reference_linalg_kernels();
 std::span<const KernelEntry> reference_nn_kernels();
 std::span<const KernelEntry> reference_tensor_kernels();
+std::span<const KernelEntry> reference_reduce_kernels();
+std::span<const KernelEntry> reference_image_kernels();
+std::span<const KernelEntry> reference_transformer_kernels();
+std::span<const KernelEntry> reference_loss_kernels();
+std::span<const KernelEntry> reference_recurrent_kernels();
+std::span<const KernelEntry> reference_signal_kernels();
+std::span<const KernelEntry> reference_quant_kernels();
 
 }  // namespace onnxrt::kernels

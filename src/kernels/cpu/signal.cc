@@ -1,0 +1,8 @@
+// Placeholder until the signal family lands.
+#include "kernels/kernel_families.h"
+
+namespace onnxrt::kernels {
+
+std::span<const KernelEntry> cpu_signal_kernels() { return {}; }
+
+}  // namespace onnxrt::kernels

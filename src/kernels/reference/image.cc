@@ -1,0 +1,8 @@
+// Placeholder until the image family lands.
+#include "kernels/kernel_families.h"
+
+namespace onnxrt::kernels {
+
+std::span<const KernelEntry> reference_image_kernels() { return {}; }
+
+}  // namespace onnxrt::kernels

@@ -1,0 +1,8 @@
+// Placeholder until the transformer family lands.
+#include "kernels/kernel_families.h"
+
+namespace onnxrt::kernels {
+
+std::span<const KernelEntry> reference_transformer_kernels() { return {}; }
+
+}  // namespace onnxrt::kernels
