@@ -49,14 +49,18 @@ test-cpp: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test-python: install
-	$(PY) -m pytest -q tests/python
+	$(PY) -m pytest -q tests/python tests/onnx_backend
 
 test: build install
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	$(PY) -m pytest -q tests/python
+	$(PY) -m pytest -q tests/python tests/onnx_backend
 
 demo: install
 	$(PY) examples/python/demo.py
 
 clean:
 	rm -rf $(BUILD)
+
+# Regenerates docs/conformance.md (and, with UPDATE_MANIFEST=1, the expected-failure manifest).
+conformance: install
+	$(PY) tests/onnx_backend/report.py $(if $(UPDATE_MANIFEST),--update-manifest,)

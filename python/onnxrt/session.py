@@ -1,0 +1,250 @@
+"""InferenceSession and its companions, shaped like onnxruntime's Python API."""
+
+from __future__ import annotations
+
+import enum
+import os
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from . import _convert
+from . import _onnxrt
+
+CPU_PROVIDER = "CPUExecutionProvider"
+_AVAILABLE_PROVIDERS = [CPU_PROVIDER]
+
+
+def get_available_providers() -> list[str]:
+    return list(_AVAILABLE_PROVIDERS)
+
+
+def get_device() -> str:
+    return "CPU"
+
+
+class GraphOptimizationLevel(enum.IntEnum):
+    """Same names and values as onnxruntime.GraphOptimizationLevel."""
+
+    ORT_DISABLE_ALL = 0
+    ORT_ENABLE_BASIC = 1
+    ORT_ENABLE_EXTENDED = 2
+    ORT_ENABLE_LAYOUT = 3
+    ORT_ENABLE_ALL = 99
+
+
+def _native_level(level) -> Any:
+    level = int(level)  # also accepts onnxruntime's own enum members
+    levels = _onnxrt.GraphOptimizationLevel
+    if level <= 0:
+        return levels.kDisableAll
+    if level == 1:
+        return levels.kBasic
+    if level in (2, 3):  # onnxrt has no separate layout level; it belongs to "extended"
+        return levels.kExtended
+    return levels.kAll
+
+
+class SessionOptions:
+    """Options for InferenceSession; attribute names follow onnxruntime.SessionOptions.
+
+    Attributes that onnxruntime has and onnxrt ignores (enable_profiling, execution_mode, ...)
+    may be set freely, so code written for onnxruntime keeps working.
+    """
+
+    def __init__(self) -> None:
+        self.intra_op_num_threads: int = 0  # 0: one thread per core
+        self.inter_op_num_threads: int = 0  # accepted for compatibility; onnxrt runs nodes in order
+        self.graph_optimization_level = GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.log_severity_level: int = 2
+        self.optimized_model_filepath: str = ""
+
+    def _to_native(self) -> Any:
+        opts = _onnxrt.SessionOptions()
+        threads = int(self.intra_op_num_threads or 0)
+        if threads < 0:
+            raise ValueError(f"intra_op_num_threads must be >= 0, got {threads}")
+        opts.intra_op_num_threads = threads
+        opts.graph_optimization_level = _native_level(self.graph_optimization_level)
+        opts.log_severity_level = int(self.log_severity_level)
+        opts.optimized_model_filepath = os.fspath(self.optimized_model_filepath or "")
+        return opts
+
+    def __repr__(self) -> str:
+        return (
+            f"SessionOptions(intra_op_num_threads={self.intra_op_num_threads}, "
+            f"graph_optimization_level={self.graph_optimization_level!r}, "
+            f"log_severity_level={self.log_severity_level}, "
+            f"optimized_model_filepath={self.optimized_model_filepath!r})"
+        )
+
+
+class RunOptions:
+    """Accepted by InferenceSession.run for compatibility; onnxrt reads none of its fields."""
+
+    def __init__(self) -> None:
+        self.log_severity_level = 2
+        self.log_verbosity_level = 0
+        self.logid = ""
+        self.run_tag = ""
+        self.terminate = False
+
+
+class NodeArg:
+    """An input or output of a model: name, shape and type, as onnxruntime's NodeArg.
+
+    ``shape`` holds ints for fixed dims, strings for symbolic dims (dim_param) and None for
+    unknown ones; it is None when the model declares no shape at all.
+    """
+
+    __slots__ = ("name", "type", "shape", "_dtype_code")
+
+    def __init__(self, name: str, type: str, shape, dtype_code: int = 0) -> None:
+        self.name = name
+        self.type = type
+        self.shape = shape
+        self._dtype_code = dtype_code
+
+    def __repr__(self) -> str:
+        return f"NodeArg(name={self.name!r}, type={self.type!r}, shape={self.shape!r})"
+
+
+class ModelMetadata:
+    """The model's metadata, with onnxruntime's attribute names."""
+
+    def __init__(self, md: Mapping[str, Any]) -> None:
+        self.producer_name: str = md["producer_name"]
+        self.producer_version: str = md["producer_version"]
+        self.graph_name: str = md["graph_name"]
+        self.domain: str = md["domain"]
+        self.description: str = md["description"]
+        self.graph_description: str = ""  # onnxrt does not keep the graph's doc_string
+        self.version: int = md["model_version"]
+        self.ir_version: int = md["ir_version"]
+        self.opset_imports: dict[str, int] = dict(md["opset_imports"])
+        self.custom_metadata_map: dict[str, str] = dict(md["custom_metadata"])
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelMetadata(producer_name={self.producer_name!r}, graph_name={self.graph_name!r}, "
+            f"domain={self.domain!r}, version={self.version})"
+        )
+
+
+def _check_providers(providers) -> list[str]:
+    if providers is None:
+        return [CPU_PROVIDER]
+    if isinstance(providers, (str, tuple)):
+        providers = [providers]
+    names = []
+    for p in providers:
+        # onnxruntime also accepts (name, {options}) pairs.
+        name = p[0] if isinstance(p, (tuple, list)) else p
+        if name not in _AVAILABLE_PROVIDERS:
+            raise ValueError(
+                f"execution provider {name!r} is not available in onnxrt; "
+                f"available providers: {', '.join(_AVAILABLE_PROVIDERS)}"
+            )
+        names.append(name)
+    return names or [CPU_PROVIDER]
+
+
+class InferenceSession:
+    """Loads an ONNX model and runs it; a drop-in for onnxruntime.InferenceSession.
+
+    ``path_or_bytes`` is a file path (str or os.PathLike), the serialized model (bytes), or an
+    ``onnx.ModelProto``. Prefer the path form for models with external data: weights are then
+    found next to the model file and mapped instead of copied. Bytes and ModelProto have no
+    directory, so a model whose tensors live in external files is refused (InvalidArgument) unless
+    it is given as a path. A ModelProto is serialized first (protobuf's 2 GiB limit applies).
+
+    ``run`` may be called from several threads at once; the GIL is released while the engine runs.
+    """
+
+    def __init__(
+        self,
+        path_or_bytes,
+        sess_options: SessionOptions | None = None,
+        providers: Sequence[Any] | None = None,
+        provider_options: Sequence[Mapping[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._model_path: str | None = None
+        self._inputs: list[NodeArg] = []
+        self._outputs: list[NodeArg] = []
+        self._providers = _check_providers(providers)
+        self._sess_options = sess_options if sess_options is not None else SessionOptions()
+        native_opts = self._sess_options._to_native()
+
+        if isinstance(path_or_bytes, (str, os.PathLike)):
+            self._model_path = os.fspath(path_or_bytes)
+            self._sess = _onnxrt.Session.load(self._model_path, native_opts)
+        elif isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+            self._sess = _onnxrt.Session.load_bytes(bytes(path_or_bytes), native_opts, "")
+        elif hasattr(path_or_bytes, "SerializeToString"):
+            self._sess = _onnxrt.Session.load_bytes(path_or_bytes.SerializeToString(), native_opts, "")
+        else:
+            raise TypeError(
+                "InferenceSession expects a model path, bytes or an onnx.ModelProto, "
+                f"got {type(path_or_bytes).__name__}"
+            )
+
+        self._inputs = [self._node_arg(v) for v in self._sess.inputs()]
+        self._outputs = [self._node_arg(v) for v in self._sess.outputs()]
+        self._input_codes = {a.name: a._dtype_code for a in self._inputs}
+        self._metadata = ModelMetadata(self._sess.metadata())
+
+    @staticmethod
+    def _node_arg(v: Mapping[str, Any]) -> NodeArg:
+        return NodeArg(v["name"], v["type"], v["shape"], v["dtype"])
+
+    def get_inputs(self) -> list[NodeArg]:
+        return list(self._inputs)
+
+    def get_outputs(self) -> list[NodeArg]:
+        return list(self._outputs)
+
+    def get_overridable_initializers(self) -> list[NodeArg]:
+        return []
+
+    def get_modelmeta(self) -> ModelMetadata:
+        return self._metadata
+
+    def get_providers(self) -> list[str]:
+        return list(self._providers)
+
+    def get_provider_options(self) -> dict[str, dict]:
+        return {p: {} for p in self._providers}
+
+    def get_session_options(self) -> SessionOptions:
+        return self._sess_options
+
+    def set_providers(self, providers=None, provider_options=None) -> None:
+        self._providers = _check_providers(providers)
+
+    def run(
+        self,
+        output_names: Iterable[str] | None,
+        input_feed: Mapping[str, Any],
+        run_options: RunOptions | None = None,
+    ) -> list[np.ndarray]:
+        """Runs the model; returns the requested outputs (all when ``output_names`` is None or
+        empty) in the requested order as numpy arrays."""
+        if not isinstance(input_feed, Mapping):
+            raise TypeError(f"input_feed must be a dict of name -> array, got {type(input_feed).__name__}")
+        if isinstance(output_names, str):
+            raise TypeError("output_names must be a list of names or None, got a str")
+        names = [] if output_names is None else [str(n) for n in output_names]
+        feeds = [
+            _convert.to_feed(str(name), value, self._input_codes.get(name))
+            for name, value in input_feed.items()
+        ]
+        results = self._sess.run(feeds, names)
+        return [_convert.from_output(code, shape, payload) for code, shape, payload in results]
+
+    def run_with_ort_values(self, *args, **kwargs):  # pragma: no cover - explicit refusal
+        raise NotImplementedError("onnxrt has no OrtValue; use run() with numpy arrays")
+
+    def __repr__(self) -> str:
+        src = self._model_path or "<bytes>"
+        return f"InferenceSession({src!r}, inputs={[a.name for a in self._inputs]})"

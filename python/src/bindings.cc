@@ -1,0 +1,401 @@
+// The _onnxrt extension: a thin nanobind layer over include/onnxrt/. The pure-Python package
+// (python/onnxrt/) owns the user-facing API; this module only moves tensors across the boundary
+// and turns a failed Status into the exception class of its ErrorCode.
+//
+// Tensor exchange protocol with python/onnxrt/_convert.py:
+//   feed   = (name, dtype_code, payload)  payload: a C-contiguous, aligned numpy array whose item
+//            size equals the dtype's (bfloat16/float8 arrive as uint16/uint8 views), or for
+//            strings a (shape, flat list of str or bytes) pair.
+//   output = (dtype_code, shape, payload)  payload: ndarray (uint view for bfloat16/float8),
+//            flat list[str] for strings, or None for an empty tensor.
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+#include <nanobind/stl/vector.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ir/infer.h"
+#include "kernels/registry.h"
+#include "onnx/model_io.h"
+#include "onnxrt/onnxrt.h"
+
+namespace nb = nanobind;
+
+namespace {
+
+// One Python class per ErrorCode, indexed by the code; [0] is the common base onnxrt.Error.
+PyObject* g_error_types[6] = {};
+
+[[noreturn]] void raise_status(const onnxrt::Status& status) {
+  const auto index = static_cast<size_t>(status.code());
+  PyObject* type = index < std::size(g_error_types) && index != 0 && g_error_types[index]
+                       ? g_error_types[index]
+                       : g_error_types[0];
+  PyErr_SetString(type, status.message().c_str());
+  throw nb::python_error();
+}
+
+template <typename T>
+T unwrap(onnxrt::Expected<T>&& e) {
+  if (!e.has_value()) raise_status(e.status());
+  return std::move(e).value();
+}
+
+void make_error_types(nb::module_& m) {
+  const auto make = [&](const char* name, const char* doc, PyObject* bases) -> PyObject* {
+    std::string qualified = std::string("onnxrt.") + name;
+    PyObject* dict = PyDict_New();
+    PyObject* doc_str = PyUnicode_FromString(doc);
+    PyDict_SetItemString(dict, "__doc__", doc_str);
+    Py_DECREF(doc_str);
+    PyObject* type = PyErr_NewException(qualified.c_str(), bases, dict);
+    Py_DECREF(dict);
+    Py_XDECREF(bases);
+    if (!type) throw nb::python_error();
+    m.attr(name) = nb::handle(type);  // the module keeps a reference; so does g_error_types
+    return type;
+  };
+  using onnxrt::ErrorCode;
+  PyObject* base = make("Error", "Base class of every error raised by onnxrt.", nullptr);
+  const auto with = [&](PyObject* other) { return PyTuple_Pack(2, base, other); };
+  g_error_types[0] = base;
+  g_error_types[static_cast<size_t>(ErrorCode::kInvalidModel)] =
+      make("InvalidModel", "The model file or graph is malformed or inconsistent.",
+           with(PyExc_ValueError));
+  g_error_types[static_cast<size_t>(ErrorCode::kInvalidArgument)] =
+      make("InvalidArgument", "A wrong input name, shape, dtype or option was passed.",
+           with(PyExc_ValueError));
+  g_error_types[static_cast<size_t>(ErrorCode::kNotImplemented)] =
+      make("NotImplemented", "Valid ONNX that onnxrt cannot run yet (no kernel or feature).",
+           with(PyExc_NotImplementedError));
+  g_error_types[static_cast<size_t>(ErrorCode::kIoError)] =
+      make("IoError", "A file is missing, unreadable or outside the model directory.",
+           with(PyExc_OSError));
+  g_error_types[static_cast<size_t>(ErrorCode::kRuntimeError)] =
+      make("EngineError", "A failure while running the model (out of memory, kernel error).",
+           with(PyExc_RuntimeError));
+}
+
+// ---- numpy <-> Tensor
+
+using InArray = nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu>;
+using OutArray = nb::ndarray<nb::numpy>;
+
+// The DLPack type a tensor of `t` is handed to numpy as. bfloat16 and float8 travel as unsigned
+// integers of the same width because numpy's DLPack import knows no such types; Python re-views
+// them as ml_dtypes. Sub-byte types have no numpy layout and are refused (code 0).
+nb::dlpack::dtype exchange_dtype(onnxrt::DType t) {
+  using onnxrt::DType;
+  using C = nb::dlpack::dtype_code;
+  const auto mk = [](C code, int bits) {
+    return nb::dlpack::dtype{static_cast<uint8_t>(code), static_cast<uint8_t>(bits), 1};
+  };
+  switch (t) {
+    case DType::kFloat32: return mk(C::Float, 32);
+    case DType::kFloat64: return mk(C::Float, 64);
+    case DType::kFloat16: return mk(C::Float, 16);
+    case DType::kInt8: return mk(C::Int, 8);
+    case DType::kInt16: return mk(C::Int, 16);
+    case DType::kInt32: return mk(C::Int, 32);
+    case DType::kInt64: return mk(C::Int, 64);
+    case DType::kUInt8: return mk(C::UInt, 8);
+    case DType::kUInt16: return mk(C::UInt, 16);
+    case DType::kUInt32: return mk(C::UInt, 32);
+    case DType::kUInt64: return mk(C::UInt, 64);
+    case DType::kBool: return mk(C::Bool, 8);
+    case DType::kComplex64: return mk(C::Complex, 64);
+    case DType::kComplex128: return mk(C::Complex, 128);
+    case DType::kBFloat16: return mk(C::UInt, 16);
+    case DType::kFloat8E4M3FN:
+    case DType::kFloat8E4M3FNUZ:
+    case DType::kFloat8E5M2:
+    case DType::kFloat8E5M2FNUZ:
+    case DType::kFloat8E8M0: return mk(C::UInt, 8);
+    default: return nb::dlpack::dtype{0, 0, 0};
+  }
+}
+
+onnxrt::DType checked_dtype(int32_t code, std::string_view name) {
+  if (!onnxrt::dtype_is_valid(code)) {
+    raise_status(onnxrt::invalid_argument("input '" + std::string(name) +
+                                          "': unknown element type " + std::to_string(code)));
+  }
+  return static_cast<onnxrt::DType>(code);
+}
+
+onnxrt::Shape to_shape(const nb::handle& seq) {
+  onnxrt::Shape shape;
+  for (nb::handle d : seq) shape.push_back(nb::cast<int64_t>(d));
+  return shape;
+}
+
+onnxrt::Tensor string_feed(std::string_view name, const nb::tuple& payload) {
+  onnxrt::Shape shape = to_shape(payload[0]);
+  nb::list items = nb::cast<nb::list>(payload[1]);
+  onnxrt::Tensor t = onnxrt::Tensor::allocate(onnxrt::DType::kString, shape);
+  if (static_cast<size_t>(t.size()) != items.size()) {
+    raise_status(onnxrt::invalid_argument("input '" + std::string(name) + "': " +
+                                          std::to_string(items.size()) +
+                                          " strings for a tensor of " +
+                                          std::to_string(t.size()) + " elements"));
+  }
+  std::string* out = t.data<std::string>();
+  for (size_t i = 0; i < items.size(); ++i) {
+    PyObject* item = items[i].ptr();
+    // ONNX strings are bytes; str is stored as UTF-8, bytes as they are.
+    if (PyBytes_Check(item)) {
+      out[i].assign(PyBytes_AS_STRING(item), static_cast<size_t>(PyBytes_GET_SIZE(item)));
+    } else {
+      Py_ssize_t n = 0;
+      const char* s = PyUnicode_AsUTF8AndSize(item, &n);
+      if (!s) throw nb::python_error();
+      out[i].assign(s, static_cast<size_t>(n));
+    }
+  }
+  return t;
+}
+
+onnxrt::Tensor numeric_feed(std::string_view name, onnxrt::DType dtype, const InArray& a) {
+  const nb::dlpack::dtype want = exchange_dtype(dtype);
+  if (want.bits == 0) {
+    raise_status(onnxrt::not_implemented("input '" + std::string(name) + "': element type " +
+                                         std::string(onnxrt::dtype_name(dtype)) +
+                                         " cannot be passed from numpy"));
+  }
+  if (a.dtype().bits != want.bits || a.dtype().lanes != 1) {
+    raise_status(onnxrt::invalid_argument("input '" + std::string(name) +
+                                          "': array item size does not match element type " +
+                                          std::string(onnxrt::dtype_name(dtype))));
+  }
+  onnxrt::Shape shape(a.ndim());
+  for (size_t i = 0; i < a.ndim(); ++i) shape[i] = static_cast<int64_t>(a.shape(i));
+  // Zero-copy: the tensor borrows the array's memory and keeps the array alive. nanobind's
+  // ndarray handle takes the GIL itself when its last reference drops, so the keep-alive may die
+  // on any thread.
+  auto keep = std::make_shared<InArray>(a);
+  // The engine treats graph inputs as read-only, so dropping const here is safe.
+  return onnxrt::Tensor::borrow(dtype, std::move(shape), const_cast<void*>(a.data()),
+                                std::move(keep));
+}
+
+nb::tuple to_python(onnxrt::Tensor t) {
+  nb::tuple shape_tuple;
+  {
+    nb::list dims;
+    for (int64_t d : t.shape()) dims.append(d);
+    shape_tuple = nb::tuple(dims);
+  }
+  const auto code = static_cast<int32_t>(t.dtype());
+  if (t.dtype() == onnxrt::DType::kString) {
+    nb::list items;
+    for (const std::string& s : t.span<std::string>()) {
+      // Tensors of bytes that are not UTF-8 come back as bytes rather than failing the run.
+      PyObject* u = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), nullptr);
+      if (u) {
+        items.append(nb::steal(u));
+      } else {
+        PyErr_Clear();
+        items.append(nb::bytes(s.data(), s.size()));
+      }
+    }
+    return nb::make_tuple(code, shape_tuple, items);
+  }
+  if (t.size() == 0) return nb::make_tuple(code, shape_tuple, nb::none());
+  const nb::dlpack::dtype dt = exchange_dtype(t.dtype());
+  if (dt.bits == 0) {
+    raise_status(onnxrt::not_implemented("output element type " +
+                                         std::string(onnxrt::dtype_name(t.dtype())) +
+                                         " cannot be returned to numpy"));
+  }
+  std::vector<size_t> dims(t.shape().begin(), t.shape().end());
+  void* data = t.raw();
+  // The capsule owns the tensor, so numpy's array and the engine's buffer are one allocation.
+  auto* owned = new onnxrt::Tensor(std::move(t));
+  nb::capsule owner(owned, [](void* p) noexcept { delete static_cast<onnxrt::Tensor*>(p); });
+  OutArray arr(data, dims.size(), dims.data(), owner, nullptr, dt, nb::device::cpu::value);
+  return nb::make_tuple(code, shape_tuple, nb::cast(arr));
+}
+
+// ---- Session
+
+struct PySession {
+  std::unique_ptr<onnxrt::Session> session;
+
+  nb::list run(const nb::list& feeds_in, const std::vector<std::string>& output_names) const {
+    std::vector<std::pair<std::string, onnxrt::Tensor>> feeds;
+    feeds.reserve(feeds_in.size());
+    for (nb::handle item : feeds_in) {
+      nb::tuple feed = nb::cast<nb::tuple>(item);
+      std::string name = nb::cast<std::string>(feed[0]);
+      const onnxrt::DType dtype = checked_dtype(nb::cast<int32_t>(feed[1]), name);
+      onnxrt::Tensor t = dtype == onnxrt::DType::kString
+                             ? string_feed(name, nb::cast<nb::tuple>(feed[2]))
+                             : numeric_feed(name, dtype, nb::cast<InArray>(feed[2]));
+      feeds.emplace_back(std::move(name), std::move(t));
+    }
+
+    onnxrt::Expected<std::vector<onnxrt::Tensor>> result = onnxrt::Status();
+    {
+      nb::gil_scoped_release release;
+      result = session->run(feeds, output_names);
+    }
+    std::vector<onnxrt::Tensor> outputs = unwrap(std::move(result));
+
+    // An output is handed to numpy without a copy only when nothing else can see its storage:
+    // an output that aliases a feed (Identity), an initializer, or another output is copied, so
+    // writing into the returned array never changes the caller's input or the model. The feeds
+    // are still alive here, which is what makes the use_count test meaningful.
+    for (onnxrt::Tensor& t : outputs) {
+      if (t.dtype() == onnxrt::DType::kString || t.size() == 0) continue;
+      if (!t.storage() || t.storage().use_count() > 1) t = t.clone();
+    }
+    feeds.clear();
+
+    nb::list out;
+    for (onnxrt::Tensor& t : outputs) out.append(to_python(std::move(t)));
+    return out;
+  }
+};
+
+nb::dict value_info_to_dict(const onnxrt::ValueInfo& v) {
+  nb::dict d;
+  d["name"] = v.name;
+  d["type"] = v.type;
+  d["dtype"] = static_cast<int32_t>(v.dtype);
+  if (v.has_shape) {
+    nb::list dims;
+    for (const onnxrt::DimInfo& dim : v.shape) {
+      if (dim.value >= 0) {
+        dims.append(dim.value);
+      } else if (!dim.symbol.empty()) {
+        dims.append(dim.symbol);
+      } else {
+        dims.append(nb::none());
+      }
+    }
+    d["shape"] = dims;
+  } else {
+    d["shape"] = nb::none();
+  }
+  return d;
+}
+
+nb::list value_infos(const std::vector<onnxrt::ValueInfo>& infos) {
+  nb::list l;
+  for (const auto& v : infos) l.append(value_info_to_dict(v));
+  return l;
+}
+
+}  // namespace
+
+NB_MODULE(_onnxrt, m) {
+  m.doc() = "onnxrt's native core; use the onnxrt package instead of this module.";
+  make_error_types(m);
+
+  nb::enum_<onnxrt::GraphOptimizationLevel>(m, "GraphOptimizationLevel")
+      .value("kDisableAll", onnxrt::GraphOptimizationLevel::kDisableAll)
+      .value("kBasic", onnxrt::GraphOptimizationLevel::kBasic)
+      .value("kExtended", onnxrt::GraphOptimizationLevel::kExtended)
+      .value("kAll", onnxrt::GraphOptimizationLevel::kAll);
+
+  nb::class_<onnxrt::SessionOptions>(m, "SessionOptions")
+      .def(nb::init<>())
+      .def_rw("intra_op_num_threads", &onnxrt::SessionOptions::intra_op_num_threads)
+      .def_rw("graph_optimization_level", &onnxrt::SessionOptions::graph_optimization_level)
+      .def_rw("log_severity_level", &onnxrt::SessionOptions::log_severity_level)
+      .def_rw("optimized_model_filepath", &onnxrt::SessionOptions::optimized_model_filepath);
+
+  nb::class_<PySession>(m, "Session")
+      .def_static(
+          "load",
+          [](const std::string& path, const onnxrt::SessionOptions& options) {
+            onnxrt::Expected<std::unique_ptr<onnxrt::Session>> s = onnxrt::Status();
+            {
+              nb::gil_scoped_release release;
+              s = onnxrt::Session::load(path, options);
+            }
+            return PySession{unwrap(std::move(s))};
+          },
+          nb::arg("path"), nb::arg("options"))
+      .def_static(
+          "load_bytes",
+          [](nb::bytes data, const onnxrt::SessionOptions& options, const std::string& model_dir) {
+            onnxrt::Expected<std::unique_ptr<onnxrt::Session>> s = onnxrt::Status();
+            {
+              // `data` is immutable and referenced by this frame, so it outlives the load.
+              nb::gil_scoped_release release;
+              s = onnxrt::Session::load_bytes(data.c_str(), data.size(), options, model_dir);
+            }
+            return PySession{unwrap(std::move(s))};
+          },
+          nb::arg("data"), nb::arg("options"), nb::arg("model_dir") = "")
+      .def("run", &PySession::run, nb::arg("feeds"), nb::arg("output_names"))
+      .def("inputs", [](const PySession& s) { return value_infos(s.session->inputs()); })
+      .def("outputs", [](const PySession& s) { return value_infos(s.session->outputs()); })
+      .def("options", [](const PySession& s) { return s.session->options(); })
+      .def("metadata", [](const PySession& s) {
+        const onnxrt::ModelMetadata& md = s.session->metadata();
+        nb::dict d;
+        d["producer_name"] = md.producer_name;
+        d["producer_version"] = md.producer_version;
+        d["domain"] = md.domain;
+        d["graph_name"] = md.graph_name;
+        d["description"] = md.description;
+        d["model_version"] = md.model_version;
+        d["ir_version"] = md.ir_version;
+        d["opset_imports"] = md.opset_imports;
+        nb::dict custom;
+        for (const auto& [k, v] : md.custom_metadata) custom[k.c_str()] = v;
+        d["custom_metadata"] = custom;
+        return d;
+      });
+
+  m.def(
+      "_proto_roundtrip",
+      [](nb::bytes data) {
+        onnxrt::Expected<std::string> out = onnxrt::Status();
+        {
+          nb::gil_scoped_release release;
+          out = onnxrt::onnx::proto_roundtrip(std::string_view(data.c_str(), data.size()));
+        }
+        const std::string s = unwrap(std::move(out));
+        return nb::bytes(s.data(), s.size());
+      },
+      nb::arg("data"), "Parses model bytes with onnxrt's reader and writes them back (for tests).");
+
+  m.def(
+      "_list_ops",
+      [] {
+        std::vector<std::pair<std::string, std::string>> ops;
+        for (const onnxrt::ir::OpInfo& info : onnxrt::ir::all_op_infos()) {
+          ops.emplace_back(std::string(info.domain), std::string(info.op_type));
+        }
+        return ops;
+      },
+      "(domain, op_type) of every op with shape inference.");
+
+  m.def(
+      "_list_kernels",
+      [] {
+        std::vector<std::tuple<std::string, std::string, int, int, std::string>> rows;
+        for (const onnxrt::kernels::KernelEntry& e :
+             onnxrt::kernels::kernel_table(onnxrt::kernels::Backend::kCpu)) {
+          const std::string dtype = e.dtype == onnxrt::DType::kUndefined
+                                        ? std::string("any")
+                                        : std::string(onnxrt::dtype_name(e.dtype));
+          rows.emplace_back(std::string(e.domain), std::string(e.op_type), e.since_version,
+                            e.until_version, dtype);
+        }
+        return rows;
+      },
+      "(domain, op_type, since_version, until_version, dtype) of every CPU kernel; dtype 'any' "
+      "when the kernel dispatches on dtype itself.");
+}
