@@ -226,6 +226,11 @@ Status Importer::import_graph(const GraphProto& gp, ir::Graph& g, const Opsets& 
 }
 
 Expected<LoadedModel> import_model(const ModelProto& m, const ExternalDataContext& ext) {
+  // Protobuf reads empty or unrelated bytes as a message with no fields; onnxruntime refuses
+  // those too rather than running an empty graph.
+  if (!m.has_field(7)) {
+    return invalid_model("no graph found (ModelProto.graph is missing): the bytes are empty or not an ONNX model");
+  }
   LoadedModel out;
   out.graph = std::make_unique<ir::Graph>();
   ir::Graph& g = *out.graph;

@@ -1,0 +1,184 @@
+"""Model benchmarks: onnxrt vs onnxruntime on the zoo, same process, same thread count.
+
+    python benchmarks/models/run.py [--models a,b] [--threads 1,2] [--runs 30] [--write-doc]
+
+For each model and thread count both sessions are created on the same ONNX file (onnxruntime with
+ORT_ENABLE_ALL, sequential execution, intra_op_num_threads = inter_op_num_threads... = N), warmed
+up, then timed in alternating order (ours, theirs, theirs, ours, ...) so that drift in machine load
+hits both alike. Reported: medians, p90 and the ratio onnxruntime/onnxrt (> 1: onnxrt is faster),
+and the max abs difference between the two outputs. With --memory, session creation time and peak
+RSS are measured in fresh processes, one per runtime. Results go to benchmarks/results/*.json and,
+with --write-doc, to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).parent))
+
+import zoo  # noqa: E402
+
+
+def percentile(xs: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(xs), q))
+
+
+def make_sessions(path: Path, threads: int):
+    import onnxruntime as ort
+
+    import onnxrt
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    theirs = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    ours_opts = onnxrt.SessionOptions()
+    ours_opts.intra_op_num_threads = threads
+    ours = onnxrt.InferenceSession(str(path), ours_opts)
+    return ours, theirs
+
+
+def bench_one(name: str, threads: int, runs: int, warmup: int) -> dict:
+    entry = zoo.BY_NAME[name]
+    path, inputs = zoo.export(entry)
+    result: dict = {"model": name, "threads": threads}
+    try:
+        ours, theirs = make_sessions(path, threads)
+    except Exception as e:  # a model onnxrt cannot load yet is reported, not hidden
+        result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+        return result
+    feed = {i.name: x for i, x in zip(theirs.get_inputs(), inputs)}
+    try:
+        ref = theirs.run(None, feed)
+        got = ours.run(None, feed)
+    except Exception as e:
+        result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+        return result
+    result["max_abs_diff"] = max(float(np.max(np.abs(a.astype(np.float64) - b))) if a.size else 0.0 for a, b in zip(got, ref))
+    for _ in range(warmup):
+        ours.run(None, feed)
+        theirs.run(None, feed)
+    t_ours, t_theirs = [], []
+    for i in range(runs):
+        order = ((ours, t_ours), (theirs, t_theirs)) if i % 2 == 0 else ((theirs, t_theirs), (ours, t_ours))
+        for sess, times in order:
+            t0 = time.perf_counter()
+            sess.run(None, feed)
+            times.append((time.perf_counter() - t0) * 1e3)
+    result.update(
+        onnxrt_median_ms=statistics.median(t_ours),
+        onnxrt_p90_ms=percentile(t_ours, 90),
+        ort_median_ms=statistics.median(t_theirs),
+        ort_p90_ms=percentile(t_theirs, 90),
+    )
+    result["speedup"] = result["ort_median_ms"] / result["onnxrt_median_ms"]
+    return result
+
+
+_MEMORY_PROBE = r"""
+import resource, sys, time
+import numpy as np
+which, path, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+t0 = time.perf_counter()
+if which == "onnxrt":
+    import onnxrt
+    so = onnxrt.SessionOptions(); so.intra_op_num_threads = threads
+    s = onnxrt.InferenceSession(path, so)
+else:
+    import onnxruntime as ort
+    so = ort.SessionOptions(); so.intra_op_num_threads = threads
+    s = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+created = time.perf_counter() - t0
+print(created * 1e3, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def memory_one(name: str, threads: int) -> dict:
+    path, _ = zoo.export(zoo.BY_NAME[name])
+    out = {}
+    for which in ("onnxrt", "ort"):
+        p = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, which, str(path), str(threads)],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            out[f"{which}_create_ms"] = None
+            continue
+        ms, rss = map(float, p.stdout.split())
+        out[f"{which}_create_ms"], out[f"{which}_peak_rss_mb"] = ms, rss
+    return out
+
+
+def write_doc(results: list[dict], command: str) -> None:
+    import onnxruntime
+
+    lines = [
+        "# Performance: onnxrt vs onnxruntime (CPU)",
+        "",
+        f"Measured by `{command}` on {time.strftime('%Y-%m-%d')}; machine: {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores; onnxruntime {onnxruntime.__version__} (ORT_ENABLE_ALL, sequential). "
+        "Both runtimes run the same exported file in one process, alternating, after warm-up. "
+        "speedup = onnxruntime median / onnxrt median (above 1: onnxrt is faster). Models are built in "
+        "benchmarks/models/zoo.py with random weights and exported with torch.onnx.export(dynamo=True), opset 18.",
+        "",
+        "| model | threads | onnxrt median (p90) ms | onnxruntime median (p90) ms | speedup | max abs diff |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['model']} | {r['threads']} | fails: {r['error']} | | | |")
+            continue
+        lines.append(
+            f"| {r['model']} | {r['threads']} | {r['onnxrt_median_ms']:.3f} ({r['onnxrt_p90_ms']:.3f}) | "
+            f"{r['ort_median_ms']:.3f} ({r['ort_p90_ms']:.3f}) | {r['speedup']:.2f}x | {r['max_abs_diff']:.2e} |"
+        )
+    mem = [r for r in results if "onnxrt_create_ms" in r]
+    if mem:
+        lines += ["", "## Session creation and peak RSS (fresh process each)", "",
+                  "| model | onnxrt create ms | onnxrt peak RSS MB | onnxruntime create ms | onnxruntime peak RSS MB |",
+                  "|---|---:|---:|---:|---:|"]
+        for r in mem:
+            f = lambda k: "-" if r.get(k) is None else f"{r[k]:.0f}"  # noqa: E731
+            lines.append(f"| {r['model']} | {f('onnxrt_create_ms')} | {f('onnxrt_peak_rss_mb')} | {f('ort_create_ms')} | {f('ort_peak_rss_mb')} |")
+    (ROOT / "docs" / "performance.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=",".join(e.name for e in zoo.ZOO))
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--write-doc", action="store_true")
+    args = parser.parse_args()
+    results = []
+    for name in args.models.split(","):
+        for threads in (int(t) for t in args.threads.split(",")):
+            r = bench_one(name, threads, args.runs, args.warmup)
+            if args.memory and threads == 1:
+                r.update(memory_one(name, threads))
+            results.append(r)
+            print(json.dumps(r), flush=True)
+    out_dir = ROOT / "benchmarks" / "results"
+    out_dir.mkdir(exist_ok=True)
+    (out_dir / f"models_{time.strftime('%Y%m%d_%H%M%S')}.json").write_text(json.dumps(results, indent=1))
+    if args.write_doc:
+        write_doc(results, "python " + " ".join(sys.argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""The benchmark model zoo, written in plain PyTorch (random weights, fixed seeds, no downloads).
+
+Each entry builds a model and example inputs; export() turns it into an ONNX file with
+torch.onnx.export(dynamo=True) and caches it under benchmarks/.cache/ keyed by name and opset.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+
+CACHE = Path(__file__).resolve().parents[1] / ".cache"
+OPSET = 18
+
+
+# --- MLP of the torch.onnx documentation ----------------------------------------------------------
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc0, self.fc1, self.fc2, self.fc3 = nn.Linear(8, 8), nn.Linear(8, 4), nn.Linear(4, 2), nn.Linear(2, 2)
+
+    def forward(self, x):
+        x = torch.sigmoid(self.fc0(x))
+        x = torch.sigmoid(self.fc1(x))
+        x = torch.sigmoid(self.fc2(x))
+        return self.fc3(x)
+
+
+# --- a small CNN -----------------------------------------------------------------------------------
+class SmallCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+        def block(cin, cout):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(), nn.MaxPool2d(2))
+
+        self.features = nn.Sequential(block(3, 16), block(16, 32))
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))
+
+
+# --- ResNet-50 (He et al. 2015, v1.5: stride on the 3x3) ------------------------------------------
+class Bottleneck(nn.Module):
+    def __init__(self, cin, width, stride):
+        super().__init__()
+        cout = width * 4
+        self.conv1 = nn.Conv2d(cin, width, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = nn.Conv2d(width, width, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.conv3 = nn.Conv2d(width, cout, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = torch.relu(self.bn2(self.conv2(y)))
+        y = self.bn3(self.conv3(y))
+        return torch.relu(y + (self.down(x) if self.down is not None else x))
+
+
+class ResNet50(nn.Module):
+    def __init__(self, num_classes=1000):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+        layers, cin = [], 64
+        for width, blocks, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
+            for i in range(blocks):
+                layers.append(Bottleneck(cin, width, stride if i == 0 else 1))
+                cin = width * 4
+        self.layers = nn.Sequential(*layers)
+        self.fc = nn.Linear(2048, num_classes)
+
+    def forward(self, x):
+        x = self.layers(self.stem(x))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+# --- MobileNetV2 (Sandler et al. 2018) -------------------------------------------------------------
+class InvertedResidual(nn.Module):
+    def __init__(self, cin, cout, stride, expand):
+        super().__init__()
+        hidden = cin * expand
+        layers = []
+        if expand != 1:
+            layers += [nn.Conv2d(cin, hidden, 1, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6()]
+        layers += [
+            nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6(),
+            nn.Conv2d(hidden, cout, 1, bias=False), nn.BatchNorm2d(cout),
+        ]
+        self.body = nn.Sequential(*layers)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return x + self.body(x) if self.residual else self.body(x)
+
+
+class MobileNetV2(nn.Module):
+    def __init__(self, num_classes=1000):
+        super().__init__()
+        cfg = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+        layers = [nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU6()]
+        cin = 32
+        for t, c, n, s in cfg:
+            for i in range(n):
+                layers.append(InvertedResidual(cin, c, s if i == 0 else 1, t))
+                cin = c
+        layers += [nn.Conv2d(cin, 1280, 1, bias=False), nn.BatchNorm2d(1280), nn.ReLU6()]
+        self.features = nn.Sequential(*layers)
+        self.fc = nn.Linear(1280, num_classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))
+
+
+# --- Transformer encoders (BERT-style) and a GPT-2-style decoder ----------------------------------
+class EncoderLayer(nn.Module):
+    """Post-norm BERT layer written out (nn.TransformerEncoderLayer exports a fused fast path)."""
+
+    def __init__(self, d, heads, ff):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(d, 3 * d)
+        self.out = nn.Linear(d, d)
+        self.ln1 = nn.LayerNorm(d)
+        self.ff1 = nn.Linear(d, ff)
+        self.ff2 = nn.Linear(ff, d)
+        self.ln2 = nn.LayerNorm(d)
+
+    def attention(self, x, causal):
+        b, s, d = x.shape
+        q, k, v = self.qkv(x).split(d, dim=-1)
+        q, k, v = (t.reshape(b, s, self.heads, d // self.heads).transpose(1, 2) for t in (q, k, v))
+        scores = q @ k.transpose(-1, -2) / math.sqrt(d // self.heads)
+        if causal:
+            mask = torch.ones(s, s, dtype=torch.bool).tril()
+            scores = scores.masked_fill(~mask, float("-inf"))
+        y = torch.softmax(scores, dim=-1) @ v
+        return self.out(y.transpose(1, 2).reshape(b, s, d))
+
+    def forward(self, x):
+        x = self.ln1(x + self.attention(x, causal=False))
+        return self.ln2(x + self.ff2(nn.functional.gelu(self.ff1(x))))
+
+
+class BertEncoder(nn.Module):
+    def __init__(self, layers=12, d=768, heads=12, ff=3072, vocab=30522, max_len=512):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d)
+        self.pos = nn.Embedding(max_len, d)
+        self.ln = nn.LayerNorm(d)
+        self.layers = nn.ModuleList(EncoderLayer(d, heads, ff) for _ in range(layers))
+
+    def forward(self, ids):
+        pos = torch.arange(ids.shape[1]).unsqueeze(0)
+        x = self.ln(self.tok(ids) + self.pos(pos))
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+class GPT2Block(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(d)
+        self.attn = EncoderLayer(d, heads, 4 * d)  # reuses the attention weights and code
+        self.ln2 = nn.LayerNorm(d)
+        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(approximate="tanh"), nn.Linear(4 * d, d))
+
+    def forward(self, x):
+        x = x + self.attn.attention(self.ln1(x), causal=True)
+        return x + self.mlp(self.ln2(x))
+
+
+class GPT2(nn.Module):
+    """GPT-2 small (124M): 12 pre-norm causal blocks, tied embeddings; prefill of a prompt."""
+
+    def __init__(self, layers=12, d=768, heads=12, vocab=50257, max_len=1024):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, d)
+        self.wpe = nn.Embedding(max_len, d)
+        self.blocks = nn.ModuleList(GPT2Block(d, heads) for _ in range(layers))
+        self.ln_f = nn.LayerNorm(d)
+
+    def forward(self, ids):
+        pos = torch.arange(ids.shape[1]).unsqueeze(0)
+        x = self.wte(ids) + self.wpe(pos)
+        for block in self.blocks:
+            x = block(x)
+        return self.ln_f(x) @ self.wte.weight.t()
+
+
+class LSTMModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(128, 256, num_layers=2, batch_first=True)
+        self.head = nn.Linear(256, 10)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return self.head(y[:, -1])
+
+
+@dataclass
+class Entry:
+    name: str
+    build: Callable[[], nn.Module]
+    inputs: Callable[[], tuple]
+
+
+def _images(batch, size=224):
+    return lambda: (torch.randn(batch, 3, size, size),)
+
+
+ZOO = [
+    Entry("mlp", MLP, lambda: (torch.randn(97, 8),)),
+    Entry("small_cnn", SmallCNN, _images(1, 32)),
+    Entry("resnet50_b1", ResNet50, _images(1)),
+    Entry("resnet50_b8", ResNet50, _images(8)),
+    Entry("mobilenetv2_b1", MobileNetV2, _images(1)),
+    Entry("bert_base_s128", BertEncoder, lambda: (torch.randint(0, 30522, (1, 128)),)),
+    Entry("transformer_2layer_s128", lambda: BertEncoder(layers=2, d=256, heads=4, ff=1024), lambda: (torch.randint(0, 30522, (1, 128)),)),
+    Entry("gpt2_prefill_s128", GPT2, lambda: (torch.randint(0, 50257, (1, 128)),)),
+    Entry("lstm_2layer", LSTMModel, lambda: (torch.randn(4, 32, 128),)),
+]
+BY_NAME = {e.name: e for e in ZOO}
+
+
+def export(entry: Entry, opset: int = OPSET) -> tuple[Path, tuple]:
+    """Exports (or reuses) the ONNX file of an entry; returns its path and the example inputs."""
+    torch.manual_seed(0)
+    model = entry.build().eval()
+    inputs = entry.inputs()
+    path = CACHE / f"{entry.name}_op{opset}.onnx"
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            program = torch.onnx.export(model, inputs, dynamo=True, opset_version=opset, verbose=False)
+            program.save(str(path), external_data=False)
+    return path, tuple(t.numpy() for t in inputs)
