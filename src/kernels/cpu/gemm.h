@@ -1,0 +1,56 @@
+// Single-precision GEMM for the CPU kernels (MatMul, Gemm, Conv via im2col, ...):
+//   C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C
+// Row-major with leading dimensions; op(X) is X or X^T. beta == 0 means C is not read (it may
+// hold garbage or NaN). Picks AVX-512, AVX2+FMA or scalar microkernels from cpu_features() and
+// splits work over `pool` (may be null: single-threaded).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "base/thread_pool.h"
+
+namespace onnxrt::kernels {
+
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+           int64_t ldc, ThreadPool* pool);
+
+// The microkernel family a GEMM runs with. kAuto follows cpu_features(); tests and benchmarks
+// name one explicitly to exercise every path in one process (an ISA the CPU lacks falls back to
+// the best one it has).
+enum class GemmIsa { kAuto, kScalar, kAvx2, kAvx512 };
+
+// sgemm with an explicit microkernel family.
+void sgemm_isa(GemmIsa isa, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+               float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+               float* C, int64_t ldc, ThreadPool* pool);
+
+// op(B)[K,N] packed once into the microkernel's panel layout, for constant weights (MatMul, Gemm
+// and Conv pack in create(); every run then skips packing B). Immutable once built, so one packed
+// matrix serves concurrent runs.
+class PackedB {
+ public:
+  // Copies op(B) (B itself is not referenced afterwards).
+  static PackedB pack(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb,
+                      GemmIsa isa = GemmIsa::kAuto);
+  int64_t K() const { return K_; }
+  int64_t N() const { return N_; }
+  bool empty() const { return data_ == nullptr; }
+
+ private:
+  friend struct PackedBAccess;
+  int64_t K_ = 0;
+  int64_t N_ = 0;
+  GemmIsa isa_ = GemmIsa::kAuto;  // resolved: never kAuto after pack()
+  std::shared_ptr<float> data_;
+};
+
+// C[M,N] = alpha * op(A)[M,K] * B + beta * C with B from PackedB::pack (B.K() == K, B.N() == N).
+void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,
+                  const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool);
+
+// The microkernel name that GemmIsa resolves to here ("sgemm_12x32_avx512"), for profiles.
+const char* sgemm_variant(GemmIsa isa = GemmIsa::kAuto);
+
+}  // namespace onnxrt::kernels

@@ -1,0 +1,27 @@
+// SGEMM microkernels: C[m,n] = alpha * sum_k a[k*m + i] * b[k*ldb + j] (+ beta * C).
+//   a    packed A micro-panel: for each k, the m (<= mr) values of column k, contiguous.
+//   b    B rows, k-th row at b + k*ldb; only the first n (<= nr) columns are read, so b may be a
+//        zero-padded packed panel (ldb == nr) or the caller's unpacked B (ldb == its stride).
+//   beta 0 means C is not read (it may hold NaN).
+// Raw pointers and strides only; the driver in kernels/cpu/gemm.cc does blocking and packing.
+#pragma once
+
+#include <cstdint>
+
+namespace onnxrt::kernels::ukernels {
+
+using SgemmUkernelFn = void (*)(int64_t m, int64_t n, int64_t k, const float* a, const float* b,
+                                int64_t ldb, float* c, int64_t ldc, float alpha, float beta);
+
+struct SgemmUkernel {
+  int mr;  // rows per register tile
+  int nr;  // columns per register tile
+  SgemmUkernelFn fn;
+  const char* name;
+};
+
+SgemmUkernel sgemm_ukernel_scalar();
+SgemmUkernel sgemm_ukernel_avx2();
+SgemmUkernel sgemm_ukernel_avx512();
+
+}  // namespace onnxrt::kernels::ukernels

@@ -1,0 +1,55 @@
+// Portable microkernel. Written so that the compiler can keep the 4x8 accumulator tile in
+// (SSE2 baseline) vector registers: 8 of the 16 xmm. 4x16 spilled and ran at 9 GFLOP/s, 4x8
+// runs at 34 and 6x8 at 28 on the dev machine. Used only without AVX2+FMA or ONNXRT_ISA=scalar.
+#include "kernels/ukernels/gemm/sgemm.h"
+
+namespace onnxrt::kernels::ukernels {
+namespace {
+
+constexpr int kMr = 4;
+constexpr int kNr = 8;
+
+template <int MR>
+void tile(int64_t n, int64_t K, const float* a, const float* b, int64_t ldb, float* c,
+          int64_t ldc, float alpha, float beta) {
+  float acc[MR][kNr] = {};
+  if (n == kNr) {
+    for (int64_t k = 0; k < K; ++k, a += MR, b += ldb) {
+      for (int i = 0; i < MR; ++i) {
+        const float ai = a[i];
+        for (int j = 0; j < kNr; ++j) acc[i][j] += ai * b[j];
+      }
+    }
+  } else {  // unpacked B at the right edge: never read past column n
+    for (int64_t k = 0; k < K; ++k, a += MR, b += ldb) {
+      for (int i = 0; i < MR; ++i) {
+        const float ai = a[i];
+        for (int64_t j = 0; j < n; ++j) acc[i][j] += ai * b[j];
+      }
+    }
+  }
+  for (int i = 0; i < MR; ++i) {
+    float* ci = c + i * ldc;
+    if (beta == 0.f) {
+      for (int64_t j = 0; j < n; ++j) ci[j] = alpha * acc[i][j];
+    } else {
+      for (int64_t j = 0; j < n; ++j) ci[j] = alpha * acc[i][j] + beta * ci[j];
+    }
+  }
+}
+
+void ukernel(int64_t m, int64_t n, int64_t k, const float* a, const float* b, int64_t ldb,
+             float* c, int64_t ldc, float alpha, float beta) {
+  switch (m) {
+    case 1: return tile<1>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 2: return tile<2>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 3: return tile<3>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    default: return tile<4>(n, k, a, b, ldb, c, ldc, alpha, beta);
+  }
+}
+
+}  // namespace
+
+SgemmUkernel sgemm_ukernel_scalar() { return {kMr, kNr, &ukernel, "sgemm_4x8_scalar"}; }
+
+}  // namespace onnxrt::kernels::ukernels

@@ -1,0 +1,158 @@
+// SGEMM engine vs a double-precision naive GEMM, for every microkernel family on this machine.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "kernels/cpu/gemm.h"
+#include "kernels/harness.h"
+
+namespace onnxrt::kernels {
+namespace {
+
+struct Case {
+  bool ta, tb;
+  int64_t M, N, K;
+  float alpha, beta;
+  int64_t pad;  // extra leading-dimension padding on A, B and C
+};
+
+std::vector<float> random_vec(size_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> d(-1.f, 1.f);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+// Runs one case (packed: B through PackedB) and checks every element of C, and that the padding
+// columns of C were not touched.
+void check(GemmIsa isa, const Case& c, bool packed, ThreadPool* pool, std::mt19937& rng) {
+  SCOPED_TRACE(::testing::Message() << sgemm_variant(isa) << " ta=" << c.ta << " tb=" << c.tb
+                                    << " M=" << c.M << " N=" << c.N << " K=" << c.K
+                                    << " alpha=" << c.alpha << " beta=" << c.beta
+                                    << " pad=" << c.pad << " packed=" << packed);
+  const int64_t ar = c.ta ? c.K : c.M, ac = c.ta ? c.M : c.K;
+  const int64_t br = c.tb ? c.N : c.K, bc = c.tb ? c.K : c.N;
+  const int64_t lda = ac + c.pad, ldb = bc + c.pad, ldc = c.N + c.pad;
+  std::vector<float> A = random_vec(static_cast<size_t>(std::max<int64_t>(ar * lda, 1)), rng);
+  std::vector<float> B = random_vec(static_cast<size_t>(std::max<int64_t>(br * ldb, 1)), rng);
+  std::vector<float> C0 = random_vec(static_cast<size_t>(std::max<int64_t>(c.M * ldc, 1)), rng);
+  if (c.beta == 0.f) {  // beta == 0 must not read C
+    for (float& x : C0) x = std::numeric_limits<float>::quiet_NaN();
+  }
+  const float sentinel = 12345.f;
+  for (int64_t i = 0; i < c.M; ++i)
+    for (int64_t j = c.N; j < ldc; ++j) C0[static_cast<size_t>(i * ldc + j)] = sentinel;
+  std::vector<float> C = C0;
+  if (packed) {
+    PackedB pb = PackedB::pack(c.tb, c.K, c.N, B.data(), ldb, isa);
+    sgemm_packed(c.ta, c.M, c.alpha, A.data(), lda, pb, c.beta, C.data(), ldc, pool);
+  } else {
+    sgemm_isa(isa, c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta,
+              C.data(), ldc, pool);
+  }
+  int bad = 0;
+  for (int64_t i = 0; i < c.M && bad < 3; ++i) {
+    for (int64_t j = 0; j < ldc && bad < 3; ++j) {
+      const float got = C[static_cast<size_t>(i * ldc + j)];
+      if (j >= c.N) {
+        if (got != sentinel) ++bad, ADD_FAILURE() << "padding at " << i << "," << j << " written";
+        continue;
+      }
+      double acc = 0;
+      for (int64_t k = 0; k < c.K; ++k) {
+        const double a = A[static_cast<size_t>(c.ta ? k * lda + i : i * lda + k)];
+        const double b = B[static_cast<size_t>(c.tb ? j * ldb + k : k * ldb + j)];
+        acc += a * b;
+      }
+      double want = c.alpha * acc;
+      if (c.beta != 0.f) want += c.beta * static_cast<double>(C0[static_cast<size_t>(i * ldc + j)]);
+      const double tol = 1e-5 * (1.0 + std::sqrt(static_cast<double>(c.K))) * 4;
+      if (!(std::fabs(got - want) <= tol)) {
+        ++bad;
+        ADD_FAILURE() << "C[" << i << "," << j << "] = " << got << ", expected " << want;
+      }
+    }
+  }
+}
+
+const GemmIsa kIsas[] = {GemmIsa::kScalar, GemmIsa::kAvx2, GemmIsa::kAvx512};
+
+TEST(LinalgSgemm, SweepSmallShapesEveryIsa) {
+  std::mt19937 rng(11);
+  for (GemmIsa isa : kIsas) {
+    for (int64_t M : {0, 1, 3, 6, 13, 25})
+      for (int64_t N : {0, 1, 15, 17, 33, 64})
+        for (int64_t K : {0, 1, 7, 259})
+          for (int t = 0; t < 4; ++t) {
+            const bool ta = t & 1, tb = t & 2;
+            const Case c{ta, tb, M, N, K, (M + N) % 2 ? 1.f : 0.5f, (M + N + K + t) % 2 ? 0.f : -1.5f,
+                         (M + K) % 3 == 0 ? 3 : 0};
+            check(isa, c, false, nullptr, rng);
+            if (::testing::Test::HasFailure()) return;
+          }
+  }
+}
+
+TEST(LinalgSgemm, LargerShapesThreaded) {
+  std::mt19937 rng(12);
+  ThreadPool& pool = testing::test_pool();
+  for (GemmIsa isa : kIsas) {
+    for (const Case& c : {Case{false, false, 127, 129, 65, 1.f, 0.f, 0},
+                          Case{false, false, 1, 768, 768, 1.f, 0.f, 0},
+                          Case{true, false, 300, 200, 520, 0.75f, 1.f, 5},
+                          Case{false, true, 64, 64, 64, 1.f, 0.f, 0},
+                          Case{true, true, 160, 1100, 33, 2.f, 0.5f, 1},
+                          Case{false, false, 5, 2100, 40, 1.f, 1.f, 0}}) {
+      check(isa, c, false, &pool, rng);
+    }
+  }
+}
+
+TEST(LinalgSgemm, PackedBMatchesEveryIsa) {
+  std::mt19937 rng(13);
+  ThreadPool& pool = testing::test_pool();
+  for (GemmIsa isa : kIsas) {
+    for (const Case& c : {Case{false, false, 1, 1, 1, 1.f, 0.f, 0},
+                          Case{false, true, 7, 45, 300, 1.f, 0.f, 2},
+                          Case{true, false, 33, 17, 5, 0.5f, 2.f, 0},
+                          Case{false, false, 150, 1090, 270, 1.f, 0.f, 0},
+                          Case{false, false, 0, 16, 16, 1.f, 0.f, 0},
+                          Case{false, false, 4, 16, 0, 1.f, 3.f, 0}}) {
+      check(isa, c, true, &pool, rng);
+    }
+  }
+}
+
+TEST(LinalgSgemm, HandComputed) {
+  // [1 2; 3 4] * [5 6; 7 8] = [19 22; 43 50]; alpha 2, beta 1 with C = 1.
+  const float A[] = {1, 2, 3, 4}, B[] = {5, 6, 7, 8};
+  for (GemmIsa isa : kIsas) {
+    float C[] = {1, 1, 1, 1};
+    sgemm_isa(isa, false, false, 2, 2, 2, 2.f, A, 2, B, 2, 1.f, C, 2, nullptr);
+    EXPECT_EQ(C[0], 39.f);
+    EXPECT_EQ(C[1], 45.f);
+    EXPECT_EQ(C[2], 87.f);
+    EXPECT_EQ(C[3], 101.f);
+    // A^T * B^T = [1 3; 2 4] * [5 7; 6 8] = [23 31; 34 46]
+    sgemm_isa(isa, true, true, 2, 2, 2, 1.f, A, 2, B, 2, 0.f, C, 2, nullptr);
+    EXPECT_EQ(C[0], 23.f);
+    EXPECT_EQ(C[1], 31.f);
+    EXPECT_EQ(C[2], 34.f);
+    EXPECT_EQ(C[3], 46.f);
+  }
+}
+
+TEST(LinalgSgemm, ZeroKScalesC) {
+  float C[] = {1, 2, std::numeric_limits<float>::quiet_NaN(), 4};
+  sgemm(false, false, 2, 2, 0, 1.f, nullptr, 1, nullptr, 2, 0.f, C, 2, nullptr);
+  for (float x : C) EXPECT_EQ(x, 0.f);
+  float D[] = {1, 2, 3, 4};
+  sgemm(false, false, 2, 2, 0, 1.f, nullptr, 1, nullptr, 2, 2.f, D, 2, nullptr);
+  EXPECT_EQ(D[3], 8.f);
+}
+
+}  // namespace
+}  // namespace onnxrt::kernels
