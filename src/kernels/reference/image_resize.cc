@@ -1,0 +1,245 @@
+// Resize and Upsample. Interpolation is separable: every mode weights an output position by a
+// product of per-axis factors, so the kernel resizes one axis at a time, each axis with a table
+// of (source index, weight) taps per output index computed once. This is both the reference and
+// the CPU kernel (the passes are threaded); the pinned tests in tests/kernels/test_image_resize.cc
+// carry values from onnx.reference to keep it honest.
+//
+// Spec details that the tables encode:
+//   - the source coordinate x uses the float output length scale * in (not the integer output
+//     size) in align_corners / tf_crop_and_resize / half_pixel_symmetric, as the spec writes it;
+//   - for an integral x, linear and cubic taps are placed as if the fractional part were 1 (so
+//     the tap at x gets all the weight), nearest picks x itself;
+//   - taps outside the input read the edge pixel, unless exclude_outside zeroes their weights
+//     and renormalizes;
+//   - antialias (linear/cubic, downsampling) stretches the filter by 1/scale and normalizes;
+//   - tf_crop_and_resize: a coordinate outside [0, in-1] gives extrapolation_value;
+//   - an axis whose scale is 1, size unchanged and roi trivial is copied as is.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "ir/infer_image.h"
+#include "kernels/cpu/image_common.h"
+
+namespace onnxrt::kernels {
+
+namespace {
+
+using ir::CoordMode;
+using ir::NearestMode;
+using ir::ResizeMode;
+
+struct AxisTaps {
+  int64_t n = 1;                 // taps per output index
+  std::vector<int64_t> idx;      // [out * n], clamped to [0, in)
+  std::vector<double> w;         // [out * n]
+  std::vector<uint8_t> extrap;   // [out]: output extrapolation_value
+};
+
+double cubic_weight(double x, double A) {
+  x = std::fabs(x);
+  if (x <= 1) return ((A + 2) * x - (A + 3)) * x * x + 1;
+  if (x < 2) return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;
+  return 0.0;
+}
+
+double source_coord(const ir::ResizeAttrs& a, int64_t y, int64_t in, int64_t out, double scale,
+                    double r0, double r1) {
+  const double ow = scale * static_cast<double>(in);
+  const double yd = static_cast<double>(y), ind = static_cast<double>(in);
+  switch (a.coord) {
+    case CoordMode::kAlignCorners:
+      return ow == 1.0 ? 0.0 : yd * (ind - 1) / (ow - 1);
+    case CoordMode::kAsymmetric:
+      return yd / scale;
+    case CoordMode::kTfCropAndResize: {
+      const double x = ow == 1.0 ? (r1 - r0) * (ind - 1) / 2 : yd * (r1 - r0) * (ind - 1) / (ow - 1);
+      return x + r0 * (ind - 1);
+    }
+    case CoordMode::kPytorchHalfPixel:
+      return ow == 1.0 ? -0.5 : (yd + 0.5) / scale - 0.5;
+    case CoordMode::kHalfPixel:
+      return (yd + 0.5) / scale - 0.5;
+    case CoordMode::kHalfPixelSymmetric: {
+      const double adjustment = static_cast<double>(out) / ow;
+      const double offset = ind / 2 * (1 - adjustment);
+      return offset + (yd + 0.5) / scale - 0.5;
+    }
+  }
+  return 0.0;
+}
+
+AxisTaps axis_taps(const ir::ResizeAttrs& a, int64_t in, int64_t out, double scale, double r0,
+                   double r1) {
+  AxisTaps t;
+  t.extrap.assign(static_cast<size_t>(out), 0);
+  const double sc = std::min(scale, 1.0);  // antialias only widens the filter when downsampling
+  int64_t start = 0;  // first tap's offset from the base index
+  if (a.mode == ResizeMode::kNearest) {
+    t.n = 1;
+  } else if (a.mode == ResizeMode::kLinear) {
+    start = a.antialias ? static_cast<int64_t>(std::floor(-1.0 / sc)) + 1 : 0;
+    t.n = 2 - 2 * start;
+  } else {
+    start = a.antialias ? static_cast<int64_t>(std::floor(-2.0 / sc)) + 1 : -1;
+    t.n = 2 - 2 * start;
+  }
+  t.idx.assign(static_cast<size_t>(out * t.n), 0);
+  t.w.assign(static_cast<size_t>(out * t.n), 0.0);
+  for (int64_t y = 0; y < out; ++y) {
+    const double x = source_coord(a, y, in, out, scale, r0, r1);
+    int64_t* idx = &t.idx[static_cast<size_t>(y * t.n)];
+    double* w = &t.w[static_cast<size_t>(y * t.n)];
+    if (a.coord == CoordMode::kTfCropAndResize && (x < 0 || x > static_cast<double>(in - 1))) {
+      t.extrap[static_cast<size_t>(y)] = 1;
+      continue;
+    }
+    const double fl = std::floor(x);
+    if (a.mode == ResizeMode::kNearest) {
+      int64_t i;
+      if (fl == x) {
+        i = static_cast<int64_t>(x);
+      } else {
+        const double r = x - fl;
+        bool up = false;
+        switch (a.nearest) {
+          case NearestMode::kRoundPreferFloor: up = r > 0.5; break;
+          case NearestMode::kRoundPreferCeil: up = r >= 0.5; break;
+          case NearestMode::kFloor: up = false; break;
+          case NearestMode::kCeil: up = true; break;
+          case NearestMode::kSimple: up = scale < 1.0; break;
+        }
+        i = static_cast<int64_t>(fl) + (up ? 1 : 0);
+      }
+      idx[0] = std::clamp<int64_t>(i, 0, in - 1);
+      w[0] = 1.0;
+      continue;
+    }
+    // Ratio in (0, 1]: an integral x counts as the end of the interval to its left.
+    int64_t base = static_cast<int64_t>(fl);
+    double r = x - fl;
+    if (r == 0) {
+      base -= 1;
+      r = 1.0;
+    }
+    double sum = 0;
+    for (int64_t k = 0; k < t.n; ++k) {
+      const double d = static_cast<double>(start + k) - r;  // tap position minus x
+      double wk;
+      if (a.mode == ResizeMode::kLinear) {
+        wk = a.antialias ? std::clamp(1.0 - std::fabs(d * sc), 0.0, 1.0) : (k == 0 ? 1 - r : r);
+      } else {
+        wk = cubic_weight(a.antialias ? d * sc : d, a.cubic_a);
+      }
+      const int64_t pos = base + start + k;
+      if (a.exclude_outside && (pos < 0 || pos >= in)) wk = 0;
+      idx[k] = std::clamp<int64_t>(pos, 0, in - 1);
+      w[k] = wk;
+      sum += wk;
+    }
+    if ((a.antialias || a.exclude_outside) && sum != 0)
+      for (int64_t k = 0; k < t.n; ++k) w[k] /= sum;
+  }
+  return t;
+}
+
+// One separable pass along `axis`: src [outer, in, inner] -> dst [outer, out, inner].
+void resize_pass(const AxisTaps& t, double extrapolation, const double* src, double* dst,
+                 int64_t outer, int64_t in, int64_t out, int64_t inner, ThreadPool& pool) {
+  pool.parallel_for(outer * out, static_cast<double>(t.n * inner), [&](int64_t b, int64_t e) {
+    for (int64_t row = b; row < e; ++row) {
+      const int64_t o = row / out, y = row % out;
+      double* d = dst + row * inner;
+      if (t.extrap[static_cast<size_t>(y)]) {
+        std::fill(d, d + inner, extrapolation);
+        continue;
+      }
+      const int64_t* idx = &t.idx[static_cast<size_t>(y * t.n)];
+      const double* w = &t.w[static_cast<size_t>(y * t.n)];
+      const double* s0 = src + o * in * inner;
+      if (t.n == 1) {
+        std::memcpy(d, s0 + idx[0] * inner, static_cast<size_t>(inner) * sizeof(double));
+        continue;
+      }
+      std::fill(d, d + inner, 0.0);
+      for (int64_t k = 0; k < t.n; ++k) {
+        if (w[k] == 0) continue;
+        const double* s = s0 + idx[k] * inner;
+        const double wk = w[k];
+        for (int64_t i = 0; i < inner; ++i) d[i] += wk * s[i];
+      }
+    }
+  });
+}
+
+template <typename T>
+void resize_typed(KernelContext& ctx, const ir::ResizeAttrs& a, const ir::ResizePlan& p,
+                  const Tensor& x, Tensor& y) {
+  const Shape& xs = x.shape();
+  const size_t rank = xs.size();
+  std::vector<double> cur(static_cast<size_t>(x.size()));
+  const T* xd = x.data<T>();
+  for (size_t i = 0; i < cur.size(); ++i) cur[i] = image::load(xd[i]);
+  Shape shape = xs;
+  std::vector<double> next;
+  for (size_t ax = 0; ax < rank; ++ax) {
+    const int64_t in = shape[ax], out = p.out[ax];
+    const bool trivial_roi = !p.has_roi || (std::fabs(p.roi_start[ax]) < 1e-9 &&
+                                            std::fabs(p.roi_end[ax] - 1.0) < 1e-9);
+    if (std::fabs(p.scale[ax] - 1.0) <= 1e-9 && in == out && trivial_roi) continue;
+    int64_t outer = 1, inner = 1;
+    for (size_t d = 0; d < ax; ++d) outer *= shape[d];
+    for (size_t d = ax + 1; d < rank; ++d) inner *= shape[d];
+    next.assign(static_cast<size_t>(outer * out * inner), 0.0);
+    if (outer * out * inner > 0) {
+      AxisTaps t = axis_taps(a, in, out, p.scale[ax], p.roi_start[ax], p.roi_end[ax]);
+      resize_pass(t, a.extrapolation, cur.data(), next.data(), outer, in, out, inner, ctx.threads());
+    }
+    cur.swap(next);
+    shape[ax] = out;
+  }
+  T* yd = y.data<T>();
+  for (size_t i = 0; i < cur.size(); ++i) yd[i] = image::store<T>(cur[i]);
+}
+
+class ResizeKernel final : public Kernel {
+ public:
+  explicit ResizeKernel(ir::ResizeAttrs a) : a_(std::move(a)) {}
+
+  Status run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.input(0);
+    Tensor* y = ctx.output(0);
+    if (!x || !y) return ctx.error("needs input X and output Y");
+    auto in = [&](int i) -> const Tensor* {
+      return i >= 0 && static_cast<size_t>(i) < ctx.num_inputs() ? ctx.input(static_cast<size_t>(i)) : nullptr;
+    };
+    auto p = ir::resize_plan(a_, x->shape(), in(a_.roi_input), in(a_.scales_input), in(a_.sizes_input));
+    if (!p) return ctx.error(p.status().message());
+    if (y->shape() != p->out || y->dtype() != x->dtype())
+      return ctx.error("output Y has shape " + shape_to_string(y->shape()) + ", expected " +
+                       shape_to_string(p->out));
+    if (!image::dispatch_numeric(x->dtype(), [&](auto t) {
+          resize_typed<decltype(t)>(ctx, a_, *p, *x, *y);
+        }))
+      return not_implemented(ctx.node().describe() + ": no Resize kernel for element type " +
+                             std::string(dtype_name(x->dtype())));
+    return Status::ok();
+  }
+  const char* variant() const override { return "separable"; }
+
+ private:
+  ir::ResizeAttrs a_;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Kernel>> make_ref_resize(const KernelInit& init) {
+  ir::ResizeAttrs a;
+  Status st = ir::read_resize_attrs(init.node, &a);
+  if (!st) return init.error(st.message());
+  return std::unique_ptr<Kernel>(new ResizeKernel(std::move(a)));
+}
+
+}  // namespace onnxrt::kernels
