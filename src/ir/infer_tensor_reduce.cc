@@ -1,4 +1,4 @@
-// Inference for reductions (Reduce*), ArgMax/ArgMin and TopK.
+// Inference for reductions (Reduce*), ArgMax/ArgMin, TopK and CumSum/CumProd.
 #include <algorithm>
 
 #include "ir/infer_tensor_util.h"
@@ -17,6 +17,18 @@ Status infer_reduce(InferContext& ctx) {
   const bool noop = ctx.opset() >= since && a.i("noop_with_empty_axes", 0) != 0;
   ONNXRT_RETURN_IF_ERROR(a.status());
   AxesArg ax = read_axes(ctx, since, 1);
+  if (ax.present && ctx.opset() >= since) {
+    const ValueType& at = ctx.input_type(1);
+    if (!at.is_tensor() || (at.dtype != DType::kInt64 && at.dtype != DType::kInt32))
+      return ctx.error("input 1 (axes) must be an int64 tensor, got " + type_string(at));
+    if (at.has_shape && at.rank() > 1)
+      return ctx.error("input 1 (axes) must be 1-D, got rank " + std::to_string(at.rank()));
+    // A non-constant axes input of static length 0 is still known: no axes.
+    if (!ax.known && at.has_shape && at.rank() == 1 && at.shape[0].is_known() && at.shape[0].value() == 0) {
+      ax.known = true;
+      ax.axes.clear();
+    }
+  }
   if (!in.has_shape) {
     ctx.outputs[0] = ValueType::tensor_unknown_rank(in.dtype);
     return Status::ok();
@@ -25,8 +37,12 @@ Status infer_reduce(InferContext& ctx) {
   if (!ax.known) {
     const ValueType& at = ctx.input_type(1);
     if (keep) {
+      // Which axes are reduced is unknown, but a size-1 dim stays 1 either way.
       SymShape out;
-      for (int64_t i = 0; i < r; ++i) out.push_back(ctx.fresh_dim());
+      for (int64_t i = 0; i < r; ++i) {
+        const Dim& d = in.shape[static_cast<size_t>(i)];
+        out.push_back(d.is_known() && d.value() == 1 ? Dim(1) : ctx.fresh_dim());
+      }
       ctx.outputs[0] = ValueType::tensor(in.dtype, out);
     } else if (at.has_shape && at.rank() == 1 && at.shape[0].is_known() &&
                at.shape[0].value() > 0 && at.shape[0].value() <= r) {
@@ -119,11 +135,36 @@ Status infer_topk(InferContext& ctx) {
   return Status::ok();
 }
 
+Status infer_cumulative(InferContext& ctx) {
+  ONNXRT_RETURN_IF_ERROR(require_tensor(ctx, 0, "x"));
+  ONNXRT_RETURN_IF_ERROR(require_tensor(ctx, 1, "axis"));
+  const ValueType& in = ctx.input_type(0);
+  const ValueType& at = ctx.input_type(1);
+  if (at.dtype != DType::kInt64 && at.dtype != DType::kInt32)
+    return ctx.error("input 1 (axis) must be int32 or int64, got " + type_string(at));
+  if (at.has_shape && (at.rank() > 1 || (at.rank() == 1 && at.shape[0].is_known() && at.shape[0].value() != 1)))
+    return ctx.error("input 1 (axis) must be a scalar, got shape " + shape_to_string(at.shape));
+  AttrReader a(ctx.node());
+  a.i("exclusive", 0);
+  a.i("reverse", 0);
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  if (in.has_shape) {
+    if (auto v = const_ints(ctx, 1); v && v->size() == 1 && !norm_axis((*v)[0], in.rank()))
+      return ctx.error("axis " + std::to_string((*v)[0]) + " out of range for rank " +
+                       std::to_string(in.rank()));
+    ctx.outputs[0] = ValueType::tensor(in.dtype, in.shape);
+  } else {
+    ctx.outputs[0] = ValueType::tensor_unknown_rank(in.dtype);
+  }
+  return Status::ok();
+}
+
 }  // namespace onnxrt::ir::tensor_infer
 
 namespace onnxrt::ir {
 namespace {
 using tensor_infer::infer_arg_reduce;
+using tensor_infer::infer_cumulative;
 using tensor_infer::infer_reduce;
 using tensor_infer::infer_topk;
 const OpInfo kReduceOps[] = {
@@ -140,6 +181,8 @@ const OpInfo kReduceOps[] = {
     {"", "ArgMax", &infer_arg_reduce},
     {"", "ArgMin", &infer_arg_reduce},
     {"", "TopK", &infer_topk},
+    {"", "CumSum", &infer_cumulative},
+    {"", "CumProd", &infer_cumulative},
 };
 }  // namespace
 

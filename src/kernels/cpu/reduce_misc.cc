@@ -1,0 +1,267 @@
+// ArgMax/ArgMin, TopK, CumSum and CumProd on the CPU. Each views its input as (outer, n, inner)
+// around the axis and threads over independent lines; with inner > 1 the loops run across the
+// contiguous inner elements (vectorizable) instead of striding along the axis.
+#include <algorithm>
+#include <memory>
+#include <numeric>
+#include <utility>
+
+#include "base/thread_pool.h"
+#include "ir/attribute.h"
+#include "kernels/cpu/reduce_common.h"
+
+namespace onnxrt::kernels {
+
+namespace {
+
+using namespace reduce;
+
+template <class V>
+inline bool nan_of(V v) {
+  return v != v;
+}
+
+// ---- ArgMax / ArgMin
+
+// Whether candidate v replaces the current best b. NaN is the extreme for both ops (numpy's
+// argmax/argmin return the first NaN; with select_last_index, the last one).
+template <bool IsMax, bool Last, class V>
+inline bool replaces(V v, V b) {
+  if (nan_of(b)) return Last && nan_of(v);
+  if (nan_of(v)) return true;
+  if constexpr (Last) return IsMax ? v >= b : v <= b;
+  else return IsMax ? v > b : v < b;
+}
+
+template <class T, bool IsMax, bool Last>
+void argreduce(const T* x, int64_t* y, const AxisSplit& sp, ThreadPool& pool) {
+  using V = decltype(widen(T{}));
+  if (sp.inner == 1) {
+    pool.parallel_for(sp.outer, static_cast<double>(sp.n), [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; ++o) {
+        const T* r = x + o * sp.n;
+        V b = widen(r[0]);
+        int64_t bi = 0;
+        for (int64_t k = 1; k < sp.n; ++k) {
+          const V v = widen(r[k]);
+          if (replaces<IsMax, Last>(v, b)) {
+            b = v;
+            bi = k;
+          }
+        }
+        y[o] = bi;
+      }
+    });
+    return;
+  }
+  pool.parallel_for(sp.outer, static_cast<double>(sp.n * sp.inner), [&](int64_t o0, int64_t o1) {
+    std::unique_ptr<V[]> best(new V[static_cast<size_t>(sp.inner)]);
+    for (int64_t o = o0; o < o1; ++o) {
+      const T* base = x + o * sp.n * sp.inner;
+      int64_t* yi = y + o * sp.inner;
+      for (int64_t j = 0; j < sp.inner; ++j) {
+        best[static_cast<size_t>(j)] = widen(base[j]);
+        yi[j] = 0;
+      }
+      for (int64_t k = 1; k < sp.n; ++k) {
+        const T* r = base + k * sp.inner;
+        for (int64_t j = 0; j < sp.inner; ++j) {
+          const V v = widen(r[j]);
+          if (replaces<IsMax, Last>(v, best[static_cast<size_t>(j)])) {
+            best[static_cast<size_t>(j)] = v;
+            yi[j] = k;
+          }
+        }
+      }
+    }
+  });
+}
+
+class CpuArgKernel final : public Kernel {
+ public:
+  CpuArgKernel(bool is_max, int64_t axis, bool last) : is_max_(is_max), axis_(axis), last_(last) {}
+  Status run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.input(0);
+    Tensor* y = ctx.output(0);
+    if (!x || !y || y->dtype() != DType::kInt64) return ctx.error("expects data and an int64 output");
+    ONNXRT_ASSIGN_OR_RETURN(int64_t axis, axis_for_rank(ctx, axis_, x->rank()));
+    const AxisSplit sp = split_at_axis(x->shape(), axis);
+    if (y->size() != sp.outer * sp.inner)
+      return ctx.error("output shape " + shape_to_string(y->shape()) + " does not match data");
+    if (y->size() == 0) return Status::ok();
+    if (sp.n == 0) return ctx.error("cannot take " + ctx.node().op_type + " over an empty axis");
+    return dispatch_numeric(ctx, x->dtype(), true, [&](auto tag) -> Status {
+      using T = decltype(tag);
+      const T* xd = x->data<T>();
+      int64_t* yd = y->data<int64_t>();
+      if (is_max_) last_ ? argreduce<T, true, true>(xd, yd, sp, ctx.threads()) : argreduce<T, true, false>(xd, yd, sp, ctx.threads());
+      else last_ ? argreduce<T, false, true>(xd, yd, sp, ctx.threads()) : argreduce<T, false, false>(xd, yd, sp, ctx.threads());
+      return Status::ok();
+    });
+  }
+
+ private:
+  bool is_max_;
+  int64_t axis_;
+  bool last_;
+};
+
+// ---- TopK
+
+template <class T>
+void topk_typed(const T* x, T* vals, int64_t* idx, const AxisSplit& sp, int64_t k, bool largest,
+                ThreadPool& pool) {
+  using V = decltype(widen(T{}));
+  using Item = std::pair<V, int64_t>;
+  // A strict total order: NaN above every number, then by value, ties by lower index, so the
+  // result is the spec's for any sorting algorithm.
+  auto before = [largest](const Item& a, const Item& b) {
+    const bool na = nan_of(a.first), nb = nan_of(b.first);
+    if (na != nb) return largest ? na : nb;
+    if (!na && a.first != b.first) return largest ? a.first > b.first : a.first < b.first;
+    return a.second < b.second;
+  };
+  const int64_t lines = sp.outer * sp.inner;
+  pool.parallel_for(lines, static_cast<double>(sp.n) * 8, [&](int64_t l0, int64_t l1) {
+    std::vector<Item> buf(static_cast<size_t>(sp.n));
+    for (int64_t l = l0; l < l1; ++l) {
+      const int64_t o = l / sp.inner, in = l % sp.inner;
+      const T* src = x + o * sp.n * sp.inner + in;
+      for (int64_t j = 0; j < sp.n; ++j) buf[static_cast<size_t>(j)] = {widen(src[j * sp.inner]), j};
+      std::partial_sort(buf.begin(), buf.begin() + k, buf.end(), before);
+      T* dv = vals + o * k * sp.inner + in;
+      int64_t* di = idx + o * k * sp.inner + in;
+      for (int64_t j = 0; j < k; ++j) {
+        const int64_t s = buf[static_cast<size_t>(j)].second;
+        dv[j * sp.inner] = src[s * sp.inner];
+        di[j * sp.inner] = s;
+      }
+    }
+  });
+}
+
+class CpuTopKKernel final : public Kernel {
+ public:
+  CpuTopKKernel(int64_t axis, bool largest, int64_t attr_k) : axis_(axis), largest_(largest), attr_k_(attr_k) {}
+  Status run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.input(0);
+    Tensor* vals = ctx.output(0);
+    Tensor* idx = ctx.output(1);
+    if (!x || !vals || !idx || idx->dtype() != DType::kInt64 || vals->dtype() != x->dtype())
+      return ctx.error("expects X, Values of X's type and int64 Indices");
+    ONNXRT_ASSIGN_OR_RETURN(int64_t axis, axis_for_rank(ctx, axis_, x->rank()));
+    ONNXRT_ASSIGN_OR_RETURN(int64_t k, read_k(ctx, ctx.node().opset, attr_k_));
+    const AxisSplit sp = split_at_axis(x->shape(), axis);
+    if (k < 0 || k > sp.n)
+      return ctx.error("k " + std::to_string(k) + " out of range for axis " + std::to_string(axis) +
+                       " of size " + std::to_string(sp.n));
+    Shape want = x->shape();
+    want[static_cast<size_t>(axis)] = k;
+    if (vals->shape() != want || idx->shape() != want)
+      return ctx.error("outputs must have shape " + shape_to_string(want));
+    if (vals->size() == 0) return Status::ok();
+    return dispatch_numeric(ctx, x->dtype(), false, [&](auto tag) -> Status {
+      using T = decltype(tag);
+      topk_typed<T>(x->data<T>(), vals->data<T>(), idx->data<int64_t>(), sp, k, largest_, ctx.threads());
+      return Status::ok();
+    });
+  }
+
+ private:
+  int64_t axis_;
+  bool largest_;
+  int64_t attr_k_;
+};
+
+// ---- CumSum / CumProd
+
+template <class T, bool Prod>
+void cumulate(const T* x, T* y, const AxisSplit& sp, bool exclusive, bool reverse, ThreadPool& pool) {
+  // Running values in the compute type: float for halves, 64 bits for integers (wraps like the
+  // narrow type would), T otherwise.
+  using A = std::conditional_t<kIsHalf<T>, float,
+            std::conditional_t<std::is_integral_v<T>,
+                               std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>, T>>;
+  const A id = Prod ? A(1) : A(0);
+  const int64_t n = sp.n, in = sp.inner;
+  pool.parallel_for(sp.outer, static_cast<double>(n * in), [&](int64_t o0, int64_t o1) {
+    std::vector<A> acc(static_cast<size_t>(in));
+    for (int64_t o = o0; o < o1; ++o) {
+      std::fill(acc.begin(), acc.end(), id);
+      for (int64_t s = 0; s < n; ++s) {
+        const int64_t k = reverse ? n - 1 - s : s;
+        const T* xr = x + (o * n + k) * in;
+        T* yr = y + (o * n + k) * in;
+        A* a = acc.data();
+        if (exclusive) {
+          for (int64_t j = 0; j < in; ++j) {
+            const A v = static_cast<A>(widen(xr[j]));
+            yr[j] = narrow<T>(a[j]);
+            a[j] = Prod ? a[j] * v : a[j] + v;
+          }
+        } else {
+          for (int64_t j = 0; j < in; ++j) {
+            const A v = static_cast<A>(widen(xr[j]));
+            a[j] = Prod ? a[j] * v : a[j] + v;
+            yr[j] = narrow<T>(a[j]);
+          }
+        }
+      }
+    }
+  });
+}
+
+class CpuCumKernel final : public Kernel {
+ public:
+  CpuCumKernel(bool prod, bool exclusive, bool reverse) : prod_(prod), exclusive_(exclusive), reverse_(reverse) {}
+  Status run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.input(0);
+    Tensor* y = ctx.output(0);
+    if (!x || !y || y->shape() != x->shape() || y->dtype() != x->dtype())
+      return ctx.error("output must have the shape and type of x");
+    ONNXRT_ASSIGN_OR_RETURN(int64_t ax, read_axis_input(ctx, 1));
+    ONNXRT_ASSIGN_OR_RETURN(int64_t axis, axis_for_rank(ctx, ax, x->rank()));
+    if (x->size() == 0) return Status::ok();
+    const AxisSplit sp = split_at_axis(x->shape(), axis);
+    return dispatch_numeric(ctx, x->dtype(), false, [&](auto tag) -> Status {
+      using T = decltype(tag);
+      if (prod_) cumulate<T, true>(x->data<T>(), y->data<T>(), sp, exclusive_, reverse_, ctx.threads());
+      else cumulate<T, false>(x->data<T>(), y->data<T>(), sp, exclusive_, reverse_, ctx.threads());
+      return Status::ok();
+    });
+  }
+
+ private:
+  bool prod_, exclusive_, reverse_;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Kernel>> make_cpu_arg_reduce(const KernelInit& init) {
+  ir::AttrReader a(init.node);
+  const int64_t axis = a.i("axis", 0);
+  const bool last = a.i("select_last_index", 0) != 0;
+  a.i("keepdims", 1);
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  return std::unique_ptr<Kernel>(new CpuArgKernel(init.node.op_type == "ArgMax", axis, last));
+}
+
+Expected<std::unique_ptr<Kernel>> make_cpu_topk(const KernelInit& init) {
+  ir::AttrReader a(init.node);
+  const int64_t axis = a.i("axis", -1);
+  const bool largest = a.i("largest", 1) != 0;
+  const int64_t k = a.i("k", 0);
+  a.i("sorted", 1);  // unsorted output may be in any order; we always sort
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  return std::unique_ptr<Kernel>(new CpuTopKKernel(axis, largest, k));
+}
+
+Expected<std::unique_ptr<Kernel>> make_cpu_cumulative(const KernelInit& init) {
+  ir::AttrReader a(init.node);
+  const bool exclusive = a.i("exclusive", 0) != 0;
+  const bool reverse = a.i("reverse", 0) != 0;
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  return std::unique_ptr<Kernel>(new CpuCumKernel(init.node.op_type == "CumProd", exclusive, reverse));
+}
+
+}  // namespace onnxrt::kernels
