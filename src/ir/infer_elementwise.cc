@@ -202,6 +202,7 @@ bool castable(DType t) {
     case DType::kFloat8E4M3FN: case DType::kFloat8E4M3FNUZ: case DType::kFloat8E5M2:
     case DType::kFloat8E5M2FNUZ: case DType::kUInt4: case DType::kInt4: case DType::kFloat4E2M1:
     case DType::kFloat8E8M0: case DType::kUInt2: case DType::kInt2:
+    case DType::kFloat6E2M3: case DType::kFloat6E3M2:
       return true;
     default:
       return false;
@@ -223,6 +224,24 @@ Status infer_cast_like(InferContext& ctx) {
   ONNXRT_RETURN_IF_ERROR(require_tensor(ctx, 0));
   ONNXRT_RETURN_IF_ERROR(require_tensor(ctx, 1));
   ctx.outputs[0] = tensor_like(ctx.input_type(1).dtype, ctx.input_type(0));
+  return Status::ok();
+}
+
+// BitCast (opset 26): same bits, new type; widths must agree and strings are excluded.
+Status infer_bitcast(InferContext& ctx) {
+  ONNXRT_RETURN_IF_ERROR(require_tensor(ctx, 0));
+  AttrReader attrs(ctx.node());
+  const Attribute* to = attrs.required("to", AttrKind::kInt);
+  ONNXRT_RETURN_IF_ERROR(attrs.status());
+  if (!dtype_is_valid(static_cast<int32_t>(to->i)) || static_cast<DType>(to->i) == DType::kString)
+    return ctx.error("attribute 'to' = " + std::to_string(to->i) + " is not a non-string element type");
+  const DType from = ctx.input_type(0).dtype, dst = static_cast<DType>(to->i);
+  if (from == DType::kString) return ctx.error("input 0 must not be a string tensor");
+  if (from != DType::kUndefined && dtype_bits(from) != dtype_bits(dst))
+    return ctx.error("BitCast needs equal widths, got " + std::string(dtype_name(from)) + " (" +
+                     std::to_string(dtype_bits(from)) + " bits) to " + std::string(dtype_name(dst)) +
+                     " (" + std::to_string(dtype_bits(dst)) + " bits)");
+  ctx.outputs[0] = tensor_like(dst, ctx.input_type(0));
   return Status::ok();
 }
 
@@ -254,6 +273,7 @@ constexpr OpInfo kOps[] = {
     {"", "Where", &infer_where},
     {"", "Cast", &infer_cast},
     {"", "CastLike", &infer_cast_like},
+    {"", "BitCast", &infer_bitcast},
     {"", "Clip", &infer_clip},
     {"", "PRelu", &infer_prelu},
     {"", "IsNaN", &infer_unary_bool},
@@ -294,6 +314,8 @@ constexpr OpInfo kOps[] = {
     {"", "Asinh", &infer_unary},
     {"", "Acosh", &infer_unary},
     {"", "Atanh", &infer_unary},
+    {"", "Shrink", &infer_unary},
+    {"", "Swish", &infer_unary},
 };
 
 }  // namespace

@@ -37,6 +37,7 @@ constexpr KernelEntry kTable[] = {
     {"", "Where", 9, kMaxOpset, kAny, &make_where},
     {"", "Cast", 1, kMaxOpset, kAny, &make_cast},
     {"", "CastLike", 15, kMaxOpset, kAny, &make_cast},
+    {"", "BitCast", 26, kMaxOpset, kAny, &make_bitcast},
     {"", "Clip", 1, kMaxOpset, kAny, &make_clip},
     {"", "Not", 1, kMaxOpset, kAny, &make_unary},
     {"", "BitwiseNot", 18, kMaxOpset, kAny, &make_unary},
@@ -78,6 +79,8 @@ constexpr KernelEntry kTable[] = {
     {"", "Asinh", 9, kMaxOpset, kAny, &make_unary},
     {"", "Acosh", 9, kMaxOpset, kAny, &make_unary},
     {"", "Atanh", 9, kMaxOpset, kAny, &make_unary},
+    {"", "Shrink", 9, kMaxOpset, kAny, &make_unary},
+    {"", "Swish", 24, kMaxOpset, kAny, &make_unary},
 };
 
 }  // namespace

@@ -100,6 +100,10 @@ class BinaryKernel final : public Kernel {
                        std::string(dtype_name(a.dtype())) + " and " +
                        std::string(dtype_name(b.dtype())));
     if (a.dtype() == DType::kFloat32 && kind <= Bin::kDiv) return run_f32(ctx, a, b, bshape, y);
+    if (a.dtype() == DType::kString && kind == Bin::kEqual)
+      return broadcast_binary(ctx, a.data<std::string>(), a.shape(), b.data<std::string>(), bshape,
+                              y.data<bool>(), y.shape(), 4.0,
+                              [](const std::string& u, const std::string& v) { return u == v; });
     Status st = not_implemented("");
     visit_numeric(a.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
@@ -202,6 +206,15 @@ class BinaryKernel final : public Kernel {
               if (static_cast<uint64_t>(v) >= sizeof(T) * 8) return T(0);
               return lf ? static_cast<T>(static_cast<uint64_t>(u) << v) : static_cast<T>(u >> v);
             });
+          } else {
+            // Signed types (opset 28): right shifts are arithmetic; a negative or too large
+            // shift leaves only the sign fill (-1 for a right shift of a negative u, else 0).
+            return go(1.0, [lf](T u, T v) {
+              if (v < 0 || static_cast<uint64_t>(v) >= sizeof(T) * 8)
+                return (!lf && u < 0) ? T(-1) : T(0);
+              if (lf) return static_cast<T>(static_cast<U>(static_cast<U>(u) << v));
+              return static_cast<T>(u >> v);  // arithmetic in C++20
+            });
           }
           break;
         default: break;
@@ -264,10 +277,12 @@ Expected<std::unique_ptr<Kernel>> make_binary(const KernelInit& init) {
     } else if constexpr (is_floating_v<T>) {
       supported = kd <= Bin::kPRelu || is_compare(kd);
     } else {
+      // Signed BitShift arrived in opset 28.
       supported = (kd != Bin::kAnd && kd != Bin::kOr && kd != Bin::kXor) &&
-                  (kd != Bin::kBitShift || std::is_unsigned_v<T>);
+                  (kd != Bin::kBitShift || std::is_unsigned_v<T> || init.node.opset >= 28);
     }
   });
+  if (t == DType::kString && k->kind == Bin::kEqual) supported = true;  // Equal on strings (opset 19+)
   if (!supported)
     return not_implemented(init.node.describe() + ": no CPU kernel for element type " +
                            std::string(dtype_name(t)));

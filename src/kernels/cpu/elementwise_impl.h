@@ -7,6 +7,7 @@
 #include "base/thread_pool.h"
 #include "kernels/broadcast.h"
 #include "kernels/kernel.h"
+#include "kernels/reference/elementwise_cast.h"
 
 namespace onnxrt::kernels::ew {
 
@@ -16,6 +17,9 @@ Expected<std::unique_ptr<Kernel>> make_variadic(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_where(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_cast(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_clip(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_bitcast(const KernelInit& init);
+// Cast's `saturate` and `round_mode` attributes (defaults when absent).
+Expected<cast::Options> read_cast_options(const KernelInit& init);
 
 // Below this many elements per task a split is not worth a thread wake-up (see thread_pool.h);
 // `cost` is the rough per-element work in simple operations.

@@ -1,4 +1,4 @@
-// Variadic Min/Max/Sum/Mean, Where, Cast/CastLike and Clip on the CPU.
+// Variadic Min/Max/Sum/Mean, Where and Clip on the CPU (Cast lives in elementwise_cast.cc).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -137,41 +137,6 @@ Status where_run(KernelContext& ctx) {
                          " is not implemented");
 }
 
-// ---- Cast
-using CastFn = void (*)(const void* x, void* y, int64_t begin, int64_t end);
-
-template <typename S, typename D>
-void cast_range(const void* x, void* y, int64_t begin, int64_t end) {
-  const S* px = static_cast<const S*>(x);
-  D* py = static_cast<D*>(y);
-  for (int64_t i = begin; i < end; ++i) py[i] = cast_value<D>(px[i]);
-}
-
-CastFn find_cast(DType from, DType to) {
-  CastFn fn = nullptr;
-  visit_numeric(from, [&](auto ts) {
-    using S = typename decltype(ts)::type;
-    visit_numeric(to, [&](auto td) {
-      using D = typename decltype(td)::type;
-      fn = &cast_range<S, D>;
-    });
-  });
-  return fn;
-}
-
-class CastKernel final : public Kernel {
- public:
-  CastFn fn = nullptr;
-  Status run(KernelContext& ctx) const override {
-    const Tensor& x = *ctx.input(0);
-    Tensor& y = *ctx.output(0);
-    if (x.size() != y.size()) return ctx.error("input and output element counts differ");
-    parallel_elements(ctx.threads(), x.size(), 2.0,
-                      [&](int64_t b, int64_t e) { fn(x.raw(), y.raw(), b, e); });
-    return Status::ok();
-  }
-};
-
 // ---- Clip
 class ClipKernel final : public Kernel {
  public:
@@ -248,23 +213,6 @@ Expected<std::unique_ptr<Kernel>> make_variadic(const KernelInit& init) {
 
 Expected<std::unique_ptr<Kernel>> make_where(const KernelInit&) {
   return std::unique_ptr<Kernel>(new FunctionKernel(&where_run, "default"));
-}
-
-Expected<std::unique_ptr<Kernel>> make_cast(const KernelInit& init) {
-  if (init.input_types.empty() || !init.input_types[0] || init.output_types.empty() ||
-      !init.output_types[0])
-    return init.error("missing input or output type");
-  ir::AttrReader at(init.node);
-  const int64_t saturate = at.i("saturate", 1);
-  ONNXRT_RETURN_IF_ERROR(at.status());
-  (void)saturate;  // only affects float8 targets, which are not implemented yet
-  const DType from = init.input_types[0]->dtype, to = init.output_types[0]->dtype;
-  auto k = std::make_unique<CastKernel>();
-  k->fn = find_cast(from, to);
-  if (!k->fn)
-    return not_implemented(init.node.describe() + ": cast from " + type_name(from) + " to " +
-                           type_name(to) + " is not implemented");
-  return std::unique_ptr<Kernel>(std::move(k));
 }
 
 Expected<std::unique_ptr<Kernel>> make_clip(const KernelInit& init) {

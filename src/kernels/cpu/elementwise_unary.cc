@@ -64,6 +64,9 @@ bool float_op(const std::string& op, const Params& p, std::function<C(C)>* out) 
   else if (op == "Asinh") f = [](C x) { return std::asinh(x); };
   else if (op == "Acosh") f = [](C x) { return std::acosh(x); };
   else if (op == "Atanh") f = [](C x) { return std::atanh(x); };
+  else if (op == "Swish") f = [a](C x) { return x * (C(1) / (C(1) + std::exp(-a * x))); };
+  // Shrink: beta holds `lambd`, gamma holds `bias` (see make_unary).
+  else if (op == "Shrink") f = [b, g](C x) { return x < -b ? x + g : x > b ? x - g : C(0); };
   else return false;
   *out = std::move(f);
   return true;
@@ -181,6 +184,10 @@ Expected<std::unique_ptr<Kernel>> make_unary(const KernelInit& init) {
   k->p.alpha = at.f("alpha", alpha_def);
   k->p.beta = at.f("beta", 0.5f);
   k->p.gamma = at.f("gamma", 1.05070102214813232421875f);
+  if (op == "Shrink") {
+    k->p.beta = at.f("lambd", 0.5f);
+    k->p.gamma = at.f("bias", 0.0f);
+  }
   const std::string approx = at.s("approximate", "none");
   k->p.detect_pos = at.i("detect_positive", 1) != 0;
   k->p.detect_neg = at.i("detect_negative", 1) != 0;

@@ -8,6 +8,7 @@
 
 #include "ir/attribute.h"
 #include "kernels/kernel_families.h"
+#include "kernels/reference/elementwise_cast.h"
 #include "kernels/reference/elementwise_types.h"
 
 namespace onnxrt::kernels {
@@ -96,6 +97,13 @@ Status ref_binary(KernelContext& ctx) {
   const bool fmod = attrs.i("fmod", 0) != 0;
   const bool left = attrs.s("direction", "") == "LEFT";
   ONNXRT_RETURN_IF_ERROR(attrs.status());
+  if (a.dtype() == DType::kString) {
+    if (op != "Equal" || b.dtype() != DType::kString) return ctx.error("no reference for " + op + " on strings");
+    for (int64_t i = 0; i < y.size(); ++i)
+      y.data<bool>()[i] = a.data<std::string>()[bcast_offset(a.shape(), y.shape(), i)] ==
+                          b.data<std::string>()[bcast_offset(bs, y.shape(), i)];
+    return Status::ok();
+  }
   const bool cmp = y.dtype() == DType::kBool && a.dtype() != DType::kBool;
   Status st;
   const bool ok = ew::visit_numeric(a.dtype(), [&](auto tag) {
@@ -172,9 +180,25 @@ Status ref_binary(KernelContext& ctx) {
         else if (op == "BitwiseOr") r = x | z;
         else if (op == "BitwiseXor") r = x ^ z;
         else if (op == "BitShift") {
-          const uint64_t s = static_cast<uint64_t>(z);
-          const uint64_t ux = static_cast<uint64_t>(x);
-          r = s >= sizeof(T) * 8 ? 0 : static_cast<W>(left ? ux << s : ux >> s);
+          // Opset 28 semantics (signed types): arithmetic right shift; a negative or too large
+          // shift leaves only the sign fill (-1 for a right shift of a negative x, else 0).
+          bool neg_x = false, neg_z = false;
+          if constexpr (std::is_signed_v<T>) {
+            neg_x = x < 0;
+            neg_z = z < 0;
+          }
+          if (neg_z || static_cast<uint64_t>(z) >= sizeof(T) * 8) {
+            r = (!left && neg_x) ? static_cast<W>(-1) : 0;
+          } else {
+            const unsigned s = static_cast<unsigned>(z);
+            if (left) {
+              r = static_cast<W>(static_cast<uint64_t>(x) << s);
+            } else if (neg_x) {
+              r = static_cast<W>(~(~static_cast<uint64_t>(x) >> s));
+            } else {
+              r = static_cast<W>(static_cast<uint64_t>(x) >> s);
+            }
+          }
         } else { st = ctx.error("no reference for " + op + " on integers"); return; }
         y.data<T>()[i] = static_cast<T>(r);
       }
@@ -239,6 +263,11 @@ std::function<double(double)> float_fn(const ir::Node& node, Status& st) {
   if (op == "Asinh") return [](double x) { return std::asinh(x); };
   if (op == "Acosh") return [](double x) { return std::acosh(x); };
   if (op == "Atanh") return [](double x) { return std::atanh(x); };
+  if (op == "Swish") return [alpha](double x) { return x / (1 + std::exp(-alpha * x)); };
+  if (op == "Shrink") {
+    const double lambd = at.f("lambd", 0.5f), bias = at.f("bias", 0.0f);
+    return [lambd, bias](double x) { return x < -lambd ? x + bias : x > lambd ? x - bias : 0.0; };
+  }
   return nullptr;
 }
 
@@ -347,20 +376,33 @@ Status ref_where(KernelContext& ctx) {
   return Status::ok();
 }
 
+// Every pair element by element through cast::load/store (the CPU kernel uses typed loops for
+// the standard types, so the two are independent there).
 Status ref_cast(KernelContext& ctx) {
   const Tensor& x = *ctx.input(0);
   Tensor& y = *ctx.output(0);
-  bool inner_ok = false;
-  const bool ok = ew::visit_numeric(x.dtype(), [&](auto ts) {
-    using S = typename decltype(ts)::type;
-    inner_ok = ew::visit_numeric(y.dtype(), [&](auto td) {
-      using D = typename decltype(td)::type;
-      for (int64_t i = 0; i < x.size(); ++i) y.data<D>()[i] = ew::cast_value<D>(x.data<S>()[i]);
-    });
-  });
-  if (!ok || !inner_ok)
+  if (!cast::castable(x.dtype()) || !cast::castable(y.dtype()))
     return not_implemented("Cast from " + std::string(dtype_name(x.dtype())) + " to " +
                            std::string(dtype_name(y.dtype())) + " is not implemented");
+  ir::AttrReader at(ctx.node());
+  cast::Options opt;
+  opt.saturate = at.i("saturate", 1) != 0;
+  const std::string mode = at.s("round_mode", "up");
+  ONNXRT_RETURN_IF_ERROR(at.status());
+  opt.round_mode = mode == "down" ? E8M0Round::kDown
+                   : mode == "nearest" ? E8M0Round::kNearest
+                                       : E8M0Round::kUp;
+  for (int64_t i = 0; i < x.size(); ++i) cast::store(y.dtype(), y.raw(), i, cast::load(x.dtype(), x.raw(), i), opt);
+  return Status::ok();
+}
+
+Status ref_bitcast(KernelContext& ctx) {
+  const Tensor& x = *ctx.input(0);
+  Tensor& y = *ctx.output(0);
+  if (x.nbytes() != y.nbytes()) return ctx.error("input and output sizes differ");
+  const auto* src = static_cast<const unsigned char*>(x.raw());
+  auto* dst = static_cast<unsigned char*>(y.raw());
+  for (size_t i = 0; i < x.nbytes(); ++i) dst[i] = src[i];
   return Status::ok();
 }
 
@@ -423,6 +465,7 @@ constexpr KernelEntry kTable[] = {
     {"", "Where", 9, kMaxOpset, kAny, &fn_factory<&ref_where>},
     {"", "Cast", 1, kMaxOpset, kAny, &fn_factory<&ref_cast>},
     {"", "CastLike", 15, kMaxOpset, kAny, &fn_factory<&ref_cast>},
+    {"", "BitCast", 26, kMaxOpset, kAny, &fn_factory<&ref_bitcast>},
     {"", "Clip", 1, kMaxOpset, kAny, &fn_factory<&ref_clip>},
     {"", "Not", 1, kMaxOpset, kAny, kUn},
     {"", "BitwiseNot", 18, kMaxOpset, kAny, kUn},
@@ -464,6 +507,8 @@ constexpr KernelEntry kTable[] = {
     {"", "Asinh", 9, kMaxOpset, kAny, kUn},
     {"", "Acosh", 9, kMaxOpset, kAny, kUn},
     {"", "Atanh", 9, kMaxOpset, kAny, kUn},
+    {"", "Shrink", 9, kMaxOpset, kAny, kUn},
+    {"", "Swish", 24, kMaxOpset, kAny, kUn},
 };
 
 }  // namespace

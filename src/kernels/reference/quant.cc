@@ -1,8 +1,27 @@
-// Placeholder until the quant family lands.
+// The reference quantization kernel table: the same exact kernels as the CPU table
+// (cpu/quant_ops.h); the kernel tests pin their values against onnx.reference.
+#include "kernels/cpu/quant_ops.h"
 #include "kernels/kernel_families.h"
 
 namespace onnxrt::kernels {
 
-std::span<const KernelEntry> reference_quant_kernels() { return {}; }
+namespace {
+
+using namespace quant;  // NOLINT: the factories
+constexpr DType kAny = DType::kUndefined;
+
+constexpr KernelEntry kTable[] = {
+    {"", "QuantizeLinear", 10, kMaxOpset, kAny, &make_quantize_linear},
+    {"", "DequantizeLinear", 10, kMaxOpset, kAny, &make_dequantize_linear},
+    {"", "DynamicQuantizeLinear", 11, kMaxOpset, kAny, &make_dynamic_quantize_linear},
+    {"", "MatMulInteger", 10, kMaxOpset, kAny, &make_matmul_integer},
+    {"", "QLinearMatMul", 10, kMaxOpset, kAny, &make_qlinear_matmul},
+    {"", "ConvInteger", 10, kMaxOpset, kAny, &make_conv_integer},
+    {"", "QLinearConv", 10, kMaxOpset, kAny, &make_qlinear_conv},
+};
+
+}  // namespace
+
+std::span<const KernelEntry> reference_quant_kernels() { return kTable; }
 
 }  // namespace onnxrt::kernels

@@ -1,0 +1,557 @@
+// Numerics follow onnx.reference (numpy): QuantizeLinear divides in the promoted type of x and
+// the scale (or in `precision`), rounds half to even, adds the zero point in int32 and clips;
+// DequantizeLinear computes (float32(x) - zero_point) * scale in float32. Intermediate values
+// are rounded to the numpy type at each step so results match bit for bit.
+#include "kernels/cpu/quant_ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "base/float8.h"
+#include "base/half.h"
+#include "base/thread_pool.h"
+#include "ir/attribute.h"
+#include "ir/infer_nn_window.h"
+
+namespace onnxrt::kernels::quant {
+
+namespace {
+
+std::string name(DType t) { return std::string(dtype_name(t)); }
+
+// Rounds `v` to the precision of float type `t` (float, float16, bfloat16; double unchanged).
+double round_to(DType t, double v) {
+  switch (t) {
+    case DType::kFloat32: return static_cast<float>(v);
+    case DType::kFloat16: return half_to_float(float_to_half(static_cast<float>(v)));
+    case DType::kBFloat16: return bfloat16_to_float(float_to_bfloat16(static_cast<float>(v)));
+    default: return v;
+  }
+}
+
+// numpy's result type for arithmetic between two float (or int32) arrays.
+DType promote(DType a, DType b) {
+  if (a == b) return a == DType::kInt32 ? DType::kFloat64 : a;
+  if (a == DType::kInt32 || b == DType::kInt32 || a == DType::kFloat64 || b == DType::kFloat64)
+    return DType::kFloat64;
+  return DType::kFloat32;
+}
+
+double load(const Tensor& t, int64_t i) {
+  double v = 0;
+  load_element_as_double(t.dtype(), t.raw(), i, &v);
+  return v;
+}
+
+void store_float(Tensor& t, int64_t i, double v) {
+  switch (t.dtype()) {
+    case DType::kFloat32: t.data<float>()[i] = static_cast<float>(v); break;
+    case DType::kFloat64: t.data<double>()[i] = v; break;
+    case DType::kFloat16: t.data<uint16_t>()[i] = float_to_half(static_cast<float>(v)); break;
+    case DType::kBFloat16: t.data<uint16_t>()[i] = float_to_bfloat16(static_cast<float>(v)); break;
+    default: break;
+  }
+}
+
+bool int_range(DType t, int64_t* lo, int64_t* hi) {
+  switch (t) {
+    case DType::kUInt8: *lo = 0; *hi = 255; return true;
+    case DType::kInt8: *lo = -128; *hi = 127; return true;
+    case DType::kUInt16: *lo = 0; *hi = 65535; return true;
+    case DType::kInt16: *lo = -32768; *hi = 32767; return true;
+    case DType::kUInt4: *lo = 0; *hi = 15; return true;
+    case DType::kInt4: *lo = -8; *hi = 7; return true;
+    case DType::kUInt2: *lo = 0; *hi = 3; return true;
+    case DType::kInt2: *lo = -2; *hi = 1; return true;
+    case DType::kInt32: *lo = INT32_MIN; *hi = INT32_MAX; return true;
+    default: return false;
+  }
+}
+
+void store_int(Tensor& t, int64_t i, int64_t v) {
+  switch (t.dtype()) {
+    case DType::kUInt8: t.data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
+    case DType::kInt8: t.data<int8_t>()[i] = static_cast<int8_t>(v); break;
+    case DType::kUInt16: t.data<uint16_t>()[i] = static_cast<uint16_t>(v); break;
+    case DType::kInt16: t.data<int16_t>()[i] = static_cast<int16_t>(v); break;
+    case DType::kInt32: t.data<int32_t>()[i] = static_cast<int32_t>(v); break;
+    default: store_code(t.raw(), i, dtype_bits(t.dtype()), int_to_small(v, t.dtype())); break;
+  }
+}
+
+// numpy's float -> int32 conversion as x86 does it: NaN and out-of-range give INT32_MIN.
+int64_t to_int32(double r) {
+  if (!(r >= -2147483648.0 && r < 2147483648.0)) return INT32_MIN;
+  return static_cast<int64_t>(r);
+}
+
+// Which scale / zero-point element applies to element i of X: per tensor, per axis or blocked.
+struct ParamMap {
+  int mode = 0;  // 0 tensor, 1 axis, 2 blocked
+  int64_t dim = 1, inner = 1, block = 1, nblocks = 1;
+  int64_t operator()(int64_t i) const {
+    if (mode == 0) return 0;
+    const int64_t a = (i / inner) % dim;
+    if (mode == 1) return a;
+    const int64_t o = i / (inner * dim);
+    return (o * nblocks + a / block) * inner + i % inner;
+  }
+};
+
+Expected<ParamMap> param_map(KernelContext& ctx, const Tensor& x, const Tensor& p, int64_t axis_attr,
+                             int64_t block, const char* what) {
+  ParamMap m;
+  if (p.size() == 1 && (p.rank() <= 1 || block <= 0)) return m;
+  int64_t axis = axis_attr < 0 ? axis_attr + x.rank() : axis_attr;
+  if (axis < 0 || axis >= x.rank())
+    return ctx.error("axis " + std::to_string(axis_attr) + " out of range for rank " + std::to_string(x.rank()));
+  m.dim = x.dim(axis);
+  for (int64_t d = axis + 1; d < x.rank(); ++d) m.inner *= x.dim(d);
+  if (block <= 0) {
+    if (p.rank() != 1 || p.dim(0) != m.dim)
+      return ctx.error(std::string(what) + " must be a scalar or have " + std::to_string(m.dim) +
+                       " elements (X's dim " + std::to_string(axis) + "), got " + std::to_string(p.size()));
+    m.mode = 1;
+    return m;
+  }
+  m.mode = 2;
+  m.block = block;
+  m.nblocks = (m.dim + block - 1) / block;
+  bool ok = p.rank() == x.rank();
+  for (int64_t d = 0; ok && d < x.rank(); ++d) ok = p.dim(d) == (d == axis ? m.nblocks : x.dim(d));
+  if (!ok) return ctx.error(std::string(what) + " shape does not fit X with block_size " + std::to_string(block));
+  return m;
+}
+
+constexpr int64_t kBlock = 256;  // multiple of 4: sub-byte outputs never share a byte across blocks
+
+void for_blocks(KernelContext& ctx, int64_t n, double cost, const std::function<void(int64_t, int64_t)>& fn) {
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  if (blocks == 0) return;
+  ctx.threads().parallel_for(blocks, cost * kBlock, [&](int64_t b, int64_t e) {
+    fn(b * kBlock, std::min(n, e * kBlock));
+  });
+}
+
+// ---- QuantizeLinear
+class QuantizeKernel final : public Kernel {
+ public:
+  int64_t axis = 1, block = 0;
+  bool saturate = true;
+  DType precision = DType::kUndefined;
+
+  Status run(KernelContext& ctx) const override {
+    const Tensor& x = *ctx.input(0);
+    const Tensor& scale = *ctx.input(1);
+    const Tensor* zp = ctx.num_inputs() > 2 ? ctx.input(2) : nullptr;
+    Tensor& y = *ctx.output(0);
+    ONNXRT_ASSIGN_OR_RETURN(ParamMap sm, param_map(ctx, x, scale, axis, block, "y_scale"));
+    ParamMap zm;
+    if (zp) {
+      ONNXRT_ASSIGN_OR_RETURN(zm, param_map(ctx, x, *zp, axis, block, "y_zero_point"));
+      if (zp->dtype() != y.dtype()) return ctx.error("y_zero_point must be " + name(y.dtype()));
+    }
+    const DType p = precision != DType::kUndefined ? precision : promote(x.dtype(), scale.dtype());
+    const bool pre = precision != DType::kUndefined;
+    int64_t lo = 0, hi = 0;
+    const bool is_int = int_range(y.dtype(), &lo, &hi);
+    const bool is_fp8 = y.dtype() == DType::kFloat8E4M3FN || y.dtype() == DType::kFloat8E4M3FNUZ ||
+                        y.dtype() == DType::kFloat8E5M2 || y.dtype() == DType::kFloat8E5M2FNUZ;
+    if (!is_int && !is_small_float(y.dtype())) return ctx.error("cannot quantize to " + name(y.dtype()));
+    const int bits = dtype_bits(y.dtype());
+    for_blocks(ctx, x.size(), 8.0, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        double xv = load(x, i), sv = load(scale, sm(i));
+        if (pre) {
+          xv = round_to(p, xv);
+          sv = round_to(p, sv);
+        }
+        const double q = round_to(p, xv / sv);
+        if (is_int) {
+          int64_t r = to_int32(std::nearbyint(q));
+          if (zp) r = static_cast<int32_t>(static_cast<uint32_t>(r) + static_cast<uint32_t>(static_cast<int64_t>(load(*zp, zm(i)))));
+          store_int(y, i, std::clamp(r, lo, hi));
+        } else if (is_fp8) {
+          store_code(y.raw(), i, bits, float_to_small(q, y.dtype(), saturate));
+        } else {
+          // float4 / float6: the zero point is added as a float (numpy promotes it to x's type).
+          const double v = zp ? round_to(p, q + load(*zp, zm(i))) : q;
+          store_code(y.raw(), i, bits, float_to_small(v, y.dtype(), true));
+        }
+      }
+    });
+    return Status::ok();
+  }
+};
+
+// ---- DequantizeLinear
+class DequantizeKernel final : public Kernel {
+ public:
+  int64_t axis = 1, block = 0;
+
+  Status run(KernelContext& ctx) const override {
+    const Tensor& x = *ctx.input(0);
+    const Tensor& scale = *ctx.input(1);
+    const Tensor* zp = ctx.num_inputs() > 2 ? ctx.input(2) : nullptr;
+    Tensor& y = *ctx.output(0);
+    ONNXRT_ASSIGN_OR_RETURN(ParamMap sm, param_map(ctx, x, scale, axis, block, "x_scale"));
+    // float8 and float4 zero points are zero by definition (the reference ignores them).
+    if (zp && (is_small_float(x.dtype()))) zp = nullptr;
+    ParamMap zm;
+    if (zp) {
+      ONNXRT_ASSIGN_OR_RETURN(zm, param_map(ctx, x, *zp, axis, block, "x_zero_point"));
+      if (zp->dtype() != x.dtype()) return ctx.error("x_zero_point must be " + name(x.dtype()));
+    }
+    // int32 x with an int32 zero point computes in float64 in numpy; everything else in float32.
+    const DType p = x.dtype() == DType::kInt32 && zp ? DType::kFloat64 : DType::kFloat32;
+    for_blocks(ctx, x.size(), 4.0, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        double dx = static_cast<float>(load(x, i));
+        if (zp) dx = round_to(p, dx - load(*zp, zm(i)));
+        store_float(y, i, round_to(promote(p, scale.dtype()) == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32,
+                                   dx * load(scale, sm(i))));
+      }
+    });
+    return Status::ok();
+  }
+};
+
+// ---- DynamicQuantizeLinear (uint8, float32 arithmetic as in the spec's formula)
+Status dynamic_quantize_run(KernelContext& ctx) {
+  const Tensor& x = *ctx.input(0);
+  if (x.dtype() != DType::kFloat32) return ctx.error("x must be float, got " + name(x.dtype()));
+  const float* px = x.data<float>();
+  float mx = 0, mn = 0;
+  for (int64_t i = 0; i < x.size(); ++i) {
+    mx = std::max(mx, px[i]);
+    mn = std::min(mn, px[i]);
+  }
+  const float scale = (mx == mn ? 1.0f : mx - mn) / 255.0f;
+  const float zp_f = std::clamp(0.0f - mn / scale, 0.0f, 255.0f);
+  const float zpi = std::nearbyint(zp_f);
+  Tensor& y = *ctx.output(0);
+  uint8_t* py = y.data<uint8_t>();
+  ctx.threads().parallel_for(x.size(), 4.0, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      py[i] = static_cast<uint8_t>(std::clamp(std::nearbyint(px[i] / scale) + zpi, 0.0f, 255.0f));
+  });
+  if (ctx.num_outputs() > 1 && ctx.output(1)) ctx.output(1)->data<float>()[0] = scale;
+  if (ctx.num_outputs() > 2 && ctx.output(2)) ctx.output(2)->data<uint8_t>()[0] = static_cast<uint8_t>(zpi);
+  return Status::ok();
+}
+
+// ---- MatMulInteger / QLinearMatMul: batched numpy.matmul on zero-point-shifted integers.
+struct MatMulGeom {
+  int64_t M = 1, K = 1, N = 1, batch = 1;
+  std::vector<int64_t> a_off, b_off;  // per output batch: element offset of A's / B's matrix
+};
+
+Expected<MatMulGeom> matmul_geom(KernelContext& ctx, const Tensor& a, const Tensor& b) {
+  if (a.rank() == 0 || b.rank() == 0) return ctx.error("operands must have rank >= 1");
+  Shape as = a.shape(), bs = b.shape();
+  if (as.size() == 1) as.insert(as.begin(), 1);
+  if (bs.size() == 1) bs.push_back(1);
+  MatMulGeom g;
+  g.M = as[as.size() - 2];
+  g.K = as.back();
+  g.N = bs.back();
+  if (bs[bs.size() - 2] != g.K)
+    return ctx.error("inner dims differ: " + std::to_string(g.K) + " vs " + std::to_string(bs[bs.size() - 2]));
+  const size_t ra = as.size() - 2, rb = bs.size() - 2, r = std::max(ra, rb);
+  Shape batch(r, 1), sa(r, 0), sb(r, 0);
+  int64_t stride_a = g.M * g.K, stride_b = g.K * g.N;
+  for (size_t k = 0; k < r; ++k) {
+    const size_t d = r - 1 - k;
+    const int64_t da = k < ra ? as[ra - 1 - k] : 1, db = k < rb ? bs[rb - 1 - k] : 1;
+    if (da != db && da != 1 && db != 1) return ctx.error("batch dims do not broadcast");
+    batch[d] = std::max(da, db);
+    if (da == 0 || db == 0) batch[d] = 0;
+    sa[d] = da == 1 ? 0 : stride_a;
+    sb[d] = db == 1 ? 0 : stride_b;
+    stride_a *= da;
+    stride_b *= db;
+  }
+  g.batch = shape_size(batch);
+  g.a_off.resize(static_cast<size_t>(g.batch));
+  g.b_off.resize(static_cast<size_t>(g.batch));
+  for (int64_t i = 0; i < g.batch; ++i) {
+    int64_t rem = i, oa = 0, ob = 0;
+    for (size_t k = r; k-- > 0;) {
+      const int64_t idx = rem % batch[k];
+      rem /= batch[k];
+      oa += idx * sa[k];
+      ob += idx * sb[k];
+    }
+    g.a_off[static_cast<size_t>(i)] = oa;
+    g.b_off[static_cast<size_t>(i)] = ob;
+  }
+  return g;
+}
+
+int64_t load_int(const Tensor& t, int64_t i) {
+  return t.dtype() == DType::kInt8 ? t.data<int8_t>()[i] : t.data<uint8_t>()[i];
+}
+
+// A zero point (or scale) that is per tensor (1 element) or per row/column (`n` elements).
+Expected<bool> per_vector(KernelContext& ctx, const Tensor* t, int64_t n, const char* what) {
+  if (!t || t->size() == 1) return false;
+  if (t->size() == n) return true;
+  return ctx.error(std::string(what) + " must have 1 or " + std::to_string(n) + " elements, got " +
+                   std::to_string(t->size()));
+}
+
+class MatMulKernel final : public Kernel {
+ public:
+  bool qlinear = false;
+
+  Status run(KernelContext& ctx) const override {
+    const size_t ia = 0, ib = qlinear ? 3 : 1;
+    const Tensor& a = *ctx.input(ia);
+    const Tensor& b = *ctx.input(ib);
+    const Tensor* azp = qlinear ? ctx.input(2) : (ctx.num_inputs() > 2 ? ctx.input(2) : nullptr);
+    const Tensor* bzp = qlinear ? ctx.input(5) : (ctx.num_inputs() > 3 ? ctx.input(3) : nullptr);
+    Tensor& y = *ctx.output(0);
+    for (const Tensor* t : {&a, &b})
+      if (t->dtype() != DType::kInt8 && t->dtype() != DType::kUInt8)
+        return ctx.error("operands must be int8 or uint8, got " + name(t->dtype()));
+    if (azp && azp->dtype() != a.dtype()) return ctx.error("a_zero_point must be " + name(a.dtype()));
+    if (bzp && bzp->dtype() != b.dtype()) return ctx.error("b_zero_point must be " + name(b.dtype()));
+    ONNXRT_ASSIGN_OR_RETURN(MatMulGeom g, matmul_geom(ctx, a, b));
+    if (y.size() != g.batch * g.M * g.N) return ctx.error("output has the wrong element count");
+    ONNXRT_ASSIGN_OR_RETURN(bool azp_row, per_vector(ctx, azp, g.M, "a_zero_point"));
+    ONNXRT_ASSIGN_OR_RETURN(bool bzp_col, per_vector(ctx, bzp, g.N, "b_zero_point"));
+    const Tensor* as = qlinear ? ctx.input(1) : nullptr;
+    const Tensor* bs = qlinear ? ctx.input(4) : nullptr;
+    const Tensor* ys = qlinear ? ctx.input(6) : nullptr;
+    const Tensor* yzp = qlinear && ctx.num_inputs() > 7 ? ctx.input(7) : nullptr;
+    bool as_row = false, bs_col = false;
+    DType sp = DType::kFloat32;
+    int64_t lo = 0, hi = 0;
+    if (qlinear) {
+      ONNXRT_ASSIGN_OR_RETURN(as_row, per_vector(ctx, as, g.M, "a_scale"));
+      ONNXRT_ASSIGN_OR_RETURN(bs_col, per_vector(ctx, bs, g.N, "b_scale"));
+      if (ys->size() != 1) return ctx.error("y_scale must be a scalar");
+      if (yzp && yzp->size() != 1) return ctx.error("y_zero_point must be a scalar");
+      sp = promote(promote(as->dtype(), bs->dtype()), ys->dtype());
+      int_range(y.dtype(), &lo, &hi);
+    }
+    ctx.threads().parallel_for(g.batch * g.M, static_cast<double>(g.K * g.N), [&](int64_t begin, int64_t end) {
+      std::vector<int64_t> acc(static_cast<size_t>(g.N));
+      for (int64_t row = begin; row < end; ++row) {
+        const int64_t bi = row / g.M, m = row % g.M;
+        const int64_t a0 = g.a_off[static_cast<size_t>(bi)] + m * g.K, b0 = g.b_off[static_cast<size_t>(bi)];
+        const int64_t za = azp ? load_int(*azp, azp_row ? m : 0) : 0;
+        std::fill(acc.begin(), acc.end(), 0);
+        for (int64_t k = 0; k < g.K; ++k) {
+          const int64_t av = load_int(a, a0 + k) - za;
+          if (av == 0) continue;
+          for (int64_t n = 0; n < g.N; ++n) {
+            const int64_t zb = bzp ? load_int(*bzp, bzp_col ? n : 0) : 0;
+            acc[static_cast<size_t>(n)] += av * (load_int(b, b0 + k * g.N + n) - zb);
+          }
+        }
+        const int64_t o = row * g.N;
+        if (!qlinear) {
+          for (int64_t n = 0; n < g.N; ++n) y.data<int32_t>()[o + n] = static_cast<int32_t>(acc[static_cast<size_t>(n)]);
+          continue;
+        }
+        for (int64_t n = 0; n < g.N; ++n) {
+          // numpy: (a_scale * b_scale / y_scale) in the scales' type, then int32 * that in float64.
+          const double mult = round_to(sp, round_to(sp, load(*as, as_row ? m : 0) * load(*bs, bs_col ? n : 0)) / load(*ys, 0));
+          double d = static_cast<double>(static_cast<int32_t>(acc[static_cast<size_t>(n)])) * mult;
+          if (yzp) d += static_cast<double>(load_int(*yzp, 0));
+          const double r = std::clamp(std::nearbyint(d), static_cast<double>(lo), static_cast<double>(hi));
+          store_int(y, o + n, static_cast<int64_t>(r));
+        }
+      }
+    });
+    return Status::ok();
+  }
+};
+
+// ---- ConvInteger / QLinearConv: direct N-D convolution of zero-point-shifted integers.
+class ConvKernel final : public Kernel {
+ public:
+  bool qlinear = false;
+  ir::WindowAttrs win;
+  int64_t group = 1;
+
+  Status run(KernelContext& ctx) const override {
+    const Tensor& x = *ctx.input(0);
+    const Tensor& w = *ctx.input(qlinear ? 3 : 1);
+    const Tensor* xzp = qlinear ? ctx.input(2) : (ctx.num_inputs() > 2 ? ctx.input(2) : nullptr);
+    const Tensor* wzp = qlinear ? ctx.input(5) : (ctx.num_inputs() > 3 ? ctx.input(3) : nullptr);
+    const Tensor* bias = qlinear && ctx.num_inputs() > 8 ? ctx.input(8) : nullptr;
+    Tensor& y = *ctx.output(0);
+    for (const Tensor* t : {&x, &w})
+      if (t->dtype() != DType::kInt8 && t->dtype() != DType::kUInt8)
+        return ctx.error("X and W must be int8 or uint8, got " + name(t->dtype()));
+    if (x.rank() < 3 || w.rank() != x.rank()) return ctx.error("X and W must have the same rank >= 3");
+    const size_t sr = static_cast<size_t>(x.rank() - 2);
+    if (win.rank() != sr) return ctx.error("window rank does not match X");
+    std::vector<int64_t> in_sp(x.shape().begin() + 2, x.shape().end());
+    auto dims = ir::window_dims(win, in_sp);
+    if (!dims) return ctx.error(dims.status().message());
+    const int64_t N = x.dim(0), C = x.dim(1), M = w.dim(0), CG = w.dim(1);
+    if (CG * group != C || M % group != 0)
+      return ctx.error("channels do not match: X has " + std::to_string(C) + ", W " +
+                       std::to_string(M) + "x" + std::to_string(CG) + ", group " + std::to_string(group));
+    for (size_t d = 0; d < sr; ++d)
+      if (w.dim(static_cast<int64_t>(d + 2)) != win.kernel[d]) return ctx.error("W's spatial dims differ from kernel_shape");
+    if (xzp && xzp->size() != 1) return ctx.error("x_zero_point must be a scalar");
+    ONNXRT_ASSIGN_OR_RETURN(bool wzp_ch, per_vector(ctx, wzp, M, "w_zero_point"));
+    if (bias && bias->size() != M) return ctx.error("B must have " + std::to_string(M) + " elements");
+    const Tensor* xs = qlinear ? ctx.input(1) : nullptr;
+    const Tensor* ws = qlinear ? ctx.input(4) : nullptr;
+    const Tensor* ys = qlinear ? ctx.input(6) : nullptr;
+    const Tensor* yzp = qlinear && ctx.num_inputs() > 7 ? ctx.input(7) : nullptr;
+    bool ws_ch = false;
+    DType sp = DType::kFloat32;
+    int64_t lo = 0, hi = 0;
+    if (qlinear) {
+      ONNXRT_ASSIGN_OR_RETURN(ws_ch, per_vector(ctx, ws, M, "w_scale"));
+      if (xs->size() != 1 || ys->size() != 1) return ctx.error("x_scale and y_scale must be scalars");
+      sp = promote(promote(xs->dtype(), ws->dtype()), ys->dtype());
+      int_range(y.dtype(), &lo, &hi);
+    }
+    int64_t out_sp = 1, in_spn = 1, k_sp = 1;
+    for (size_t d = 0; d < sr; ++d) {
+      out_sp *= (*dims)[d].out;
+      in_spn *= in_sp[d];
+      k_sp *= win.kernel[d];
+    }
+    if (y.size() != N * M * out_sp) return ctx.error("output has the wrong element count");
+    const int64_t zx = xzp ? load_int(*xzp, 0) : 0;
+    const int64_t mpg = M / group;
+    ctx.threads().parallel_for(N * M, static_cast<double>(out_sp * CG * k_sp), [&](int64_t begin, int64_t end) {
+      std::vector<int64_t> opos(sr), kpos(sr);
+      for (int64_t nm = begin; nm < end; ++nm) {
+        const int64_t n = nm / M, m = nm % M, g = m / mpg;
+        const int64_t zw = wzp ? load_int(*wzp, wzp_ch ? m : 0) : 0;
+        double mult = 0;
+        if (qlinear)
+          mult = round_to(sp, round_to(sp, load(*xs, 0) * load(*ws, ws_ch ? m : 0)) / load(*ys, 0));
+        for (int64_t o = 0; o < out_sp; ++o) {
+          int64_t rem = o;
+          for (size_t d = sr; d-- > 0;) {
+            opos[d] = rem % (*dims)[d].out;
+            rem /= (*dims)[d].out;
+          }
+          int64_t acc = bias ? bias->data<int32_t>()[m] : 0;
+          for (int64_t c = 0; c < CG; ++c) {
+            const int64_t xc = (n * C + g * CG + c) * in_spn;
+            const int64_t wc = (m * CG + c) * k_sp;
+            for (int64_t k = 0; k < k_sp; ++k) {
+              int64_t kr = k, xoff = 0;
+              bool inside = true;
+              for (size_t d = sr; d-- > 0;) {
+                kpos[d] = kr % win.kernel[d];
+                kr /= win.kernel[d];
+              }
+              for (size_t d = 0; d < sr && inside; ++d) {
+                const int64_t p = opos[d] * win.strides[d] - (*dims)[d].pad_begin + kpos[d] * win.dilations[d];
+                inside = p >= 0 && p < in_sp[d];
+                xoff = xoff * in_sp[d] + p;
+              }
+              if (!inside) continue;
+              acc += (load_int(x, xc + xoff) - zx) * (load_int(w, wc + k) - zw);
+            }
+          }
+          const int64_t yi = nm * out_sp + o;
+          if (!qlinear) {
+            y.data<int32_t>()[yi] = static_cast<int32_t>(acc);
+            continue;
+          }
+          double d = static_cast<double>(static_cast<int32_t>(acc)) * mult;
+          if (yzp) d += static_cast<double>(load_int(*yzp, 0));
+          // The reference clips before rounding (same result: the bounds are integers).
+          store_int(y, yi, static_cast<int64_t>(std::nearbyint(std::clamp(d, static_cast<double>(lo), static_cast<double>(hi)))));
+        }
+      }
+    });
+    return Status::ok();
+  }
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Kernel>> make_quantize_linear(const KernelInit& init) {
+  ir::AttrReader a(init.node);
+  auto k = std::make_unique<QuantizeKernel>();
+  k->axis = a.i("axis", 1);
+  k->block = a.i("block_size", 0);
+  k->saturate = a.i("saturate", 1) != 0;
+  const int64_t prec = a.i("precision", 0);
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  if (prec != 0) {
+    const auto p = static_cast<DType>(prec);
+    if (p != DType::kFloat32 && p != DType::kFloat16 && p != DType::kBFloat16 && p != DType::kFloat64)
+      return init.error("precision must be a float type, got " + std::to_string(prec));
+    k->precision = p;
+  }
+  if (init.input_types.size() < 2 || !init.input_types[0] || !init.input_types[1])
+    return init.error("needs inputs x and y_scale");
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+Expected<std::unique_ptr<Kernel>> make_dequantize_linear(const KernelInit& init) {
+  ir::AttrReader a(init.node);
+  auto k = std::make_unique<DequantizeKernel>();
+  k->axis = a.i("axis", 1);
+  k->block = a.i("block_size", 0);
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  if (init.input_types.size() < 2 || !init.input_types[0] || !init.input_types[1])
+    return init.error("needs inputs x and x_scale");
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+Expected<std::unique_ptr<Kernel>> make_dynamic_quantize_linear(const KernelInit&) {
+  return std::unique_ptr<Kernel>(new FunctionKernel(&dynamic_quantize_run, "default"));
+}
+
+Expected<std::unique_ptr<Kernel>> make_matmul_integer(const KernelInit&) {
+  return std::unique_ptr<Kernel>(new MatMulKernel());
+}
+
+Expected<std::unique_ptr<Kernel>> make_qlinear_matmul(const KernelInit& init) {
+  if (init.input_types.size() < 7) return init.error("needs 8 inputs");
+  auto k = std::make_unique<MatMulKernel>();
+  k->qlinear = true;
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+namespace {
+Expected<std::unique_ptr<Kernel>> make_conv(const KernelInit& init, bool qlinear) {
+  const size_t iw = qlinear ? 3 : 1;
+  if (init.input_types.size() <= iw || !init.input_types[0] || !init.input_types[iw])
+    return init.error("needs inputs X and W");
+  const ir::ValueType& wt = *init.input_types[iw];
+  const ir::ValueType& xt = *init.input_types[0];
+  int64_t rank = xt.has_shape ? xt.rank() : (wt.has_shape ? wt.rank() : -1);
+  if (rank < 3) return init.error("X must have a known rank >= 3");
+  std::vector<int64_t> kw(static_cast<size_t>(rank - 2), -1);
+  if (wt.has_shape)
+    for (int64_t d = 2; d < rank; ++d)
+      if (wt.shape[static_cast<size_t>(d)].is_known()) kw[static_cast<size_t>(d - 2)] = wt.shape[static_cast<size_t>(d)].value();
+  auto k = std::make_unique<ConvKernel>();
+  k->qlinear = qlinear;
+  ir::AttrReader a(init.node);
+  k->group = a.i("group", 1);
+  Status st = ir::read_window_attrs(a, static_cast<size_t>(rank - 2), kw, false, &k->win);
+  if (!st) return init.error(st.message());
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  if (k->group <= 0) return init.error("group must be positive");
+  for (int64_t kd : k->win.kernel)
+    if (kd <= 0) return init.error("kernel shape must be known (from W or kernel_shape)");
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+}  // namespace
+
+Expected<std::unique_ptr<Kernel>> make_conv_integer(const KernelInit& init) { return make_conv(init, false); }
+Expected<std::unique_ptr<Kernel>> make_qlinear_conv(const KernelInit& init) { return make_conv(init, true); }
+
+}  // namespace onnxrt::kernels::quant

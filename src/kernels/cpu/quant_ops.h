@@ -1,0 +1,21 @@
+// Kernels of the quantization family: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
+// MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv. They are simple, exact loops (the
+// integer products accumulate in int64), so the CPU and reference tables share them; the kernel
+// tests pin their values against onnx.reference.
+#pragma once
+
+#include <memory>
+
+#include "kernels/kernel.h"
+
+namespace onnxrt::kernels::quant {
+
+Expected<std::unique_ptr<Kernel>> make_quantize_linear(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_dequantize_linear(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_dynamic_quantize_linear(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_matmul_integer(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_qlinear_matmul(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_conv_integer(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_qlinear_conv(const KernelInit& init);
+
+}  // namespace onnxrt::kernels::quant
