@@ -30,6 +30,14 @@ Status infer_space_to_depth(InferContext& ctx);
 Status infer_reduce(InferContext& ctx);
 Status infer_arg_reduce(InferContext& ctx);
 Status infer_topk(InferContext& ctx);
+// Defined in infer_tensor_misc.cc and infer_tensor_einsum.cc.
+Status infer_compress(InferContext& ctx);
+Status infer_unique(InferContext& ctx);
+Status infer_eye_like(InferContext& ctx);
+Status infer_center_crop_pad(InferContext& ctx);
+Status infer_col2im(InferContext& ctx);
+Status infer_det(InferContext& ctx);
+Status infer_einsum(InferContext& ctx);
 
 // ---------------------------------------------------------------- helpers
 
@@ -696,6 +704,16 @@ const OpInfo kTensorOps[] = {
     {"", "OneHot", &infer_onehot},
     {"", "DepthToSpace", &infer_depth_to_space},
     {"", "SpaceToDepth", &infer_space_to_depth},
+    {"", "Scatter", &infer_same_as_input0},
+    {"", "ReverseSequence", &infer_same_as_input0},
+    {"", "TensorScatter", &infer_same_as_input0},
+    {"", "Compress", &infer_compress},
+    {"", "Unique", &infer_unique},
+    {"", "EyeLike", &infer_eye_like},
+    {"", "CenterCropPad", &infer_center_crop_pad},
+    {"", "Col2Im", &infer_col2im},
+    {"", "Det", &infer_det},
+    {"", "Einsum", &infer_einsum},
 };
 }  // namespace
 

@@ -1,5 +1,5 @@
 // Inference for the indexing and data-movement ops: Gather, Slice, Split, Tile, Range, Pad,
-// GatherElements, GatherND, Scatter*, Trilu, CumSum, NonZero, OneHot, DepthToSpace, SpaceToDepth.
+// GatherElements, GatherND, Scatter*, Trilu, NonZero, OneHot, DepthToSpace, SpaceToDepth.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -470,7 +470,7 @@ Status infer_onehot(InferContext& ctx) {
                      std::to_string(r));
   Dim depth = ctx.fresh_dim();
   if (auto d = const_scalar(ctx, 1)) {
-    if (*d < 1) return ctx.error("depth " + std::to_string(*d) + " must be >= 1");
+    if (!(*d >= 1 && *d < 9.0e18)) return ctx.error("depth " + std::to_string(*d) + " must be >= 1");
     depth = Dim(static_cast<int64_t>(*d));
   }
   SymShape out = idx.shape;
@@ -490,7 +490,7 @@ Status space_depth(InferContext& ctx, bool to_space) {
   const std::string mode = a.s("mode", "DCR");
   ONNXRT_RETURN_IF_ERROR(a.status());
   if (b <= 0) return ctx.error("blocksize " + std::to_string(b) + " must be positive");
-  if (to_space && mode != "DCR" && mode != "CRD")
+  if ((to_space || ctx.opset() >= 28) && mode != "DCR" && mode != "CRD")
     return ctx.error("mode '" + mode + "' must be DCR or CRD");
   if (!in.has_shape) {
     ctx.outputs[0] = ValueType::tensor(in.dtype, fresh_dims(ctx, 4));

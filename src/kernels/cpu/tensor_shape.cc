@@ -1,6 +1,7 @@
 // CPU kernels for the shape and layout ops. Output shapes come from inference (ir/infer_tensor*),
 // which shares its index arithmetic with these kernels (ir/infer_tensor_util.h).
 #include <algorithm>
+#include <cstring>
 
 #include "ir/attribute.h"
 #include "ir/infer_tensor_util.h"
@@ -133,7 +134,12 @@ Status constant_of_shape_kernel(KernelContext& ctx) {
   ir::AttrReader a(ctx.node());
   Tensor v = a.tensor("value");
   ONNXRT_RETURN_IF_ERROR(a.status());
-  if (!v.defined()) return Status::ok();  // default float 0; outputs arrive zeroed
+  if (!v.defined()) {
+    // The default value is float 0. Outputs arrive with undefined contents (planned memory is
+    // reused across values), so the zeros must be written.
+    if (y.nbytes() > 0) std::memset(y.raw(), 0, y.nbytes());
+    return Status::ok();
+  }
   const size_t es = elem_bytes(y.dtype());
   if (es == 0 || v.dtype() != y.dtype()) return ctx.error("unsupported value type");
   if (y.dtype() == DType::kString) {

@@ -1,6 +1,7 @@
 // Reference (oracle) kernels of the tensor family: for every output element, unravel its index
 // and compute the source element's index directly from the op's definition. Slow and obvious.
-// Ops with nothing to optimise (Shape, Size, Constant, ConstantOfShape, Range) share the CPU
+// Ops with nothing to optimise (Shape, Size, Constant, ConstantOfShape, Range, Trilu, NonZero,
+// OneHot, Compress, Unique, EyeLike, ReverseSequence, TensorScatter, Col2Im, Det) share the CPU
 // functions; their tests check hand-computed values instead.
 #include <functional>
 
@@ -9,6 +10,7 @@
 #include "kernels/cpu/tensor_ops.h"
 #include "kernels/cpu/tensor_util.h"
 #include "kernels/kernel_families.h"
+#include "kernels/reference/tensor_ref.h"
 
 namespace onnxrt::kernels {
 namespace {
@@ -182,9 +184,29 @@ const KernelEntry kRefTensorKernels[] = {
     {"", "Concat", 1, kMaxOpset, kAny, &fn_factory<&ref_concat>},
     {"", "Slice", 1, kMaxOpset, kAny, &fn_factory<&ref_slice>},
     {"", "Split", 1, kMaxOpset, kAny, &fn_factory<&ref_split>},
-    {"", "Tile", 6, kMaxOpset, kAny, &fn_factory<&ref_tile>},
+    {"", "Tile", 1, kMaxOpset, kAny, &fn_factory<&ref_tile>},
     {"", "Gather", 1, kMaxOpset, kAny, &fn_factory<&ref_gather>},
     {"", "Range", 11, kMaxOpset, kAny, &fn_factory<&range_kernel>},
+    {"", "Pad", 1, kMaxOpset, kAny, &fn_factory<&tensor_ref::ref_pad>},
+    {"", "CenterCropPad", 18, kMaxOpset, kAny, &fn_factory<&tensor_ref::ref_center_crop_pad>},
+    {"", "GatherElements", 11, kMaxOpset, kAny, &fn_factory<&tensor_ref::ref_gather_elements>},
+    {"", "GatherND", 11, kMaxOpset, kAny, &fn_factory<&tensor_ref::ref_gather_nd>},
+    {"", "ScatterND", 11, kMaxOpset, kAny, &fn_factory<&tensor_ref::ref_scatter_nd>},
+    {"", "ScatterElements", 11, kMaxOpset, kAny, &fn_factory<&tensor_ref::ref_scatter_elements>},
+    {"", "Scatter", 9, kMaxOpset, kAny, &fn_factory<&tensor_ref::ref_scatter_elements>},
+    {"", "DepthToSpace", 1, kMaxOpset, kAny, &fn_factory<&tensor_ref::ref_depth_to_space>},
+    {"", "SpaceToDepth", 1, kMaxOpset, kAny, &fn_factory<&tensor_ref::ref_space_to_depth>},
+    {"", "Trilu", 14, kMaxOpset, kAny, &fn_factory<&trilu_kernel>},
+    {"", "NonZero", 9, kMaxOpset, kAny, &fn_factory<&nonzero_kernel>},
+    {"", "OneHot", 9, kMaxOpset, kAny, &fn_factory<&onehot_kernel>},
+    {"", "Compress", 9, kMaxOpset, kAny, &fn_factory<&compress_kernel>},
+    {"", "Unique", 11, kMaxOpset, kAny, &fn_factory<&unique_kernel>},
+    {"", "EyeLike", 9, kMaxOpset, kAny, &fn_factory<&eye_like_kernel>},
+    {"", "ReverseSequence", 10, kMaxOpset, kAny, &fn_factory<&reverse_sequence_kernel>},
+    {"", "TensorScatter", 24, kMaxOpset, kAny, &fn_factory<&tensor_scatter_kernel>},
+    {"", "Col2Im", 18, kMaxOpset, kAny, &fn_factory<&col2im_kernel>},
+    {"", "Det", 11, kMaxOpset, kAny, &fn_factory<&det_kernel>},
+    {"", "Einsum", 12, kMaxOpset, kAny, &fn_factory<&einsum_naive_kernel>},
 };
 }  // namespace
 
