@@ -123,7 +123,7 @@ def unsupported_nodes(model: onnx.ModelProto) -> list[str]:
             continue
         key_names = [n for n in node.input if n] or [n for n in node.output if n]
         key = types.get(key_names[0]) if key_names else None
-        if key is None or any(e[2] == "undefined" for e in in_range):
+        if key is None or any(e[2] in ("any", "undefined") for e in in_range):
             continue
         if _engine_dtype(key) not in {e[2] for e in in_range}:
             missing.append(f"{what}: no kernel for element type {_engine_dtype(key)}")

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "base/mapped_file.h"
+#include "base/utf8.h"
 #include "onnx/import_internal.h"
 #include "onnx/model_io.h"
 
@@ -77,7 +78,34 @@ std::set<std::string_view> Importer::free_names(const GraphProto& gp) {
   return out;
 }
 
+// Every name must be UTF-8 before anything puts it into a message or a Python string.
+static Status check_names_are_utf8(const GraphProto& gp) {
+  auto bad = [&](std::string_view what, std::string_view name) -> Status {
+    return invalid_model("graph '" + escape_invalid_utf8(gp.name) + "': " + std::string(what) + " '" +
+                         escape_invalid_utf8(name) + "' is not valid UTF-8");
+  };
+  if (!is_valid_utf8(gp.name)) return bad("the graph name", gp.name);
+  for (const auto* list : {&gp.input, &gp.output, &gp.value_info})
+    for (const ValueInfoProto& v : *list)
+      if (!is_valid_utf8(v.name)) return bad("value name", v.name);
+  for (const TensorProto& t : gp.initializer)
+    if (!is_valid_utf8(t.name)) return bad("initializer name", t.name);
+  for (const SparseTensorProto& t : gp.sparse_initializer)
+    if (!is_valid_utf8(t.values.name)) return bad("initializer name", t.values.name);
+  for (const NodeProto& n : gp.node) {
+    for (std::string_view name : {n.name, n.op_type, n.domain})
+      if (!is_valid_utf8(name)) return bad("node name, op or domain", name);
+    for (const auto* list : {&n.input, &n.output})
+      for (std::string_view name : *list)
+        if (!is_valid_utf8(name)) return bad("value name", name);
+    for (const AttributeProto& a : n.attribute)
+      if (!is_valid_utf8(a.name)) return bad("attribute name", a.name);
+  }
+  return Status::ok();
+}
+
 Status Importer::import_graph(const GraphProto& gp, ir::Graph& g, const Opsets& opsets) {
+  ONNXRT_RETURN_IF_ERROR(check_names_are_utf8(gp));
   if (depth_ >= kMaxGraphDepth) {
     return invalid_model("graph '" + std::string(gp.name) + "': subgraphs nested deeper than " +
                          std::to_string(kMaxGraphDepth) + " levels");
