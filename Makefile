@@ -17,7 +17,7 @@ APT_PACKAGES := g++ libgtest-dev ccache
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all setup system-deps venv build install test test-cpp test-python demo conformance clean
+.PHONY: all setup system-deps venv build install test test-cpp test-python demo conformance fuzz clean
 
 all: build
 
@@ -68,3 +68,15 @@ clean:
 # Regenerates docs/conformance.md (and, with UPDATE_MANIFEST=1, the expected-failure manifest).
 conformance: install
 	$(PY) tests/onnx_backend/report.py $(if $(UPDATE_MANIFEST),--update-manifest,)
+
+# Long fuzzing runs (libFuzzer + ASan/UBSan, clang from apt): FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 600
+fuzz: setup
+	@dpkg -s clang >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq clang; }
+	@PATH=$(abspath $(VENV))/bin:$$PATH CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DONNXRT_FUZZ=ON -DONNXRT_BUILD_TESTS=OFF >/dev/null
+	@PATH=$(abspath $(VENV))/bin:$$PATH cmake --build build-fuzz -j $(JOBS) --target fuzz_reader fuzz_session
+	@test -d build-fuzz/seeds || $(PY) fuzz/make_corpus.py build-fuzz/seeds
+	@mkdir -p build-fuzz/corpus-reader build-fuzz/corpus-session
+	build-fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 build-fuzz/corpus-reader build-fuzz/seeds
+	build-fuzz/fuzz_session -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -timeout=10 build-fuzz/corpus-session build-fuzz/seeds
