@@ -29,7 +29,8 @@ int self_test() {
     return 1;
   }
   const float want[6] = {1.f, 0.f, 0.5f, 0.f, 1.f, 1.5f};
-  const onnxrt::Tensor& y = (*out)[0];
+  if (!(*out)[0].is_tensor()) return std::fprintf(stderr, "output is not a tensor\n"), 1;
+  const onnxrt::Tensor& y = (*out)[0].tensor();
   if (y.shape() != onnxrt::Shape{2, 3}) return std::fprintf(stderr, "wrong shape\n"), 1;
   for (int i = 0; i < 6; ++i) {
     if (std::fabs(y.data<float>()[i] - want[i]) > 1e-6f) {
@@ -54,8 +55,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", session.status().to_string().c_str());
     return 1;
   }
-  std::vector<std::pair<std::string, onnxrt::Tensor>> feeds;
+  std::vector<std::pair<std::string, onnxrt::Value>> feeds;
   for (const onnxrt::ValueInfo& in : (*session)->inputs()) {
+    // Sequences start empty, optionals absent; tensors are zeros with unknown dims set to 1.
+    if (in.type.rfind("seq(", 0) == 0) {
+      feeds.emplace_back(in.name, onnxrt::Value::sequence({}));
+      continue;
+    }
+    if (in.type.rfind("optional(", 0) == 0) {
+      feeds.emplace_back(in.name, onnxrt::Value::none());
+      continue;
+    }
     onnxrt::Shape shape;
     for (const onnxrt::DimInfo& d : in.shape) shape.push_back(d.value >= 0 ? d.value : 1);
     feeds.emplace_back(in.name, onnxrt::Tensor::allocate(in.dtype, shape));
@@ -66,7 +76,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (size_t i = 0; i < outputs->size(); ++i) {
-    const onnxrt::Tensor& t = (*outputs)[i];
+    const onnxrt::Value& v = (*outputs)[i];
+    if (!v.is_tensor()) {
+      std::printf("%s: %s\n", (*session)->outputs()[i].name.c_str(), v.describe().c_str());
+      continue;
+    }
+    const onnxrt::Tensor& t = v.tensor();
     std::string dims;
     for (int64_t d : t.shape()) dims += (dims.empty() ? "" : "x") + std::to_string(d);
     std::printf("%s: %s [%s]\n", (*session)->outputs()[i].name.c_str(),

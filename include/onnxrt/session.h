@@ -6,6 +6,7 @@
 //   if (!session) { std::cerr << session.status().to_string(); return 1; }
 //   onnxrt::Tensor x = onnxrt::Tensor::allocate(onnxrt::DType::kFloat32, {1, 3});
 //   auto outputs = (*session)->run({{"x", x}}, {});   // {} = every output
+//   const onnxrt::Tensor& y = (*outputs)[0].tensor();
 //
 // A Session is immutable after load; run() may be called from many threads at once.
 #pragma once
@@ -19,6 +20,7 @@
 #include "onnxrt/dtype.h"
 #include "onnxrt/status.h"
 #include "onnxrt/tensor.h"
+#include "onnxrt/value.h"
 
 namespace onnxrt {
 
@@ -76,8 +78,11 @@ class Session {
   const SessionOptions& options() const;
 
   // Runs the model. `output_names` empty means every graph output, in graph order. Thread-safe.
-  Expected<std::vector<Tensor>> run(const std::vector<std::pair<std::string, Tensor>>& feeds,
-                                    const std::vector<std::string>& output_names) const;
+  // Feeds and outputs are Values: a tensor (a Tensor converts implicitly), a sequence for a
+  // seq(...) input, Value::none() for an empty optional. Returned values own their storage:
+  // none is shared with a feed or the model.
+  Expected<std::vector<Value>> run(const std::vector<std::pair<std::string, Value>>& feeds,
+                                   const std::vector<std::string>& output_names) const;
 
   struct Impl;
 

@@ -192,6 +192,7 @@ class InferenceSession:
         self._inputs = [self._node_arg(v) for v in self._sess.inputs()]
         self._outputs = [self._node_arg(v) for v in self._sess.outputs()]
         self._input_codes = {a.name: a._dtype_code for a in self._inputs}
+        self._input_types = {a.name: a.type for a in self._inputs}
         self._metadata = ModelMetadata(self._sess.metadata())
 
     @staticmethod
@@ -227,20 +228,25 @@ class InferenceSession:
         output_names: Iterable[str] | None,
         input_feed: Mapping[str, Any],
         run_options: RunOptions | None = None,
-    ) -> list[np.ndarray]:
+    ) -> list[Any]:
         """Runs the model; returns the requested outputs (all when ``output_names`` is None or
-        empty) in the requested order as numpy arrays."""
+        empty) in the requested order: numpy arrays for tensors, lists for sequences, dicts for
+        maps and None for an empty optional, as onnxruntime does. A sequence input takes a list
+        of arrays and an optional input takes None."""
         if not isinstance(input_feed, Mapping):
             raise TypeError(f"input_feed must be a dict of name -> array, got {type(input_feed).__name__}")
         if isinstance(output_names, str):
             raise TypeError("output_names must be a list of names or None, got a str")
         names = [] if output_names is None else [str(n) for n in output_names]
-        feeds = [
-            _convert.to_feed(str(name), value, self._input_codes.get(name))
-            for name, value in input_feed.items()
-        ]
+        feeds = [self._feed(str(name), value) for name, value in input_feed.items()]
         results = self._sess.run(feeds, names)
-        return [_convert.from_output(code, shape, payload) for code, shape, payload in results]
+        return [_decode_value(item) for item in results]
+
+    def _feed(self, name: str, value):
+        type_str = self._input_types.get(name, "")
+        if type_str.startswith(("seq(", "optional(", "map(")):
+            return (name, _encode_value(name, value, type_str))
+        return _convert.to_feed(name, value, self._input_codes.get(name))
 
     def run_with_ort_values(self, *args, **kwargs):  # pragma: no cover - explicit refusal
         raise NotImplementedError("onnxrt has no OrtValue; use run() with numpy arrays")
@@ -248,3 +254,64 @@ class InferenceSession:
     def __repr__(self) -> str:
         src = self._model_path or "<bytes>"
         return f"InferenceSession({src!r}, inputs={[a.name for a in self._inputs]})"
+
+
+# ---- values that are not tensors (the encoding is described at the top of bindings.cc)
+
+_NAME_TO_CODE = {name: code for code, name in _convert._CODE_NAMES.items()}
+
+
+def _inner_type(type_str: str, prefix: str) -> str:
+    return type_str[len(prefix) : -1]
+
+
+def _tensor_code(type_str: str) -> int | None:
+    if type_str.startswith("tensor(") and type_str.endswith(")"):
+        return _NAME_TO_CODE.get(_inner_type(type_str, "tensor("))
+    return None
+
+
+def _encode_value(name: str, value, type_str: str):
+    """A feed for the declared ONNX type: None for an empty optional, ("seq", [...]) for a
+    sequence, ("map", keys, values) for a map, (code, payload) for a tensor."""
+    if type_str.startswith("optional("):
+        return None if value is None else _encode_value(name, value, _inner_type(type_str, "optional("))
+    if value is None:
+        from . import InvalidArgument
+
+        raise InvalidArgument(f"input '{name}' is None but its type {type_str} is not optional")
+    if type_str.startswith("seq("):
+        if isinstance(value, np.ndarray) or not isinstance(value, (list, tuple)):
+            from . import InvalidArgument
+
+            raise InvalidArgument(
+                f"input '{name}' has type {type_str}: pass a list of arrays, got {type(value).__name__}"
+            )
+        elem = _inner_type(type_str, "seq(")
+        return ("seq", [_encode_value(f"{name}[{i}]", v, elem) for i, v in enumerate(value)])
+    if type_str.startswith("map("):
+        if not isinstance(value, Mapping):
+            from . import InvalidArgument
+
+            raise InvalidArgument(f"input '{name}' has type {type_str}: pass a dict, got {type(value).__name__}")
+        key_name, _, value_type = _inner_type(type_str, "map(").partition(",")
+        keys = np.asarray(list(value.keys()), dtype=object if key_name == "string" else np.int64)
+        key_feed = _convert.to_feed(name, keys, _NAME_TO_CODE.get(key_name))
+        value_feed = _convert.to_feed(name, list(value.values()), _tensor_code(value_type))
+        return ("map", key_feed[1:], value_feed[1:])
+    _, code, payload = _convert.to_feed(name, value, _tensor_code(type_str))
+    return (code, payload)
+
+
+def _decode_value(item):
+    if item is None:
+        return None
+    if isinstance(item[0], str):
+        if item[0] == "seq":
+            return [_decode_value(x) for x in item[1]]
+        if item[0] == "map":
+            keys = _decode_value(item[1])
+            values = _decode_value(item[2])
+            return dict(zip(keys.tolist(), values.tolist()))
+    code, shape, payload = item
+    return _convert.from_output(code, shape, payload)

@@ -8,6 +8,10 @@
 //            strings a (shape, flat list of str or bytes) pair.
 //   output = (dtype_code, shape, payload)  payload: ndarray (uint view for bfloat16/float8),
 //            flat list[str] for strings, or None for an empty tensor.
+// Values that are not tensors (python/onnxrt/session.py encodes and decodes them):
+//   feed   = (name, encoded) with encoded = (dtype_code, payload) for a tensor, None for an empty
+//            optional, ("seq", [encoded, ...]) for a sequence, ("map", keys, values) for a map.
+//   output = a tensor output as above, None, ("seq", [output, ...]) or ("map", keys, values).
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/pair.h>
@@ -224,43 +228,93 @@ nb::tuple to_python(onnxrt::Tensor t) {
   return nb::make_tuple(code, shape_tuple, nb::cast(arr));
 }
 
+onnxrt::Tensor tensor_feed(std::string_view name, int32_t code, nb::handle payload) {
+  const onnxrt::DType dtype = checked_dtype(code, name);
+  return dtype == onnxrt::DType::kString ? string_feed(name, nb::cast<nb::tuple>(payload))
+                                         : numeric_feed(name, dtype, nb::cast<InArray>(payload));
+}
+
+onnxrt::Value value_feed(const std::string& name, nb::handle encoded) {
+  if (encoded.is_none()) return onnxrt::Value::none();
+  nb::tuple t = nb::cast<nb::tuple>(encoded);
+  if (t.size() >= 1 && nb::isinstance<nb::str>(t[0])) {
+    const std::string tag = nb::cast<std::string>(t[0]);
+    if (tag == "seq" && t.size() == 2) {
+      std::vector<onnxrt::Value> items;
+      nb::list l = nb::cast<nb::list>(t[1]);
+      for (size_t k = 0; k < l.size(); ++k) items.push_back(value_feed(name + "[" + std::to_string(k) + "]", l[k]));
+      return onnxrt::Value::sequence(std::move(items));
+    }
+    if (tag == "map" && t.size() == 3) {
+      onnxrt::Value keys = value_feed(name, t[1]);
+      onnxrt::Value values = value_feed(name, t[2]);
+      if (!keys.is_tensor() || !values.is_tensor()) {
+        raise_status(onnxrt::invalid_argument("input '" + name + "': map keys and values must be arrays"));
+      }
+      return onnxrt::Value::map(keys.tensor(), values.tensor());
+    }
+    raise_status(onnxrt::invalid_argument("input '" + name + "': unknown value encoding '" + tag + "'"));
+  }
+  if (t.size() != 2) raise_status(onnxrt::invalid_argument("input '" + name + "': malformed feed"));
+  return tensor_feed(name, nb::cast<int32_t>(t[0]), t[1]);
+}
+
+// Copies a tensor that shares storage with something else (a feed, an initializer), so the
+// array handed to numpy is the caller's alone.
+onnxrt::Tensor exclusive(onnxrt::Tensor t) {
+  if (t.dtype() == onnxrt::DType::kString || t.size() == 0) return t;
+  if (!t.storage() || t.storage().use_count() > 1) return t.clone();
+  return t;
+}
+
+nb::object value_to_python(const onnxrt::Value& v) {
+  switch (v.kind()) {
+    case onnxrt::ValueKind::kNone: return nb::none();
+    case onnxrt::ValueKind::kTensor: return to_python(exclusive(v.tensor()));
+    case onnxrt::ValueKind::kSequence: {
+      nb::list items;
+      for (const onnxrt::Value& e : v.sequence()) items.append(value_to_python(e));
+      return nb::make_tuple("seq", items);
+    }
+    case onnxrt::ValueKind::kMap:
+      return nb::make_tuple("map", to_python(exclusive(v.map().keys)), to_python(exclusive(v.map().values)));
+  }
+  return nb::none();
+}
+
 // ---- Session
 
 struct PySession {
   std::unique_ptr<onnxrt::Session> session;
 
   nb::list run(const nb::list& feeds_in, const std::vector<std::string>& output_names) const {
-    std::vector<std::pair<std::string, onnxrt::Tensor>> feeds;
+    std::vector<std::pair<std::string, onnxrt::Value>> feeds;
     feeds.reserve(feeds_in.size());
     for (nb::handle item : feeds_in) {
       nb::tuple feed = nb::cast<nb::tuple>(item);
       std::string name = nb::cast<std::string>(feed[0]);
-      const onnxrt::DType dtype = checked_dtype(nb::cast<int32_t>(feed[1]), name);
-      onnxrt::Tensor t = dtype == onnxrt::DType::kString
-                             ? string_feed(name, nb::cast<nb::tuple>(feed[2]))
-                             : numeric_feed(name, dtype, nb::cast<InArray>(feed[2]));
-      feeds.emplace_back(std::move(name), std::move(t));
+      onnxrt::Value v = feed.size() == 3 ? onnxrt::Value(tensor_feed(name, nb::cast<int32_t>(feed[1]), feed[2]))
+                                         : value_feed(name, feed[1]);
+      feeds.emplace_back(std::move(name), std::move(v));
     }
 
-    onnxrt::Expected<std::vector<onnxrt::Tensor>> result = onnxrt::Status();
+    onnxrt::Expected<std::vector<onnxrt::Value>> result = onnxrt::Status();
     {
       nb::gil_scoped_release release;
       result = session->run(feeds, output_names);
     }
-    std::vector<onnxrt::Tensor> outputs = unwrap(std::move(result));
+    std::vector<onnxrt::Value> outputs = unwrap(std::move(result));
 
     // An output is handed to numpy without a copy only when nothing else can see its storage:
     // an output that aliases a feed (Identity), an initializer, or another output is copied, so
     // writing into the returned array never changes the caller's input or the model. The feeds
     // are still alive here, which is what makes the use_count test meaningful.
-    for (onnxrt::Tensor& t : outputs) {
-      if (t.dtype() == onnxrt::DType::kString || t.size() == 0) continue;
-      if (!t.storage() || t.storage().use_count() > 1) t = t.clone();
-    }
+    for (onnxrt::Value& v : outputs)
+      if (v.is_tensor()) v = exclusive(v.tensor());
     feeds.clear();
 
     nb::list out;
-    for (onnxrt::Tensor& t : outputs) out.append(to_python(std::move(t)));
+    for (onnxrt::Value& v : outputs) out.append(value_to_python(v));
     return out;
   }
 };

@@ -6,18 +6,22 @@
 //   run(KernelContext)  const and re-entrant: many threads may run one kernel object at once,
 //                       each with its own context. Outputs arrive allocated with their shapes,
 //                       except for ops with data-dependent shapes, which call ctx.allocate_output.
-// Kernels never see protobuf; they see the IR node (op, attributes) and tensors.
+// Kernels never see protobuf; they see the IR node (op, attributes) and tensors, or for the ops
+// on sequences and optionals, Values (input_value / set_output_value). Control-flow kernels run
+// the node's subgraphs through run_subgraph.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ir/graph.h"
 #include "onnxrt/status.h"
 #include "onnxrt/tensor.h"
+#include "onnxrt/value.h"
 
 namespace onnxrt {
 
@@ -51,6 +55,25 @@ class KernelContext {
   // The intra-op pool; never null (a pool of one runs everything on the caller).
   virtual ThreadPool& threads() = 0;
   virtual const ir::Node& node() const = 0;
+
+  // --- values that are not tensors (sequences, optionals, maps)
+  // Input i as a Value: null for an omitted input; a None value for an empty optional.
+  // input(i) returns null when the value is not a tensor.
+  virtual const Value* input_value(size_t i) const {
+    (void)i;
+    return nullptr;
+  }
+  // Sets output i to `v` (any kind). The executor copies tensors that live in per-run memory
+  // (arena, pool) so that the value stays valid after its inputs are released. The default
+  // handles tensors only, by copying into allocate_output().
+  virtual Status set_output_value(size_t i, Value v);
+  // Runs the graph attribute `attr_name` of this node with `inputs` bound to its graph inputs
+  // (outer-scope values come from the enclosing run); returns its graph outputs, owned.
+  virtual Expected<std::vector<Value>> run_subgraph(std::string_view attr_name, std::span<const Value> inputs) {
+    (void)inputs;
+    return not_implemented(node().describe() + ": cannot run subgraph '" + std::string(attr_name) +
+                           "' outside an execution plan");
+  }
 
   Status error(const std::string& message) const;  // names node and op
 };

@@ -1,8 +1,21 @@
 #include "plan/execution_plan.h"
 
+#include "kernels/reference/control_kernels.h"
+
 namespace onnxrt::plan {
 
 namespace {
+
+bool is_non_tensor(const ir::ValueType& t) {
+  return t.kind == ir::TypeKind::kSequence || t.kind == ir::TypeKind::kOptional || t.kind == ir::TypeKind::kMap ||
+         t.kind == ir::TypeKind::kSparseTensor;
+}
+
+bool has_graph_attribute(const ir::Node& n) {
+  for (const ir::Attribute& a : n.attrs.all())
+    if (a.g || !a.graphs.empty()) return true;
+  return false;
+}
 
 Expected<std::unique_ptr<kernels::Kernel>> create_kernel(const ir::Graph& g, const ir::Node& node) {
   std::vector<const ir::ValueType*> in_types, out_types;
@@ -13,6 +26,13 @@ Expected<std::unique_ptr<kernels::Kernel>> create_kernel(const ir::Graph& g, con
     consts.push_back(is_const ? &*g.value(v).constant : nullptr);
   }
   for (ir::ValueId v : node.outputs) out_types.push_back(v == ir::kNoValue ? nullptr : &g.value(v).type);
+  kernels::KernelInit init{node, in_types, consts, out_types};
+  // Identity's kernel (tensor family) copies tensors; on a sequence or optional it passes the
+  // value on, which the control family does.
+  if (node.domain.empty() && node.op_type == "Identity" && !in_types.empty() && in_types[0] &&
+      is_non_tensor(*in_types[0])) {
+    return kernels::make_value_identity(init);
+  }
   const DType key = kernels::key_dtype(in_types, out_types);
   std::string reason;
   const kernels::KernelEntry* entry =
@@ -22,15 +42,13 @@ Expected<std::unique_ptr<kernels::Kernel>> create_kernel(const ir::Graph& g, con
     entry = kernels::find_kernel(kernels::Backend::kReference, node.domain, node.op_type, node.opset, key);
   }
   if (!entry) return not_implemented(node.describe() + ": " + reason);
-  kernels::KernelInit init{node, in_types, consts, out_types};
   return entry->factory(init);
 }
 
-}  // namespace
-
-Expected<std::unique_ptr<ExecutionPlan>> build_plan(std::unique_ptr<ir::Graph> graph) {
+Expected<std::unique_ptr<ExecutionPlan>> build(std::shared_ptr<const ir::Graph> graph, const ExecutionPlan* enclosing) {
   auto plan = std::make_unique<ExecutionPlan>();
   const ir::Graph& g = *graph;
+  plan->graph = graph;
   ONNXRT_ASSIGN_OR_RETURN(std::vector<ir::NodeId> order, g.topological_order());
 
   plan->slots.resize(g.num_values());
@@ -41,11 +59,22 @@ Expected<std::unique_ptr<ExecutionPlan>> build_plan(std::unique_ptr<ir::Graph> g
     s.dtype = v.type.dtype;
     s.is_graph_input = v.is_graph_input;
     s.is_graph_output = v.is_graph_output;
+    s.is_outer_scope = v.is_outer_scope;
+    s.is_tensor = v.type.is_tensor();
     s.is_constant = v.constant.has_value();
     if (v.constant) plan->constants[i] = *v.constant;
     if (v.type.is_static()) {
       s.static_shape = true;
       s.shape = to_static_shape(v.type.shape);
+    }
+    if (v.is_outer_scope) {
+      // Bound by name: passes on the enclosing graph renumber values but keep their names.
+      const ir::ValueId outer = enclosing ? enclosing->graph->find(v.name) : ir::kNoValue;
+      if (outer == ir::kNoValue) {
+        return invalid_model("graph '" + g.name + "': outer-scope value '" + v.name +
+                             "' is not a value of the enclosing graph");
+      }
+      plan->outer_bindings.push_back({static_cast<Slot>(i), static_cast<Slot>(outer)});
     }
   }
   for (ir::ValueId v : g.inputs()) {
@@ -55,7 +84,8 @@ Expected<std::unique_ptr<ExecutionPlan>> build_plan(std::unique_ptr<ir::Graph> g
   plan->output_slots.assign(g.outputs().begin(), g.outputs().end());
   plan->output_names = g.output_names();
 
-  // Last reader of each value, to release buffers as early as possible.
+  // Last reader of each value, to release buffers as early as possible. A value that a subgraph
+  // reads from this scope counts as read by the node that owns the subgraph.
   std::vector<int64_t> last_use(g.num_values(), -1);
   for (size_t s = 0; s < order.size(); ++s) {
     const ir::Node& n = g.node(order[s]);
@@ -80,15 +110,47 @@ Expected<std::unique_ptr<ExecutionPlan>> build_plan(std::unique_ptr<ir::Graph> g
     step.static_shapes = true;
     for (ir::ValueId v : n.outputs)
       if (v != ir::kNoValue && !plan->slots[static_cast<size_t>(v)].static_shape) step.static_shapes = false;
+    step.kernel_sets_outputs = has_graph_attribute(n);
+    for (const auto* ids : {&n.inputs, &n.outputs})
+      for (ir::ValueId v : *ids)
+        if (v != ir::kNoValue && is_non_tensor(g.value(v).type)) step.kernel_sets_outputs = true;
   }
   for (size_t v = 0; v < g.num_values(); ++v) {
     const SlotInfo& s = plan->slots[v];
     if (last_use[v] < 0 || s.is_constant || s.is_graph_input || s.is_graph_output) continue;
     plan->steps[static_cast<size_t>(last_use[v])].release_after.push_back(static_cast<Slot>(v));
   }
-  plan->graph = std::move(graph);
   assign_arena_offsets(*plan);
+
+  // Nested plans last: they bind to this plan's slots by name.
+  for (Step& step : plan->steps) {
+    for (const ir::Attribute& a : step.node->attrs.all()) {
+      if (a.g) {
+        auto sub = build(a.g, plan.get());
+        if (!sub) return sub.status().with_context(step.node->describe() + " attribute '" + a.name + "': ");
+        step.subplans.push_back({a.name, std::move(sub).value()});
+      }
+      // GRAPHS attributes belong to no standard op; they would be addressed as name[index].
+      for (size_t k = 0; k < a.graphs.size(); ++k) {
+        if (!a.graphs[k]) continue;
+        auto sub = build(a.graphs[k], plan.get());
+        if (!sub) return sub.status().with_context(step.node->describe() + " attribute '" + a.name + "': ");
+        step.subplans.push_back({a.name + "[" + std::to_string(k) + "]", std::move(sub).value()});
+      }
+    }
+  }
   return plan;
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<ExecutionPlan>> build_plan(std::unique_ptr<ir::Graph> graph) {
+  return build(std::shared_ptr<const ir::Graph>(std::move(graph)), nullptr);
+}
+
+Expected<std::unique_ptr<ExecutionPlan>> build_subgraph_plan(std::shared_ptr<const ir::Graph> graph,
+                                                             const ExecutionPlan& enclosing) {
+  return build(std::move(graph), &enclosing);
 }
 
 }  // namespace onnxrt::plan

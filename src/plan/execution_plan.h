@@ -3,6 +3,11 @@
 // the pool right after their last use), and places every intermediate whose shape is static at an
 // offset in one arena, so that a run of a static model allocates nothing but its outputs.
 // Per-run state (buffers, bound symbols) lives in runtime/RunState, never here.
+//
+// Nodes with graph attributes (If, Loop, Scan, SequenceMap) get one nested plan per graph
+// attribute, built the same way (no passes: subgraphs are inferred at import). A nested plan's
+// outer-scope values are bound by name, at plan time, to slots of the enclosing plan; the
+// enclosing plan keeps them alive until the node that reads them implicitly has run.
 #pragma once
 
 #include <memory>
@@ -17,8 +22,16 @@
 
 namespace onnxrt::plan {
 
-using Slot = int32_t;  // index of a value's tensor in RunState (== ir::ValueId of the graph)
+using Slot = int32_t;  // index of a value in RunState (== ir::ValueId of the graph)
 constexpr Slot kNoSlot = -1;
+
+struct ExecutionPlan;
+
+// The plan of one graph attribute of a node.
+struct SubPlan {
+  std::string attr_name;
+  std::unique_ptr<ExecutionPlan> plan;
+};
 
 struct Step {
   const ir::Node* node = nullptr;
@@ -30,6 +43,10 @@ struct Step {
   bool static_shapes = false;
   bool dynamic_output_shape = false;  // the kernel allocates its outputs itself
   std::vector<Slot> release_after;    // values whose last reader is this step
+  // The kernel sets every output itself (set_output_value / allocate_output): nodes with
+  // subgraphs and nodes that read or write sequences, optionals or maps. No inference at run time.
+  bool kernel_sets_outputs = false;
+  std::vector<SubPlan> subplans;  // one per graph attribute of the node
 };
 
 struct SlotInfo {
@@ -37,13 +54,21 @@ struct SlotInfo {
   bool is_constant = false;
   bool is_graph_input = false;
   bool is_graph_output = false;
+  bool is_outer_scope = false;
+  bool is_tensor = true;      // false: sequence, optional or map (or unknown) value
   bool static_shape = false;
   Shape shape;                // valid when static_shape
   int64_t arena_offset = -1;  // >= 0: lives in the arena at this byte offset
 };
 
+// A nested plan's outer-scope value and the enclosing plan's slot it is read from.
+struct OuterBinding {
+  Slot inner = kNoSlot;
+  Slot outer = kNoSlot;
+};
+
 struct ExecutionPlan {
-  std::unique_ptr<ir::Graph> graph;  // owns the nodes that steps point to
+  std::shared_ptr<const ir::Graph> graph;  // keeps alive the nodes that steps point to
   std::vector<Step> steps;
   std::vector<SlotInfo> slots;
   std::vector<Tensor> constants;  // by slot; undefined for non-constants
@@ -52,11 +77,15 @@ struct ExecutionPlan {
   std::vector<Slot> output_slots;  // graph outputs, in order
   std::vector<std::string> output_names;
   int64_t arena_bytes = 0;
+  std::vector<OuterBinding> outer_bindings;  // nested plans only
 };
 
 // Builds the plan for an optimized graph (takes ownership). Fails with NotImplemented naming the
 // node, op and dtype when no kernel can run a node.
 Expected<std::unique_ptr<ExecutionPlan>> build_plan(std::unique_ptr<ir::Graph> graph);
+// Builds the plan of a subgraph whose outer-scope values are slots of `enclosing`.
+Expected<std::unique_ptr<ExecutionPlan>> build_subgraph_plan(std::shared_ptr<const ir::Graph> graph,
+                                                             const ExecutionPlan& enclosing);
 
 // Assigns arena offsets to the static-shaped intermediates of `plan` (memory_plan.cc).
 void assign_arena_offsets(ExecutionPlan& plan);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "ir/infer.h"
+#include "tensor/value.h"
 
 namespace onnxrt::runtime {
 
@@ -11,6 +12,19 @@ RunState::RunState(const plan::ExecutionPlan& plan) : slots(plan.slots.size()), 
   if (plan.arena_bytes > 0) {
     void* p = std::aligned_alloc(64, static_cast<size_t>(plan.arena_bytes));
     if (p) arena = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  }
+}
+
+void load_constants(const plan::ExecutionPlan& plan, RunState& state) {
+  for (size_t i = 0; i < plan.constants.size(); ++i)
+    if (plan.constants[i].defined()) state.slots[i] = plan.constants[i];
+}
+
+void reset(const plan::ExecutionPlan& plan, RunState& state) {
+  for (size_t i = 0; i < state.slots.size(); ++i) {
+    if (state.pooled[i]) state.pool.release(state.pooled[i]);
+    state.pooled[i] = nullptr;
+    if (!plan.slots[i].is_constant || plan.slots[i].is_graph_input) state.slots[i] = Value();
   }
 }
 
@@ -26,15 +40,14 @@ class StepContext final : public kernels::KernelContext {
 
   size_t num_inputs() const override { return step_.inputs.size(); }
   const Tensor* input(size_t i) const override {
-    if (i >= step_.inputs.size() || step_.inputs[i] == plan::kNoSlot) return nullptr;
-    const Tensor& t = state_.slots[static_cast<size_t>(step_.inputs[i])];
-    return t.defined() ? &t : nullptr;
+    const Value* v = input_value(i);
+    return v && v->is_tensor() ? &v->tensor() : nullptr;
   }
   size_t num_outputs() const override { return step_.outputs.size(); }
   Tensor* output(size_t i) override {
     if (i >= step_.outputs.size() || step_.outputs[i] == plan::kNoSlot) return nullptr;
-    Tensor& t = state_.slots[static_cast<size_t>(step_.outputs[i])];
-    return t.defined() ? &t : nullptr;
+    Value& v = state_.slots[static_cast<size_t>(step_.outputs[i])];
+    return v.is_tensor() ? &v.tensor() : nullptr;
   }
   Tensor* allocate_output(size_t i, DType dtype, Shape shape) override;
   void* scratch(size_t bytes) override {
@@ -45,10 +58,25 @@ class StepContext final : public kernels::KernelContext {
   ThreadPool& threads() override { return threads_; }
   const ir::Node& node() const override { return *step_.node; }
 
+  const Value* input_value(size_t i) const override {
+    if (i >= step_.inputs.size() || step_.inputs[i] == plan::kNoSlot) return nullptr;
+    return &state_.slots[static_cast<size_t>(step_.inputs[i])];
+  }
+  Status set_output_value(size_t i, Value v) override;
+  Expected<std::vector<Value>> run_subgraph(std::string_view attr_name, std::span<const Value> inputs) override;
+
   // Allocates output i with its final shape; see the placement rules in the plan header.
   Status allocate(size_t i, DType dtype, const Shape& shape);
 
  private:
+  void release_slot(plan::Slot slot) {
+    auto idx = static_cast<size_t>(slot);
+    if (state_.pooled[idx]) {
+      state_.pool.release(state_.pooled[idx]);
+      state_.pooled[idx] = nullptr;
+    }
+  }
+
   const plan::ExecutionPlan& plan_;
   const plan::Step& step_;
   RunState& state_;
@@ -60,14 +88,18 @@ Status StepContext::allocate(size_t i, DType dtype, const Shape& shape) {
   const plan::Slot slot = step_.outputs[i];
   if (slot == plan::kNoSlot) return Status::ok();
   const plan::SlotInfo& info = plan_.slots[static_cast<size_t>(slot)];
-  Tensor& t = state_.slots[static_cast<size_t>(slot)];
+  release_slot(slot);  // a kernel that allocates an output twice gives the first buffer back
+  Value& v = state_.slots[static_cast<size_t>(slot)];
   for (int64_t d : shape) {
     if (d < 0) return runtime_error(node().describe() + ": negative output dim " + std::to_string(d));
   }
+  // The arena block was sized for the planned shape; anything else goes to the pool.
+  const bool fits_arena = info.arena_offset >= 0 && state_.arena && info.static_shape && info.shape == shape &&
+                          info.dtype == dtype;
   if (info.is_graph_output || dtype == DType::kString) {
-    t = Tensor::allocate(dtype, shape);  // handed to the caller: must own its storage
-  } else if (info.arena_offset >= 0 && state_.arena) {
-    t = Tensor::borrow(dtype, shape, static_cast<char*>(state_.arena.get()) + info.arena_offset, nullptr);
+    v = Tensor::allocate(dtype, shape);  // handed to the caller: must own its storage
+  } else if (fits_arena) {
+    v = Tensor::borrow(dtype, shape, static_cast<char*>(state_.arena.get()) + info.arena_offset, nullptr);
   } else {
     const size_t bytes = dtype_storage_bytes(dtype, static_cast<size_t>(shape_size(shape)));
     void* p = state_.pool.acquire(bytes);
@@ -76,7 +108,7 @@ Status StepContext::allocate(size_t i, DType dtype, const Shape& shape) {
                            " bytes for output " + std::to_string(i));
     }
     state_.pooled[static_cast<size_t>(slot)] = p;
-    t = Tensor::borrow(dtype, shape, p, nullptr);
+    v = Tensor::borrow(dtype, shape, p, nullptr);
   }
   return Status::ok();
 }
@@ -87,8 +119,67 @@ Tensor* StepContext::allocate_output(size_t i, DType dtype, Shape shape) {
   return output(i);
 }
 
+Status StepContext::set_output_value(size_t i, Value v) {
+  if (i >= step_.outputs.size()) {
+    return runtime_error(node().describe() + ": output " + std::to_string(i) + " does not exist");
+  }
+  const plan::Slot slot = step_.outputs[i];
+  if (slot == plan::kNoSlot) return Status::ok();
+  // The value may be an input that lives in this run's arena or pool and is released after this
+  // step; the output must not die with it.
+  Value owned = owned_value(v);
+  release_slot(slot);
+  state_.slots[static_cast<size_t>(slot)] = std::move(owned);
+  return Status::ok();
+}
+
+Expected<std::vector<Value>> StepContext::run_subgraph(std::string_view attr_name, std::span<const Value> inputs) {
+  const plan::ExecutionPlan* sub = nullptr;
+  for (const plan::SubPlan& sp : step_.subplans)
+    if (sp.attr_name == attr_name) sub = sp.plan.get();
+  if (!sub) {
+    return invalid_model(node().describe() + ": has no graph attribute '" + std::string(attr_name) + "'");
+  }
+  if (inputs.size() != sub->input_slots.size()) {
+    return invalid_model(node().describe() + ": subgraph '" + std::string(attr_name) + "' takes " +
+                         std::to_string(sub->input_slots.size()) + " inputs, the op passes " +
+                         std::to_string(inputs.size()));
+  }
+  std::unique_ptr<RunState>& nested = state_.nested[sub];
+  if (!nested) {
+    nested = std::make_unique<RunState>(*sub);
+    load_constants(*sub, *nested);
+  }
+  RunState& ns = *nested;
+  for (const plan::OuterBinding& b : sub->outer_bindings)
+    ns.slots[static_cast<size_t>(b.inner)] = state_.slots[static_cast<size_t>(b.outer)];
+  for (size_t k = 0; k < inputs.size(); ++k) ns.slots[static_cast<size_t>(sub->input_slots[k])] = inputs[k];
+  Status st = execute(*sub, ns, threads_);
+  std::vector<Value> out;
+  if (st.is_ok()) {
+    out.reserve(sub->output_slots.size());
+    for (plan::Slot s : sub->output_slots) out.push_back(owned_value(ns.slots[static_cast<size_t>(s)]));
+  }
+  reset(*sub, ns);
+  ns.pool.trim();
+  if (!st.is_ok()) return st.with_context(node().describe() + " subgraph '" + std::string(attr_name) + "': ");
+  return out;
+}
+
 Status run_step(const plan::ExecutionPlan& plan, const plan::Step& step, RunState& state, ThreadPool& threads) {
   StepContext ctx(plan, step, state, threads);
+  if (step.kernel_sets_outputs) {
+    ONNXRT_RETURN_IF_ERROR(step.kernel->run(ctx));
+    for (size_t i = 0; i < step.outputs.size(); ++i) {
+      if (step.outputs[i] == plan::kNoSlot) continue;
+      const auto slot = static_cast<size_t>(step.outputs[i]);
+      if (plan.slots[slot].is_tensor && !state.slots[slot].is_tensor()) {
+        return runtime_error(step.node->describe() + ": produced " + state.slots[slot].describe() +
+                             " for output " + std::to_string(i) + ", expected a tensor");
+      }
+    }
+    return Status::ok();
+  }
   if (step.static_shapes) {
     for (size_t i = 0; i < step.outputs.size(); ++i) {
       if (step.outputs[i] == plan::kNoSlot) continue;
@@ -137,7 +228,7 @@ Status execute(const plan::ExecutionPlan& plan, RunState& state, ThreadPool& thr
         state.pool.release(state.pooled[idx]);
         state.pooled[idx] = nullptr;
       }
-      state.slots[idx] = Tensor();
+      state.slots[idx] = Value();
     }
   }
   return Status::ok();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "base/thread_pool.h"
@@ -13,14 +14,22 @@ namespace onnxrt::runtime {
 
 struct RunState {
   explicit RunState(const plan::ExecutionPlan& plan);
-  std::vector<Tensor> slots;
+  std::vector<Value> slots;
   std::vector<void*> pooled;  // by slot: buffer from `pool` to release, else null
   std::shared_ptr<void> arena;
   BufferPool pool;
+  // States of nested plans (subgraphs), made on first use and reused by every iteration and
+  // every later run that takes this state. A subgraph never runs twice at once within one run.
+  std::unordered_map<const plan::ExecutionPlan*, std::unique_ptr<RunState>> nested;
 };
 
-// Executes every step. Graph inputs must already be in state.slots; on success the graph
-// outputs are in their slots (owned tensors, safe to hand to the caller).
+// Executes every step. Graph inputs (and, for nested plans, outer-scope values) must already be
+// in state.slots; on success the graph outputs are in their slots (owned, safe to hand out).
 Status execute(const plan::ExecutionPlan& plan, RunState& state, ThreadPool& threads);
+
+// Puts the plan's constants into their slots (done once per state; they are never released).
+void load_constants(const plan::ExecutionPlan& plan, RunState& state);
+// Clears every non-constant slot and returns pooled buffers, leaving the state ready for reuse.
+void reset(const plan::ExecutionPlan& plan, RunState& state);
 
 }  // namespace onnxrt::runtime

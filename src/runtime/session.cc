@@ -13,6 +13,7 @@
 #include "passes/pass.h"
 #include "plan/execution_plan.h"
 #include "runtime/executor.h"
+#include "tensor/value.h"
 
 namespace onnxrt {
 
@@ -28,7 +29,7 @@ struct Session::Impl {
   mutable std::mutex states_mutex;
   mutable std::vector<std::unique_ptr<runtime::RunState>> idle_states;
 
-  Status bind_inputs(const std::vector<std::pair<std::string, Tensor>>& feeds, runtime::RunState& state) const;
+  Status bind_inputs(const std::vector<std::pair<std::string, Value>>& feeds, runtime::RunState& state) const;
 };
 
 namespace {
@@ -95,13 +96,89 @@ std::string list_names(const std::vector<ValueInfo>& infos) {
 
 }  // namespace
 
-Status Session::Impl::bind_inputs(const std::vector<std::pair<std::string, Tensor>>& feeds,
+namespace {
+
+// Values bound to each symbol by the inputs seen so far, to check that "batch" agrees.
+using SymbolBindings = std::unordered_map<int32_t, std::pair<int64_t, std::string>>;
+
+Status check_tensor(const ir::Graph& g, const std::string& name, const ir::ValueType& want, const Tensor& tensor,
+                    SymbolBindings* bound) {
+  if (!tensor.defined()) return invalid_argument("input '" + name + "' is an empty (undefined) tensor");
+  if (want.kind == ir::TypeKind::kTensor && want.dtype != DType::kUndefined && tensor.dtype() != want.dtype) {
+    return invalid_argument("input '" + name + "' has element type " + std::string(dtype_name(tensor.dtype())) +
+                            ", expected " + ir::type_string(want));
+  }
+  if (!want.has_shape) return Status::ok();
+  const std::string expected = shape_to_string(want.shape, &g.symbols());
+  if (tensor.rank() != want.rank()) {
+    return invalid_argument("input '" + name + "' has shape " + shape_to_string(tensor.shape()) + " (rank " +
+                            std::to_string(tensor.rank()) + "), expected rank " + std::to_string(want.rank()) + " " +
+                            expected);
+  }
+  for (size_t d = 0; d < want.shape.size(); ++d) {
+    const Dim& dim = want.shape[d];
+    const int64_t got = tensor.shape()[d];
+    if (dim.is_known() && dim.value() != got) {
+      return invalid_argument("input '" + name + "' has shape " + shape_to_string(tensor.shape()) + ", expected " +
+                              expected + " (dim " + std::to_string(d) + " must be " + std::to_string(dim.value()) +
+                              ")");
+    }
+    // Sequence elements may differ in shape: their symbols are not bound across elements.
+    if (bound && dim.is_symbol() && g.symbols().is_named(dim.symbol_id())) {
+      auto [b, inserted] = bound->try_emplace(dim.symbol_id(), got, name);
+      if (!inserted && b->second.first != got) {
+        return invalid_argument("input '" + name + "' dim " + std::to_string(d) + " ('" +
+                                g.symbols().name(dim.symbol_id()) + "') is " + std::to_string(got) + " but input '" +
+                                b->second.second + "' set it to " + std::to_string(b->second.first));
+      }
+    }
+  }
+  return Status::ok();
+}
+
+// Checks a fed value against the declared type (tensor, seq, optional, map); kUnknown accepts all.
+Status check_value(const ir::Graph& g, const std::string& name, const ir::ValueType& want, const Value& v,
+                   SymbolBindings* bound) {
+  switch (want.kind) {
+    case ir::TypeKind::kUnknown: return Status::ok();
+    case ir::TypeKind::kOptional:
+      if (v.is_none()) return Status::ok();
+      return want.elem ? check_value(g, name, *want.elem, v, bound) : Status::ok();
+    case ir::TypeKind::kSequence:
+      if (!v.is_sequence()) {
+        return invalid_argument("input '" + name + "' is " + v.describe() + ", expected " + ir::type_string(want));
+      }
+      for (size_t k = 0; k < v.sequence().size(); ++k) {
+        if (!want.elem) break;
+        ONNXRT_RETURN_IF_ERROR(
+            check_value(g, name + "[" + std::to_string(k) + "]", *want.elem, v.sequence()[k], nullptr));
+      }
+      return Status::ok();
+    case ir::TypeKind::kMap:
+      if (!v.is_map()) {
+        return invalid_argument("input '" + name + "' is " + v.describe() + ", expected " + ir::type_string(want));
+      }
+      if (v.map().keys.dtype() != want.dtype) {
+        return invalid_argument("input '" + name + "' has map keys of type " +
+                                std::string(dtype_name(v.map().keys.dtype())) + ", expected " + ir::type_string(want));
+      }
+      return Status::ok();
+    default:
+      if (!v.is_tensor()) {
+        return invalid_argument("input '" + name + "' is " + v.describe() + ", expected " + ir::type_string(want));
+      }
+      return check_tensor(g, name, want, v.tensor(), bound);
+  }
+}
+
+}  // namespace
+
+Status Session::Impl::bind_inputs(const std::vector<std::pair<std::string, Value>>& feeds,
                                   runtime::RunState& state) const {
   const ir::Graph& g = *plan->graph;
   std::vector<bool> fed(plan->input_slots.size(), false);
-  // Values bound to each symbol by the inputs seen so far, to check that "batch" agrees.
-  std::unordered_map<int32_t, std::pair<int64_t, std::string>> bound;
-  for (const auto& [name, tensor] : feeds) {
+  SymbolBindings bound;
+  for (const auto& [name, value] : feeds) {
     auto it = input_index.find(name);
     if (it == input_index.end()) {
       return invalid_argument("unknown input '" + name + "'; the model's inputs are " + list_names(inputs));
@@ -109,38 +186,12 @@ Status Session::Impl::bind_inputs(const std::vector<std::pair<std::string, Tenso
     if (fed[it->second]) return invalid_argument("input '" + name + "' is given twice");
     fed[it->second] = true;
     const ir::ValueInfo& v = g.value(plan->input_slots[it->second]);
-    if (!tensor.defined()) return invalid_argument("input '" + name + "' is an empty (undefined) tensor");
-    if (v.type.is_tensor() && tensor.dtype() != v.type.dtype) {
-      return invalid_argument("input '" + name + "' has element type " + std::string(dtype_name(tensor.dtype())) +
-                              ", expected " + ir::type_string(v.type));
+    if (v.type.kind == ir::TypeKind::kTensor && !value.is_tensor()) {
+      if (value.is_none()) return invalid_argument("input '" + name + "' is an empty (undefined) tensor");
+      return invalid_argument("input '" + name + "' is " + value.describe() + ", expected " + ir::type_string(v.type));
     }
-    if (v.type.has_shape) {
-      const std::string expected = shape_to_string(v.type.shape, &g.symbols());
-      if (tensor.rank() != v.type.rank()) {
-        return invalid_argument("input '" + name + "' has shape " + shape_to_string(tensor.shape()) + " (rank " +
-                                std::to_string(tensor.rank()) + "), expected rank " +
-                                std::to_string(v.type.rank()) + " " + expected);
-      }
-      for (size_t d = 0; d < v.type.shape.size(); ++d) {
-        const Dim& want = v.type.shape[d];
-        const int64_t got = tensor.shape()[d];
-        if (want.is_known() && want.value() != got) {
-          return invalid_argument("input '" + name + "' has shape " + shape_to_string(tensor.shape()) + ", expected " +
-                                  expected + " (dim " + std::to_string(d) + " must be " +
-                                  std::to_string(want.value()) + ")");
-        }
-        if (want.is_symbol() && g.symbols().is_named(want.symbol_id())) {
-          auto [b, inserted] = bound.try_emplace(want.symbol_id(), got, name);
-          if (!inserted && b->second.first != got) {
-            return invalid_argument("input '" + name + "' dim " + std::to_string(d) + " ('" +
-                                    g.symbols().name(want.symbol_id()) + "') is " + std::to_string(got) +
-                                    " but input '" + b->second.second + "' set it to " +
-                                    std::to_string(b->second.first));
-          }
-        }
-      }
-    }
-    state.slots[static_cast<size_t>(plan->input_slots[it->second])] = tensor;
+    ONNXRT_RETURN_IF_ERROR(check_value(g, name, v.type, value, &bound));
+    state.slots[static_cast<size_t>(plan->input_slots[it->second])] = value;
   }
   for (size_t i = 0; i < fed.size(); ++i) {
     if (fed[i]) continue;
@@ -150,6 +201,8 @@ Status Session::Impl::bind_inputs(const std::vector<std::pair<std::string, Tenso
       state.slots[static_cast<size_t>(plan->input_slots[i])] = *v.constant;
       continue;
     }
+    // An optional input left out is an empty optional.
+    if (v.type.kind == ir::TypeKind::kOptional) continue;
     return invalid_argument("input '" + v.name + "' (" + ir::type_string(v.type) + " " +
                             shape_to_string(v.type.shape, &g.symbols()) + ") is missing");
   }
@@ -185,7 +238,7 @@ const std::vector<ValueInfo>& Session::outputs() const { return impl_->outputs; 
 const ModelMetadata& Session::metadata() const { return impl_->metadata; }
 const SessionOptions& Session::options() const { return impl_->options; }
 
-Expected<std::vector<Tensor>> Session::run(const std::vector<std::pair<std::string, Tensor>>& feeds,
+Expected<std::vector<Value>> Session::run(const std::vector<std::pair<std::string, Value>>& feeds,
                                            const std::vector<std::string>& output_names) const {
   const plan::ExecutionPlan& plan = *impl_->plan;
   std::vector<size_t> wanted;
@@ -211,22 +264,21 @@ Expected<std::vector<Tensor>> Session::run(const std::vector<std::pair<std::stri
       impl_->idle_states.pop_back();
     }
   }
-  if (!state) state = std::make_unique<runtime::RunState>(plan);
-
-  Expected<std::vector<Tensor>> result = std::vector<Tensor>();
+  Expected<std::vector<Value>> result = std::vector<Value>();
   try {
-    for (size_t i = 0; i < plan.constants.size(); ++i)
-      if (plan.constants[i].defined()) state->slots[i] = plan.constants[i];
+    if (!state) state = std::make_unique<runtime::RunState>(plan);
+    runtime::load_constants(plan, *state);
     Status st = impl_->bind_inputs(feeds, *state);
     if (st.is_ok()) st = runtime::execute(plan, *state, *impl_->threads);
     if (st.is_ok()) {
-      std::vector<Tensor> out;
+      std::vector<Value> out;
       for (size_t i : wanted) {
         const auto slot = static_cast<size_t>(plan.output_slots[i]);
-        const Tensor& t = state->slots[slot];
-        // Outputs that are inputs or constants would share storage with the caller or the plan.
-        const bool owned = !plan.slots[slot].is_graph_input && !plan.slots[slot].is_constant;
-        out.push_back(owned ? t : t.clone());
+        const Value& v = state->slots[slot];
+        // Outputs that are inputs or constants would share storage with the caller or the plan;
+        // so may the elements of a sequence, which ops pass on by reference.
+        const bool owned = !plan.slots[slot].is_graph_input && !plan.slots[slot].is_constant && v.is_tensor();
+        out.push_back(owned ? v : clone_value(v));
       }
       result = std::move(out);
     } else {
@@ -236,11 +288,8 @@ Expected<std::vector<Tensor>> Session::run(const std::vector<std::pair<std::stri
     result = runtime_error("out of memory while running the model");
   }
   // Leave the state clean for the next run whatever happened.
-  for (size_t i = 0; i < state->slots.size(); ++i) {
-    if (state->pooled[i]) state->pool.release(state->pooled[i]);
-    state->pooled[i] = nullptr;
-    state->slots[i] = Tensor();
-  }
+  if (!state) return result;
+  runtime::reset(plan, *state);
   state->pool.trim();
   {
     std::lock_guard<std::mutex> lock(impl_->states_mutex);
