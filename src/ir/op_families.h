@@ -18,6 +18,9 @@ std::span<const OpInfo> transformer_op_infos();  // Attention, RotaryEmbedding, 
 std::span<const OpInfo> loss_op_infos();         // SoftmaxCrossEntropyLoss, NegativeLogLikelihoodLoss
 std::span<const OpInfo> recurrent_op_infos();    // RNN, GRU, LSTM
 std::span<const OpInfo> signal_op_infos();       // DFT, STFT, windows, MelWeightMatrix, NMS
-std::span<const OpInfo> quant_op_infos();        // QuantizeLinear, DequantizeLinear, integer ops
+std::span<const OpInfo> quant_op_infos();
+std::span<const OpInfo> control_op_infos();       // If, Loop, Scan, sequence and optional ops        // QuantizeLinear, DequantizeLinear, integer ops
+std::span<const OpInfo> fused_op_infos();        // com.onnxrt: FusedConv, FusedMatMul (made by passes)
+std::span<const OpInfo> ml_op_infos();           // ai.onnx.ml: scikit-learn style models
 
 }  // namespace onnxrt::ir

@@ -12,7 +12,10 @@ std::vector<OpInfo> build_table() {
   std::vector<OpInfo> all;
   for (auto family : {elementwise_op_infos(), linalg_op_infos(), nn_op_infos(), tensor_op_infos(),
                       reduce_op_infos(), image_op_infos(), transformer_op_infos(), loss_op_infos(),
-                      recurrent_op_infos(), signal_op_infos(), quant_op_infos()})
+                      recurrent_op_infos(), signal_op_infos(), quant_op_infos(),
+                      control_op_infos(),
+                      fused_op_infos(),
+                      ml_op_infos()})
     all.insert(all.end(), family.begin(), family.end());
   std::sort(all.begin(), all.end(), [](const OpInfo& a, const OpInfo& b) {
     return a.domain != b.domain ? a.domain < b.domain : a.op_type < b.op_type;

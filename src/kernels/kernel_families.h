@@ -19,6 +19,9 @@ std::span<const KernelEntry> cpu_loss_kernels();
 std::span<const KernelEntry> cpu_recurrent_kernels();
 std::span<const KernelEntry> cpu_signal_kernels();
 std::span<const KernelEntry> cpu_quant_kernels();
+std::span<const KernelEntry> cpu_control_kernels();
+std::span<const KernelEntry> cpu_fused_kernels();
+std::span<const KernelEntry> cpu_ml_kernels();
 
 std::span<const KernelEntry> reference_elementwise_kernels();
 std::span<const KernelEntry> reference_linalg_kernels();
@@ -31,5 +34,8 @@ std::span<const KernelEntry> reference_loss_kernels();
 std::span<const KernelEntry> reference_recurrent_kernels();
 std::span<const KernelEntry> reference_signal_kernels();
 std::span<const KernelEntry> reference_quant_kernels();
+std::span<const KernelEntry> reference_control_kernels();
+std::span<const KernelEntry> reference_fused_kernels();
+std::span<const KernelEntry> reference_ml_kernels();
 
 }  // namespace onnxrt::kernels

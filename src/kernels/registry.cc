@@ -28,12 +28,18 @@ std::span<const KernelEntry> kernel_table(Backend backend) {
   static const std::vector<KernelEntry> cpu =
       concat({cpu_elementwise_kernels(), cpu_linalg_kernels(), cpu_nn_kernels(), cpu_tensor_kernels(),
               cpu_reduce_kernels(), cpu_image_kernels(), cpu_transformer_kernels(), cpu_loss_kernels(),
-              cpu_recurrent_kernels(), cpu_signal_kernels(), cpu_quant_kernels()});
+              cpu_recurrent_kernels(), cpu_signal_kernels(), cpu_quant_kernels(),
+              cpu_control_kernels(),
+              cpu_fused_kernels(),
+              cpu_ml_kernels()});
   static const std::vector<KernelEntry> reference = concat(
       {reference_elementwise_kernels(), reference_linalg_kernels(), reference_nn_kernels(),
        reference_tensor_kernels(), reference_reduce_kernels(), reference_image_kernels(),
        reference_transformer_kernels(), reference_loss_kernels(), reference_recurrent_kernels(),
-       reference_signal_kernels(), reference_quant_kernels()});
+       reference_signal_kernels(), reference_quant_kernels(),
+       reference_control_kernels(),
+       reference_fused_kernels(),
+       reference_ml_kernels()});
   return backend == Backend::kCpu ? std::span<const KernelEntry>(cpu)
                                   : std::span<const KernelEntry>(reference);
 }

@@ -1,0 +1,130 @@
+// Inference for our fused ops (see ir/infer_fused.h). Each delegates to the op it extends and then
+// checks the extra inputs, so a fused node always has exactly the type of the node it replaced.
+#include "ir/infer_fused.h"
+
+#include <array>
+
+#include "ir/infer.h"
+#include "ir/op_families.h"
+
+namespace onnxrt::ir {
+
+namespace {
+
+struct ActName {
+  std::string_view name;
+  FusedAct kind;
+  size_t num_params;
+};
+
+constexpr std::array<ActName, 10> kActs = {{
+    {"", FusedAct::kNone, 0},
+    {"Relu", FusedAct::kRelu, 0},
+    {"Clip", FusedAct::kClip, 2},
+    {"Sigmoid", FusedAct::kSigmoid, 0},
+    {"Tanh", FusedAct::kTanh, 0},
+    {"LeakyRelu", FusedAct::kLeakyRelu, 1},
+    {"HardSigmoid", FusedAct::kHardSigmoid, 2},
+    {"HardSwish", FusedAct::kHardSwish, 0},
+    {"Gelu", FusedAct::kGelu, 0},
+    {"GeluTanh", FusedAct::kGeluTanh, 0},
+}};
+
+// Z (input `i`) must have exactly the output's shape: the kernels add it element by element.
+Status check_same_shape_input(InferContext& ctx, size_t i, const char* what) {
+  if (!ctx.has_input(i)) return Status::ok();
+  const ValueType& zt = ctx.input_type(i);
+  const ValueType& yt = ctx.outputs[0];
+  if (!zt.is_tensor() || zt.dtype != yt.dtype)
+    return ctx.error(std::string("input ") + std::to_string(i) + " (" + what +
+                     ") must be a tensor of the output's type " + type_string(yt) + ", got " +
+                     type_string(zt));
+  if (!zt.has_shape || !yt.has_shape) return Status::ok();
+  bool ok = zt.rank() == yt.rank();
+  for (size_t d = 0; ok && d < zt.shape.size(); ++d)
+    ok = !(zt.shape[d].is_known() && yt.shape[d].is_known() &&
+           zt.shape[d].value() != yt.shape[d].value());
+  if (!ok)
+    return ctx.error(std::string("input ") + std::to_string(i) + " (" + what + ") " +
+                     type_string(zt) + " must have the output's shape " + type_string(yt));
+  return Status::ok();
+}
+
+Status check_activation(InferContext& ctx) {
+  auto act = read_fused_activation(ctx.node());
+  return act ? Status::ok() : act.status();
+}
+
+Status infer_fused_conv(InferContext& ctx) {
+  ONNXRT_RETURN_IF_ERROR(check_activation(ctx));
+  InferFn conv = find_infer_fn("", "Conv");
+  if (!conv) return ctx.error("Conv inference is missing");
+  ONNXRT_RETURN_IF_ERROR(conv(ctx));
+  return check_same_shape_input(ctx, 3, "Z");
+}
+
+Status infer_fused_matmul(InferContext& ctx) {
+  ONNXRT_RETURN_IF_ERROR(check_activation(ctx));
+  InferFn matmul = find_infer_fn("", "MatMul");
+  if (!matmul) return ctx.error("MatMul inference is missing");
+  ONNXRT_RETURN_IF_ERROR(matmul(ctx));
+  const ValueType& yt = ctx.outputs[0];
+  if (ctx.has_input(2)) {
+    const ValueType& bt = ctx.input_type(2);
+    if (!bt.is_tensor() || bt.dtype != yt.dtype)
+      return ctx.error("input 2 (bias) must be a tensor of the output's type " + type_string(yt) +
+                       ", got " + type_string(bt));
+    if (bt.has_shape && yt.has_shape) {
+      const bool ok = bt.rank() == 1 && !yt.shape.empty() &&
+                      !(bt.shape[0].is_known() && yt.shape.back().is_known() &&
+                        bt.shape[0].value() != yt.shape.back().value());
+      if (!ok)
+        return ctx.error("input 2 (bias) " + type_string(bt) +
+                         " must be 1-D with the output's last dim, output is " + type_string(yt));
+    }
+  }
+  return check_same_shape_input(ctx, 3, "Z");
+}
+
+constexpr OpInfo kFusedOps[] = {
+    {kFusedDomain, "FusedConv", &infer_fused_conv},
+    {kFusedDomain, "FusedMatMul", &infer_fused_matmul},
+};
+
+}  // namespace
+
+Expected<FusedActivation> read_fused_activation(const Node& node) {
+  AttrReader a(node);
+  const std::string name = a.s("activation", "");
+  const std::vector<float> params = a.floats("activation_params", {});
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  for (const ActName& n : kActs) {
+    if (n.name != name) continue;
+    if (params.size() != n.num_params)
+      return invalid_model(node.describe() + ": activation '" + name + "' takes " +
+                           std::to_string(n.num_params) + " activation_params, got " +
+                           std::to_string(params.size()));
+    FusedActivation out;
+    out.kind = n.kind;
+    if (params.size() > 0) out.p0 = params[0];
+    if (params.size() > 1) out.p1 = params[1];
+    return out;
+  }
+  return invalid_model(node.describe() + ": unknown activation '" + name + "'");
+}
+
+std::string_view fused_activation_name(FusedAct kind) {
+  for (const ActName& n : kActs)
+    if (n.kind == kind) return n.name;
+  return "";
+}
+
+size_t fused_activation_num_params(FusedAct kind) {
+  for (const ActName& n : kActs)
+    if (n.kind == kind) return n.num_params;
+  return 0;
+}
+
+std::span<const OpInfo> fused_op_infos() { return kFusedOps; }
+
+}  // namespace onnxrt::ir

@@ -1,0 +1,19 @@
+// The CPU kernel table of our fused ops (domain com.onnxrt, see ir/infer_fused.h). FusedConv
+// shares Conv's kernel (nn_conv.cc) with an epilogue; FusedMatMul is in fused_matmul.cc.
+#include "kernels/cpu/fused_epilogue.h"
+#include "kernels/kernel_families.h"
+
+namespace onnxrt::kernels {
+
+namespace {
+
+constexpr KernelEntry kCpuFused[] = {
+    {"com.onnxrt", "FusedConv", 1, kMaxOpset, DType::kFloat32, &make_cpu_fused_conv},
+    {"com.onnxrt", "FusedMatMul", 1, kMaxOpset, DType::kFloat32, &make_cpu_fused_matmul},
+};
+
+}  // namespace
+
+std::span<const KernelEntry> cpu_fused_kernels() { return kCpuFused; }
+
+}  // namespace onnxrt::kernels

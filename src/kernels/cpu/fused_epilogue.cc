@@ -1,0 +1,40 @@
+#include "kernels/cpu/fused_epilogue.h"
+
+#include "kernels/ukernels/elementwise/ukernels.h"
+#include "kernels/ukernels/nn/ukernels.h"
+
+namespace onnxrt::kernels::fused {
+
+void apply_epilogue(const Epilogue& e, float* y, int64_t ldy, int64_t rows, int64_t cols) {
+  if (rows <= 0 || cols <= 0 || e.empty()) return;
+  using ir::FusedAct;
+  using ukernels::EpiAct;
+  ukernels::EpilogueArgs a;
+  a.row_bias = e.row_bias;
+  a.col_bias = e.col_bias;
+  a.z = e.z;
+  a.ldz = e.ldz;
+  a.p0 = e.act.p0;
+  a.p1 = e.act.p1;
+  ew::UnaryOp second = ew::UnaryOp::kCount;
+  switch (e.act.kind) {
+    case FusedAct::kNone: a.act = EpiAct::kNone; break;
+    case FusedAct::kRelu: a.act = EpiAct::kRelu; break;
+    case FusedAct::kClip: a.act = EpiAct::kClamp; break;
+    case FusedAct::kLeakyRelu: a.act = EpiAct::kLeakyRelu; break;
+    case FusedAct::kHardSigmoid: a.act = EpiAct::kHardSigmoid; break;
+    case FusedAct::kHardSwish: a.act = EpiAct::kHardSwish; break;
+    case FusedAct::kSigmoid: second = ew::UnaryOp::kSigmoid; break;
+    case FusedAct::kTanh: second = ew::UnaryOp::kTanh; break;
+    case FusedAct::kGelu: second = ew::UnaryOp::kGelu; break;
+    case FusedAct::kGeluTanh: second = ew::UnaryOp::kGeluTanh; break;
+  }
+  if (second == ew::UnaryOp::kCount || a.row_bias || a.col_bias || a.z)
+    ukernels::epilogue_f32_ukernel()(a, y, ldy, rows, cols);
+  if (second != ew::UnaryOp::kCount) {
+    const ew::UnaryF32Fn fn = ew::unary_f32_ukernel();
+    for (int64_t r = 0; r < rows; ++r) fn(second, y + r * ldy, y + r * ldy, cols, ew::UnaryParams{});
+  }
+}
+
+}  // namespace onnxrt::kernels::fused

@@ -1,0 +1,107 @@
+// com.onnxrt.FusedMatMul on the CPU: Y = act(A @ B + bias + Z). With a 2-D B (the case the
+// fusion pass makes: a Linear layer's constant weight) B is packed once, and each thread takes a
+// band of rows, multiplies it in blocks of kRowBlock rows and runs the epilogue on each block
+// while it is in L2, instead of the separate passes over Y that Add, Gelu and the residual Add
+// would make.
+#include <algorithm>
+
+#include "base/thread_pool.h"
+#include "kernels/cpu/fused_epilogue.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/linalg_common.h"
+#include "tensor/sym_shape.h"
+
+namespace onnxrt::kernels {
+
+namespace {
+
+constexpr int64_t kRowBlock = 48;
+
+class FusedMatMulKernel final : public Kernel {
+ public:
+  FusedMatMulKernel(ir::FusedActivation act, PackedB packed) : act_(act), packed_(std::move(packed)) {}
+
+  Status run(KernelContext& ctx) const override {
+    const Tensor* a = ctx.input(0);
+    const Tensor* b = ctx.input(1);
+    const Tensor* bias = ctx.num_inputs() > 2 ? ctx.input(2) : nullptr;
+    const Tensor* z = ctx.num_inputs() > 3 ? ctx.input(3) : nullptr;
+    Tensor* y = ctx.output(0);
+    if (!a || !b || !y) return ctx.error("inputs A, B and output Y are required");
+    if (a->dtype() != DType::kFloat32 || b->dtype() != DType::kFloat32)
+      return ctx.error("A and B must be float32");
+    MatMulShape s;
+    std::string err;
+    if (!matmul_shape(a->shape(), b->shape(), &s, &err)) return ctx.error(err);
+    if (y->size() != s.batch * s.M * s.N)
+      return ctx.error("output Y has shape " + shape_to_string(y->shape()) + ", expected " +
+                       std::to_string(s.batch * s.M * s.N) + " elements");
+    if (bias && (bias->dtype() != DType::kFloat32 || bias->size() != s.N))
+      return ctx.error("bias " + shape_to_string(bias->shape()) + " must be float32 with " +
+                       std::to_string(s.N) + " elements");
+    if (z && (z->dtype() != DType::kFloat32 || z->shape() != y->shape()))
+      return ctx.error("Z " + shape_to_string(z->shape()) + " must be float32 with the output's shape " +
+                       shape_to_string(y->shape()));
+    const int64_t M = s.M, N = s.N, K = s.K;
+    if (s.batch * M * N == 0) return Status::ok();
+    const float* ad = a->data<float>();
+    const float* bd = b->data<float>();
+    float* yd = y->data<float>();
+    fused::Epilogue epi;
+    epi.act = act_;
+    epi.col_bias = bias ? bias->data<float>() : nullptr;
+    epi.z = z ? z->data<float>() : nullptr;
+    epi.ldz = N;
+    ThreadPool& pool = ctx.threads();
+
+    if (!(s.b_shared && s.a_identity)) {  // batched B: plain GEMMs, then one epilogue pass
+      for (int64_t t = 0; t < s.batch; ++t)
+        sgemm(false, false, M, N, K, 1.f, ad + s.a_index[static_cast<size_t>(t)] * M * K, K,
+              bd + s.b_index[static_cast<size_t>(t)] * K * N, N, 0.f, yd + t * M * N, N, &pool);
+      pool.parallel_for(s.batch * M, static_cast<double>(N) * 4, [&](int64_t r0, int64_t r1) {
+        fused::apply_epilogue(epi.at(r0, 0), yd + r0 * N, N, r1 - r0, N);
+      });
+      return Status::ok();
+    }
+    const bool use_packed = !packed_.empty() && packed_.K() == K && packed_.N() == N;
+    const int64_t rows = s.batch * M;
+    auto block = [&](int64_t r0, int64_t r1, ThreadPool* p) {
+      if (use_packed)
+        sgemm_packed(false, r1 - r0, 1.f, ad + r0 * K, K, packed_, 0.f, yd + r0 * N, N, p);
+      else
+        sgemm(false, false, r1 - r0, N, K, 1.f, ad + r0 * K, K, bd, N, 0.f, yd + r0 * N, N, p);
+      fused::apply_epilogue(epi.at(r0, 0), yd + r0 * N, N, r1 - r0, N);
+    };
+    const int64_t nt = pool.num_threads();
+    // Row bands per thread when every thread gets at least a few microkernel rows; otherwise
+    // (a handful of rows: decoding) the GEMM splits N across threads itself.
+    if (nt > 1 && rows >= 24 * nt && static_cast<double>(rows) * N * K > 1e6) {
+      pool.run_tasks(nt, [&](int64_t t) {
+        const int64_t b0 = rows * t / nt, b1 = rows * (t + 1) / nt;
+        for (int64_t r = b0; r < b1; r += kRowBlock) block(r, std::min(b1, r + kRowBlock), nullptr);
+      });
+    } else {
+      for (int64_t r = 0; r < rows; r += kRowBlock) block(r, std::min(rows, r + kRowBlock), &pool);
+    }
+    return Status::ok();
+  }
+  const char* variant() const override { return packed_.empty() ? "sgemm" : "sgemm_packed"; }
+
+ private:
+  ir::FusedActivation act_;
+  PackedB packed_;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Kernel>> make_cpu_fused_matmul(const KernelInit& init) {
+  auto act = ir::read_fused_activation(init.node);
+  if (!act) return act.status();
+  PackedB packed;
+  const Tensor* b = init.constant_inputs.size() > 1 ? init.constant_inputs[1] : nullptr;
+  if (b && b->dtype() == DType::kFloat32 && b->rank() == 2)
+    packed = PackedB::pack(false, b->dim(0), b->dim(1), b->data<float>(), b->dim(1));
+  return std::unique_ptr<Kernel>(new FusedMatMulKernel(*act, std::move(packed)));
+}
+
+}  // namespace onnxrt::kernels

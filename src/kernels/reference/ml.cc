@@ -1,0 +1,40 @@
+// The reference table of the ai.onnx.ml family. Kernels live in ml_basic.cc, ml_linear.cc,
+// ml_tree.cc and ml_map.cc; each dispatches on its input types itself. The ml opsets
+// (1..5) change attributes only, which the factories read from the node.
+#include "kernels/kernel_families.h"
+#include "kernels/reference/ml_common.h"
+
+namespace onnxrt::kernels {
+
+namespace {
+
+constexpr DType kAny = DType::kUndefined;
+constexpr std::string_view kMl = "ai.onnx.ml";
+
+const KernelEntry kReferenceMl[] = {
+    {kMl, "ArrayFeatureExtractor", 1, kMaxOpset, kAny, &ml::make_array_feature_extractor},
+    {kMl, "Binarizer", 1, kMaxOpset, kAny, &ml::make_binarizer},
+    {kMl, "CastMap", 1, kMaxOpset, kAny, &ml::make_cast_map},
+    {kMl, "CategoryMapper", 1, kMaxOpset, kAny, &ml::make_category_mapper},
+    {kMl, "DictVectorizer", 1, kMaxOpset, kAny, &ml::make_dict_vectorizer},
+    {kMl, "FeatureVectorizer", 1, kMaxOpset, kAny, &ml::make_feature_vectorizer},
+    {kMl, "Imputer", 1, kMaxOpset, kAny, &ml::make_imputer},
+    {kMl, "LabelEncoder", 1, kMaxOpset, kAny, &ml::make_label_encoder},
+    {kMl, "LinearClassifier", 1, kMaxOpset, kAny, &ml::make_linear_classifier},
+    {kMl, "LinearRegressor", 1, kMaxOpset, kAny, &ml::make_linear_regressor},
+    {kMl, "Normalizer", 1, kMaxOpset, kAny, &ml::make_normalizer},
+    {kMl, "OneHotEncoder", 1, kMaxOpset, kAny, &ml::make_one_hot_encoder},
+    {kMl, "SVMClassifier", 1, kMaxOpset, kAny, &ml::make_svm_classifier},
+    {kMl, "SVMRegressor", 1, kMaxOpset, kAny, &ml::make_svm_regressor},
+    {kMl, "Scaler", 1, kMaxOpset, kAny, &ml::make_scaler},
+    {kMl, "TreeEnsemble", 5, kMaxOpset, kAny, &ml::make_reference_tree_ensemble},
+    {kMl, "TreeEnsembleClassifier", 1, kMaxOpset, kAny, &ml::make_reference_tree_ensemble},
+    {kMl, "TreeEnsembleRegressor", 1, kMaxOpset, kAny, &ml::make_reference_tree_ensemble},
+    {kMl, "ZipMap", 1, kMaxOpset, kAny, &ml::make_zipmap},
+};
+
+}  // namespace
+
+std::span<const KernelEntry> reference_ml_kernels() { return kReferenceMl; }
+
+}  // namespace onnxrt::kernels
