@@ -43,6 +43,14 @@ if ml_dtypes is not None:
         ("float8_e5m2", FLOAT8E5M2),
         ("float8_e5m2fnuz", FLOAT8E5M2FNUZ),
         ("float8_e8m0fnu", FLOAT8E8M0),
+        # Sub-byte types: one element per byte in numpy; the engine packs/unpacks them.
+        ("uint4", 21),
+        ("int4", 22),
+        ("float4_e2m1fn", 23),
+        ("uint2", 25),
+        ("int2", 26),
+        ("float6_e2m3fn", 27),
+        ("float6_e3m2fn", 28),
     ]:
         _t = getattr(ml_dtypes, _name, None)
         if _t is not None:

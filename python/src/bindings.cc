@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/float8.h"
 #include "ir/infer.h"
 #include "kernels/registry.h"
 #include "onnx/model_io.h"
@@ -168,6 +169,20 @@ onnxrt::Tensor string_feed(std::string_view name, const nb::tuple& payload) {
 }
 
 onnxrt::Tensor numeric_feed(std::string_view name, onnxrt::DType dtype, const InArray& a) {
+  if (onnxrt::is_sub_byte(dtype)) {
+    // Sub-byte types (int4, float4, ...) arrive one element per byte (ml_dtypes' layout) and
+    // are packed into the engine's raw_data layout.
+    if (a.dtype().bits != 8 || a.dtype().lanes != 1) {
+      raise_status(onnxrt::invalid_argument("input '" + std::string(name) +
+                                            "': array item size does not match element type " +
+                                            std::string(onnxrt::dtype_name(dtype))));
+    }
+    onnxrt::Shape shape(a.ndim());
+    for (size_t i = 0; i < a.ndim(); ++i) shape[i] = static_cast<int64_t>(a.shape(i));
+    onnxrt::Tensor t = onnxrt::Tensor::allocate(dtype, std::move(shape));
+    onnxrt::pack_codes(dtype, static_cast<const uint8_t*>(a.data()), t.size(), t.raw());
+    return t;
+  }
   const nb::dlpack::dtype want = exchange_dtype(dtype);
   if (want.bits == 0) {
     raise_status(onnxrt::not_implemented("input '" + std::string(name) + "': element type " +
@@ -213,6 +228,12 @@ nb::tuple to_python(onnxrt::Tensor t) {
     return nb::make_tuple(code, shape_tuple, items);
   }
   if (t.size() == 0) return nb::make_tuple(code, shape_tuple, nb::none());
+  if (onnxrt::is_sub_byte(t.dtype())) {
+    // Unpacked to one element per byte, which Python re-views as the ml_dtypes type.
+    onnxrt::Tensor codes = onnxrt::Tensor::allocate(onnxrt::DType::kUInt8, t.shape());
+    onnxrt::unpack_codes(t.dtype(), t.raw(), t.size(), codes.data<uint8_t>());
+    t = std::move(codes);
+  }
   const nb::dlpack::dtype dt = exchange_dtype(t.dtype());
   if (dt.bits == 0) {
     raise_status(onnxrt::not_implemented("output element type " +

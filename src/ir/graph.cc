@@ -128,6 +128,9 @@ Expected<NodeId> Graph::add_node(Node node, std::span<const std::string> inputs,
     if (v != kNoValue) value(v).producer = node_id;
   for (ValueId v : node.inputs)
     if (v != kNoValue) value(v).consumers.push_back(node_id);
+  // Values that the node's subgraphs read by name count as consumed by the node, so that passes
+  // neither delete nor rename them.
+  for (ValueId v : implicit_inputs(node)) value(v).consumers.push_back(node_id);
   nodes_.push_back(std::make_unique<Node>(std::move(node)));
   Status st = reinfer(node_id);
   if (!st.is_ok()) {
@@ -168,7 +171,9 @@ void Graph::remove_node(NodeId id) {
   Node& n = node(id);
   for (ValueId v : n.outputs)
     if (v != kNoValue && value(v).producer == id) value(v).producer = -1;
-  for (ValueId v : n.inputs) {
+  std::vector<ValueId> read = n.inputs;
+  for (ValueId v : implicit_inputs(n)) read.push_back(v);
+  for (ValueId v : read) {
     if (v == kNoValue) continue;
     auto& c = value(v).consumers;
     auto it = std::find(c.begin(), c.end(), id);
@@ -177,19 +182,31 @@ void Graph::remove_node(NodeId id) {
   nodes_[static_cast<size_t>(id)].reset();
 }
 
+bool Graph::is_read_implicitly(ValueId v) const {
+  for (NodeId c : value(v).consumers) {
+    if (is_removed(c)) continue;
+    const auto& ins = node(c).inputs;
+    if (std::find(ins.begin(), ins.end(), v) == ins.end()) return true;
+  }
+  return false;
+}
+
 void Graph::replace_uses(ValueId from, ValueId to) {
   if (from == to) return;
-  std::vector<NodeId> consumers = value(from).consumers;
+  std::vector<NodeId> consumers = std::move(value(from).consumers);
+  value(from).consumers.clear();
   for (NodeId c : consumers) {
     if (is_removed(c)) continue;
+    bool explicit_use = false;
     for (ValueId& in : node(c).inputs) {
       if (in == from) {
         in = to;
-        value(to).consumers.push_back(c);
+        explicit_use = true;
       }
     }
+    // Each entry in `consumers` is one use; an implicit (by-name) use stays on `from`.
+    value(explicit_use ? to : from).consumers.push_back(c);
   }
-  value(from).consumers.clear();
   for (ValueId& out : outputs_) {
     if (out == from) {
       out = to;
@@ -278,6 +295,7 @@ void Graph::compact() {
   for (ValueId v : inputs_) used[static_cast<size_t>(v)] = true;
   for (ValueId v : outputs_) used[static_cast<size_t>(v)] = true;
   for (const auto& node : nodes_) {
+    for (ValueId v : implicit_inputs(*node)) used[static_cast<size_t>(v)] = true;
     for (ValueId v : node->inputs)
       if (v != kNoValue) used[static_cast<size_t>(v)] = true;
     for (ValueId v : node->outputs)

@@ -91,7 +91,10 @@ class Graph {
   bool is_removed(NodeId id) const { return nodes_[static_cast<size_t>(id)] == nullptr; }
   // Marks a node removed; its output values lose their producer. Ids stay valid until compact().
   void remove_node(NodeId id);
-  // Redirects every use of `from` (node inputs and graph outputs) to `to`.
+  // True when a node's subgraph reads `v` by name (such uses cannot be redirected).
+  bool is_read_implicitly(ValueId v) const;
+  // Redirects every explicit use of `from` (node inputs and graph outputs) to `to`; uses inside
+  // subgraphs are by name and stay (check is_read_implicitly first).
   void replace_uses(ValueId from, ValueId to);
   // Drops removed nodes and unreferenced values and renumbers; invalidates ids.
   void compact();

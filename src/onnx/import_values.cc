@@ -1,6 +1,7 @@
 // TypeProto -> ValueType, AttributeProto -> ir::Attribute, sparse tensors -> dense.
 #include <cstring>
 
+#include "base/utf8.h"
 #include "onnx/import_internal.h"
 
 namespace onnxrt::onnx::detail {
@@ -30,6 +31,10 @@ Expected<ir::ValueType> Importer::value_type(const TypeProto& tp, const std::str
         }
         t.shape.push_back(Dim(d.dim_value));
       } else if (!d.dim_param.empty()) {
+        if (!is_valid_utf8(d.dim_param)) {
+          return invalid_model(who + ": dim " + std::to_string(i) + " has a dim_param that is not valid UTF-8 ('" +
+                               escape_invalid_utf8(d.dim_param) + "')");
+        }
         t.shape.push_back(Dim::symbol(symbols.intern(d.dim_param)));
       } else {
         t.shape.push_back(Dim::symbol(symbols.fresh()));

@@ -17,6 +17,8 @@ Expected<bool> eliminate_identity(ir::Graph& graph, const PassContext&) {
     if (!graph.value(in).type.is_tensor()) continue;
     // A graph input or output must keep its own name and buffer; leave those Identities.
     if (graph.value(out).is_graph_output || graph.value(in).is_graph_output) continue;
+    // A subgraph reads the output by its name, which must survive.
+    if (graph.is_read_implicitly(out)) continue;
     graph.replace_uses(out, in);
     graph.remove_node(id);
     changed = true;

@@ -138,3 +138,29 @@ def test_loop_with_nested_if_matches_onnxruntime():
     with pytest.raises(onnxrt.Error, match="Loop"):
         sess.run(None, {"M": np.array(9, np.int64), "x": np.zeros(7, np.float32),
                         "acc0": np.array(0, np.float32), "limit": np.array(0, np.float32)})
+
+
+def test_values_read_only_inside_a_subgraph_survive_the_optimizer():
+    """A main-graph value read only by an If branch (by name) must not be removed or renamed by
+    dead-code or Identity elimination."""
+    from onnx import TensorProto, helper
+
+    out = helper.make_tensor_value_info("r", TensorProto.FLOAT, [2])
+    then_g = helper.make_graph([helper.make_node("Identity", ["negated"], ["r"])], "then", [], [out])
+    else_g = helper.make_graph([helper.make_node("Identity", ["copied"], ["r"])], "else", [], [out])
+    nodes = [
+        helper.make_node("Neg", ["x"], ["negated"], name="neg"),
+        helper.make_node("Identity", ["x"], ["copied"], name="copy"),
+        helper.make_node("If", ["c"], ["r"], name="branch", then_branch=then_g, else_branch=else_g),
+    ]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("c", TensorProto.BOOL, []),
+                                       helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])], [out])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 10
+    x = np.array([1.0, -2.0], np.float32)
+    for level in (onnxrt.GraphOptimizationLevel.ORT_DISABLE_ALL, onnxrt.GraphOptimizationLevel.ORT_ENABLE_ALL):
+        opts = onnxrt.SessionOptions()
+        opts.graph_optimization_level = level
+        sess = onnxrt.InferenceSession(m.SerializeToString(), opts)
+        np.testing.assert_array_equal(sess.run(None, {"c": np.array(True), "x": x})[0], -x)
+        np.testing.assert_array_equal(sess.run(None, {"c": np.array(False), "x": x})[0], x)
