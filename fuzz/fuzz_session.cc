@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.intra_op_num_threads = 1;
   auto session = onnxrt::Session::load_bytes(data, size, options);
   if (!session) return 0;
-  std::vector<std::pair<std::string, onnxrt::Tensor>> feeds;
+  std::vector<std::pair<std::string, onnxrt::Value>> feeds;
   int64_t budget = 1 << 16;  // keep runs small: the fuzzer wants many executions per second
   for (const onnxrt::ValueInfo& in : (*session)->inputs()) {
     if (in.type.rfind("tensor(", 0) != 0 || in.dtype == onnxrt::DType::kUndefined) return 0;

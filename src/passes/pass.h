@@ -34,6 +34,15 @@ Expected<bool> eliminate_identity(ir::Graph& graph, const PassContext& ctx);
 // Removes nodes whose outputs nobody reads, and values nothing refers to.
 Expected<bool> eliminate_dead_code(ir::Graph& graph, const PassContext& ctx);
 
+// Fusions into our com.onnxrt ops (ir/infer_fused.h); float32 only, never across a graph output
+// or a value with other readers. Conv + Add(Z of the same shape) -> FusedConv with Z.
+Expected<bool> fuse_conv_add(ir::Graph& graph, const PassContext& ctx);
+// MatMul(constant 2-D B) + Add(bias) and/or + Add(Z of the same shape) -> FusedMatMul.
+Expected<bool> fuse_matmul_add(ir::Graph& graph, const PassContext& ctx);
+// Conv/FusedConv/FusedMatMul + Relu, Clip, Sigmoid, Tanh, LeakyRelu, HardSigmoid, HardSwish, Gelu
+// (also Gelu's five-node erf form) -> the fused op with that activation.
+Expected<bool> fuse_activation(ir::Graph& graph, const PassContext& ctx);
+
 // The passes that `level` enables, in order.
 std::vector<Pass> default_pipeline(GraphOptimizationLevel level);
 // Runs a pipeline; stops after `stop_after` when it is not empty (for `onnxrt dump --after`).

@@ -8,6 +8,12 @@ std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
   p.push_back({"fold_constants", &fold_constants});
   p.push_back({"eliminate_identity", &eliminate_identity});
   p.push_back({"eliminate_dead_code", &eliminate_dead_code});
+  if (level == GraphOptimizationLevel::kBasic) return p;
+  // Residual Adds first: an activation after the Add must end up after it in the fused op.
+  p.push_back({"fuse_conv_add", &fuse_conv_add});
+  p.push_back({"fuse_matmul_add", &fuse_matmul_add});
+  p.push_back({"fuse_activation", &fuse_activation});
+  p.push_back({"eliminate_dead_code_after_fusion", &eliminate_dead_code});
   return p;
 }
 

@@ -1,64 +1,140 @@
-// Conv on the CPU. Three paths:
-//   pointwise (all kernel dims 1, stride 1, no padding): Y_g = W_g * X_g, a plain GEMM on the
-//     NCHW data with no copy;
-//   depthwise 2-D (one input channel per group, any channel multiplier): direct loops, since a
-//     GEMM with K = kh*kw (9 for MobileNet) spends its time in packing, not arithmetic;
-//   general N-D: im2col over a tile of output columns, then one sgemm per group and tile.
-// W in ONNX layout [M, C/group, k...] is already the row-major A operand W_g[Mg, Cg*k] of the
-// GEMM, so a constant W is kept as is (the sgemm interface has no pre-packed operand to fill).
+// Conv and com.onnxrt.FusedConv on the CPU. Two paths:
+//   depthwise 2-D (one input channel per group): a direct microkernel (ukernels/nn), since a GEMM
+//     with K = kh*kw (9 for MobileNet) spends its time in packing, not arithmetic;
+//   everything else: per (image, group) a GEMM Y_g[Mg, P] = W_g[Mg, K] * col[K, P] (P output
+//     pixels, K = Cg * kernel size) on the sgemm microkernels, with our own blocking:
+//     - W_g is the A operand; constant weights are packed once in create() into the microkernel's
+//       panel layout. Re-packing A on every call cost as much as the arithmetic for the late
+//       ResNet layers (7x7 outputs: 49 multiply-adds per packed weight);
+//     - the B operand is produced straight in panel layout: im2col writes into the panels (no
+//       separate im2col buffer and second packing pass), and 1x1 stride-1 convs copy X rows;
+//     - bias, residual Z and the activation of FusedConv are applied to each 12x32 tile right
+//       after its last K block, while the tile is in L1.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <memory>
 
+#include "base/cpu_features.h"
 #include "base/thread_pool.h"
-#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/fused_epilogue.h"
 #include "kernels/cpu/nn_common.h"
+#include "kernels/ukernels/gemm/sgemm.h"
+#include "kernels/ukernels/nn/ukernels.h"
+#include "tensor/sym_shape.h"
 
 namespace onnxrt::kernels {
 
 namespace {
 
 using nn::ConvGeom;
+using ukernels::SgemmUkernel;
 
-// Columns per im2col tile: bounds the scratch buffer (and keeps it cache-friendlier) while
-// leaving GEMM a wide enough N to run at full speed.
-constexpr int64_t kColBudgetFloats = int64_t{1} << 20;
+// Blocking as in kernels/cpu/gemm.cc (measured there on the Zen 4 dev machine): a KC x NR B panel
+// (32 KB) stays in L1 while the MC x KC A block (144 KB) streams from L2.
+constexpr int64_t kKc = 256;
+constexpr int64_t kNc = 1024;
+constexpr int64_t kMc = 144;
+constexpr int64_t kDirectMaxPixels = 1024;
 
-int64_t col_tile(const ConvGeom& g) {
-  const int64_t k = std::max<int64_t>(1, g.K());
-  int64_t t = kColBudgetFloats / k;
-  t = std::max<int64_t>(t, 64);
-  return std::min(t, std::max<int64_t>(g.out_size, 1));
+SgemmUkernel pick_ukernel() {
+  const CpuFeatures& f = cpu_features();
+  if (f.has_avx512()) return ukernels::sgemm_ukernel_avx512();
+  if (f.has_avx2_fma()) return ukernels::sgemm_ukernel_avx2();
+  return ukernels::sgemm_ukernel_scalar();
 }
 
-// im2col rows [r0, r1) for output columns [c0, c1) of one group's input channels `x`:
-// col[r][j] = x[c][o*stride - pad + k*dil] (0 outside the input), r = (c, k...), j = column.
-void im2col_rows(const float* x, const ConvGeom& g, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
-                 float* col) {
+// One B block per thread, kept for the thread's life so steady-state runs neither allocate nor
+// fault in fresh pages.
+float* thread_b_buffer() {
+  struct Buf {
+    float* p = static_cast<float*>(std::aligned_alloc(64, kKc * kNc * sizeof(float)));
+    ~Buf() { std::free(p); }
+  };
+  thread_local Buf buf;
+  return buf.p;
+}
+
+// W[G*Mg, K] into the microkernel's A layout, per group: K blocks of kKc; inside a block the
+// MR-row panels of all Mg rows, panel `ir` at ir*kc holding a[k*m + i] (a short last panel is
+// packed with its own row count m, as the microkernel expects).
+void pack_weights(const float* w, int64_t G, int64_t Mg, int64_t K, int64_t mr, float* out) {
+  for (int64_t g = 0; g < G; ++g) {
+    const float* wg = w + g * Mg * K;
+    float* og = out + g * Mg * K;
+    for (int64_t pc = 0; pc < K; pc += kKc) {
+      const int64_t kc = std::min(kKc, K - pc);
+      for (int64_t ir = 0; ir < Mg; ir += mr) {
+        const int64_t m = std::min(mr, Mg - ir);
+        float* dst = og + pc * Mg + ir * kc;
+        for (int64_t i = 0; i < m; ++i) {
+          const float* src = wg + (ir + i) * K + pc;
+          for (int64_t k = 0; k < kc; ++k) dst[k * m + i] = src[k];
+        }
+      }
+    }
+  }
+}
+
+// Writes `len` values of B row k, columns [j, j+len) of the block, into NR-column panels:
+// src[t*s] or zeros when src is null.
+struct PanelWriter {
+  float* out;
+  int64_t kc, nr;
+  void put(int64_t k, int64_t j, const float* src, int64_t s, int64_t len) const {
+    while (len > 0) {
+      const int64_t off = j % nr;
+      const int64_t take = std::min(len, nr - off);
+      float* d = out + (j / nr) * kc * nr + k * nr + off;
+      if (!src) {
+        std::memset(d, 0, static_cast<size_t>(take) * sizeof(float));
+      } else if (s == 1) {
+        std::memcpy(d, src, static_cast<size_t>(take) * sizeof(float));
+        src += take;
+      } else {
+        for (int64_t t = 0; t < take; ++t) d[t] = src[t * s];
+        src += take * s;
+      }
+      j += take;
+      len -= take;
+    }
+  }
+};
+
+// B rows [pc, pc+kc) and columns [j0, j0+nc) of one (image, group): for a pointwise conv the rows
+// of X, otherwise im2col rows: row r = (c, k...), col[r][j] = x[c][o(j)*stride - pad + k*dil].
+void pack_b_block(const ConvGeom& g, const float* x, bool pointwise, int64_t pc, int64_t kc,
+                  int64_t j0, int64_t nc, int64_t nr, float* out) {
+  const PanelWriter w{out, kc, nr};
+  if (pointwise) {
+    for (int64_t k = 0; k < kc; ++k) w.put(k, 0, x + (pc + k) * g.in_size + j0, 1, nc);
+    return;
+  }
   const size_t nd = g.in.size();
   const size_t L = nd - 1;
-  const int64_t width = c1 - c0;
-  std::vector<int64_t> k(nd), o(nd);
-  for (int64_t r = r0; r < r1; ++r) {
+  int64_t kidx[8], o[8];  // spatial rank <= 8 is checked by the caller
+  for (int64_t r = pc; r < pc + kc; ++r) {
+    const int64_t kr_row = r - pc;
     const int64_t c = r / g.kernel_size;
     int64_t kr = r % g.kernel_size;
     for (size_t d = nd; d-- > 0;) {
-      k[d] = kr % g.kernel[d];
+      kidx[d] = kr % g.kernel[d];
       kr /= g.kernel[d];
     }
     const float* xc = x + c * g.in_size;
-    float* dst = col + (r - r0) * width;
-    int64_t rem = c0;
+    int64_t rem = j0;
     for (size_t d = nd; d-- > 0;) {
       o[d] = rem % g.out[d];
       rem /= g.out[d];
     }
-    int64_t j = c0;
-    while (j < c1) {
-      const int64_t run = std::min(g.out[L] - o[L], c1 - j);
+    int64_t j = 0;
+    while (j < nc) {
+      const int64_t run = std::min(g.out[L] - o[L], nc - j);
       int64_t off = 0;
       bool valid = true;
       for (size_t d = 0; d < L; ++d) {
-        const int64_t id = o[d] * g.stride[d] - g.pad_begin[d] + k[d] * g.dil[d];
+        const int64_t id = o[d] * g.stride[d] - g.pad_begin[d] + kidx[d] * g.dil[d];
         if (id < 0 || id >= g.in[d]) {
           valid = false;
           break;
@@ -66,25 +142,20 @@ void im2col_rows(const float* x, const ConvGeom& g, int64_t r0, int64_t r1, int6
         off = off * g.in[d] + id;
       }
       if (!valid) {
-        std::fill(dst, dst + run, 0.0f);
+        w.put(kr_row, j, nullptr, 1, run);
       } else {
         const float* row = xc + off * g.in[L];
         const int64_t s = g.stride[L], n = g.in[L];
-        const int64_t i0 = o[L] * s - g.pad_begin[L] + k[L] * g.dil[L];
-        // Valid j: 0 <= i0 + j*s < n.
+        const int64_t i0 = o[L] * s - g.pad_begin[L] + kidx[L] * g.dil[L];
+        // Valid t: 0 <= i0 + t*s < n.
         int64_t lo = i0 >= 0 ? 0 : (-i0 + s - 1) / s;
         int64_t hi = i0 < n ? (n - 1 - i0) / s + 1 : 0;
         lo = std::min(lo, run);
         hi = std::clamp(hi, lo, run);
-        std::fill(dst, dst + lo, 0.0f);
-        if (s == 1) {
-          if (hi > lo) std::memcpy(dst + lo, row + i0 + lo, static_cast<size_t>(hi - lo) * 4);
-        } else {
-          for (int64_t t = lo; t < hi; ++t) dst[t] = row[i0 + t * s];
-        }
-        std::fill(dst + hi, dst + run, 0.0f);
+        if (lo > 0) w.put(kr_row, j, nullptr, 1, lo);
+        if (hi > lo) w.put(kr_row, j + lo, row + i0 + lo * s, s, hi - lo);
+        if (run > hi) w.put(kr_row, j + hi, nullptr, 1, run - hi);
       }
-      dst += run;
       j += run;
       o[L] += run;
       for (size_t d = L; d > 0 && o[d] == g.out[d]; --d) {
@@ -102,135 +173,217 @@ bool is_pointwise(const ConvGeom& g) {
   return true;
 }
 
-// Y rows for one (n, g): bias or zero before accumulating GEMM tiles into them.
-void init_rows(float* y, const float* bias, int64_t rows, int64_t cols) {
-  for (int64_t m = 0; m < rows; ++m) std::fill(y + m * cols, y + (m + 1) * cols, bias ? bias[m] : 0.0f);
-}
-
-// One (n, group) item of the GEMM path. `col` holds K * tile floats; `pool` may be null.
-void conv_item(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
-               bool pointwise, float* col, int64_t tile, ThreadPool* pool) {
-  const int64_t K = g.K();
-  init_rows(y, bias, g.Mg, g.out_size);
-  if (K == 0 || g.out_size == 0 || g.Mg == 0) return;
-  if (pointwise) {
-    sgemm(false, false, g.Mg, g.out_size, K, 1.0f, w, K, x, g.out_size, 1.0f, y, g.out_size, pool);
+// Rows [m0, m1) x columns [n0, n1) of one (image, group) GEMM; m0 is a multiple of MR. `wp` is
+// the group's packed weights, `y` its output rows (leading dim = output pixels), `epi` its
+// epilogue (row bias and Z already offset to the group).
+void gemm_block(const SgemmUkernel& uk, const ConvGeom& g, const float* x, bool pointwise,
+                const float* wp, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float* y,
+                const fused::Epilogue& epi, float* bbuf) {
+  const int64_t Mg = g.Mg, K = g.K(), P = g.out_size, mr = uk.mr, nr = uk.nr;
+  const bool has_epi = !epi.empty();
+  // A pointwise conv on a small plane reads X in place: its rows are at most a few KB apart, so
+  // a 32-column panel stays on few pages and the copy into panels would cost more than it saves
+  // (MobileNetV2's 7x7 and 14x14 1x1 convs). Large planes are packed as usual.
+  const bool direct = pointwise && P <= kDirectMaxPixels;
+  if (K == 0) {
+    for (int64_t m = m0; m < m1; ++m) std::fill(y + m * P + n0, y + m * P + n1, 0.f);
+    if (has_epi) fused::apply_epilogue(epi.at(m0, n0), y + m0 * P + n0, P, m1 - m0, n1 - n0);
     return;
   }
-  for (int64_t c0 = 0; c0 < g.out_size; c0 += tile) {
-    const int64_t c1 = std::min(g.out_size, c0 + tile);
-    if (pool) {
-      pool->parallel_for(K, static_cast<double>(c1 - c0), [&](int64_t r0, int64_t r1) {
-        im2col_rows(x, g, r0, r1, c0, c1, col + r0 * (c1 - c0));
-      });
-    } else {
-      im2col_rows(x, g, 0, K, c0, c1, col);
-    }
-    sgemm(false, false, g.Mg, c1 - c0, K, 1.0f, w, K, col, c1 - c0, 1.0f, y + c0, g.out_size,
-          pool);
-  }
-}
-
-// Depthwise 2-D: output channel oc reads input channel oc / Mg only.
-void depthwise_plane(const ConvGeom& g, const float* x, const float* w, float bias, float* y) {
-  const int64_t H = g.in[0], W = g.in[1], OH = g.out[0], OW = g.out[1];
-  const int64_t KH = g.kernel[0], KW = g.kernel[1];
-  const int64_t sh = g.stride[0], sw = g.stride[1], dh = g.dil[0], dw = g.dil[1];
-  const int64_t ph = g.pad_begin[0], pw = g.pad_begin[1];
-  for (int64_t oh = 0; oh < OH; ++oh) {
-    float* out = y + oh * OW;
-    std::fill(out, out + OW, bias);
-    for (int64_t kh = 0; kh < KH; ++kh) {
-      const int64_t ih = oh * sh - ph + kh * dh;
-      if (ih < 0 || ih >= H) continue;
-      const float* row = x + ih * W;
-      for (int64_t kw = 0; kw < KW; ++kw) {
-        const float wv = w[kh * KW + kw];
-        const int64_t i0 = kw * dw - pw;
-        int64_t lo = i0 >= 0 ? 0 : (-i0 + sw - 1) / sw;
-        int64_t hi = i0 < W ? (W - 1 - i0) / sw + 1 : 0;
-        lo = std::min(lo, OW);
-        hi = std::clamp(hi, lo, OW);
-        if (sw == 1) {
-          const float* src = row + i0;
-          for (int64_t t = lo; t < hi; ++t) out[t] += wv * src[t];
-        } else {
-          for (int64_t t = lo; t < hi; ++t) out[t] += wv * row[i0 + t * sw];
+  for (int64_t jc = n0; jc < n1; jc += kNc) {
+    const int64_t nc = std::min(kNc, n1 - jc);
+    for (int64_t pc = 0; pc < K; pc += kKc) {
+      const int64_t kc = std::min(kKc, K - pc);
+      const bool last = pc + kc >= K;
+      const float beta = pc == 0 ? 0.f : 1.f;
+      if (!direct) pack_b_block(g, x, pointwise, pc, kc, jc, nc, nr, bbuf);
+      const float* ablock = wp + pc * Mg;
+      for (int64_t ic = m0; ic < m1; ic += kMc) {
+        const int64_t mc = std::min(kMc, m1 - ic);
+        for (int64_t jr = 0; jr < nc; jr += nr) {
+          const int64_t n = std::min(nr, nc - jr);
+          const float* bp = direct ? x + pc * P + jc + jr : bbuf + (jr / nr) * kc * nr;
+          const int64_t ldb = direct ? P : nr;
+          for (int64_t ir = ic; ir < ic + mc; ir += mr) {
+            const int64_t m = std::min(mr, ic + mc - ir);
+            float* c = y + ir * P + jc + jr;
+            uk.fn(m, n, kc, ablock + ir * kc, bp, ldb, c, P, 1.f, beta);
+            if (last && has_epi) fused::apply_epilogue(epi.at(ir, jc + jr), c, P, m, n);
+          }
         }
       }
     }
   }
 }
 
+// One (image, group) GEMM, split over M or N across the pool (may be null: one thread).
+void gemm_item(const SgemmUkernel& uk, const ConvGeom& g, const float* x, bool pointwise,
+               const float* wp, float* y, const fused::Epilogue& epi, ThreadPool* pool) {
+  const int64_t mr = uk.mr, nr = uk.nr;
+  const int64_t mb = (g.Mg + mr - 1) / mr, nb = (g.out_size + nr - 1) / nr;
+  const double flops = 2.0 * static_cast<double>(g.Mg) * static_cast<double>(g.out_size) *
+                       static_cast<double>(std::max<int64_t>(g.K(), 1));
+  // ~0.5 MFLOP per thread is where waking a worker starts to pay (as in gemm.cc).
+  int64_t threads = pool ? pool->num_threads() : 1;
+  threads = std::min<int64_t>(threads, std::max<int64_t>(1, static_cast<int64_t>(flops / 5e5)));
+  threads = std::min(threads, mb * nb);
+  if (threads <= 1) {
+    gemm_block(uk, g, x, pointwise, wp, 0, g.Mg, 0, g.out_size, y, epi, thread_b_buffer());
+    return;
+  }
+  const bool direct = pointwise && g.out_size <= kDirectMaxPixels;
+  // Tasks are claimed dynamically by the pool, so a few per thread let the caller take over the
+  // share of a worker that wakes late or is preempted (the dev machine is shared): with exactly
+  // one task per thread every conv waited for the slowest thread, and two threads ran
+  // MobileNetV2 slower than one.
+  constexpr int64_t kTasksPerThread = 4;
+  auto split_rows = [&](int64_t tasks) {
+    pool->run_tasks(tasks, [&](int64_t t) {
+      const int64_t m0 = mb * t / tasks * mr, m1 = std::min(g.Mg, mb * (t + 1) / tasks * mr);
+      if (m0 < m1) gemm_block(uk, g, x, pointwise, wp, m0, m1, 0, g.out_size, y, epi, thread_b_buffer());
+    });
+  };
+  // B read in place (small pointwise planes): splitting M costs nothing extra, while splitting N
+  // would have threads write the same cache lines of every output row (rows of 49 or 196 floats
+  // are not line-aligned).
+  if (direct && mb >= threads) return split_rows(std::min(mb, kTasksPerThread * threads));
+  // Otherwise each task packs the B columns it uses, so splitting N packs nothing twice; split M
+  // (one task per thread, each packing all of B) only when N is too narrow to share.
+  const double cost_n = static_cast<double>(mb * mr) * ((nb + threads - 1) / threads * nr);
+  const double cost_m = static_cast<double>((mb + threads - 1) / threads * mr) * (nb * nr) + 8.0 * nb * nr;
+  if (nb < threads || (mb >= threads && cost_m < cost_n)) return split_rows(std::min(mb, threads));
+  const int64_t tasks = std::min(nb, kTasksPerThread * threads);
+  pool->run_tasks(tasks, [&](int64_t t) {
+    const int64_t n0 = nb * t / tasks * nr, n1 = std::min(g.out_size, nb * (t + 1) / tasks * nr);
+    if (n0 < n1) gemm_block(uk, g, x, pointwise, wp, 0, g.Mg, n0, n1, y, epi, thread_b_buffer());
+  });
+}
+
+// The depthwise microkernel clamps in registers; other activations, and any Z, run as a second
+// pass over the plane (still in cache: planes are at most a few hundred KB).
+ukernels::DwConv2dArgs dw_args(const ConvGeom& g, const ir::FusedActivation& act, bool has_z) {
+  ukernels::DwConv2dArgs a{};
+  a.H = g.in[0], a.W = g.in[1], a.OH = g.out[0], a.OW = g.out[1];
+  a.KH = g.kernel[0], a.KW = g.kernel[1];
+  a.sh = g.stride[0], a.sw = g.stride[1], a.dh = g.dil[0], a.dw = g.dil[1];
+  a.ph = g.pad_begin[0], a.pw = g.pad_begin[1];
+  a.clamp = false;
+  if (!has_z && act.kind == ir::FusedAct::kRelu) {
+    a.clamp = true, a.lo = 0.f, a.hi = std::numeric_limits<float>::infinity();
+  } else if (!has_z && act.kind == ir::FusedAct::kClip) {
+    a.clamp = true, a.lo = act.p0, a.hi = act.p1;
+  }
+  return a;
+}
+
 class ConvKernel final : public Kernel {
  public:
-  ConvKernel(std::optional<nn::ConvAttrs> attrs, Tensor w) : attrs_(std::move(attrs)), w_(std::move(w)) {}
+  ConvKernel(std::optional<nn::ConvAttrs> attrs, Tensor w, ir::FusedActivation act)
+      : attrs_(std::move(attrs)), w_(std::move(w)), act_(act), uk_(pick_ukernel()) {}
+
+  // Packs constant weights for `group` groups (when W's shape agrees with it).
+  void prepack(int64_t group) {
+    if (!w_.defined() || w_.rank() < 3 || group <= 0 || w_.dim(0) % group != 0) return;
+    const int64_t Mg = w_.dim(0) / group;
+    const int64_t K = w_.size() / std::max<int64_t>(w_.dim(0), 1);
+    // Depthwise convs run directly on W.
+    if (w_.dim(1) == 1 && group > 1 && w_.rank() == 4) return;
+    packed_.reset(static_cast<float*>(std::aligned_alloc(64, (static_cast<size_t>(w_.size()) * 4 + 63) / 64 * 64 + 64)));
+    if (!packed_) return;
+    pack_weights(w_.data<float>(), group, Mg, K, uk_.mr, packed_.get());
+    packed_G_ = group, packed_Mg_ = Mg, packed_K_ = K;
+  }
 
   Status run(KernelContext& ctx) const override {
     const Tensor* x = ctx.input(0);
     const Tensor* w = w_.defined() ? &w_ : ctx.input(1);
     const Tensor* b = ctx.num_inputs() > 2 ? ctx.input(2) : nullptr;
+    const Tensor* z = ctx.num_inputs() > 3 ? ctx.input(3) : nullptr;
     Tensor* y = ctx.output(0);
     if (!x || !w || !y) return ctx.error("needs X, W and output Y");
     auto geom = nn::conv_geometry(ctx, attrs_, *x, *w, b, *y);
     if (!geom) return geom.status();
     const ConvGeom& g = *geom;
+    if (g.in.size() > 8) return ctx.error("more than 8 spatial dims are not supported");
+    if (z && (z->dtype() != DType::kFloat32 || z->shape() != y->shape()))
+      return ctx.error("Z " + std::string(dtype_name(z->dtype())) + " " + shape_to_string(z->shape()) +
+                       " must be float32 with the output's shape " + shape_to_string(y->shape()));
     const float* xd = x->data<float>();
     const float* wd = w->data<float>();
     const float* bd = b ? b->data<float>() : nullptr;
+    const float* zd = z ? z->data<float>() : nullptr;
     float* yd = y->data<float>();
     ThreadPool& pool = ctx.threads();
     if (g.N == 0 || g.M == 0 || g.out_size == 0) return Status::ok();
 
     if (g.in.size() == 2 && g.Cg == 1 && g.G > 1) {
+      const ukernels::DwConv2dArgs a = dw_args(g, act_, zd != nullptr);
+      const ukernels::DwConv2dF32Fn dw = ukernels::dwconv2d_f32_ukernel();
+      const bool post = !a.clamp && (zd || act_.kind != ir::FusedAct::kNone);
       const int64_t ks = g.kernel_size;
       pool.parallel_for(g.N * g.M, static_cast<double>(g.out_size * ks), [&](int64_t i0, int64_t i1) {
         for (int64_t i = i0; i < i1; ++i) {
           const int64_t n = i / g.M, oc = i % g.M, ic = oc / g.Mg;
-          depthwise_plane(g, xd + (n * g.C + ic) * g.in_size, wd + oc * ks, bd ? bd[oc] : 0.0f,
-                          yd + i * g.out_size);
+          float* yp = yd + i * g.out_size;
+          dw(a, xd + (n * g.C + ic) * g.in_size, wd + oc * ks, bd ? bd[oc] : 0.0f, yp);
+          if (post) {
+            fused::Epilogue e;
+            e.act = act_;
+            e.z = zd ? zd + i * g.out_size : nullptr;
+            e.ldz = g.out_size;
+            fused::apply_epilogue(e, yp, g.out_size, 1, g.out_size);
+          }
         }
       });
       return Status::ok();
     }
 
+    const float* wp = packed_.get();
+    if (!wp || packed_G_ != g.G || packed_Mg_ != g.Mg || packed_K_ != g.K()) {
+      float* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(g.M * g.K()) * 4 + 64));
+      pack_weights(wd, g.G, g.Mg, g.K(), uk_.mr, s);
+      wp = s;
+    }
     const bool pointwise = is_pointwise(g);
-    const int64_t tile = pointwise ? 0 : col_tile(g);
-    const int64_t col_floats = g.K() * tile;
     const int64_t items = g.N * g.G;
     const int64_t nt = pool.num_threads();
     const double item_macs = static_cast<double>(g.Mg) * g.K() * g.out_size;
     // Many small items (grouped convs, batches): one item per thread with single-threaded GEMMs
     // scales better than splitting each small GEMM.
     const bool outer = nt > 1 && (items >= 2 * nt || (items >= nt && item_macs < (1 << 22)));
-    auto item = [&](int64_t it, float* col, ThreadPool* p) {
+    auto item = [&](int64_t it, ThreadPool* p) {
       const int64_t n = it / g.G, gi = it % g.G;
-      conv_item(g, xd + (n * g.C + gi * g.Cg) * g.in_size, wd + gi * g.Mg * g.K(),
-                bd ? bd + gi * g.Mg : nullptr, yd + (n * g.M + gi * g.Mg) * g.out_size, pointwise,
-                col, tile, p);
+      fused::Epilogue e;
+      e.act = act_;
+      e.row_bias = bd ? bd + gi * g.Mg : nullptr;
+      const int64_t yoff = (n * g.M + gi * g.Mg) * g.out_size;
+      e.z = zd ? zd + yoff : nullptr;
+      e.ldz = g.out_size;
+      gemm_item(uk_, g, xd + (n * g.C + gi * g.Cg) * g.in_size, pointwise, wp + gi * g.Mg * g.K(),
+                yd + yoff, e, p);
     };
     if (outer) {
-      float* cols = static_cast<float*>(ctx.scratch(static_cast<size_t>(col_floats * nt) * 4 + 64));
-      pool.run_tasks(nt, [&](int64_t t) {
-        const int64_t b0 = items * t / nt, b1 = items * (t + 1) / nt;
-        for (int64_t it = b0; it < b1; ++it) item(it, cols + t * col_floats, nullptr);
-      });
+      pool.run_tasks(items, [&](int64_t it) { item(it, nullptr); });
     } else {
-      float* col = static_cast<float*>(ctx.scratch(static_cast<size_t>(col_floats) * 4 + 64));
-      for (int64_t it = 0; it < items; ++it) item(it, col, &pool);
+      for (int64_t it = 0; it < items; ++it) item(it, &pool);
     }
     return Status::ok();
   }
-  const char* variant() const override { return "im2col_sgemm"; }
+  const char* variant() const override { return packed_ ? "packed_gemm" : "gemm"; }
 
  private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
   std::optional<nn::ConvAttrs> attrs_;
   Tensor w_;  // constant weights, kept alive here; undefined when W is a run-time input
+  ir::FusedActivation act_;
+  SgemmUkernel uk_;
+  std::unique_ptr<float, Free> packed_;
+  int64_t packed_G_ = 0, packed_Mg_ = 0, packed_K_ = 0;
 };
 
-}  // namespace
-
-Expected<std::unique_ptr<Kernel>> make_cpu_conv(const KernelInit& init) {
+Expected<std::unique_ptr<Kernel>> make_conv(const KernelInit& init, ir::FusedActivation act) {
   std::optional<nn::ConvAttrs> attrs;
   if (auto nd = nn::declared_spatial_rank(init, 0)) {
     // Unknown kernel dims (-1) are taken from W at run time.
@@ -247,7 +400,21 @@ Expected<std::unique_ptr<Kernel>> make_cpu_conv(const KernelInit& init) {
   if (init.constant_inputs.size() > 1 && init.constant_inputs[1] &&
       init.constant_inputs[1]->dtype() == DType::kFloat32)
     w = *init.constant_inputs[1];
-  return std::unique_ptr<Kernel>(new ConvKernel(std::move(attrs), std::move(w)));
+  auto k = std::make_unique<ConvKernel>(attrs, std::move(w), act);
+  k->prepack(attrs ? attrs->group : 1);
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Kernel>> make_cpu_conv(const KernelInit& init) {
+  return make_conv(init, ir::FusedActivation{});
+}
+
+Expected<std::unique_ptr<Kernel>> make_cpu_fused_conv(const KernelInit& init) {
+  auto act = ir::read_fused_activation(init.node);
+  if (!act) return act.status();
+  return make_conv(init, *act);
 }
 
 }  // namespace onnxrt::kernels

@@ -8,6 +8,7 @@
 
 #include "base/thread_pool.h"
 #include "kernels/cpu/nn_common.h"
+#include "kernels/ukernels/nn/ukernels.h"
 
 namespace onnxrt::kernels {
 
@@ -168,6 +169,19 @@ class PoolKernel final : public Kernel {
     const float* xd = x->data<float>();
     float* yd = y->data<float>();
     int64_t* id = ind ? ind->data<int64_t>() : nullptr;
+    if (pp_.kind == PoolKind::kMax && !id && geom->in.size() == 2) {
+      // 2-D MaxPool without Indices (every CNN stem): vectorized over output columns.
+      ukernels::DwConv2dArgs a{};
+      a.H = g.in[1], a.W = g.in[2], a.OH = g.out[1], a.OW = g.out[2], a.KH = g.k[1], a.KW = g.k[2];
+      a.sh = g.s[1], a.sw = g.s[2], a.dh = g.dil[1], a.dw = g.dil[2], a.ph = g.pb[1], a.pw = g.pb[2];
+      const ukernels::MaxPool2dF32Fn fn = ukernels::maxpool2d_f32_ukernel();
+      ctx.threads().parallel_for(geom->N * geom->C, static_cast<double>(g.out_size) * g.k[1] * g.k[2],
+                                 [&](int64_t p0, int64_t p1) {
+                                   for (int64_t p = p0; p < p1; ++p)
+                                     fn(a, xd + p * g.in_size, yd + p * g.out_size);
+                                 });
+      return Status::ok();
+    }
     const double cost = static_cast<double>(g.out_size) * g.k[0] * g.k[1] * g.k[2];
     ctx.threads().parallel_for(geom->N * geom->C, cost, [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; ++p)

@@ -1,0 +1,213 @@
+// AVX-512 versions of the nn microkernels (ukernels.h).
+// dwconv2d keeps 16 outputs of a row in one register across all KH*KW taps (one load and one FMA
+// per tap, one store), where the portable loop makes KH*KW passes over the output row. Columns
+// whose taps all fall inside the input row take the vector path; the few border columns are
+// computed one by one. Stride 2 reads 32 inputs and keeps the even ones with one permute.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "kernels/ukernels/nn/ukernels.h"
+
+namespace onnxrt::kernels::ukernels {
+
+namespace {
+
+inline __mmask16 tail_mask(int64_t n) {
+  return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1u);
+}
+
+template <EpiAct A>
+inline __m512 act_v(__m512 v, __m512 p0, __m512 p1) {
+  if constexpr (A == EpiAct::kRelu) return _mm512_max_ps(v, _mm512_setzero_ps());
+  if constexpr (A == EpiAct::kClamp) return _mm512_min_ps(_mm512_max_ps(v, p0), p1);
+  if constexpr (A == EpiAct::kLeakyRelu) {
+    const __mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+    return _mm512_mask_mul_ps(v, neg, v, p0);
+  }
+  if constexpr (A == EpiAct::kHardSigmoid)
+    return _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, p0, p1), _mm512_setzero_ps()),
+                         _mm512_set1_ps(1.f));
+  if constexpr (A == EpiAct::kHardSwish) {
+    const __m512 h = _mm512_fmadd_ps(v, _mm512_set1_ps(1.f / 6.f), _mm512_set1_ps(0.5f));
+    return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(h, _mm512_setzero_ps()), _mm512_set1_ps(1.f)));
+  }
+  return v;
+}
+
+template <EpiAct A>
+void epilogue_impl(const EpilogueArgs& a, float* y, int64_t ldy, int64_t rows, int64_t cols) {
+  const __m512 p0 = _mm512_set1_ps(a.p0), p1 = _mm512_set1_ps(a.p1);
+  for (int64_t r = 0; r < rows; ++r) {
+    float* yr = y + r * ldy;
+    const __m512 rb = _mm512_set1_ps(a.row_bias ? a.row_bias[r] : 0.f);
+    const float* zr = a.z ? a.z + r * a.ldz : nullptr;
+    for (int64_t c = 0; c < cols; c += 16) {
+      const __mmask16 m = tail_mask(cols - c);
+      __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, yr + c), rb);
+      if (a.col_bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, a.col_bias + c));
+      if (zr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, zr + c));
+      _mm512_mask_storeu_ps(yr + c, m, act_v<A>(v, p0, p1));
+    }
+  }
+}
+
+// Loads x[0], x[s], ..., x[(n-1)*s] for n <= 16 lanes.
+inline __m512 load_strided(const float* x, int64_t s, int64_t n, __mmask16 m) {
+  if (s == 1) return _mm512_maskz_loadu_ps(m, x);
+  if (s == 2) {
+    const int64_t cnt = 2 * n - 1;  // elements actually needed, so x is never read past them
+    const __mmask16 mlo = tail_mask(cnt);
+    const __mmask16 mhi = cnt > 16 ? tail_mask(cnt - 16) : __mmask16(0);
+    const __m512 lo = _mm512_maskz_loadu_ps(mlo, x);
+    const __m512 hi = _mm512_maskz_loadu_ps(mhi, x + 16);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    return _mm512_permutex2var_ps(lo, even, hi);
+  }
+  const __m512i idx = _mm512_mullo_epi32(
+      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+      _mm512_set1_epi32(static_cast<int>(s)));
+  return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, x, 4);
+}
+
+}  // namespace
+
+void epilogue_f32_avx512(const EpilogueArgs& a, float* y, int64_t ldy, int64_t rows, int64_t cols) {
+  switch (a.act) {
+    case EpiAct::kNone: return epilogue_impl<EpiAct::kNone>(a, y, ldy, rows, cols);
+    case EpiAct::kRelu: return epilogue_impl<EpiAct::kRelu>(a, y, ldy, rows, cols);
+    case EpiAct::kClamp: return epilogue_impl<EpiAct::kClamp>(a, y, ldy, rows, cols);
+    case EpiAct::kLeakyRelu: return epilogue_impl<EpiAct::kLeakyRelu>(a, y, ldy, rows, cols);
+    case EpiAct::kHardSigmoid: return epilogue_impl<EpiAct::kHardSigmoid>(a, y, ldy, rows, cols);
+    case EpiAct::kHardSwish: return epilogue_impl<EpiAct::kHardSwish>(a, y, ldy, rows, cols);
+  }
+}
+
+// Output columns [t_lo, t_hi) whose kw taps all fall inside the input row.
+static void interior_cols(const DwConv2dArgs& a, int64_t* lo_out, int64_t* hi_out) {
+  // Tap kw reads i0 + t*sw with i0 = kw*dw - pw.
+  int64_t t_lo = 0, t_hi = a.OW;
+  for (int64_t kw = 0; kw < a.KW; ++kw) {
+    const int64_t i0 = kw * a.dw - a.pw;
+    const int64_t lo = i0 >= 0 ? 0 : (-i0 + a.sw - 1) / a.sw;
+    const int64_t hi = i0 < a.W ? (a.W - 1 - i0) / a.sw + 1 : 0;
+    t_lo = std::max(t_lo, lo);
+    t_hi = std::min(t_hi, hi);
+  }
+  t_hi = std::max(t_hi, t_lo);
+  *lo_out = std::min(t_lo, a.OW);
+  *hi_out = std::min(t_hi, a.OW);
+}
+
+void maxpool2d_f32_avx512(const DwConv2dArgs& a, const float* x, float* y) {
+  int64_t t_lo, t_hi;
+  interior_cols(a, &t_lo, &t_hi);
+  if (a.KW == 0) t_lo = t_hi = 0;
+  auto scalar_col = [&](int64_t oh, int64_t t) {
+    float best = 0.f;
+    bool first = true;
+    for (int64_t kh = 0; kh < a.KH; ++kh) {
+      const int64_t ih = oh * a.sh - a.ph + kh * a.dh;
+      if (ih < 0 || ih >= a.H) continue;
+      for (int64_t kw = 0; kw < a.KW; ++kw) {
+        const int64_t iw = t * a.sw - a.pw + kw * a.dw;
+        if (iw < 0 || iw >= a.W) continue;
+        const float v = x[ih * a.W + iw];
+        if (first || v > best) best = v, first = false;
+      }
+    }
+    return best;
+  };
+  for (int64_t oh = 0; oh < a.OH; ++oh) {
+    float* out = y + oh * a.OW;
+    int64_t kh0 = 0, kh1 = a.KH;
+    while (kh0 < a.KH && oh * a.sh - a.ph + kh0 * a.dh < 0) ++kh0;
+    while (kh1 > kh0 && oh * a.sh - a.ph + (kh1 - 1) * a.dh >= a.H) --kh1;
+    if (kh0 >= kh1) {  // no input row: every window is empty
+      for (int64_t t = 0; t < a.OW; ++t) out[t] = 0.f;
+      continue;
+    }
+    for (int64_t t = 0; t < t_lo; ++t) out[t] = scalar_col(oh, t);
+    for (int64_t t = t_hi; t < a.OW; ++t) out[t] = scalar_col(oh, t);
+    for (int64_t t = t_lo; t < t_hi; t += 16) {
+      const int64_t n = std::min<int64_t>(16, t_hi - t);
+      const __mmask16 m = tail_mask(n);
+      __m512 best = _mm512_setzero_ps();
+      bool first = true;
+      for (int64_t kh = kh0; kh < kh1; ++kh) {
+        const float* row = x + (oh * a.sh - a.ph + kh * a.dh) * a.W + t * a.sw - a.pw;
+        for (int64_t kw = 0; kw < a.KW; ++kw) {
+          const __m512 v = load_strided(row + kw * a.dw, a.sw, n, m);
+          // max_ps(v, best) returns best when either is NaN: "v > best ? v : best".
+          best = first ? v : _mm512_max_ps(v, best);
+          first = false;
+        }
+      }
+      _mm512_mask_storeu_ps(out + t, m, best);
+    }
+  }
+}
+
+namespace {
+
+// Every tap inside `x` (a padded copy): rows oh*sh + kh*dh, columns t*S + kw*dw.
+template <int S>
+void dw_interior(const DwConv2dArgs& a, const float* x, int64_t W, const float* w, float bias, float* y) {
+  const __m512 vlo = _mm512_set1_ps(a.lo), vhi = _mm512_set1_ps(a.hi);
+  const int64_t s = S > 0 ? S : a.sw;
+  for (int64_t oh = 0; oh < a.OH; ++oh) {
+    float* out = y + oh * a.OW;
+    const float* base = x + oh * a.sh * W;
+    for (int64_t t = 0; t < a.OW; t += 16) {
+      const int64_t n = std::min<int64_t>(16, a.OW - t);
+      const __mmask16 m = tail_mask(n);
+      __m512 acc = _mm512_set1_ps(bias);
+      for (int64_t kh = 0; kh < a.KH; ++kh) {
+        const float* row = base + kh * a.dh * W + t * s;
+        const float* wk = w + kh * a.KW;
+        for (int64_t kw = 0; kw < a.KW; ++kw)
+          acc = _mm512_fmadd_ps(_mm512_set1_ps(wk[kw]), load_strided(row + kw * a.dw, s, n, m), acc);
+      }
+      if (a.clamp) acc = _mm512_min_ps(_mm512_max_ps(acc, vlo), vhi);
+      _mm512_mask_storeu_ps(out + t, m, acc);
+    }
+  }
+}
+
+}  // namespace
+
+void dwconv2d_f32_avx512(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y) {
+  if (a.OH <= 0 || a.OW <= 0) return;
+  // Copy the input plane into a zero-padded one covering every tap, so that the loop has no
+  // border cases: with 3x3 windows on 7x7..14x14 planes the border columns were a large share
+  // of the work when done one by one. The copy is one read of the plane per 9 multiply-adds.
+  const int64_t Hp = (a.OH - 1) * a.sh + (a.KH - 1) * a.dh + 1;
+  const int64_t Wp = (a.OW - 1) * a.sw + (a.KW - 1) * a.dw + 1;
+  const float* src = x;
+  int64_t ld = a.W;
+  thread_local std::vector<float> padded;
+  const bool need_pad = a.ph != 0 || a.pw != 0 || Hp > a.H || Wp > a.W;
+  if (need_pad) {
+    padded.assign(static_cast<size_t>(Hp * Wp), 0.f);
+    for (int64_t r = 0; r < Hp; ++r) {
+      const int64_t ih = r - a.ph;
+      if (ih < 0 || ih >= a.H) continue;
+      // Padded column c holds input column c - pw (pads are never negative).
+      const int64_t c1 = std::min<int64_t>(Wp, a.W + a.pw);
+      if (c1 > a.pw)
+        std::memcpy(padded.data() + r * Wp + a.pw, x + ih * a.W,
+                    static_cast<size_t>(c1 - a.pw) * sizeof(float));
+    }
+    src = padded.data();
+    ld = Wp;
+  }
+  switch (a.sw) {
+    case 1: return dw_interior<1>(a, src, ld, w, bias, y);
+    case 2: return dw_interior<2>(a, src, ld, w, bias, y);
+    default: return dw_interior<0>(a, src, ld, w, bias, y);
+  }
+}
+
+}  // namespace onnxrt::kernels::ukernels

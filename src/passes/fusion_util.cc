@@ -1,0 +1,97 @@
+#include "passes/fusion_util.h"
+
+#include <algorithm>
+
+namespace onnxrt::passes::fusion {
+
+ir::NodeId sole_consumer(const ir::Graph& g, ir::ValueId v) {
+  if (v == ir::kNoValue) return -1;
+  const ir::ValueInfo& info = g.value(v);
+  if (info.is_graph_output || info.consumers.size() != 1) return -1;
+  // A subgraph (If/Loop body) that reads the value by name is a reader too.
+  if (g.is_read_implicitly(v)) return -1;
+  const ir::NodeId c = info.consumers[0];
+  if (g.is_removed(c)) return -1;
+  const auto& ins = g.node(c).inputs;
+  if (std::count(ins.begin(), ins.end(), v) != 1) return -1;
+  return c;
+}
+
+std::optional<float> scalar_constant(const ir::Graph& g, ir::ValueId v) {
+  if (v == ir::kNoValue) return std::nullopt;
+  const ir::ValueInfo& info = g.value(v);
+  if (!info.constant || info.is_graph_input || info.constant->dtype() != DType::kFloat32 ||
+      info.constant->size() != 1)
+    return std::nullopt;
+  return info.constant->data<float>()[0];
+}
+
+bool is_float32(const ir::Graph& g, ir::ValueId v) {
+  if (v == ir::kNoValue) return false;
+  const ir::ValueType& t = g.value(v).type;
+  return t.is_tensor() && t.dtype == DType::kFloat32;
+}
+
+bool same_static_shape(const ir::Graph& g, ir::ValueId a, ir::ValueId b) {
+  const ir::ValueType& ta = g.value(a).type;
+  const ir::ValueType& tb = g.value(b).type;
+  return ta.is_static() && tb.is_static() && ta.shape == tb.shape;
+}
+
+void make_fused(ir::Graph& g, ir::NodeId id) {
+  ir::Node& n = g.node(id);
+  if (n.domain == ir::kFusedDomain) return;
+  n.op_type = n.op_type == "Conv" ? "FusedConv" : "FusedMatMul";
+  n.domain = std::string(ir::kFusedDomain);
+  n.opset = 1;
+  for (const ir::OpsetImport& o : g.opset_imports)
+    if (o.domain == ir::kFusedDomain) return;
+  g.opset_imports.push_back(ir::OpsetImport{std::string(ir::kFusedDomain), 1});
+}
+
+ir::ValueId fused_input(const ir::Graph& g, ir::NodeId id, size_t slot) {
+  const auto& ins = g.node(id).inputs;
+  return slot < ins.size() ? ins[slot] : ir::kNoValue;
+}
+
+void set_fused_input(ir::Graph& g, ir::NodeId id, size_t slot, ir::ValueId v) {
+  auto& ins = g.node(id).inputs;
+  if (ins.size() <= slot) ins.resize(slot + 1, ir::kNoValue);
+  ins[slot] = v;
+  if (v != ir::kNoValue) g.value(v).consumers.push_back(id);
+}
+
+ir::FusedActivation fused_activation(const ir::Graph& g, ir::NodeId id) {
+  const ir::Node& n = g.node(id);
+  if (n.domain != ir::kFusedDomain) return {};
+  auto a = ir::read_fused_activation(n);
+  return a ? *a : ir::FusedActivation{};
+}
+
+void set_fused_activation(ir::Graph& g, ir::NodeId id, const ir::FusedActivation& act) {
+  ir::Node& n = g.node(id);
+  ir::Attribute name;
+  name.name = "activation";
+  name.kind = ir::AttrKind::kString;
+  name.s = std::string(ir::fused_activation_name(act.kind));
+  n.attrs.set(name);
+  ir::Attribute params;
+  params.name = "activation_params";
+  params.kind = ir::AttrKind::kFloats;
+  const size_t np = ir::fused_activation_num_params(act.kind);
+  if (np > 0) params.floats.push_back(act.p0);
+  if (np > 1) params.floats.push_back(act.p1);
+  n.attrs.set(params);
+}
+
+Status absorb(ir::Graph& g, ir::NodeId keep, ir::NodeId absorbed) {
+  const ir::ValueId out = g.node(absorbed).outputs[0];
+  const ir::ValueId old = g.node(keep).outputs[0];
+  g.remove_node(absorbed);
+  g.node(keep).outputs[0] = out;
+  g.value(out).producer = keep;
+  g.value(old).producer = -1;
+  return g.reinfer(keep);
+}
+
+}  // namespace onnxrt::passes::fusion

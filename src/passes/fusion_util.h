@@ -1,0 +1,44 @@
+// Helpers shared by the fusion passes (fuse_*.cc): looking at single-consumer chains and turning
+// a Conv or MatMul node into its com.onnxrt fused form in place.
+#pragma once
+
+#include <optional>
+
+#include "ir/graph.h"
+#include "ir/infer_fused.h"
+
+namespace onnxrt::passes::fusion {
+
+// The one node that reads `v`, when exactly one node reads it (once) and it is not a graph
+// output or read by name inside a subgraph: only then may the value disappear inside a fused
+// node. -1 otherwise.
+ir::NodeId sole_consumer(const ir::Graph& g, ir::ValueId v);
+
+// A float32 constant with a single element (any rank), e.g. the 1.0 of Gelu's Add.
+std::optional<float> scalar_constant(const ir::Graph& g, ir::ValueId v);
+
+// True for a float32 tensor value.
+bool is_float32(const ir::Graph& g, ir::ValueId v);
+
+// The node's output 0 type has a fully known shape equal to `v`'s.
+bool same_static_shape(const ir::Graph& g, ir::ValueId a, ir::ValueId b);
+
+// The fused form of Conv/MatMul ("FusedConv"/"FusedMatMul"); a node already fused is returned
+// as is. Adds the com.onnxrt opset import when missing.
+void make_fused(ir::Graph& g, ir::NodeId id);
+
+// Reads an input slot of a fused node (kNoValue when absent).
+ir::ValueId fused_input(const ir::Graph& g, ir::NodeId id, size_t slot);
+// Sets input `slot` (padding with omitted inputs) and keeps the consumer lists right.
+void set_fused_input(ir::Graph& g, ir::NodeId id, size_t slot, ir::ValueId v);
+
+// The fused node's activation (kNone for Conv/MatMul or an unset attribute).
+ir::FusedActivation fused_activation(const ir::Graph& g, ir::NodeId id);
+void set_fused_activation(ir::Graph& g, ir::NodeId id, const ir::FusedActivation& act);
+
+// `keep` takes over output 0 of `absorbed` (which is removed), so graph outputs and later
+// consumers keep their value, name and type; the value `keep` produced before is left without a
+// producer or consumers (dead code removes it). Re-infers `keep`.
+Status absorb(ir::Graph& g, ir::NodeId keep, ir::NodeId absorbed);
+
+}  // namespace onnxrt::passes::fusion

@@ -1,0 +1,226 @@
+// The fusion passes (passes/fuse_*.cc) on small graphs: which nodes they fuse, which they must
+// leave (graph outputs, values with other readers, broadcasting Adds), and that the fused graph
+// computes what the original did, evaluated node by node on random inputs.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+#include "kernels/eval_node.h"
+#include "kernels/harness.h"
+#include "passes/pass.h"
+
+namespace onnxrt::testing {
+namespace {
+
+struct GraphBuilder {
+  ir::Graph g;
+  std::mt19937 rng{5};
+  GraphBuilder() { g.opset_imports.push_back(ir::OpsetImport{"", 18}); }
+  void input(const std::string& name, Shape s) {
+    ASSERT_TRUE(g.add_input(name, ir::ValueType::tensor(DType::kFloat32, to_sym_shape(s))).has_value());
+  }
+  void constant(const std::string& name, Tensor t) { ASSERT_TRUE(g.add_initializer(name, std::move(t)).has_value()); }
+  void random_constant(const std::string& name, Shape s) {
+    constant(name, random_tensor(DType::kFloat32, std::move(s), rng));
+  }
+  void node(const std::string& op, std::vector<std::string> ins, std::vector<std::string> outs,
+            ir::Attributes attrs = {}) {
+    ir::Node n;
+    n.op_type = op;
+    n.opset = 18;
+    n.name = outs[0] + "_node";
+    n.attrs = std::move(attrs);
+    auto r = g.add_node(n, ins, outs);
+    ASSERT_TRUE(r.has_value()) << r.status().to_string();
+  }
+  void output(const std::string& name) { ASSERT_TRUE(g.add_output(name).is_ok()); }
+};
+
+ir::Attributes pads1() {
+  ir::Attributes a;
+  ir::Attribute p;
+  p.name = "pads";
+  p.kind = ir::AttrKind::kInts;
+  p.ints = {1, 1, 1, 1};
+  a.set(p);
+  return a;
+}
+
+// Evaluates every node in order on the CPU backend; returns the graph outputs.
+std::vector<Tensor> evaluate(const ir::Graph& g, const std::map<std::string, Tensor>& feeds) {
+  std::map<ir::ValueId, Tensor> vals;
+  for (ir::ValueId v : g.inputs()) vals[v] = feeds.at(g.value(v).name);
+  for (size_t i = 0; i < g.num_values(); ++i)
+    if (g.value(static_cast<ir::ValueId>(i)).constant) vals[static_cast<ir::ValueId>(i)] = *g.value(static_cast<ir::ValueId>(i)).constant;
+  auto order = g.topological_order();
+  EXPECT_TRUE(order.has_value());
+  for (ir::NodeId id : *order) {
+    const ir::Node& n = g.node(id);
+    std::vector<const Tensor*> ins;
+    for (ir::ValueId v : n.inputs) ins.push_back(v == ir::kNoValue ? nullptr : &vals.at(v));
+    auto out = kernels::eval_node(kernels::Backend::kCpu, n, ins, n.outputs.size(), test_pool());
+    EXPECT_TRUE(out.has_value()) << out.status().to_string();
+    if (!out) return {};
+    for (size_t k = 0; k < n.outputs.size(); ++k) vals[n.outputs[k]] = (*out)[k];
+  }
+  std::vector<Tensor> res;
+  for (ir::ValueId v : g.outputs()) res.push_back(vals.at(v));
+  return res;
+}
+
+std::vector<std::string> ops(const ir::Graph& g) {
+  std::vector<std::string> out;
+  auto order = g.topological_order();
+  for (ir::NodeId id : *order) out.push_back(g.node(id).op_type);
+  return out;
+}
+
+// Runs the default pipeline and checks the outputs against the unfused graph.
+void fuse_and_compare(GraphBuilder& b, const std::map<std::string, Tensor>& feeds) {
+  const std::vector<Tensor> before = evaluate(b.g, feeds);
+  auto passes = passes::default_pipeline(GraphOptimizationLevel::kAll);
+  ASSERT_TRUE(passes::run_pipeline(b.g, passes, {}).is_ok());
+  const std::vector<Tensor> after = evaluate(b.g, feeds);
+  ASSERT_EQ(before.size(), after.size());
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(tensors_close(after[i], before[i], 1e-4, 1e-4));
+}
+
+TEST(PassesFusion, ResidualBlockBecomesTwoFusedConvs) {
+  GraphBuilder b;
+  b.input("x", {1, 8, 6, 6});
+  b.random_constant("w1", {8, 8, 3, 3});
+  b.random_constant("b1", {8});
+  b.random_constant("w2", {8, 8, 1, 1});
+  b.node("Conv", {"x", "w1", "b1"}, {"c1"}, pads1());
+  b.node("Relu", {"c1"}, {"r1"});
+  b.node("Conv", {"r1", "w2"}, {"c2"});
+  b.node("Add", {"c2", "x"}, {"s"});
+  b.node("Relu", {"s"}, {"y"});
+  b.output("y");
+  std::map<std::string, Tensor> feeds{{"x", random_tensor(DType::kFloat32, {1, 8, 6, 6}, b.rng)}};
+  fuse_and_compare(b, feeds);
+  EXPECT_EQ(ops(b.g), (std::vector<std::string>{"FusedConv", "FusedConv"}));
+  // The graph output keeps its name.
+  EXPECT_EQ(b.g.value(b.g.outputs()[0]).name, "y");
+}
+
+TEST(PassesFusion, ClipAfterDepthwiseAndMultiConsumerLeftAlone) {
+  GraphBuilder b;
+  b.input("x", {1, 4, 5, 5});
+  b.random_constant("w", {4, 1, 3, 3});
+  b.constant("lo", make_tensor<float>(DType::kFloat32, {}, {0.f}));
+  b.constant("hi", make_tensor<float>(DType::kFloat32, {}, {6.f}));
+  ir::Attributes a = pads1();
+  ir::Attribute grp;
+  grp.name = "group";
+  grp.kind = ir::AttrKind::kInt;
+  grp.i = 4;
+  a.set(grp);
+  b.node("Conv", {"x", "w"}, {"c"}, a);
+  b.node("Clip", {"c", "lo", "hi"}, {"y"});
+  // c2 has two readers: it must stay a plain Conv output.
+  b.node("Conv", {"y", "w"}, {"c2"}, a);
+  b.node("Relu", {"c2"}, {"r2"});
+  b.node("Sigmoid", {"c2"}, {"s2"});
+  b.output("r2");
+  b.output("s2");
+  std::map<std::string, Tensor> feeds{{"x", random_tensor(DType::kFloat32, {1, 4, 5, 5}, b.rng, -10, 10)}};
+  fuse_and_compare(b, feeds);
+  EXPECT_EQ(ops(b.g), (std::vector<std::string>{"FusedConv", "Conv", "Relu", "Sigmoid"}));
+}
+
+TEST(PassesFusion, GraphOutputIsNotFusedAway) {
+  GraphBuilder b;
+  b.input("x", {1, 2, 4, 4});
+  b.random_constant("w", {3, 2, 1, 1});
+  b.node("Conv", {"x", "w"}, {"c"});
+  b.node("Relu", {"c"}, {"y"});
+  b.output("c");
+  b.output("y");
+  std::map<std::string, Tensor> feeds{{"x", random_tensor(DType::kFloat32, {1, 2, 4, 4}, b.rng)}};
+  fuse_and_compare(b, feeds);
+  EXPECT_EQ(ops(b.g), (std::vector<std::string>{"Conv", "Relu"}));
+}
+
+TEST(PassesFusion, LinearGeluResidual) {
+  // x -> MatMul + bias -> Gelu (erf form, as torch exports it) -> MatMul + bias -> + x
+  GraphBuilder b;
+  b.input("x", {2, 5, 16});
+  b.random_constant("w1", {16, 32});
+  b.random_constant("b1", {32});
+  b.random_constant("w2", {32, 16});
+  b.random_constant("b2", {1, 16});  // a [1, N] bias becomes 1-D
+  b.constant("sqrt2", make_tensor<float>(DType::kFloat32, {}, {1.4142135f}));
+  b.constant("one", make_tensor<float>(DType::kFloat32, {}, {1.f}));
+  b.constant("half", make_tensor<float>(DType::kFloat32, {}, {0.5f}));
+  b.node("MatMul", {"x", "w1"}, {"m1"});
+  b.node("Add", {"m1", "b1"}, {"h"});
+  b.node("Div", {"h", "sqrt2"}, {"d"});
+  b.node("Erf", {"d"}, {"e"});
+  b.node("Add", {"e", "one"}, {"e1"});
+  b.node("Mul", {"half", "e1"}, {"e2"});
+  b.node("Mul", {"h", "e2"}, {"g"});
+  b.node("MatMul", {"g", "w2"}, {"m2"});
+  b.node("Add", {"m2", "b2"}, {"l2"});
+  b.node("Add", {"x", "l2"}, {"y"});
+  b.output("y");
+  std::map<std::string, Tensor> feeds{{"x", random_tensor(DType::kFloat32, {2, 5, 16}, b.rng)}};
+  fuse_and_compare(b, feeds);
+  EXPECT_EQ(ops(b.g), (std::vector<std::string>{"FusedMatMul", "FusedMatMul"}));
+}
+
+TEST(PassesFusion, LinearGeluTanhForm) {
+  // GPT-2's MLP as torch exports GELU(approximate="tanh") at opset 18.
+  GraphBuilder b;
+  b.input("x", {3, 8});
+  b.random_constant("w", {8, 12});
+  b.random_constant("bias", {12});
+  auto scalar = [&](const char* name, float v) { b.constant(name, make_tensor<float>(DType::kFloat32, {}, {v})); };
+  scalar("three", 3.f);
+  scalar("c", 0.044715f);
+  scalar("k", 0.7978845608f);
+  scalar("one", 1.f);
+  scalar("half", 0.5f);
+  b.node("MatMul", {"x", "w"}, {"m"});
+  b.node("Add", {"m", "bias"}, {"h"});
+  b.node("Pow", {"h", "three"}, {"p"});
+  b.node("Mul", {"c", "p"}, {"p1"});
+  b.node("Add", {"h", "p1"}, {"s"});
+  b.node("Mul", {"k", "s"}, {"s1"});
+  b.node("Tanh", {"s1"}, {"t"});
+  b.node("Add", {"t", "one"}, {"t1"});
+  b.node("Mul", {"half", "t1"}, {"t2"});
+  b.node("Mul", {"h", "t2"}, {"y"});
+  b.output("y");
+  std::map<std::string, Tensor> feeds{{"x", random_tensor(DType::kFloat32, {3, 8}, b.rng, -3, 3)}};
+  fuse_and_compare(b, feeds);
+  EXPECT_EQ(ops(b.g), (std::vector<std::string>{"FusedMatMul"}));
+}
+
+TEST(PassesFusion, BroadcastingAddAndNonConstantWeightsStay) {
+  GraphBuilder b;
+  b.input("a", {4, 8});
+  b.input("w", {8, 6});  // a run-time B: MatMul stays plain
+  b.input("z", {1, 6});  // broadcasts: not a residual of the same shape
+  b.random_constant("wc", {8, 6});
+  b.node("MatMul", {"a", "w"}, {"m"});
+  b.node("Relu", {"m"}, {"r"});
+  b.node("MatMul", {"a", "wc"}, {"m2"});
+  b.node("Add", {"m2", "z"}, {"y2"});
+  b.output("r");
+  b.output("y2");
+  std::map<std::string, Tensor> feeds{{"a", random_tensor(DType::kFloat32, {4, 8}, b.rng)},
+                                      {"w", random_tensor(DType::kFloat32, {8, 6}, b.rng)},
+                                      {"z", random_tensor(DType::kFloat32, {1, 6}, b.rng)}};
+  fuse_and_compare(b, feeds);
+  EXPECT_EQ(ops(b.g), (std::vector<std::string>{"MatMul", "Relu", "MatMul", "Add"}));
+}
+
+TEST(PassesFusion, BasicLevelDoesNotFuse) {
+  auto basic = passes::default_pipeline(GraphOptimizationLevel::kBasic);
+  for (const auto& p : basic) EXPECT_EQ(std::string(p.name).find("fuse"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace onnxrt::testing
