@@ -27,7 +27,6 @@ import onnx.backend.test
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "tests" / "onnx_backend" / "expected_failures.txt"
 DOC = ROOT / "docs" / "conformance.md"
-DATA = Path(onnx.__file__).parent / "backend" / "test" / "data"
 CATEGORIES = {
     "OnnxBackendNodeModelTest": "node",
     "OnnxBackendSimpleModelTest": "simple",
@@ -36,17 +35,28 @@ CATEGORIES = {
 }
 
 
+_NODE_OPS: dict[str, str] | None = None
+
+
 def op_of(category: str, name: str) -> str:
-    """The op a node case tests (from its model); other categories are grouped by category."""
+    """The op a node case tests (the last node of its model); other categories group by category.
+    The node cases' models come from onnx's case code in memory (the wheel ships no files)."""
+    global _NODE_OPS
     if category != "node":
         return f"({category})"
-    model_path = DATA / "node" / name.removesuffix("_cpu") / "model.onnx"
-    try:
-        model = onnx.load(str(model_path), load_external_data=False)
-    except Exception:
-        return "?"
-    ops = [n.op_type for n in model.graph.node]
-    return ops[-1] if ops else "?"
+    if _NODE_OPS is None:
+        from onnx.backend.test.loader import load_model_tests
+
+        _NODE_OPS = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for case in load_model_tests(kind="node"):
+                model = case.model
+                if model is None and case.model_dir:
+                    model = onnx.load(os.path.join(case.model_dir, "model.onnx"), load_external_data=False)
+                if model is not None and model.graph.node:
+                    _NODE_OPS[case.name] = model.graph.node[-1].op_type
+    return _NODE_OPS.get(name.removesuffix("_cpu"), "?")
 
 
 class _Collector(unittest.TestResult):
