@@ -178,7 +178,15 @@ Status infer_prelu(InferContext& ctx) {
   ONNXRT_RETURN_IF_ERROR(require_same_dtype(ctx, 0, 1));
   const ValueType& x = ctx.input_type(0);
   const ValueType& s = ctx.input_type(1);
-  if (x.has_shape && s.has_shape) {
+  // Before opset 7 a slope of shape [C] applied per channel (along axis 1), not numpy-style along
+  // the last axis (PyTorch's PReLU exports rely on it).
+  const bool legacy_channel = ctx.opset() < 7 && x.has_shape && s.has_shape && x.rank() >= 2 &&
+                              s.rank() == 1 && !(s.shape[0].is_known() && s.shape[0].value() == 1);
+  if (legacy_channel) {
+    if (x.shape[1].is_known() && s.shape[0].is_known() && x.shape[1].value() != s.shape[0].value())
+      return ctx.error("slope shape " + shape_to_string(s.shape) + " must be [C] = [" +
+                       std::to_string(x.shape[1].value()) + "] for X " + shape_to_string(x.shape));
+  } else if (x.has_shape && s.has_shape) {
     // Slope broadcasts to X (unidirectionally); the output always has X's shape.
     ONNXRT_ASSIGN_OR_RETURN(SymShape out, broadcast_shapes(x.shape, s.shape, ctx));
     if (out.size() != x.shape.size())

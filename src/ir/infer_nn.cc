@@ -171,7 +171,62 @@ Status infer_dropout(InferContext& ctx) {
   return Status::ok();
 }
 
+// SwiGLU (opset 28): A and B must have identical shapes; no broadcasting.
+Status infer_swiglu(InferContext& ctx) {
+  ONNXRT_RETURN_IF_ERROR(require_float_x(ctx));
+  if (!ctx.has_input(1) || !ctx.input_type(1).is_tensor()) return ctx.error("needs input 1 (B)");
+  const ValueType& a = ctx.input_type(0);
+  const ValueType& b = ctx.input_type(1);
+  if (b.dtype != a.dtype) return ctx.error("B " + type_string(b) + " must have A's type " + type_string(a));
+  ValueType out = a;
+  if (a.has_shape && b.has_shape) {
+    if (a.rank() != b.rank())
+      return ctx.error("A " + type_string(a) + " and B " + type_string(b) + " must have identical shapes");
+    for (size_t d = 0; d < a.shape.size(); ++d) {
+      if (a.shape[d].is_known() && b.shape[d].is_known() && a.shape[d] != b.shape[d])
+        return ctx.error("A " + type_string(a) + " and B " + type_string(b) + " must have identical shapes");
+      if (!a.shape[d].is_known() && b.shape[d].is_known()) out.shape[d] = b.shape[d];
+    }
+  } else if (b.has_shape) {
+    out = b;
+    out.dtype = a.dtype;
+  }
+  out.sym_value.reset();
+  ctx.outputs[0] = std::move(out);
+  return Status::ok();
+}
+
+// CausalConvWithState (opset 27): input (B, C, L), weight (C, 1, K) -> output (B, C, L),
+// present_state (B, C, K - 1).
+Status infer_causal_conv(InferContext& ctx) {
+  ONNXRT_RETURN_IF_ERROR(require_float_x(ctx));
+  if (!ctx.has_input(1) || !ctx.input_type(1).is_tensor()) return ctx.error("needs input 1 (weight)");
+  const ValueType& x = ctx.input_type(0);
+  const ValueType& w = ctx.input_type(1);
+  if (w.dtype != x.dtype) return ctx.error("weight " + type_string(w) + " must have input's type");
+  if (x.has_shape && x.rank() != 3) return ctx.error("input must have rank 3, got " + type_string(x));
+  if (w.has_shape && w.rank() != 3) return ctx.error("weight must have rank 3, got " + type_string(w));
+  AttrReader a(ctx.node());
+  const std::string act = a.s("activation", "none");
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  if (act != "none" && act != "silu" && act != "swish")
+    return ctx.error("activation must be none, silu or swish, got '" + act + "'");
+  ctx.outputs[0] = x;
+  if (ctx.num_outputs() > 1) {
+    Dim k1 = ctx.fresh_dim();
+    if (w.has_shape && w.shape[2].is_known()) {
+      if (w.shape[2].value() < 1) return ctx.error("kernel size must be >= 1, got " + type_string(w));
+      k1 = Dim(w.shape[2].value() - 1);
+    }
+    ctx.outputs[1] = x.has_shape ? ValueType::tensor(x.dtype, SymShape{x.shape[0], x.shape[1], k1})
+                                 : ValueType::tensor_unknown_rank(x.dtype);
+  }
+  return Status::ok();
+}
+
 const OpInfo kNnOps[] = {
+    {"", "CausalConvWithState", &infer_causal_conv},
+    {"", "SwiGLU", &infer_swiglu},
     {"", "Conv", &infer_conv},
     {"", "MaxPool", &infer_pool},
     {"", "AveragePool", &infer_pool},

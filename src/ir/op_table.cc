@@ -15,6 +15,9 @@ std::vector<OpInfo> build_table() {
                       recurrent_op_infos(), signal_op_infos(), quant_op_infos(),
                       control_op_infos(),
                       fused_op_infos(),
+                      strings_op_infos(),
+                      random_op_infos(),
+                      training_op_infos(),
                       ml_op_infos()})
     all.insert(all.end(), family.begin(), family.end());
   std::sort(all.begin(), all.end(), [](const OpInfo& a, const OpInfo& b) {

@@ -21,7 +21,10 @@ std::span<const KernelEntry> cpu_signal_kernels();
 std::span<const KernelEntry> cpu_quant_kernels();
 std::span<const KernelEntry> cpu_control_kernels();
 std::span<const KernelEntry> cpu_fused_kernels();
+std::span<const KernelEntry> cpu_random_kernels();
+std::span<const KernelEntry> cpu_training_kernels();
 std::span<const KernelEntry> cpu_ml_kernels();
+std::span<const KernelEntry> cpu_strings_kernels();
 
 std::span<const KernelEntry> reference_elementwise_kernels();
 std::span<const KernelEntry> reference_linalg_kernels();
@@ -36,6 +39,9 @@ std::span<const KernelEntry> reference_signal_kernels();
 std::span<const KernelEntry> reference_quant_kernels();
 std::span<const KernelEntry> reference_control_kernels();
 std::span<const KernelEntry> reference_fused_kernels();
+std::span<const KernelEntry> reference_random_kernels();
+std::span<const KernelEntry> reference_training_kernels();
 std::span<const KernelEntry> reference_ml_kernels();
+std::span<const KernelEntry> reference_strings_kernels();
 
 }  // namespace onnxrt::kernels

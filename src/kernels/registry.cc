@@ -31,6 +31,9 @@ std::span<const KernelEntry> kernel_table(Backend backend) {
               cpu_recurrent_kernels(), cpu_signal_kernels(), cpu_quant_kernels(),
               cpu_control_kernels(),
               cpu_fused_kernels(),
+              cpu_strings_kernels(),
+              cpu_random_kernels(),
+              cpu_training_kernels(),
               cpu_ml_kernels()});
   static const std::vector<KernelEntry> reference = concat(
       {reference_elementwise_kernels(), reference_linalg_kernels(), reference_nn_kernels(),
@@ -39,6 +42,9 @@ std::span<const KernelEntry> kernel_table(Backend backend) {
        reference_signal_kernels(), reference_quant_kernels(),
        reference_control_kernels(),
        reference_fused_kernels(),
+       reference_strings_kernels(),
+       reference_random_kernels(),
+       reference_training_kernels(),
        reference_ml_kernels()});
   return backend == Backend::kCpu ? std::span<const KernelEntry>(cpu)
                                   : std::span<const KernelEntry>(reference);

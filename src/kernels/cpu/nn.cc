@@ -2,6 +2,7 @@
 // nn_norm.cc and nn_softmax.cc. All are float32; every opset version of an op shares one
 // factory, which reads the version's attribute semantics from the node.
 #include "kernels/cpu/nn_common.h"
+#include "kernels/cpu/nn_types.h"
 #include "kernels/kernel_families.h"
 
 namespace onnxrt::kernels {
@@ -9,6 +10,8 @@ namespace onnxrt::kernels {
 namespace {
 
 constexpr DType F32 = DType::kFloat32;
+constexpr DType ANY = DType::kUndefined;
+using nn::bridge_factory;
 
 const KernelEntry kCpuNn[] = {
     {"", "Conv", 1, kMaxOpset, F32, &make_cpu_conv},
@@ -28,6 +31,21 @@ const KernelEntry kCpuNn[] = {
     {"", "LogSoftmax", 1, kMaxOpset, F32, &make_cpu_softmax},
     {"", "Hardmax", 1, kMaxOpset, F32, &make_cpu_softmax},
     {"", "Dropout", 1, kMaxOpset, F32, &make_cpu_dropout},
+    {"", "SwiGLU", 28, kMaxOpset, F32, &nn::make_swiglu},
+    {"", "CausalConvWithState", 27, kMaxOpset, F32, &nn::make_causal_conv},
+    // Other float types (and 8-bit integers for MaxPool) through float32; see nn_types.h.
+    {"", "Conv", 1, kMaxOpset, ANY, &bridge_factory<&make_cpu_conv>},
+    {"", "MaxPool", 1, kMaxOpset, ANY, &bridge_factory<&make_cpu_pool, true>},
+    {"", "AveragePool", 1, kMaxOpset, ANY, &bridge_factory<&make_cpu_pool>},
+    {"", "GlobalAveragePool", 1, kMaxOpset, ANY, &bridge_factory<&make_cpu_global_pool>},
+    {"", "GlobalMaxPool", 1, kMaxOpset, ANY, &bridge_factory<&make_cpu_global_pool>},
+    {"", "Softmax", 1, kMaxOpset, ANY, &bridge_factory<&make_cpu_softmax>},
+    {"", "LogSoftmax", 1, kMaxOpset, ANY, &bridge_factory<&make_cpu_softmax>},
+    {"", "Hardmax", 1, kMaxOpset, ANY, &bridge_factory<&make_cpu_softmax>},
+    {"", "BatchNormalization", 1, kMaxOpset, ANY, &bridge_factory<&make_cpu_batchnorm>},
+    {"", "SwiGLU", 28, kMaxOpset, ANY, &bridge_factory<&nn::make_swiglu>},
+    {"", "CausalConvWithState", 27, kMaxOpset, ANY, &bridge_factory<&nn::make_causal_conv>},
+    {"", "Dropout", 1, kMaxOpset, ANY, &bridge_factory<&make_cpu_dropout>},
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "base/thread_pool.h"
 #include "kernels/cpu/nn_common.h"
+#include "kernels/cpu/nn_types.h"
 
 namespace onnxrt::kernels {
 
@@ -346,11 +347,8 @@ Expected<std::unique_ptr<Kernel>> make_cpu_batchnorm(const KernelInit& init) {
   ir::AttrReader a(init.node);
   const float eps = a.f("epsilon", 1e-5f);
   const bool spatial = init.node.opset >= 9 || a.i("spatial", 1) != 0;
-  const bool training = init.node.opset >= 14 && a.i("training_mode", 0) != 0;
   ONNXRT_RETURN_IF_ERROR(a.status());
-  if (training)
-    return Status(ErrorCode::kNotImplemented,
-                  init.error("training_mode = 1 is not implemented (inference only)").message());
+  if (nn::batchnorm_is_training(init)) return nn::make_batchnorm_training(init);
   return std::unique_ptr<Kernel>(new BatchNormKernel(eps, spatial));
 }
 

@@ -10,6 +10,7 @@
 
 #include "base/thread_pool.h"
 #include "kernels/cpu/nn_common.h"
+#include "kernels/cpu/nn_types.h"
 
 namespace onnxrt::kernels {
 
@@ -137,17 +138,14 @@ class DropoutKernel final : public Kernel {
     const Tensor* x = ctx.input(0);
     Tensor* y = ctx.output(0);
     if (!x || !y || y->nbytes() != x->nbytes()) return ctx.error("needs X and an output of X's shape");
-    // training_mode (opset 12+) given at run time: dropping needs a random generator, which
-    // inference does not have. A ratio of 0 keeps everything, so training mode is then exact.
+    // training_mode (opset 12+) arrives at run time; opset < 12 has no training mode here (its
+    // is_test attribute only concerns training graphs, which we do not run).
     if (ctx.num_inputs() > 2 && ctx.input(2)) {
       const Tensor* t = ctx.input(2);
-      const Tensor* r = ctx.num_inputs() > 1 ? ctx.input(1) : nullptr;
       const bool training = t->dtype() == DType::kBool && t->size() == 1 && t->data<bool>()[0];
-      float ratio = 0.5f;
-      if (r && r->size() == 1 && r->dtype() == DType::kFloat32) ratio = r->data<float>()[0];
-      if (training && ratio != 0.0f)
-        return {ErrorCode::kNotImplemented,
-                ctx.error("training_mode = true with a non-zero ratio is not implemented").message()};
+      const double ratio = nn::dropout_ratio(ctx.input(1), 0.5);
+      if (training && ratio != 0.0)
+        return nn::dropout_train(ctx, *x, *y, ctx.num_outputs() > 1 ? ctx.output(1) : nullptr, ratio);
     }
     if (y->raw() != x->raw() && x->nbytes() > 0) std::memcpy(y->raw(), x->raw(), x->nbytes());
     Tensor* mask = ctx.num_outputs() > 1 ? ctx.output(1) : nullptr;

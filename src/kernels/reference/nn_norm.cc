@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/cpu/nn_common.h"
+#include "kernels/cpu/nn_types.h"
 #include "kernels/registry.h"
 
 namespace onnxrt::kernels {
@@ -228,6 +229,12 @@ Status ref_dropout(KernelContext& ctx) {
   const Tensor* x = ctx.input(0);
   Tensor* y = ctx.output(0);
   if (!x || !y || x->nbytes() != y->nbytes()) return ctx.error("needs X and Y");
+  if (ctx.num_inputs() > 2 && ctx.input(2)) {
+    const Tensor* t = ctx.input(2);
+    const double ratio = nn::dropout_ratio(ctx.input(1), 0.5);
+    if (t->dtype() == DType::kBool && t->size() == 1 && t->data<bool>()[0] && ratio != 0.0)
+      return nn::dropout_train(ctx, *x, *y, ctx.num_outputs() > 1 ? ctx.output(1) : nullptr, ratio);
+  }
   if (x->nbytes()) std::memcpy(y->raw(), x->raw(), x->nbytes());
   if (Tensor* m = ctx.num_outputs() > 1 ? ctx.output(1) : nullptr) {
     for (int64_t i = 0; i < m->size(); ++i) {
@@ -245,7 +252,10 @@ Expected<std::unique_ptr<Kernel>> ref_factory(const KernelInit&) {
 
 }  // namespace
 
-Expected<std::unique_ptr<Kernel>> make_ref_batchnorm(const KernelInit& i) { return ref_factory<&ref_batchnorm>(i); }
+Expected<std::unique_ptr<Kernel>> make_ref_batchnorm(const KernelInit& i) {
+  if (nn::batchnorm_is_training(i)) return nn::make_batchnorm_training(i);
+  return ref_factory<&ref_batchnorm>(i);
+}
 Expected<std::unique_ptr<Kernel>> make_ref_layernorm(const KernelInit& i) { return ref_factory<&ref_layernorm>(i); }
 Expected<std::unique_ptr<Kernel>> make_ref_instancenorm(const KernelInit& i) { return ref_factory<&ref_channel_norm>(i); }
 Expected<std::unique_ptr<Kernel>> make_ref_groupnorm(const KernelInit& i) { return ref_factory<&ref_channel_norm>(i); }
