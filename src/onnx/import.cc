@@ -78,6 +78,47 @@ std::set<std::string_view> Importer::free_names(const GraphProto& gp) {
   return out;
 }
 
+// The types a Loop or Scan body's inputs must have, from the calling node's inputs: used where
+// the body does not declare them (the spec lets it leave them out).
+static std::vector<ir::ValueType> body_input_types(const NodeProto& n, int opset, const ir::Graph& g) {
+  std::vector<ir::ValueType> out;
+  if (!(n.domain.empty() || n.domain == "ai.onnx")) return out;
+  auto type_of = [&](std::string_view name) -> ir::ValueType {
+    for (const ir::Graph* s = &g; s; s = s->parent()) {
+      const ir::ValueId id = s->find(name);
+      if (id != ir::kNoValue) return s->value(id).type;
+    }
+    return {};
+  };
+  if (n.op_type == "Loop") {
+    out.push_back(ir::ValueType::tensor(DType::kInt64, {}));  // iteration number
+    out.push_back(ir::ValueType::tensor(DType::kBool, {}));   // condition
+    for (size_t i = 2; i < n.input.size(); ++i) out.push_back(type_of(n.input[i]));
+  } else if (n.op_type == "Scan" && opset >= 9) {
+    int64_t num_scan = 0;
+    std::vector<int64_t> axes;
+    for (const AttributeProto& a : n.attribute) {
+      if (a.name == "num_scan_inputs") num_scan = a.i;
+      if (a.name == "scan_input_axes") axes.assign(a.ints.begin(), a.ints.end());
+    }
+    if (num_scan < 0 || static_cast<size_t>(num_scan) > n.input.size()) return {};
+    const size_t num_state = n.input.size() - static_cast<size_t>(num_scan);
+    for (size_t i = 0; i < n.input.size(); ++i) {
+      ir::ValueType t = type_of(n.input[i]);
+      if (i >= num_state && t.is_tensor() && t.has_shape) {
+        // A scan input's slice drops the scan axis.
+        const size_t k = i - num_state;
+        int64_t axis = k < axes.size() ? axes[k] : 0;
+        if (axis < 0) axis += t.rank();
+        if (axis < 0 || axis >= t.rank()) return {};
+        t.shape.erase(t.shape.begin() + axis);
+      }
+      out.push_back(std::move(t));
+    }
+  }
+  return out;
+}
+
 // Every name must be UTF-8 before anything puts it into a message or a Python string.
 static Status check_names_are_utf8(const GraphProto& gp) {
   auto bad = [&](std::string_view what, std::string_view name) -> Status {
@@ -146,11 +187,15 @@ Status Importer::import_graph(const GraphProto& gp, ir::Graph& g, const Opsets& 
     ONNXRT_RETURN_IF_ERROR(g.add_initializer(std::string(sp.values.name), std::move(dense)).status().with_context(who + ": "));
     initializer_names.insert(sp.values.name);
   }
-  for (const ValueInfoProto& in : gp.input) {
+  const std::vector<ir::ValueType> hints = std::move(body_input_hints_);
+  body_input_hints_.clear();
+  for (size_t pos = 0; pos < gp.input.size(); ++pos) {
+    const ValueInfoProto& in = gp.input[pos];
     // IR < 4 lists initializers among the inputs too; they stay initializers (constants).
     if (initializer_names.count(in.name)) continue;
     const std::string who = gname + " input '" + std::string(in.name) + "'";
     ONNXRT_ASSIGN_OR_RETURN(ir::ValueType t, value_type(in.type, who));
+    if (t.kind == ir::TypeKind::kUnknown && pos < hints.size()) t = hints[pos];
     ONNXRT_RETURN_IF_ERROR(g.add_input(std::string(in.name), std::move(t)).status().with_context(gname + ": "));
   }
 
@@ -222,6 +267,7 @@ Status Importer::import_graph(const GraphProto& gp, ir::Graph& g, const Opsets& 
     node.doc_string = std::string(np.doc_string);
     ONNXRT_ASSIGN_OR_RETURN(node.opset, opset_of(nodes[i], opsets));
     const Opsets& inner = nodes[i].opsets ? *nodes[i].opsets : opsets;
+    set_body_input_hints(body_input_types(np, node.opset, g));
     for (const AttributeProto& a : np.attribute) {
       ONNXRT_ASSIGN_OR_RETURN(ir::Attribute attr, attribute(a, g, inner, label));
       node.attrs.set(std::move(attr));

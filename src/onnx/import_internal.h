@@ -68,6 +68,12 @@ class Importer {
   const ModelProto& model_;
   const ExternalDataContext& ext_;
   std::deque<std::string> pool_;
+  // Types for the inputs of the next subgraph imported, where its declaration leaves them out
+  // (Loop and Scan bodies often do: the types follow from the calling node's inputs).
+  std::vector<ir::ValueType> body_input_hints_;
+
+ public:
+  void set_body_input_hints(std::vector<ir::ValueType> hints) { body_input_hints_ = std::move(hints); }
   std::deque<std::shared_ptr<GraphProto>> graphs_;  // rewritten subgraphs of function bodies
   std::map<std::string, const FunctionProto*> functions_;  // by domain '\0' name '\0' overload
   SymbolTable* symbols_ = nullptr;
