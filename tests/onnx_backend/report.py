@@ -145,7 +145,14 @@ def write_doc(ours, theirs, ort_version: str) -> None:
     for op in sorted(per_op):
         c = per_op[op]
         out.append(f"| {op} | {c[0]} | {c[1]} | {c[2]} |")
-    failures = sorted((n, r) for n, (_, r) in ours.items() if r is not None)
+    # The manifest's reasons, written by people where the error alone does not explain.
+    listed = {}
+    if MANIFEST.exists():
+        for line in MANIFEST.read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                pattern, _, why = line.partition("#")
+                listed[pattern.strip().replace("\\", "")] = why.strip()
+    failures = sorted((n, listed.get(n, r)) for n, (_, r) in ours.items() if r is not None)
     out += ["", f"## onnxrt's expected failures ({len(failures)})", "",
             "Each is listed in tests/onnx_backend/expected_failures.txt; the reason is the first line of the error.", ""]
     for name, reason in failures:
@@ -165,9 +172,9 @@ def main() -> int:
 
     ours = run_suite(onnxrt.backend.OnnxrtBackend)
     theirs = run_suite(onnxruntime.backend)
-    write_doc(ours, theirs, onnxruntime.__version__)
     if args.update_manifest:
         write_manifest(ours)
+    write_doc(ours, theirs, onnxruntime.__version__)
     passed = sum(r is None for _, r in ours.values())
     print(f"onnxrt: {passed}/{len(ours)} passed; onnxruntime: "
           f"{sum(r is None for _, r in theirs.values())}/{len(theirs)}; wrote {DOC.relative_to(ROOT)}")

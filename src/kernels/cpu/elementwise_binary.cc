@@ -75,6 +75,7 @@ class BinaryKernel final : public Kernel {
   bool left = false;
   // Opset < 7 `broadcast`/`axis`.
   bool legacy = false;
+  bool legacy_prelu = false;  // PRelu before opset 7: see run()
   bool has_axis = false;
   int64_t axis = 0;
 
@@ -93,6 +94,10 @@ class BinaryKernel final : public Kernel {
                          std::to_string(a.rank()) + " and " + std::to_string(b.rank()));
       bshape.assign(static_cast<size_t>(a.rank()), 1);
       for (int64_t d = 0; d < b.rank(); ++d) bshape[static_cast<size_t>(ax + d)] = b.dim(d);
+    } else if (legacy_prelu && b.rank() == 1 && a.rank() >= 2 && b.dim(0) == a.dim(1)) {
+      // PRelu before opset 7 applied a [C] slope per channel (axis 1), not numpy-style.
+      bshape.assign(static_cast<size_t>(a.rank()), 1);
+      bshape[1] = b.dim(0);
     }
     if (kind == Bin::kPow) return run_pow(ctx, a, b, bshape, y);
     if (a.dtype() != b.dtype())
@@ -261,6 +266,7 @@ Expected<std::unique_ptr<Kernel>> make_binary(const KernelInit& init) {
       return init.error("attribute 'direction' must be LEFT or RIGHT, got '" + dir + "'");
     k->left = dir == "LEFT";
   }
+  k->legacy_prelu = init.node.opset < 7 && k->kind == Bin::kPRelu;
   if (init.node.opset < 7 && k->kind != Bin::kPRelu) {
     k->legacy = attrs.i("broadcast", 0) != 0;
     k->has_axis = attrs.has("axis");

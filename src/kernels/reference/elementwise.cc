@@ -45,6 +45,13 @@ bool broadcasts_to(const Shape& in, const Shape& out) {
 // Opset < 7 with broadcast=1: B's dims sit at `axis` of A's.
 Shape legacy_b_shape(const ir::Node& node, const Shape& a, const Shape& b) {
   if (node.opset >= 7) return b;
+  if (node.op_type == "PRelu") {
+    // PRelu before opset 7 applied a [C] slope per channel (axis 1), not numpy-style.
+    if (b.size() != 1 || a.size() < 2 || b[0] != a[1]) return b;
+    Shape s(a.size(), 1);
+    s[1] = b[0];
+    return s;
+  }
   ir::AttrReader attrs(node);
   if (attrs.i("broadcast", 0) == 0) return b;
   int64_t axis = attrs.i("axis", static_cast<int64_t>(a.size() - b.size()));
