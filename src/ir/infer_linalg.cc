@@ -30,8 +30,15 @@ Status require_same_dtype(InferContext& ctx, size_t i, size_t j) {
 // numpy.matmul: a 1-D operand is promoted to a matrix ([K] -> [1,K] for A, [K,1] for B) and the
 // added dim removed from the result; leading (batch) dims broadcast.
 Status infer_matmul(InferContext& ctx) {
-  ONNXRT_RETURN_IF_ERROR(require_tensor_with_shape(ctx, 0));
-  ONNXRT_RETURN_IF_ERROR(require_tensor_with_shape(ctx, 1));
+  for (size_t i : {0, 1}) {
+    if (!ctx.has_input(i) || !ctx.input_type(i).is_tensor()) return require_tensor_with_shape(ctx, i);
+  }
+  if (!ctx.input_type(0).has_shape || !ctx.input_type(1).has_shape) {
+    ONNXRT_RETURN_IF_ERROR(require_same_dtype(ctx, 0, 1));
+    // The rank is known only at run time, where this function runs again on concrete shapes.
+    ctx.outputs[0] = ValueType::tensor_unknown_rank(ctx.input_type(0).dtype);
+    return Status::ok();
+  }
   ONNXRT_RETURN_IF_ERROR(require_same_dtype(ctx, 0, 1));
   const SymShape& a = ctx.input_type(0).shape;
   const SymShape& b = ctx.input_type(1).shape;
