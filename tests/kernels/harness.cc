@@ -166,6 +166,24 @@ Tensor random_tensor(DType dtype, Shape shape, std::mt19937& rng, double lo, dou
   return ::testing::AssertionSuccess();
 }
 
+InferResult infer_node(const ir::Node& node_in, const std::vector<ir::ValueType>& inputs, size_t num_outputs,
+                       SymbolTable* symbols, const std::vector<Tensor>& values) {
+  ir::Node node = node_in;
+  node.outputs.assign(num_outputs, 0);
+  std::vector<const ir::ValueType*> types;
+  for (const ir::ValueType& t : inputs) types.push_back(t.kind == ir::TypeKind::kUnknown ? nullptr : &t);
+  std::vector<const Tensor*> known(inputs.size(), nullptr);
+  for (size_t i = 0; i < values.size() && i < inputs.size(); ++i)
+    if (values[i].defined()) known[i] = &values[i];
+  ir::InferFn fn = ir::find_infer_fn(node.domain, node.op_type);
+  for (const ir::OpInfo& op : ir::all_op_infos())
+    if (!fn && op.op_type == node.op_type) fn = op.infer;
+  if (!fn) return {not_implemented("no inference function for " + node.op_type), {}};
+  ir::InferContext ctx(node, types, known, symbols);
+  Status st = fn(ctx);
+  return {st, ctx.outputs, ctx.dynamic_output_shape};
+}
+
 ThreadPool& test_pool() {
   static ThreadPool pool(2);
   return pool;

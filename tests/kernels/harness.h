@@ -16,6 +16,7 @@
 
 #include "base/thread_pool.h"
 #include "ir/graph.h"
+#include "ir/infer.h"
 #include "kernels/eval_node.h"
 #include "onnxrt/tensor.h"
 
@@ -53,6 +54,19 @@ Tensor make_tensor(DType dtype, Shape shape, const std::vector<T>& values) {
 // integers, bools and strings must match exactly).
 ::testing::AssertionResult tensors_close(const Tensor& actual, const Tensor& expected,
                                          double atol, double rtol);
+
+// Result of running one op's inference function outside a graph.
+struct InferResult {
+  Status status;
+  std::vector<ir::ValueType> outputs;
+  bool dynamic = false;  // the op said its output shape is known only after it runs
+};
+
+// Runs the inference function of `node`'s op on `inputs` (kind kUnknown = an omitted optional
+// input) with `values[i]` (may be shorter; undefined = not known) as input i's constant value.
+// The op is looked up by domain and name, then by name alone (tests often leave the domain out).
+InferResult infer_node(const ir::Node& node, const std::vector<ir::ValueType>& inputs, size_t num_outputs,
+                       SymbolTable* symbols, const std::vector<Tensor>& values = {});
 
 // The shared pool for tests (2 threads, so parallel paths run).
 ThreadPool& test_pool();

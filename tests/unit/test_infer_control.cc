@@ -9,21 +9,10 @@
 namespace onnxrt::testing {
 namespace {
 
-struct Result {
-  Status status;
-  std::vector<ir::ValueType> outputs;
-};
+using Result = InferResult;
 
-Result infer(const ir::Node& node_in, std::vector<ir::ValueType> in, size_t num_outputs, SymbolTable* syms) {
-  ir::Node node = node_in;
-  node.outputs.assign(num_outputs, 0);
-  std::vector<const ir::ValueType*> ptrs;
-  for (auto& t : in) ptrs.push_back(t.kind == ir::TypeKind::kUnknown ? nullptr : &t);
-  std::vector<const Tensor*> vals(in.size(), nullptr);
-  ir::InferContext ctx(node, ptrs, vals, syms);
-  for (const ir::OpInfo& i : ir::control_op_infos())
-    if (i.op_type == node.op_type) return {i.infer(ctx), ctx.outputs};
-  return {invalid_model("no infer fn"), {}};
+Result infer(const ir::Node& node, std::vector<ir::ValueType> in, size_t num_outputs, SymbolTable* syms) {
+  return infer_node(node, in, num_outputs, syms);
 }
 
 ir::ValueType f32(SymShape s) { return ir::ValueType::tensor(DType::kFloat32, std::move(s)); }

@@ -10,28 +10,11 @@
 namespace onnxrt::testing {
 namespace {
 
-struct Result {
-  Status status;
-  std::vector<ir::ValueType> outputs;
-};
+using Result = InferResult;
 
 // `values[i]` (may be shorter than `in`) gives constant input values; undefined = unknown.
-Result infer(const ir::Node& node_in, std::vector<ir::ValueType> in, SymbolTable* syms,
-             std::vector<Tensor> values = {}) {
-  ir::Node node = node_in;
-  node.outputs.assign(1, 0);
-  std::vector<const ir::ValueType*> ptrs;
-  for (auto& t : in) ptrs.push_back(t.kind == ir::TypeKind::kUnknown ? nullptr : &t);
-  std::vector<const Tensor*> vals(in.size(), nullptr);
-  for (size_t i = 0; i < values.size() && i < in.size(); ++i)
-    if (values[i].defined()) vals[i] = &values[i];
-  ir::InferContext ctx(node, ptrs, vals, syms);
-  ir::InferFn fn = nullptr;
-  for (const ir::OpInfo& i : ir::image_op_infos())
-    if (i.op_type == node.op_type) fn = i.infer;
-  if (!fn) return {invalid_model("no infer fn"), {}};
-  Status st = fn(ctx);
-  return {st, ctx.outputs};
+Result infer(const ir::Node& node, std::vector<ir::ValueType> in, SymbolTable* syms, std::vector<Tensor> values = {}) {
+  return infer_node(node, in, 1, syms, values);
 }
 
 ir::ValueType f32(SymShape s) { return ir::ValueType::tensor(DType::kFloat32, std::move(s)); }

@@ -9,25 +9,10 @@
 namespace onnxrt::testing {
 namespace {
 
-struct Result {
-  Status status;
-  std::vector<ir::ValueType> outputs;
-  bool dynamic = false;
-};
+using Result = InferResult;
 
-Result infer(const ir::Node& node_in, std::vector<ir::ValueType> in, size_t num_outputs, SymbolTable* syms) {
-  ir::Node node = node_in;
-  node.outputs.assign(num_outputs, 0);
-  std::vector<const ir::ValueType*> ptrs;
-  for (auto& t : in) ptrs.push_back(&t);
-  std::vector<const Tensor*> vals(in.size(), nullptr);
-  ir::InferContext ctx(node, ptrs, vals, syms);
-  ir::InferFn fn = nullptr;
-  for (const ir::OpInfo& i : ir::ml_op_infos())
-    if (i.op_type == node.op_type) fn = i.infer;
-  if (!fn) return {invalid_model("no infer fn"), {}};
-  Status st = fn(ctx);
-  return {st, ctx.outputs, ctx.dynamic_output_shape};
+Result infer(const ir::Node& node, std::vector<ir::ValueType> in, size_t num_outputs, SymbolTable* syms) {
+  return infer_node(node, in, num_outputs, syms);
 }
 
 ir::ValueType t(DType d, SymShape s) { return ir::ValueType::tensor(d, std::move(s)); }

@@ -9,29 +9,10 @@
 namespace onnxrt::testing {
 namespace {
 
-ir::InferFn find_nn(std::string_view op) {
-  for (const ir::OpInfo& i : ir::nn_op_infos())
-    if (i.op_type == op) return i.infer;
-  return nullptr;
-}
+using Result = InferResult;
 
-struct Result {
-  Status status;
-  std::vector<ir::ValueType> outputs;
-};
-
-Result infer(const ir::Node& node_in, std::vector<ir::ValueType> in, size_t num_outputs,
-             SymbolTable* syms) {
-  ir::Node node = node_in;
-  node.outputs.assign(num_outputs, 0);
-  std::vector<const ir::ValueType*> ptrs;
-  for (auto& t : in) ptrs.push_back(&t);
-  std::vector<const Tensor*> vals(in.size(), nullptr);
-  ir::InferContext ctx(node, ptrs, vals, syms);
-  ir::InferFn fn = find_nn(node.op_type);
-  if (!fn) return {invalid_model("no infer fn"), {}};
-  Status st = fn(ctx);
-  return {st, ctx.outputs};
+Result infer(const ir::Node& node, std::vector<ir::ValueType> in, size_t num_outputs, SymbolTable* syms) {
+  return infer_node(node, in, num_outputs, syms);
 }
 
 ir::ValueType f32(SymShape s) { return ir::ValueType::tensor(DType::kFloat32, std::move(s)); }

@@ -9,25 +9,13 @@
 namespace onnxrt::testing {
 namespace {
 
-struct Result {
-  Status status;
-  std::vector<ir::ValueType> outputs;
-};
+using Result = InferResult;
 
-Result infer(const ir::Node& node_in, std::vector<ir::ValueType> in, std::vector<const Tensor*> vals,
+Result infer(const ir::Node& node, std::vector<ir::ValueType> in, std::vector<const Tensor*> vals,
              size_t num_outputs, SymbolTable* syms) {
-  ir::Node node = node_in;
-  node.outputs.assign(num_outputs, 0);
-  std::vector<const ir::ValueType*> ptrs;
-  for (auto& t : in) ptrs.push_back(&t);
-  vals.resize(in.size(), nullptr);
-  ir::InferContext ctx(node, ptrs, vals, syms);
-  ir::InferFn fn = nullptr;
-  for (const ir::OpInfo& i : ir::reduce_op_infos())
-    if (i.op_type == node.op_type) fn = i.infer;
-  if (!fn) return {invalid_model("no infer fn"), {}};
-  Status st = fn(ctx);
-  return {st, ctx.outputs};
+  std::vector<Tensor> values;
+  for (const Tensor* v : vals) values.push_back(v ? *v : Tensor());
+  return infer_node(node, in, num_outputs, syms, values);
 }
 
 ir::ValueType f32(SymShape s) { return ir::ValueType::tensor(DType::kFloat32, std::move(s)); }

@@ -9,28 +9,11 @@
 namespace onnxrt::testing {
 namespace {
 
-struct Result {
-  Status status;
-  std::vector<ir::ValueType> outputs;
-  bool dynamic = false;
-};
+using Result = InferResult;
 
 // `values[i]` (undefined: not a constant) gives the known value of input i.
-Result infer(const ir::Node& node_in, std::vector<ir::ValueType> in, std::vector<Tensor> values, SymbolTable* syms) {
-  ir::Node node = node_in;
-  node.outputs.assign(1, 0);
-  std::vector<const ir::ValueType*> ptrs;
-  for (auto& t : in) ptrs.push_back(t.kind == ir::TypeKind::kUnknown ? nullptr : &t);
-  values.resize(in.size());
-  std::vector<const Tensor*> vals;
-  for (auto& v : values) vals.push_back(v.defined() ? &v : nullptr);
-  ir::InferContext ctx(node, ptrs, vals, syms);
-  for (const ir::OpInfo& i : ir::signal_op_infos())
-    if (i.op_type == node.op_type) {
-      Status st = i.infer(ctx);
-      return {st, ctx.outputs, ctx.dynamic_output_shape};
-    }
-  return {invalid_model("no infer fn"), {}};
+Result infer(const ir::Node& node, std::vector<ir::ValueType> in, std::vector<Tensor> values, SymbolTable* syms) {
+  return infer_node(node, in, 1, syms, values);
 }
 
 ir::ValueType f32(SymShape s) { return ir::ValueType::tensor(DType::kFloat32, std::move(s)); }
