@@ -15,21 +15,16 @@ struct Ctx {
   bool dynamic = false;
   Dim sym(const char* n) { return Dim::symbol(symbols.intern(n)); }
 
-  Expected<std::vector<ValueType>> run(const Node& n_in, std::vector<ValueType> types,
+  // Runs op inference; values[i] may be null (not constant).
+  Expected<std::vector<ValueType>> run(const Node& n, std::vector<ValueType> types,
                                        std::vector<const Tensor*> values = {},
                                        size_t num_outputs = 1) {
-    Node n = n_in;
-    n.inputs.assign(types.size(), 0);
-    n.outputs.assign(num_outputs, 0);
-    std::vector<const ValueType*> tp;
-    for (auto& t : types) tp.push_back(&t);
-    values.resize(types.size(), nullptr);
-    InferContext ctx(n, tp, values, &symbols);
-    InferFn fn = find_infer_fn("", n.op_type);
-    if (!fn) return not_implemented("no inference for " + n.op_type);
-    ONNXRT_RETURN_IF_ERROR(fn(ctx));
-    dynamic = ctx.dynamic_output_shape;
-    return ctx.outputs;
+    std::vector<Tensor> known;
+    for (const Tensor* v : values) known.push_back(v ? *v : Tensor());
+    onnxrt::testing::InferResult r = onnxrt::testing::infer_node(n, types, num_outputs, &symbols, known);
+    dynamic = r.dynamic;
+    if (!r.status.is_ok()) return r.status;
+    return r.outputs;
   }
 };
 
