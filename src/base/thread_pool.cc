@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -16,74 +17,126 @@
 
 namespace onnxrt {
 
-// Below this many operations in total, a parallel_for runs on the caller alone: waking a sleeping
-// thread costs several microseconds, about what 64K multiply-adds take on one core.
+// Below this many operations in total, a parallel_for runs on the caller alone: even with a
+// spinning worker, handing out a job and joining it costs about a microsecond, which is what 64K
+// multiply-adds take on one core.
 constexpr double kMinParallelCost = 65536.0;
-// How long an idle worker polls for the next job before it sleeps. Kernels of one run() follow
-// each other within microseconds, so a short spin saves a futex wake per op.
-constexpr int kSpinIterations = 20000;
+// How long an idle worker polls for the next job before it sleeps on a futex. The kernels of one
+// run() follow each other within microseconds, and a sleeping worker costs a syscall to wake plus
+// 10-50 us of scheduler latency per op; a spin this short costs nothing measurable once the model
+// has finished.
+constexpr auto kSpinTime = std::chrono::microseconds(300);
+constexpr auto kLeaverSpinTime = std::chrono::microseconds(100);
 
 struct ThreadPool::Impl {
   std::vector<std::thread> workers;
   std::mutex owner;  // held by the thread whose job is being run; others run inline
 
+  // The job slot. `task` and `num_tasks` change only under `m`, and only while no worker is
+  // inside a job (active == 0), so a worker that joins under `m` reads a consistent pair.
   std::mutex m;
   std::condition_variable wake;
-  std::condition_variable idle;
   std::atomic<uint64_t> generation{0};
-  bool stop = false;
-  int active = 0;  // workers inside the current job (guarded by m)
-
+  std::atomic<bool> stop{false};
+  int sleepers = 0;  // workers blocked on `wake` (guarded by m)
   const std::function<void(int64_t)>* task = nullptr;
   int64_t num_tasks = 0;
   std::atomic<int64_t> next{0};
+  // Workers that joined the current job and have not left it. Atomic so that leaving and waiting
+  // for the leavers need no lock: the caller spins on it instead of sleeping, since the wait is
+  // usually shorter than a futex round trip.
+  std::atomic<int> active{0};
+  std::mutex leave_m;  // only for a caller that stopped spinning on `active`
+  std::condition_variable left;
+  std::atomic<bool> caller_blocked{false};
 
-  void drain(const std::function<void(int64_t)>& fn, int64_t n) {
+  void drain(const std::function<void(int64_t)>* fn, int64_t n) {
+    // `fn` is dereferenced only for a claimed task: a worker that joins after the caller has
+    // returned finds every task claimed and never touches the (gone) function.
     for (int64_t t = next.fetch_add(1, std::memory_order_relaxed); t < n;
          t = next.fetch_add(1, std::memory_order_relaxed)) {
-      fn(t);
+      (*fn)(t);
+    }
+  }
+
+  bool spin_for_job(uint64_t seen) {
+    const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+    for (;;) {
+      for (int i = 0; i < 64; ++i) {
+        if (generation.load(std::memory_order_acquire) != seen) return true;
+        ONNXRT_CPU_RELAX();
+      }
+      if (stop.load(std::memory_order_relaxed)) return true;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
     }
   }
 
   void worker_loop() {
     uint64_t seen = 0;
     for (;;) {
-      for (int i = 0; i < kSpinIterations && generation.load(std::memory_order_acquire) == seen; ++i)
-        ONNXRT_CPU_RELAX();
+      const bool spotted = spin_for_job(seen);
       const std::function<void(int64_t)>* fn;
       int64_t n;
       {
         std::unique_lock<std::mutex> lock(m);
-        wake.wait(lock, [&] { return stop || generation.load(std::memory_order_relaxed) != seen; });
-        if (stop) return;
+        if (!spotted) {
+          ++sleepers;
+          wake.wait(lock, [&] { return stop.load() || generation.load() != seen; });
+          --sleepers;
+        }
+        if (stop.load()) return;
         seen = generation.load(std::memory_order_relaxed);
         fn = task;
         n = num_tasks;
-        ++active;
+        active.fetch_add(1, std::memory_order_relaxed);
       }
-      drain(*fn, n);
-      {
-        std::lock_guard<std::mutex> lock(m);
-        if (--active == 0) idle.notify_all();
+      drain(fn, n);
+      leave();
+    }
+  }
+
+  // The caller waits for the workers still inside a job. Usually that is a chunk's worth of
+  // microseconds, so it spins; a worker that was preempted (other processes share the cores) can
+  // take a scheduler slice, so past kLeaverSpinTime the caller blocks and the last leaver wakes it.
+  void wait_for_leavers() {
+    if (active.load(std::memory_order_acquire) == 0) return;
+    const auto deadline = std::chrono::steady_clock::now() + kLeaverSpinTime;
+    for (;;) {
+      for (int i = 0; i < 64; ++i) {
+        if (active.load(std::memory_order_acquire) == 0) return;
+        ONNXRT_CPU_RELAX();
       }
+      if (std::chrono::steady_clock::now() >= deadline) break;
+    }
+    std::unique_lock<std::mutex> lock(leave_m);
+    caller_blocked.store(true);  // seq_cst, paired with the leaver's fetch_sub and load below
+    left.wait(lock, [&] { return active.load() == 0; });
+    caller_blocked.store(false, std::memory_order_relaxed);
+  }
+
+  void leave() {
+    if (active.fetch_sub(1) == 1 && caller_blocked.load()) {
+      std::lock_guard<std::mutex> lock(leave_m);
+      left.notify_all();
     }
   }
 
   void run(int64_t n, const std::function<void(int64_t)>& fn) {
+    bool notify;
     {
-      std::unique_lock<std::mutex> lock(m);
-      // Workers that joined the previous job late may still be leaving it.
-      idle.wait(lock, [&] { return active == 0; });
+      std::lock_guard<std::mutex> lock(m);
+      // Workers that joined the previous job late may still be leaving it; they need no lock.
+      wait_for_leavers();
       task = &fn;
       num_tasks = n;
       next.store(0, std::memory_order_relaxed);
       generation.fetch_add(1, std::memory_order_release);
+      notify = sleepers > 0;
     }
-    wake.notify_all();
-    drain(fn, n);
-    std::unique_lock<std::mutex> lock(m);
-    idle.wait(lock, [&] { return active == 0; });
-    // Workers that wake from now on find every task claimed and leave at once.
+    if (notify) wake.notify_all();
+    drain(&fn, n);
+    // Every task is claimed; wait only for the workers still running one.
+    wait_for_leavers();
   }
 };
 
@@ -100,7 +153,7 @@ ThreadPool::ThreadPool(int num_threads)
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(impl_->m);
-    impl_->stop = true;
+    impl_->stop.store(true);
   }
   impl_->wake.notify_all();
   for (auto& t : impl_->workers) t.join();
