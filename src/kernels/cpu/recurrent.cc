@@ -15,6 +15,7 @@
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/recurrent_common.h"
 #include "kernels/kernel_families.h"
+#include "kernels/ukernels/elementwise/ukernels.h"
 
 namespace onnxrt::kernels {
 
@@ -46,6 +47,30 @@ void gemm_bt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const
 }
 
 inline float clipf(float v, float c) { return v < -c ? -c : (v > c ? c : v); }
+
+// v[j] = clip(v[j] + pre[j]): a gate's recurrent product plus its input projection.
+void add_clip(float* v, const float* pre, int64_t n, bool do_clip, float clip) {
+  for (int64_t j = 0; j < n; ++j) v[j] += pre[j];
+  if (do_clip)
+    for (int64_t j = 0; j < n; ++j) v[j] = clipf(v[j], clip);
+}
+
+// An activation in place over n contiguous floats. The gates are where a recurrent layer spends
+// its time after the GEMMs, so the kinds the vectorized element-wise microkernels have (the
+// sigmoid and tanh of every exported model) go through them; the rest use the scalar definition.
+void activate_span(const rnn::Activation& a, float* x, int64_t n) {
+  static const ew::UnaryF32Fn unary = ew::unary_f32_ukernel();
+  using rnn::Act;
+  switch (a.kind) {
+    case Act::kSigmoid: return unary(ew::UnaryOp::kSigmoid, x, x, n, {});
+    case Act::kTanh: return unary(ew::UnaryOp::kTanh, x, x, n, {});
+    case Act::kRelu: return unary(ew::UnaryOp::kRelu, x, x, n, {});
+    case Act::kLeakyRelu: return unary(ew::UnaryOp::kLeakyRelu, x, x, n, {a.alpha, 0.0f});
+    case Act::kHardSigmoid: return unary(ew::UnaryOp::kHardSigmoid, x, x, n, {a.alpha, a.beta});
+    default:
+      for (int64_t j = 0; j < n; ++j) x[j] = rnn::activate(a, x[j]);
+  }
+}
 
 class CpuRnnKernel final : public Kernel {
  public:
@@ -118,37 +143,32 @@ class CpuRnnKernel final : public Kernel {
         const int64_t rec_n = at_.cell == Cell::kGru ? 2 * H : GH;
         gemm_bt(B, rec_n, H, h, H, Rd, pk ? &pk->r : nullptr, hr, rec_n, pool);
         const double cost = static_cast<double>(H) * 30.0;
+        ThreadPool& tp = ctx.threads();
         if (at_.cell == Cell::kRnn) {
-          ctx.threads().parallel_for(B, cost, [&](int64_t b0, int64_t b1) {
+          tp.parallel_for(B, cost, [&](int64_t b0, int64_t b1) {
             for (int64_t b = b0; b < b1; ++b) {
               const int64_t t = rnn::step_time(g, backwards, s, b);
               if (t < 0) continue;
-              const float* pre = pre_of(b, t);
-              for (int64_t j = 0; j < H; ++j) {
-                float v = pre[j] + hr[b * H + j];
-                if (do_clip) v = clipf(v, clip);
-                h[b * H + j] = rnn::activate(f, v);
-              }
+              float* v = hr + b * H;
+              add_clip(v, pre_of(b, t), H, do_clip, clip);
+              activate_span(f, v, H);
+              std::memcpy(h + b * H, v, static_cast<size_t>(H) * sizeof(float));
             }
           });
         } else if (at_.cell == Cell::kGru) {
-          // z and r first; keep r in hr's r half, z in hr's z half.
-          ctx.threads().parallel_for(B, cost, [&](int64_t b0, int64_t b1) {
+          // z and r first, in place in hr's row [z | r].
+          tp.parallel_for(B, cost, [&](int64_t b0, int64_t b1) {
             for (int64_t b = b0; b < b1; ++b) {
               const int64_t t = rnn::step_time(g, backwards, s, b);
-              float* hb = hr + b * 2 * H;
+              float* zr = hr + b * 2 * H;
               if (t < 0) {
                 std::fill(rh + b * H, rh + b * H + H, 0.0f);
                 continue;
               }
-              const float* pre = pre_of(b, t);
-              for (int64_t j = 0; j < 2 * H; ++j) {
-                float v = pre[j] + hb[j];
-                if (do_clip) v = clipf(v, clip);
-                hb[j] = rnn::activate(f, v);
-              }
+              add_clip(zr, pre_of(b, t), 2 * H, do_clip, clip);
+              activate_span(f, zr, 2 * H);
               if (!at_.linear_before_reset)
-                for (int64_t j = 0; j < H; ++j) rh[b * H + j] = hb[H + j] * h[b * H + j];
+                for (int64_t j = 0; j < H; ++j) rh[b * H + j] = zr[H + j] * h[b * H + j];
             }
           });
           // The h gate's recurrent term: (r ⊙ H)·Rhᵀ, or H·Rhᵀ (linear_before_reset). hr holds
@@ -156,45 +176,60 @@ class CpuRnnKernel final : public Kernel {
           float* hh = hr + B * 2 * H;
           gemm_bt(B, H, H, at_.linear_before_reset ? h : rh, H, Rd + 2 * H * H,
                   pk ? &pk->r_h : nullptr, hh, H, pool);
-          ctx.threads().parallel_for(B, cost, [&](int64_t b0, int64_t b1) {
+          tp.parallel_for(B, cost, [&](int64_t b0, int64_t b1) {
             for (int64_t b = b0; b < b1; ++b) {
               const int64_t t = rnn::step_time(g, backwards, s, b);
               if (t < 0) continue;
-              const float* pre = pre_of(b, t);
               const float* zr = hr + b * 2 * H;
-              for (int64_t j = 0; j < H; ++j) {
-                float rec = hh[b * H + j];
-                if (at_.linear_before_reset) rec = zr[H + j] * (rec + (rbh ? rbh[j] : 0.0f));
-                float v = pre[2 * H + j] + rec;
-                if (do_clip) v = clipf(v, clip);
-                const float cand = rnn::activate(ga, v);
-                const float z = zr[j];
-                h[b * H + j] = (1.0f - z) * cand + z * h[b * H + j];
-              }
+              float* v = hh + b * H;
+              if (at_.linear_before_reset)
+                for (int64_t j = 0; j < H; ++j) v[j] = zr[H + j] * (v[j] + (rbh ? rbh[j] : 0.0f));
+              add_clip(v, pre_of(b, t) + 2 * H, H, do_clip, clip);
+              activate_span(ga, v, H);
+              float* hb = h + b * H;
+              for (int64_t j = 0; j < H; ++j) hb[j] = (1.0f - zr[j]) * v[j] + zr[j] * hb[j];
             }
           });
-        } else {  // LSTM, gates i, o, f, c
-          ctx.threads().parallel_for(B, cost, [&](int64_t b0, int64_t b1) {
+        } else {  // LSTM, gates i, o, f, c in hr's row; rh's row holds act(c)
+          tp.parallel_for(B, cost, [&](int64_t b0, int64_t b1) {
             for (int64_t b = b0; b < b1; ++b) {
               const int64_t t = rnn::step_time(g, backwards, s, b);
               if (t < 0) continue;
               const float* pre = pre_of(b, t);
-              const float* rec = hr + b * GH;
+              float* gi = hr + b * GH;
+              float* go = gi + H;
+              float* gf = gi + 2 * H;
+              float* gc = gi + 3 * H;
               float* cb = c + b * H;
-              for (int64_t j = 0; j < H; ++j) {
-                auto gate = [&](int64_t k, float peep) {
-                  float v = pre[k * H + j] + rec[k * H + j] + peep;
-                  return do_clip ? clipf(v, clip) : v;
-                };
-                const float i = rnn::activate(f, gate(0, P ? P[j] * cb[j] : 0.0f));
-                const float fg = at_.input_forget
-                                     ? 1.0f - i
-                                     : rnn::activate(f, gate(2, P ? P[2 * H + j] * cb[j] : 0.0f));
-                const float cand = rnn::activate(ga, gate(3, 0.0f));
-                cb[j] = fg * cb[j] + i * cand;
-                const float o = rnn::activate(f, gate(1, P ? P[H + j] * cb[j] : 0.0f));
-                h[b * H + j] = o * rnn::activate(ha, cb[j]);
+              if (P) {
+                // i and f see the previous cell state; o sees the new one, so it waits.
+                for (int64_t j = 0; j < H; ++j) {
+                  gi[j] += P[j] * cb[j];
+                  gf[j] += P[2 * H + j] * cb[j];
+                }
+                add_clip(gi, pre, H, do_clip, clip);
+                add_clip(gf, pre + 2 * H, 2 * H, do_clip, clip);  // f and c
+              } else {
+                add_clip(gi, pre, GH, do_clip, clip);
               }
+              activate_span(f, gi, H);
+              if (at_.input_forget) {
+                for (int64_t j = 0; j < H; ++j) gf[j] = 1.0f - gi[j];
+              } else {
+                activate_span(f, gf, H);
+              }
+              activate_span(ga, gc, H);
+              for (int64_t j = 0; j < H; ++j) cb[j] = gf[j] * cb[j] + gi[j] * gc[j];
+              if (P) {
+                for (int64_t j = 0; j < H; ++j) go[j] += P[H + j] * cb[j];
+                add_clip(go, pre + H, H, do_clip, clip);
+              }
+              activate_span(f, go, H);
+              float* act_c = rh + b * H;
+              std::memcpy(act_c, cb, static_cast<size_t>(H) * sizeof(float));
+              activate_span(ha, act_c, H);
+              float* hb = h + b * H;
+              for (int64_t j = 0; j < H; ++j) hb[j] = go[j] * act_c[j];
             }
           });
         }
