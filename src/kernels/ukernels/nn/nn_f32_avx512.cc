@@ -5,6 +5,12 @@
 // computed one by one. Stride 2 reads 32 inputs and keeps the even ones with one permute.
 #include <immintrin.h>
 
+// GCC 12 reports the deliberately undefined pass-through operand inside _mm512_max_ps /
+// _mm512_min_ps (avx512fintrin.h's `__m512 __Y = __Y;`) as maybe-uninitialized at -O3.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -152,28 +158,40 @@ void maxpool2d_f32_avx512(const DwConv2dArgs& a, const float* x, float* y) {
 
 namespace {
 
-// Every tap inside `x` (a padded copy): rows oh*sh + kh*dh, columns t*S + kw*dw.
-template <int S>
-void dw_interior(const DwConv2dArgs& a, const float* x, int64_t W, const float* w, float bias, float* y) {
-  const __m512 vlo = _mm512_set1_ps(a.lo), vhi = _mm512_set1_ps(a.hi);
+// R output rows of one 16-column block, every tap inside `x` (a padded copy): rows
+// (oh + r)*sh + kh*dh, columns t*S + kw*dw. The R accumulators are independent FMA chains: with
+// one, each block waited KH*KW FMA latencies (4 cycles each) and the FMA units sat mostly idle.
+template <int S, int R>
+inline void dw_rows(const DwConv2dArgs& a, const float* x, int64_t W, const float* w, float bias,
+                    float* y, int64_t oh) {
   const int64_t s = S > 0 ? S : a.sw;
-  for (int64_t oh = 0; oh < a.OH; ++oh) {
-    float* out = y + oh * a.OW;
-    const float* base = x + oh * a.sh * W;
-    for (int64_t t = 0; t < a.OW; t += 16) {
-      const int64_t n = std::min<int64_t>(16, a.OW - t);
-      const __mmask16 m = tail_mask(n);
-      __m512 acc = _mm512_set1_ps(bias);
-      for (int64_t kh = 0; kh < a.KH; ++kh) {
-        const float* row = base + kh * a.dh * W + t * s;
-        const float* wk = w + kh * a.KW;
-        for (int64_t kw = 0; kw < a.KW; ++kw)
-          acc = _mm512_fmadd_ps(_mm512_set1_ps(wk[kw]), load_strided(row + kw * a.dw, s, n, m), acc);
+  const __m512 vlo = _mm512_set1_ps(a.lo), vhi = _mm512_set1_ps(a.hi);
+  for (int64_t t = 0; t < a.OW; t += 16) {
+    const int64_t n = std::min<int64_t>(16, a.OW - t);
+    const __mmask16 m = tail_mask(n);
+    __m512 acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = _mm512_set1_ps(bias);
+    for (int64_t kh = 0; kh < a.KH; ++kh) {
+      const float* row = x + (oh * a.sh + kh * a.dh) * W + t * s;
+      const float* wk = w + kh * a.KW;
+      for (int64_t kw = 0; kw < a.KW; ++kw) {
+        const __m512 wv = _mm512_set1_ps(wk[kw]);
+        for (int r = 0; r < R; ++r)
+          acc[r] = _mm512_fmadd_ps(wv, load_strided(row + r * a.sh * W + kw * a.dw, s, n, m), acc[r]);
       }
-      if (a.clamp) acc = _mm512_min_ps(_mm512_max_ps(acc, vlo), vhi);
-      _mm512_mask_storeu_ps(out + t, m, acc);
+    }
+    for (int r = 0; r < R; ++r) {
+      const __m512 v = a.clamp ? _mm512_min_ps(_mm512_max_ps(acc[r], vlo), vhi) : acc[r];
+      _mm512_mask_storeu_ps(y + (oh + r) * a.OW + t, m, v);
     }
   }
+}
+
+template <int S>
+void dw_interior(const DwConv2dArgs& a, const float* x, int64_t W, const float* w, float bias, float* y) {
+  int64_t oh = 0;
+  for (; oh + 4 <= a.OH; oh += 4) dw_rows<S, 4>(a, x, W, w, bias, y, oh);
+  for (; oh < a.OH; ++oh) dw_rows<S, 1>(a, x, W, w, bias, y, oh);
 }
 
 }  // namespace
