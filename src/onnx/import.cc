@@ -167,7 +167,9 @@ Status Importer::import_graph(const GraphProto& gp, ir::Graph& g, const Opsets& 
         return invalid_model(gname + ": '" + std::string(name) +
                              "' is used but defined neither in the subgraph nor in an enclosing graph");
       }
-      ONNXRT_RETURN_IF_ERROR(g.add_outer_scope_value(std::string(name), outer->type).status().with_context(gname + ": "));
+      ir::ValueType type = outer->type;
+      if (relax_outer_types_ && type.is_tensor()) type = ir::ValueType::tensor_unknown_rank(type.dtype);
+      ONNXRT_RETURN_IF_ERROR(g.add_outer_scope_value(std::string(name), std::move(type)).status().with_context(gname + ": "));
     }
   }
 

@@ -79,6 +79,9 @@ class Importer {
   SymbolTable* symbols_ = nullptr;
   int64_t counter_ = 0;
   int depth_ = 0;  // subgraph nesting while importing
+  // Set while re-importing a subgraph whose inference failed against the enclosing graph's
+  // precise types: outer-scope values then get their element type only (see import_values.cc).
+  bool relax_outer_types_ = false;
 
 };
 

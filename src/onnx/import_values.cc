@@ -181,10 +181,26 @@ Expected<ir::Attribute> Importer::attribute(const AttributeProto& a, ir::Graph& 
   if (out.name.empty()) return invalid_model(who_node + ": an attribute has no name");
   const ir::AttrKind kind = a.type != 0 ? static_cast<ir::AttrKind>(a.type) : guess_kind(a);
   out.kind = kind;
+  // A subgraph is inferred against the enclosing graph's types. An If branch that is never taken
+  // for this model's inputs may not type-check against them (the onnx AffineGrid function has a
+  // 2-D branch that splits a 5-element size into 4), yet the model is valid. Such a subgraph is
+  // imported again with the outer-scope values typed by element type only; a real mismatch then
+  // surfaces as a run-time error of the node concerned, if the branch ever runs.
   const auto subgraph = [&](const GraphProto& gp) -> Expected<std::shared_ptr<ir::Graph>> {
+    const std::vector<ir::ValueType> hints = body_input_hints_;
     auto g = std::make_shared<ir::Graph>(owner.symbols_ptr(), &owner);
     g->name = std::string(gp.name);
-    ONNXRT_RETURN_IF_ERROR(import_graph(gp, *g, opsets).with_context(who + ": "));
+    Status st = import_graph(gp, *g, opsets);
+    if (!st.is_ok() && st.code() == ErrorCode::kInvalidModel && !relax_outer_types_) {
+      body_input_hints_ = hints;
+      auto relaxed = std::make_shared<ir::Graph>(owner.symbols_ptr(), &owner);
+      relaxed->name = std::string(gp.name);
+      relax_outer_types_ = true;
+      Status retry = import_graph(gp, *relaxed, opsets);
+      relax_outer_types_ = false;
+      if (retry.is_ok()) return relaxed;
+    }
+    ONNXRT_RETURN_IF_ERROR(st.with_context(who + ": "));
     return g;
   };
   switch (kind) {

@@ -164,3 +164,33 @@ def test_values_read_only_inside_a_subgraph_survive_the_optimizer():
         sess = onnxrt.InferenceSession(m.SerializeToString(), opts)
         np.testing.assert_array_equal(sess.run(None, {"c": np.array(True), "x": x})[0], -x)
         np.testing.assert_array_equal(sess.run(None, {"c": np.array(False), "x": x})[0], x)
+
+
+def _if_with_branch_that_cannot_type_check() -> bytes:
+    # `size` has 5 elements. The else branch splits it into 5 (fine); the then branch into 4,
+    # which cannot hold for this input: as in onnx's AffineGrid function, the model is valid
+    # as long as that branch never runs.
+    def branch(name, parts):
+        outs = [f"{name}_{i}" for i in range(parts)]
+        return helper.make_graph(
+            [helper.make_node("Split", ["size"], outs, axis=0, num_outputs=parts),
+             helper.make_node("Identity", [outs[0]], [f"{name}_out"])],
+            name, [], [helper.make_tensor_value_info(f"{name}_out", TensorProto.INT64, [1])])
+
+    node = helper.make_node("If", ["cond"], ["y"], then_branch=branch("then", 4), else_branch=branch("else", 5))
+    graph = helper.make_graph(
+        [node], "g",
+        [helper.make_tensor_value_info("cond", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("size", TensorProto.INT64, [5])],
+        [helper.make_tensor_value_info("y", TensorProto.INT64, [1])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    return model.SerializeToString()
+
+
+def test_if_branch_that_cannot_type_check_loads_and_fails_only_when_taken():
+    sess = onnxrt.InferenceSession(_if_with_branch_that_cannot_type_check())
+    size = np.array([1, 2, 3, 4, 5], dtype=np.int64)
+    (y,) = sess.run(None, {"cond": np.array(False), "size": size})
+    np.testing.assert_array_equal(y, [1])
+    with pytest.raises(onnxrt.Error, match="Split"):
+        sess.run(None, {"cond": np.array(True), "size": size})
