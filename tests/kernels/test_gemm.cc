@@ -84,7 +84,7 @@ TEST(LinalgSgemm, SweepSmallShapesEveryIsa) {
   std::mt19937 rng(11);
   for (GemmIsa isa : kIsas) {
     for (int64_t M : {0, 1, 3, 6, 13, 25})
-      for (int64_t N : {0, 1, 15, 17, 33, 64})
+      for (int64_t N : {0, 1, 8, 15, 16, 17, 33, 48, 64})
         for (int64_t K : {0, 1, 7, 259})
           for (int t = 0; t < 4; ++t) {
             const bool ta = t & 1, tb = t & 2;

@@ -70,21 +70,55 @@ void tile(int64_t n, int64_t K, const float* a, const float* b, int64_t ldb, flo
   }
 }
 
+// n <= 16: one vector per row. Narrow outputs (small Linear layers, the last panel of a
+// matrix) would otherwise spend half of every k step on FMAs into a fully masked vector.
+template <int MR>
+void tile_narrow(int64_t n, int64_t K, const float* a, const float* b, int64_t ldb, float* c,
+                 int64_t ldc, float alpha, float beta) {
+  const __mmask16 m0 = n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1u);
+  __m512 acc[MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) acc[i] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+  for (int64_t k = 0; k < K; ++k) {
+    const __m512 b0 = _mm512_maskz_loadu_ps(m0, b);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, acc[i]);
+    a += MR;
+    b += ldb;
+  }
+  const __m512 va = _mm512_set1_ps(alpha);
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    float* ci = c + i * ldc;
+    __m512 v = _mm512_mul_ps(va, acc[i]);
+    if (beta != 0.f) v = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(m0, ci), v);
+    _mm512_mask_storeu_ps(ci, m0, v);
+  }
+}
+
+template <int MR>
+void tile_any(int64_t n, int64_t K, const float* a, const float* b, int64_t ldb, float* c,
+              int64_t ldc, float alpha, float beta) {
+  if (n <= 16) return tile_narrow<MR>(n, K, a, b, ldb, c, ldc, alpha, beta);
+  tile<MR>(n, K, a, b, ldb, c, ldc, alpha, beta);
+}
+
 void ukernel(int64_t m, int64_t n, int64_t k, const float* a, const float* b, int64_t ldb,
              float* c, int64_t ldc, float alpha, float beta) {
   switch (m) {
-    case 1: return tile<1>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 2: return tile<2>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 3: return tile<3>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 4: return tile<4>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 5: return tile<5>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 6: return tile<6>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 7: return tile<7>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 8: return tile<8>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 9: return tile<9>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 10: return tile<10>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 11: return tile<11>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    default: return tile<12>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 1: return tile_any<1>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 2: return tile_any<2>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 3: return tile_any<3>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 4: return tile_any<4>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 5: return tile_any<5>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 6: return tile_any<6>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 7: return tile_any<7>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 8: return tile_any<8>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 9: return tile_any<9>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 10: return tile_any<10>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 11: return tile_any<11>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    default: return tile_any<12>(n, k, a, b, ldb, c, ldc, alpha, beta);
   }
 }
 
