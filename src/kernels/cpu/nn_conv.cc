@@ -11,6 +11,7 @@
 //     - bias, residual Z and the activation of FusedConv are applied to each 12x32 tile right
 //       after its last K block, while the tile is in L1.
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -79,14 +80,18 @@ void pack_weights(const float* w, int64_t G, int64_t Mg, int64_t K, int64_t mr, 
 
 // Writes `len` values of B row k, columns [j, j+len) of the block, into NR-column panels:
 // src[t*s] or zeros when src is null.
+// Panel widths are powers of two (8, 16, 32), so the panel of column j is a shift away: small
+// convs call put() thousands of times per run, and two 64-bit divisions per call were a large
+// share of their im2col.
 struct PanelWriter {
   float* out;
   int64_t kc, nr;
+  int nr_shift = std::countr_zero(static_cast<uint64_t>(nr));
   void put(int64_t k, int64_t j, const float* src, int64_t s, int64_t len) const {
     while (len > 0) {
-      const int64_t off = j % nr;
+      const int64_t off = j & (nr - 1);
       const int64_t take = std::min(len, nr - off);
-      float* d = out + (j / nr) * kc * nr + k * nr + off;
+      float* d = out + (j >> nr_shift) * kc * nr + k * nr + off;
       if (!src) {
         std::memset(d, 0, static_cast<size_t>(take) * sizeof(float));
       } else if (s == 1) {
@@ -102,6 +107,52 @@ struct PanelWriter {
   }
 };
 
+// A 2-D conv whose every tap falls inside X: no padding, and the last window ends in X.
+bool taps_inside_2d(const ConvGeom& g) {
+  if (g.in.size() != 2) return false;
+  for (size_t d = 0; d < 2; ++d)
+    if (g.pad_begin[d] != 0 || (g.out[d] - 1) * g.stride[d] + (g.kernel[d] - 1) * g.dil[d] >= g.in[d])
+      return false;
+  return true;
+}
+
+// X zero-padded so that every tap of a 2-D conv is inside it, as one [N*C, Hp, Wp] copy (`out`
+// holds padded_2d_size(g) floats); returns the geometry of the conv on that copy. Small convs
+// spent most of their im2col on border runs: this turns each (tap, output row) into one copy.
+int64_t padded_2d_size(const ConvGeom& g) {
+  const int64_t Hp = (g.out[0] - 1) * g.stride[0] + (g.kernel[0] - 1) * g.dil[0] + 1;
+  const int64_t Wp = (g.out[1] - 1) * g.stride[1] + (g.kernel[1] - 1) * g.dil[1] + 1;
+  return g.N * g.C * Hp * Wp;
+}
+
+ConvGeom pad_input_2d(const ConvGeom& g, const float* x, float* out) {
+  ConvGeom p = g;
+  p.in = {(g.out[0] - 1) * g.stride[0] + (g.kernel[0] - 1) * g.dil[0] + 1,
+          (g.out[1] - 1) * g.stride[1] + (g.kernel[1] - 1) * g.dil[1] + 1};
+  p.pad_begin = {0, 0};
+  p.in_size = p.in[0] * p.in[1];
+  const int64_t H = g.in[0], W = g.in[1], Hp = p.in[0], Wp = p.in[1];
+  const int64_t ph = g.pad_begin[0], pw = g.pad_begin[1];
+  for (int64_t plane = 0; plane < g.N * g.C; ++plane) {
+    const float* src = x + plane * g.in_size;
+    float* dst = out + plane * p.in_size;
+    for (int64_t r = 0; r < Hp; ++r) {
+      float* row = dst + r * Wp;
+      const int64_t ih = r - ph;
+      if (ih < 0 || ih >= H) {
+        std::fill(row, row + Wp, 0.f);
+        continue;
+      }
+      // Padded column c holds input column c - pw.
+      const int64_t c0 = std::min(pw, Wp), c1 = std::min(Wp, W + pw);
+      std::fill(row, row + c0, 0.f);
+      if (c1 > c0) std::memcpy(row + c0, src + ih * W + (c0 - pw), static_cast<size_t>(c1 - c0) * sizeof(float));
+      std::fill(row + std::max(c0, c1), row + Wp, 0.f);
+    }
+  }
+  return p;
+}
+
 // B rows [pc, pc+kc) and columns [j0, j0+nc) of one (image, group): for a pointwise conv the rows
 // of X, otherwise im2col rows: row r = (c, k...), col[r][j] = x[c][o(j)*stride - pad + k*dil].
 void pack_b_block(const ConvGeom& g, const float* x, bool pointwise, int64_t pc, int64_t kc,
@@ -109,6 +160,24 @@ void pack_b_block(const ConvGeom& g, const float* x, bool pointwise, int64_t pc,
   const PanelWriter w{out, kc, nr};
   if (pointwise) {
     for (int64_t k = 0; k < kc; ++k) w.put(k, 0, x + (pc + k) * g.in_size + j0, 1, nc);
+    return;
+  }
+  if (taps_inside_2d(g)) {
+    // Every tap is inside X (padding was applied by copying X): an output row of a tap is one
+    // strided run of X, with no border case to test.
+    const int64_t KW = g.kernel[1], KK = g.kernel_size, OW = g.out[1], W = g.in[1];
+    for (int64_t k = 0; k < kc; ++k) {
+      const int64_t r = pc + k, c = r / KK, kh = (r % KK) / KW, kw = r % KW;
+      const float* base = x + c * g.in_size + kh * g.dil[0] * W + kw * g.dil[1];
+      int64_t oh = j0 / OW, ow = j0 % OW;
+      for (int64_t j = 0; j < nc;) {
+        const int64_t len = std::min(OW - ow, nc - j);
+        w.put(k, j, base + oh * g.stride[0] * W + ow * g.stride[1], g.stride[1], len);
+        j += len;
+        ow = 0;
+        ++oh;
+      }
+    }
     return;
   }
   const size_t nd = g.in.size();
@@ -147,9 +216,9 @@ void pack_b_block(const ConvGeom& g, const float* x, bool pointwise, int64_t pc,
         const float* row = xc + off * g.in[L];
         const int64_t s = g.stride[L], n = g.in[L];
         const int64_t i0 = o[L] * s - g.pad_begin[L] + kidx[L] * g.dil[L];
-        // Valid t: 0 <= i0 + t*s < n.
-        int64_t lo = i0 >= 0 ? 0 : (-i0 + s - 1) / s;
-        int64_t hi = i0 < n ? (n - 1 - i0) / s + 1 : 0;
+        // Valid t: 0 <= i0 + t*s < n (stride 1, the common case, without dividing).
+        int64_t lo = i0 >= 0 ? 0 : (s == 1 ? -i0 : (-i0 + s - 1) / s);
+        int64_t hi = i0 < n ? (s == 1 ? n - i0 : (n - 1 - i0) / s + 1) : 0;
         lo = std::min(lo, run);
         hi = std::clamp(hi, lo, run);
         if (lo > 0) w.put(kr_row, j, nullptr, 1, lo);
@@ -345,6 +414,15 @@ class ConvKernel final : public Kernel {
       wp = s;
     }
     const bool pointwise = is_pointwise(g);
+    ConvGeom padded_geom;
+    const ConvGeom* gg = &g;
+    if (!pointwise && g.in.size() == 2 && !taps_inside_2d(g)) {
+      float* xp = static_cast<float*>(ctx.scratch(static_cast<size_t>(padded_2d_size(g)) * 4 + 64));
+      if (!xp) return ctx.error("out of memory for the padded input");
+      padded_geom = pad_input_2d(g, xd, xp);
+      gg = &padded_geom;
+      xd = xp;
+    }
     const int64_t items = g.N * g.G;
     const int64_t nt = pool.num_threads();
     const double item_macs = static_cast<double>(g.Mg) * g.K() * g.out_size;
@@ -359,7 +437,7 @@ class ConvKernel final : public Kernel {
       const int64_t yoff = (n * g.M + gi * g.Mg) * g.out_size;
       e.z = zd ? zd + yoff : nullptr;
       e.ldz = g.out_size;
-      gemm_item(uk_, g, xd + (n * g.C + gi * g.Cg) * g.in_size, pointwise, wp + gi * g.Mg * g.K(),
+      gemm_item(uk_, *gg, xd + (n * g.C + gi * g.Cg) * gg->in_size, pointwise, wp + gi * g.Mg * g.K(),
                 yd + yoff, e, p);
     };
     if (outer) {
