@@ -281,8 +281,9 @@ onnxrt::Value value_feed(const std::string& name, nb::handle encoded) {
 }
 
 // Copies a tensor that shares storage with something else (a feed, an initializer), so the
-// array handed to numpy is the caller's alone.
-onnxrt::Tensor exclusive(onnxrt::Tensor t) {
+// array handed to numpy is the caller's alone. By reference: a by-value parameter would itself
+// hold a second reference, so every output was cloned (measured: 256 MB out -> 512 MB peak).
+onnxrt::Tensor exclusive(const onnxrt::Tensor& t) {
   if (t.dtype() == onnxrt::DType::kString || t.size() == 0) return t;
   if (!t.storage() || t.storage().use_count() > 1) return t.clone();
   return t;
