@@ -4,6 +4,7 @@
 #include <string>
 
 #include "ir/infer.h"
+#include "tensor/tensor_alloc.h"
 #include "tensor/value.h"
 
 namespace onnxrt::runtime {
@@ -97,7 +98,7 @@ Status StepContext::allocate(size_t i, DType dtype, const Shape& shape) {
   const bool fits_arena = info.arena_offset >= 0 && state_.arena && info.static_shape && info.shape == shape &&
                           info.dtype == dtype;
   if (info.is_graph_output || dtype == DType::kString) {
-    v = Tensor::allocate(dtype, shape);  // handed to the caller: must own its storage
+    v = allocate_uninitialized(dtype, shape);  // handed to the caller: must own its storage
   } else if (fits_arena) {
     v = Tensor::borrow(dtype, shape, static_cast<char*>(state_.arena.get()) + info.arena_offset, nullptr);
   } else {

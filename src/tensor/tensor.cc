@@ -5,6 +5,8 @@
 #include <new>
 #include <string>
 
+#include "tensor/tensor_alloc.h"
+
 namespace onnxrt {
 
 int64_t shape_size(std::span<const int64_t> shape) {
@@ -65,8 +67,18 @@ Tensor Tensor::reshaped(Shape shape) const {
   return t;
 }
 
+Tensor allocate_uninitialized(DType dtype, Shape shape) {
+  if (dtype == DType::kString) return Tensor::allocate(dtype, std::move(shape));
+  const size_t bytes = dtype_storage_bytes(dtype, static_cast<size_t>(shape_size(shape)));
+  const size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
+  void* p = std::aligned_alloc(kAlign, rounded == 0 ? kAlign : rounded);
+  if (p == nullptr) throw std::bad_alloc();
+  std::shared_ptr<void> storage(p, AlignedFree{});
+  return Tensor::borrow(dtype, std::move(shape), p, std::move(storage));
+}
+
 Tensor Tensor::clone() const {
-  Tensor t = allocate(dtype_, shape_);
+  Tensor t = allocate_uninitialized(dtype_, shape_);
   if (dtype_ == DType::kString) {
     for (int64_t i = 0; i < size_; ++i) t.data<std::string>()[i] = data<std::string>()[i];
   } else if (nbytes() > 0) {
