@@ -4,8 +4,9 @@
 
 For each model and thread count both sessions are created on the same ONNX file (onnxruntime with
 ORT_ENABLE_ALL, sequential execution, intra_op_num_threads = inter_op_num_threads... = N), warmed
-up, then timed in alternating order (ours, theirs, theirs, ours, ...) so that drift in machine load
-hits both alike. Reported: medians, p90 and the ratio onnxruntime/onnxrt (> 1: onnxrt is faster),
+up, then timed in alternating blocks of runs (ours, theirs, theirs, ours, ...), so that drift in
+machine load hits both alike. Each block starts after an idle gap that lets the other runtime's
+spinning worker threads go quiet (onnxruntime's spin for ~40 ms after a run), then one untimed run. Reported: medians, p90 and the ratio onnxruntime/onnxrt (> 1: onnxrt is faster),
 and the max abs difference between the two outputs. With --memory, session creation time and peak
 RSS are measured in fresh processes, one per runtime. Results go to benchmarks/results/*.json and,
 with --write-doc, to docs/performance.md.
@@ -29,6 +30,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).parent))
 
 import zoo  # noqa: E402
+
+
+# Runs are timed in alternating blocks (ours, theirs, theirs, ours, ...) of BLOCK_RUNS runs, each
+# block after an idle gap (see timed_block).
+BLOCK_RUNS = 5
+BLOCK_GAP_S = 0.06
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -73,12 +80,23 @@ def bench_one(name: str, threads: int, runs: int, warmup: int) -> dict:
         ours.run(None, feed)
         theirs.run(None, feed)
     t_ours, t_theirs = [], []
-    for i in range(runs):
-        order = ((ours, t_ours), (theirs, t_theirs)) if i % 2 == 0 else ((theirs, t_theirs), (ours, t_ours))
-        for sess, times in order:
+
+    def timed_block(sess, times: list[float]) -> None:
+        # Both runtimes keep worker threads spinning after a run: onnxrt for 0.3 ms, onnxruntime
+        # (allow_spinning, its default) for about 40 ms measured here. Timed back to back, each
+        # run would share the cores with the other runtime's spinners. So each block starts after
+        # an idle gap longer than either spin, with one untimed run that wakes its own threads.
+        time.sleep(BLOCK_GAP_S)
+        sess.run(None, feed)
+        for _ in range(BLOCK_RUNS):
             t0 = time.perf_counter()
             sess.run(None, feed)
             times.append((time.perf_counter() - t0) * 1e3)
+
+    for i in range(max(1, -(-runs // BLOCK_RUNS))):
+        order = ((ours, t_ours), (theirs, t_theirs)) if i % 2 == 0 else ((theirs, t_theirs), (ours, t_ours))
+        for sess, times in order:
+            timed_block(sess, times)
     result.update(
         onnxrt_median_ms=statistics.median(t_ours),
         onnxrt_p90_ms=percentile(t_ours, 90),
@@ -134,7 +152,10 @@ def write_doc(results: list[dict], command: str) -> None:
         "",
         f"Measured by `{command}` on {time.strftime('%Y-%m-%d')}; machine: {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores; onnxruntime {onnxruntime.__version__} (ORT_ENABLE_ALL, sequential). "
-        "Both runtimes run the same exported file in one process, alternating, after warm-up. "
+        "Both runtimes run the same exported file in one process, in alternating blocks of "
+        f"{BLOCK_RUNS} timed runs, each block after a {BLOCK_GAP_S * 1e3:.0f} ms idle gap and one untimed run "
+        "(onnxruntime's worker threads spin for ~40 ms after a run and would otherwise share the cores with "
+        "onnxrt's next run; onnxrt's spin for 0.3 ms). "
         "speedup = onnxruntime median / onnxrt median (above 1: onnxrt is faster). Models are built in "
         "benchmarks/models/zoo.py with random weights and exported with torch.onnx.export(dynamo=True), opset 18.",
         "",
