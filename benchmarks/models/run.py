@@ -182,7 +182,24 @@ def write_doc(results: list[dict], command: str) -> None:
     notes = Path(__file__).with_name("performance_notes.md")
     if notes.exists():
         lines += ["", notes.read_text().rstrip()]
-    (ROOT / "docs" / "performance.md").write_text("\n".join(lines) + "\n")
+    doc = ROOT / "docs" / "performance.md"
+    # Other benchmarks (torch.compile, tree ensembles, kernels) write their own "## " sections of
+    # the same file: keep every section this script does not generate.
+    ours = {l for l in lines if l.startswith("## ")}
+    kept: list[str] = []
+    if doc.exists():
+        keep = False
+        for l in doc.read_text().splitlines():
+            if l.startswith("## "):
+                keep = l not in ours
+            elif l.startswith("# "):
+                keep = False
+            if keep:
+                kept.append(l)
+    text = "\n".join(lines).rstrip() + "\n"
+    if kept:
+        text += "\n" + "\n".join(kept).rstrip() + "\n"
+    doc.write_text(text)
 
 
 def main() -> int:
