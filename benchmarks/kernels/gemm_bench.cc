@@ -1,6 +1,5 @@
-// Standalone SGEMM timing (not part of the test build):
-//   g++ -O2 -std=c++20 -I src -I include benchmarks/kernels/gemm_bench.cc <build>/libonnxrt.a -lpthread
-//   ./a.out [threads] [avx512|avx2|scalar] [M N K]
+// SGEMM timing per microkernel family (built with -DONNXRT_BUILD_BENCHMARKS=ON):
+//   gemm_bench [threads] [avx512|avx2|scalar] [M N K]
 // Prints GFLOP/s per shape and microkernel family, best of several repetitions, and checks the
 // result against a double-precision dot product on a few entries.
 #include <chrono>

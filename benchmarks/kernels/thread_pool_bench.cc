@@ -1,6 +1,6 @@
 // Thread-pool dispatch cost: how long a parallel_for over trivial work takes, back to back and
 // after a gap of serial work (as between the ops of a model), against running it inline.
-//   ./thread_pool_bench [threads]
+//   thread_pool_bench [threads]     (built with -DONNXRT_BUILD_BENCHMARKS=ON)
 // Prints the median cost per dispatch in microseconds.
 #include <algorithm>
 #include <atomic>

@@ -1,7 +1,6 @@
 // A C++ timing loop over one model, for profiling with perf without the Python interpreter in the
 // samples (the Python extension is stripped; the static library keeps its symbols):
-//   g++ -O2 -std=c++20 -Iinclude benchmarks/tools/bench_model.cc build-X/libonnxrt.a -lpthread \
-//       -o /tmp/bench_model
+//   cmake -B build -DONNXRT_BUILD_BENCHMARKS=ON && cmake --build build --target bench_model
 //   perf record -g /tmp/bench_model model.onnx [threads] [runs]
 // Inputs are random (floats ~U[-1,1], integers in [0, 1000)); unknown dims are 1.
 #include <algorithm>

@@ -125,7 +125,7 @@ int64_t padded_2d_size(const ConvGeom& g) {
   return g.N * g.C * Hp * Wp;
 }
 
-ConvGeom pad_input_2d(const ConvGeom& g, const float* x, float* out) {
+ConvGeom pad_input_2d(const ConvGeom& g, const float* x, float* out, ThreadPool& pool) {
   ConvGeom p = g;
   p.in = {(g.out[0] - 1) * g.stride[0] + (g.kernel[0] - 1) * g.dil[0] + 1,
           (g.out[1] - 1) * g.stride[1] + (g.kernel[1] - 1) * g.dil[1] + 1};
@@ -133,23 +133,25 @@ ConvGeom pad_input_2d(const ConvGeom& g, const float* x, float* out) {
   p.in_size = p.in[0] * p.in[1];
   const int64_t H = g.in[0], W = g.in[1], Hp = p.in[0], Wp = p.in[1];
   const int64_t ph = g.pad_begin[0], pw = g.pad_begin[1];
-  for (int64_t plane = 0; plane < g.N * g.C; ++plane) {
-    const float* src = x + plane * g.in_size;
-    float* dst = out + plane * p.in_size;
-    for (int64_t r = 0; r < Hp; ++r) {
-      float* row = dst + r * Wp;
-      const int64_t ih = r - ph;
-      if (ih < 0 || ih >= H) {
-        std::fill(row, row + Wp, 0.f);
-        continue;
+  // Padded column c holds input column c - pw.
+  const int64_t c0 = std::min(pw, Wp), c1 = std::min(Wp, W + pw);
+  pool.parallel_for(g.N * g.C, static_cast<double>(p.in_size), [&](int64_t p0, int64_t p1) {
+    for (int64_t plane = p0; plane < p1; ++plane) {
+      const float* src = x + plane * g.in_size;
+      float* dst = out + plane * p.in_size;
+      for (int64_t r = 0; r < Hp; ++r) {
+        float* row = dst + r * Wp;
+        const int64_t ih = r - ph;
+        if (ih < 0 || ih >= H) {
+          std::fill(row, row + Wp, 0.f);
+          continue;
+        }
+        for (int64_t c = 0; c < c0; ++c) row[c] = 0.f;
+        if (c1 > c0) std::memcpy(row + c0, src + ih * W + (c0 - pw), static_cast<size_t>(c1 - c0) * sizeof(float));
+        for (int64_t c = std::max(c0, c1); c < Wp; ++c) row[c] = 0.f;
       }
-      // Padded column c holds input column c - pw.
-      const int64_t c0 = std::min(pw, Wp), c1 = std::min(Wp, W + pw);
-      std::fill(row, row + c0, 0.f);
-      if (c1 > c0) std::memcpy(row + c0, src + ih * W + (c0 - pw), static_cast<size_t>(c1 - c0) * sizeof(float));
-      std::fill(row + std::max(c0, c1), row + Wp, 0.f);
     }
-  }
+  });
   return p;
 }
 
@@ -419,7 +421,7 @@ class ConvKernel final : public Kernel {
     if (!pointwise && g.in.size() == 2 && !taps_inside_2d(g)) {
       float* xp = static_cast<float*>(ctx.scratch(static_cast<size_t>(padded_2d_size(g)) * 4 + 64));
       if (!xp) return ctx.error("out of memory for the padded input");
-      padded_geom = pad_input_2d(g, xd, xp);
+      padded_geom = pad_input_2d(g, xd, xp, pool);
       gg = &padded_geom;
       xd = xp;
     }
