@@ -17,7 +17,7 @@ APT_PACKAGES := g++ libgtest-dev ccache libre2-dev
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all setup system-deps venv build install test test-cpp test-python demo conformance fuzz clean
+.PHONY: bench-kernels all setup system-deps venv build install test test-cpp test-python demo conformance fuzz clean
 
 all: build
 
@@ -68,6 +68,12 @@ clean:
 # Regenerates docs/conformance.md (and, with UPDATE_MANIFEST=1, the expected-failure manifest).
 conformance: install
 	$(PY) tests/onnx_backend/report.py $(if $(UPDATE_MANIFEST),--update-manifest,)
+
+# Kernel benchmark (FMA peak, SGEMM, single ops at 1 and 2 threads) into docs/performance.md.
+bench-kernels: setup
+	@PATH=$(abspath $(VENV))/bin:$$PATH cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DONNXRT_BUILD_BENCHMARKS=ON >/dev/null
+	@PATH=$(abspath $(VENV))/bin:$$PATH cmake --build $(BUILD) -j $(JOBS) --target kernel_bench
+	$(BUILD)/kernel_bench --doc docs/performance.md
 
 # Long fuzzing runs (libFuzzer + ASan/UBSan, clang from apt): FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 600
