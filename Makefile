@@ -11,7 +11,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 # Some machines have the torch wheel on disk; pip finds it here when present.
 PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
-APT_PACKAGES := g++ libgtest-dev ccache libre2-dev
+APT_PACKAGES := g++ libgtest-dev ccache libre2-dev pkg-config libjpeg62-turbo-dev libpng-dev libtiff-dev libwebp-dev libopenjp2-7-dev
 # ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the objects
 # of earlier builds on this machine, and the Python build reuses those of the C++ build.
 export CCACHE_BASEDIR := $(CURDIR)

@@ -2,6 +2,8 @@
 
 Each entry builds a model and example inputs; export() turns it into an ONNX file with
 torch.onnx.export(dynamo=True) and caches it under benchmarks/.cache/ keyed by name and opset.
+Entries of kind "sklearn" (the tree ensembles) instead train a scikit-learn model on synthetic
+data and convert it with skl2onnx; their build() returns the ONNX bytes and inputs() numpy arrays.
 """
 
 from __future__ import annotations
@@ -211,11 +213,47 @@ class LSTMModel(nn.Module):
         return self.head(y[:, -1])
 
 
+# --- tree ensembles: scikit-learn models converted with skl2onnx (ai.onnx.ml) ---------------------
+def _tree_data():
+    from sklearn.datasets import make_classification
+
+    x, y = make_classification(n_samples=5000, n_features=20, n_informative=12, n_classes=3, random_state=0)
+    return x.astype("float32"), y
+
+
+def _sklearn_to_onnx(model) -> bytes:
+    import skl2onnx
+
+    x, y = _tree_data()
+    model.fit(x[:4000], y[:4000])
+    return skl2onnx.to_onnx(model, x[:1], target_opset={"": 17, "ai.onnx.ml": 3},
+                            options={id(model): {"zipmap": False}}).SerializeToString()
+
+
+def random_forest():
+    """100 trees of depth 10 on 20 features, 3 classes."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    return _sklearn_to_onnx(RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0, n_jobs=1))
+
+
+def gradient_boosting():
+    """100 boosting rounds of depth-5 trees, 3 classes: 300 trees."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    return _sklearn_to_onnx(GradientBoostingClassifier(n_estimators=100, max_depth=5, random_state=0))
+
+
+def _tree_rows(batch):
+    return lambda: (_tree_data()[0][4000:4000 + batch],)  # rows the model was not trained on
+
+
 @dataclass
 class Entry:
     name: str
-    build: Callable[[], nn.Module]
+    build: Callable[[], nn.Module]  # kind "sklearn": returns the ONNX bytes
     inputs: Callable[[], tuple]
+    kind: str = "torch"
 
 
 def _images(batch, size=224):
@@ -232,12 +270,25 @@ ZOO = [
     Entry("transformer_2layer_s128", lambda: BertEncoder(layers=2, d=256, heads=4, ff=1024), lambda: (torch.randint(0, 30522, (1, 128)),)),
     Entry("gpt2_prefill_s128", GPT2, lambda: (torch.randint(0, 50257, (1, 128)),)),
     Entry("lstm_2layer", LSTMModel, lambda: (torch.randn(4, 32, 128),)),
+    Entry("forest_b1", random_forest, _tree_rows(1), "sklearn"),
+    Entry("forest_b1000", random_forest, _tree_rows(1000), "sklearn"),
+    Entry("gboost_b1", gradient_boosting, _tree_rows(1), "sklearn"),
+    Entry("gboost_b1000", gradient_boosting, _tree_rows(1000), "sklearn"),
 ]
 BY_NAME = {e.name: e for e in ZOO}
 
 
 def export(entry: Entry, opset: int = OPSET) -> tuple[Path, tuple]:
     """Exports (or reuses) the ONNX file of an entry; returns its path and the example inputs."""
+    if entry.kind == "sklearn":
+        import sklearn
+
+        # One file per model (not per batch size), keyed by the scikit-learn version.
+        path = CACHE / f"{entry.build.__name__}_skl{sklearn.__version__}.onnx"
+        if not path.exists():
+            CACHE.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(entry.build())
+        return path, entry.inputs()
     torch.manual_seed(0)
     model = entry.build().eval()
     inputs = entry.inputs()

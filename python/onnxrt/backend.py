@@ -101,6 +101,10 @@ def _opset_of(model: onnx.ModelProto, domain: str) -> int:
     return 0
 
 
+# Ops that a load-time pass replaces by other ops (src/passes/lower_gradient.cc), so they need no kernel.
+_LOWERED_AT_LOAD = {("ai.onnx.preview.training", "Gradient")}
+
+
 def unsupported_nodes(model: onnx.ModelProto) -> list[str]:
     """Descriptions of the nodes that no onnxrt kernel can run (empty when all can)."""
     kernels = _kernels()
@@ -111,6 +115,8 @@ def unsupported_nodes(model: onnx.ModelProto) -> list[str]:
         domain = "" if node.domain in _DEFAULT_DOMAINS else node.domain
         if (node.domain, node.op_type) in local_functions:
             continue  # expanded at load time into ops that are checked on their own
+        if (domain, node.op_type) in _LOWERED_AT_LOAD:
+            continue
         entries = kernels.get((domain, node.op_type))
         what = f"{node.op_type} '{node.name}'"
         if not entries:

@@ -459,6 +459,22 @@ Status infer_max_unpool(InferContext& ctx) {
   return Status::ok();
 }
 
+// ImageDecoder(encoded uint8 [N]) -> uint8 [H, W, C]: H and W come from the data, C from
+// pixel_format (3 for RGB and BGR, 1 for Grayscale).
+Status infer_image_decoder(InferContext& ctx) {
+  if (!ctx.has_input(0)) return ctx.error("input 0 (encoded_stream) is required");
+  const ValueType& t = ctx.input_type(0);
+  if (!t.is_tensor() || t.dtype != DType::kUInt8) return ctx.error("input 0 (encoded_stream) must be tensor(uint8), got " + type_string(t));
+  if (t.has_shape && t.rank() != 1) return ctx.error("input 0 (encoded_stream) must be 1-D, got rank " + std::to_string(t.rank()));
+  AttrReader a(ctx.node());
+  const std::string f = a.s("pixel_format", "RGB");
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  if (f != "RGB" && f != "BGR" && f != "Grayscale") return ctx.error("pixel_format must be RGB, BGR or Grayscale, got '" + f + "'");
+  ctx.outputs[0] = ValueType::tensor(DType::kUInt8, SymShape{ctx.fresh_dim(), ctx.fresh_dim(), Dim(f == "Grayscale" ? 1 : 3)});
+  ctx.dynamic_output_shape = true;
+  return Status::ok();
+}
+
 const OpInfo kImageOps[] = {
     {"", "ConvTranspose", &infer_convtranspose},
     {"", "DeformConv", &infer_deform_conv},
@@ -469,6 +485,7 @@ const OpInfo kImageOps[] = {
     {"", "RoiAlign", &infer_roi_align},
     {"", "MaxRoiPool", &infer_max_roi_pool},
     {"", "MaxUnpool", &infer_max_unpool},
+    {"", "ImageDecoder", &infer_image_decoder},
 };
 
 }  // namespace

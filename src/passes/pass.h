@@ -26,6 +26,9 @@ struct Pass {
   Expected<bool> (*run)(ir::Graph& graph, const PassContext& ctx);
 };
 
+// Replaces each Gradient (ai.onnx.preview.training) by its backward graph: symbolic reverse-mode
+// differentiation of y with respect to xs. Not an optimization: it runs at every level, first.
+Expected<bool> lower_gradient(ir::Graph& graph, const PassContext& ctx);
 // Replaces nodes whose inputs are all constants by their computed outputs, then re-infers the
 // types downstream (shapes often become concrete once a shape input is known).
 Expected<bool> fold_constants(ir::Graph& graph, const PassContext& ctx);

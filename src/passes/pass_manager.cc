@@ -4,6 +4,8 @@ namespace onnxrt::passes {
 
 std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
   std::vector<Pass> p;
+  // Lowering that the executor depends on (Gradient has no kernel), so it runs at every level.
+  p.push_back({"lower_gradient", &lower_gradient});
   if (level == GraphOptimizationLevel::kDisableAll) return p;
   p.push_back({"fold_constants", &fold_constants});
   p.push_back({"eliminate_identity", &eliminate_identity});

@@ -1,5 +1,6 @@
-// ai.onnx.ml kernels: the tree ensembles' flattened CPU kernel against the naive reference walk
-// over random forests (every mode, NaN tracks, aggregates, transforms), and pinned values for
+// ai.onnx.ml kernels: the tree ensembles' CPU kernel (packed breadth-first and flat layouts) against
+// the naive reference walk over random forests (every mode, NaN tracks, aggregates, transforms,
+// unbalanced trees), and pinned values for
 // every op (hand-computed or from onnxruntime / the ONNX reference).
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include <random>
 
 #include "kernels/harness.h"
+#include "kernels/registry.h"
 #include "onnxrt/value.h"
 
 namespace onnxrt::testing {
@@ -200,6 +202,144 @@ TEST(MlTree, FlatKernelMatchesReference) {
       }
     }
   }
+}
+
+// A random forest with unbalanced trees (each split stops with probability 0.3 below the root, up to
+// `max_depth`), so leaves sit at many depths: the packed layout's leaves must hold still while other
+// rows walk on. Every split uses `mode` and `missing` (1: NaN goes true; -1: random per split); thresholds lie on a grid
+// of 0.25 so that inputs on the same grid hit them exactly.
+ir::Node random_unbalanced_forest(std::mt19937& rng, const char* op, int n_trees, int max_depth, int n_features,
+                                  int n_targets, const char* mode, int64_t missing) {
+  std::vector<int64_t> treeids, nodeids, featureids, trues, falses, missings, wt, wn, wid;
+  std::vector<float> values, weights;
+  std::vector<std::string> modes;
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (int t = 0; t < n_trees; ++t) {
+    // Depth-first ids, as scikit-learn writes them; (id, depth) pending.
+    std::vector<std::pair<int64_t, int>> stack{{0, 0}};
+    int64_t next_id = 1;
+    while (!stack.empty()) {
+      const auto [id, depth] = stack.back();
+      stack.pop_back();
+      treeids.push_back(t);
+      nodeids.push_back(id);
+      const bool leaf = depth == max_depth || (depth > 0 && rng() % 10 < 3);
+      featureids.push_back(leaf ? 0 : static_cast<int64_t>(rng() % n_features));
+      values.push_back(leaf ? 0 : static_cast<float>(static_cast<int>(rng() % 9) - 4) * 0.25f);
+      modes.push_back(leaf ? "LEAF" : mode);
+      missings.push_back(leaf ? 0 : missing < 0 ? static_cast<int64_t>(rng() % 2) : missing);
+      if (leaf) {
+        trues.push_back(0);
+        falses.push_back(0);
+        for (int k = 0; k < n_targets; ++k) {
+          wt.push_back(t);
+          wn.push_back(id);
+          wid.push_back(k);
+          weights.push_back(u(rng));
+        }
+        continue;
+      }
+      const int64_t a = next_id++, b = next_id++;
+      trues.push_back(a);
+      falses.push_back(b);
+      stack.push_back({b, depth + 1});
+      stack.push_back({a, depth + 1});
+    }
+  }
+  const bool cls = std::string(op) == "TreeEnsembleClassifier";
+  NodeBuilder b(op, 3, kMl);
+  b.attr_ints("nodes_treeids", treeids).attr_ints("nodes_nodeids", nodeids).attr_ints("nodes_featureids", featureids)
+      .attr_floats("nodes_values", values).attr_strings("nodes_modes", modes).attr_ints("nodes_truenodeids", trues)
+      .attr_ints("nodes_falsenodeids", falses).attr_ints("nodes_missing_value_tracks_true", missings);
+  const std::string p = cls ? "class_" : "target_";
+  b.attr_ints(p + "treeids", wt).attr_ints(p + "nodeids", wn).attr_ints(cls ? "class_ids" : "target_ids", wid)
+      .attr_floats(cls ? "class_weights" : "target_weights", weights);
+  if (cls) {
+    std::vector<int64_t> labels(static_cast<size_t>(n_targets));
+    for (int k = 0; k < n_targets; ++k) labels[static_cast<size_t>(k)] = k;
+    b.attr_ints("classlabels_int64s", labels);
+  } else {
+    b.attr_i("n_targets", n_targets);
+  }
+  return b.build();
+}
+
+// The variant the CPU backend's kernel picks for a float32 input with `cols` features.
+std::string cpu_variant(const ir::Node& node, int64_t cols) {
+  const kernels::KernelEntry* e = kernels::find_kernel(kernels::Backend::kCpu, node.domain, node.op_type, 3, DType::kFloat32);
+  if (!e) return "no kernel";
+  const ir::ValueType in = ir::ValueType::tensor(DType::kFloat32, SymShape{Dim(int64_t{4}), Dim(cols)});
+  const ir::ValueType* ins[] = {&in};
+  auto k = e->factory(kernels::KernelInit{node, ins, {}, {}});
+  return k.has_value() ? (*k)->variant() : k.status().to_string();
+}
+
+// Inputs on the thresholds' grid (exact ties), off it, and NaN.
+Tensor grid_input(std::mt19937& rng, int64_t rows, int64_t cols) {
+  Tensor x = random_tensor(DType::kFloat32, {rows, cols}, rng, -1.2, 1.2);
+  for (int64_t i = 0; i < x.size(); ++i) {
+    if (rng() % 3 == 0) x.data<float>()[i] = static_cast<float>(static_cast<int>(rng() % 9) - 4) * 0.25f;
+    if (rng() % 11 == 0) x.data<float>()[i] = std::numeric_limits<float>::quiet_NaN();
+  }
+  return x;
+}
+
+TEST(MlTree, PackedLayoutMatchesReferenceOnUnbalancedTrees) {
+  std::mt19937 rng(11);
+  // Each (mode, missing) pair normalises to one comparison; rows cover the 8-row lanes and their tails.
+  for (const char* mode : {"BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT"}) {
+    for (int64_t missing : {0, 1}) {
+      for (const char* op : {"TreeEnsembleRegressor", "TreeEnsembleClassifier"}) {
+        SCOPED_TRACE(std::string(op) + " " + mode + " missing " + std::to_string(missing));
+        auto node = random_unbalanced_forest(rng, op, 9, 7, 6, 3, mode, missing);
+        EXPECT_EQ(cpu_variant(node, 6), "packed");
+        for (int64_t rows : {0, 1, 7, 8, 9, 64, 65, 203}) {
+          const size_t outs = std::string(op) == "TreeEnsembleClassifier" ? 2 : 1;
+          expect_matches_reference(node, {grid_input(rng, rows, 6)}, outs, 0, 0);
+        }
+      }
+    }
+  }
+  // Double and int64 inputs take the packed walk too (double in place, int64 widened per block;
+  // float16 reaches it only through TreeEnsemble, covered in TreeEnsembleV5).
+  auto node = random_unbalanced_forest(rng, "TreeEnsembleRegressor", 5, 9, 4, 2, "BRANCH_LEQ", 0);
+  expect_matches_reference(node, {random_tensor(DType::kFloat64, {77, 4}, rng, -1.2, 1.2)}, 1, 0, 0);
+  expect_matches_reference(node, {random_tensor(DType::kInt64, {77, 4}, rng, -2, 2)}, 1, 0, 0);
+}
+
+TEST(MlTree, EnsemblesThePackedLayoutCannotHoldUseTheFlatWalk) {
+  std::mt19937 rng(12);
+  // Mixed modes (random_forest with mixed_modes) need several comparisons.
+  auto mixed = random_forest(rng, "TreeEnsembleRegressor", 4, 4, 5, 1, true, "NONE", "SUM");
+  EXPECT_EQ(cpu_variant(mixed, 5), "flat");
+  expect_matches_reference(mixed, {grid_input(rng, 50, 5)}, 1, 0, 0);
+  // One mode, but per-split missing tracks differ: LEQ and its negation GT in one ensemble.
+  auto tracks = random_unbalanced_forest(rng, "TreeEnsembleRegressor", 6, 6, 4, 2, "BRANCH_LT", -1);
+  EXPECT_EQ(cpu_variant(tracks, 4), "flat");
+  expect_matches_reference(tracks, {grid_input(rng, 50, 4)}, 1, 0, 0);
+  // A tree whose node points back at its root: the flat walk reports the cycle as an error.
+  auto cyclic = ml("TreeEnsembleRegressor", 3).attr_ints("nodes_treeids", {0, 0, 0}).attr_ints("nodes_nodeids", {0, 1, 2})
+                    .attr_ints("nodes_featureids", {0, 0, 0}).attr_floats("nodes_values", {0.5f, 0.7f, 0})
+                    .attr_strings("nodes_modes", {"BRANCH_LEQ", "BRANCH_LEQ", "LEAF"})
+                    .attr_ints("nodes_truenodeids", {1, 0, 0}).attr_ints("nodes_falsenodeids", {2, 2, 0})
+                    .attr_ints("target_treeids", {0}).attr_ints("target_nodeids", {2}).attr_ints("target_ids", {0})
+                    .attr_floats("target_weights", {1}).build();
+  EXPECT_EQ(cpu_variant(cyclic, 1), "flat");
+  auto r = run_node(kernels::Backend::kCpu, cyclic, {f32({1, 1}, {0.1f})}, 1);
+  EXPECT_FALSE(r.has_value());
+  // x > 0.5 never enters the cycle: both backends agree there.
+  expect_matches_reference(cyclic, {f32({2, 1}, {0.9f, 3.0f})}, 1, 0, 0);
+  // A NaN threshold under a missing track cannot be packed (NaN fails the negated comparison too).
+  auto nan_split = ml("TreeEnsembleRegressor", 3).attr_ints("nodes_treeids", {0, 0, 0}).attr_ints("nodes_nodeids", {0, 1, 2})
+                       .attr_ints("nodes_featureids", {0, 0, 0})
+                       .attr_floats("nodes_values", {std::numeric_limits<float>::quiet_NaN(), 0, 0})
+                       .attr_strings("nodes_modes", {"BRANCH_LEQ", "LEAF", "LEAF"})
+                       .attr_ints("nodes_truenodeids", {1, 0, 0}).attr_ints("nodes_falsenodeids", {2, 0, 0})
+                       .attr_ints("nodes_missing_value_tracks_true", {1, 0, 0})
+                       .attr_ints("target_treeids", {0, 0}).attr_ints("target_nodeids", {1, 2}).attr_ints("target_ids", {0, 0})
+                       .attr_floats("target_weights", {1, 2}).build();
+  EXPECT_EQ(cpu_variant(nan_split, 1), "flat");
+  expect_outputs(nan_split, {f32({3, 1}, {0.f, std::numeric_limits<float>::quiet_NaN(), 5.f})}, {f32({3, 1}, {2, 1, 2})});
 }
 
 TEST(MlTree, DoubleAndIntInputs) {

@@ -69,5 +69,39 @@ TEST(TrainingOptimizers, MultipleTensorsAndErrors) {
   EXPECT_FALSE(run_node(kernels::Backend::kCpu, node, {scalar_f(1.0f), scalar_i(5), x1, x1}, 1).has_value());
 }
 
+// com.onnxrt SumToShape (the un-broadcast step of Gradient's backward graphs): G [2, 3] summed
+// to [3], [2, 1], [1, 1], a scalar and itself; a middle axis of a rank-3 G; shapes that do not
+// broadcast are errors.
+TEST(GradientHelpers, SumToShapePinned) {
+  auto node = NodeBuilder("SumToShape", 1, "com.onnxrt").build();
+  const Tensor g = make_tensor<float>(DType::kFloat32, {2, 3}, std::vector<float>{1, 2, 3, 10, 20, 30});
+  auto sum_to = [&](const Tensor& grad, Shape shape) {
+    return run_node(kernels::Backend::kReference, node, {grad, Tensor::allocate(DType::kFloat32, shape)}, 1);
+  };
+  auto cols = sum_to(g, {3});
+  ASSERT_TRUE(cols.has_value()) << cols.status().message();
+  EXPECT_TRUE(tensors_close((*cols)[0], make_tensor<float>(DType::kFloat32, {3}, std::vector<float>{11, 22, 33}), 0, 0));
+  auto rows = sum_to(g, {2, 1});
+  ASSERT_TRUE(rows.has_value()) << rows.status().message();
+  EXPECT_TRUE(tensors_close((*rows)[0], make_tensor<float>(DType::kFloat32, {2, 1}, std::vector<float>{6, 60}), 0, 0));
+  auto all = sum_to(g, {1, 1});
+  ASSERT_TRUE(all.has_value());
+  EXPECT_TRUE(tensors_close((*all)[0], make_tensor<float>(DType::kFloat32, {1, 1}, std::vector<float>{66}), 0, 0));
+  auto scalar = sum_to(g, {});
+  ASSERT_TRUE(scalar.has_value());
+  EXPECT_TRUE(tensors_close((*scalar)[0], make_tensor<float>(DType::kFloat32, {}, std::vector<float>{66}), 0, 0));
+  auto same = sum_to(g, {2, 3});
+  ASSERT_TRUE(same.has_value());
+  EXPECT_TRUE(tensors_close((*same)[0], g, 0, 0));
+  // Middle axis broadcast in a rank-3 G, double.
+  const Tensor g3 = make_tensor<double>(DType::kFloat64, {2, 2, 2}, std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8});
+  auto mid = run_node(kernels::Backend::kReference, node, {g3, Tensor::allocate(DType::kFloat64, {2, 1, 2})}, 1);
+  ASSERT_TRUE(mid.has_value()) << mid.status().message();
+  EXPECT_TRUE(tensors_close((*mid)[0], d64({2, 1, 2}, {4, 6, 12, 14}), 0, 0));
+  // X that does not broadcast to G, and X of higher rank, are errors.
+  EXPECT_FALSE(sum_to(g, {2}).has_value());
+  EXPECT_FALSE(sum_to(g, {1, 2, 3}).has_value());
+}
+
 }  // namespace
 }  // namespace onnxrt::testing

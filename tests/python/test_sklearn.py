@@ -184,3 +184,59 @@ def test_large_forest_batch(ort_run):
     (label, proba), (ort_label, ort_proba) = run_both(convert(model, x), x, ort_run)
     np.testing.assert_array_equal(label, ort_label)
     np.testing.assert_allclose(proba, ort_proba, rtol=1e-4, atol=1e-5)
+
+
+def test_kmeans(ort_run):
+    # skl2onnx writes k-means as plain ONNX (ReduceSumSquare, Gemm, ArgMin, Sqrt): labels are the
+    # nearest centre, scores the distances to every centre.
+    from sklearn.cluster import KMeans
+
+    x, _ = classification(3, n=150, seed=7)
+    model = KMeans(n_clusters=4, n_init=3, random_state=0).fit(x)
+    (label, scores), (ort_label, ort_scores) = run_both(convert(model, x), x, ort_run)
+    np.testing.assert_array_equal(label, model.predict(x))
+    np.testing.assert_array_equal(label, ort_label)
+    np.testing.assert_allclose(scores, model.transform(x), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(scores, ort_scores, rtol=1e-5, atol=1e-5)
+
+
+def mixed_columns(n, seed):
+    """Two numeric columns with missing values and two string columns; the label depends on both."""
+    rng = np.random.default_rng(seed)
+    num = rng.normal(size=(n, 2)).astype(np.float32)
+    num[rng.random((n, 2)) < 0.15] = np.nan
+    cat = np.stack([rng.choice(["red", "green", "blue"], n), rng.choice(["a", "b"], n)], 1)
+    y = ((np.nan_to_num(num[:, 0]) + 0.5 * (cat[:, 1] == "a")) > 0.2) ^ (cat[:, 0] == "red")
+    table = np.empty((n, 4), dtype=object)
+    table[:, :2], table[:, 2:] = num, cat
+    return num, cat, table, y.astype(np.int64)
+
+
+def test_mixed_column_pipeline(ort_run):
+    # ColumnTransformer: SimpleImputer + StandardScaler on the numeric columns, OneHotEncoder on the
+    # string ones, then LogisticRegression. The ONNX graph has two inputs (float and string), Gather
+    # column slices, Imputer, Scaler, OneHotEncoder, Concat and LinearClassifier.
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+
+    num, cat, table, y = mixed_columns(300, seed=8)
+    pre = ColumnTransformer([("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), [0, 1]),
+                             ("cat", OneHotEncoder(handle_unknown="ignore"), [2, 3])])
+    model = Pipeline([("pre", pre), ("lr", LogisticRegression(max_iter=500))]).fit(table, y)
+    data = skl2onnx.to_onnx(model, initial_types=[("num", FloatTensorType([None, 2])), ("cat", StringTensorType([None, 2]))],
+                            target_opset=OPSET, options={id(model.steps[-1][1]): {"zipmap": False}}).SerializeToString()
+    # Unseen category ("purple") and all-missing rows at test time as well.
+    t_num, t_cat, t_table, _ = mixed_columns(60, seed=9)
+    t_cat[::7, 0] = "purple"
+    t_num[::5] = np.nan
+    t_table[:, :2], t_table[:, 2:] = t_num, t_cat
+    feeds = {"num": t_num, "cat": t_cat}
+    sess = onnxrt.InferenceSession(data)
+    label, proba = sess.run(None, feeds)
+    ort_label, ort_proba = ort_run(data, feeds)
+    np.testing.assert_array_equal(label, model.predict(t_table))
+    np.testing.assert_array_equal(label, ort_label)
+    np.testing.assert_allclose(proba, model.predict_proba(t_table), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(proba, ort_proba, rtol=1e-5, atol=1e-6)

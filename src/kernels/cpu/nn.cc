@@ -1,5 +1,6 @@
 // The CPU kernel table of the neural-network family. Kernels live in nn_conv.cc, nn_pool.cc,
-// nn_norm.cc and nn_softmax.cc. All are float32; every opset version of an op shares one
+// nn_norm.cc and nn_softmax.cc. All are float32 (Softmax family and LayerNormalization also
+// float16 and bfloat16); every opset version of an op shares one
 // factory, which reads the version's attribute semantics from the node.
 #include "kernels/cpu/nn_common.h"
 #include "kernels/cpu/nn_types.h"
@@ -10,6 +11,8 @@ namespace onnxrt::kernels {
 namespace {
 
 constexpr DType F32 = DType::kFloat32;
+constexpr DType F16 = DType::kFloat16;
+constexpr DType BF16 = DType::kBFloat16;
 constexpr DType ANY = DType::kUndefined;
 using nn::bridge_factory;
 
@@ -33,6 +36,15 @@ const KernelEntry kCpuNn[] = {
     {"", "Dropout", 1, kMaxOpset, F32, &make_cpu_dropout},
     {"", "SwiGLU", 28, kMaxOpset, F32, &nn::make_swiglu},
     {"", "CausalConvWithState", 27, kMaxOpset, F32, &nn::make_causal_conv},
+    // float16 / bfloat16 natively, a row at a time in float32 registers (no whole-tensor casts).
+    {"", "LayerNormalization", 17, kMaxOpset, F16, &make_cpu_layernorm},
+    {"", "LayerNormalization", 17, kMaxOpset, BF16, &make_cpu_layernorm},
+    {"", "Softmax", 1, kMaxOpset, F16, &make_cpu_softmax},
+    {"", "Softmax", 1, kMaxOpset, BF16, &make_cpu_softmax},
+    {"", "LogSoftmax", 1, kMaxOpset, F16, &make_cpu_softmax},
+    {"", "LogSoftmax", 1, kMaxOpset, BF16, &make_cpu_softmax},
+    {"", "Hardmax", 1, kMaxOpset, F16, &make_cpu_softmax},
+    {"", "Hardmax", 1, kMaxOpset, BF16, &make_cpu_softmax},
     // Other float types (and 8-bit integers for MaxPool) through float32; see nn_types.h.
     {"", "Conv", 1, kMaxOpset, ANY, &bridge_factory<&make_cpu_conv>},
     {"", "MaxPool", 1, kMaxOpset, ANY, &bridge_factory<&make_cpu_pool, true>},

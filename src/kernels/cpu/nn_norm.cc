@@ -6,10 +6,14 @@
 // activations or un-centred image data), and the rows we normalise (a BERT hidden vector of
 // 768-4096 floats, an instance-norm plane) stay in L1/L2 between the passes, so the second pass
 // costs little. Partial sums use eight float lanes (vectorisable) combined in double.
+// LayerNormalization also runs float16 / bfloat16 X natively: each row is widened into a float32
+// buffer of the task, normalised there and narrowed once (stash_type float, as the spec says).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
+#include "base/half.h"
 #include "base/thread_pool.h"
 #include "kernels/cpu/nn_common.h"
 #include "kernels/cpu/nn_types.h"
@@ -161,8 +165,22 @@ class LayerNormKernel final : public Kernel {
     const Tensor* scale = ctx.input(1);
     const Tensor* bias = ctx.num_inputs() > 2 ? ctx.input(2) : nullptr;
     Tensor* y = ctx.output(0);
-    if (!x || !scale || !y || x->dtype() != DType::kFloat32)
-      return ctx.error("needs float32 X, Scale and output Y");
+    const DType dt = x ? x->dtype() : DType::kUndefined;
+    const bool narrow = dt == DType::kFloat16 || dt == DType::kBFloat16;
+    if (!x || !scale || !y || (dt != DType::kFloat32 && !narrow) || y->dtype() != dt)
+      return ctx.error("needs X, Scale and output Y of one type: float32, float16 or bfloat16");
+    // 16-bit X: Scale and B (one row's worth) are widened once; X is widened a row at a time.
+    Tensor scale_f, bias_f;
+    if (narrow) {
+      for (const Tensor* t : {scale, bias})
+        if (t && t->dtype() != dt) return ctx.error("Scale and B must have X's type " + std::string(dtype_name(dt)));
+      scale_f = widen_16bit(*scale);
+      scale = &scale_f;
+      if (bias) {
+        bias_f = widen_16bit(*bias);
+        bias = &bias_f;
+      }
+    }
     const int64_t rank = x->rank();
     if (axis_ < -rank || axis_ >= rank)
       return ctx.error("axis " + std::to_string(axis_) + " out of range for rank " +
@@ -188,14 +206,16 @@ class LayerNormKernel final : public Kernel {
       bp = *b;
     }
     const float* s = *sp;
-    const float* xd = x->data<float>();
-    float* yd = y->data<float>();
+    const float* xd = narrow ? nullptr : x->data<float>();
+    float* yd = narrow ? nullptr : y->data<float>();
     float* md = mean_out ? mean_out->data<float>() : nullptr;
     float* id = inv_out ? inv_out->data<float>() : nullptr;
     ctx.threads().parallel_for(rows, 4.0 * static_cast<double>(cols), [&](int64_t r0, int64_t r1) {
+      std::vector<float> row(narrow ? static_cast<size_t>(cols) : 0);
       for (int64_t r = r0; r < r1; ++r) {
-        const float* xr = xd + r * cols;
-        float* yr = yd + r * cols;
+        if (narrow) load_16bit(dt, x->data<uint16_t>() + r * cols, row.data(), cols);
+        const float* xr = narrow ? row.data() : xd + r * cols;
+        float* yr = narrow ? row.data() : yd + r * cols;  // in place: each element is read before it is written
         float mean, inv;
         stats(xr, cols, eps_, &mean, &inv);
         if (md) md[r] = mean;
@@ -205,12 +225,33 @@ class LayerNormKernel final : public Kernel {
         } else {
           for (int64_t i = 0; i < cols; ++i) yr[i] = (xr[i] - mean) * inv * s[i];
         }
+        if (narrow) store_16bit(dt, row.data(), y->data<uint16_t>() + r * cols, cols);
       }
     });
     return Status::ok();
   }
 
  private:
+  static void load_16bit(DType dt, const uint16_t* src, float* dst, int64_t n) {
+    if (dt == DType::kFloat16) {
+      for (int64_t i = 0; i < n; ++i) dst[i] = half_to_float(src[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i) dst[i] = bfloat16_to_float(src[i]);
+    }
+  }
+  static void store_16bit(DType dt, const float* src, uint16_t* dst, int64_t n) {
+    if (dt == DType::kFloat16) {
+      for (int64_t i = 0; i < n; ++i) dst[i] = float_to_half(src[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i) dst[i] = float_to_bfloat16(src[i]);
+    }
+  }
+  static Tensor widen_16bit(const Tensor& t) {
+    Tensor f = Tensor::allocate(DType::kFloat32, t.shape());
+    load_16bit(t.dtype(), t.data<uint16_t>(), f.data<float>(), t.size());
+    return f;
+  }
+
   int64_t axis_;
   float eps_;
 };

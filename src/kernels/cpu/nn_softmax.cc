@@ -4,10 +4,15 @@
 // Before opset 13 the input is coerced to 2-D [prod(dims < axis), prod(dims >= axis)]; from 13
 // the op runs along one axis, which for a non-last axis is done on blocks of up to 64 inner
 // columns at once so that every pass reads contiguous memory.
+// float16 and bfloat16 run natively: each row (or block of columns) is widened into a float32
+// buffer of the task, computed there by the float32 code, and narrowed once on the way out, so
+// there is one rounding per output and no whole-tensor copies.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
+#include "base/half.h"
 #include "base/thread_pool.h"
 #include "kernels/cpu/nn_common.h"
 #include "kernels/cpu/nn_types.h"
@@ -99,17 +104,73 @@ void block_strided(SoftKind kind, const float* x, float* y, int64_t n, int64_t i
   }
 }
 
+// float16 / bfloat16 <-> float32, one element.
+struct Half {
+  static float load(uint16_t v) { return half_to_float(v); }
+  static uint16_t store(float v) { return float_to_half(v); }
+};
+struct BFloat16 {
+  static float load(uint16_t v) { return bfloat16_to_float(v); }
+  static uint16_t store(float v) { return float_to_bfloat16(v); }
+};
+
+// The 16-bit float path: rows, or blocks of columns, widened into a float32 tile (the float32
+// functions above work in place), then narrowed.
+template <typename Cvt>
+void run_16bit(ThreadPool& pool, SoftKind kind, const nn::AxisSplit& s, const uint16_t* xd, uint16_t* yd) {
+  const double cost = 8.0 * static_cast<double>(s.n);
+  if (s.inner == 1) {
+    pool.parallel_for(s.outer, cost, [&](int64_t r0, int64_t r1) {
+      std::vector<float> row(static_cast<size_t>(s.n));
+      for (int64_t r = r0; r < r1; ++r) {
+        const uint16_t* xr = xd + r * s.n;
+        for (int64_t i = 0; i < s.n; ++i) row[static_cast<size_t>(i)] = Cvt::load(xr[i]);
+        row_contiguous(kind, row.data(), row.data(), s.n);
+        uint16_t* yr = yd + r * s.n;
+        for (int64_t i = 0; i < s.n; ++i) yr[i] = Cvt::store(row[static_cast<size_t>(i)]);
+      }
+    });
+    return;
+  }
+  // Narrower blocks for long axes keep the tile (n x width floats) near 256 KiB.
+  const int64_t width = std::clamp<int64_t>((int64_t{1} << 16) / std::max<int64_t>(s.n, 1), 1, kBlock);
+  const int64_t blocks = (s.inner + width - 1) / width;
+  pool.parallel_for(s.outer * blocks, cost * static_cast<double>(width), [&](int64_t b0, int64_t b1) {
+    std::vector<float> tile(static_cast<size_t>(s.n * width));
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t o = b / blocks, j0 = (b % blocks) * width;
+      const int64_t w = std::min(s.inner, j0 + width) - j0;
+      const int64_t off = o * s.n * s.inner + j0;
+      for (int64_t k = 0; k < s.n; ++k)
+        for (int64_t j = 0; j < w; ++j) tile[static_cast<size_t>(k * w + j)] = Cvt::load(xd[off + k * s.inner + j]);
+      block_strided(kind, tile.data(), tile.data(), s.n, w, 0, w);
+      for (int64_t k = 0; k < s.n; ++k)
+        for (int64_t j = 0; j < w; ++j) yd[off + k * s.inner + j] = Cvt::store(tile[static_cast<size_t>(k * w + j)]);
+    }
+  });
+}
+
 class SoftmaxKernel final : public Kernel {
  public:
   SoftmaxKernel(SoftKind kind, int64_t axis, bool coerce) : kind_(kind), axis_(axis), coerce_(coerce) {}
   Status run(KernelContext& ctx) const override {
     const Tensor* x = ctx.input(0);
     Tensor* y = ctx.output(0);
-    if (!x || !y || x->dtype() != DType::kFloat32 || y->shape() != x->shape())
-      return ctx.error("needs float32 X and an output of X's shape");
+    const DType dt = x ? x->dtype() : DType::kUndefined;
+    if (!x || !y || (dt != DType::kFloat32 && dt != DType::kFloat16 && dt != DType::kBFloat16) ||
+        y->dtype() != dt || y->shape() != x->shape())
+      return ctx.error("needs float32, float16 or bfloat16 X and an output of X's type and shape");
     auto sp = nn::split_at_axis(ctx, x->shape(), axis_, coerce_);
     if (!sp) return sp.status();
     const nn::AxisSplit s = *sp;
+    if (dt == DType::kFloat16) {
+      run_16bit<Half>(ctx.threads(), kind_, s, x->data<uint16_t>(), y->data<uint16_t>());
+      return Status::ok();
+    }
+    if (dt == DType::kBFloat16) {
+      run_16bit<BFloat16>(ctx.threads(), kind_, s, x->data<uint16_t>(), y->data<uint16_t>());
+      return Status::ok();
+    }
     const float* xd = x->data<float>();
     float* yd = y->data<float>();
     const double cost = 8.0 * static_cast<double>(s.n);

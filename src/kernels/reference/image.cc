@@ -5,6 +5,8 @@
 
 namespace onnxrt::kernels {
 
+Expected<std::unique_ptr<Kernel>> make_image_decoder(const KernelInit& init);  // reference/image_decoder.cc
+
 namespace {
 
 constexpr DType kAny = DType::kUndefined;
@@ -19,6 +21,7 @@ const KernelEntry kRefImage[] = {
     {"", "RoiAlign", 10, kMaxOpset, kAny, &make_ref_roi_align},
     {"", "MaxRoiPool", 1, kMaxOpset, kAny, &make_ref_max_roi_pool},
     {"", "MaxUnpool", 9, kMaxOpset, kAny, &make_ref_max_unpool},
+    {"", "ImageDecoder", 20, kMaxOpset, kAny, &make_image_decoder},
 };
 
 }  // namespace

@@ -38,6 +38,7 @@ const KernelEntry kRefNn[] = {
     {"", "AveragePool", 1, kMaxOpset, ANY, &bridge_factory<&make_ref_pool>},
     {"", "GlobalAveragePool", 1, kMaxOpset, ANY, &bridge_factory<&make_ref_global_pool>},
     {"", "GlobalMaxPool", 1, kMaxOpset, ANY, &bridge_factory<&make_ref_global_pool>},
+    {"", "LayerNormalization", 17, kMaxOpset, ANY, &bridge_factory<&make_ref_layernorm>},
     {"", "Softmax", 1, kMaxOpset, ANY, &bridge_factory<&make_ref_softmax>},
     {"", "LogSoftmax", 1, kMaxOpset, ANY, &bridge_factory<&make_ref_softmax>},
     {"", "Hardmax", 1, kMaxOpset, ANY, &bridge_factory<&make_ref_softmax>},
