@@ -156,3 +156,33 @@ TEST(LinalgSgemm, ZeroKScalesC) {
 
 }  // namespace
 }  // namespace onnxrt::kernels
+
+namespace onnxrt::kernels {
+namespace {
+
+// sgemm_packed_bias against filling C with the bias rows and sgemm_packed with beta, on shapes
+// that take the unpacked small path (N <= 64, short K) and shapes that do not.
+TEST(LinalgSgemm, PackedBiasMatchesBroadcastThenBeta) {
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> d(-1.f, 1.f);
+  ThreadPool& pool = testing::test_pool();
+  struct S { int64_t M, N, K; bool ta; };
+  for (const S& s : {S{97, 8, 8, false}, S{5, 1, 3, false}, S{33, 17, 40, true}, S{4, 64, 256, false},
+                     S{9, 65, 12, false}, S{130, 300, 270, false}, S{0, 8, 8, false}}) {
+    std::vector<float> A(static_cast<size_t>(std::max<int64_t>(1, s.M * s.K))), B(s.K * s.N), bias(s.N);
+    for (auto& x : A) x = d(rng);
+    for (auto& x : B) x = d(rng);
+    for (auto& x : bias) x = d(rng);
+    const PackedB pb = PackedB::pack(false, s.K, s.N, B.data(), s.N);
+    const int64_t lda = s.ta ? s.M : s.K;
+    std::vector<float> got(s.M * s.N, std::nanf("")), want(s.M * s.N);
+    for (int64_t i = 0; i < s.M; ++i) std::copy(bias.begin(), bias.end(), want.begin() + i * s.N);
+    sgemm_packed(s.ta, s.M, 0.5f, A.data(), lda, pb, 2.f, want.data(), s.N, &pool);
+    sgemm_packed_bias(s.ta, s.M, 0.5f, A.data(), lda, pb, 2.f, bias.data(), got.data(), s.N, &pool);
+    for (size_t i = 0; i < got.size(); ++i)
+      ASSERT_NEAR(got[i], want[i], 1e-5f * (1.f + std::fabs(want[i]))) << s.M << "x" << s.N << "x" << s.K << " at " << i;
+  }
+}
+
+}  // namespace
+}  // namespace onnxrt::kernels

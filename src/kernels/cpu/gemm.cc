@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string_view>
 
 #include "base/cpu_features.h"
 #include "kernels/ukernels/gemm/sgemm.h"
@@ -204,9 +205,23 @@ void scale_c(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
   }
 }
 
+// Small enough for the unpacked AVX-512 path: narrow B, short K, and little enough work that one
+// thread is the right choice anyway (~64K multiply-adds, a few microseconds).
+bool use_small_path(const Problem& p) {
+  if (std::string_view(p.uk.name) != "sgemm_12x32_avx512") return false;
+  if (p.N > ukernels::kSmallMaxN || p.K > ukernels::kSmallMaxK || p.M * p.N * p.K > (1 << 16)) return false;
+  if (p.packed) return p.N <= p.uk.nr && p.K <= kKc;  // one panel, one K block: row-major [K][nr]
+  return !p.trans_b;
+}
+
 void run(const Problem& p, ThreadPool* pool) {
   if (p.M <= 0 || p.N <= 0) return;
   if (p.K <= 0) return scale_c(p.M, p.N, p.beta, p.C, p.ldc);
+  if (use_small_path(p)) {
+    const float* B = p.packed ? p.packed : p.B;
+    const int64_t ldb = p.packed ? p.uk.nr : p.ldb;
+    return ukernels::sgemm_small_avx512(p.M, p.N, p.K, p.alpha, p.A, p.lda, p.trans_a, B, ldb, p.beta, p.C, p.ldc);
+  }
   const int64_t mr = p.uk.mr, nr = p.uk.nr;
   const int64_t mb = (p.M + mr - 1) / mr, nb = (p.N + nr - 1) / nr;
   const double flops = 2.0 * static_cast<double>(p.M) * static_cast<double>(p.N) *
@@ -285,6 +300,21 @@ void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t 
             PackedBAccess::data(B), n_pad, C, ldc};
   if (p.packed == nullptr && p.K > 0 && p.N > 0) return;  // pack() failed to allocate
   run(p, pool);
+}
+
+void sgemm_packed_bias(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,
+                       const PackedB& B, float beta, const float* bias, float* C, int64_t ldc,
+                       ThreadPool* pool) {
+  const SgemmUkernel uk = ukernel_for(PackedBAccess::isa(B));
+  const int64_t n_pad = (B.N() + uk.nr - 1) / uk.nr * uk.nr;
+  Problem p{uk,    trans_a, false, M,       B.N(), B.K(), alpha, beta, A, lda, nullptr, 0,
+            PackedBAccess::data(B), n_pad, C, ldc};
+  if (p.packed && p.K > 0 && M > 0 && use_small_path(p)) {
+    ukernels::sgemm_small_avx512(M, p.N, p.K, alpha, A, lda, trans_a, p.packed, uk.nr, beta, C, ldc, bias);
+    return;
+  }
+  for (int64_t i = 0; i < M; ++i) std::copy(bias, bias + B.N(), C + i * ldc);
+  sgemm_packed(trans_a, M, alpha, A, lda, B, beta, C, ldc, pool);
 }
 
 const char* sgemm_variant(GemmIsa isa) { return ukernel_for(resolve(isa)).name; }

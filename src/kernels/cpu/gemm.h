@@ -50,6 +50,12 @@ class PackedB {
 void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,
                   const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool);
 
+// C[M,N] = alpha * op(A)[M,K] * B + beta * bias[N] (the bias row repeated on every row of C):
+// sgemm_packed on C pre-filled with the bias rows, without that extra pass over C where it can.
+void sgemm_packed_bias(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,
+                       const PackedB& B, float beta, const float* bias, float* C, int64_t ldc,
+                       ThreadPool* pool);
+
 // The microkernel name that GemmIsa resolves to here ("sgemm_12x32_avx512"), for profiles.
 const char* sgemm_variant(GemmIsa isa = GemmIsa::kAuto);
 

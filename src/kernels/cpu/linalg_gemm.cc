@@ -80,13 +80,18 @@ void broadcast_c(const GemmOperands& op, const T* c, T* y) {
 void gemm_f32(const GemmAttrs& at, const GemmOperands& op, const float* a, const float* b,
               const float* c, float* y, const PackedB* packed, ThreadPool& pool) {
   if (op.M * op.N == 0) return;
+  const bool packed_ok = packed && !packed->empty() && packed->K() == op.K && packed->N() == op.N;
+  if (packed_ok && c && at.beta != 0.f && op.cm == 1 && op.cn == op.N) {
+    // The usual Linear layer: C is a bias row.
+    return sgemm_packed_bias(at.trans_a, op.M, at.alpha, a, op.a->dim(1), *packed, at.beta, c, y, op.N, &pool);
+  }
   float beta = 0.f;
   if (c && at.beta != 0.f) {
     broadcast_c(op, c, y);
     beta = at.beta;
   }
   const int64_t lda = op.a->dim(1);
-  if (packed && !packed->empty() && packed->K() == op.K && packed->N() == op.N) {
+  if (packed_ok) {
     sgemm_packed(at.trans_a, op.M, at.alpha, a, lda, *packed, beta, y, op.N, &pool);
   } else {
     sgemm(at.trans_a, at.trans_b, op.M, op.N, op.K, at.alpha, a, lda, b, op.b->dim(1), beta, y,

@@ -24,4 +24,14 @@ SgemmUkernel sgemm_ukernel_scalar();
 SgemmUkernel sgemm_ukernel_avx2();
 SgemmUkernel sgemm_ukernel_avx512();
 
+// Small problems without packing (sgemm_small_avx512.cc): C[M,N] = alpha * op(A) * B + beta * C,
+// B row-major with leading dimension ldb (an unpacked B, or a packed one with a single panel and
+// K block, whose layout is the same). Requires N <= kSmallMaxN; beta 0 means C is not read. With
+// `bias` (N values) the result is alpha * op(A) * B + beta * bias on every row, and C is not read.
+constexpr int64_t kSmallMaxN = 64;
+constexpr int64_t kSmallMaxK = 256;
+void sgemm_small_avx512(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                        bool trans_a, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+                        const float* bias = nullptr);
+
 }  // namespace onnxrt::kernels::ukernels
