@@ -32,6 +32,15 @@ struct SessionOptions {
   int log_severity_level = 2;  // 0 verbose, 1 info, 2 warning, 3 error, 4 fatal
   // When set, the optimized model is saved here after load (like onnxruntime's option).
   std::string optimized_model_filepath;
+  // Profiling, as onnxruntime: every node run is timed and Session::end_profiling() writes a
+  // Chrome-trace JSON file `<profile_file_prefix>_<date>_<time>.json`. Off, it costs one
+  // pointer test per node.
+  bool enable_profiling = false;
+  std::string profile_file_prefix = "onnxrt_profile";
+  // Debugging: bind every node to the engine's naive reference kernel (ops that have only an
+  // optimized kernel keep it), so a wrong result can be pinned on a kernel or on a graph pass.
+  // Constant folding uses the reference kernels too.
+  bool use_reference_kernels = false;
 };
 
 // A dimension as the model declares it: a number, or a symbol name (dim_param), or unknown.
@@ -83,6 +92,18 @@ class Session {
   // none is shared with a feed or the model.
   Expected<std::vector<Value>> run(const std::vector<std::pair<std::string, Value>>& feeds,
                                    const std::vector<std::string>& output_names) const;
+
+  // Debugging: runs like run() and returns every value that a node of the (optimized) top-level
+  // graph computed, by value name, in execution order, graph outputs included. Values that
+  // graph passes removed are absent: load with GraphOptimizationLevel::kDisableAll to keep all.
+  Expected<std::vector<std::pair<std::string, Value>>> run_with_intermediates(
+      const std::vector<std::pair<std::string, Value>>& feeds) const;
+
+  // Profiling (SessionOptions::enable_profiling): writes the trace collected so far, stops
+  // profiling and returns the file's path; an empty path when profiling is off or has ended.
+  Expected<std::string> end_profiling() const;
+  // When profiling started, in nanoseconds since the Unix epoch (0 when profiling is off).
+  int64_t profiling_start_time_ns() const;
 
   struct Impl;
 

@@ -145,6 +145,8 @@ class OnnxrtBackendRep(BackendRep):
         self._output_names = [o.name for o in session.get_outputs()]
 
     def run(self, inputs: Any, **kwargs: Any) -> tuple[Any, ...]:
+        """Runs the model on a dict of name -> array, a list of arrays in input order, or one
+        array; returns the outputs as a named tuple."""
         if isinstance(inputs, dict):
             feed = dict(inputs)
         elif isinstance(inputs, (list, tuple)):
@@ -161,6 +163,9 @@ class OnnxrtBackendRep(BackendRep):
 
 
 class OnnxrtBackend(Backend):
+    """onnxrt as an ``onnx.backend.base.Backend`` (prepare, run_model, run_node), for the ONNX
+    backend test suite and code written against that interface."""
+
     @classmethod
     def is_compatible(cls, model: onnx.ModelProto, device: str = "CPU", **kwargs: Any) -> bool:
         return cls.supports_device(device) and not unsupported_nodes(model)

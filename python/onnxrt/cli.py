@@ -3,7 +3,16 @@
     onnxrt run model.onnx [--input NAME=file.npy ...] [--dim batch=4 ...] [--threads N]
                           [--output out.npz] [--seed S]
     onnxrt info model.onnx
-    onnxrt list-kernels [--op NAME]
+    onnxrt list-kernels [--op NAME] [--reference]
+    onnxrt profile model.onnx [--runs R] [--top N] ...        (cli_profile.py)
+    onnxrt bench model.onnx [--runs R | --duration S] [--vs onnxruntime] ...   (cli_bench.py)
+    onnxrt compare model.onnx [--against onnxruntime|reference|reference-kernels] ...
+                                                               (cli_compare.py)
+    onnxrt optimize in.onnx out.onnx [--level ...]             (cli_graph.py)
+    onnxrt dump model.onnx [--after PASS] [--json]             (cli_graph.py)
+
+Every command that runs a model takes the same input options (--input, --dim, --seed,
+--threads); inputs that are not given are random, with symbolic dims set by --dim (default 1).
 
 User errors (a missing file, a bad option, a model onnxrt rejects) print one line to stderr and
 exit with status 1 (2 for command-line usage errors); they never print a traceback.
@@ -92,38 +101,74 @@ def _summary(value: np.ndarray) -> str:
     return f"min={np.min(v):.6g} max={np.max(v):.6g} mean={np.mean(v):.6g}"
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    import onnxrt
-
+def parse_dims(items: Sequence[str] | None) -> dict[str, int]:
+    """``--dim NAME=N`` options as {symbol: size}; UsageError on a bad value."""
     dims: dict[str, int] = {}
-    for name, value in _parse_assignments(args.dim, "--dim").items():
+    for name, value in _parse_assignments(items, "--dim").items():
         try:
             dims[name] = int(value)
         except ValueError:
             raise UsageError(f"--dim {name}: {value!r} is not an integer") from None
         if dims[name] < 0:
             raise UsageError(f"--dim {name}: must be >= 0, got {dims[name]}")
-    if args.threads is not None and args.threads < 0:
-        raise UsageError(f"--threads must be >= 0, got {args.threads}")
+    return dims
 
+
+def session_options(args: argparse.Namespace) -> Any:
+    """SessionOptions from the common --threads option."""
+    import onnxrt
+
+    threads = getattr(args, "threads", None)
+    if threads is not None and threads < 0:
+        raise UsageError(f"--threads must be >= 0, got {threads}")
     opts = onnxrt.SessionOptions()
-    if args.threads is not None:
-        opts.intra_op_num_threads = args.threads
-    sess = onnxrt.InferenceSession(args.model, sess_options=opts)
+    if threads is not None:
+        opts.intra_op_num_threads = threads
+    return opts
 
-    files = _parse_assignments(args.input, "--input")
+
+def make_feeds(sess: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Feeds for every input of ``sess``: from --input files, else random (--dim, --seed)."""
+    dims = parse_dims(getattr(args, "dim", None))
+    files = _parse_assignments(getattr(args, "input", None), "--input")
     known = {a.name for a in sess.get_inputs()}
     for name in files:
         if name not in known:
             raise UsageError(f"--input {name}: the model has no input named {name!r}; "
                              f"its inputs are {sorted(known)}")
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(getattr(args, "seed", 0))
     feeds = {}
     for arg in sess.get_inputs():
         if arg.name in files:
             feeds[arg.name] = _load_npy(arg.name, files[arg.name])
         else:
             feeds[arg.name] = _random_input(arg, dims, rng)
+    return feeds
+
+
+def add_input_options(p: argparse.ArgumentParser) -> None:
+    """The input options shared by every command that runs a model."""
+    p.add_argument("--input", action="append", metavar="NAME=FILE.npy",
+                   help="feed input NAME from a .npy file (repeatable); other inputs are random")
+    p.add_argument("--dim", action="append", metavar="SYMBOL=N",
+                   help="value of a symbolic dim for random inputs (repeatable; default 1)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    p.add_argument("--threads", type=int, help="intra-op threads (0: one per core)")
+
+
+def check_model_path(path: str) -> None:
+    """UsageError for a model path that does not exist (before any engine error)."""
+    if not os.path.exists(path):
+        raise UsageError(f"no such file: {path}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``onnxrt run``: runs the model once and prints (or saves) the outputs."""
+    import onnxrt
+
+    parse_dims(args.dim)  # option errors first, before the model is loaded
+    sess = onnxrt.InferenceSession(args.model, sess_options=session_options(args))
+    feeds = make_feeds(sess, args)
 
     outputs = sess.run(None, feeds)
     names = [a.name for a in sess.get_outputs()]
@@ -245,6 +290,7 @@ def unsupported_ops(model, kernels=None) -> list[str]:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    """``onnxrt info``: inputs, outputs, opsets, op histogram and unsupported ops."""
     import onnx
 
     if not os.path.exists(args.model):
@@ -298,9 +344,10 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_list_kernels(args: argparse.Namespace) -> int:
+    """``onnxrt list-kernels``: one line per kernel table entry."""
     from . import _onnxrt
 
-    rows = sorted(_onnxrt._list_kernels())
+    rows = sorted(_onnxrt._list_kernels(bool(args.reference)))
     if args.op:
         rows = [r for r in rows if r[1] == args.op]
     for domain, op, since, until, dtype in rows:
@@ -310,19 +357,15 @@ def cmd_list_kernels(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
     parser = argparse.ArgumentParser(prog="onnxrt", description="Run and inspect ONNX models.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("run", help="run a model on given or random inputs")
     p.add_argument("model", help="path to the .onnx file")
-    p.add_argument("--input", action="append", metavar="NAME=FILE.npy",
-                   help="feed input NAME from a .npy file (repeatable); other inputs are random")
-    p.add_argument("--dim", action="append", metavar="SYMBOL=N",
-                   help="value of a symbolic dim for random inputs (repeatable; default 1)")
-    p.add_argument("--threads", type=int, help="intra-op threads (0: one per core)")
+    add_input_options(p)
     p.add_argument("--output", metavar="OUT.npz", help="save the outputs to an .npz file")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("info", help="describe a model and what onnxrt cannot run in it")
@@ -331,11 +374,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list-kernels", help="list the CPU kernels")
     p.add_argument("--op", help="only this op type")
+    p.add_argument("--reference", action="store_true",
+                   help="list the reference kernels (what --against reference-kernels runs) instead")
     p.set_defaults(func=cmd_list_kernels)
+
+    # Commands with more code live in their own modules, imported here (after this module is
+    # complete, so that they can import its helpers).
+    from . import cli_bench, cli_compare, cli_graph, cli_profile
+
+    cli_profile.add_parser(sub)
+    cli_bench.add_parser(sub)
+    cli_compare.add_parser(sub)
+    cli_graph.add_parsers(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line; returns the exit status (0 ok, 1 error, 2 usage error)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:

@@ -16,10 +16,12 @@ _AVAILABLE_PROVIDERS = [CPU_PROVIDER]
 
 
 def get_available_providers() -> list[str]:
+    """The execution providers onnxrt offers: only ``CPUExecutionProvider``."""
     return list(_AVAILABLE_PROVIDERS)
 
 
 def get_device() -> str:
+    """The device onnxrt runs on, as onnxruntime.get_device(): always "CPU"."""
     return "CPU"
 
 
@@ -45,11 +47,21 @@ def _native_level(level) -> Any:
     return levels.kAll
 
 
+# Session config entries (SessionOptions.add_session_config_entry) that onnxrt reads; others are
+# kept and ignored, as onnxruntime ignores keys it does not know.
+USE_REFERENCE_KERNELS_KEY = "session.use_reference_kernels"
+
+
 class SessionOptions:
     """Options for InferenceSession; attribute names follow onnxruntime.SessionOptions.
 
-    Attributes that onnxruntime has and onnxrt ignores (enable_profiling, execution_mode, ...)
-    may be set freely, so code written for onnxruntime keeps working.
+    Attributes that onnxruntime has and onnxrt ignores (execution_mode, ...) may be set freely,
+    so code written for onnxruntime keeps working.
+
+    ``enable_profiling`` and ``profile_file_prefix`` work as in onnxruntime: every node run is
+    timed and ``InferenceSession.end_profiling()`` writes a Chrome-trace JSON file.
+    ``use_reference_kernels`` (also the config entry ``session.use_reference_kernels`` = "1")
+    runs every node on the engine's naive reference kernels, for debugging.
     """
 
     def __init__(self) -> None:
@@ -58,6 +70,29 @@ class SessionOptions:
         self.graph_optimization_level = GraphOptimizationLevel.ORT_ENABLE_ALL
         self.log_severity_level: int = 2
         self.optimized_model_filepath: str = ""
+        self.enable_profiling: bool = False
+        self.profile_file_prefix: str = "onnxrt_profile"
+        self.use_reference_kernels: bool = False
+        self._config: dict[str, str] = {}
+
+    def add_session_config_entry(self, key: str, value: str) -> None:
+        """Sets a string option by key, as onnxruntime; onnxrt reads
+        ``session.use_reference_kernels`` ("1" or "0") and keeps the others unread."""
+        self._config[str(key)] = str(value)
+
+    def get_session_config_entry(self, key: str) -> str:
+        """The value set by add_session_config_entry; KeyError (like onnxruntime's error) when unset."""
+        if key not in self._config:
+            raise KeyError(f"session config entry {key!r} is not set")
+        return self._config[key]
+
+    def _reference_kernels(self) -> bool:
+        entry = self._config.get(USE_REFERENCE_KERNELS_KEY)
+        if entry is not None:
+            if entry not in ("0", "1"):
+                raise ValueError(f"{USE_REFERENCE_KERNELS_KEY} must be '0' or '1', got {entry!r}")
+            return entry == "1" or bool(self.use_reference_kernels)
+        return bool(self.use_reference_kernels)
 
     def _to_native(self) -> Any:
         opts = _onnxrt.SessionOptions()
@@ -68,6 +103,9 @@ class SessionOptions:
         opts.graph_optimization_level = _native_level(self.graph_optimization_level)
         opts.log_severity_level = int(self.log_severity_level)
         opts.optimized_model_filepath = os.fspath(self.optimized_model_filepath or "")
+        opts.enable_profiling = bool(self.enable_profiling)
+        opts.profile_file_prefix = os.fspath(self.profile_file_prefix or "onnxrt_profile")
+        opts.use_reference_kernels = self._reference_kernels()
         return opts
 
     def __repr__(self) -> str:
@@ -75,7 +113,9 @@ class SessionOptions:
             f"SessionOptions(intra_op_num_threads={self.intra_op_num_threads}, "
             f"graph_optimization_level={self.graph_optimization_level!r}, "
             f"log_severity_level={self.log_severity_level}, "
-            f"optimized_model_filepath={self.optimized_model_filepath!r})"
+            f"optimized_model_filepath={self.optimized_model_filepath!r}, "
+            f"enable_profiling={self.enable_profiling}, use_reference_kernels={self.use_reference_kernels}"
+            + (f", config={self._config!r})" if self._config else ")")
         )
 
 
@@ -200,27 +240,36 @@ class InferenceSession:
         return NodeArg(v["name"], v["type"], v["shape"], v["dtype"])
 
     def get_inputs(self) -> list[NodeArg]:
+        """The model's inputs (initializers excluded), in graph order."""
         return list(self._inputs)
 
     def get_outputs(self) -> list[NodeArg]:
+        """The model's outputs, in graph order."""
         return list(self._outputs)
 
     def get_overridable_initializers(self) -> list[NodeArg]:
+        """Always empty: onnxrt does not let feeds replace initializers."""
         return []
 
     def get_modelmeta(self) -> ModelMetadata:
+        """The model's metadata (producer, version, custom metadata map...)."""
         return self._metadata
 
     def get_providers(self) -> list[str]:
+        """The execution providers of this session (``CPUExecutionProvider``)."""
         return list(self._providers)
 
     def get_provider_options(self) -> dict[str, dict]:
+        """Options per provider; onnxrt's CPU provider has none."""
         return {p: {} for p in self._providers}
 
     def get_session_options(self) -> SessionOptions:
+        """The SessionOptions the session was created with."""
         return self._sess_options
 
-    def set_providers(self, providers=None, provider_options=None) -> None:
+    def set_providers(self, providers: Sequence[Any] | None = None,
+                      provider_options: Sequence[Mapping[str, Any]] | None = None) -> None:
+        """Checks the providers as the constructor does (only the CPU provider exists)."""
         self._providers = _check_providers(providers)
 
     def run(
@@ -242,13 +291,35 @@ class InferenceSession:
         results = self._sess.run(feeds, names)
         return [_decode_value(item) for item in results]
 
+    def run_with_intermediates(self, input_feed: Mapping[str, Any]) -> dict[str, Any]:
+        """Runs the model and returns every value a node computed, ``{value name: value}`` in
+        execution order (graph outputs included), for debugging.
+
+        Only values of the graph as optimized are visible: constant folding and fusions remove
+        some. Load the session with ``graph_optimization_level = ORT_DISABLE_ALL`` to see every
+        value of the model as written (``onnxrt compare`` does)."""
+        if not isinstance(input_feed, Mapping):
+            raise TypeError(f"input_feed must be a dict of name -> array, got {type(input_feed).__name__}")
+        feeds = [self._feed(str(name), value) for name, value in input_feed.items()]
+        return {name: _decode_value(item) for name, item in self._sess.run_with_intermediates(feeds)}
+
+    def end_profiling(self) -> str:
+        """Writes the profile (a Chrome-trace JSON file) and returns its path, as onnxruntime;
+        profiling stops. Returns "" when the session was not created with enable_profiling."""
+        return self._sess.end_profiling()
+
+    def get_profiling_start_time_ns(self) -> int:
+        """When profiling started, in nanoseconds since the Unix epoch (0 without profiling)."""
+        return self._sess.profiling_start_time_ns()
+
     def _feed(self, name: str, value):
         type_str = self._input_types.get(name, "")
         if type_str.startswith(("seq(", "optional(", "map(")):
             return (name, _encode_value(name, value, type_str))
         return _convert.to_feed(name, value, self._input_codes.get(name))
 
-    def run_with_ort_values(self, *args, **kwargs):  # pragma: no cover - explicit refusal
+    def run_with_ort_values(self, *args: Any, **kwargs: Any) -> list[Any]:  # pragma: no cover - explicit refusal
+        """Not supported: onnxrt has no OrtValue. Raises NotImplementedError."""
         raise NotImplementedError("onnxrt has no OrtValue; use run() with numpy arrays")
 
     def __repr__(self) -> str:

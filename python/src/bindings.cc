@@ -31,6 +31,7 @@
 #include "kernels/registry.h"
 #include "onnx/model_io.h"
 #include "onnxrt/onnxrt.h"
+#include "runtime/pipeline_stages.h"
 
 namespace nb = nanobind;
 
@@ -339,6 +340,28 @@ struct PySession {
     for (onnxrt::Value& v : outputs) out.append(value_to_python(v));
     return out;
   }
+
+  // [(value name, encoded output)] for every value a node computed, in execution order.
+  nb::list run_with_intermediates(const nb::list& feeds_in) const {
+    std::vector<std::pair<std::string, onnxrt::Value>> feeds;
+    for (nb::handle item : feeds_in) {
+      nb::tuple feed = nb::cast<nb::tuple>(item);
+      std::string name = nb::cast<std::string>(feed[0]);
+      onnxrt::Value v = feed.size() == 3 ? onnxrt::Value(tensor_feed(name, nb::cast<int32_t>(feed[1]), feed[2]))
+                                         : value_feed(name, feed[1]);
+      feeds.emplace_back(std::move(name), std::move(v));
+    }
+    onnxrt::Expected<std::vector<std::pair<std::string, onnxrt::Value>>> result = onnxrt::Status();
+    {
+      nb::gil_scoped_release release;
+      result = session->run_with_intermediates(feeds);
+    }
+    // The values are copies made during the run, so none aliases a feed.
+    auto values = unwrap(std::move(result));
+    nb::list out;
+    for (auto& [name, v] : values) out.append(nb::make_tuple(name, value_to_python(v)));
+    return out;
+  }
 };
 
 nb::dict value_info_to_dict(const onnxrt::ValueInfo& v) {
@@ -387,7 +410,10 @@ NB_MODULE(_onnxrt, m) {
       .def_rw("intra_op_num_threads", &onnxrt::SessionOptions::intra_op_num_threads)
       .def_rw("graph_optimization_level", &onnxrt::SessionOptions::graph_optimization_level)
       .def_rw("log_severity_level", &onnxrt::SessionOptions::log_severity_level)
-      .def_rw("optimized_model_filepath", &onnxrt::SessionOptions::optimized_model_filepath);
+      .def_rw("optimized_model_filepath", &onnxrt::SessionOptions::optimized_model_filepath)
+      .def_rw("enable_profiling", &onnxrt::SessionOptions::enable_profiling)
+      .def_rw("profile_file_prefix", &onnxrt::SessionOptions::profile_file_prefix)
+      .def_rw("use_reference_kernels", &onnxrt::SessionOptions::use_reference_kernels);
 
   nb::class_<PySession>(m, "Session")
       .def_static(
@@ -414,6 +440,17 @@ NB_MODULE(_onnxrt, m) {
           },
           nb::arg("data"), nb::arg("options"), nb::arg("model_dir") = "")
       .def("run", &PySession::run, nb::arg("feeds"), nb::arg("output_names"))
+      .def("run_with_intermediates", &PySession::run_with_intermediates, nb::arg("feeds"))
+      .def("end_profiling",
+           [](const PySession& s) {
+             onnxrt::Expected<std::string> path = onnxrt::Status();
+             {
+               nb::gil_scoped_release release;
+               path = s.session->end_profiling();
+             }
+             return unwrap(std::move(path));
+           })
+      .def("profiling_start_time_ns", [](const PySession& s) { return s.session->profiling_start_time_ns(); })
       .def("inputs", [](const PySession& s) { return value_infos(s.session->inputs()); })
       .def("outputs", [](const PySession& s) { return value_infos(s.session->outputs()); })
       .def("options", [](const PySession& s) { return s.session->options(); })
@@ -448,6 +485,24 @@ NB_MODULE(_onnxrt, m) {
       nb::arg("data"), "Parses model bytes with onnxrt's reader and writes them back (for tests).");
 
   m.def(
+      "_dump_graph",
+      [](const std::string& path, const onnxrt::SessionOptions& options, const std::string& after) {
+        onnxrt::Expected<std::string> out = onnxrt::Status();
+        {
+          nb::gil_scoped_release release;
+          out = onnxrt::runtime::dump_graph_json(path, options, after);
+        }
+        return unwrap(std::move(out));
+      },
+      nb::arg("path"), nb::arg("options"), nb::arg("after") = "",
+      "The graph as JSON after pass `after` of the options' optimization level ('' = all passes).");
+
+  m.def(
+      "_pipeline_stages",
+      [](onnxrt::GraphOptimizationLevel level) { return onnxrt::runtime::pipeline_stage_names(level); },
+      nb::arg("level"), "'import' then the passes that the optimization level runs, in order.");
+
+  m.def(
       "_list_ops",
       [] {
         std::vector<std::pair<std::string, std::string>> ops;
@@ -460,10 +515,10 @@ NB_MODULE(_onnxrt, m) {
 
   m.def(
       "_list_kernels",
-      [] {
+      [](bool reference) {
         std::vector<std::tuple<std::string, std::string, int, int, std::string>> rows;
-        for (const onnxrt::kernels::KernelEntry& e :
-             onnxrt::kernels::kernel_table(onnxrt::kernels::Backend::kCpu)) {
+        for (const onnxrt::kernels::KernelEntry& e : onnxrt::kernels::kernel_table(
+                 reference ? onnxrt::kernels::Backend::kReference : onnxrt::kernels::Backend::kCpu)) {
           const std::string dtype = e.dtype == onnxrt::DType::kUndefined
                                         ? std::string("any")
                                         : std::string(onnxrt::dtype_name(e.dtype));
@@ -472,6 +527,7 @@ NB_MODULE(_onnxrt, m) {
         }
         return rows;
       },
-      "(domain, op_type, since_version, until_version, dtype) of every CPU kernel; dtype 'any' "
-      "when the kernel dispatches on dtype itself.");
+      nb::arg("reference") = false,
+      "(domain, op_type, since_version, until_version, dtype) of every CPU kernel (reference=True: "
+      "every reference kernel); dtype 'any' when the kernel dispatches on dtype itself.");
 }

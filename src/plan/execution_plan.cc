@@ -17,7 +17,9 @@ bool has_graph_attribute(const ir::Node& n) {
   return false;
 }
 
-Expected<std::unique_ptr<kernels::Kernel>> create_kernel(const ir::Graph& g, const ir::Node& node) {
+// Binds the node's kernel; sets `*reference` when it comes from the reference table.
+Expected<std::unique_ptr<kernels::Kernel>> create_kernel(const ir::Graph& g, const ir::Node& node,
+                                                         const PlanOptions& options, bool* reference) {
   std::vector<const ir::ValueType*> in_types, out_types;
   std::vector<const Tensor*> consts;
   for (ir::ValueId v : node.inputs) {
@@ -35,17 +37,26 @@ Expected<std::unique_ptr<kernels::Kernel>> create_kernel(const ir::Graph& g, con
   }
   const DType key = kernels::key_dtype(in_types, out_types);
   std::string reason;
+  const kernels::Backend first =
+      options.prefer_reference_kernels ? kernels::Backend::kReference : kernels::Backend::kCpu;
+  const kernels::Backend second =
+      options.prefer_reference_kernels ? kernels::Backend::kCpu : kernels::Backend::kReference;
   const kernels::KernelEntry* entry =
-      kernels::find_kernel(kernels::Backend::kCpu, node.domain, node.op_type, node.opset, key, &reason);
-  // The reference kernels are slow but correct: better to run than to refuse the model.
+      kernels::find_kernel(first, node.domain, node.op_type, node.opset, key, &reason);
+  *reference = first == kernels::Backend::kReference;
+  // The reference kernels are slow but correct: better to run than to refuse the model. In
+  // reference mode, ops that have only an optimized kernel still run on it.
   if (!entry) {
-    entry = kernels::find_kernel(kernels::Backend::kReference, node.domain, node.op_type, node.opset, key);
+    entry = kernels::find_kernel(second, node.domain, node.op_type, node.opset, key,
+                                 options.prefer_reference_kernels ? &reason : nullptr);
+    *reference = second == kernels::Backend::kReference;
   }
   if (!entry) return not_implemented(node.describe() + ": " + reason);
   return entry->factory(init);
 }
 
-Expected<std::unique_ptr<ExecutionPlan>> build(std::shared_ptr<const ir::Graph> graph, const ExecutionPlan* enclosing) {
+Expected<std::unique_ptr<ExecutionPlan>> build(std::shared_ptr<const ir::Graph> graph, const ExecutionPlan* enclosing,
+                                               const PlanOptions& options) {
   auto plan = std::make_unique<ExecutionPlan>();
   const ir::Graph& g = *graph;
   plan->graph = graph;
@@ -106,7 +117,7 @@ Expected<std::unique_ptr<ExecutionPlan>> build(std::shared_ptr<const ir::Graph> 
     step.infer = ir::find_infer_fn(n.domain, n.op_type);
     step.inputs.assign(n.inputs.begin(), n.inputs.end());
     step.outputs.assign(n.outputs.begin(), n.outputs.end());
-    ONNXRT_ASSIGN_OR_RETURN(step.kernel, create_kernel(g, n));
+    ONNXRT_ASSIGN_OR_RETURN(step.kernel, create_kernel(g, n, options, &step.reference_kernel));
     step.static_shapes = true;
     for (ir::ValueId v : n.outputs)
       if (v != ir::kNoValue && !plan->slots[static_cast<size_t>(v)].static_shape) step.static_shapes = false;
@@ -126,14 +137,14 @@ Expected<std::unique_ptr<ExecutionPlan>> build(std::shared_ptr<const ir::Graph> 
   for (Step& step : plan->steps) {
     for (const ir::Attribute& a : step.node->attrs.all()) {
       if (a.g) {
-        auto sub = build(a.g, plan.get());
+        auto sub = build(a.g, plan.get(), options);
         if (!sub) return sub.status().with_context(step.node->describe() + " attribute '" + a.name + "': ");
         step.subplans.push_back({a.name, std::move(sub).value()});
       }
       // GRAPHS attributes belong to no standard op; they would be addressed as name[index].
       for (size_t k = 0; k < a.graphs.size(); ++k) {
         if (!a.graphs[k]) continue;
-        auto sub = build(a.graphs[k], plan.get());
+        auto sub = build(a.graphs[k], plan.get(), options);
         if (!sub) return sub.status().with_context(step.node->describe() + " attribute '" + a.name + "': ");
         step.subplans.push_back({a.name + "[" + std::to_string(k) + "]", std::move(sub).value()});
       }
@@ -144,13 +155,13 @@ Expected<std::unique_ptr<ExecutionPlan>> build(std::shared_ptr<const ir::Graph> 
 
 }  // namespace
 
-Expected<std::unique_ptr<ExecutionPlan>> build_plan(std::unique_ptr<ir::Graph> graph) {
-  return build(std::shared_ptr<const ir::Graph>(std::move(graph)), nullptr);
+Expected<std::unique_ptr<ExecutionPlan>> build_plan(std::unique_ptr<ir::Graph> graph, const PlanOptions& options) {
+  return build(std::shared_ptr<const ir::Graph>(std::move(graph)), nullptr, options);
 }
 
 Expected<std::unique_ptr<ExecutionPlan>> build_subgraph_plan(std::shared_ptr<const ir::Graph> graph,
                                                              const ExecutionPlan& enclosing) {
-  return build(std::move(graph), &enclosing);
+  return build(std::move(graph), &enclosing, PlanOptions{});
 }
 
 }  // namespace onnxrt::plan

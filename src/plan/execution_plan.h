@@ -47,6 +47,7 @@ struct Step {
   // subgraphs and nodes that read or write sequences, optionals or maps. No inference at run time.
   bool kernel_sets_outputs = false;
   std::vector<SubPlan> subplans;  // one per graph attribute of the node
+  bool reference_kernel = false;  // bound to a kernels/reference/ kernel (shown in profiles)
 };
 
 struct SlotInfo {
@@ -80,9 +81,16 @@ struct ExecutionPlan {
   std::vector<OuterBinding> outer_bindings;  // nested plans only
 };
 
+struct PlanOptions {
+  // Bind every node to its reference kernel (kernels/reference/) when one exists; otherwise
+  // the CPU kernel. Normally the CPU kernel comes first and the reference kernel is the fallback.
+  bool prefer_reference_kernels = false;
+};
+
 // Builds the plan for an optimized graph (takes ownership). Fails with NotImplemented naming the
 // node, op and dtype when no kernel can run a node.
-Expected<std::unique_ptr<ExecutionPlan>> build_plan(std::unique_ptr<ir::Graph> graph);
+Expected<std::unique_ptr<ExecutionPlan>> build_plan(std::unique_ptr<ir::Graph> graph,
+                                                    const PlanOptions& options = {});
 // Builds the plan of a subgraph whose outer-scope values are slots of `enclosing`.
 Expected<std::unique_ptr<ExecutionPlan>> build_subgraph_plan(std::shared_ptr<const ir::Graph> graph,
                                                              const ExecutionPlan& enclosing);

@@ -1,5 +1,8 @@
 #include "runtime/executor.h"
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <string>
 
@@ -91,8 +94,21 @@ Status StepContext::allocate(size_t i, DType dtype, const Shape& shape) {
   const plan::SlotInfo& info = plan_.slots[static_cast<size_t>(slot)];
   release_slot(slot);  // a kernel that allocates an output twice gives the first buffer back
   Value& v = state_.slots[static_cast<size_t>(slot)];
+  // Dims computed from input values (Expand, Range, CenterCropPad, ...) can be anything: refuse a
+  // negative dim, an element count or byte size that overflows, and a tensor larger than the
+  // machine's memory (it cannot succeed, and on an overcommitting system would die in memset).
+  uint64_t count = 1;
   for (int64_t d : shape) {
     if (d < 0) return runtime_error(node().describe() + ": negative output dim " + std::to_string(d));
+    if (__builtin_mul_overflow(count, static_cast<uint64_t>(d), &count))
+      return runtime_error(node().describe() + ": output " + std::to_string(i) + " shape " +
+                           shape_to_string(shape) + " has more elements than fit in 64 bits");
+  }
+  static const uint64_t physical_bytes = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                                         static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  if (count > (uint64_t{1} << 62) / 16 || dtype_storage_bytes(dtype, count) > physical_bytes) {
+    return runtime_error(node().describe() + ": output " + std::to_string(i) + " shape " + shape_to_string(shape) +
+                         " needs more memory than this machine has");
   }
   // The arena block was sized for the planned shape; anything else goes to the pool.
   const bool fits_arena = info.arena_offset >= 0 && state_.arena && info.static_shape && info.shape == shape &&
@@ -152,6 +168,7 @@ Expected<std::vector<Value>> StepContext::run_subgraph(std::string_view attr_nam
     load_constants(*sub, *nested);
   }
   RunState& ns = *nested;
+  ns.hooks = state_.hooks;
   for (const plan::OuterBinding& b : sub->outer_bindings)
     ns.slots[static_cast<size_t>(b.inner)] = state_.slots[static_cast<size_t>(b.outer)];
   for (size_t k = 0; k < inputs.size(); ++k) ns.slots[static_cast<size_t>(sub->input_slots[k])] = inputs[k];
@@ -163,6 +180,7 @@ Expected<std::vector<Value>> StepContext::run_subgraph(std::string_view attr_nam
   }
   reset(*sub, ns);
   ns.pool.trim();
+  ns.hooks = nullptr;  // the hooks live only as long as this run
   if (!st.is_ok()) return st.with_context(node().describe() + " subgraph '" + std::string(attr_name) + "': ");
   return out;
 }
@@ -218,11 +236,70 @@ Status run_step(const plan::ExecutionPlan& plan, const plan::Step& step, RunStat
   return step.kernel->run(ctx);
 }
 
+// "float[1,3,224,224]" style entries for the profile: {"float":[1,3,224,224]} as onnxruntime.
+std::string type_shape_json(const Value* v) {
+  if (!v || !v->is_tensor()) return "{}";
+  const Tensor& t = v->tensor();
+  std::string s = "{" + json_quote(dtype_name(t.dtype())) + ":[";
+  for (size_t d = 0; d < t.shape().size(); ++d) s += (d ? "," : "") + std::to_string(t.shape()[d]);
+  return s + "]}";
+}
+
+// run_step with the run's hooks: timing for the profiler, then the after-step callback.
+Status run_step_hooked(const plan::ExecutionPlan& plan, const plan::Step& step, RunState& state, ThreadPool& threads) {
+  RunHooks& hooks = *state.hooks;
+  if (!hooks.profiler) {
+    ONNXRT_RETURN_IF_ERROR(run_step(plan, step, state, threads));
+    if (hooks.after_step) hooks.after_step(plan, step, state);
+    return Status::ok();
+  }
+  // Shapes are formatted outside the timed region; inputs before the step, as they were fed.
+  std::string inputs = "[";
+  for (size_t i = 0; i < step.inputs.size(); ++i) {
+    const Value* v = step.inputs[i] == plan::kNoSlot ? nullptr : &state.slots[static_cast<size_t>(step.inputs[i])];
+    inputs += (i ? "," : "") + type_shape_json(v);
+  }
+  inputs += "]";
+  const ProfileClock::time_point begin = ProfileClock::now();
+  Status st = run_step(plan, step, state, threads);
+  const ProfileClock::time_point end = ProfileClock::now();
+  ONNXRT_RETURN_IF_ERROR(st);
+
+  const ir::Node& n = *step.node;
+  const size_t index = static_cast<size_t>(&step - plan.steps.data());
+  const std::string node_name = n.name.empty() ? n.op_type + "_" + std::to_string(index) : n.name;
+  std::string outputs = "[";
+  for (size_t i = 0; i < step.outputs.size(); ++i) {
+    const Value* v = step.outputs[i] == plan::kNoSlot ? nullptr : &state.slots[static_cast<size_t>(step.outputs[i])];
+    outputs += (i ? "," : "") + type_shape_json(v);
+  }
+  outputs += "]";
+  ProfileEvent e;
+  e.name = node_name + "_kernel_time";  // onnxruntime's event name, which its tools key on
+  e.ts_us = hooks.profiler->micros_since_start(begin);
+  e.dur_us = std::chrono::duration_cast<std::chrono::microseconds>(end - begin).count();
+  e.tid = profile_thread_id();
+  e.args_json = "\"op_name\":" + json_quote(n.op_type) + ",\"node_name\":" + json_quote(node_name) +
+                ",\"domain\":" + json_quote(n.domain) + ",\"node_index\":\"" + std::to_string(index) +
+                "\",\"provider\":\"CPUExecutionProvider\",\"kernel\":" + json_quote(step.kernel->variant()) +
+                ",\"backend\":" + json_quote(step.reference_kernel ? "reference" : "cpu") +
+                ",\"dur_ns\":" +
+                std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(end - begin).count()) +
+                ",\"input_type_shape\":" + inputs + ",\"output_type_shape\":" + outputs;
+  hooks.events.push_back(std::move(e));
+  if (hooks.after_step) hooks.after_step(plan, step, state);
+  return Status::ok();
+}
+
 }  // namespace
 
 Status execute(const plan::ExecutionPlan& plan, RunState& state, ThreadPool& threads) {
   for (const plan::Step& step : plan.steps) {
-    ONNXRT_RETURN_IF_ERROR(run_step(plan, step, state, threads));
+    if (state.hooks) [[unlikely]] {
+      ONNXRT_RETURN_IF_ERROR(run_step_hooked(plan, step, state, threads));
+    } else {
+      ONNXRT_RETURN_IF_ERROR(run_step(plan, step, state, threads));
+    }
     for (plan::Slot s : step.release_after) {
       auto idx = static_cast<size_t>(s);
       if (state.pooled[idx]) {

@@ -9,6 +9,7 @@
 #include "base/thread_pool.h"
 #include "plan/execution_plan.h"
 #include "runtime/buffer_pool.h"
+#include "runtime/profiler.h"
 
 namespace onnxrt::runtime {
 
@@ -21,6 +22,9 @@ struct RunState {
   // States of nested plans (subgraphs), made on first use and reused by every iteration and
   // every later run that takes this state. A subgraph never runs twice at once within one run.
   std::unordered_map<const plan::ExecutionPlan*, std::unique_ptr<RunState>> nested;
+  // Profiling / intermediate-value capture for the current run; null (the usual case) costs one
+  // test per step. Nested plans run with their parent's hooks.
+  RunHooks* hooks = nullptr;
 };
 
 // Executes every step. Graph inputs (and, for nested plans, outer-scope values) must already be

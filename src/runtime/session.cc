@@ -8,11 +8,12 @@
 #include <unordered_map>
 
 #include "base/thread_pool.h"
-#include "kernels/eval_node.h"
 #include "onnx/model_io.h"
 #include "passes/pass.h"
 #include "plan/execution_plan.h"
 #include "runtime/executor.h"
+#include "runtime/pipeline_stages.h"
+#include "runtime/profiler.h"
 #include "tensor/value.h"
 
 namespace onnxrt {
@@ -25,11 +26,15 @@ struct Session::Impl {
   std::vector<ValueInfo> outputs;
   ModelMetadata metadata;
   std::unordered_map<std::string, size_t> input_index;  // name -> position in plan->input_slots
+  std::unique_ptr<runtime::Profiler> profiler;  // set when options.enable_profiling
 
   mutable std::mutex states_mutex;
   mutable std::vector<std::unique_ptr<runtime::RunState>> idle_states;
 
   Status bind_inputs(const std::vector<std::pair<std::string, Value>>& feeds, runtime::RunState& state) const;
+  // One run: `wanted` indexes plan->output_slots; `hooks` (may be null) instruments the steps.
+  Expected<std::vector<Value>> run(const std::vector<std::pair<std::string, Value>>& feeds,
+                                   const std::vector<size_t>& wanted, runtime::RunHooks* hooks) const;
 };
 
 namespace {
@@ -53,22 +58,20 @@ ValueInfo public_info(const ir::Graph& g, ir::ValueId id, const std::string& nam
   return info;
 }
 
-Expected<std::unique_ptr<Session::Impl>> build(onnx::LoadedModel model, const SessionOptions& options) {
+Expected<std::unique_ptr<Session::Impl>> build(onnx::LoadedModel model, const SessionOptions& options,
+                                              runtime::ProfileClock::time_point load_begin) {
   auto impl = std::make_unique<Session::Impl>();
+  if (options.enable_profiling) {
+    impl->profiler = std::make_unique<runtime::Profiler>(options.profile_file_prefix, load_begin);
+  }
   impl->options = options;
   impl->threads = std::make_unique<ThreadPool>(options.intra_op_num_threads);
   impl->metadata = model.metadata;
   std::unique_ptr<ir::Graph> graph = std::move(model.graph);
 
-  // Folding runs kernels single-threaded: load time should not wake the pool.
-  ThreadPool* fold_pool = impl->threads.get();
-  passes::PassContext ctx;
-  ctx.evaluate = [fold_pool](const ir::Node& node, std::span<const Tensor* const> inputs, size_t n) {
-    auto out = kernels::eval_node(kernels::Backend::kCpu, node, inputs, n, *fold_pool);
-    if (!out && out.status().code() == ErrorCode::kNotImplemented)
-      out = kernels::eval_node(kernels::Backend::kReference, node, inputs, n, *fold_pool);
-    return out;
-  };
+  // Folding runs kernels single-threaded: load time should not wake the pool. In reference mode
+  // it computes with the reference kernels too, so that no optimized kernel touches the values.
+  const passes::PassContext ctx = runtime::folding_context(*impl->threads, options.use_reference_kernels);
   const auto pipeline = passes::default_pipeline(options.graph_optimization_level);
   ONNXRT_RETURN_IF_ERROR(passes::run_pipeline(*graph, pipeline, ctx));
   if (!options.optimized_model_filepath.empty()) {
@@ -84,7 +87,13 @@ Expected<std::unique_ptr<Session::Impl>> build(onnx::LoadedModel model, const Se
     impl->outputs.push_back(public_info(*graph, graph->outputs()[i], graph->output_names()[i]));
   for (size_t i = 0; i < graph->inputs().size(); ++i) impl->input_index[graph->value(graph->inputs()[i]).name] = i;
 
-  ONNXRT_ASSIGN_OR_RETURN(impl->plan, plan::build_plan(std::move(graph)));
+  plan::PlanOptions plan_options;
+  plan_options.prefer_reference_kernels = options.use_reference_kernels;
+  ONNXRT_ASSIGN_OR_RETURN(impl->plan, plan::build_plan(std::move(graph), plan_options));
+  // onnxruntime's name for the load event.
+  if (impl->profiler) {
+    impl->profiler->add_session_event("session_initialization", load_begin, runtime::ProfileClock::now());
+  }
   return impl;
 }
 
@@ -214,8 +223,9 @@ Session::~Session() = default;
 
 Expected<std::unique_ptr<Session>> Session::load(const std::string& path, const SessionOptions& options) {
   try {
+    const auto begin = runtime::ProfileClock::now();
     ONNXRT_ASSIGN_OR_RETURN(onnx::LoadedModel model, onnx::load_model_file(path));
-    ONNXRT_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, build(std::move(model), options));
+    ONNXRT_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, build(std::move(model), options, begin));
     return std::unique_ptr<Session>(new Session(std::move(impl)));
   } catch (const std::bad_alloc&) {
     return runtime_error("out of memory while loading '" + path + "'");
@@ -225,8 +235,9 @@ Expected<std::unique_ptr<Session>> Session::load(const std::string& path, const 
 Expected<std::unique_ptr<Session>> Session::load_bytes(const void* data, size_t size, const SessionOptions& options,
                                                        const std::string& model_dir) {
   try {
+    const auto begin = runtime::ProfileClock::now();
     ONNXRT_ASSIGN_OR_RETURN(onnx::LoadedModel model, onnx::load_model_bytes(data, size, model_dir));
-    ONNXRT_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, build(std::move(model), options));
+    ONNXRT_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, build(std::move(model), options, begin));
     return std::unique_ptr<Session>(new Session(std::move(impl)));
   } catch (const std::bad_alloc&) {
     return runtime_error("out of memory while loading a model");
@@ -255,21 +266,65 @@ Expected<std::vector<Value>> Session::run(const std::vector<std::pair<std::strin
       wanted.push_back(i);
     }
   }
+  if (impl_->profiler && impl_->profiler->enabled()) {
+    runtime::RunHooks hooks;
+    hooks.profiler = impl_->profiler.get();
+    const auto begin = runtime::ProfileClock::now();
+    auto result = impl_->run(feeds, wanted, &hooks);
+    const auto end = runtime::ProfileClock::now();
+    impl_->profiler->add(std::move(hooks.events));
+    impl_->profiler->add_session_event("model_run", begin, end);
+    return result;
+  }
+  return impl_->run(feeds, wanted, nullptr);
+}
 
+Expected<std::vector<std::pair<std::string, Value>>> Session::run_with_intermediates(
+    const std::vector<std::pair<std::string, Value>>& feeds) const {
+  const plan::ExecutionPlan& top = *impl_->plan;
+  std::vector<std::pair<std::string, Value>> values;
+  runtime::RunHooks hooks;
+  // Copies: the executor reuses arena and pool memory as soon as a value's last reader ran.
+  hooks.after_step = [&top, &values](const plan::ExecutionPlan& plan, const plan::Step& step,
+                                     const runtime::RunState& state) {
+    if (&plan != &top) return;  // subgraph values repeat per iteration and are not graph values
+    for (plan::Slot s : step.outputs) {
+      if (s == plan::kNoSlot) continue;
+      values.emplace_back(top.graph->value(s).name, clone_value(state.slots[static_cast<size_t>(s)]));
+    }
+  };
+  ONNXRT_RETURN_IF_ERROR(impl_->run(feeds, {}, &hooks).status());
+  return values;
+}
+
+Expected<std::string> Session::end_profiling() const {
+  if (!impl_->profiler) return std::string();
+  return impl_->profiler->end();
+}
+
+int64_t Session::profiling_start_time_ns() const {
+  return impl_->profiler ? impl_->profiler->start_time_ns() : 0;
+}
+
+Expected<std::vector<Value>> Session::Impl::run(const std::vector<std::pair<std::string, Value>>& feeds,
+                                                const std::vector<size_t>& wanted, runtime::RunHooks* hooks) const {
+  const plan::ExecutionPlan& plan = *this->plan;
   std::unique_ptr<runtime::RunState> state;
   {
-    std::lock_guard<std::mutex> lock(impl_->states_mutex);
-    if (!impl_->idle_states.empty()) {
-      state = std::move(impl_->idle_states.back());
-      impl_->idle_states.pop_back();
+    std::lock_guard<std::mutex> lock(states_mutex);
+    if (!idle_states.empty()) {
+      state = std::move(idle_states.back());
+      idle_states.pop_back();
     }
   }
   Expected<std::vector<Value>> result = std::vector<Value>();
   try {
     if (!state) state = std::make_unique<runtime::RunState>(plan);
     runtime::load_constants(plan, *state);
-    Status st = impl_->bind_inputs(feeds, *state);
-    if (st.is_ok()) st = runtime::execute(plan, *state, *impl_->threads);
+    Status st = bind_inputs(feeds, *state);
+    state->hooks = hooks;
+    if (st.is_ok()) st = runtime::execute(plan, *state, *threads);
+    state->hooks = nullptr;
     if (st.is_ok()) {
       std::vector<Value> out;
       for (size_t i : wanted) {
@@ -292,8 +347,8 @@ Expected<std::vector<Value>> Session::run(const std::vector<std::pair<std::strin
   runtime::reset(plan, *state);
   state->pool.trim();
   {
-    std::lock_guard<std::mutex> lock(impl_->states_mutex);
-    impl_->idle_states.push_back(std::move(state));
+    std::lock_guard<std::mutex> lock(states_mutex);
+    idle_states.push_back(std::move(state));
   }
   return result;
 }
