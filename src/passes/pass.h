@@ -29,6 +29,8 @@ struct Pass {
 // Replaces each Gradient (ai.onnx.preview.training) by its backward graph: symbolic reverse-mode
 // differentiation of y with respect to xs. Not an optimization: it runs at every level, first.
 Expected<bool> lower_gradient(ir::Graph& graph, const PassContext& ctx);
+// Conv -> BatchNormalization (inference) folded into the conv's weights and bias.
+Expected<bool> fold_conv_batchnorm(ir::Graph& graph, const PassContext& ctx);
 // Replaces nodes whose inputs are all constants by their computed outputs, then re-infers the
 // types downstream (shapes often become concrete once a shape input is known).
 Expected<bool> fold_constants(ir::Graph& graph, const PassContext& ctx);

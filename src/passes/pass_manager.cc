@@ -9,6 +9,7 @@ std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
   if (level == GraphOptimizationLevel::kDisableAll) return p;
   p.push_back({"fold_constants", &fold_constants});
   p.push_back({"eliminate_identity", &eliminate_identity});
+  p.push_back({"fold_conv_batchnorm", &fold_conv_batchnorm});
   p.push_back({"eliminate_dead_code", &eliminate_dead_code});
   if (level == GraphOptimizationLevel::kBasic) return p;
   // Residual Adds first: an activation after the Add must end up after it in the fused op.

@@ -1,0 +1,72 @@
+"""Graph passes seen from Python: the optimized model (optimized_model_filepath) has the expected
+nodes, and its outputs equal those of the unoptimized model and of onnxruntime."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import onnxrt
+
+
+def _conv_bn_model(with_bias: bool, extra_consumer: bool, opset: int = 15) -> onnx.ModelProto:
+    rng = np.random.default_rng(0)
+    C, M = 3, 5
+    inits = [numpy_helper.from_array(rng.standard_normal((M, C, 3, 3)).astype(np.float32), "W")]
+    conv_inputs = ["x", "W"]
+    if with_bias:
+        inits.append(numpy_helper.from_array(rng.standard_normal(M).astype(np.float32), "B"))
+        conv_inputs.append("B")
+    for name, values in (("scale", rng.random(M) + 0.5), ("bias", rng.standard_normal(M)),
+                         ("mean", rng.standard_normal(M) * 0.1), ("var", rng.random(M) + 0.5)):
+        inits.append(numpy_helper.from_array(values.astype(np.float32), name))
+    nodes = [helper.make_node("Conv", conv_inputs, ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["c", "scale", "bias", "mean", "var"], ["bn"], epsilon=1e-3),
+             helper.make_node("Relu", ["bn"], ["y"])]
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
+    if extra_consumer:
+        nodes.append(helper.make_node("Neg", ["c"], ["c_neg"]))
+        outputs.append(helper.make_tensor_value_info("c_neg", TensorProto.FLOAT, None))
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, C, 7, 6])],
+                              outputs, inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=8)
+
+
+def _optimized_ops(model: onnx.ModelProto, tmp_path) -> list[str]:
+    path = tmp_path / "opt.onnx"
+    so = onnxrt.SessionOptions()
+    so.optimized_model_filepath = str(path)
+    onnxrt.InferenceSession(model.SerializeToString(), so)
+    return [n.op_type for n in onnx.load(str(path)).graph.node]
+
+
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_conv_batchnorm_is_folded_and_matches(with_bias, tmp_path):
+    model = _conv_bn_model(with_bias, extra_consumer=False)
+    assert "BatchNormalization" not in _optimized_ops(model, tmp_path)
+    x = np.random.default_rng(1).standard_normal((2, 3, 7, 6)).astype(np.float32)
+    (got,) = onnxrt.InferenceSession(model.SerializeToString()).run(None, {"x": x})
+    so = onnxrt.SessionOptions()
+    so.graph_optimization_level = onnxrt.GraphOptimizationLevel.ORT_DISABLE_ALL
+    (plain,) = onnxrt.InferenceSession(model.SerializeToString(), so).run(None, {"x": x})
+    (want,) = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(plain, want, rtol=1e-5, atol=1e-5)
+
+
+def test_conv_batchnorm_kept_when_conv_output_has_another_reader(tmp_path):
+    model = _conv_bn_model(True, extra_consumer=True)
+    assert "BatchNormalization" in _optimized_ops(model, tmp_path)
+    x = np.random.default_rng(2).standard_normal((2, 3, 7, 6)).astype(np.float32)
+    got = onnxrt.InferenceSession(model.SerializeToString()).run(None, {"x": x})
+    want = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+
+
+def test_batchnorm_before_opset_9_is_not_folded(tmp_path):
+    model = _conv_bn_model(True, extra_consumer=False, opset=7)
+    assert "BatchNormalization" in _optimized_ops(model, tmp_path)
