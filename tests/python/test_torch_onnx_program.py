@@ -82,3 +82,134 @@ def test_nested_inputs_and_kwargs_are_flattened_like_torch_onnx():
     want = model(pair, extra=extra)
     for g, w in zip(got, want):
         torch.testing.assert_close(g, w, atol=1e-5, rtol=1e-4)
+
+
+# --- the other shapes torch.onnx.export programs come in (issue #7, item 10) ----------------------
+
+
+class SmallCNN(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.bn = torch.nn.BatchNorm2d(4)
+        self.head = torch.nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.bn(self.conv(x))).mean(dim=(2, 3)))
+
+
+def _cnn():
+    torch.manual_seed(0)
+    model = SmallCNN().eval()
+    with torch.no_grad():
+        model.bn.running_mean.uniform_(-0.5, 0.5)
+        model.bn.running_var.uniform_(0.5, 2.0)
+    return model
+
+
+def test_torchscript_program_with_dynamic_axes_runs_at_other_sizes(tmp_path):
+    model = _cnn()
+    path = tmp_path / "cnn_ts.onnx"
+    torch.onnx.export(model, (torch.randn(2, 3, 8, 8),), str(path), dynamo=False, input_names=["x"],
+                      output_names=["y"], dynamic_axes={"x": {0: "batch", 2: "h", 3: "w"}, "y": {0: "batch"}})
+    sess = onnxrt.InferenceSession(str(path))
+    assert sess.get_inputs()[0].shape == ["batch", 3, "h", "w"]
+    for shape in ((1, 3, 8, 8), (5, 3, 11, 7)):
+        result = ort_torch.verify(model, (torch.randn(*shape),), onnx_program=path)
+        assert result.passed and result.outputs[0].shape == (shape[0], 2), result
+
+
+def test_torchscript_program_with_modules_as_local_functions(tmp_path):
+    import onnx
+
+    model = _cnn()
+    path = tmp_path / "cnn_functions.onnx"
+    x = torch.randn(2, 3, 8, 8)
+    torch.onnx.export(model, (x,), str(path), dynamo=False, export_modules_as_functions=True)
+    # (BatchNorm is folded into the conv by the exporter in eval mode.)
+    assert {f.name for f in onnx.load(str(path)).functions} >= {"SmallCNN", "Conv2d", "Linear"}
+    assert ort_torch.verify(model, (x,), onnx_program=path).passed
+
+
+def test_unoptimized_program_runs():
+    # optimize=False skips onnxscript's optimizer (no folding, no inlining). torch 2.13's exporter
+    # emits no ONNX functions for these ops either way; local functions come from the TorchScript
+    # exporter (test above).
+    model = _cnn()
+    x = torch.randn(2, 3, 8, 8)
+    program = torch.onnx.export(model, (x,), dynamo=True, verbose=False, optimize=False)
+    assert ort_torch.verify(program, (x,)).passed
+
+
+def test_external_data_program_loads_by_path(mlp_program, tmp_path):
+    import onnx
+
+    model, program = mlp_program
+    path = tmp_path / "external" / "mlp.onnx"
+    path.parent.mkdir()
+    program.save(str(path), external_data=True)
+    assert (tmp_path / "external" / "mlp.onnx.data").stat().st_size > 0
+    stored = onnx.load(str(path), load_external_data=False).graph.initializer
+    assert any(t.data_location == onnx.TensorProto.EXTERNAL for t in stored)
+    x = torch.randn(6, 8)
+    assert ort_torch.verify(model, (x,), onnx_program=str(path)).passed
+    # Overriding a weight reads the rest from the external file and keeps the file as it was.
+    loaded = ort_torch.load(path, weights={"fc2.bias": torch.full((4,), 7.0)})
+    with torch.no_grad():
+        expected = model(x) - model.fc2.bias + 7.0
+    torch.testing.assert_close(loaded(x)[0], expected, atol=1e-5, rtol=1e-4)
+    assert ort_torch.verify(model, (x,), onnx_program=str(path)).passed
+
+
+def test_initializers_kept_as_inputs_use_stored_values_or_given_weights(mlp_program, tmp_path):
+    model, program = mlp_program
+    x = torch.randn(3, 8)
+    path = tmp_path / "as_inputs.onnx"
+    program.save(str(path), keep_initializers_as_inputs=True)
+    sess = onnxrt.InferenceSession(str(path))
+    assert [i.name for i in sess.get_inputs()] == ["x"]  # weights have stored values: not required
+    assert ort_torch.verify(model, (x,), onnx_program=path).passed
+    zero_fc2 = {"fc2.weight": torch.zeros(4, 16), "fc2.bias": torch.ones(4)}
+    loaded = ort_torch.load(path, weights=zero_fc2)
+    assert sorted(loaded.bound) == ["fc2.bias", "fc2.weight"] and not loaded.unused
+    torch.testing.assert_close(loaded(x)[0], torch.ones(3, 4))
+    with pytest.raises(ValueError, match=r"weight 'fc2.weight': shape \[16, 4\]"):
+        ort_torch.load(path, weights={"fc2.weight": torch.zeros(16, 4)})
+
+
+def test_program_saved_without_initializers_takes_the_state_dict(mlp_program, tmp_path):
+    model, program = mlp_program
+    x = torch.randn(3, 8)
+    path = tmp_path / "no_weights.onnx"
+    program.save(str(path), include_initializers=False, keep_initializers_as_inputs=True)
+    assert len(onnxrt.InferenceSession(str(path)).get_inputs()) == 5  # x and four weights
+    with pytest.raises(ValueError, match=r"\['fc1.weight', .*onnxrt.torch.load"):
+        ort_torch.run(str(path), x)
+    loaded = ort_torch.load(str(path), weights=model.state_dict())
+    assert ort_torch.verify(model, (x,), onnx_program=loaded).passed
+
+
+def test_program_exported_under_fake_mode_runs_with_real_weights(tmp_path):
+    """torch 2.13 has no torch.onnx.enable_fake_mode any more; a model built and exported under
+    FakeTensorMode is the same thing: a program whose weights have shapes but no data."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    real = _cnn()
+    with FakeTensorMode():
+        fake = SmallCNN().eval()
+        # The optimizer's constant folding would read the fake weights: leave it off.
+        program = torch.onnx.export(fake, (torch.randn(2, 3, 8, 8),), dynamo=True, verbose=False, optimize=False)
+    x = torch.randn(2, 3, 8, 8)
+    with pytest.raises(ValueError, match=r"weights \['conv.weight', .* are fake tensors"):
+        ort_torch.run(program, x)  # no data to load yet
+    # The state dict bound at load time (the program itself stays fake) ...
+    assert ort_torch.verify(real, (x,), onnx_program=ort_torch.load(program, weights=real.state_dict())).passed
+    with pytest.raises(ValueError, match="fake tensors"):
+        ort_torch.run(program, x)
+    # ... saved without weights and given them by path ...
+    path = tmp_path / "fake.onnx"
+    program.save(str(path), include_initializers=False, keep_initializers_as_inputs=True)
+    assert ort_torch.verify(real, (x,), onnx_program=ort_torch.load(path, weights=real.state_dict())).passed
+    # ... or torch's own apply_weights.
+    program.apply_weights(real.state_dict())
+    assert ort_torch.verify(real, (x,), onnx_program=program).passed

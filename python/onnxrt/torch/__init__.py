@@ -43,6 +43,14 @@ def run(program, *args, **kwargs):
 run_onnx_program = run
 
 
+def load(source, weights=None, sess_options=None):
+    """Loads an ONNXProgram, ModelProto, bytes or path for ``run``/``verify``, binding
+    ``weights`` (a state dict) to weights saved as inputs or left out, or overriding stored ones."""
+    from .program import load as _load
+
+    return _load(source, weights, sess_options)
+
+
 def verify(model_or_program, args=(), kwargs=None, **options):
     """Runs a model on onnxrt (through torch.onnx.export) and in eager PyTorch and compares."""
     from .program import verify as _verify
@@ -54,6 +62,7 @@ __all__ = [
     "OnnxrtBackendOptions",
     "explain",
     "is_onnxrt_backend_supported",
+    "load",
     "onnxrt_backend",
     "run",
     "run_onnx_program",

@@ -6,7 +6,8 @@ The exporter's coverage cannot be asked about torch-level functions (TorchDynamo
 to fail, which stays in PyTorch:
 
 - ops named in ``disabled_ops``;
-- custom ops (torch.library) and aten ops that the exporter has no translation or decomposition for;
+- custom ops (torch.library) and aten ops that the exporter has no translation or decomposition for,
+  also when the graph calls them as torch functions (``torch._transformer_encoder_layer_fwd``);
 - nodes that do not produce tensors (``size()``, ``item()``, ...): their values are Python
   numbers that a partition takes as inputs instead;
 - in-place ops and ``out=`` calls, whose writes onnxrt could not make visible to PyTorch;
@@ -22,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import operator
+import types
 from typing import Any, Iterable
 
 import torch
@@ -90,8 +92,11 @@ def op_display_name(node: torch.fx.Node, modules: dict[str, Any] | None = None) 
 @functools.lru_cache(maxsize=1)
 def _exporter_registry():
     """torch.onnx's table of aten/custom op translations, or None when this torch lacks it."""
-    from .lowering import _quiet_exporter
+    from .lowering import _quiet_exporter, translation_registry
 
+    cached = translation_registry()  # the table the exports use, when available
+    if cached is not None:
+        return cached[0]
     try:
         from torch.onnx._internal.exporter._registration import ONNXRegistry
 
@@ -123,16 +128,51 @@ def _exporter_translates(op: torch._ops.OpOverload) -> bool:
     return registry is not None and registry.is_registered(op)
 
 
+@functools.lru_cache(maxsize=1024)
+def _untranslatable_aten_twin(target: Any) -> str | None:
+    """The aten op behind a torch builtin (``torch.lstm`` -> ``aten.lstm``) when the exporter can
+    translate none of its overloads, else None.
+
+    TorchDynamo's graphs call torch functions, not aten ops; most are translated, but fused
+    fast paths such as ``torch._transformer_encoder_layer_fwd`` (nn.TransformerEncoderLayer in
+    inference) or ``torch._native_multi_head_attention`` have no ONNX translation. Caught here,
+    they stay in PyTorch alone instead of failing the export of their whole partition.
+    """
+    if not isinstance(target, types.BuiltinFunctionType):
+        return None
+    module = getattr(target, "__module__", None) or ""
+    if module != "torch" and not module.startswith("torch._C."):
+        return None
+    packet = getattr(torch.ops.aten, target.__name__, None)
+    if not isinstance(packet, torch._ops.OpOverloadPacket):
+        return None
+    for overload in packet.overloads():
+        op = getattr(packet, overload, None)
+        if isinstance(op, torch._ops.OpOverload) and _exporter_translates(op):
+            return None
+    return f"aten.{target.__name__}"
+
+
 def _example_value(node: torch.fx.Node) -> Any:
     meta = node.meta
     return meta.get("example_value", meta.get("val"))
 
 
-def _is_tensor_output(value: Any) -> bool:
+def _is_tensor_output(value: Any, node: torch.fx.Node | None = None) -> bool:
+    """True when ``value`` is a CPU tensor or a tuple of them. A tuple may also hold None where
+    ``node``'s users only index its tensors: F.multi_head_attention_forward returns
+    (output, None) without attention weights, and only the output is used."""
     if isinstance(value, torch.Tensor):
         return value.device.type == "cpu"
     if isinstance(value, (tuple, list)) and value:
-        return all(isinstance(v, torch.Tensor) and v.device.type == "cpu" for v in value)
+        if all(isinstance(v, torch.Tensor) and v.device.type == "cpu" for v in value):
+            return True
+        if node is None or not all(v is None or (isinstance(v, torch.Tensor) and v.device.type == "cpu") for v in value):
+            return False
+        return all(
+            user.target is operator.getitem and isinstance(user.args[1], int) and value[user.args[1]] is not None
+            for user in node.users
+        ) and any(v is not None for v in value)
     return False
 
 
@@ -191,10 +231,14 @@ class OnnxrtOperatorSupport(OperatorSupportBase):
                 return "an in-place op (its schema mutates an input)"
             if not _exporter_translates(target):
                 return f"torch.onnx has no translation for {target}"
+        elif node.op == "call_function":
+            twin = _untranslatable_aten_twin(target)
+            if twin is not None:
+                return f"torch.onnx has no translation for {twin}"
         value = _example_value(node)
         if value is None:
             return "no example value to export with"
-        if not _is_tensor_output(value):
+        if not _is_tensor_output(value, node):
             return "produces a non-tensor or non-CPU value"
         return None
 
