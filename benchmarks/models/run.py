@@ -144,6 +144,29 @@ def memory_one(name: str, threads: int) -> dict:
     return out
 
 
+def write_plot(results: list[dict], path: Path) -> None:
+    """Horizontal bars of the speedup per model and thread count, as a plain SVG (no plotting
+    library is among the pinned dependencies). The line at 1.0 is parity with onnxruntime."""
+    rows = [(f"{r['model']} ({r['threads']}T)", r["speedup"]) for r in results]
+    top = max([2.0] + [v for _, v in rows])
+    left, width, bar, gap = 230, 420, 14, 6
+    height = 40 + len(rows) * (bar + gap)
+    x_of = lambda v: left + width * min(v, top) / top  # noqa: E731
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 70}" height="{height}" '
+           'font-family="sans-serif" font-size="12">',
+           f'<text x="{left}" y="16">onnxruntime median / onnxrt median (above 1: onnxrt is faster)</text>']
+    for i, (label, v) in enumerate(rows):
+        y = 30 + i * (bar + gap)
+        color = "#2a7" if v >= 1.0 else "#d64"
+        out.append(f'<text x="{left - 6}" y="{y + bar - 3}" text-anchor="end">{label}</text>')
+        out.append(f'<rect x="{left}" y="{y}" width="{x_of(v) - left:.1f}" height="{bar}" fill="{color}"/>')
+        out.append(f'<text x="{x_of(v) + 4:.1f}" y="{y + bar - 3}">{v:.2f}x</text>')
+    out.append(f'<line x1="{x_of(1.0):.1f}" y1="24" x2="{x_of(1.0):.1f}" y2="{height - 4}" stroke="#000" '
+               'stroke-dasharray="4 3"/>')
+    out.append("</svg>")
+    path.write_text("\n".join(out) + "\n")
+
+
 def write_doc(results: list[dict], command: str) -> None:
     import onnxruntime
 
@@ -170,6 +193,16 @@ def write_doc(results: list[dict], command: str) -> None:
             f"| {r['model']} | {r['threads']} | {r['onnxrt_median_ms']:.3f} ({r['onnxrt_p90_ms']:.3f}) | "
             f"{r['ort_median_ms']:.3f} ({r['ort_p90_ms']:.3f}) | {r['speedup']:.2f}x | {r['max_abs_diff']:.2e} |"
         )
+    ok = [r for r in results if "speedup" in r]
+    if ok:
+        lines += [""]
+        for t in sorted({r["threads"] for r in ok}):
+            rs = [r["speedup"] for r in ok if r["threads"] == t]
+            geo = float(np.exp(np.mean(np.log(rs))))
+            lines.append(f"- {t} thread(s): geometric mean speedup {geo:.2f}x; onnxrt faster on "
+                         f"{sum(x >= 1.0 for x in rs)} of {len(rs)} models.")
+        write_plot(ok, ROOT / "docs" / "performance_speedup.svg")
+        lines += ["", "![speedup per model](performance_speedup.svg)"]
     mem = [r for r in results if "onnxrt_create_ms" in r]
     if mem:
         lines += ["", "## Session creation and peak RSS (fresh process each)", "",
