@@ -208,15 +208,20 @@ void dwconv2d_f32_avx512(const DwConv2dArgs& a, const float* x, const float* w, 
   thread_local std::vector<float> padded;
   const bool need_pad = a.ph != 0 || a.pw != 0 || Hp > a.H || Wp > a.W;
   if (need_pad) {
-    padded.assign(static_cast<size_t>(Hp * Wp), 0.f);
+    // Only the border is zeroed: clearing the whole plane first was one more pass over it.
+    if (padded.size() < static_cast<size_t>(Hp * Wp)) padded.resize(static_cast<size_t>(Hp * Wp));
+    // Padded column c holds input column c - pw (pads are never negative).
+    const int64_t c0 = std::min<int64_t>(a.pw, Wp), c1 = std::min<int64_t>(Wp, a.W + a.pw);
     for (int64_t r = 0; r < Hp; ++r) {
+      float* row = padded.data() + r * Wp;
       const int64_t ih = r - a.ph;
-      if (ih < 0 || ih >= a.H) continue;
-      // Padded column c holds input column c - pw (pads are never negative).
-      const int64_t c1 = std::min<int64_t>(Wp, a.W + a.pw);
-      if (c1 > a.pw)
-        std::memcpy(padded.data() + r * Wp + a.pw, x + ih * a.W,
-                    static_cast<size_t>(c1 - a.pw) * sizeof(float));
+      if (ih < 0 || ih >= a.H) {
+        std::memset(row, 0, static_cast<size_t>(Wp) * sizeof(float));
+        continue;
+      }
+      for (int64_t c = 0; c < c0; ++c) row[c] = 0.f;
+      if (c1 > c0) std::memcpy(row + c0, x + ih * a.W, static_cast<size_t>(c1 - c0) * sizeof(float));
+      for (int64_t c = std::max(c0, c1); c < Wp; ++c) row[c] = 0.f;
     }
     src = padded.data();
     ld = Wp;
