@@ -1,6 +1,6 @@
 // The CPU kernel table of the neural-network family. Kernels live in nn_conv.cc, nn_pool.cc,
-// nn_norm.cc and nn_softmax.cc. All are float32 (Softmax family and LayerNormalization also
-// float16 and bfloat16); every opset version of an op shares one
+// nn_norm.cc and nn_softmax.cc (16-bit Conv in nn_conv_half.cc). All are float32 (Conv, the
+// Softmax family and the normalizations also float16 and bfloat16); every opset version of an op shares one
 // factory, which reads the version's attribute semantics from the node.
 #include "kernels/cpu/nn_common.h"
 #include "kernels/cpu/nn_types.h"
@@ -37,6 +37,16 @@ const KernelEntry kCpuNn[] = {
     {"", "SwiGLU", 28, kMaxOpset, F32, &nn::make_swiglu},
     {"", "CausalConvWithState", 27, kMaxOpset, F32, &nn::make_causal_conv},
     // float16 / bfloat16 natively, a row at a time in float32 registers (no whole-tensor casts).
+    {"", "Conv", 1, kMaxOpset, F16, &make_cpu_conv_half},
+    {"", "Conv", 1, kMaxOpset, BF16, &make_cpu_conv_half},
+    {"", "BatchNormalization", 1, kMaxOpset, F16, &make_cpu_batchnorm_half},
+    {"", "BatchNormalization", 1, kMaxOpset, BF16, &make_cpu_batchnorm_half},
+    {"", "InstanceNormalization", 1, kMaxOpset, F16, &make_cpu_instancenorm},
+    {"", "InstanceNormalization", 1, kMaxOpset, BF16, &make_cpu_instancenorm},
+    {"", "GroupNormalization", 18, kMaxOpset, F16, &make_cpu_groupnorm},
+    {"", "GroupNormalization", 18, kMaxOpset, BF16, &make_cpu_groupnorm},
+    {"", "LpNormalization", 1, kMaxOpset, F16, &make_cpu_lpnorm},
+    {"", "LpNormalization", 1, kMaxOpset, BF16, &make_cpu_lpnorm},
     {"", "LayerNormalization", 17, kMaxOpset, F16, &make_cpu_layernorm},
     {"", "LayerNormalization", 17, kMaxOpset, BF16, &make_cpu_layernorm},
     {"", "Softmax", 1, kMaxOpset, F16, &make_cpu_softmax},

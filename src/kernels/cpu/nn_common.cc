@@ -31,9 +31,10 @@ std::optional<size_t> declared_spatial_rank(const KernelInit& init, size_t i) {
 
 Expected<ConvGeom> conv_geometry(const KernelContext& ctx, const std::optional<ConvAttrs>& attrs,
                                  const Tensor& x, const Tensor& w, const Tensor* b,
-                                 const Tensor& y) {
-  if (x.dtype() != DType::kFloat32 || w.dtype() != DType::kFloat32)
-    return ctx.error("X and W must be float32");
+                                 const Tensor& y, DType t) {
+  if (x.dtype() != t || w.dtype() != t)
+    return ctx.error("X " + std::string(dtype_name(x.dtype())) + " and W " + std::string(dtype_name(w.dtype())) +
+                     " must both be " + std::string(dtype_name(t)));
   if (x.rank() < 3 || w.rank() != x.rank())
     return ctx.error("X " + shape_str(x.shape()) + " must have rank >= 3 and W " +
                      shape_str(w.shape()) + " the same rank");
@@ -61,8 +62,8 @@ Expected<ConvGeom> conv_geometry(const KernelContext& ctx, const std::optional<C
                      " (expected C = W.shape[1] * group and W.shape[0] divisible by group)");
   g.Cg = w.dim(1);
   g.Mg = g.M / g.G;
-  if (b && (b->dtype() != DType::kFloat32 || b->rank() != 1 || b->dim(0) != g.M))
-    return ctx.error("B must be float32 of shape [" + std::to_string(g.M) + "], got " +
+  if (b && (b->dtype() != t || b->rank() != 1 || b->dim(0) != g.M))
+    return ctx.error("B must be " + std::string(dtype_name(t)) + " of shape [" + std::to_string(g.M) + "], got " +
                      shape_str(b->shape()));
   g.in.assign(x.shape().begin() + 2, x.shape().end());
   auto dims = ir::window_dims(ca.w, g.in);
@@ -76,9 +77,9 @@ Expected<ConvGeom> conv_geometry(const KernelContext& ctx, const std::optional<C
     g.out_size *= g.out[d];
     g.kernel_size *= wk[d];
   }
-  if (y.shape() != expect || y.dtype() != DType::kFloat32)
-    return ctx.error("output Y has shape " + shape_str(y.shape()) + ", expected " +
-                     shape_str(expect));
+  if (y.shape() != expect || y.dtype() != t)
+    return ctx.error("output Y " + std::string(dtype_name(y.dtype())) + " " + shape_str(y.shape()) + ", expected " +
+                     std::string(dtype_name(t)) + " " + shape_str(expect));
   g.kernel = wk;
   g.stride = ca.w.strides;
   g.dil = ca.w.dilations;

@@ -33,10 +33,11 @@ struct ConvGeom {
 };
 
 // Checks X, W, B and Y against each other and the attributes. `attrs` may be empty (rank was
-// unknown at create time): then the node's attributes are read here.
+// unknown at create time): then the node's attributes are read here. X, W, B and Y must all have
+// element type `t` (float32 unless given).
 Expected<ConvGeom> conv_geometry(const KernelContext& ctx, const std::optional<ConvAttrs>& attrs,
                                  const Tensor& x, const Tensor& w, const Tensor* b,
-                                 const Tensor& y);
+                                 const Tensor& y, DType t = DType::kFloat32);
 
 struct PoolGeom {
   int64_t N = 0, C = 0;
@@ -67,9 +68,14 @@ namespace onnxrt::kernels {
 
 // CPU factories (kernels/cpu/nn_*.cc).
 Expected<std::unique_ptr<Kernel>> make_cpu_conv(const KernelInit& init);
+// float16 / bfloat16 Conv and com.onnxrt.FusedConv, computed a band at a time in float32 (nn_conv_half.cc).
+Expected<std::unique_ptr<Kernel>> make_cpu_conv_half(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_cpu_fused_conv_half(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_cpu_pool(const KernelInit& init);  // Max/Average/LpPool
 Expected<std::unique_ptr<Kernel>> make_cpu_global_pool(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_cpu_batchnorm(const KernelInit& init);
+// BatchNormalization on float16 / bfloat16: inference natively, training mode via the float32 bridge.
+Expected<std::unique_ptr<Kernel>> make_cpu_batchnorm_half(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_cpu_layernorm(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_cpu_instancenorm(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_cpu_groupnorm(const KernelInit& init);

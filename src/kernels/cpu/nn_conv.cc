@@ -20,6 +20,8 @@
 #include "base/cpu_features.h"
 #include "base/thread_pool.h"
 #include "kernels/cpu/fused_epilogue.h"
+#include "kernels/cpu/nn_conv_impl.h"
+#include "kernels/cpu/nn_conv_winograd.h"
 #include "kernels/cpu/nn_common.h"
 #include "kernels/ukernels/gemm/sgemm.h"
 #include "kernels/ukernels/nn/ukernels.h"
@@ -353,7 +355,8 @@ class ConvKernel final : public Kernel {
       : attrs_(std::move(attrs)), w_(std::move(w)), act_(act), uk_(pick_ukernel()) {}
 
   // Packs constant weights for `group` groups (when W's shape agrees with it).
-  void prepack(int64_t group) {
+  // `wino_tile`: the Winograd tile size to prepare for 3x3 stride-1 convs (0: none).
+  void prepack(int64_t group, int wino_tile) {
     if (!w_.defined() || w_.rank() < 3 || group <= 0 || w_.dim(0) % group != 0) return;
     const int64_t Mg = w_.dim(0) / group;
     const int64_t K = w_.size() / std::max<int64_t>(w_.dim(0), 1);
@@ -363,6 +366,13 @@ class ConvKernel final : public Kernel {
     if (!packed_) return;
     pack_weights(w_.data<float>(), group, Mg, K, uk_.mr, packed_.get());
     packed_G_ = group, packed_Mg_ = Mg, packed_K_ = K;
+    // 3x3 stride-1 convs also get Winograd weights; run() uses them when pick_tile() agrees.
+    auto ones = [](const std::vector<int64_t>& v) {
+      return std::all_of(v.begin(), v.end(), [](int64_t e) { return e == 1; });
+    };
+    if (wino_tile && group == 1 && attrs_ && w_.rank() == 4 && w_.dim(2) == 3 && w_.dim(3) == 3 &&
+        ones(attrs_->w.strides) && ones(attrs_->w.dilations))
+      wino_ = winograd::Weights::make(w_.data<float>(), w_.dim(0), w_.dim(1), wino_tile);
   }
 
   Status run(KernelContext& ctx) const override {
@@ -409,6 +419,15 @@ class ConvKernel final : public Kernel {
       return Status::ok();
     }
 
+    if (!wino_.empty() && w == &w_ && winograd::applies(g) && wino_.M() == g.M && wino_.C() == g.C &&
+        winograd::pick_tile(g) == wino_.tile()) {
+      const int64_t n = winograd::scratch_floats(g, wino_.tile());
+      auto* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(n) * sizeof(float)));
+      if (!s) return ctx.error("out of memory for the Winograd buffers");
+      winograd::conv(wino_, g, xd, bd, zd, act_, yd, s, pool);
+      return Status::ok();
+    }
+
     const float* wp = packed_.get();
     if (!wp || packed_G_ != g.G || packed_Mg_ != g.Mg || packed_K_ != g.K()) {
       float* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(g.M * g.K()) * 4 + 64));
@@ -449,7 +468,11 @@ class ConvKernel final : public Kernel {
     }
     return Status::ok();
   }
-  const char* variant() const override { return packed_ ? "packed_gemm" : "gemm"; }
+  const char* variant() const override {
+    // Winograd runs when the run-time shape agrees with pick_tile(); otherwise the packed GEMM.
+    if (!wino_.empty()) return wino_.tile() == 4 ? "winograd_f4_or_packed_gemm" : "winograd_f2_or_packed_gemm";
+    return packed_ ? "packed_gemm" : "gemm";
+  }
 
  private:
   struct Free {
@@ -461,7 +484,29 @@ class ConvKernel final : public Kernel {
   SgemmUkernel uk_;
   std::unique_ptr<float, Free> packed_;
   int64_t packed_G_ = 0, packed_Mg_ = 0, packed_K_ = 0;
+  winograd::Weights wino_;  // empty unless W is constant and the conv is 3x3, stride 1, one group
 };
+
+// The Winograd tile size for a conv whose X shape and pads are known when the plan is built
+// (winograd::pick_tile on that geometry, 0 when im2col is faster: no transformed weights are kept
+// then); F(4x4) when the shape is known only at run time.
+int winograd_tile_at_create(const KernelInit& init, const std::optional<nn::ConvAttrs>& attrs, const Tensor& w) {
+  if (!attrs || !w.defined() || w.rank() != 4) return 0;
+  const ir::ValueType* xt = init.input_types.empty() ? nullptr : init.input_types[0];
+  if (!xt || !xt->has_shape || xt->rank() != 4 || attrs->w.auto_pad != ir::AutoPad::kNotSet) return 4;
+  for (int64_t d = 0; d < 4; ++d)
+    if (!xt->shape[d].is_known()) return 4;
+  nn::ConvGeom g;
+  g.N = xt->shape[0].value(), g.C = w.dim(1), g.M = w.dim(0), g.G = 1, g.Cg = g.C, g.Mg = g.M;
+  const std::vector<int64_t>& p = attrs->w.pads;
+  const int64_t pt = p.size() == 4 ? p[0] : 0, pl = p.size() == 4 ? p[1] : 0;
+  const int64_t pb = p.size() == 4 ? p[2] : 0, pr = p.size() == 4 ? p[3] : 0;
+  g.in = {xt->shape[2].value(), xt->shape[3].value()};
+  g.out = {g.in[0] + pt + pb - 2, g.in[1] + pl + pr - 2};
+  g.kernel = {3, 3}, g.stride = {1, 1}, g.dil = {1, 1}, g.pad_begin = {pt, pl};
+  if (g.out[0] <= 0 || g.out[1] <= 0) return 0;
+  return winograd::pick_tile(g);
+}
 
 Expected<std::unique_ptr<Kernel>> make_conv(const KernelInit& init, ir::FusedActivation act) {
   std::optional<nn::ConvAttrs> attrs;
@@ -480,8 +525,9 @@ Expected<std::unique_ptr<Kernel>> make_conv(const KernelInit& init, ir::FusedAct
   if (init.constant_inputs.size() > 1 && init.constant_inputs[1] &&
       init.constant_inputs[1]->dtype() == DType::kFloat32)
     w = *init.constant_inputs[1];
+  const int wino_tile = winograd_tile_at_create(init, attrs, w);
   auto k = std::make_unique<ConvKernel>(attrs, std::move(w), act);
-  k->prepack(attrs ? attrs->group : 1);
+  k->prepack(attrs ? attrs->group : 1, wino_tile);
   return std::unique_ptr<Kernel>(std::move(k));
 }
 
@@ -496,5 +542,21 @@ Expected<std::unique_ptr<Kernel>> make_cpu_fused_conv(const KernelInit& init) {
   if (!act) return act.status();
   return make_conv(init, *act);
 }
+
+// For the 16-bit Conv (nn_conv_half.cc); see nn_conv_impl.h.
+namespace conv_impl {
+ukernels::SgemmUkernel pick_sgemm_ukernel() { return pick_ukernel(); }
+void pack_conv_weights(const float* w, int64_t G, int64_t Mg, int64_t K, int64_t mr, float* out) {
+  pack_weights(w, G, Mg, K, mr, out);
+}
+bool conv_is_pointwise(const nn::ConvGeom& g) { return is_pointwise(g); }
+void conv_gemm_item(const ukernels::SgemmUkernel& uk, const nn::ConvGeom& g, const float* x, bool pointwise,
+                    const float* wp, float* y, const fused::Epilogue& epi, ThreadPool* pool) {
+  gemm_item(uk, g, x, pointwise, wp, y, epi, pool);
+}
+ukernels::DwConv2dArgs conv_dw_args(const nn::ConvGeom& g, const ir::FusedActivation& act, bool has_z) {
+  return dw_args(g, act, has_z);
+}
+}  // namespace conv_impl
 
 }  // namespace onnxrt::kernels

@@ -6,8 +6,10 @@
 // activations or un-centred image data), and the rows we normalise (a BERT hidden vector of
 // 768-4096 floats, an instance-norm plane) stay in L1/L2 between the passes, so the second pass
 // costs little. Partial sums use eight float lanes (vectorisable) combined in double.
-// LayerNormalization also runs float16 / bfloat16 X natively: each row is widened into a float32
-// buffer of the task, normalised there and narrowed once (stash_type float, as the spec says).
+// LayerNormalization, BatchNormalization (inference), InstanceNormalization, GroupNormalization
+// and LpNormalization also run float16 / bfloat16 X natively: each row / group is widened into a
+// float32 buffer of the task (or, for the affine-only BatchNorm, element by element), normalised
+// there and narrowed once (stash_type float, as the spec says); no whole-tensor float32 copy.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,6 +17,7 @@
 
 #include "base/half.h"
 #include "base/thread_pool.h"
+#include "kernels/cpu/half_rows.h"
 #include "kernels/cpu/nn_common.h"
 #include "kernels/cpu/nn_types.h"
 
@@ -60,6 +63,21 @@ inline void affine(const float* x, float a, float b, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] * a + b;
 }
 
+// A per-channel parameter of `n` values as float32: float32 data in place, float16 / bfloat16
+// widened into `buf` (n floats). Other types, or another size, are an error naming the input.
+Expected<const float*> param_floats(const KernelContext& ctx, const Tensor* t, const char* name, int64_t n,
+                                    float* buf) {
+  if (t && is_16bit_float(t->dtype()) && t->size() == n) {
+    widen_16bit(t->dtype(), t->data<uint16_t>(), buf, n);
+    return static_cast<const float*>(buf);
+  }
+  if (t && t->dtype() != DType::kFloat32 && t->size() == n)
+    return ctx.error(std::string("input ") + name + " must be float32, float16 or bfloat16, got " +
+                     std::string(dtype_name(t->dtype())));
+  ONNXRT_RETURN_IF_ERROR(nn::check_param(ctx, t, name, n));
+  return t->data<float>();
+}
+
 // ---- BatchNormalization
 
 class BatchNormKernel final : public Kernel {
@@ -68,8 +86,10 @@ class BatchNormKernel final : public Kernel {
   Status run(KernelContext& ctx) const override {
     const Tensor* x = ctx.input(0);
     Tensor* y = ctx.output(0);
-    if (!x || !y || x->dtype() != DType::kFloat32 || x->rank() < 2)
-      return ctx.error("X must be float32 with rank >= 2");
+    const DType dt = x ? x->dtype() : DType::kUndefined;
+    const bool narrow = is_16bit_float(dt);
+    if (!x || !y || (dt != DType::kFloat32 && !narrow) || y->dtype() != dt || x->rank() < 2)
+      return ctx.error("X and Y must be float32, float16 or bfloat16 of one type with rank >= 2");
     for (size_t i = 1; i < ctx.num_outputs(); ++i)
       if (ctx.output(i))
         return {ErrorCode::kNotImplemented,
@@ -80,15 +100,38 @@ class BatchNormKernel final : public Kernel {
     const int64_t C = spatial_ ? x->dim(1) : shape_size(std::span(x->shape()).subspan(1));
     const int64_t inner = spatial_ ? (N * C == 0 ? 0 : x->size() / (N * C)) : 1;
     static const char* names[] = {"", "scale", "B", "mean", "var"};
-    for (size_t i = 1; i < 5; ++i) ONNXRT_RETURN_IF_ERROR(nn::check_param(ctx, ctx.input(i), names[i], C));
-    const float* sc = ctx.input(1)->data<float>();
-    const float* bi = ctx.input(2)->data<float>();
-    const float* mu = ctx.input(3)->data<float>();
-    const float* va = ctx.input(4)->data<float>();
-    float* ab = static_cast<float*>(ctx.scratch(static_cast<size_t>(2 * C + 16) * 4));
+    // Parameters may be float32 or 16-bit (opset 15 types them apart from X); 16-bit ones are
+    // widened into scratch after the two rows of a and b.
+    float* ab = static_cast<float*>(ctx.scratch(static_cast<size_t>(6 * C + 16) * 4));
+    if (!ab) return ctx.error("out of memory for the per-channel factors");
+    const float* prm[5] = {};
+    for (size_t i = 1; i < 5; ++i) {
+      auto p = param_floats(ctx, ctx.input(i), names[i], C, ab + (i + 1) * C);
+      if (!p) return p.status();
+      prm[i] = *p;
+    }
+    const float *sc = prm[1], *bi = prm[2], *mu = prm[3], *va = prm[4];
     for (int64_t c = 0; c < C; ++c) {
       ab[c] = sc[c] / std::sqrt(va[c] + eps_);
       ab[C + c] = bi[c] - mu[c] * ab[c];
+    }
+    if (narrow) {
+      // Affine only: each element widened, scaled and narrowed in one step, no buffer needed.
+      const uint16_t* xh = x->data<uint16_t>();
+      uint16_t* yh = y->data<uint16_t>();
+      const bool f16 = dt == DType::kFloat16;
+      const int64_t rows = N * C, len = inner;  // inner == 1: one element per (n, c)
+      ctx.threads().parallel_for(rows, 2.0 * static_cast<double>(len), [&](int64_t p0, int64_t p1) {
+        for (int64_t p = p0; p < p1; ++p) {
+          const int64_t c = p % C;
+          const float a = ab[c], b = ab[C + c];
+          for (int64_t i = p * len; i < (p + 1) * len; ++i) {
+            const float v = (f16 ? half_to_float(xh[i]) : bfloat16_to_float(xh[i])) * a + b;
+            yh[i] = f16 ? float_to_half(v) : float_to_bfloat16(v);
+          }
+        }
+      });
+      return Status::ok();
     }
     const float* xd = x->data<float>();
     float* yd = y->data<float>();
@@ -267,8 +310,10 @@ class ChannelNormKernel final : public Kernel {
   Status run(KernelContext& ctx) const override {
     const Tensor* x = ctx.input(0);
     Tensor* y = ctx.output(0);
-    if (!x || !y || x->dtype() != DType::kFloat32 || x->rank() < 2)
-      return ctx.error("X must be float32 with rank >= 2");
+    const DType dt = x ? x->dtype() : DType::kUndefined;
+    const bool narrow = is_16bit_float(dt);
+    if (!x || !y || (dt != DType::kFloat32 && !narrow) || y->dtype() != dt || x->rank() < 2)
+      return ctx.error("X and Y must be float32, float16 or bfloat16 of one type with rank >= 2");
     const int64_t N = x->dim(0), C = x->dim(1);
     const int64_t G = groups_ == 0 ? C : groups_;
     if (G <= 0 || C % G != 0)
@@ -277,23 +322,36 @@ class ChannelNormKernel final : public Kernel {
     const int64_t inner = N * C == 0 ? 0 : x->size() / (N * C);
     const int64_t cg = C / G;
     const int64_t pn = per_channel_ ? C : G;
-    ONNXRT_RETURN_IF_ERROR(nn::check_param(ctx, ctx.input(1), "scale", pn));
-    ONNXRT_RETURN_IF_ERROR(nn::check_param(ctx, ctx.input(2), "B", pn));
-    const float* sc = ctx.input(1)->data<float>();
-    const float* bi = ctx.input(2)->data<float>();
-    const float* xd = x->data<float>();
-    float* yd = y->data<float>();
+    for (int i = 1; i <= 2; ++i) {
+      const Tensor* t = ctx.input(static_cast<size_t>(i));
+      if (narrow && t && t->dtype() != dt)
+        return ctx.error(std::string(i == 1 ? "scale" : "B") + " must have X's type " + std::string(dtype_name(dt)));
+    }
+    float* pbuf = static_cast<float*>(ctx.scratch(static_cast<size_t>(2 * pn + 16) * 4));
+    if (!pbuf) return ctx.error("out of memory for scale and B");
+    auto scp = param_floats(ctx, ctx.input(1), "scale", pn, pbuf);
+    if (!scp) return scp.status();
+    auto bip = param_floats(ctx, ctx.input(2), "B", pn, pbuf + pn);
+    if (!bip) return bip.status();
+    const float* sc = *scp;
+    const float* bi = *bip;
     const int64_t gsize = cg * inner;
     ctx.threads().parallel_for(N * G, 4.0 * static_cast<double>(gsize), [&](int64_t p0, int64_t p1) {
+      // 16-bit X: one group at a time widened here and normalised in place, then narrowed.
+      std::vector<float> grp(narrow ? static_cast<size_t>(gsize) : 0);
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t g = p % G;
+        if (narrow) widen_16bit(dt, x->data<uint16_t>() + p * gsize, grp.data(), gsize);
+        const float* xg = narrow ? grp.data() : x->data<float>() + p * gsize;
+        float* yg = narrow ? grp.data() : y->data<float>() + p * gsize;
         float mean, inv;
-        stats(xd + p * gsize, gsize, eps_, &mean, &inv);
+        stats(xg, gsize, eps_, &mean, &inv);
         for (int64_t c = 0; c < cg; ++c) {
           const int64_t ch = g * cg + c, pi = per_channel_ ? ch : g;
           const float a = sc[pi] * inv;
-          affine(xd + p * gsize + c * inner, a, bi[pi] - mean * a, yd + p * gsize + c * inner, inner);
+          affine(xg + c * inner, a, bi[pi] - mean * a, yg + c * inner, inner);
         }
+        if (narrow) narrow_16bit(dt, grp.data(), y->data<uint16_t>() + p * gsize, gsize);
       }
     });
     return Status::ok();
@@ -313,26 +371,33 @@ class LpNormKernel final : public Kernel {
   Status run(KernelContext& ctx) const override {
     const Tensor* x = ctx.input(0);
     Tensor* y = ctx.output(0);
-    if (!x || !y || x->dtype() != DType::kFloat32) return ctx.error("X must be float32");
+    const DType dt = x ? x->dtype() : DType::kUndefined;
+    const bool narrow = is_16bit_float(dt);
+    if (!x || !y || (dt != DType::kFloat32 && !narrow) || y->dtype() != dt)
+      return ctx.error("X and Y must be float32, float16 or bfloat16 of one type");
     auto sp = nn::split_at_axis(ctx, x->shape(), axis_, false);
     if (!sp) return sp.status();
     const nn::AxisSplit s = *sp;
-    const float* xd = x->data<float>();
-    float* yd = y->data<float>();
     ctx.threads().parallel_for(s.outer * s.inner, 3.0 * static_cast<double>(s.n), [&](int64_t i0, int64_t i1) {
+      // 16-bit X: each (strided) vector widened into a contiguous buffer, normalised there and
+      // narrowed back to its strided place.
+      std::vector<float> vec(narrow ? static_cast<size_t>(s.n) : 0);
       for (int64_t i = i0; i < i1; ++i) {
-        const int64_t o = i / s.inner, in = i % s.inner;
-        const float* v = xd + o * s.n * s.inner + in;
-        float* w = yd + o * s.n * s.inner + in;
+        const int64_t o = i / s.inner, in = i % s.inner, off = o * s.n * s.inner + in;
+        const int64_t st = narrow ? 1 : s.inner;
+        if (narrow) widen_16bit(dt, x->data<uint16_t>() + off, vec.data(), s.n, s.inner);
+        const float* v = narrow ? vec.data() : x->data<float>() + off;
+        float* w = narrow ? vec.data() : y->data<float>() + off;
         double acc = 0;
         for (int64_t k = 0; k < s.n; ++k) {
-          const double a = v[k * s.inner];
+          const double a = v[k * st];
           acc += p_ == 1 ? std::fabs(a) : a * a;
         }
         const double norm = p_ == 1 ? acc : std::sqrt(acc);
         // A zero vector stays zero (the reference maps 0/0 to 0).
         const float inv = norm == 0.0 ? 0.0f : static_cast<float>(1.0 / norm);
-        for (int64_t k = 0; k < s.n; ++k) w[k * s.inner] = v[k * s.inner] * inv;
+        for (int64_t k = 0; k < s.n; ++k) w[k * st] = v[k * st] * inv;
+        if (narrow) narrow_16bit(dt, vec.data(), y->data<uint16_t>() + off, s.n, s.inner);
       }
     });
     return Status::ok();
@@ -391,6 +456,13 @@ Expected<std::unique_ptr<Kernel>> make_cpu_batchnorm(const KernelInit& init) {
   ONNXRT_RETURN_IF_ERROR(a.status());
   if (nn::batchnorm_is_training(init)) return nn::make_batchnorm_training(init);
   return std::unique_ptr<Kernel>(new BatchNormKernel(eps, spatial));
+}
+
+Expected<std::unique_ptr<Kernel>> make_cpu_batchnorm_half(const KernelInit& init) {
+  // Training mode (batch statistics, running-mean outputs) is float32 only: run it through the
+  // float32 bridge. Inference runs natively.
+  if (nn::batchnorm_is_training(init)) return nn::make_f32_bridge(init, &make_cpu_batchnorm, false);
+  return make_cpu_batchnorm(init);
 }
 
 Expected<std::unique_ptr<Kernel>> make_cpu_layernorm(const KernelInit& init) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/thread_pool.h"
+#include "kernels/cpu/half_rows.h"
 #include "kernels/cpu/transformer_common.h"
 
 namespace onnxrt::kernels {
@@ -68,10 +69,14 @@ class RmsNormKernel final : public Kernel {
     const int64_t rows = cols == 0 ? 0 : x->size() / cols;
     std::vector<float> w;
     ONNXRT_RETURN_IF_ERROR(tf::expand_scale(ctx, *scale, trailing, w));
+    // float16 / bfloat16 rows are widened one at a time into a buffer of the task (below);
+    // float64 goes through whole-tensor float copies.
+    const DType dt = x->dtype();
+    const bool narrow = is_16bit_float(dt);
     std::vector<float> xb, yb;
-    const float* xd = x->data<float>();
-    float* yd = y->dtype() == DType::kFloat32 ? y->data<float>() : nullptr;
-    if (x->dtype() != DType::kFloat32) {
+    const float* xd = dt == DType::kFloat32 ? x->data<float>() : nullptr;
+    float* yd = dt == DType::kFloat32 ? y->data<float>() : nullptr;
+    if (dt != DType::kFloat32 && !narrow) {
       xb.resize(static_cast<size_t>(x->size()));
       tf::to_float(*x, xb.data());
       xd = xb.data();
@@ -80,9 +85,11 @@ class RmsNormKernel final : public Kernel {
     }
     const float eps = eps_;
     ctx.threads().parallel_for(rows, 4.0 * static_cast<double>(cols), [&](int64_t r0, int64_t r1) {
+      std::vector<float> row(narrow ? static_cast<size_t>(cols) : 0);
       for (int64_t r = r0; r < r1; ++r) {
-        const float* xr = xd + r * cols;
-        float* yr = yd + r * cols;
+        if (narrow) widen_16bit(dt, x->data<uint16_t>() + r * cols, row.data(), cols);
+        const float* xr = narrow ? row.data() : xd + r * cols;
+        float* yr = narrow ? row.data() : yd + r * cols;  // in place: each element is read before it is written
         float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
         int64_t c = 0;
         for (; c + 8 <= cols; c += 8)
@@ -92,6 +99,7 @@ class RmsNormKernel final : public Kernel {
         for (float v : acc) ss += v;
         const float inv = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(cols) + eps));
         for (c = 0; c < cols; ++c) yr[c] = xr[c] * inv * w[static_cast<size_t>(c)];
+        if (narrow) narrow_16bit(dt, row.data(), y->data<uint16_t>() + r * cols, cols);
       }
     });
     if (!yb.empty()) tf::from_float(yb.data(), *y);
