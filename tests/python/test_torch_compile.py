@@ -199,6 +199,28 @@ def test_training_with_aot_autograd_matches_eager_gradients():
         assert kinds[kind].partitions and all(p.status == "onnxrt" for p in kinds[kind].partitions), kind
 
 
+def test_training_a_small_cnn_matches_eager_gradients():
+    # The exporter may not translate every backward op (convolution_backward): what it cannot
+    # take falls back to PyTorch, and the gradients must still be eager's.
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(4 * 4 * 4, 3))
+    x = torch.randn(2, 3, 8, 8)
+    with recording() as graphs:
+        compiled = torch.compile(model, backend="onnxrt")
+        compiled(x).square().sum().backward()
+    grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    model(x).square().sum().backward()
+    for got, want in zip(grads, (p.grad for p in model.parameters())):
+        torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-4)
+    kinds = {g.kind for g in graphs}
+    assert kinds == {"forward", "backward"}
+    forward = [g for g in graphs if g.kind == "forward"]
+    assert any(p.status == "onnxrt" for g in forward for p in g.partitions)
+
+
 class DataDependentBranch(torch.nn.Module):
     def __init__(self):
         super().__init__()
