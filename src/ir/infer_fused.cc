@@ -89,6 +89,7 @@ Status infer_fused_matmul(InferContext& ctx) {
 constexpr OpInfo kFusedOps[] = {
     {kFusedDomain, "FusedConv", &infer_fused_conv},
     {kFusedDomain, "FusedMatMul", &infer_fused_matmul},
+    {kFusedDomain, "FusedAttention", &infer_fused_attention},
 };
 
 }  // namespace

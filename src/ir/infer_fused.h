@@ -6,8 +6,10 @@
 // with the activation in two attributes: activation (string, "" = none) and activation_params
 // (floats). Both the passes and the kernels read them through read_fused_activation(), so the
 // list of activations lives in one place.
+//   FusedAttention(Q, K, V, mask?) scaled dot-product attention, see FusedAttentionAttrs below.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <string>
 #include <string_view>
@@ -64,5 +66,39 @@ inline float apply_fused_activation(const FusedActivation& a, float x) {
   }
   return x;
 }
+
+// FusedAttention (passes/fuse_attention.cc; kernels cpu/fused_attention.cc and
+// reference/fused_attention.cc) is exactly these ONNX ops, all on rank-4 float32 tensors:
+//   Qh = Transpose(Q, q_perm)   [B, H, Sq, D]
+//   Kt = Transpose(K, k_perm)   [B, H, D, Sk]   (K^T: the second operand of the first MatMul)
+//   Vh = Transpose(V, v_perm)   [B, H, Sk, Dv]
+//   S  = MatMul(Qh, Kt) * scale + mask        mask (optional) broadcasts to [B, H, Sq, Sk]
+//   S[..., i, j] = -inf where causal and j > i   (top-left aligned, like torch's tril)
+//   Y  = Transpose(MatMul(Softmax(S, axis=-1), Vh), out_perm)
+// The perms are the layouts exporters produce around attention, so the Transposes disappear
+// into strides: q_perm, v_perm, out_perm are [0,1,2,3] or [0,2,1,3] ([B, S, H, D] storage);
+// k_perm is [0,1,3,2] (K stored [B, H, Sk, D]), [0,2,3,1] (K stored [B, Sk, H, D]) or [0,1,2,3]
+// (K^T itself). Every perm keeps a unit-stride last dim, which the GEMMs need.
+// With qkv_packed = 1 and num_heads = H, input 0 is X [B, S, 3*H*D] and inputs 1, 2 are empty:
+// Q, K, V are the three equal thirds of X's last axis, each Reshaped to [B, S, H, D] (the Split
+// and Reshapes of a fused QKV projection), and the perms must be the [B, S, H, D] ones
+// (q_perm = v_perm = [0,2,1,3], k_perm = [0,2,3,1]).
+struct FusedAttentionAttrs {
+  float scale = 1.0f;
+  bool causal = false;
+  bool qkv_packed = false;
+  int64_t num_heads = 0;  // qkv_packed only
+  std::array<int64_t, 4> q_perm{0, 1, 2, 3};
+  std::array<int64_t, 4> k_perm{0, 1, 3, 2};
+  std::array<int64_t, 4> v_perm{0, 1, 2, 3};
+  std::array<int64_t, 4> out_perm{0, 1, 2, 3};
+};
+
+// Reads and validates the attributes of a FusedAttention node; an error names the node.
+Expected<FusedAttentionAttrs> read_fused_attention(const Node& node);
+
+class InferContext;
+// Inference of FusedAttention (ir/infer_fused_attention.cc).
+Status infer_fused_attention(InferContext& ctx);
 
 }  // namespace onnxrt::ir

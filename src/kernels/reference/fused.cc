@@ -2,6 +2,7 @@
 // on the first inputs, then the epilogue written out naively, so a fused CPU kernel is checked
 // against the plain ops it replaces.
 #include "ir/infer_fused.h"
+#include "kernels/cpu/fused_attention.h"
 #include "kernels/cpu/fused_epilogue.h"
 #include "kernels/kernel_families.h"
 #include "tensor/sym_shape.h"
@@ -85,6 +86,7 @@ Expected<std::unique_ptr<Kernel>> make_ref_fused(const KernelInit& init, std::st
 constexpr KernelEntry kRefFused[] = {
     {"com.onnxrt", "FusedConv", 1, kMaxOpset, DType::kFloat32, &make_ref_fused_conv},
     {"com.onnxrt", "FusedMatMul", 1, kMaxOpset, DType::kFloat32, &make_ref_fused_matmul},
+    {"com.onnxrt", "FusedAttention", 1, kMaxOpset, DType::kFloat32, &make_ref_fused_attention},
 };
 
 }  // namespace
