@@ -9,7 +9,8 @@ machine load hits both alike. Each block starts after an idle gap that lets the 
 spinning worker threads go quiet (onnxruntime's spin for ~40 ms after a run), then one untimed run. Reported: medians, p90 and the ratio onnxruntime/onnxrt (> 1: onnxrt is faster),
 and the max abs difference between the two outputs. With --memory, session creation time and peak
 RSS are measured in fresh processes, one per runtime. Results go to benchmarks/results/*.json and,
-with --write-doc, to docs/performance.md.
+with --write-doc, to docs/performance.md (--from-json FILE rewrites the page from saved results,
+for instance after editing performance_notes.md).
 """
 
 from __future__ import annotations
@@ -243,7 +244,12 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--write-doc", action="store_true")
+    parser.add_argument("--from-json", help="rewrite docs/performance.md from a saved results file (no runs)")
     args = parser.parse_args()
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        write_doc(saved["results"], saved["command"])
+        return 0
     results = []
     for name in args.models.split(","):
         for threads in (int(t) for t in args.threads.split(",")):
@@ -254,9 +260,11 @@ def main() -> int:
             print(json.dumps(r), flush=True)
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(exist_ok=True)
-    (out_dir / f"models_{time.strftime('%Y%m%d_%H%M%S')}.json").write_text(json.dumps(results, indent=1))
+    command = "python " + " ".join(sys.argv)
+    (out_dir / f"models_{time.strftime('%Y%m%d_%H%M%S')}.json").write_text(
+        json.dumps({"command": command, "results": results}, indent=1))
     if args.write_doc:
-        write_doc(results, "python " + " ".join(sys.argv))
+        write_doc(results, command)
     return 0
 
 
