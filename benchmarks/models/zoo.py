@@ -202,6 +202,36 @@ class GPT2(nn.Module):
         return self.ln_f(x) @ self.wte.weight.t()
 
 
+class GPT2Decode(GPT2):
+    """One decode step of GPT-2 small: a new token attends to itself and a KV cache of `past`
+    tokens per layer (past_k, past_v: [layers, batch, heads, past, head_dim]); returns the
+    logits and the grown cache, as a generation loop would feed it back."""
+
+    def forward(self, ids, past_k, past_v):
+        past = past_k.shape[3]
+        x = self.wte(ids) + self.wpe(torch.arange(past, past + ids.shape[1]).unsqueeze(0))
+        new_k, new_v = [], []
+        for i, block in enumerate(self.blocks):
+            layer = block.attn
+            h = block.ln1(x)
+            b, s, d = h.shape
+            heads = layer.heads
+            q, k, v = layer.qkv(h).split(d, dim=-1)
+            q, k, v = (t.reshape(b, s, heads, d // heads).transpose(1, 2) for t in (q, k, v))
+            k = torch.cat([past_k[i], k], dim=2)
+            v = torch.cat([past_v[i], v], dim=2)
+            new_k.append(k)
+            new_v.append(v)
+            att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d // heads), dim=-1) @ v
+            x = x + layer.out(att.transpose(1, 2).reshape(b, s, d))
+            x = x + block.mlp(block.ln2(x))
+        return self.ln_f(x) @ self.wte.weight.t(), torch.stack(new_k), torch.stack(new_v)
+
+
+def _decode_inputs():
+    return (torch.randint(0, 50257, (1, 1)), torch.randn(12, 1, 12, 128, 64), torch.randn(12, 1, 12, 128, 64))
+
+
 class LSTMModel(nn.Module):
     def __init__(self):
         super().__init__()
@@ -269,6 +299,7 @@ ZOO = [
     Entry("bert_base_s128", BertEncoder, lambda: (torch.randint(0, 30522, (1, 128)),)),
     Entry("transformer_2layer_s128", lambda: BertEncoder(layers=2, d=256, heads=4, ff=1024), lambda: (torch.randint(0, 30522, (1, 128)),)),
     Entry("gpt2_prefill_s128", GPT2, lambda: (torch.randint(0, 50257, (1, 128)),)),
+    Entry("gpt2_decode_kv128", GPT2Decode, _decode_inputs),
     Entry("lstm_2layer", LSTMModel, lambda: (torch.randn(4, 32, 128),)),
     Entry("forest_b1", random_forest, _tree_rows(1), "sklearn"),
     Entry("forest_b1000", random_forest, _tree_rows(1000), "sklearn"),
