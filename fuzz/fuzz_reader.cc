@@ -4,9 +4,12 @@
 #include <cstdint>
 #include <string_view>
 
+#include "fuzz_targets.h"
 #include "onnx/model_io.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+namespace onnxrt::fuzz {
+
+int reader_one_input(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   auto round = onnxrt::onnx::proto_roundtrip(bytes);
   if (round) {
@@ -16,3 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   return 0;
 }
+
+}  // namespace onnxrt::fuzz
+
+#ifndef ONNXRT_FUZZ_NO_ENTRY_POINT
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return onnxrt::fuzz::reader_one_input(data, size);
+}
+#endif

@@ -6,9 +6,12 @@
 #include <utility>
 #include <vector>
 
+#include "fuzz_targets.h"
 #include "onnxrt/onnxrt.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+namespace onnxrt::fuzz {
+
+int session_one_input(const uint8_t* data, size_t size) {
   onnxrt::SessionOptions options;
   options.intra_op_num_threads = 1;
   auto session = onnxrt::Session::load_bytes(data, size, options);
@@ -24,6 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     int64_t n = 1;
     for (int64_t d : shape) {
+      if (d > budget) return 0;  // before multiplying: declared dims may be near INT64_MAX
       n *= d;
       if (n > budget) return 0;
     }
@@ -33,3 +37,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)outputs;
   return 0;
 }
+
+}  // namespace onnxrt::fuzz
+
+#ifndef ONNXRT_FUZZ_NO_ENTRY_POINT
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return onnxrt::fuzz::session_one_input(data, size);
+}
+#endif

@@ -96,6 +96,8 @@ Expected<NodeId> Graph::add_node(Node node, std::span<const std::string> inputs,
                            (node.domain.empty() ? std::string("ai.onnx") : node.domain) + "' (opset " +
                            std::to_string(node.opset) + ")");
   }
+  // Every ONNX op has at least one output, and inference functions write output 0 unchecked.
+  if (outputs.empty()) return invalid_model(where + "node has no outputs");
   node.inputs.clear();
   node.outputs.clear();
   for (const std::string& name : inputs) {

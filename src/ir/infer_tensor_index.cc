@@ -324,11 +324,17 @@ Status infer_range(InferContext& ctx) {
     const int64_t si = ctx.input_value(0)->data<int64_t>()[0];
     const int64_t li = ctx.input_value(1)->data<int64_t>()[0];
     const int64_t di = ctx.input_value(2)->data<int64_t>()[0];
-    // ceil((l - s) / d) in integers.
-    const int64_t num = li - si;
-    n = num / di + ((num % di != 0 && ((num > 0) == (di > 0))) ? 1 : 0);
+    // ceil((l - s) / d) in integers, in 128 bits: l - s overflows int64 for far-apart limits.
+    const __int128 num = static_cast<__int128>(li) - si;
+    const __int128 q = num / di + ((num % di != 0 && ((num > 0) == (di > 0))) ? 1 : 0);
+    if (q > std::numeric_limits<int64_t>::max()) return ctx.error("output of " + std::to_string(static_cast<double>(q)) + " elements is too large");
+    n = static_cast<int64_t>(q);
   } else {
-    n = static_cast<int64_t>(std::ceil((*l - *s) / *d));
+    // Checked before converting: a double beyond int64 (or NaN) has no integer value.
+    const double q = std::ceil((*l - *s) / *d);
+    if (std::isnan(q)) return ctx.error("start, limit or delta is NaN");
+    if (q >= 9.2e18) return ctx.error("output of " + std::to_string(q) + " elements is too large");
+    n = q > 0 ? static_cast<int64_t>(q) : 0;
   }
   ctx.outputs[0] = ValueType::tensor(dt, {Dim(std::max<int64_t>(n, 0))});
   return Status::ok();

@@ -103,7 +103,8 @@ struct Field {
     const size_t old = out->size();
     out->resize(old + n);
     if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(out->data() + old, run.data(), run.size());
+      // An empty run on an empty vector: data() may be null, which memcpy must not see.
+      if (n > 0) std::memcpy(out->data() + old, run.data(), run.size());
     } else {
       for (size_t k = 0; k < n; ++k) {
         Bits b = 0;

@@ -238,3 +238,67 @@ def test_bad_run_inputs_are_named(feed, pattern):
     sess = load(m)
     with pytest.raises(onnxrt.InvalidArgument, match=pattern):
         sess.run(None, feed)
+
+
+# ---- hostile values at run time (found by fuzz/fuzz_run.cc; UBSan flags the old code in
+# `make test-sanitize`, these check the defined results)
+
+
+def test_uint16_mul_wraps_instead_of_overflowing_int():
+    # uint16 operands are promoted to (signed) int, where 65535 * 65535 overflows.
+    m = model([helper.make_node("Mul", ["a", "b"], ["y"], name="mul")],
+              [vi("a", [3], TensorProto.UINT16), vi("b", [3], TensorProto.UINT16)], [vi("y", [3], TensorProto.UINT16)])
+    a = np.array([65535, 65533, 300], np.uint16)
+    (y,) = load(m).run(None, {"a": a, "b": a})
+    np.testing.assert_array_equal(y, a * a)  # numpy wraps modulo 2**16
+
+
+def test_range_with_far_apart_limits_is_refused():
+    m = model([helper.make_node("Range", ["s", "l", "d"], ["y"], name="range")],
+              [vi("s", [], TensorProto.INT64), vi("l", [], TensorProto.INT64), vi("d", [], TensorProto.INT64)],
+              [vi("y", None, TensorProto.INT64)])
+    sess = load(m)
+    feeds = {"s": np.array(-(2**62) * 2, np.int64), "l": np.array(2**62, np.int64), "d": np.array(1, np.int64)}
+    with pytest.raises(onnxrt.Error, match="range|too large|memory"):
+        sess.run(None, feeds)
+    feeds["d"] = np.array(2**62, np.int64)  # l - s overflows int64, but only 3 elements
+    (y,) = sess.run(None, feeds)
+    np.testing.assert_array_equal(y, np.arange(-(2**63), 2**62, 2**62, dtype=np.int64))
+
+
+def test_output_shape_from_input_values_that_overflows_is_refused():
+    m = model([helper.make_node("Expand", ["x", "shape"], ["y"], name="expand")],
+              [vi("x", [1]), vi("shape", [3], TensorProto.INT64)], [vi("y", None)])
+    sess = load(m)
+    with pytest.raises(onnxrt.Error, match="expand.*(64 bits|memory)"):
+        sess.run(None, {"x": np.ones(1, np.float32), "shape": np.array([2**40, 2**40, 2**40], np.int64)})
+    with pytest.raises(onnxrt.Error, match="expand.*memory"):
+        sess.run(None, {"x": np.ones(1, np.float32), "shape": np.array([2**30, 2**30, 1], np.int64)})
+
+
+def test_dynamic_quantize_linear_of_infinities_is_defined():
+    m = model([helper.make_node("DynamicQuantizeLinear", ["x"], ["y", "s", "zp"], name="dql")],
+              [vi("x", [4])], [vi("y", [4], TensorProto.UINT8), vi("s", []), vi("zp", [], TensorProto.UINT8)])
+    y, s, zp = load(m).run(None, {"x": np.array([np.inf, -np.inf, np.nan, 1], np.float32)})
+    assert y.dtype == np.uint8 and zp.dtype == np.uint8
+
+
+def test_qlinear_matmul_with_zero_output_scale_is_defined():
+    n = helper.make_node("QLinearMatMul", ["a", "as", "az", "b", "bs", "bz", "ys", "yz"], ["y"], name="qmm")
+    u8 = TensorProto.UINT8
+    m = model([n], [vi("a", [2, 2], u8), vi("as", []), vi("az", [], u8), vi("b", [2, 2], u8), vi("bs", []),
+                    vi("bz", [], u8), vi("ys", []), vi("yz", [], u8)], [vi("y", [2, 2], u8)])
+    u = np.full((2, 2), 3, np.uint8)
+    z, one = np.array(0, np.uint8), np.array(1, np.float32)
+    (y,) = load(m).run(None, {"a": u, "as": one, "az": z, "b": u, "bs": one, "bz": z, "ys": np.array(0, np.float32), "yz": z})
+    assert y.shape == (2, 2)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf, 1e30])
+@pytest.mark.parametrize("mode", ["linear", "nearest", "cubic"])
+def test_grid_sample_with_non_finite_or_huge_coordinates_is_defined(value, mode):
+    m = model([helper.make_node("GridSample", ["x", "g"], ["y"], name="gs", mode=mode)],
+              [vi("x", [1, 1, 3, 3]), vi("g", [1, 2, 2, 2])], [vi("y", [1, 1, 2, 2])], opset=20)
+    g = np.full((1, 2, 2, 2), value, np.float32)
+    (y,) = load(m).run(None, {"x": np.ones((1, 1, 3, 3), np.float32), "g": g})
+    assert y.shape == (1, 1, 2, 2)

@@ -192,10 +192,12 @@ class BinaryKernel final : public Kernel {
         default: break;
       }
     } else {
-      using U = std::make_unsigned_t<T>;
+      // Through unsigned so that overflow wraps (as onnxruntime does) instead of being UB. Types
+      // narrower than int would be promoted to (signed) int, where 65535 * 65535 overflows: those
+      // multiply as unsigned int.
+      using U = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
       const bool fm = fmod, lf = left;
       switch (kind) {
-        // Through unsigned so that overflow wraps (as onnxruntime does) instead of being UB.
         case Bin::kAdd: return go(1.0, [](T u, T v) { return static_cast<T>(static_cast<U>(u) + static_cast<U>(v)); });
         case Bin::kSub: return go(1.0, [](T u, T v) { return static_cast<T>(static_cast<U>(u) - static_cast<U>(v)); });
         case Bin::kMul: return go(1.0, [](T u, T v) { return static_cast<T>(static_cast<U>(u) * static_cast<U>(v)); });

@@ -69,6 +69,15 @@ bool dispatch_numeric(DType dt, Fn&& fn) {
 // Reads element i of a float tensor (any float dtype) as double.
 double load_any(const Tensor& t, int64_t i);
 
+// A coordinate computed from data (grids, ROIs, scales) as an integer index. NaN, infinities and
+// values beyond +-2^62 have no int64 value (converting them is undefined): they become +-2^62, an
+// index outside any image that sampling treats as padding, and +-a few taps cannot overflow.
+inline int64_t coord_to_index(double c) {
+  constexpr double kFar = 4611686018427387904.0;  // 2^62
+  if (c >= -kFar && c <= kFar) return static_cast<int64_t>(c);
+  return c > 0 ? static_cast<int64_t>(kFar) : -static_cast<int64_t>(kFar);  // NaN: far negative
+}
+
 }  // namespace onnxrt::kernels::image
 
 namespace onnxrt::kernels {

@@ -89,6 +89,13 @@ int64_t to_int32(double r) {
   return static_cast<int64_t>(r);
 }
 
+// Rounds half to even and saturates to [lo, hi]. NaN (from a zero or NaN scale) gives lo, as
+// to_int32 + clamp does for QuantizeLinear; converting NaN to an integer would be undefined.
+int64_t round_saturate(double d, int64_t lo, int64_t hi) {
+  if (std::isnan(d)) return lo;
+  return static_cast<int64_t>(std::clamp(std::nearbyint(d), static_cast<double>(lo), static_cast<double>(hi)));
+}
+
 // Which scale / zero-point element applies to element i of X: per tensor, per axis or blocked.
 struct ParamMap {
   int mode = 0;  // 0 tensor, 1 axis, 2 blocked
@@ -232,12 +239,13 @@ Status dynamic_quantize_run(KernelContext& ctx) {
   }
   const float scale = (mx == mn ? 1.0f : mx - mn) / 255.0f;
   const float zp_f = std::clamp(0.0f - mn / scale, 0.0f, 255.0f);
-  const float zpi = std::nearbyint(zp_f);
+  // NaN when the data holds infinities (scale inf, mn / scale NaN); clamp passes NaN through.
+  const float zpi = std::isnan(zp_f) ? 0.0f : std::nearbyint(zp_f);
   Tensor& y = *ctx.output(0);
   uint8_t* py = y.data<uint8_t>();
   ctx.threads().parallel_for(x.size(), 4.0, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i)
-      py[i] = static_cast<uint8_t>(std::clamp(std::nearbyint(px[i] / scale) + zpi, 0.0f, 255.0f));
+      py[i] = static_cast<uint8_t>(round_saturate(std::nearbyint(px[i] / scale) + zpi, 0, 255));
   });
   if (ctx.num_outputs() > 1 && ctx.output(1)) ctx.output(1)->data<float>()[0] = scale;
   if (ctx.num_outputs() > 2 && ctx.output(2)) ctx.output(2)->data<uint8_t>()[0] = static_cast<uint8_t>(zpi);
@@ -364,8 +372,7 @@ class MatMulKernel final : public Kernel {
           const double mult = round_to(sp, round_to(sp, load(*as, as_row ? m : 0) * load(*bs, bs_col ? n : 0)) / load(*ys, 0));
           double d = static_cast<double>(static_cast<int32_t>(acc[static_cast<size_t>(n)])) * mult;
           if (yzp) d += static_cast<double>(load_int(*yzp, 0));
-          const double r = std::clamp(std::nearbyint(d), static_cast<double>(lo), static_cast<double>(hi));
-          store_int(y, o + n, static_cast<int64_t>(r));
+          store_int(y, o + n, round_saturate(d, lo, hi));
         }
       }
     });
@@ -469,7 +476,7 @@ class ConvKernel final : public Kernel {
           double d = static_cast<double>(static_cast<int32_t>(acc)) * mult;
           if (yzp) d += static_cast<double>(load_int(*yzp, 0));
           // The reference clips before rounding (same result: the bounds are integers).
-          store_int(y, yi, static_cast<int64_t>(std::nearbyint(std::clamp(d, static_cast<double>(lo), static_cast<double>(hi)))));
+          store_int(y, yi, round_saturate(d, lo, hi));
         }
       }
     });

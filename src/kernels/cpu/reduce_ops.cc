@@ -168,10 +168,13 @@ template <class T, class A, class Fd>
 void fold(const Layout& lay, const int64_t* off, const T* x, A* acc, const Fd& f, ThreadPool& pool) {
   if (lay.inner_reduced) {
     const int64_t L = lay.L;
-    if (lay.units == 1 && lay.table == 1 && L >= (1 << 18) && pool.num_threads() > 1) {
-      // One long row: partial folds over aligned chunks, combined in order.
-      const int64_t parts = std::min<int64_t>(pool.num_threads() * 4, L / 4096);
-      const int64_t chunk = (L + parts - 1) / parts;
+    if (lay.units == 1 && lay.table == 1 && L >= (1 << 18)) {
+      // One long row: partial folds over fixed 32K-element chunks, combined in order. The chunks
+      // do not depend on the pool's size (and are used with one thread too), so the result is
+      // bitwise the same for any thread count; it once took threads * 4 parts and 1 and 2
+      // threads disagreed in the last bits (benchmarks/reliability/determinism.py).
+      constexpr int64_t chunk = int64_t{1} << 15;
+      const int64_t parts = (L + chunk - 1) / chunk;
       std::vector<A> partial(static_cast<size_t>(parts));
       pool.run_tasks(parts, [&](int64_t p) {
         const int64_t b = p * chunk, e = std::min(L, b + chunk);

@@ -65,9 +65,16 @@ Status range_kernel(KernelContext& ctx) {
     const V start = A::load(s->data<T>()[0]);
     const V delta = A::load(d->data<T>()[0]);
     T* out = y->data<T>();
-    // start + i*delta (not repeated addition) so float outputs do not drift.
-    for (int64_t i = 0; i < y->size(); ++i)
-      out[i] = A::store(static_cast<V>(start + static_cast<V>(i) * delta));
+    // start + i*delta (not repeated addition) so float outputs do not drift. Integers go through
+    // uint64: i*delta may overflow where start + i*delta does not (start -2^63, delta 2^62).
+    for (int64_t i = 0; i < y->size(); ++i) {
+      if constexpr (std::is_integral_v<V>) {
+        const uint64_t v = static_cast<uint64_t>(start) + static_cast<uint64_t>(i) * static_cast<uint64_t>(delta);
+        out[i] = A::store(static_cast<V>(v));
+      } else {
+        out[i] = A::store(static_cast<V>(start + static_cast<V>(i) * delta));
+      }
+    }
   });
   if (!ok) return ctx.error("element type " + std::string(dtype_name(y->dtype())) + " is not supported");
   return Status::ok();

@@ -182,7 +182,7 @@ Status ref_binary(KernelContext& ctx) {
         else if (op == "Mod") r = int_mod<T>(va, vb, fmod);
         else if (op == "Min") r = std::min(x, z);
         else if (op == "Max") r = std::max(x, z);
-        else if (op == "PRelu") r = x < 0 ? static_cast<W>(x * z) : x;
+        else if (op == "PRelu") r = x < 0 ? static_cast<W>(static_cast<uint64_t>(x) * static_cast<uint64_t>(z)) : x;
         else if (op == "BitwiseAnd") r = x & z;
         else if (op == "BitwiseOr") r = x | z;
         else if (op == "BitwiseXor") r = x ^ z;

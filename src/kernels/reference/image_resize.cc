@@ -79,11 +79,14 @@ AxisTaps axis_taps(const ir::ResizeAttrs& a, int64_t in, int64_t out, double sca
   int64_t start = 0;  // first tap's offset from the base index
   if (a.mode == ResizeMode::kNearest) {
     t.n = 1;
-  } else if (a.mode == ResizeMode::kLinear) {
-    start = a.antialias ? static_cast<int64_t>(std::floor(-1.0 / sc)) + 1 : 0;
-    t.n = 2 - 2 * start;
   } else {
-    start = a.antialias ? static_cast<int64_t>(std::floor(-2.0 / sc)) + 1 : -1;
+    // A scale of 0 (or one so small that no output pixel exists) makes the filter infinitely
+    // wide; with out == 0 nothing is sampled, so bound it to keep the arithmetic defined. With
+    // out >= 1 the scale is at least 1/in and the bound is never reached.
+    constexpr int64_t kWidest = int64_t{1} << 40;
+    const double reach = a.mode == ResizeMode::kLinear ? 1.0 : 2.0;
+    start = a.antialias ? std::max(-kWidest, image::coord_to_index(std::floor(-reach / sc)) + 1)
+                        : (a.mode == ResizeMode::kLinear ? 0 : -1);
     t.n = 2 - 2 * start;
   }
   t.idx.assign(static_cast<size_t>(out * t.n), 0);
@@ -100,7 +103,7 @@ AxisTaps axis_taps(const ir::ResizeAttrs& a, int64_t in, int64_t out, double sca
     if (a.mode == ResizeMode::kNearest) {
       int64_t i;
       if (fl == x) {
-        i = static_cast<int64_t>(x);
+        i = image::coord_to_index(x);
       } else {
         const double r = x - fl;
         bool up = false;
@@ -111,14 +114,14 @@ AxisTaps axis_taps(const ir::ResizeAttrs& a, int64_t in, int64_t out, double sca
           case NearestMode::kCeil: up = true; break;
           case NearestMode::kSimple: up = scale < 1.0; break;
         }
-        i = static_cast<int64_t>(fl) + (up ? 1 : 0);
+        i = image::coord_to_index(fl) + (up ? 1 : 0);
       }
       idx[0] = std::clamp<int64_t>(i, 0, in - 1);
       w[0] = 1.0;
       continue;
     }
     // Ratio in (0, 1]: an integral x counts as the end of the interval to its left.
-    int64_t base = static_cast<int64_t>(fl);
+    int64_t base = image::coord_to_index(fl);
     double r = x - fl;
     if (r == 0) {
       base -= 1;

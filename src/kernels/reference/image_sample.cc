@@ -49,15 +49,17 @@ double reflect(double x, double lo, double hi) {
   if (rng <= 0) return lo;
   if (x < lo) {
     const double dx = lo - x;
-    const int64_t n = static_cast<int64_t>(dx / rng);
-    const double r = dx - static_cast<double>(n) * rng;
-    return n % 2 == 0 ? lo + r : hi - r;
+    if (!std::isfinite(dx)) return lo;  // NaN or infinitely far: no reflection to compute
+    const double n = std::floor(dx / rng);
+    const double r = dx - n * rng;
+    return std::fmod(n, 2.0) == 0 ? lo + r : hi - r;
   }
   if (x > hi) {
     const double dx = x - hi;
-    const int64_t n = static_cast<int64_t>(dx / rng);
-    const double r = dx - static_cast<double>(n) * rng;
-    return n % 2 == 0 ? hi - r : lo + r;
+    if (!std::isfinite(dx)) return hi;
+    const double n = std::floor(dx / rng);
+    const double r = dx - n * rng;
+    return std::fmod(n, 2.0) == 0 ? hi - r : lo + r;
   }
   return x;
 }
@@ -132,10 +134,10 @@ void grid_sample_typed(KernelContext& ctx, const GsAttrs& a, const Tensor& x, co
         if (a.mode == GsMode::kNearest) {
           t.n = 1;
           t.w[0] = 1;
-          t.idx[0] = tap_index(d, static_cast<int64_t>(c), &t.valid[0]);
+          t.idx[0] = tap_index(d, image::coord_to_index(c), &t.valid[0]);
         } else {
           const double f = std::floor(c);
-          const int64_t i0 = static_cast<int64_t>(f);
+          const int64_t i0 = image::coord_to_index(f);
           const double r = c - f;
           if (a.mode == GsMode::kLinear) {
             t.n = 2;
@@ -165,7 +167,8 @@ void grid_sample_typed(KernelContext& ctx, const GsAttrs& a, const Tensor& x, co
               r /= t.n;
               w *= t.w[k];
               valid = valid && t.valid[k];
-              off += t.idx[k] * stride[d];
+              // An invalid (zero-padded) tap's index may be far outside the image: skip it.
+              if (valid) off += t.idx[k] * stride[d];
             }
             if (valid && w != 0) acc += w * load(xc[off]);
           }
@@ -281,7 +284,7 @@ struct DeformAttrs {
 template <typename T>
 double bilinear_zero(const T* p, int64_t H, int64_t W, double h, double w) {
   const double fh = std::floor(h), fw = std::floor(w);
-  const int64_t h0 = static_cast<int64_t>(fh), w0 = static_cast<int64_t>(fw);
+  const int64_t h0 = image::coord_to_index(fh), w0 = image::coord_to_index(fw);
   const double lh = h - fh, lw = w - fw;
   double acc = 0;
   for (int dh = 0; dh < 2; ++dh) {
