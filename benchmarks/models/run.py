@@ -215,7 +215,7 @@ def write_doc(results: list[dict], command: str) -> None:
     # Hand-written analysis (what changed, what is still slower and why) follows the table.
     notes = Path(__file__).with_name("performance_notes.md")
     if notes.exists():
-        lines += ["", notes.read_text().rstrip()]
+        lines += [""] + notes.read_text().rstrip().splitlines()
     doc = ROOT / "docs" / "performance.md"
     # Other benchmarks (torch.compile, tree ensembles, kernels) write their own "## " sections of
     # the same file: keep every section this script does not generate.
