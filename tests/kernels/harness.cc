@@ -212,4 +212,36 @@ void expect_matches_reference(const ir::Node& node, const std::vector<Tensor>& i
   }
 }
 
+std::vector<Tensor> evaluate_graph(const ir::Graph& g, const std::map<std::string, Tensor>& feeds) {
+  std::map<ir::ValueId, Tensor> vals;
+  for (ir::ValueId v : g.inputs()) vals[v] = feeds.at(g.value(v).name);
+  for (size_t i = 0; i < g.num_values(); ++i) {
+    const auto v = static_cast<ir::ValueId>(i);
+    if (g.value(v).constant) vals[v] = *g.value(v).constant;
+  }
+  auto order = g.topological_order();
+  EXPECT_TRUE(order.has_value());
+  if (!order) return {};
+  for (ir::NodeId id : *order) {
+    const ir::Node& n = g.node(id);
+    std::vector<const Tensor*> ins;
+    for (ir::ValueId v : n.inputs) ins.push_back(v == ir::kNoValue ? nullptr : &vals.at(v));
+    auto out = kernels::eval_node(kernels::Backend::kCpu, n, ins, n.outputs.size(), test_pool());
+    EXPECT_TRUE(out.has_value()) << out.status().to_string();
+    if (!out) return {};
+    for (size_t k = 0; k < n.outputs.size(); ++k) vals[n.outputs[k]] = (*out)[k];
+  }
+  std::vector<Tensor> res;
+  for (ir::ValueId v : g.outputs()) res.push_back(vals.at(v));
+  return res;
+}
+
+std::vector<std::string> graph_ops(const ir::Graph& g) {
+  std::vector<std::string> out;
+  auto order = g.topological_order();
+  if (!order) return out;
+  for (ir::NodeId id : *order) out.push_back(g.node(id).op_type);
+  return out;
+}
+
 }  // namespace onnxrt::testing

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -74,6 +75,13 @@ ThreadPool& test_pool();
 // Evaluates with one backend; an undefined Tensor in `inputs` is an omitted optional input.
 Expected<std::vector<Tensor>> run_node(kernels::Backend backend, const ir::Node& node,
                                        const std::vector<Tensor>& inputs, size_t num_outputs);
+
+// Evaluates every node of `g` in topological order on the CPU backend (constants from the graph,
+// inputs from `feeds` by name) and returns the graph outputs: lets pass tests compare a graph
+// before and after a pass without building a session.
+std::vector<Tensor> evaluate_graph(const ir::Graph& g, const std::map<std::string, Tensor>& feeds);
+// The op types of `g` in topological order.
+std::vector<std::string> graph_ops(const ir::Graph& g);
 
 // Runs node on the CPU and reference backends and expects every output to match.
 void expect_matches_reference(const ir::Node& node, const std::vector<Tensor>& inputs,

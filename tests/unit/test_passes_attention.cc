@@ -57,36 +57,6 @@ ir::Attribute int_attr(const char* name, int64_t v) {
   return a;
 }
 
-// Evaluates every node in order on the CPU backend; returns the graph outputs.
-std::vector<Tensor> evaluate(const ir::Graph& g, const std::map<std::string, Tensor>& feeds) {
-  std::map<ir::ValueId, Tensor> vals;
-  for (ir::ValueId v : g.inputs()) vals[v] = feeds.at(g.value(v).name);
-  for (size_t i = 0; i < g.num_values(); ++i) {
-    const auto v = static_cast<ir::ValueId>(i);
-    if (g.value(v).constant) vals[v] = *g.value(v).constant;
-  }
-  auto order = g.topological_order();
-  EXPECT_TRUE(order.has_value());
-  for (ir::NodeId id : *order) {
-    const ir::Node& n = g.node(id);
-    std::vector<const Tensor*> ins;
-    for (ir::ValueId v : n.inputs) ins.push_back(v == ir::kNoValue ? nullptr : &vals.at(v));
-    auto out = kernels::eval_node(kernels::Backend::kCpu, n, ins, n.outputs.size(), test_pool());
-    EXPECT_TRUE(out.has_value()) << out.status().to_string();
-    if (!out) return {};
-    for (size_t k = 0; k < n.outputs.size(); ++k) vals[n.outputs[k]] = (*out)[k];
-  }
-  std::vector<Tensor> res;
-  for (ir::ValueId v : g.outputs()) res.push_back(vals.at(v));
-  return res;
-}
-
-std::vector<std::string> ops(const ir::Graph& g) {
-  std::vector<std::string> out;
-  auto order = g.topological_order();
-  for (ir::NodeId id : *order) out.push_back(g.node(id).op_type);
-  return out;
-}
 
 size_t count(const std::vector<std::string>& v, const char* op) {
   return static_cast<size_t>(std::count(v.begin(), v.end(), op));
@@ -94,14 +64,14 @@ size_t count(const std::vector<std::string>& v, const char* op) {
 
 // Runs the default pipeline and checks the outputs against the unfused graph.
 std::vector<std::string> fuse_and_compare(AttnGraph& b) {
-  const std::vector<Tensor> before = evaluate(b.g, b.feeds);
+  const std::vector<Tensor> before = evaluate_graph(b.g, b.feeds);
   auto passes = passes::default_pipeline(GraphOptimizationLevel::kAll);
   EXPECT_TRUE(passes::run_pipeline(b.g, passes, {}).is_ok());
-  const std::vector<Tensor> after = evaluate(b.g, b.feeds);
+  const std::vector<Tensor> after = evaluate_graph(b.g, b.feeds);
   EXPECT_EQ(before.size(), after.size());
   for (size_t i = 0; i < before.size() && i < after.size(); ++i)
     EXPECT_TRUE(tensors_close(after[i], before[i], 1e-5, 1e-4)) << "output " << i;
-  return ops(b.g);
+  return graph_ops(b.g);
 }
 
 constexpr int64_t B = 2, S = 6, H = 3, D = 4;
@@ -329,7 +299,7 @@ TEST(PassesAttention, BasicLevelDoesNotFuse) {
   bert_like(b, "Div", true, true);
   auto passes = passes::default_pipeline(GraphOptimizationLevel::kBasic);
   ASSERT_TRUE(passes::run_pipeline(b.g, passes, {}).is_ok());
-  EXPECT_EQ(count(ops(b.g), "FusedAttention"), 0u);
+  EXPECT_EQ(count(graph_ops(b.g), "FusedAttention"), 0u);
 }
 
 }  // namespace

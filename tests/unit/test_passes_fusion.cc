@@ -47,41 +47,13 @@ ir::Attributes pads1() {
   return a;
 }
 
-// Evaluates every node in order on the CPU backend; returns the graph outputs.
-std::vector<Tensor> evaluate(const ir::Graph& g, const std::map<std::string, Tensor>& feeds) {
-  std::map<ir::ValueId, Tensor> vals;
-  for (ir::ValueId v : g.inputs()) vals[v] = feeds.at(g.value(v).name);
-  for (size_t i = 0; i < g.num_values(); ++i)
-    if (g.value(static_cast<ir::ValueId>(i)).constant) vals[static_cast<ir::ValueId>(i)] = *g.value(static_cast<ir::ValueId>(i)).constant;
-  auto order = g.topological_order();
-  EXPECT_TRUE(order.has_value());
-  for (ir::NodeId id : *order) {
-    const ir::Node& n = g.node(id);
-    std::vector<const Tensor*> ins;
-    for (ir::ValueId v : n.inputs) ins.push_back(v == ir::kNoValue ? nullptr : &vals.at(v));
-    auto out = kernels::eval_node(kernels::Backend::kCpu, n, ins, n.outputs.size(), test_pool());
-    EXPECT_TRUE(out.has_value()) << out.status().to_string();
-    if (!out) return {};
-    for (size_t k = 0; k < n.outputs.size(); ++k) vals[n.outputs[k]] = (*out)[k];
-  }
-  std::vector<Tensor> res;
-  for (ir::ValueId v : g.outputs()) res.push_back(vals.at(v));
-  return res;
-}
-
-std::vector<std::string> ops(const ir::Graph& g) {
-  std::vector<std::string> out;
-  auto order = g.topological_order();
-  for (ir::NodeId id : *order) out.push_back(g.node(id).op_type);
-  return out;
-}
 
 // Runs the default pipeline and checks the outputs against the unfused graph.
 void fuse_and_compare(GraphBuilder& b, const std::map<std::string, Tensor>& feeds) {
-  const std::vector<Tensor> before = evaluate(b.g, feeds);
+  const std::vector<Tensor> before = evaluate_graph(b.g, feeds);
   auto passes = passes::default_pipeline(GraphOptimizationLevel::kAll);
   ASSERT_TRUE(passes::run_pipeline(b.g, passes, {}).is_ok());
-  const std::vector<Tensor> after = evaluate(b.g, feeds);
+  const std::vector<Tensor> after = evaluate_graph(b.g, feeds);
   ASSERT_EQ(before.size(), after.size());
   for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(tensors_close(after[i], before[i], 1e-4, 1e-4));
 }
@@ -100,7 +72,7 @@ TEST(PassesFusion, ResidualBlockBecomesTwoFusedConvs) {
   b.output("y");
   std::map<std::string, Tensor> feeds{{"x", random_tensor(DType::kFloat32, {1, 8, 6, 6}, b.rng)}};
   fuse_and_compare(b, feeds);
-  EXPECT_EQ(ops(b.g), (std::vector<std::string>{"FusedConv", "FusedConv"}));
+  EXPECT_EQ(graph_ops(b.g), (std::vector<std::string>{"FusedConv", "FusedConv"}));
   // The graph output keeps its name.
   EXPECT_EQ(b.g.value(b.g.outputs()[0]).name, "y");
 }
@@ -127,7 +99,7 @@ TEST(PassesFusion, ClipAfterDepthwiseAndMultiConsumerLeftAlone) {
   b.output("s2");
   std::map<std::string, Tensor> feeds{{"x", random_tensor(DType::kFloat32, {1, 4, 5, 5}, b.rng, -10, 10)}};
   fuse_and_compare(b, feeds);
-  EXPECT_EQ(ops(b.g), (std::vector<std::string>{"FusedConv", "Conv", "Relu", "Sigmoid"}));
+  EXPECT_EQ(graph_ops(b.g), (std::vector<std::string>{"FusedConv", "Conv", "Relu", "Sigmoid"}));
 }
 
 TEST(PassesFusion, GraphOutputIsNotFusedAway) {
@@ -140,7 +112,7 @@ TEST(PassesFusion, GraphOutputIsNotFusedAway) {
   b.output("y");
   std::map<std::string, Tensor> feeds{{"x", random_tensor(DType::kFloat32, {1, 2, 4, 4}, b.rng)}};
   fuse_and_compare(b, feeds);
-  EXPECT_EQ(ops(b.g), (std::vector<std::string>{"Conv", "Relu"}));
+  EXPECT_EQ(graph_ops(b.g), (std::vector<std::string>{"Conv", "Relu"}));
 }
 
 TEST(PassesFusion, LinearGeluResidual) {
@@ -167,7 +139,7 @@ TEST(PassesFusion, LinearGeluResidual) {
   b.output("y");
   std::map<std::string, Tensor> feeds{{"x", random_tensor(DType::kFloat32, {2, 5, 16}, b.rng)}};
   fuse_and_compare(b, feeds);
-  EXPECT_EQ(ops(b.g), (std::vector<std::string>{"FusedMatMul", "FusedMatMul"}));
+  EXPECT_EQ(graph_ops(b.g), (std::vector<std::string>{"FusedMatMul", "FusedMatMul"}));
 }
 
 TEST(PassesFusion, LinearGeluTanhForm) {
@@ -195,7 +167,7 @@ TEST(PassesFusion, LinearGeluTanhForm) {
   b.output("y");
   std::map<std::string, Tensor> feeds{{"x", random_tensor(DType::kFloat32, {3, 8}, b.rng, -3, 3)}};
   fuse_and_compare(b, feeds);
-  EXPECT_EQ(ops(b.g), (std::vector<std::string>{"FusedMatMul"}));
+  EXPECT_EQ(graph_ops(b.g), (std::vector<std::string>{"FusedMatMul"}));
 }
 
 TEST(PassesFusion, BroadcastingAddAndNonConstantWeightsStay) {
@@ -214,7 +186,7 @@ TEST(PassesFusion, BroadcastingAddAndNonConstantWeightsStay) {
                                       {"w", random_tensor(DType::kFloat32, {8, 6}, b.rng)},
                                       {"z", random_tensor(DType::kFloat32, {1, 6}, b.rng)}};
   fuse_and_compare(b, feeds);
-  EXPECT_EQ(ops(b.g), (std::vector<std::string>{"MatMul", "Relu", "MatMul", "Add"}));
+  EXPECT_EQ(graph_ops(b.g), (std::vector<std::string>{"MatMul", "Relu", "MatMul", "Add"}));
 }
 
 TEST(PassesFusion, BasicLevelDoesNotFuse) {
