@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <string_view>
 
 #include "base/cpu_features.h"
 #include "kernels/ukernels/gemm/sgemm.h"
@@ -208,7 +207,10 @@ void scale_c(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
 // Small enough for the unpacked AVX-512 path: narrow B, short K, and little enough work that one
 // thread is the right choice anyway (~64K multiply-adds, a few microseconds).
 bool use_small_path(const Problem& p) {
-  if (std::string_view(p.uk.name) != "sgemm_12x32_avx512") return false;
+  // The AVX-512 family only (the small kernel is AVX-512); compared by function, not by name,
+  // since this runs on every GEMM call.
+  static const ukernels::SgemmUkernelFn avx512 = ukernels::sgemm_ukernel_avx512().fn;
+  if (p.uk.fn != avx512) return false;
   if (p.N > ukernels::kSmallMaxN || p.K > ukernels::kSmallMaxK || p.M * p.N * p.K > (1 << 16)) return false;
   if (p.packed) return p.N <= p.uk.nr && p.K <= kKc;  // one panel, one K block: row-major [K][nr]
   return !p.trans_b;
