@@ -508,7 +508,8 @@ int winograd_tile_at_create(const KernelInit& init, const std::optional<nn::Conv
   return winograd::pick_tile(g);
 }
 
-Expected<std::unique_ptr<Kernel>> make_conv(const KernelInit& init, ir::FusedActivation act) {
+// The conv attributes when the spatial rank is known at create time (empty: read at run time).
+Expected<std::optional<nn::ConvAttrs>> attrs_at_create(const KernelInit& init) {
   std::optional<nn::ConvAttrs> attrs;
   if (auto nd = nn::declared_spatial_rank(init, 0)) {
     // Unknown kernel dims (-1) are taken from W at run time.
@@ -521,6 +522,11 @@ Expected<std::unique_ptr<Kernel>> make_conv(const KernelInit& init, ir::FusedAct
     if (!a) return init.error(a.status().message());
     attrs = *a;
   }
+  return attrs;
+}
+
+Expected<std::unique_ptr<Kernel>> make_conv(const KernelInit& init, ir::FusedActivation act) {
+  ONNXRT_ASSIGN_OR_RETURN(std::optional<nn::ConvAttrs> attrs, attrs_at_create(init));
   Tensor w;
   if (init.constant_inputs.size() > 1 && init.constant_inputs[1] &&
       init.constant_inputs[1]->dtype() == DType::kFloat32)
@@ -557,6 +563,7 @@ void conv_gemm_item(const ukernels::SgemmUkernel& uk, const nn::ConvGeom& g, con
 ukernels::DwConv2dArgs conv_dw_args(const nn::ConvGeom& g, const ir::FusedActivation& act, bool has_z) {
   return dw_args(g, act, has_z);
 }
+Expected<std::optional<nn::ConvAttrs>> conv_attrs_at_create(const KernelInit& init) { return attrs_at_create(init); }
 }  // namespace conv_impl
 
 }  // namespace onnxrt::kernels

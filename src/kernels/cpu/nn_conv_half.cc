@@ -303,18 +303,7 @@ Expected<std::unique_ptr<Kernel>> make_half_conv(const KernelInit& init, ir::Fus
   if (!is_16bit_float(t))
     return not_implemented(init.node.describe() + ": element type " + std::string(dtype_name(t)) +
                            " is not float16 or bfloat16");
-  std::optional<nn::ConvAttrs> attrs;
-  if (auto nd = nn::declared_spatial_rank(init, 0)) {
-    // Unknown kernel dims (-1) are taken from W at run time.
-    std::vector<int64_t> wk(*nd, -1);
-    const ir::ValueType* wt = init.input_types.size() > 1 ? init.input_types[1] : nullptr;
-    if (wt && wt->has_shape && wt->rank() == static_cast<int64_t>(*nd) + 2)
-      for (size_t d = 0; d < *nd; ++d)
-        if (wt->shape[d + 2].is_known()) wk[d] = wt->shape[d + 2].value();
-    auto a = nn::read_conv_attrs(init.node, *nd, wk);
-    if (!a) return init.error(a.status().message());
-    attrs = *a;
-  }
+  ONNXRT_ASSIGN_OR_RETURN(std::optional<nn::ConvAttrs> attrs, conv_impl::conv_attrs_at_create(init));
   auto k = std::make_unique<HalfConvKernel>(t, attrs, act);
   const Tensor* w = init.constant_inputs.size() > 1 ? init.constant_inputs[1] : nullptr;
   const Tensor* b = init.constant_inputs.size() > 2 ? init.constant_inputs[2] : nullptr;

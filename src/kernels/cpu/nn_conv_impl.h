@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "kernels/cpu/fused_epilogue.h"
 #include "kernels/cpu/nn_common.h"
@@ -32,5 +33,9 @@ void conv_gemm_item(const ukernels::SgemmUkernel& uk, const nn::ConvGeom& g, con
 
 // The depthwise microkernel's arguments for a 2-D conv (clamps folded in when there is no Z).
 ukernels::DwConv2dArgs conv_dw_args(const nn::ConvGeom& g, const ir::FusedActivation& act, bool has_z);
+
+// The conv attributes read at create time when the spatial rank is known (empty otherwise: the
+// kernel reads them at run time); an error names the node.
+Expected<std::optional<nn::ConvAttrs>> conv_attrs_at_create(const KernelInit& init);
 
 }  // namespace onnxrt::kernels::conv_impl
