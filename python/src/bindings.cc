@@ -310,7 +310,9 @@ nb::object value_to_python(const onnxrt::Value& v) {
 struct PySession {
   std::unique_ptr<onnxrt::Session> session;
 
-  nb::list run(const nb::list& feeds_in, const std::vector<std::string>& output_names) const {
+  // Feeds as session.py encodes them: (name, dtype code, array) for a tensor, (name, encoded
+  // value) for a sequence, optional or map.
+  static std::vector<std::pair<std::string, onnxrt::Value>> decode_feeds(const nb::list& feeds_in) {
     std::vector<std::pair<std::string, onnxrt::Value>> feeds;
     feeds.reserve(feeds_in.size());
     for (nb::handle item : feeds_in) {
@@ -320,6 +322,11 @@ struct PySession {
                                          : value_feed(name, feed[1]);
       feeds.emplace_back(std::move(name), std::move(v));
     }
+    return feeds;
+  }
+
+  nb::list run(const nb::list& feeds_in, const std::vector<std::string>& output_names) const {
+    std::vector<std::pair<std::string, onnxrt::Value>> feeds = decode_feeds(feeds_in);
 
     onnxrt::Expected<std::vector<onnxrt::Value>> result = onnxrt::Status();
     {
@@ -343,14 +350,7 @@ struct PySession {
 
   // [(value name, encoded output)] for every value a node computed, in execution order.
   nb::list run_with_intermediates(const nb::list& feeds_in) const {
-    std::vector<std::pair<std::string, onnxrt::Value>> feeds;
-    for (nb::handle item : feeds_in) {
-      nb::tuple feed = nb::cast<nb::tuple>(item);
-      std::string name = nb::cast<std::string>(feed[0]);
-      onnxrt::Value v = feed.size() == 3 ? onnxrt::Value(tensor_feed(name, nb::cast<int32_t>(feed[1]), feed[2]))
-                                         : value_feed(name, feed[1]);
-      feeds.emplace_back(std::move(name), std::move(v));
-    }
+    std::vector<std::pair<std::string, onnxrt::Value>> feeds = decode_feeds(feeds_in);
     onnxrt::Expected<std::vector<std::pair<std::string, onnxrt::Value>>> result = onnxrt::Status();
     {
       nb::gil_scoped_release release;

@@ -24,11 +24,12 @@ struct AlignedFree {
   void operator()(void* p) const { std::free(p); }
 };
 
-std::shared_ptr<void> allocate_bytes(size_t bytes) {
-  const size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
-  void* p = std::aligned_alloc(kAlign, rounded == 0 ? kAlign : rounded);
+// `zero`: clear the storage (Tensor::allocate's promise); allocate_uninitialized skips it.
+std::shared_ptr<void> allocate_bytes(size_t bytes, bool zero) {
+  const size_t rounded = bytes == 0 ? kAlign : (bytes + kAlign - 1) / kAlign * kAlign;
+  void* p = std::aligned_alloc(kAlign, rounded);
   if (p == nullptr) throw std::bad_alloc();
-  std::memset(p, 0, rounded == 0 ? kAlign : rounded);
+  if (zero) std::memset(p, 0, rounded);
   return std::shared_ptr<void>(p, AlignedFree{});
 }
 
@@ -45,7 +46,7 @@ Tensor Tensor::allocate(DType dtype, Shape shape) {
   t.size_ = shape_size(shape);
   t.shape_ = std::move(shape);
   t.storage_ = dtype == DType::kString ? allocate_strings(static_cast<size_t>(t.size_))
-                                       : allocate_bytes(t.nbytes());
+                                       : allocate_bytes(t.nbytes(), true);
   t.data_ = t.storage_.get();
   return t;
 }
@@ -69,11 +70,9 @@ Tensor Tensor::reshaped(Shape shape) const {
 
 Tensor allocate_uninitialized(DType dtype, Shape shape) {
   if (dtype == DType::kString) return Tensor::allocate(dtype, std::move(shape));
-  const size_t bytes = dtype_storage_bytes(dtype, static_cast<size_t>(shape_size(shape)));
-  const size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
-  void* p = std::aligned_alloc(kAlign, rounded == 0 ? kAlign : rounded);
-  if (p == nullptr) throw std::bad_alloc();
-  std::shared_ptr<void> storage(p, AlignedFree{});
+  std::shared_ptr<void> storage =
+      allocate_bytes(dtype_storage_bytes(dtype, static_cast<size_t>(shape_size(shape))), false);
+  void* p = storage.get();
   return Tensor::borrow(dtype, std::move(shape), p, std::move(storage));
 }
 
