@@ -238,7 +238,8 @@ TEST(NnConvWinograd, ConvKernelPreparesTheMeasuredTile) {
   if (!cpu_features().has_avx512()) GTEST_SKIP() << "Winograd is only picked with the AVX-512 transforms";
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {64, 64, 3, 3}, {1, 1, 1, 1}, {1, 1}), "winograd_f4_or_packed_gemm");
   EXPECT_EQ(conv_variant({1, 512, 7, 7}, {512, 512, 3, 3}, {1, 1, 1, 1}, {1, 1}), "winograd_f2_or_packed_gemm");
-  EXPECT_EQ(conv_variant({1, 3, 224, 224}, {64, 3, 3, 3}, {1, 1, 1, 1}, {1, 1}), "packed_gemm");  // C = 3
+  // C = 3: K = 27 is small enough for the direct kernel (nn_conv_direct.cc).
+  EXPECT_EQ(conv_variant({1, 3, 224, 224}, {64, 3, 3, 3}, {1, 1, 1, 1}, {1, 1}), "direct_or_packed_gemm");
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {64, 64, 3, 3}, {1, 1, 1, 1}, {2, 2}), "packed_gemm");  // stride 2
 }
 

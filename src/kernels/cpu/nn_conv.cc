@@ -1,6 +1,10 @@
-// Conv and com.onnxrt.FusedConv on the CPU. Two paths:
-//   depthwise 2-D (one input channel per group): a direct microkernel (ukernels/nn), since a GEMM
-//     with K = kh*kw (9 for MobileNet) spends its time in packing, not arithmetic;
+// Conv and com.onnxrt.FusedConv on the CPU. Four paths:
+//   depthwise 2-D (one input channel per group): direct microkernels (nn_conv_depthwise.cc), since
+//     a GEMM with K = kh*kw (9 for MobileNet) spends its time in packing, not arithmetic;
+//   3x3 stride 1 with 16+ channels each way: Winograd (nn_conv_winograd.cc);
+//   2-D, one group, constant W, K = C*kh*kw <= 256 (network stems): a direct kernel reading
+//     the padded input through a tap table (nn_conv_direct.cc), since for K = 27 (MobileNetV2,
+//     the small CNN) or 147 (ResNet's 7x7) writing im2col panels cost as much as the arithmetic;
 //   everything else: per (image, group) a GEMM Y_g[Mg, P] = W_g[Mg, K] * col[K, P] (P output
 //     pixels, K = Cg * kernel size) on the sgemm microkernels, with our own blocking:
 //     - W_g is the A operand; constant weights are packed once in create() into the microkernel's
@@ -20,6 +24,8 @@
 #include "base/cpu_features.h"
 #include "base/thread_pool.h"
 #include "kernels/cpu/fused_epilogue.h"
+#include "kernels/cpu/nn_conv_depthwise.h"
+#include "kernels/cpu/nn_conv_direct.h"
 #include "kernels/cpu/nn_conv_impl.h"
 #include "kernels/cpu/nn_conv_winograd.h"
 #include "kernels/cpu/nn_common.h"
@@ -366,6 +372,8 @@ class ConvKernel final : public Kernel {
     if (!packed_) return;
     pack_weights(w_.data<float>(), group, Mg, K, uk_.mr, packed_.get());
     packed_G_ = group, packed_Mg_ = Mg, packed_K_ = K;
+    if (w_.rank() == 4 && direct::applies_to_weights(group, w_.dim(2), w_.dim(3), K))
+      direct_ = direct::Weights::make(w_.data<float>(), w_.dim(0), K);
     // 3x3 stride-1 convs also get Winograd weights; run() uses them when pick_tile() agrees.
     auto ones = [](const std::vector<int64_t>& v) {
       return std::all_of(v.begin(), v.end(), [](int64_t e) { return e == 1; });
@@ -397,25 +405,8 @@ class ConvKernel final : public Kernel {
     ThreadPool& pool = ctx.threads();
     if (g.N == 0 || g.M == 0 || g.out_size == 0) return Status::ok();
 
-    if (g.in.size() == 2 && g.Cg == 1 && g.G > 1) {
-      const ukernels::DwConv2dArgs a = dw_args(g, act_, zd != nullptr);
-      const ukernels::DwConv2dF32Fn dw = ukernels::dwconv2d_f32_ukernel();
-      const bool post = !a.clamp && (zd || act_.kind != ir::FusedAct::kNone);
-      const int64_t ks = g.kernel_size;
-      pool.parallel_for(g.N * g.M, static_cast<double>(g.out_size * ks), [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; ++i) {
-          const int64_t n = i / g.M, oc = i % g.M, ic = oc / g.Mg;
-          float* yp = yd + i * g.out_size;
-          dw(a, xd + (n * g.C + ic) * g.in_size, wd + oc * ks, bd ? bd[oc] : 0.0f, yp);
-          if (post) {
-            fused::Epilogue e;
-            e.act = act_;
-            e.z = zd ? zd + i * g.out_size : nullptr;
-            e.ldz = g.out_size;
-            fused::apply_epilogue(e, yp, g.out_size, 1, g.out_size);
-          }
-        }
-      });
+    if (depthwise::applies(g)) {
+      depthwise::conv(g, xd, wd, bd, zd, act_, yd, pool);
       return Status::ok();
     }
 
@@ -425,6 +416,14 @@ class ConvKernel final : public Kernel {
       auto* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(n) * sizeof(float)));
       if (!s) return ctx.error("out of memory for the Winograd buffers");
       winograd::conv(wino_, g, xd, bd, zd, act_, yd, s, pool);
+      return Status::ok();
+    }
+
+    if (!direct_.empty() && w == &w_ && direct::applies(g) && direct_.M() == g.M && direct_.K() == g.K()) {
+      const int64_t n = direct::scratch_floats(g);
+      auto* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(n) * sizeof(float)));
+      if (!s) return ctx.error("out of memory for the padded input");
+      direct::conv(direct_, g, xd, bd, zd, act_, yd, s, pool);
       return Status::ok();
     }
 
@@ -471,6 +470,7 @@ class ConvKernel final : public Kernel {
   const char* variant() const override {
     // Winograd runs when the run-time shape agrees with pick_tile(); otherwise the packed GEMM.
     if (!wino_.empty()) return wino_.tile() == 4 ? "winograd_f4_or_packed_gemm" : "winograd_f2_or_packed_gemm";
+    if (!direct_.empty()) return "direct_or_packed_gemm";
     return packed_ ? "packed_gemm" : "gemm";
   }
 
@@ -485,6 +485,7 @@ class ConvKernel final : public Kernel {
   std::unique_ptr<float, Free> packed_;
   int64_t packed_G_ = 0, packed_Mg_ = 0, packed_K_ = 0;
   winograd::Weights wino_;  // empty unless W is constant and the conv is 3x3, stride 1, one group
+  direct::Weights direct_;  // empty unless W is constant and direct::applies_to_weights
 };
 
 // The Winograd tile size for a conv whose X shape and pads are known when the plan is built

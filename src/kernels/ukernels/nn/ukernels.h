@@ -44,6 +44,51 @@ void dwconv2d_f32_scalar(const DwConv2dArgs& a, const float* x, const float* w, 
 void dwconv2d_f32_avx512(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y);
 DwConv2dF32Fn dwconv2d_f32_ukernel();
 
+// Depthwise 2-D conv on a block of up to 16 channels at once, in a channel-interleaved layout:
+// output rows [oh0, oh1) of `channels` planes (channel c: x + c*x_cstride, w + c*KH*KW, bias[c],
+// y + c*y_cstride) are computed by transposing the input rows they need into a zero-padded
+// [row][column][16 channels] strip, running every tap as one 16-lane FMA per output pixel, and
+// transposing the results back. Unlike the per-plane kernel above it wastes no lanes on narrow
+// planes (7x7, 14x14) and reads strided taps as whole vectors, so stride 2 needs no permutes.
+struct DwConvC16Args {
+  DwConv2dArgs geom;
+  int64_t channels;  // 1..16
+  const float* x;
+  int64_t x_cstride;
+  const float* w;
+  const float* bias;  // null: no bias
+  float* y;
+  int64_t y_cstride;
+  int64_t oh0, oh1;
+  float* scratch;  // dwconv2d_c16_scratch_floats(geom, oh1 - oh0) floats
+};
+int64_t dwconv2d_c16_scratch_floats(const DwConv2dArgs& g, int64_t rows);
+void dwconv2d_c16_f32_avx512(const DwConvC16Args& a);
+
+// Direct convolution without im2col ("implicit GEMM"): MR output channels x up to 2 vectors of
+// 16 output pixels, summed over K taps. Tap k of a pixel vector is the 16 floats at
+// x_j + tap[k] (an input prepared so that every tap of a row of outputs is contiguous: padded,
+// and split into column phases for strides > 1); its weights are w[k*MR .. k*MR+MR). Output
+// row i (i < rows) of vector j goes to y_j + i*ldy, its first n_j pixels; bias (per row, may be
+// null) is added and, with clamp, min(max(., lo), hi) applied before the store.
+struct ConvDirectArgs {
+  int64_t K;
+  const int64_t* tap;
+  const float* w;
+  int64_t rows;  // 1..MR
+  const float* bias;
+  const float* x0;
+  const float* x1;  // null: one vector
+  int64_t n0, n1;   // 1..16
+  float* y0;
+  float* y1;
+  int64_t ldy;
+  bool clamp;
+  float lo, hi;
+};
+// MR = 12 or 8.
+void conv_direct_f32_avx512(const ConvDirectArgs& a, int mr);
+
 // y[OH, OW] = max over the window taps that fall inside x (0 when none do), with `a`'s window
 // geometry (its clamp fields are unused). NaN follows the reference loop: a NaN in the first tap
 // read stays, a later NaN is skipped.

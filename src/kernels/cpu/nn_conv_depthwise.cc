@@ -1,0 +1,130 @@
+// Depthwise 2-D convolution: see nn_conv_depthwise.h.
+#include "kernels/cpu/nn_conv_depthwise.h"
+
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "base/cpu_features.h"
+#include "kernels/cpu/fused_epilogue.h"
+#include "kernels/ukernels/nn/ukernels.h"
+
+namespace onnxrt::kernels::depthwise {
+
+namespace {
+
+using ukernels::DwConv2dArgs;
+
+constexpr int64_t kBlock = 16;  // channels per vector
+// Floats of the transposed input strip per task: ~128 KB, so that a task's strip, weights and
+// results stay in L2 while its taps are read KH*KW times.
+constexpr int64_t kStripFloats = 32 * 1024;
+
+// The microkernels clamp in registers; other activations, and any Z, run as a second pass over
+// the rows just written (still in cache).
+DwConv2dArgs args(const nn::ConvGeom& g, const ir::FusedActivation& act, bool has_z) {
+  DwConv2dArgs a{};
+  a.H = g.in[0], a.W = g.in[1], a.OH = g.out[0], a.OW = g.out[1];
+  a.KH = g.kernel[0], a.KW = g.kernel[1];
+  a.sh = g.stride[0], a.sw = g.stride[1], a.dh = g.dil[0], a.dw = g.dil[1];
+  a.ph = g.pad_begin[0], a.pw = g.pad_begin[1];
+  a.clamp = false;
+  if (!has_z && act.kind == ir::FusedAct::kRelu) {
+    a.clamp = true, a.lo = 0.f, a.hi = std::numeric_limits<float>::infinity();
+  } else if (!has_z && act.kind == ir::FusedAct::kClip) {
+    a.clamp = true, a.lo = act.p0, a.hi = act.p1;
+  }
+  return a;
+}
+
+// Z and the activations the microkernels do not clamp, on `len` outputs of one channel at `y`
+// (`z` at the same offset in Z).
+void post(const ir::FusedActivation& act, const float* z, float* y, int64_t len) {
+  fused::Epilogue e;
+  e.act = act;
+  e.z = z;
+  e.ldz = len;
+  fused::apply_epilogue(e, y, len, 1, len);
+}
+
+float* thread_scratch(size_t floats) {
+  thread_local std::vector<float> buf;
+  if (buf.size() < floats) buf.resize(floats);
+  return buf.data();
+}
+
+// One output-channel plane per task with the per-plane microkernel (depth multiplier > 1, or no
+// AVX-512).
+void conv_planes(const nn::ConvGeom& g, const DwConv2dArgs& a, const float* x, const float* w, const float* bias,
+                 const float* z, const ir::FusedActivation& act, float* y, ThreadPool& pool) {
+  const ukernels::DwConv2dF32Fn dw = ukernels::dwconv2d_f32_ukernel();
+  const bool need_post = !a.clamp && (z || act.kind != ir::FusedAct::kNone);
+  const int64_t ks = g.kernel_size;
+  pool.parallel_for(g.N * g.M, static_cast<double>(g.out_size * ks), [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t n = i / g.M, oc = i % g.M, ic = oc / g.Mg;
+      float* yp = y + i * g.out_size;
+      dw(a, x + (n * g.C + ic) * g.in_size, w + oc * ks, bias ? bias[oc] : 0.0f, yp);
+      if (need_post) post(act, z ? z + i * g.out_size : nullptr, yp, g.out_size);
+    }
+  });
+}
+
+}  // namespace
+
+bool applies(const nn::ConvGeom& g) { return g.in.size() == 2 && g.Cg == 1 && g.G > 1; }
+
+void conv(const nn::ConvGeom& g, const float* x, const float* w, const float* bias, const float* z,
+          const ir::FusedActivation& act, float* y, ThreadPool& pool) {
+  const DwConv2dArgs a = args(g, act, z != nullptr);
+  // Wide stride-1 planes fill the per-plane kernel's row vectors already, and there the two
+  // transposes of the channel-blocked path cost more than the lanes it saves (bench_model on
+  // MobileNetV2's layers, 1 thread: 32 channels @112 0.214 ms per-plane vs 0.253 blocked, 144 @56
+  // 0.288 vs 0.289; 192 @28 0.116 vs 0.097, 960 @7 0.108 vs 0.040, stride 2 @112 0.40 vs 0.34).
+  const bool wide = a.sw == 1 && a.OW >= 48;
+  if (g.Mg != 1 || wide || !cpu_features().has_avx512())
+    return conv_planes(g, a, x, w, bias, z, act, y, pool);
+
+  const bool need_post = !a.clamp && (z || act.kind != ir::FusedAct::kNone);
+  const int64_t cblocks = (g.C + kBlock - 1) / kBlock;
+  // Output rows per task: as many as keep the strip within kStripFloats.
+  const int64_t cols = (a.OW - 1) * a.sw + (a.KW - 1) * a.dw + 1;
+  const int64_t strip_rows = std::max<int64_t>(1, kStripFloats / (cols * kBlock));
+  const int64_t band = std::clamp<int64_t>((strip_rows - (a.KH - 1) * a.dh - 1) / a.sh + 1, 1, a.OH);
+  const int64_t bands = (a.OH + band - 1) / band;
+  const size_t scratch = static_cast<size_t>(ukernels::dwconv2d_c16_scratch_floats(a, band));
+  const int64_t tasks = g.N * cblocks * bands;
+  auto task = [&](int64_t t) {
+    const int64_t n = t / (cblocks * bands), cb = t / bands % cblocks, bi = t % bands;
+    const int64_t c0 = cb * kBlock;
+    ukernels::DwConvC16Args k;
+    k.geom = a;
+    k.channels = std::min(kBlock, g.C - c0);
+    k.x = x + (n * g.C + c0) * g.in_size;
+    k.x_cstride = g.in_size;
+    k.w = w + c0 * g.kernel_size;
+    k.bias = bias ? bias + c0 : nullptr;
+    k.y = y + (n * g.M + c0) * g.out_size;
+    k.y_cstride = g.out_size;
+    k.oh0 = bi * band;
+    k.oh1 = std::min(a.OH, k.oh0 + band);
+    k.scratch = thread_scratch(scratch);
+    ukernels::dwconv2d_c16_f32_avx512(k);
+    if (need_post) {
+      const int64_t off = k.oh0 * a.OW, len = (k.oh1 - k.oh0) * a.OW;
+      for (int64_t c = 0; c < k.channels; ++c) {
+        const int64_t plane = (n * g.M + c0 + c) * g.out_size + off;
+        post(act, z ? z + plane : nullptr, y + plane, len);
+      }
+    }
+  };
+  // ~64K multiply-adds is where waking a worker starts to pay (the pool's own threshold).
+  const double macs = static_cast<double>(g.N) * g.M * g.out_size * g.kernel_size;
+  if (pool.num_threads() > 1 && tasks > 1 && macs >= 65536.0) {
+    pool.run_tasks(tasks, task);
+  } else {
+    for (int64_t t = 0; t < tasks; ++t) task(t);
+  }
+}
+
+}  // namespace onnxrt::kernels::depthwise

@@ -1,0 +1,177 @@
+// Direct 2-D convolution: see nn_conv_direct.h.
+#include "kernels/cpu/nn_conv_direct.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "base/cpu_features.h"
+#include "kernels/cpu/fused_epilogue.h"
+#include "kernels/ukernels/nn/ukernels.h"
+
+namespace onnxrt::kernels::direct {
+
+namespace {
+
+// The weights of one panel (K * mr floats) stay in L1 while a pixel vector pair runs over all
+// taps; past this depth the blocked GEMM (K blocks of 256) is the better tool.
+constexpr int64_t kMaxK = 256;
+
+// Layout of the prepared input of one image: per channel `sw` column phases of Hp x Wq; padded
+// column j = q*sw + p of phase p holds input column j - pad.
+struct Phases {
+  int64_t sw, Hp, Wq;
+  int64_t plane() const { return Hp * Wq; }
+  int64_t channel() const { return sw * Hp * Wq; }
+};
+
+Phases phases_of(const nn::ConvGeom& g) {
+  Phases p;
+  p.sw = g.stride[1];
+  p.Hp = (g.out[0] - 1) * g.stride[0] + (g.kernel[0] - 1) * g.dil[0] + 1;
+  p.Wq = g.out[1] + (g.kernel[1] - 1) * g.dil[1] / g.stride[1];
+  return p;
+}
+
+// Smallest q >= 0 with q*s >= num (num may be negative).
+int64_t ceil_div_nonneg(int64_t num, int64_t s) { return num <= 0 ? 0 : (num + s - 1) / s; }
+
+void fill_phase(const nn::ConvGeom& g, const Phases& ph, const float* xc, int64_t p, float* out) {
+  const int64_t H = g.in[0], W = g.in[1], pt = g.pad_begin[0], pl = g.pad_begin[1], s = ph.sw;
+  // Input column of phase column q: q*s + p - pl, inside [0, W) for q in [q0, q1).
+  const int64_t q0 = std::min(ph.Wq, ceil_div_nonneg(pl - p, s));
+  const int64_t q1 = std::clamp(ceil_div_nonneg(W + pl - p, s), q0, ph.Wq);
+  for (int64_t r = 0; r < ph.Hp; ++r) {
+    float* row = out + r * ph.Wq;
+    const int64_t ih = r - pt;
+    if (ih < 0 || ih >= H) {
+      std::fill(row, row + ph.Wq, 0.f);
+      continue;
+    }
+    std::fill(row, row + q0, 0.f);
+    std::fill(row + q1, row + ph.Wq, 0.f);
+    const float* src = xc + ih * W + p - pl;
+    if (s == 1) {
+      std::copy(src + q0, src + q1, row + q0);
+    } else {
+      for (int64_t q = q0; q < q1; ++q) row[q] = src[q * s];
+    }
+  }
+}
+
+}  // namespace
+
+Weights Weights::make(const float* w, int64_t M, int64_t K) {
+  Weights r;
+  r.mr_ = M % 12 == 0 ? 12 : M % 8 == 0 ? 8 : 12;
+  r.M_ = M;
+  r.K_ = K;
+  const int64_t panels = (M + r.mr_ - 1) / r.mr_;
+  r.p_.assign(static_cast<size_t>(panels * K * r.mr_), 0.f);
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t k = 0; k < K; ++k)
+      r.p_[static_cast<size_t>(((m / r.mr_) * K + k) * r.mr_ + m % r.mr_)] = w[m * K + k];
+  return r;
+}
+
+bool applies_to_weights(int64_t group, int64_t kh, int64_t kw, int64_t K) {
+  return cpu_features().has_avx512() && group == 1 && kh * kw > 1 && K <= kMaxK;
+}
+
+bool applies(const nn::ConvGeom& g) {
+  return g.in.size() == 2 && applies_to_weights(g.G, g.kernel[0], g.kernel[1], g.K());
+}
+
+int64_t scratch_floats(const nn::ConvGeom& g) { return (g.C * phases_of(g).channel() + 1) / 2 * 2 + 2 * g.K() + 16; }
+
+void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
+          const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool) {
+  const Phases ph = phases_of(g);
+  const int64_t K = g.K(), M = g.M, P = g.out_size, OW = g.out[1], KH = g.kernel[0], KW = g.kernel[1];
+  const int mr = w.mr();
+  const int64_t panels = (M + mr - 1) / mr;
+  float* buf = scratch;
+  // The tap table follows the buffer, 8-byte aligned (scratch is 64-byte aligned).
+  int64_t* taps = reinterpret_cast<int64_t*>(scratch + (g.C * ph.channel() + 1) / 2 * 2);
+  for (int64_t c = 0, k = 0; c < g.C; ++c)
+    for (int64_t kh = 0; kh < KH; ++kh)
+      for (int64_t kw = 0; kw < KW; ++kw, ++k) {
+        const int64_t col = kw * g.dil[1];
+        taps[k] = c * ph.channel() + (col % ph.sw) * ph.plane() + kh * g.dil[0] * ph.Wq + col / ph.sw;
+      }
+
+  // Relu / Clip without Z clamp in the microkernel; anything else is a second pass per block.
+  const bool clamp = !z && (act.kind == ir::FusedAct::kRelu || act.kind == ir::FusedAct::kClip);
+  const bool post = !clamp && (z || act.kind != ir::FusedAct::kNone);
+  const float lo = act.kind == ir::FusedAct::kClip ? act.p0 : 0.f;
+  const float hi = act.kind == ir::FusedAct::kClip ? act.p1 : std::numeric_limits<float>::infinity();
+
+  const int64_t vpr = (OW + 15) / 16;           // pixel vectors per output row
+  const int64_t vectors = g.out[0] * vpr;
+  const int64_t pairs = (vectors + 1) / 2;
+  const double macs = static_cast<double>(M) * P * K;
+  const int64_t nt = pool.num_threads();
+  // ~0.5 MFLOP per task before waking a worker pays (as in nn_conv.cc's GEMM split); a few
+  // tasks per thread let the caller pick up a late worker's share.
+  const int64_t tasks = nt > 1 ? std::clamp<int64_t>(static_cast<int64_t>(macs / 2.5e5), 1, std::min(pairs, 4 * nt)) : 1;
+
+  for (int64_t n = 0; n < g.N; ++n) {
+    const float* xn = x + n * g.C * g.in_size;
+    float* yn = y + n * M * P;
+    const float* zn = z ? z + n * M * P : nullptr;
+    const int64_t planes = g.C * ph.sw;
+    auto fill = [&](int64_t i) { fill_phase(g, ph, xn + (i / ph.sw) * g.in_size, i % ph.sw, buf + i * ph.plane()); };
+    if (tasks > 1) {
+      pool.parallel_for(planes, static_cast<double>(ph.plane()), [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i) fill(i);
+      });
+    } else {
+      for (int64_t i = 0; i < planes; ++i) fill(i);
+    }
+    auto run_pairs = [&](int64_t p0, int64_t p1) {
+      ukernels::ConvDirectArgs a{};
+      a.K = K;
+      a.tap = taps;
+      a.ldy = P;
+      a.clamp = clamp;
+      a.lo = lo;
+      a.hi = hi;
+      for (int64_t pr = p0; pr < p1; ++pr) {
+        int64_t pix[2] = {0, 0}, cnt[2] = {0, 0};
+        const float* xs[2] = {nullptr, nullptr};
+        const int64_t nv = std::min<int64_t>(2, vectors - 2 * pr);
+        for (int64_t j = 0; j < nv; ++j) {
+          const int64_t v = 2 * pr + j, oh = v / vpr, ow0 = (v % vpr) * 16;
+          pix[j] = oh * OW + ow0;
+          cnt[j] = std::min<int64_t>(16, OW - ow0);
+          xs[j] = buf + oh * g.stride[0] * ph.Wq + ow0;
+        }
+        a.x0 = xs[0], a.x1 = xs[1];
+        a.n0 = cnt[0], a.n1 = nv > 1 ? cnt[1] : 0;
+        for (int64_t pb = 0; pb < panels; ++pb) {
+          const int64_t m0 = pb * mr;
+          a.w = w.panel(pb);
+          a.rows = std::min<int64_t>(mr, M - m0);
+          a.bias = bias ? bias + m0 : nullptr;
+          a.y0 = yn + m0 * P + pix[0];
+          a.y1 = nv > 1 ? yn + m0 * P + pix[1] : nullptr;
+          ukernels::conv_direct_f32_avx512(a, mr);
+          if (post) {
+            fused::Epilogue e;
+            e.act = act;
+            e.z = zn;
+            e.ldz = P;
+            for (int64_t j = 0; j < nv; ++j)
+              fused::apply_epilogue(e.at(m0, pix[j]), yn + m0 * P + pix[j], P, a.rows, cnt[j]);
+          }
+        }
+      }
+    };
+    if (tasks > 1) {
+      pool.run_tasks(tasks, [&](int64_t t) { run_pairs(pairs * t / tasks, pairs * (t + 1) / tasks); });
+    } else {
+      run_pairs(0, pairs);
+    }
+  }
+}
+
+}  // namespace onnxrt::kernels::direct

@@ -1,0 +1,47 @@
+// Direct 2-D convolution (no im2col) for ConvKernel (nn_conv.cc), for convs whose GEMM depth
+// K = C*KH*KW is small: network stems (3 input channels) and other few-channel convs, where
+// writing im2col panels cost as much as the multiply-adds. The input of each image is copied
+// once into a zero-padded buffer split into `stride` column phases, so that every tap of a row
+// of outputs is one contiguous run; the microkernel (ukernels conv_direct) then reads its taps
+// through an offset table. AVX-512 only.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "ir/infer_fused.h"
+#include "kernels/cpu/nn_common.h"
+
+namespace onnxrt::kernels::direct {
+
+// W [M, K] in panels of mr output channels: [panel][K][mr], zero rows past M.
+class Weights {
+ public:
+  static Weights make(const float* w, int64_t M, int64_t K);
+  bool empty() const { return p_.empty(); }
+  int mr() const { return mr_; }
+  int64_t M() const { return M_; }
+  int64_t K() const { return K_; }
+  const float* panel(int64_t i) const { return p_.data() + i * K_ * mr_; }
+
+ private:
+  int mr_ = 12;
+  int64_t M_ = 0, K_ = 0;
+  std::vector<float> p_;
+};
+
+// Whether the direct kernel is the one to use for a conv of this geometry (CPU, rank, groups,
+// depth), judged from the attributes and W alone: 2-D, one group, a window larger than 1x1 and
+// K <= kMaxK.
+bool applies(const nn::ConvGeom& g);
+bool applies_to_weights(int64_t group, int64_t kh, int64_t kw, int64_t K);
+
+// Scratch floats conv() needs for g.
+int64_t scratch_floats(const nn::ConvGeom& g);
+
+// y = act(conv(x, w) + bias + z) for all images; bias and z may be null.
+void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
+          const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool);
+
+}  // namespace onnxrt::kernels::direct

@@ -1,0 +1,167 @@
+// Depthwise 2-D convolution on 16 channels at a time (ukernels.h, DwConvC16Args).
+// The per-plane kernel (nn_f32_avx512.cc) vectorizes along an output row, which leaves 9 of 16
+// lanes idle on MobileNetV2's 7x7 planes and needs a permute per tap for stride 2; it also copies
+// every plane into a padded one with a memcpy call per row. Here the 16 lanes are 16 channels
+// (the layout onnxruntime's NCHWc kernels keep between ops), so every lane is used whatever the
+// plane width and a strided tap is one plain load. The price is two 16x16 transposes per
+// element (input into the strip, results back to planes), ~8 shuffles per 16 floats each way,
+// against KH*KW FMAs per output: cheap next to the 9 taps of a 3x3 window.
+// Only called on CPUs with AVX-512 (the caller checks).
+#include <immintrin.h>
+
+// GCC 12 reports the deliberately undefined pass-through operand of some AVX-512 intrinsics
+// (avx512fintrin.h's `__m512 __Y = __Y;`) as maybe-uninitialized at -O3.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <algorithm>
+
+#include "kernels/ukernels/nn/ukernels.h"
+
+namespace onnxrt::kernels::ukernels {
+
+namespace {
+
+constexpr int64_t kLanes = 16;
+
+inline __mmask16 lane_mask(int64_t n) {
+  return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1u);
+}
+
+// v[r] (row r of a 16x16 matrix) becomes column r, in place.
+inline void transpose16(__m512 v[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]);      // per 128-bit lane: a0 b0 a1 b1
+    t[2 * i + 1] = _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]);  //                   a2 b2 a3 b3
+  }
+  __m512 u[16];
+  for (int i = 0; i < 4; ++i) {
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    // u[4i+k], 128-bit lane L: element 4L+k of rows 4i..4i+3.
+    u[4 * i + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  // Column 4L+k gathers lane L of u[k], u[4+k], u[8+k], u[12+k]: a 4x4 transpose of lanes.
+  for (int k = 0; k < 4; ++k) {
+    const __m512 p0 = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x44);
+    const __m512 p1 = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xEE);
+    const __m512 p2 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x44);
+    const __m512 p3 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xEE);
+    v[k] = _mm512_shuffle_f32x4(p0, p2, 0x88);
+    v[4 + k] = _mm512_shuffle_f32x4(p0, p2, 0xDD);
+    v[8 + k] = _mm512_shuffle_f32x4(p1, p3, 0x88);
+    v[12 + k] = _mm512_shuffle_f32x4(p1, p3, 0xDD);
+  }
+}
+
+struct Strip {
+  int64_t rows, cols;  // input rows of the band, padded columns
+};
+
+Strip strip_of(const DwConv2dArgs& g, int64_t out_rows) {
+  return {(out_rows - 1) * g.sh + (g.KH - 1) * g.dh + 1, (g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1};
+}
+
+// Input rows of the band into `buf` [rows][cols][16]: strip column j holds input column j - pw,
+// zero outside the input (and in lanes >= channels).
+void pack_input(const DwConvC16Args& a, const Strip& s, float* buf) {
+  const DwConv2dArgs& g = a.geom;
+  const __m512 zero = _mm512_setzero_ps();
+  const int64_t c0 = std::min(g.pw, s.cols), c1 = std::clamp(g.W + g.pw, c0, s.cols);
+  for (int64_t r = 0; r < s.rows; ++r) {
+    float* row = buf + r * s.cols * kLanes;
+    const int64_t ih = a.oh0 * g.sh - g.ph + r;
+    if (ih < 0 || ih >= g.H) {
+      for (int64_t j = 0; j < s.cols; ++j) _mm512_storeu_ps(row + j * kLanes, zero);
+      continue;
+    }
+    for (int64_t j = 0; j < c0; ++j) _mm512_storeu_ps(row + j * kLanes, zero);
+    for (int64_t j = c1; j < s.cols; ++j) _mm512_storeu_ps(row + j * kLanes, zero);
+    const float* src = a.x + ih * g.W;
+    for (int64_t j = c0; j < c1; j += kLanes) {
+      const int64_t n = std::min(kLanes, c1 - j);
+      const __mmask16 m = lane_mask(n);
+      __m512 v[16];
+      for (int64_t c = 0; c < kLanes; ++c)
+        v[c] = c < a.channels ? _mm512_maskz_loadu_ps(m, src + c * a.x_cstride + (j - g.pw)) : zero;
+      transpose16(v);
+      for (int64_t t = 0; t < n; ++t) _mm512_storeu_ps(row + (j + t) * kLanes, v[t]);
+    }
+  }
+}
+
+// B consecutive output pixels of one output row, starting at column ow.
+template <int B>
+inline void pixels(const DwConv2dArgs& g, const float* in, int64_t cols, const float* wbuf, __m512 bias,
+                   __m512 lo, __m512 hi, int64_t ow, float* out) {
+  __m512 acc[B];
+  for (int j = 0; j < B; ++j) acc[j] = bias;
+  for (int64_t kh = 0; kh < g.KH; ++kh) {
+    const float* irow = in + kh * g.dh * cols * kLanes;
+    for (int64_t kw = 0; kw < g.KW; ++kw) {
+      const __m512 wv = _mm512_loadu_ps(wbuf + (kh * g.KW + kw) * kLanes);
+      const float* p = irow + (ow * g.sw + kw * g.dw) * kLanes;
+      for (int j = 0; j < B; ++j) acc[j] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(p + j * g.sw * kLanes), acc[j]);
+    }
+  }
+  for (int j = 0; j < B; ++j) {
+    const __m512 v = g.clamp ? _mm512_min_ps(_mm512_max_ps(acc[j], lo), hi) : acc[j];
+    _mm512_storeu_ps(out + (ow + j) * kLanes, v);
+  }
+}
+
+// Results [pixels][16] back to the planes: pixel p of the band is y + c*y_cstride + oh0*OW + p.
+void unpack_output(const DwConvC16Args& a, const float* obuf, int64_t npix) {
+  float* dst = a.y + a.oh0 * a.geom.OW;
+  const __m512 zero = _mm512_setzero_ps();
+  for (int64_t p = 0; p < npix; p += kLanes) {
+    const int64_t n = std::min(kLanes, npix - p);
+    const __mmask16 m = lane_mask(n);
+    __m512 v[16];
+    for (int64_t t = 0; t < kLanes; ++t) v[t] = t < n ? _mm512_loadu_ps(obuf + (p + t) * kLanes) : zero;
+    transpose16(v);
+    for (int64_t c = 0; c < a.channels; ++c) _mm512_mask_storeu_ps(dst + c * a.y_cstride + p, m, v[c]);
+  }
+}
+
+}  // namespace
+
+int64_t dwconv2d_c16_scratch_floats(const DwConv2dArgs& g, int64_t rows) {
+  const Strip s = strip_of(g, rows);
+  return (g.KH * g.KW + s.rows * s.cols + rows * g.OW) * kLanes;
+}
+
+void dwconv2d_c16_f32_avx512(const DwConvC16Args& a) {
+  const DwConv2dArgs& g = a.geom;
+  const int64_t rows = a.oh1 - a.oh0;
+  if (rows <= 0 || g.OW <= 0) return;
+  const Strip s = strip_of(g, rows);
+  const int64_t taps = g.KH * g.KW;
+  float* wbuf = a.scratch;                     // [taps][16]
+  float* in = wbuf + taps * kLanes;            // [s.rows][s.cols][16]
+  float* obuf = in + s.rows * s.cols * kLanes;  // [rows * OW][16]
+  alignas(64) float bias[kLanes] = {};
+  for (int64_t t = 0; t < taps; ++t)
+    for (int64_t c = 0; c < kLanes; ++c) wbuf[t * kLanes + c] = c < a.channels ? a.w[c * taps + t] : 0.f;
+  if (a.bias)
+    for (int64_t c = 0; c < a.channels; ++c) bias[c] = a.bias[c];
+  pack_input(a, s, in);
+  const __m512 vb = _mm512_load_ps(bias), lo = _mm512_set1_ps(g.lo), hi = _mm512_set1_ps(g.hi);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* irow = in + r * g.sh * s.cols * kLanes;
+    float* orow = obuf + r * g.OW * kLanes;
+    int64_t ow = 0;
+    // 8 independent accumulators hide the FMA latency; 8 + a weight + loads fit in 32 registers.
+    for (; ow + 8 <= g.OW; ow += 8) pixels<8>(g, irow, s.cols, wbuf, vb, lo, hi, ow, orow);
+    if (ow + 4 <= g.OW) pixels<4>(g, irow, s.cols, wbuf, vb, lo, hi, ow, orow), ow += 4;
+    for (; ow < g.OW; ++ow) pixels<1>(g, irow, s.cols, wbuf, vb, lo, hi, ow, orow);
+  }
+  unpack_output(a, obuf, rows * g.OW);
+}
+
+}  // namespace onnxrt::kernels::ukernels

@@ -1,0 +1,89 @@
+// The direct (no im2col) Conv path (kernels/cpu/nn_conv_direct.cc: small K = C*KH*KW, constant
+// W, AVX-512) against the reference Conv: output channel counts around its 8- and 12-row panels,
+// output rows around its 16-pixel vectors (pairs of vectors span rows), strides 1 to 3 (column
+// phases), dilations, asymmetric pads, K up to its 256 limit and past it (GEMM path), batches,
+// and the FusedConv epilogues (clamped in registers, or a second pass with Z).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "base/cpu_features.h"
+#include "kernels/harness.h"
+
+namespace onnxrt::testing {
+namespace {
+
+struct DirectCase {
+  Shape x, w;
+  std::vector<int64_t> strides, dilations, pads;
+};
+
+void check(const DirectCase& c, const char* act, std::vector<float> params, bool bias, bool z, std::mt19937& rng) {
+  NodeBuilder b = *act || z ? NodeBuilder("FusedConv", 1, "com.onnxrt") : NodeBuilder("Conv", 22);
+  if (*act) b.attr_s("activation", act);
+  if (!params.empty()) b.attr_floats("activation_params", params);
+  if (!c.strides.empty()) b.attr_ints("strides", c.strides);
+  if (!c.dilations.empty()) b.attr_ints("dilations", c.dilations);
+  if (!c.pads.empty()) b.attr_ints("pads", c.pads);
+  const ir::Node node = b.build();
+  std::vector<Tensor> in{random_tensor(DType::kFloat32, c.x, rng), random_tensor(DType::kFloat32, c.w, rng)};
+  if (bias || z) in.push_back(bias ? random_tensor(DType::kFloat32, {c.w[0]}, rng) : Tensor());
+  if (z) {
+    auto y = run_node(kernels::Backend::kReference, node, in, 1);
+    ASSERT_TRUE(y.has_value()) << y.status().to_string();
+    in.push_back(random_tensor(DType::kFloat32, (*y)[0].shape(), rng));
+  }
+  SCOPED_TRACE("x " + shape_to_string(c.x) + " w " + shape_to_string(c.w) + " act '" + act + "' bias " +
+               std::to_string(bias) + " z " + std::to_string(z));
+  const double k = static_cast<double>(shape_size(c.w) / std::max<int64_t>(1, c.w[0]));
+  expect_matches_reference(node, in, 1, 1e-5 * (4 + std::sqrt(k)), 1e-5);
+}
+
+TEST(NnConvDirect, MatchesReferenceOverShapes) {
+  std::mt19937 rng(31);
+  const DirectCase cases[] = {
+      // stems: 3 channels, 3x3 and 7x7 stride 2 (ResNet: K = 147)
+      {{1, 3, 32, 32}, {16, 3, 3, 3}, {}, {}, {1, 1, 1, 1}},
+      {{1, 3, 35, 37}, {32, 3, 3, 3}, {2, 2}, {}, {1, 1, 1, 1}},
+      {{2, 3, 29, 30}, {24, 3, 7, 7}, {2, 2}, {}, {3, 3, 3, 3}},
+      // output channels around the 8- and 12-row panels
+      {{1, 1, 9, 9}, {1, 1, 3, 3}, {}, {}, {}},
+      {{1, 2, 9, 20}, {7, 2, 3, 3}, {}, {}, {1, 1, 1, 1}},
+      {{1, 2, 9, 17}, {13, 2, 3, 3}, {}, {}, {0, 2, 1, 0}},
+      {{1, 4, 6, 33}, {30, 4, 2, 3}, {1, 3}, {}, {0, 1, 1, 2}},
+      {{3, 5, 5, 16}, {130, 5, 3, 3}, {}, {}, {1, 1, 1, 1}},
+      // rows of 1, 15, 16 and 17 outputs; dilations; stride 3; non-square windows
+      {{1, 3, 4, 1}, {8, 3, 3, 1}, {}, {}, {1, 0, 1, 0}},
+      {{1, 3, 8, 17}, {12, 3, 3, 3}, {}, {2, 1}, {2, 1, 2, 1}},
+      {{1, 6, 10, 40}, {9, 6, 5, 1}, {3, 3}, {1, 2}, {2, 0, 2, 1}},
+      {{1, 3, 12, 12}, {8, 3, 4, 4}, {2, 3}, {2, 2}, {3, 1, 0, 2}},
+      // K at the limit (28 * 9 = 252) and past it (the GEMM path)
+      {{1, 28, 7, 9}, {20, 28, 3, 3}, {}, {}, {1, 1, 1, 1}},
+      {{1, 29, 7, 9}, {20, 29, 3, 3}, {2, 1}, {}, {1, 1, 1, 1}},
+  };
+  for (const DirectCase& c : cases) {
+    check(c, "", {}, true, false, rng);
+    check(c, "", {}, false, false, rng);
+  }
+}
+
+TEST(NnConvDirect, FusedEpilogues) {
+  std::mt19937 rng(37);
+  const DirectCase cases[] = {
+      {{1, 3, 20, 18}, {16, 3, 3, 3}, {2, 2}, {}, {1, 1, 1, 1}},
+      {{2, 4, 9, 9}, {13, 4, 3, 3}, {}, {}, {1, 1, 1, 1}},
+  };
+  const std::pair<const char*, std::vector<float>> acts[] = {
+      {"Relu", {}}, {"Clip", {-0.25f, 0.5f}}, {"LeakyRelu", {0.1f}}, {"Sigmoid", {}}, {"HardSwish", {}}};
+  for (const DirectCase& c : cases) {
+    for (const auto& [a, p] : acts) {
+      check(c, a, p, true, false, rng);
+      check(c, a, p, true, true, rng);
+    }
+    check(c, "", {}, false, true, rng);
+  }
+}
+
+}  // namespace
+}  // namespace onnxrt::testing
