@@ -2,7 +2,8 @@
 // W, AVX-512) against the reference Conv: output channel counts around its 8- and 12-row panels,
 // output rows around its 16-pixel vectors (pairs of vectors span rows), strides 1 to 3 (column
 // phases), dilations, asymmetric pads, K up to its 256 limit and past it (GEMM path), batches,
-// and the FusedConv epilogues (clamped in registers, or a second pass with Z).
+// and the FusedConv epilogues (clamped in registers, or a second pass with Z); the same for
+// pointwise convs.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -77,6 +78,48 @@ TEST(NnConvDirect, FusedEpilogues) {
   const std::pair<const char*, std::vector<float>> acts[] = {
       {"Relu", {}}, {"Clip", {-0.25f, 0.5f}}, {"LeakyRelu", {0.1f}}, {"Sigmoid", {}}, {"HardSwish", {}}};
   for (const DirectCase& c : cases) {
+    for (const auto& [a, p] : acts) {
+      check(c, a, p, true, false, rng);
+      check(c, a, p, true, true, rng);
+    }
+    check(c, "", {}, false, true, rng);
+  }
+}
+
+// Pointwise convs (1x1, stride 1, no pads, K <= 256: conv_pointwise reads X's planes in place):
+// output planes around the 32-pixel pairs (1, 16, 17, 33 pixels, one partial vector), output
+// channels around the 8- and 12-row panels, batches whose pixel pairs are split across the two
+// test threads, K at the limit and past it, and 1x1 convs that stay on the GEMM (strided,
+// padded, 1-D and 3-D).
+TEST(NnConvDirect, PointwiseMatchesReference) {
+  std::mt19937 rng(41);
+  const DirectCase cases[] = {
+      {{1, 3, 1, 1}, {5, 3, 1, 1}, {}, {}, {}},
+      {{1, 4, 4, 4}, {8, 4, 1, 1}, {}, {}, {}},
+      {{1, 5, 1, 17}, {12, 5, 1, 1}, {}, {}, {}},
+      {{1, 3, 5, 7}, {13, 3, 1, 1}, {}, {}, {}},
+      {{1, 16, 20, 20}, {96, 16, 1, 1}, {}, {}, {}},
+      {{1, 32, 33, 35}, {16, 32, 1, 1}, {}, {}, {}},
+      {{2, 24, 30, 30}, {13, 24, 1, 1}, {}, {}, {}},
+      {{3, 7, 3, 11}, {20, 7, 1, 1}, {}, {}, {}},
+      {{1, 256, 4, 5}, {20, 256, 1, 1}, {}, {}, {}},
+      {{1, 257, 4, 5}, {8, 257, 1, 1}, {}, {}, {}},
+      {{1, 16, 9, 9}, {8, 16, 1, 1}, {2, 2}, {}, {}},
+      {{1, 16, 6, 7}, {8, 16, 1, 1}, {}, {}, {1, 0, 0, 1}},
+      {{1, 8, 40}, {12, 8, 1}, {}, {}, {}},
+      {{1, 8, 3, 4, 5}, {7, 8, 1, 1, 1}, {}, {}, {}},
+  };
+  for (const DirectCase& c : cases) {
+    check(c, "", {}, true, false, rng);
+    check(c, "", {}, false, false, rng);
+  }
+  const std::pair<const char*, std::vector<float>> acts[] = {
+      {"Relu", {}}, {"Clip", {0.f, 6.f}}, {"Clip", {-0.25f, 0.5f}}, {"LeakyRelu", {0.1f}}, {"HardSwish", {}}};
+  const DirectCase fused[] = {
+      {{1, 16, 9, 13}, {24, 16, 1, 1}, {}, {}, {}},
+      {{2, 24, 30, 30}, {13, 24, 1, 1}, {}, {}, {}},
+  };
+  for (const DirectCase& c : fused) {
     for (const auto& [a, p] : acts) {
       check(c, a, p, true, false, rng);
       check(c, a, p, true, true, rng);

@@ -81,6 +81,81 @@ bool applies(const nn::ConvGeom& g) {
   return g.in.size() == 2 && applies_to_weights(g.G, g.kernel[0], g.kernel[1], g.K());
 }
 
+bool pointwise_applies_to_weights(int64_t group, int64_t kh, int64_t kw, int64_t K) {
+  return cpu_features().has_avx512() && group == 1 && kh == 1 && kw == 1 && K >= 1 && K <= kMaxK;
+}
+
+bool pointwise_applies(const nn::ConvGeom& g) {
+  if (g.in.empty() || g.G != 1 || g.K() < 1 || g.K() > kMaxK || !cpu_features().has_avx512()) return false;
+  for (size_t d = 0; d < g.in.size(); ++d)
+    if (g.kernel[d] != 1 || g.stride[d] != 1 || g.pad_begin[d] != 0 || g.out[d] != g.in[d]) return false;
+  return true;
+}
+
+void conv_pointwise(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
+                    const ir::FusedActivation& act, float* y, ThreadPool& pool) {
+  const int64_t K = g.K(), M = g.M, P = g.out_size;
+  const int mr = w.mr();
+  const int64_t panels = (M + mr - 1) / mr;
+  // Tap k of a pixel is channel plane k: the output plane is one flat row of pixels (no row ends
+  // to mask, unlike the windowed kernel's rows).
+  int64_t taps[kMaxK];
+  for (int64_t k = 0; k < K; ++k) taps[k] = k * g.in_size;
+
+  const bool clamp = !z && (act.kind == ir::FusedAct::kRelu || act.kind == ir::FusedAct::kClip);
+  const bool post = !clamp && (z || act.kind != ir::FusedAct::kNone);
+  const float lo = act.kind == ir::FusedAct::kClip ? act.p0 : 0.f;
+  const float hi = act.kind == ir::FusedAct::kClip ? act.p1 : std::numeric_limits<float>::infinity();
+
+  const int64_t pairs = (P + 31) / 32;  // 32-pixel pairs of vectors per image
+  const int64_t items = g.N * pairs;
+  const double macs = static_cast<double>(g.N) * M * P * K;
+  const int64_t nt = pool.num_threads();
+  // As in conv(): ~0.5 MFLOP per task before waking a worker pays, a few tasks per thread.
+  const int64_t tasks = nt > 1 ? std::clamp<int64_t>(static_cast<int64_t>(macs / 2.5e5), 1, std::min(items, 4 * nt)) : 1;
+
+  auto run_items = [&](int64_t i0, int64_t i1) {
+    ukernels::ConvDirectArgs a{};
+    a.K = K;
+    a.tap = taps;
+    a.ldy = P;
+    a.clamp = clamp;
+    a.lo = lo;
+    a.hi = hi;
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t n = i / pairs, p0 = (i % pairs) * 32;
+      const float* xn = x + n * g.C * g.in_size;
+      float* yn = y + n * M * P;
+      const int64_t cnt0 = std::min<int64_t>(16, P - p0), cnt1 = std::clamp<int64_t>(P - p0 - 16, 0, 16);
+      a.x0 = xn + p0;
+      a.x1 = cnt1 > 0 ? xn + p0 + 16 : nullptr;
+      a.n0 = cnt0;
+      a.n1 = cnt1;
+      for (int64_t pb = 0; pb < panels; ++pb) {
+        const int64_t m0 = pb * mr;
+        a.w = w.panel(pb);
+        a.rows = std::min<int64_t>(mr, M - m0);
+        a.bias = bias ? bias + m0 : nullptr;
+        a.y0 = yn + m0 * P + p0;
+        a.y1 = cnt1 > 0 ? a.y0 + 16 : nullptr;
+        ukernels::conv_direct_f32_avx512(a, mr);
+        if (post) {
+          fused::Epilogue e;
+          e.act = act;
+          e.z = z ? z + n * M * P : nullptr;
+          e.ldz = P;
+          fused::apply_epilogue(e.at(m0, p0), yn + m0 * P + p0, P, a.rows, cnt0 + cnt1);
+        }
+      }
+    }
+  };
+  if (tasks > 1) {
+    pool.run_tasks(tasks, [&](int64_t t) { run_items(items * t / tasks, items * (t + 1) / tasks); });
+  } else {
+    run_items(0, items);
+  }
+}
+
 int64_t scratch_floats(const nn::ConvGeom& g) { return (g.C * phases_of(g).channel() + 1) / 2 * 2 + 2 * g.K() + 16; }
 
 void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
