@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace onnxrt {
@@ -39,6 +40,19 @@ Expected<std::shared_ptr<MappedFile>> MappedFile::open(const std::string& path) 
   // The mapping stays valid after the descriptor is closed.
   ::close(fd);
   return file;
+}
+
+void MappedFile::drop_pages(const void* p, size_t n) const {
+  const auto begin = reinterpret_cast<uintptr_t>(p);
+  const auto base = reinterpret_cast<uintptr_t>(data_);
+  if (data_ == nullptr || begin < base || n > size_ || begin - base > size_ - n) return;
+  static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t first = (begin + page - 1) / page * page;
+  const uintptr_t last = (begin + n) / page * page;
+  // MADV_DONTNEED on a private file map drops this process's view of the pages; nothing here
+  // writes into the map on purpose, and a page that was written (copy on write) belongs to bytes
+  // that the caller says are not read again.
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() {

@@ -24,6 +24,12 @@ class MappedFile {
   size_t size() const { return size_; }
   std::string_view view() const { return {reinterpret_cast<const char*>(data_), size_}; }
 
+  // Gives back the pages that lie wholly inside [p, p + n) (a range of this map): they leave the
+  // process's resident set, and a later read maps them again from the file (the page cache), so
+  // the bytes read the same. For weights that were copied or packed and are not read again.
+  // Pages shared with neighbouring bytes stay. A range outside the map is ignored.
+  void drop_pages(const void* p, size_t n) const;
+
  private:
   MappedFile() = default;
   const unsigned char* data_ = nullptr;

@@ -63,11 +63,45 @@ Status infer_fused_conv(InferContext& ctx) {
   return check_same_shape_input(ctx, 3, "Z");
 }
 
+// MatMul(A, B^T) for trans_b = 1: B is 2-D [N, K], and A [..., K] gives [..., N].
+Status infer_matmul_trans_b(InferContext& ctx) {
+  for (size_t i : {0, 1})
+    if (!ctx.has_input(i) || !ctx.input_type(i).is_tensor()) return require_tensor_with_shape(ctx, i);
+  ONNXRT_RETURN_IF_ERROR(require_tensor_with_shape(ctx, 1));
+  const ValueType& at = ctx.input_type(0);
+  const ValueType& bt = ctx.input_type(1);
+  if (at.dtype != bt.dtype)
+    return ctx.error("A and B must have the same element type, got " + type_string(at) + " and " + type_string(bt));
+  const SymShape& b = bt.shape;
+  if (b.size() != 2) return ctx.error("with trans_b = 1, B must be 2-D, got " + shape_to_string(b));
+  if (!at.has_shape) {
+    ctx.outputs[0] = ValueType::tensor_unknown_rank(at.dtype);
+    return Status::ok();
+  }
+  SymShape out = at.shape;
+  if (out.empty()) return ctx.error("input A must have rank >= 1, got a scalar");
+  if (out.back().is_known() && b[1].is_known() && out.back().value() != b[1].value())
+    return ctx.error("inner dimensions differ: A " + shape_to_string(out) + " has K=" +
+                     std::to_string(out.back().value()) + " but B " + shape_to_string(b) +
+                     " (transposed) has K=" + std::to_string(b[1].value()));
+  out.back() = b[0];
+  ctx.outputs[0] = ValueType::tensor(at.dtype, std::move(out));
+  return Status::ok();
+}
+
 Status infer_fused_matmul(InferContext& ctx) {
   ONNXRT_RETURN_IF_ERROR(check_activation(ctx));
-  InferFn matmul = find_infer_fn("", "MatMul");
-  if (!matmul) return ctx.error("MatMul inference is missing");
-  ONNXRT_RETURN_IF_ERROR(matmul(ctx));
+  AttrReader attrs(ctx.node());
+  const int64_t trans_b = attrs.i("trans_b", 0);
+  ONNXRT_RETURN_IF_ERROR(attrs.status());
+  if (trans_b != 0 && trans_b != 1) return ctx.error("trans_b must be 0 or 1, got " + std::to_string(trans_b));
+  if (trans_b) {
+    ONNXRT_RETURN_IF_ERROR(infer_matmul_trans_b(ctx));
+  } else {
+    InferFn matmul = find_infer_fn("", "MatMul");
+    if (!matmul) return ctx.error("MatMul inference is missing");
+    ONNXRT_RETURN_IF_ERROR(matmul(ctx));
+  }
   const ValueType& yt = ctx.outputs[0];
   if (ctx.has_input(2)) {
     const ValueType& bt = ctx.input_type(2);

@@ -3,6 +3,8 @@
 //   FusedConv(X, W, B?, Z?)        Y = act(Conv(X, W, B) + Z)     Conv's attributes
 //   FusedMatMul(A, B, bias?, Z?)   Y = act(MatMul(A, B) + bias + Z)  bias broadcast over the last
 //                                                                    dim, Z of Y's shape
+//                                  trans_b = 1 (int, default 0): B is 2-D [N, K] and the product
+//                                  is MatMul(A, B^T) (passes/fuse_matmul_transpose.cc)
 // with the activation in two attributes: activation (string, "" = none) and activation_params
 // (floats). Both the passes and the kernels read them through read_fused_activation(), so the
 // list of activations lives in one place.

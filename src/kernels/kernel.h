@@ -84,6 +84,14 @@ class Kernel {
   virtual Status run(KernelContext& ctx) const = 0;
   // A short name for profiles ("gemm_avx512", "reference"); see onnxrt profile.
   virtual const char* variant() const { return "default"; }
+  // True when create() copied constant input `i` into the kernel's own layout (prepacked
+  // weights) and run() reads only that input's dtype and shape, never its data. When every
+  // reader of a weight says so, the plan drops the original (ExecutionPlan: released constants)
+  // so that it is not kept twice.
+  virtual bool prepacked_input(size_t i) const {
+    (void)i;
+    return false;
+  }
 };
 
 using KernelFactory = Expected<std::unique_ptr<Kernel>> (*)(const KernelInit& init);

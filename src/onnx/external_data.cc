@@ -106,6 +106,7 @@ Expected<ExternalBytes> read_external_data(const TensorProto& t, const ExternalD
   ExternalBytes out;
   out.bytes = file->view().substr(static_cast<size_t>(ref.offset), static_cast<size_t>(length));
   out.owner = file;
+  out.file = file;
   return out;
 }
 

@@ -363,6 +363,7 @@ Expected<LoadedModel> load_model_file(const std::string& path) {
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   ctx.model_dir = dir.empty() ? std::string(".") : dir.string();
   ctx.buffer_owner = f;
+  ctx.buffer_file = f;
   auto loaded = detail::import_model(*m, ctx);
   if (!loaded) return loaded.status().with_context("'" + path + "': ");
   return loaded;

@@ -21,6 +21,12 @@ struct Field {
   int depth;
 
   std::string where() const { return std::string(msg_name) + "." + name; }
+  // `st` with where() in front when it is an error. The string is built only then: this runs for
+  // every element of a packed field, and building it eagerly was most of the time it took to
+  // read a tree ensemble's attributes.
+  Status at(Status st, const char* suffix = ": ") const {
+    return st.is_ok() ? st : st.with_context(where() + suffix);
+  }
   Status wrong(const char* want) const {
     return invalid_model(where() + " (field " + std::to_string(number) + "): expected wire type " + want + ", found " +
                          wire_type_name(wt) + " at byte offset " + std::to_string(r.offset()));
@@ -29,12 +35,12 @@ struct Field {
 
   Status str(std::string_view* out) {
     ONNXRT_RETURN_IF_ERROR(expect(WireType::kLen));
-    return r.read_bytes(out).with_context(where() + ": ");
+    return at(r.read_bytes(out));
   }
   Status i64(int64_t* out) {
     ONNXRT_RETURN_IF_ERROR(expect(WireType::kVarint));
     uint64_t v = 0;
-    ONNXRT_RETURN_IF_ERROR(r.read_varint(&v).with_context(where() + ": "));
+    ONNXRT_RETURN_IF_ERROR(at(r.read_varint(&v)));
     *out = static_cast<int64_t>(v);
     return Status::ok();
   }
@@ -48,7 +54,7 @@ struct Field {
   Status f32(float* out) {
     ONNXRT_RETURN_IF_ERROR(expect(WireType::kI32));
     uint32_t v = 0;
-    ONNXRT_RETURN_IF_ERROR(r.read_fixed32(&v).with_context(where() + ": "));
+    ONNXRT_RETURN_IF_ERROR(at(r.read_fixed32(&v)));
     *out = std::bit_cast<float>(v);
     return Status::ok();
   }
@@ -63,17 +69,17 @@ struct Field {
   Status rep_varint(std::vector<T>* out) {
     if (wt == WireType::kVarint) {
       uint64_t v = 0;
-      ONNXRT_RETURN_IF_ERROR(r.read_varint(&v).with_context(where() + ": "));
+      ONNXRT_RETURN_IF_ERROR(at(r.read_varint(&v)));
       out->push_back(static_cast<T>(v));
       return Status::ok();
     }
     if (wt != WireType::kLen) return wrong("varint or length-delimited (packed)");
     std::string_view run;
-    ONNXRT_RETURN_IF_ERROR(r.read_bytes(&run).with_context(where() + ": "));
+    ONNXRT_RETURN_IF_ERROR(at(r.read_bytes(&run)));
     WireReader sub(run, r.offset() - run.size());
     while (!sub.done()) {
       uint64_t v = 0;
-      ONNXRT_RETURN_IF_ERROR(sub.read_varint(&v).with_context(where() + " (packed): "));
+      ONNXRT_RETURN_IF_ERROR(at(sub.read_varint(&v), " (packed): "));
       out->push_back(static_cast<T>(v));
     }
     return Status::ok();
@@ -85,16 +91,16 @@ struct Field {
     if (wt == kOne) {
       Bits b{};
       if constexpr (sizeof(T) == 4) {
-        ONNXRT_RETURN_IF_ERROR(r.read_fixed32(&b).with_context(where() + ": "));
+        ONNXRT_RETURN_IF_ERROR(at(r.read_fixed32(&b)));
       } else {
-        ONNXRT_RETURN_IF_ERROR(r.read_fixed64(&b).with_context(where() + ": "));
+        ONNXRT_RETURN_IF_ERROR(at(r.read_fixed64(&b)));
       }
       out->push_back(std::bit_cast<T>(b));
       return Status::ok();
     }
     if (wt != WireType::kLen) return wrong(sizeof(T) == 4 ? "fixed32 or length-delimited (packed)" : "fixed64 or length-delimited (packed)");
     std::string_view run;
-    ONNXRT_RETURN_IF_ERROR(r.read_bytes(&run).with_context(where() + ": "));
+    ONNXRT_RETURN_IF_ERROR(at(r.read_bytes(&run)));
     if (run.size() % sizeof(T) != 0) {
       return invalid_model(where() + ": packed run of " + std::to_string(run.size()) + " bytes is not a multiple of " +
                            std::to_string(sizeof(T)));
@@ -119,12 +125,12 @@ struct Field {
   Status msg(Fn&& parse) {
     ONNXRT_RETURN_IF_ERROR(expect(WireType::kLen));
     std::string_view body;
-    ONNXRT_RETURN_IF_ERROR(r.read_bytes(&body).with_context(where() + ": "));
+    ONNXRT_RETURN_IF_ERROR(at(r.read_bytes(&body)));
     if (depth + 1 > kMaxProtoDepth) {
       return invalid_model(where() + ": messages nested deeper than " + std::to_string(kMaxProtoDepth) +
                            " levels (graphs inside attributes?)");
     }
-    return parse(body, r.offset() - body.size(), depth + 1).with_context(where() + ": ");
+    return at(parse(body, r.offset() - body.size(), depth + 1));
   }
 };
 
@@ -136,12 +142,13 @@ Status parse_fields(std::string_view buf, size_t base, int depth, const char* ms
     const size_t start = r.pos();
     uint32_t number = 0;
     WireType wt{};
-    ONNXRT_RETURN_IF_ERROR(r.read_tag(&number, &wt).with_context(std::string(msg_name) + ": "));
+    if (Status st = r.read_tag(&number, &wt); !st.is_ok()) return st.with_context(std::string(msg_name) + ": ");
     Field f{r, wt, msg_name, "", number, depth};
     bool known = true;
     ONNXRT_RETURN_IF_ERROR(on_field(f, known));
     if (!known) {
-      ONNXRT_RETURN_IF_ERROR(r.skip(number, wt).with_context(std::string(msg_name) + " field " + std::to_string(number) + ": "));
+      if (Status st = r.skip(number, wt); !st.is_ok())
+        return st.with_context(std::string(msg_name) + " field " + std::to_string(number) + ": ");
       m.unknown.push_back(buf.substr(start, r.pos() - start));
     } else if (number < 64) {
       m.mark(number);

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "tensor/sym_shape.h"
+#include "tensor/tensor_alloc.h"
 
 namespace onnxrt::onnx {
 namespace {
@@ -36,20 +37,43 @@ size_t swap_width(DType dt) {
   return bits >= 8 ? static_cast<size_t>(bits / 8) : 1;
 }
 
+// The owner of one weight borrowed from a mapped file: keeps the map alive and, when the last
+// tensor on the weight goes, gives its pages back (pages a reader touched count in the resident
+// set like any other memory, and a released original is never read again).
+class MappedWeight {
+ public:
+  MappedWeight(std::shared_ptr<MappedFile> file, const char* p, size_t n) : file_(std::move(file)), p_(p), n_(n) {}
+  ~MappedWeight() { file_->drop_pages(p_, n_); }
+  MappedWeight(const MappedWeight&) = delete;
+  MappedWeight& operator=(const MappedWeight&) = delete;
+
+ private:
+  std::shared_ptr<MappedFile> file_;
+  const char* p_;
+  size_t n_;
+};
+
+// `file`: the mapped file that `bytes` lie in, or null (see ExternalDataContext::buffer_file).
 Expected<Tensor> from_raw(DType dt, Shape shape, int64_t n, std::string_view bytes, const std::shared_ptr<void>& owner,
-                          const std::string& who, const char* field) {
+                          const std::shared_ptr<MappedFile>& file, const std::string& who, const char* field) {
   const uint64_t want = packed_bytes(dtype_bits(dt), n);
   if (bytes.size() != want) return invalid_model(count_mismatch(who, field, bytes.size(), want, n));
   const size_t width = swap_width(dt);
   const bool aligned = reinterpret_cast<uintptr_t>(bytes.data()) % width == 0;
   if (owner && aligned && std::endian::native == std::endian::little && n > 0) {
-    return Tensor::borrow(dt, std::move(shape), const_cast<char*>(bytes.data()), owner);
+    void* data = const_cast<char*>(bytes.data());
+    if (file) return Tensor::borrow(dt, std::move(shape), data, std::make_shared<MappedWeight>(file, bytes.data(), want));
+    return Tensor::borrow(dt, std::move(shape), data, owner);
   }
-  Tensor t = Tensor::allocate(dt, std::move(shape));
+  // Every byte is overwritten: no need to clear the storage first.
+  std::shared_ptr<void> storage = allocate_weight_bytes(want);
+  void* data = storage.get();
+  Tensor t = Tensor::borrow(dt, std::move(shape), data, std::move(storage));
   if (want > 0) std::memcpy(t.raw(), bytes.data(), want);
   if constexpr (std::endian::native == std::endian::big) {
     byteswap_elements(static_cast<unsigned char*>(t.raw()), want, width);
   }
+  if (file) file->drop_pages(bytes.data(), want);
   return t;
 }
 
@@ -132,11 +156,11 @@ Expected<Tensor> tensor_from_proto(const TensorProto& p, const ExternalDataConte
   if (p.data_location == 1) {
     if (dt == DType::kString) return invalid_model(who + ": string tensors cannot be stored as external data");
     ONNXRT_ASSIGN_OR_RETURN(ExternalBytes ext, read_external_data(p, ctx));
-    return from_raw(dt, std::move(shape), n, ext.bytes, ext.owner, who, "external data");
+    return from_raw(dt, std::move(shape), n, ext.bytes, ext.owner, ext.file, who, "external data");
   }
   if (p.has_field(9)) {
     if (dt == DType::kString) return invalid_model(who + ": string tensors must use string_data, not raw_data");
-    return from_raw(dt, std::move(shape), n, p.raw_data, ctx.buffer_owner, who, "raw_data");
+    return from_raw(dt, std::move(shape), n, p.raw_data, ctx.buffer_owner, ctx.buffer_file, who, "raw_data");
   }
   switch (dt) {
     case DType::kFloat32: return from_typed<float, float>(dt, std::move(shape), n, p.float_data, 1, who, "float_data");

@@ -20,6 +20,11 @@ struct ExternalDataContext {
   // Owner of the buffer that the protos point into. When set, raw_data is borrowed in place
   // (when aligned); when null, tensor bytes are always copied.
   std::shared_ptr<void> buffer_owner;
+  // Set when that buffer is a mapped model file: a weight copied out of it (not aligned for its
+  // type) gives the file's pages back right after the copy, and a weight borrowed from it gives
+  // them back when its last tensor goes (a packed weight's original: ExecutionPlan), so that
+  // the bytes are not resident twice.
+  std::shared_ptr<MappedFile> buffer_file;
   // External files mapped so far, by canonical path (one map per file, shared by its tensors).
   mutable std::map<std::string, std::shared_ptr<MappedFile>> mapped;
 };
@@ -42,6 +47,7 @@ TensorProto tensor_to_proto(const Tensor& t, std::string_view name);
 struct ExternalBytes {
   std::string_view bytes;
   std::shared_ptr<void> owner;
+  std::shared_ptr<MappedFile> file;  // the mapped file that `bytes` lie in
 };
 Expected<ExternalBytes> read_external_data(const TensorProto& proto, const ExternalDataContext& ctx);
 

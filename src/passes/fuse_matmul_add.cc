@@ -6,6 +6,7 @@
 // then added to each block of rows while it is in cache.
 #include <algorithm>
 
+#include "ir/attribute.h"
 #include "passes/fusion_util.h"
 #include "passes/pass.h"
 
@@ -70,7 +71,9 @@ Expected<bool> fuse_matmul_add(ir::Graph& graph, const PassContext&) {
       const ir::ValueType& ot = graph.value(out).type;
       // The Add must not broadcast the product to a bigger shape.
       if (!ot.has_shape || ot.shape != vt.shape) continue;
-      const int64_t n = graph.value(graph.node(p).inputs[1]).constant->dim(1);
+      // N: B's columns, or its rows when the FusedMatMul reads B transposed.
+      const bool trans_b = ir::AttrReader(graph.node(p)).i("trans_b", 0) != 0;
+      const int64_t n = graph.value(graph.node(p).inputs[1]).constant->dim(trans_b ? 0 : 1);
       if (fusable_matmul(graph, p, true)) {
         ONNXRT_ASSIGN_OR_RETURN(ir::ValueId bias, as_bias(graph, other, n, vt.rank()));
         if (bias != ir::kNoValue) {

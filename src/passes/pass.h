@@ -42,6 +42,8 @@ Expected<bool> eliminate_dead_code(ir::Graph& graph, const PassContext& ctx);
 // Fusions into our com.onnxrt ops (ir/infer_fused.h); float32 only, never across a graph output
 // or a value with other readers. Conv + Add(Z of the same shape) -> FusedConv with Z.
 Expected<bool> fuse_conv_add(ir::Graph& graph, const PassContext& ctx);
+// MatMul(A, Transpose(constant 2-D W)) -> FusedMatMul(A, W) with trans_b = 1 (before folding).
+Expected<bool> fuse_matmul_transpose(ir::Graph& graph, const PassContext& ctx);
 // MatMul(constant 2-D B) + Add(bias) and/or + Add(Z of the same shape) -> FusedMatMul.
 Expected<bool> fuse_matmul_add(ir::Graph& graph, const PassContext& ctx);
 // Conv/FusedConv/FusedMatMul + Relu, Clip, Sigmoid, Tanh, LeakyRelu, HardSigmoid, HardSwish, Gelu

@@ -7,6 +7,8 @@ std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
   // Lowering that the executor depends on (Gradient has no kernel), so it runs at every level.
   p.push_back({"lower_gradient", &lower_gradient});
   if (level == GraphOptimizationLevel::kDisableAll) return p;
+  // A fusion, but before folding, which would otherwise materialise the transposed weight.
+  if (level != GraphOptimizationLevel::kBasic) p.push_back({"fuse_matmul_transpose", &fuse_matmul_transpose});
   p.push_back({"fold_constants", &fold_constants});
   p.push_back({"eliminate_identity", &eliminate_identity});
   p.push_back({"fold_conv_batchnorm", &fold_conv_batchnorm});

@@ -55,8 +55,66 @@ Expected<std::unique_ptr<kernels::Kernel>> create_kernel(const ir::Graph& g, con
   return entry->factory(init);
 }
 
+// Drops the data of constants that every reader has prepacked (Kernel::prepacked_input), as soon
+// as the last of those readers is created: otherwise each weight would be held twice, as the
+// initializer and as the kernel's packed copy, and the peak would be the sum of both. A released
+// constant stays in the graph and the plan as a tensor with its dtype and shape but no data
+// (what those kernels still read); its storage goes when the last reference does (a copy is
+// freed; a weight mapped from the model file gives its pages back, see onnx/tensor_proto.cc).
+// Graph inputs and outputs, outer-scope values and values that a subgraph reads keep their data.
+class ConstantReleaser {
+ public:
+  // `owner` is the graph the plan is built for, writable; null disables releasing (subgraphs).
+  ConstantReleaser(ir::Graph* owner, const std::vector<ir::NodeId>& order, ExecutionPlan& plan)
+      : owner_(owner), plan_(plan) {
+    if (!owner_) return;
+    const ir::Graph& g = *owner_;
+    readers_.assign(g.num_values(), 0);
+    keep_.assign(g.num_values(), false);
+    for (ir::NodeId id : order) {
+      const ir::Node& n = g.node(id);
+      for (ir::ValueId v : n.inputs)
+        if (v != ir::kNoValue) ++readers_[static_cast<size_t>(v)];
+      for (ir::ValueId v : g.implicit_inputs(n)) keep_[static_cast<size_t>(v)] = true;
+    }
+    for (size_t i = 0; i < g.num_values(); ++i) {
+      const ir::ValueInfo& v = g.value(static_cast<ir::ValueId>(i));
+      if (!v.constant || v.is_graph_input || v.is_graph_output || v.is_outer_scope) keep_[i] = true;
+    }
+  }
+
+  // Called once per node, right after its kernel was created.
+  void after_create(const ir::Node& n, const kernels::Kernel& kernel) {
+    if (!owner_) return;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const ir::ValueId v = n.inputs[k];
+      if (v == ir::kNoValue || keep_[static_cast<size_t>(v)]) continue;
+      if (!kernel.prepacked_input(k)) {
+        keep_[static_cast<size_t>(v)] = true;  // this reader needs the data at run time
+        continue;
+      }
+      if (--readers_[static_cast<size_t>(v)] == 0) release(v);
+    }
+  }
+
+ private:
+  void release(ir::ValueId v) {
+    ir::ValueInfo& info = owner_->value(v);
+    const Tensor stub = Tensor::borrow(info.constant->dtype(), info.constant->shape(), nullptr, nullptr);
+    info.constant = stub;
+    plan_.constants[static_cast<size_t>(v)] = stub;
+    keep_[static_cast<size_t>(v)] = true;
+  }
+
+  ir::Graph* owner_;
+  ExecutionPlan& plan_;
+  std::vector<int32_t> readers_;  // input positions not yet created that read the value
+  std::vector<bool> keep_;
+};
+
+// `owner`: the same graph, writable, when constants may be released (the top-level graph).
 Expected<std::unique_ptr<ExecutionPlan>> build(std::shared_ptr<const ir::Graph> graph, const ExecutionPlan* enclosing,
-                                               const PlanOptions& options) {
+                                               const PlanOptions& options, ir::Graph* owner = nullptr) {
   auto plan = std::make_unique<ExecutionPlan>();
   const ir::Graph& g = *graph;
   plan->graph = graph;
@@ -110,6 +168,7 @@ Expected<std::unique_ptr<ExecutionPlan>> build(std::shared_ptr<const ir::Graph> 
   }
 
   plan->steps.resize(order.size());
+  ConstantReleaser releaser(owner, order, *plan);
   for (size_t s = 0; s < order.size(); ++s) {
     const ir::Node& n = g.node(order[s]);
     Step& step = plan->steps[s];
@@ -118,6 +177,7 @@ Expected<std::unique_ptr<ExecutionPlan>> build(std::shared_ptr<const ir::Graph> 
     step.inputs.assign(n.inputs.begin(), n.inputs.end());
     step.outputs.assign(n.outputs.begin(), n.outputs.end());
     ONNXRT_ASSIGN_OR_RETURN(step.kernel, create_kernel(g, n, options, &step.reference_kernel));
+    releaser.after_create(n, *step.kernel);
     step.static_shapes = true;
     for (ir::ValueId v : n.outputs)
       if (v != ir::kNoValue && !plan->slots[static_cast<size_t>(v)].static_shape) step.static_shapes = false;
@@ -156,7 +216,8 @@ Expected<std::unique_ptr<ExecutionPlan>> build(std::shared_ptr<const ir::Graph> 
 }  // namespace
 
 Expected<std::unique_ptr<ExecutionPlan>> build_plan(std::unique_ptr<ir::Graph> graph, const PlanOptions& options) {
-  return build(std::shared_ptr<const ir::Graph>(std::move(graph)), nullptr, options);
+  ir::Graph* owner = graph.get();
+  return build(std::shared_ptr<const ir::Graph>(std::move(graph)), nullptr, options, owner);
 }
 
 Expected<std::unique_ptr<ExecutionPlan>> build_subgraph_plan(std::shared_ptr<const ir::Graph> graph,

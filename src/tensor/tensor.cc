@@ -1,5 +1,9 @@
 #include "onnxrt/tensor.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -17,6 +21,12 @@ int64_t shape_size(std::span<const int64_t> shape) {
 
 namespace {
 
+#ifdef MADV_POPULATE_WRITE
+constexpr int kPopulateWrite = MADV_POPULATE_WRITE;
+#else
+constexpr int kPopulateWrite = 23;  // Linux's value; headers older than 5.14 lack the name
+#endif
+
 // 64-byte alignment lets vector kernels use aligned loads and keeps tensors off shared cache lines.
 constexpr size_t kAlign = 64;
 
@@ -31,6 +41,20 @@ std::shared_ptr<void> allocate_bytes(size_t bytes, bool zero) {
   if (p == nullptr) throw std::bad_alloc();
   if (zero) std::memset(p, 0, rounded);
   return std::shared_ptr<void>(p, AlignedFree{});
+}
+
+// From this size on, weight storage is a mapping of its own (allocate_weight_bytes).
+constexpr size_t kOwnMapping = size_t{2} << 20;
+
+std::shared_ptr<void> map_weight(size_t bytes) {
+  static const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t len = (bytes + page - 1) / page * page;
+  void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  // The caller writes every byte next: fault the pages in with one call rather than one fault
+  // per page. Advice only (Linux >= 5.14); older kernels fault on first touch as usual.
+  ::madvise(p, len, kPopulateWrite);
+  return std::shared_ptr<void>(p, [len](void* q) { ::munmap(q, len); });
 }
 
 std::shared_ptr<void> allocate_strings(size_t count) {
@@ -74,6 +98,10 @@ Tensor allocate_uninitialized(DType dtype, Shape shape) {
       allocate_bytes(dtype_storage_bytes(dtype, static_cast<size_t>(shape_size(shape))), false);
   void* p = storage.get();
   return Tensor::borrow(dtype, std::move(shape), p, std::move(storage));
+}
+
+std::shared_ptr<void> allocate_weight_bytes(size_t bytes) {
+  return bytes >= kOwnMapping ? map_weight(bytes) : allocate_bytes(bytes, false);
 }
 
 Tensor Tensor::clone() const {

@@ -151,6 +151,58 @@ TEST(FusedMatMul, MatchesReference) {
   }
 }
 
+TEST(FusedMatMul, TransBMatchesReference) {
+  // trans_b = 1 (passes/fuse_matmul_transpose.cc): B is [N, K]; the CPU kernel packs B^T straight
+  // from it. Shapes cross the microkernel's 32-column panels, the 256-deep K blocks and the row
+  // bands; A of rank 1, 2 and 3.
+  std::mt19937 rng(43);
+  struct Case {
+    Shape a, b;
+  };
+  const Case cases[] = {
+      {{5, 7}, {9, 7}},   {{1, 64}, {33, 64}},   {{2, 3, 16}, {40, 16}}, {{0, 8}, {5, 8}},
+      {{4, 0}, {6, 0}},   {{130, 300}, {70, 300}}, {{7}, {3, 7}},        {{3, 5}, {1, 5}},
+  };
+  for (const Case& c : cases) {
+    for (const Act& a : {kActs[0], kActs[1], kActs[8]}) {
+      for (int variant = 0; variant < 3; ++variant) {
+        auto node = fused("FusedMatMul", a).attr_i("trans_b", 1).build();
+        std::vector<Tensor> in{random_tensor(DType::kFloat32, c.a, rng),
+                               random_tensor(DType::kFloat32, c.b, rng)};
+        in.push_back(variant >= 1 ? random_tensor(DType::kFloat32, {c.b[0]}, rng) : Tensor());
+        if (variant == 2) {
+          auto y = run_node(kernels::Backend::kReference, node, in, 1);
+          ASSERT_TRUE(y.has_value()) << y.status().to_string();
+          in.push_back(random_tensor(DType::kFloat32, (*y)[0].shape(), rng));
+        }
+        SCOPED_TRACE(std::string("act '") + a.name + "' variant " + std::to_string(variant) + " a " +
+                     shape_to_string(c.a) + " b " + shape_to_string(c.b));
+        const double k = static_cast<double>(c.a.back());
+        expect_matches_reference(node, in, 1, 1e-5 * (4 + std::sqrt(k)), 1e-5);
+      }
+    }
+  }
+  // Pinned: [1 2; 3 4] @ [5 6; 7 8]^T = [17 23; 39 53].
+  auto node = NodeBuilder("FusedMatMul", 1, "com.onnxrt").attr_i("trans_b", 1).build();
+  for (auto backend : {kernels::Backend::kCpu, kernels::Backend::kReference}) {
+    auto r = run_node(backend, node, {f32({2, 2}, {1, 2, 3, 4}), f32({2, 2}, {5, 6, 7, 8})}, 1);
+    ASSERT_TRUE(r.has_value()) << r.status().to_string();
+    EXPECT_TRUE(tensors_close((*r)[0], f32({2, 2}, {17, 23, 39, 53}), 0, 0));
+  }
+  // B must be 2-D, and its K (columns) must match A's; errors name the node.
+  auto named = NodeBuilder("FusedMatMul", 1, "com.onnxrt").name("lm_head").attr_i("trans_b", 1).build();
+  auto e = run_node(kernels::Backend::kCpu, named, {f32({2, 3}, std::vector<float>(6, 1.f)),
+                                                    f32({1, 2, 3}, std::vector<float>(6, 1.f))}, 1);
+  ASSERT_FALSE(e.has_value());
+  EXPECT_NE(e.status().message().find("lm_head"), std::string::npos);
+  EXPECT_NE(e.status().message().find("2-D"), std::string::npos);
+  EXPECT_FALSE(run_node(kernels::Backend::kCpu, named, {f32({2, 3}, std::vector<float>(6, 1.f)),
+                                                        f32({3, 2}, std::vector<float>(6, 1.f))}, 1)
+                   .has_value());
+  auto bad = NodeBuilder("FusedMatMul", 1, "com.onnxrt").attr_i("trans_b", 2).build();
+  EXPECT_FALSE(run_node(kernels::Backend::kCpu, bad, {f32({1, 1}, {1}), f32({1, 1}, {1})}, 1).has_value());
+}
+
 TEST(FusedMatMul, PinnedAndErrors) {
   // [1 2; 3 4] @ I + [10, -10] + Z(1) -> Relu: [12, 0; 14, 0].
   auto node = NodeBuilder("FusedMatMul", 1, "com.onnxrt").attr_s("activation", "Relu").build();

@@ -3,9 +3,11 @@
 // computes what the original did, evaluated node by node on random inputs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
+#include "ir/attribute.h"
 #include "kernels/eval_node.h"
 #include "kernels/harness.h"
 #include "passes/pass.h"
@@ -187,6 +189,69 @@ TEST(PassesFusion, BroadcastingAddAndNonConstantWeightsStay) {
                                       {"z", random_tensor(DType::kFloat32, {1, 6}, b.rng)}};
   fuse_and_compare(b, feeds);
   EXPECT_EQ(graph_ops(b.g), (std::vector<std::string>{"MatMul", "Relu", "MatMul", "Add"}));
+}
+
+ir::Attributes perm(std::vector<int64_t> p) {
+  ir::Attributes a;
+  ir::Attribute at;
+  at.name = "perm";
+  at.kind = ir::AttrKind::kInts;
+  at.ints = std::move(p);
+  a.set(at);
+  return a;
+}
+
+int64_t trans_b_of(const ir::Graph& g, const std::string& op) {
+  for (size_t i = 0; i < g.num_nodes(); ++i) {
+    const auto id = static_cast<ir::NodeId>(i);
+    if (!g.is_removed(id) && g.node(id).op_type == op) return ir::AttrReader(g.node(id)).i("trans_b", 0);
+  }
+  return -1;
+}
+
+TEST(PassesFusion, TiedOutputProjectionReadsTheWeightTransposed) {
+  // GPT-2's lm_head: logits = h @ wte^T (+ bias here), wte also being the embedding table. The
+  // Transpose must not become a transposed copy: FusedMatMul(trans_b = 1) reads wte itself.
+  GraphBuilder b;
+  b.input("h", {2, 3, 8});
+  b.random_constant("wte", {10, 8});
+  b.random_constant("bias", {10});
+  b.constant("ids", make_tensor<int64_t>(DType::kInt64, {2}, {1, 4}));
+  b.node("Gather", {"wte", "ids"}, {"emb"});
+  b.node("Transpose", {"wte"}, {"wt"}, perm({1, 0}));
+  b.node("MatMul", {"h", "wt"}, {"m"});
+  b.node("Add", {"m", "bias"}, {"y"});
+  b.output("emb");
+  b.output("y");
+  std::map<std::string, Tensor> feeds{{"h", random_tensor(DType::kFloat32, {2, 3, 8}, b.rng)}};
+  fuse_and_compare(b, feeds);
+  std::vector<std::string> ops = graph_ops(b.g);
+  std::sort(ops.begin(), ops.end());
+  EXPECT_EQ(ops, (std::vector<std::string>{"FusedMatMul", "Gather"}));
+  EXPECT_EQ(trans_b_of(b.g, "FusedMatMul"), 1);
+}
+
+TEST(PassesFusion, TransposeWithOtherReadersOrNoSwapStays) {
+  GraphBuilder b;
+  b.input("a", {4, 6});
+  b.random_constant("w", {5, 6});  // Transpose without perm: reversed axes, fused
+  b.random_constant("v", {6, 6});  // perm [0, 1] is no transpose: not fused
+  b.input("u", {5, 6});            // a run-time weight: not fused
+  b.node("Transpose", {"w"}, {"wt"});
+  b.node("MatMul", {"a", "wt"}, {"y1"});
+  b.node("Relu", {"wt"}, {"y2"});  // another reader keeps the Transpose
+  b.node("Transpose", {"v"}, {"vt"}, perm({0, 1}));
+  b.node("MatMul", {"a", "vt"}, {"y3"});
+  b.node("Transpose", {"u"}, {"ut"}, perm({1, 0}));
+  b.node("MatMul", {"a", "ut"}, {"y4"});
+  for (const char* y : {"y1", "y2", "y3", "y4"}) b.output(y);
+  std::map<std::string, Tensor> feeds{{"a", random_tensor(DType::kFloat32, {4, 6}, b.rng)},
+                                      {"u", random_tensor(DType::kFloat32, {5, 6}, b.rng)}};
+  fuse_and_compare(b, feeds);
+  std::vector<std::string> ops = graph_ops(b.g);
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), "Transpose"), 3);
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), "FusedMatMul"), 1);
+  EXPECT_EQ(trans_b_of(b.g, "FusedMatMul"), 1);
 }
 
 TEST(PassesFusion, BasicLevelDoesNotFuse) {

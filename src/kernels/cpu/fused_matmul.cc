@@ -1,11 +1,13 @@
-// com.onnxrt.FusedMatMul on the CPU: Y = act(A @ B + bias + Z). With a 2-D B (the case the
-// fusion pass makes: a Linear layer's constant weight) B is packed once, and each thread takes a
+// com.onnxrt.FusedMatMul on the CPU: Y = act(A @ op(B) + bias + Z), op(B) = B^T when trans_b.
+// With a 2-D B (the case the fusion pass makes: a Linear layer's constant weight; with trans_b, a
+// tied output projection that reads the embedding table) B is packed once, and each thread takes a
 // band of rows, multiplies it in blocks of kRowBlock rows and runs the epilogue on each block
 // while it is in L2, instead of the separate passes over Y that Add, Gelu and the residual Add
 // would make.
 #include <algorithm>
 
 #include "base/thread_pool.h"
+#include "ir/attribute.h"
 #include "kernels/cpu/fused_epilogue.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/linalg_common.h"
@@ -19,7 +21,8 @@ constexpr int64_t kRowBlock = 48;
 
 class FusedMatMulKernel final : public Kernel {
  public:
-  FusedMatMulKernel(ir::FusedActivation act, PackedB packed) : act_(act), packed_(std::move(packed)) {}
+  FusedMatMulKernel(ir::FusedActivation act, bool trans_b, PackedB packed)
+      : act_(act), trans_b_(trans_b), packed_(std::move(packed)) {}
 
   Status run(KernelContext& ctx) const override {
     const Tensor* a = ctx.input(0);
@@ -30,9 +33,12 @@ class FusedMatMulKernel final : public Kernel {
     if (!a || !b || !y) return ctx.error("inputs A, B and output Y are required");
     if (a->dtype() != DType::kFloat32 || b->dtype() != DType::kFloat32)
       return ctx.error("A and B must be float32");
+    if (trans_b_ && b->rank() != 2) return ctx.error("with trans_b = 1, B must be 2-D, got " + shape_to_string(b->shape()));
+    // op(B)'s shape: the product is checked and laid out as MatMul(A, op(B)).
+    const Shape b_shape = trans_b_ ? Shape{b->dim(1), b->dim(0)} : b->shape();
     MatMulShape s;
     std::string err;
-    if (!matmul_shape(a->shape(), b->shape(), &s, &err)) return ctx.error(err);
+    if (!matmul_shape(a->shape(), b_shape, &s, &err)) return ctx.error(err);
     if (y->size() != s.batch * s.M * s.N)
       return ctx.error("output Y has shape " + shape_to_string(y->shape()) + ", expected " +
                        std::to_string(s.batch * s.M * s.N) + " elements");
@@ -54,7 +60,7 @@ class FusedMatMulKernel final : public Kernel {
     epi.ldz = N;
     ThreadPool& pool = ctx.threads();
 
-    if (!(s.b_shared && s.a_identity)) {  // batched B: plain GEMMs, then one epilogue pass
+    if (!(s.b_shared && s.a_identity)) {  // batched B (never with trans_b): plain GEMMs, then one epilogue pass
       for (int64_t t = 0; t < s.batch; ++t)
         sgemm(false, false, M, N, K, 1.f, ad + s.a_index[static_cast<size_t>(t)] * M * K, K,
               bd + s.b_index[static_cast<size_t>(t)] * K * N, N, 0.f, yd + t * M * N, N, &pool);
@@ -69,7 +75,7 @@ class FusedMatMulKernel final : public Kernel {
       if (use_packed)
         sgemm_packed(false, r1 - r0, 1.f, ad + r0 * K, K, packed_, 0.f, yd + r0 * N, N, p);
       else
-        sgemm(false, false, r1 - r0, N, K, 1.f, ad + r0 * K, K, bd, N, 0.f, yd + r0 * N, N, p);
+        sgemm(false, trans_b_, r1 - r0, N, K, 1.f, ad + r0 * K, K, bd, trans_b_ ? K : N, 0.f, yd + r0 * N, N, p);
       fused::apply_epilogue(epi.at(r0, 0), yd + r0 * N, N, r1 - r0, N);
     };
     const int64_t nt = pool.num_threads();
@@ -86,9 +92,12 @@ class FusedMatMulKernel final : public Kernel {
     return Status::ok();
   }
   const char* variant() const override { return packed_.empty() ? "sgemm" : "sgemm_packed"; }
+  // Packed only for a 2-D B, which has no batch dims: run() then always takes the packed path.
+  bool prepacked_input(size_t i) const override { return i == 1 && !packed_.empty(); }
 
  private:
   ir::FusedActivation act_;
+  bool trans_b_;
   PackedB packed_;
 };
 
@@ -97,11 +106,17 @@ class FusedMatMulKernel final : public Kernel {
 Expected<std::unique_ptr<Kernel>> make_cpu_fused_matmul(const KernelInit& init) {
   auto act = ir::read_fused_activation(init.node);
   if (!act) return act.status();
+  ir::AttrReader attrs(init.node);
+  const bool trans_b = attrs.i("trans_b", 0) != 0;
+  ONNXRT_RETURN_IF_ERROR(attrs.status());
   PackedB packed;
   const Tensor* b = init.constant_inputs.size() > 1 ? init.constant_inputs[1] : nullptr;
-  if (b && b->dtype() == DType::kFloat32 && b->rank() == 2)
-    packed = PackedB::pack(false, b->dim(0), b->dim(1), b->data<float>(), b->dim(1));
-  return std::unique_ptr<Kernel>(new FusedMatMulKernel(*act, std::move(packed)));
+  // With trans_b, B is [N, K] and the packing reads B^T directly: no transposed copy is made.
+  if (b && b->dtype() == DType::kFloat32 && b->rank() == 2) {
+    const int64_t K = trans_b ? b->dim(1) : b->dim(0), N = trans_b ? b->dim(0) : b->dim(1);
+    packed = PackedB::pack(trans_b, K, N, b->data<float>(), b->dim(1));
+  }
+  return std::unique_ptr<Kernel>(new FusedMatMulKernel(*act, trans_b, std::move(packed)));
 }
 
 }  // namespace onnxrt::kernels

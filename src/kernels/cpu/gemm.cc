@@ -15,6 +15,7 @@
 
 #include "base/cpu_features.h"
 #include "kernels/ukernels/gemm/sgemm.h"
+#include "tensor/tensor_alloc.h"
 
 namespace onnxrt::kernels {
 
@@ -281,10 +282,10 @@ PackedB PackedB::pack(bool trans_b, int64_t K, int64_t N, const float* B, int64_
   const int64_t nr = ukernel_for(resolved).nr;
   const int64_t n_pad = (std::max<int64_t>(N, 0) + nr - 1) / nr * nr;
   const size_t count = static_cast<size_t>(std::max<int64_t>(K, 0) * n_pad);
-  std::shared_ptr<float> data(
-      static_cast<float*>(std::aligned_alloc(64, std::max<size_t>(64, (count * 4 + 63) / 64 * 64))),
-      [](float* q) { std::free(q); });
-  if (!data) return out;
+  // Lives as long as the kernel: weight storage (its own pre-faulted mapping when large; see
+  // tensor_alloc.h).
+  std::shared_ptr<void> storage = allocate_weight_bytes(std::max<size_t>(64, count * 4));
+  std::shared_ptr<float> data(storage, static_cast<float*>(storage.get()));
   // Same block order as run_block walks: K blocks of kKc, inside each the NR panels of all N.
   for (int64_t pc = 0; pc < K; pc += kKc) {
     const int64_t kc = std::min(kKc, K - pc);

@@ -111,6 +111,9 @@ class GemmF32 final : public Kernel {
     return Status::ok();
   }
   const char* variant() const override { return sgemm_variant(); }
+  // B's packed K and N come from the constant B's shape, which run() checks A against: a packed
+  // B is always used, so run() never reads B's data.
+  bool prepacked_input(size_t i) const override { return i == 1 && !packed.empty(); }
 };
 
 template <bool kBf16>
@@ -144,6 +147,7 @@ class GemmHalf final : public Kernel {
     return Status::ok();
   }
   const char* variant() const override { return "sgemm_widened"; }
+  bool prepacked_input(size_t i) const override { return i == 1 && !packed.empty(); }
 };
 
 // double and integer types. Integers accumulate with wrap-around and apply alpha/beta exactly

@@ -123,6 +123,8 @@ class MatMulF32 final : public Kernel {
     return Status::ok();
   }
   const char* variant() const override { return sgemm_variant(); }
+  // A packed B always matches (a constant 2-D B has no batch dims), so run() never reads B.
+  bool prepacked_input(size_t i) const override { return i == 1 && !packed.empty(); }
 };
 
 // float16 / bfloat16: widen to float, multiply with SGEMM, round once at the end (more accurate
@@ -152,6 +154,7 @@ class MatMulHalf final : public Kernel {
     return Status::ok();
   }
   const char* variant() const override { return "sgemm_widened"; }
+  bool prepacked_input(size_t i) const override { return i == 1 && !packed.empty(); }
 };
 
 template <typename T>

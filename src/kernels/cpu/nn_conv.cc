@@ -384,7 +384,14 @@ class ConvKernel final : public Kernel {
     if (wino_tile && group == 1 && attrs_ && w_.rank() == 4 && w_.dim(2) == 3 && w_.dim(3) == 3 &&
         ones(attrs_->w.strides) && ones(attrs_->w.dilations))
       wino_ = winograd::Weights::make(w_.data<float>(), w_.dim(0), w_.dim(1), wino_tile);
+    // Every run() path now reads only the packed forms (group known, W's shape fixed): keep W's
+    // dtype and shape, drop its data, and let the plan release the constant (prepacked_input).
+    if (attrs_ && attrs_->group == group) {
+      w_ = Tensor::borrow(w_.dtype(), w_.shape(), nullptr, nullptr);
+      w_released_ = true;
+    }
   }
+  bool prepacked_input(size_t i) const override { return i == 1 && w_released_; }
 
   Status run(KernelContext& ctx) const override {
     const Tensor* x = ctx.input(0);
@@ -498,6 +505,7 @@ class ConvKernel final : public Kernel {
   int64_t packed_G_ = 0, packed_Mg_ = 0, packed_K_ = 0;
   winograd::Weights wino_;  // empty unless W is constant and the conv is 3x3, stride 1, one group
   direct::Weights direct_;  // empty unless W is constant and direct::applies_to_weights
+  bool w_released_ = false;  // w_ holds W's shape only (prepack)
 };
 
 // The Winograd tile size for a conv whose X shape and pads are known when the plan is built

@@ -1,6 +1,7 @@
 // Reference kernels of our fused ops: the reference kernel of the op they extend (Conv, MatMul)
 // on the first inputs, then the epilogue written out naively, so a fused CPU kernel is checked
 // against the plain ops it replaces.
+#include "ir/attribute.h"
 #include "ir/infer_fused.h"
 #include "kernels/cpu/fused_attention.h"
 #include "kernels/cpu/fused_epilogue.h"
@@ -11,12 +12,15 @@ namespace onnxrt::kernels {
 
 namespace {
 
-// The outer context with only its first `n` inputs visible.
+// The outer context with only its first `n` inputs visible; input 1 replaced by `b` when set.
 class PrefixContext final : public KernelContext {
  public:
-  PrefixContext(KernelContext& outer, size_t n) : outer_(outer), n_(n) {}
+  PrefixContext(KernelContext& outer, size_t n, const Tensor* b = nullptr) : outer_(outer), n_(n), b_(b) {}
   size_t num_inputs() const override { return std::min(n_, outer_.num_inputs()); }
-  const Tensor* input(size_t i) const override { return i < n_ ? outer_.input(i) : nullptr; }
+  const Tensor* input(size_t i) const override {
+    if (i == 1 && b_) return b_;
+    return i < n_ ? outer_.input(i) : nullptr;
+  }
   size_t num_outputs() const override { return outer_.num_outputs(); }
   Tensor* output(size_t i) override { return outer_.output(i); }
   Tensor* allocate_output(size_t i, DType dtype, Shape shape) override {
@@ -29,15 +33,32 @@ class PrefixContext final : public KernelContext {
  private:
   KernelContext& outer_;
   size_t n_;
+  const Tensor* b_;
 };
+
+// B^T of a 2-D float32 B, written out naively (FusedMatMul's trans_b).
+Expected<Tensor> transposed(const KernelContext& ctx, const Tensor* b) {
+  if (!b || b->dtype() != DType::kFloat32 || b->rank() != 2)
+    return ctx.error("with trans_b = 1, B must be a 2-D float32 tensor");
+  const int64_t r = b->dim(0), c = b->dim(1);
+  Tensor t = Tensor::allocate(DType::kFloat32, Shape{c, r});
+  for (int64_t i = 0; i < r; ++i)
+    for (int64_t j = 0; j < c; ++j) t.data<float>()[j * r + i] = b->data<float>()[i * c + j];
+  return t;
+}
 
 class FusedRefKernel final : public Kernel {
  public:
-  FusedRefKernel(std::unique_ptr<Kernel> base, size_t base_inputs, bool col_bias, ir::FusedActivation act)
-      : base_(std::move(base)), base_inputs_(base_inputs), col_bias_(col_bias), act_(act) {}
+  FusedRefKernel(std::unique_ptr<Kernel> base, size_t base_inputs, bool col_bias, ir::FusedActivation act,
+                 bool trans_b)
+      : base_(std::move(base)), base_inputs_(base_inputs), col_bias_(col_bias), act_(act), trans_b_(trans_b) {}
 
   Status run(KernelContext& ctx) const override {
-    PrefixContext inner(ctx, base_inputs_);
+    Tensor bt;
+    if (trans_b_) {
+      ONNXRT_ASSIGN_OR_RETURN(bt, transposed(ctx, ctx.input(1)));
+    }
+    PrefixContext inner(ctx, base_inputs_, trans_b_ ? &bt : nullptr);
     ONNXRT_RETURN_IF_ERROR(base_->run(inner));
     Tensor* y = ctx.output(0);
     if (!y || y->dtype() != DType::kFloat32) return ctx.error("output Y must be float32");
@@ -66,21 +87,27 @@ class FusedRefKernel final : public Kernel {
   size_t base_inputs_;
   bool col_bias_;
   ir::FusedActivation act_;
+  bool trans_b_;
 };
 
 Expected<std::unique_ptr<Kernel>> make_ref_fused(const KernelInit& init, std::string_view base_op,
                                                  size_t base_inputs, bool col_bias) {
   auto act = ir::read_fused_activation(init.node);
   if (!act) return act.status();
+  // FusedMatMul's trans_b: the base MatMul runs on B^T, made at run time.
+  ir::AttrReader attrs(init.node);
+  const bool trans_b = base_op == "MatMul" && attrs.i("trans_b", 0) != 0;
+  ONNXRT_RETURN_IF_ERROR(attrs.status());
   const KernelEntry* e = find_kernel(Backend::kReference, "", base_op, 13, DType::kFloat32);
   if (!e) return init.error("no reference kernel for " + std::string(base_op));
   const size_t n = std::min(base_inputs, init.input_types.size());
-  KernelInit base{init.node, init.input_types.subspan(0, n),
-                  init.constant_inputs.subspan(0, std::min(n, init.constant_inputs.size())),
-                  init.output_types};
+  std::vector<const Tensor*> consts(init.constant_inputs.begin(),
+                                    init.constant_inputs.begin() + std::min(n, init.constant_inputs.size()));
+  if (trans_b && consts.size() > 1) consts[1] = nullptr;  // B^T is not a constant of the model
+  KernelInit base{init.node, init.input_types.subspan(0, n), consts, init.output_types};
   auto k = e->factory(base);
   if (!k) return k.status();
-  return std::unique_ptr<Kernel>(new FusedRefKernel(std::move(*k), base_inputs, col_bias, *act));
+  return std::unique_ptr<Kernel>(new FusedRefKernel(std::move(*k), base_inputs, col_bias, *act, trans_b));
 }
 
 constexpr KernelEntry kRefFused[] = {

@@ -3,7 +3,8 @@
 // reference kernel, which walks every tree of every row one node at a time.
 #include "kernels/reference/ml_tree.h"
 
-#include <map>
+#include <functional>
+#include <unordered_map>
 #include <utility>
 
 #include "base/half.h"
@@ -79,8 +80,15 @@ Status parse_legacy(const KernelInit& init, TreeModel& m) {
   if (w_tree.size() != w_node.size() || w_id.size() != w_node.size() || w_val.size() != w_node.size())
     return init.error(std::string(p) + "treeids/nodeids/ids/weights must have the same length");
 
-  std::map<std::pair<int64_t, int64_t>, int32_t> index;
-  std::map<int64_t, int32_t> first_of_tree;
+  // Hash maps: a forest has ~100K nodes and an ordered map was most of its session creation.
+  struct PairHash {
+    size_t operator()(const std::pair<int64_t, int64_t>& k) const {
+      return std::hash<int64_t>()(k.first * int64_t{1000003} ^ k.second);
+    }
+  };
+  std::unordered_map<std::pair<int64_t, int64_t>, int32_t, PairHash> index;
+  std::unordered_map<int64_t, int32_t> first_of_tree;
+  index.reserve(n);
   std::vector<int64_t> tree_order;
   for (size_t i = 0; i < n; ++i) {
     if (!index.emplace(std::pair(treeids[i], nodeids[i]), static_cast<int32_t>(i)).second)
