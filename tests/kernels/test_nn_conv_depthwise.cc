@@ -87,6 +87,36 @@ TEST(NnConvDepthwise, MatchesReferenceOverShapes) {
   }
 }
 
+// The 3x3 per-plane kernel (dwconv_3x3_f32_avx512.cc: stride 1 or 2, output width > 8): every
+// remainder of its row bands (8 rows at stride 1, 4 at stride 2), column tails around its
+// 16-lane vectors, pads of 0 to 3 on each side (padding comes from load masks, including rows
+// and columns that are pure padding), widths narrower than one vector, batches, and depth
+// multiplier 2.
+TEST(NnConvDepthwise, ThreeByThreePerPlaneKernel) {
+  std::mt19937 rng(31);
+  std::vector<DwCase> cases;
+  for (int64_t h : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 15, 16, 17})
+    cases.push_back({1, 3, h, 9 + h % 4 * 8, 3, 3, {}, {}, {1, 1, 1, 1}});
+  for (int64_t h : {1, 2, 3, 4, 5, 8, 9, 18, 19})
+    cases.push_back({1, 3, h, 2 * (9 + h % 3 * 8) + h % 2, 3, 3, {2, 2}, {}, {1, 1, 1, 1}});
+  const DwCase more[] = {
+      {2, 5, 12, 31, 3, 3, {}, {}, {0, 0, 0, 0}},
+      {1, 4, 13, 33, 3, 3, {}, {}, {2, 3, 0, 1}},
+      {1, 4, 7, 14, 3, 3, {}, {}, {3, 3, 3, 3}},  // rows and columns of pure padding
+      {1, 4, 21, 40, 3, 3, {2, 2}, {}, {0, 0, 0, 0}},
+      {1, 4, 21, 39, 3, 3, {2, 2}, {}, {0, 1, 1, 0}},
+      {1, 4, 10, 23, 3, 3, {2, 2}, {}, {2, 3, 3, 2}},
+      {2, 6, 17, 34, 3, 3, {2, 2}, {}, {1, 1, 1, 1}},
+      {1, 3, 16, 64, 3, 3, {2, 2}, {}, {1, 1, 1, 1}, 2},
+      {1, 3, 20, 20, 3, 3, {}, {}, {1, 1, 1, 1}, 2},
+  };
+  cases.insert(cases.end(), std::begin(more), std::end(more));
+  for (const DwCase& c : cases) check(c, {""}, true, false, rng);
+  check(more[1], {"Relu", {}}, true, false, rng);
+  check(more[4], {"Clip", {-0.5f, 0.25f}}, true, false, rng);
+  check(more[4], {"HardSwish", {}}, true, true, rng);
+}
+
 TEST(NnConvDepthwise, FusedEpilogues) {
   std::mt19937 rng(29);
   const Act acts[] = {{"Relu", {}}, {"Clip", {-0.5f, 0.25f}}, {"LeakyRelu", {0.1f}}, {"Sigmoid", {}},

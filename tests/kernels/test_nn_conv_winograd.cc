@@ -239,7 +239,16 @@ TEST(NnConvWinograd, ConvKernelPreparesTheMeasuredTile) {
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {64, 64, 3, 3}, {1, 1, 1, 1}, {1, 1}), "winograd_f4_or_packed_gemm");
   EXPECT_EQ(conv_variant({1, 512, 7, 7}, {512, 512, 3, 3}, {1, 1, 1, 1}, {1, 1}), "winograd_f2_or_packed_gemm");
   // C = 3: K = 27 is small enough for the direct kernel (nn_conv_direct.cc).
-  EXPECT_EQ(conv_variant({1, 3, 224, 224}, {64, 3, 3, 3}, {1, 1, 1, 1}, {1, 1}), "direct_or_packed_gemm");
+  // The attributes guarantee the direct path, so no GEMM-packed copy of W is kept.
+  EXPECT_EQ(conv_variant({1, 3, 224, 224}, {64, 3, 3, 3}, {1, 1, 1, 1}, {1, 1}), "direct");
+  // K = 144: Winograd first, the direct kernel when the run-time tile differs; no packed copy.
+  EXPECT_EQ(conv_variant({1, 16, 16, 16}, {32, 16, 3, 3}, {1, 1, 1, 1}, {1, 1}).substr(0, 10), "winograd_f");
+  EXPECT_TRUE(conv_variant({1, 16, 16, 16}, {32, 16, 3, 3}, {1, 1, 1, 1}, {1, 1}).ends_with("_or_direct"));
+  // 1x1 with K <= 256: direct when stride 1 without pads; otherwise the packed GEMM stays.
+  EXPECT_EQ(conv_variant({1, 64, 56, 56}, {256, 64, 1, 1}, {0, 0, 0, 0}, {1, 1}), "direct");
+  EXPECT_EQ(conv_variant({1, 64, 56, 56}, {256, 64, 1, 1}, {0, 0, 0, 0}, {2, 2}), "direct_or_packed_gemm");
+  EXPECT_EQ(conv_variant({1, 64, 56, 56}, {256, 64, 1, 1}, {1, 1, 1, 1}, {1, 1}), "direct_or_packed_gemm");
+  EXPECT_EQ(conv_variant({1, 512, 14, 14}, {256, 512, 1, 1}, {0, 0, 0, 0}, {1, 1}), "packed_gemm");  // K > 256
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {64, 64, 3, 3}, {1, 1, 1, 1}, {2, 2}), "packed_gemm");  // stride 2
 }
 

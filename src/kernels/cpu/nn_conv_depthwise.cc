@@ -53,11 +53,13 @@ float* thread_scratch(size_t floats) {
   return buf.data();
 }
 
-// One output-channel plane per task with the per-plane microkernel (depth multiplier > 1, or no
-// AVX-512).
+// One output-channel plane per task with a per-plane microkernel: the 3x3 one where it applies
+// (AVX-512), otherwise the general one.
 void conv_planes(const nn::ConvGeom& g, const DwConv2dArgs& a, const float* x, const float* w, const float* bias,
                  const float* z, const ir::FusedActivation& act, float* y, ThreadPool& pool) {
-  const ukernels::DwConv2dF32Fn dw = ukernels::dwconv2d_f32_ukernel();
+  const ukernels::DwConv2dF32Fn dw = cpu_features().has_avx512() && ukernels::dwconv2d_3x3_applies(a)
+                                         ? &ukernels::dwconv2d_3x3_f32_avx512
+                                         : ukernels::dwconv2d_f32_ukernel();
   const bool need_post = !a.clamp && (z || act.kind != ir::FusedAct::kNone);
   const int64_t ks = g.kernel_size;
   pool.parallel_for(g.N * g.M, static_cast<double>(g.out_size * ks), [&](int64_t i0, int64_t i1) {
@@ -77,12 +79,16 @@ bool applies(const nn::ConvGeom& g) { return g.in.size() == 2 && g.Cg == 1 && g.
 void conv(const nn::ConvGeom& g, const float* x, const float* w, const float* bias, const float* z,
           const ir::FusedActivation& act, float* y, ThreadPool& pool) {
   const DwConv2dArgs a = args(g, act, z != nullptr);
-  // Wide stride-1 planes fill the per-plane kernel's row vectors already, and there the two
-  // transposes of the channel-blocked path cost more than the lanes it saves (bench_model on
-  // MobileNetV2's layers, 1 thread: 32 channels @112 0.214 ms per-plane vs 0.253 blocked, 144 @56
-  // 0.288 vs 0.289; 192 @28 0.116 vs 0.097, 960 @7 0.108 vs 0.040, stride 2 @112 0.40 vs 0.34).
+  // Per-plane kernels vectorize along an output row, so they waste lanes on narrow planes, where
+  // the channel-blocked path fills all 16; on wider planes its two transposes cost more than the
+  // lanes it saves. 3x3 (stride 1 or 2) per-plane vs blocked, MobileNetV2's layers, 1 thread, us:
+  // 32 @112 s1 164 vs 328, 96 @112 s2 271 vs 349, 144 @56 s1 180 vs 224, s2 97 vs 112, 192 @28 s1
+  // 59 vs 96, 384 @14 s1 34 vs 42; blocked wins at output width 7: 960 @7 53 vs 45, 576 @14 s2 49
+  // vs 45. The general per-plane kernel (other windows) copies each plane into a padded one
+  // first and only wins on wide stride-1 planes (32 @112 0.214 ms vs 0.253, 144 @56 0.288 vs 0.289).
+  const bool per_plane_3x3 = ukernels::dwconv2d_3x3_applies(a) && a.OW > 8;
   const bool wide = a.sw == 1 && a.OW >= 48;
-  if (g.Mg != 1 || wide || !cpu_features().has_avx512())
+  if (g.Mg != 1 || wide || per_plane_3x3 || !cpu_features().has_avx512())
     return conv_planes(g, a, x, w, bias, z, act, y, pool);
 
   const bool need_post = !a.clamp && (z || act.kind != ir::FusedAct::kNone);

@@ -43,6 +43,10 @@ using DwConv2dF32Fn = void (*)(const DwConv2dArgs& a, const float* x, const floa
 void dwconv2d_f32_scalar(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y);
 void dwconv2d_f32_avx512(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y);
 DwConv2dF32Fn dwconv2d_f32_ukernel();
+// The same for 3x3 windows, dilation 1, stride 1 or 2 in both dims (dwconv2d_3x3_applies): the
+// nine weights in registers, several output rows per pass, padding by load masks (no copy).
+bool dwconv2d_3x3_applies(const DwConv2dArgs& a);
+void dwconv2d_3x3_f32_avx512(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y);
 
 // Depthwise 2-D conv on a block of up to 16 channels at once, in a channel-interleaved layout:
 // output rows [oh0, oh1) of `channels` planes (channel c: x + c*x_cstride, w + c*KH*KW, bias[c],
