@@ -233,6 +233,9 @@ class InferenceSession:
         self._outputs = [self._node_arg(v) for v in self._sess.outputs()]
         self._input_codes = {a.name: a._dtype_code for a in self._inputs}
         self._input_types = {a.name: a.type for a in self._inputs}
+        # run() hands a dict of arrays straight to the engine unless an input takes a sequence,
+        # optional or map, whose values need encoding here.
+        self._arrays_only = not any(t.startswith(("seq(", "optional(", "map(")) for t in self._input_types.values())
         self._metadata = ModelMetadata(self._sess.metadata())
 
     @staticmethod
@@ -282,6 +285,12 @@ class InferenceSession:
         empty) in the requested order: numpy arrays for tensors, lists for sequences, dicts for
         maps and None for an empty optional, as onnxruntime does. A sequence input takes a list
         of arrays and an optional input takes None."""
+        if self._arrays_only and type(input_feed) is dict:
+            # The common call: numpy arrays in, arrays out, without encoding them here. None
+            # means some feed or name needs the general path below.
+            out = self._sess.run_arrays(input_feed, output_names)
+            if out is not None:
+                return [x if type(x) is np.ndarray else _decode_value(x) for x in out]
         if not isinstance(input_feed, Mapping):
             raise TypeError(f"input_feed must be a dict of name -> array, got {type(input_feed).__name__}")
         if isinstance(output_names, str):

@@ -151,6 +151,53 @@ TEST(RecurrentKernels, AttributesMatchReference) {
   check(big, rng);
 }
 
+// The LSTM kernel for constant weights packs hidden units in blocks of 64 and splits a step's
+// blocks over the threads: hidden sizes past one block with a short last block, both directions
+// (blocks of both in one step), batch entries that stop early, and steps large enough for two
+// threads (the test pool has two).
+TEST(RecurrentKernels, LstmBlocksAndThreadsMatchReference) {
+  std::mt19937 rng(35);
+  for (const char* dir : {"forward", "reverse", "bidirectional"}) {
+    for (auto [seq, batch, input, hidden] :
+         {std::tuple<int64_t, int64_t, int64_t, int64_t>{3, 8, 9, 70}, {4, 5, 16, 64}, {2, 3, 5, 129}, {5, 1, 3, 200}}) {
+      Case c = mk("LSTM", seq, batch, input, hidden);
+      c.direction = dir;
+      c.h0 = c.c0 = true;
+      c.lens = batch > 1;
+      c.peep = hidden % 2 == 1;
+      c.layout = hidden == 64 ? 1 : 0;
+      SCOPED_TRACE(std::string(dir) + " hidden " + std::to_string(hidden) + " batch " + std::to_string(batch));
+      check(c, rng);
+    }
+  }
+  Case l = mk("LSTM", 3, 6, 7, 130);
+  l.input_forget = 1;
+  l.clip = 0.5f;
+  l.peep = true;
+  l.direction = "bidirectional";
+  check(l, rng);
+  l.peep = false;
+  check(l, rng);
+}
+
+// Inside a task of the same pool (a nested parallel call runs its tasks one after another on the
+// calling thread), the threaded LSTM must still finish: its threads wait only for claimed work.
+TEST(RecurrentKernels, LstmInsidePoolTaskFinishes) {
+  std::mt19937 rng(36);
+  auto node = NodeBuilder("LSTM", 22).attr_i("hidden_size", 128).build();
+  const std::vector<Tensor> in{random_tensor(DType::kFloat32, {4, 8, 16}, rng),
+                               random_tensor(DType::kFloat32, {1, 512, 16}, rng),
+                               random_tensor(DType::kFloat32, {1, 512, 128}, rng)};
+  auto alone = run_node(kernels::Backend::kCpu, node, in, 3);
+  ASSERT_TRUE(alone.has_value()) << alone.status().to_string();
+  std::vector<Expected<std::vector<Tensor>>> nested(2, Status());
+  test_pool().run_tasks(2, [&](int64_t t) { nested[static_cast<size_t>(t)] = run_node(kernels::Backend::kCpu, node, in, 3); });
+  for (auto& r : nested) {
+    ASSERT_TRUE(r.has_value()) << r.status().to_string();
+    for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(tensors_close((*r)[i], (*alone)[i], 0, 0)) << "output " << i;
+  }
+}
+
 TEST(RecurrentKernels, PinnedValues) {
   const Tensor x = f32({2, 1, 2}, {0.5f, -1.0f, 1.5f, 0.25f});
   const Tensor w = f32({1, 6, 2}, {0.1f, 0.2f, 0.3f, -0.4f, 0.5f, 0.6f, -0.7f, 0.8f, 0.9f, -0.1f, 0.2f, 0.3f});

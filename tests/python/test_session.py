@@ -183,6 +183,37 @@ def test_outputs_are_writable_and_independent_of_inputs():
     np.testing.assert_array_equal(y2, x)
 
 
+def test_array_fast_path_agrees_with_the_general_path():
+    # run() hands a plain dict of C-contiguous numeric arrays straight to the engine
+    # (_sess.run_arrays); anything else takes the general encoding. Both must give the same
+    # arrays, and a fed array changed after run() must not change the output.
+    sess = onnxrt.InferenceSession(models.add_relu())
+    x = np.arange(12, dtype=np.float32).reshape(3, 4) - 6
+    fast = sess._sess.run_arrays({"x": x}, None)
+    assert fast is not None and type(fast[0]) is np.ndarray
+    (general,) = sess.run(None, {"x": x.tolist()})
+    np.testing.assert_array_equal(fast[0], general)
+    assert sess._sess.run_arrays({"x": x}, ["y"])[0].shape == (3, 4)
+    x[...] = 100
+    np.testing.assert_array_equal(fast[0], general)
+    # Not for the fast path: a dict subclass, a strided view, a big-endian array, a list, a
+    # non-str output name. run() still takes them (or reports them) as before.
+    class Feeds(dict):
+        pass
+
+    base = np.arange(32, dtype=np.float32).reshape(8, 4) - 10
+    for feeds, names in [({"x": base[::2]}, None), ({"x": base.astype(">f4")}, None),
+                         ({"x": [[1.0, 2.0, 3.0, 4.0]]}, None), ({"x": base}, [0])]:
+        assert sess._sess.run_arrays(feeds, names) is None
+    np.testing.assert_array_equal(sess.run(None, Feeds(x=base))[0], sess.run(None, {"x": base})[0])
+    with pytest.raises(onnxrt.InvalidArgument, match=">f4"):
+        sess.run(None, {"x": base.astype(">f4")})
+    with pytest.raises(onnxrt.InvalidArgument, match="nope"):
+        sess.run(["nope"], {"x": base})
+    with pytest.raises(onnxrt.InvalidArgument, match="'x'"):
+        sess.run(None, {"x": base.astype(np.float64)})
+
+
 def test_read_only_input_is_accepted():
     x = np.arange(8, dtype=np.float32).reshape(2, 4)
     x.flags.writeable = False

@@ -320,6 +320,20 @@ void sgemm_packed_bias(bool trans_a, int64_t M, float alpha, const float* A, int
   sgemm_packed(trans_a, M, alpha, A, lda, B, beta, C, ldc, pool);
 }
 
+void sgemm_packed_columns(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,
+                          const PackedB& B, int64_t n0, int64_t n1, float beta, float* C,
+                          int64_t ldc) {
+  const SgemmUkernel uk = ukernel_for(PackedBAccess::isa(B));
+  const int64_t n_pad = (B.N() + uk.nr - 1) / uk.nr * uk.nr;
+  n1 = std::min(n1, B.N());
+  if (M <= 0 || n0 >= n1 || n0 < 0 || n0 % uk.nr != 0) return;
+  Problem p{uk,    trans_a, false, M,       B.N(), B.K(), alpha, beta, A, lda, nullptr, 0,
+            PackedBAccess::data(B), n_pad, C, ldc};
+  if (p.K <= 0) return scale_c(M, n1 - n0, beta, C + n0, ldc);
+  if (p.packed == nullptr) return;  // pack() failed to allocate
+  run_block(p, 0, M, n0, n1);
+}
+
 const char* sgemm_variant(GemmIsa isa) { return ukernel_for(resolve(isa)).name; }
 
 }  // namespace onnxrt::kernels

@@ -56,6 +56,15 @@ void sgemm_packed_bias(bool trans_a, int64_t M, float alpha, const float* A, int
                        const PackedB& B, float beta, const float* bias, float* C, int64_t ldc,
                        ThreadPool* pool);
 
+// Columns [n0, n1) of C[M,N] = alpha * op(A)[M,K] * B + beta * C, on the calling thread only: for
+// callers that split one product over their own threads by column range (the LSTM recurrence,
+// one range per thread and time step). n0 must be a multiple of kPackedColumnAlign (every
+// microkernel's panel width divides it); n1 <= B.N().
+constexpr int64_t kPackedColumnAlign = 32;
+void sgemm_packed_columns(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,
+                          const PackedB& B, int64_t n0, int64_t n1, float beta, float* C,
+                          int64_t ldc);
+
 // The microkernel name that GemmIsa resolves to here ("sgemm_12x32_avx512"), for profiles.
 const char* sgemm_variant(GemmIsa isa = GemmIsa::kAuto);
 

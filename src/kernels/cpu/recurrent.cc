@@ -6,7 +6,8 @@
 // entries whose sequence has ended (sequence_lens) still take part in the GEMM (cheaper than
 // compacting rows) but their state is left untouched, so the final state is the one of their
 // last step. W and R are constant in exported models, so create() packs them once into the
-// GEMM's panel layout. Other float types use the reference kernel.
+// GEMM's panel layout. Other float types use the reference kernel. An LSTM whose W and R are
+// constants runs in recurrent_lstm.cc instead (steps split over threads by hidden units).
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -274,6 +275,9 @@ Expected<std::unique_ptr<Kernel>> make_cpu_rnn(const KernelInit& init) {
   int64_t pi = -1, ph = -1;
   const Tensor* w = init.constant_inputs.size() > 1 ? init.constant_inputs[1] : nullptr;
   const Tensor* r = init.constant_inputs.size() > 2 ? init.constant_inputs[2] : nullptr;
+  if (w && r && at.cell == Cell::kLstm) {
+    if (std::unique_ptr<Kernel> k = make_cpu_lstm_interleaved(at, *w, *r)) return k;
+  }
   // Pack only well-formed constants; run() reports shape errors against the actual inputs.
   if (w && r && w->dtype() == DType::kFloat32 && r->dtype() == DType::kFloat32 && w->rank() == 3 &&
       r->rank() == 3 && w->dim(0) == at.dirs && r->dim(0) == at.dirs) {

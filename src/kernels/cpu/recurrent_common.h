@@ -130,6 +130,8 @@ inline void store_f(Tensor& t, int64_t i, double v) {
 namespace onnxrt::kernels {
 
 Expected<std::unique_ptr<Kernel>> make_cpu_rnn(const KernelInit& init);  // RNN, GRU, LSTM
+// The float32 LSTM kernel for constant W and R (recurrent_lstm.cc); null when they do not fit.
+std::unique_ptr<Kernel> make_cpu_lstm_interleaved(const rnn::RnnAttrs& at, const Tensor& w, const Tensor& r);
 Expected<std::unique_ptr<Kernel>> make_ref_rnn(const KernelInit& init);
 
 }  // namespace onnxrt::kernels
