@@ -118,6 +118,8 @@ TEST(NnConvDirect, PointwiseMatchesReference) {
   const DirectCase fused[] = {
       {{1, 16, 9, 13}, {24, 16, 1, 1}, {}, {}, {}},
       {{2, 24, 30, 30}, {13, 24, 1, 1}, {}, {}, {}},
+      // one pixel block, enough work for the two test threads to split it over channel panels
+      {{1, 64, 14, 14}, {256, 64, 1, 1}, {}, {}, {}},
   };
   for (const DirectCase& c : fused) {
     for (const auto& [a, p] : acts) {

@@ -248,7 +248,12 @@ TEST(NnConvWinograd, ConvKernelPreparesTheMeasuredTile) {
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {256, 64, 1, 1}, {0, 0, 0, 0}, {1, 1}), "direct");
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {256, 64, 1, 1}, {0, 0, 0, 0}, {2, 2}), "direct_or_packed_gemm");
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {256, 64, 1, 1}, {1, 1, 1, 1}, {1, 1}), "direct_or_packed_gemm");
-  EXPECT_EQ(conv_variant({1, 512, 14, 14}, {256, 512, 1, 1}, {0, 0, 0, 0}, {1, 1}), "packed_gemm");  // K > 256
+  // 1x1 with K > 256: pixel_gemm on planes up to 14x14 (also strided, judged by the output
+  // plane), the packed GEMM on larger ones.
+  EXPECT_EQ(conv_variant({1, 512, 14, 14}, {256, 512, 1, 1}, {0, 0, 0, 0}, {1, 1}), "pixel_gemm");
+  EXPECT_EQ(conv_variant({1, 512, 28, 28}, {256, 512, 1, 1}, {0, 0, 0, 0}, {2, 2}), "pixel_gemm");
+  EXPECT_EQ(conv_variant({1, 512, 28, 28}, {256, 512, 1, 1}, {0, 0, 0, 0}, {1, 1}), "packed_gemm");
+  EXPECT_EQ(conv_variant({1, 512, 14, 14}, {256, 512, 1, 1}, {1, 1, 1, 1}, {1, 1}), "packed_gemm");  // pads
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {64, 64, 3, 3}, {1, 1, 1, 1}, {2, 2}), "packed_gemm");  // stride 2
 }
 

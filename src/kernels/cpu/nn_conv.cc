@@ -1,4 +1,4 @@
-// Conv and com.onnxrt.FusedConv on the CPU. Five paths:
+// Conv and com.onnxrt.FusedConv on the CPU. Six paths:
 //   depthwise 2-D (one input channel per group): direct microkernels (nn_conv_depthwise.cc), since
 //     a GEMM with K = kh*kw (9 for MobileNet) spends its time in packing, not arithmetic;
 //   3x3 stride 1 with 16+ channels each way: Winograd (nn_conv_winograd.cc);
@@ -6,7 +6,10 @@
 //     the padded input through a tap table (nn_conv_direct.cc), since for K = 27 (MobileNetV2,
 //     the small CNN) or 147 (ResNet's 7x7) writing im2col panels cost as much as the arithmetic;
 //   pointwise (1x1, stride 1, no pads), one group, constant W, K = C <= 256: the same direct
-//     kernel reading X's planes in place, bias and Relu/Clip in registers (nn_conv_direct.cc);
+//     kernel reading X's planes in place, bias, Z and Relu/Clip in registers (nn_conv_direct.cc);
+//   1x1 (any stride, no pads), one group, constant W, C > 256 on output planes up to 14x14
+//     (known at create time): a GEMM with pixels as rows and output channels in the lanes
+//     (nn_conv_pixel_gemm.cc), since 7x7 and 14x14 planes leave lanes idle when pixels fill them;
 //   everything else: per (image, group) a GEMM Y_g[Mg, P] = W_g[Mg, K] * col[K, P] (P output
 //     pixels, K = Cg * kernel size) on the sgemm microkernels, with our own blocking:
 //     - W_g is the A operand; constant weights are packed once in create() into the microkernel's
@@ -30,6 +33,7 @@
 #include "kernels/cpu/nn_conv_depthwise.h"
 #include "kernels/cpu/nn_conv_direct.h"
 #include "kernels/cpu/nn_conv_impl.h"
+#include "kernels/cpu/nn_conv_pixel_gemm.h"
 #include "kernels/cpu/nn_conv_winograd.h"
 #include "kernels/cpu/nn_common.h"
 #include "kernels/ukernels/gemm/sgemm.h"
@@ -365,12 +369,20 @@ class ConvKernel final : public Kernel {
 
   // Packs constant weights for `group` groups (when W's shape agrees with it).
   // `wino_tile`: the Winograd tile size to prepare for 3x3 stride-1 convs (0: none).
-  void prepack(int64_t group, int wino_tile) {
+  // `pixel_gemm`: the conv is a 1x1 one that runs on pixel_gemm (decided by the caller from
+  // the attributes and X's plane size, which make that path certain: no other copy is kept).
+  void prepack(int64_t group, int wino_tile, bool pixel_gemm) {
     if (!w_.defined() || w_.rank() < 3 || group <= 0 || w_.dim(0) % group != 0) return;
     const int64_t Mg = w_.dim(0) / group;
     const int64_t K = w_.size() / std::max<int64_t>(w_.dim(0), 1);
     // Depthwise convs run directly on W.
     if (w_.dim(1) == 1 && group > 1 && w_.rank() == 4) return;
+    if (pixel_gemm && group == 1 && attrs_ && attrs_->group == 1) {
+      pixel_ = pixel_gemm::Weights::make(w_.data<float>(), w_.dim(0), K, uk_.nr);
+      w_ = Tensor::borrow(w_.dtype(), w_.shape(), nullptr, nullptr);
+      w_released_ = true;
+      return;
+    }
     if (w_.rank() == 4 && (direct::applies_to_weights(group, w_.dim(2), w_.dim(3), K) ||
                            direct::pointwise_applies_to_weights(group, w_.dim(2), w_.dim(3), K)))
       direct_ = direct::Weights::make(w_.data<float>(), w_.dim(0), K);
@@ -449,6 +461,14 @@ class ConvKernel final : public Kernel {
       return Status::ok();
     }
 
+    if (!pixel_.empty() && w == &w_ && pixel_gemm::applies(g) && pixel_.M() == g.M && pixel_.K() == g.K()) {
+      const int64_t n = pixel_gemm::scratch_floats(g, uk_.mr);
+      auto* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(n) * sizeof(float)));
+      if (!s) return ctx.error("out of memory for the packed input");
+      pixel_gemm::conv(uk_, pixel_, g, xd, bd, zd, act_, yd, s, pool);
+      return Status::ok();
+    }
+
     if (!direct_.empty() && w == &w_ && direct::applies(g) && direct_.M() == g.M && direct_.K() == g.K()) {
       const int64_t n = direct::scratch_floats(g);
       auto* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(n) * sizeof(float)));
@@ -510,6 +530,7 @@ class ConvKernel final : public Kernel {
   }
   const char* variant() const override {
     // Winograd runs when the run-time shape agrees with pick_tile(); otherwise direct or the packed GEMM.
+    if (!pixel_.empty()) return "pixel_gemm";
     if (!wino_.empty() && !packed_) return wino_.tile() == 4 ? "winograd_f4_or_direct" : "winograd_f2_or_direct";
     if (!wino_.empty()) return wino_.tile() == 4 ? "winograd_f4_or_packed_gemm" : "winograd_f2_or_packed_gemm";
     if (!direct_.empty()) return packed_ ? "direct_or_packed_gemm" : "direct";
@@ -528,6 +549,7 @@ class ConvKernel final : public Kernel {
   int64_t packed_G_ = 0, packed_Mg_ = 0, packed_K_ = 0;
   winograd::Weights wino_;  // empty unless W is constant and the conv is 3x3, stride 1, one group
   direct::Weights direct_;  // empty unless W is constant and direct::applies_to_weights
+  pixel_gemm::Weights pixel_;  // empty unless prepack() was told the conv runs on pixel_gemm
   bool w_released_ = false;  // w_ holds W's shape only (prepack)
 };
 
@@ -550,6 +572,30 @@ int winograd_tile_at_create(const KernelInit& init, const std::optional<nn::Conv
   g.kernel = {3, 3}, g.stride = {1, 1}, g.dil = {1, 1}, g.pad_begin = {pt, pl};
   if (g.out[0] <= 0 || g.out[1] <= 0) return 0;
   return winograd::pick_tile(g);
+}
+
+// Whether a conv runs on pixel_gemm: constant W [M, C, 1, 1], one group, 2-D, no pads, and
+// X's plane known at create time (pixel_gemm::preferred depends on the plane and strides only,
+// so a symbolic batch is fine), with the 12x32 microkernel that path was measured with.
+bool pixel_gemm_at_create(const KernelInit& init, const std::optional<nn::ConvAttrs>& attrs, const Tensor& w,
+                          const SgemmUkernel& uk) {
+  if (!attrs || !w.defined() || w.rank() != 4 || w.dim(2) != 1 || w.dim(3) != 1 || attrs->group != 1) return false;
+  if (uk.mr != 12 || uk.nr != 32) return false;
+  if (attrs->w.auto_pad != ir::AutoPad::kNotSet && attrs->w.auto_pad != ir::AutoPad::kValid) return false;
+  if (std::any_of(attrs->w.pads.begin(), attrs->w.pads.end(), [](int64_t p) { return p != 0; })) return false;
+  const ir::ValueType* xt = init.input_types.empty() ? nullptr : init.input_types[0];
+  if (!xt || !xt->has_shape || xt->rank() != 4 || !xt->shape[1].is_known() || xt->shape[1].value() != w.dim(1) ||
+      !xt->shape[2].is_known() || !xt->shape[3].is_known())
+    return false;
+  nn::ConvGeom g;
+  g.N = 1, g.C = w.dim(1), g.M = w.dim(0), g.G = 1, g.Cg = g.C, g.Mg = g.M;
+  g.in = {xt->shape[2].value(), xt->shape[3].value()};
+  g.stride = attrs->w.strides.size() == 2 ? attrs->w.strides : std::vector<int64_t>{1, 1};
+  if (g.in[0] < 1 || g.in[1] < 1 || g.stride[0] < 1 || g.stride[1] < 1) return false;
+  g.out = {(g.in[0] - 1) / g.stride[0] + 1, (g.in[1] - 1) / g.stride[1] + 1};
+  g.kernel = {1, 1}, g.dil = {1, 1}, g.pad_begin = {0, 0};
+  g.in_size = g.in[0] * g.in[1], g.out_size = g.out[0] * g.out[1], g.kernel_size = 1;
+  return pixel_gemm::applies(g) && pixel_gemm::preferred(g);
 }
 
 // The conv attributes when the spatial rank is known at create time (empty: read at run time).
@@ -576,8 +622,9 @@ Expected<std::unique_ptr<Kernel>> make_conv(const KernelInit& init, ir::FusedAct
       init.constant_inputs[1]->dtype() == DType::kFloat32)
     w = *init.constant_inputs[1];
   const int wino_tile = winograd_tile_at_create(init, attrs, w);
+  const bool pixel = pixel_gemm_at_create(init, attrs, w, pick_ukernel());
   auto k = std::make_unique<ConvKernel>(attrs, std::move(w), act);
-  k->prepack(attrs ? attrs->group : 1, wino_tile);
+  k->prepack(attrs ? attrs->group : 1, wino_tile, pixel);
   return std::unique_ptr<Kernel>(std::move(k));
 }
 

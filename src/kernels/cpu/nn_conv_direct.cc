@@ -102,57 +102,80 @@ void conv_pointwise(const Weights& w, const nn::ConvGeom& g, const float* x, con
   int64_t taps[kMaxK];
   for (int64_t k = 0; k < K; ++k) taps[k] = k * g.in_size;
 
-  const bool clamp = !z && (act.kind == ir::FusedAct::kRelu || act.kind == ir::FusedAct::kClip);
-  const bool post = !clamp && (z || act.kind != ir::FusedAct::kNone);
+  // Relu / Clip are applied in registers (after Z, which the microkernel adds); the other
+  // activations are a second pass over each 12x32 block.
+  const bool clamp = act.kind == ir::FusedAct::kRelu || act.kind == ir::FusedAct::kClip;
+  const bool post = !clamp && act.kind != ir::FusedAct::kNone;
   const float lo = act.kind == ir::FusedAct::kClip ? act.p0 : 0.f;
   const float hi = act.kind == ir::FusedAct::kClip ? act.p1 : std::numeric_limits<float>::infinity();
 
+  // Loop order: per block of pixel pairs, every panel of output channels runs over the block's
+  // pairs. Each output (and Z) row is then written (read) as one run of up to a few KB that the
+  // prefetchers follow, while the block's K x pixels of X (<= kXBlockBytes) stay in L2 and the
+  // panel's weights in L1. The earlier order (all panels per pair) touched M rows of Y and Z
+  // 128 bytes at a time: 64->256 @56 with Z took 1.7 ms in ResNet-50 vs 1.17 without Z.
+  constexpr int64_t kXBlockBytes = 128 * 1024;
   const int64_t pairs = (P + 31) / 32;  // 32-pixel pairs of vectors per image
-  const int64_t items = g.N * pairs;
+  const int64_t block_pairs = std::clamp<int64_t>(kXBlockBytes / (K * 32 * 4), 1, pairs);
+  const int64_t blocks_per_image = (pairs + block_pairs - 1) / block_pairs;
+  const int64_t blocks = g.N * blocks_per_image;
   const double macs = static_cast<double>(g.N) * M * P * K;
   const int64_t nt = pool.num_threads();
-  // As in conv(): ~0.5 MFLOP per task before waking a worker pays, a few tasks per thread.
-  const int64_t tasks = nt > 1 ? std::clamp<int64_t>(static_cast<int64_t>(macs / 2.5e5), 1, std::min(items, 4 * nt)) : 1;
+  // As in conv(): ~0.5 MFLOP per task before waking a worker pays, a few tasks per thread; too
+  // few pixel blocks (small planes) are split across panel ranges as well.
+  const int64_t want = nt > 1 ? std::clamp<int64_t>(static_cast<int64_t>(macs / 2.5e5), 1, 4 * nt) : 1;
+  const int64_t chunks = std::clamp<int64_t>((want + blocks - 1) / blocks, 1, panels);
+  const int64_t tasks = want > 1 ? blocks * chunks : 1;
 
-  auto run_items = [&](int64_t i0, int64_t i1) {
+  auto run_task = [&](int64_t t) {
+    const int64_t b = tasks == 1 ? 0 : t / chunks, ch = tasks == 1 ? 0 : t % chunks;
+    const int64_t nchunks = tasks == 1 ? 1 : chunks;
+    const int64_t b0 = tasks == 1 ? 0 : b, b1 = tasks == 1 ? blocks : b + 1;
+    const int64_t pb0 = panels * ch / nchunks, pb1 = panels * (ch + 1) / nchunks;
     ukernels::ConvDirectArgs a{};
     a.K = K;
     a.tap = taps;
     a.ldy = P;
+    a.ldz = P;
     a.clamp = clamp;
     a.lo = lo;
     a.hi = hi;
-    for (int64_t i = i0; i < i1; ++i) {
-      const int64_t n = i / pairs, p0 = (i % pairs) * 32;
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      const int64_t n = blk / blocks_per_image, pr0 = (blk % blocks_per_image) * block_pairs;
+      const int64_t pr1 = std::min(pairs, pr0 + block_pairs);
       const float* xn = x + n * g.C * g.in_size;
       float* yn = y + n * M * P;
-      const int64_t cnt0 = std::min<int64_t>(16, P - p0), cnt1 = std::clamp<int64_t>(P - p0 - 16, 0, 16);
-      a.x0 = xn + p0;
-      a.x1 = cnt1 > 0 ? xn + p0 + 16 : nullptr;
-      a.n0 = cnt0;
-      a.n1 = cnt1;
-      for (int64_t pb = 0; pb < panels; ++pb) {
+      const float* zn = z ? z + n * M * P : nullptr;
+      for (int64_t pb = pb0; pb < pb1; ++pb) {
         const int64_t m0 = pb * mr;
         a.w = w.panel(pb);
         a.rows = std::min<int64_t>(mr, M - m0);
         a.bias = bias ? bias + m0 : nullptr;
-        a.y0 = yn + m0 * P + p0;
-        a.y1 = cnt1 > 0 ? a.y0 + 16 : nullptr;
-        ukernels::conv_direct_f32_avx512(a, mr);
-        if (post) {
-          fused::Epilogue e;
-          e.act = act;
-          e.z = z ? z + n * M * P : nullptr;
-          e.ldz = P;
-          fused::apply_epilogue(e.at(m0, p0), yn + m0 * P + p0, P, a.rows, cnt0 + cnt1);
+        for (int64_t pr = pr0; pr < pr1; ++pr) {
+          const int64_t p0 = pr * 32;
+          const int64_t cnt0 = std::min<int64_t>(16, P - p0), cnt1 = std::clamp<int64_t>(P - p0 - 16, 0, 16);
+          a.x0 = xn + p0;
+          a.x1 = cnt1 > 0 ? xn + p0 + 16 : nullptr;
+          a.n0 = cnt0;
+          a.n1 = cnt1;
+          a.y0 = yn + m0 * P + p0;
+          a.y1 = cnt1 > 0 ? a.y0 + 16 : nullptr;
+          a.z0 = zn ? zn + m0 * P + p0 : nullptr;
+          a.z1 = zn && cnt1 > 0 ? a.z0 + 16 : nullptr;
+          ukernels::conv_direct_f32_avx512(a, mr);
+          if (post) {
+            fused::Epilogue e;
+            e.act = act;
+            fused::apply_epilogue(e, yn + m0 * P + p0, P, a.rows, cnt0 + cnt1);
+          }
         }
       }
     }
   };
   if (tasks > 1) {
-    pool.run_tasks(tasks, [&](int64_t t) { run_items(items * t / tasks, items * (t + 1) / tasks); });
+    pool.run_tasks(tasks, run_task);
   } else {
-    run_items(0, items);
+    run_task(0);
   }
 }
 
@@ -174,9 +197,9 @@ void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* 
         taps[k] = c * ph.channel() + (col % ph.sw) * ph.plane() + kh * g.dil[0] * ph.Wq + col / ph.sw;
       }
 
-  // Relu / Clip without Z clamp in the microkernel; anything else is a second pass per block.
-  const bool clamp = !z && (act.kind == ir::FusedAct::kRelu || act.kind == ir::FusedAct::kClip);
-  const bool post = !clamp && (z || act.kind != ir::FusedAct::kNone);
+  // Z and Relu / Clip are applied in the microkernel; other activations are a second pass per block.
+  const bool clamp = act.kind == ir::FusedAct::kRelu || act.kind == ir::FusedAct::kClip;
+  const bool post = !clamp && act.kind != ir::FusedAct::kNone;
   const float lo = act.kind == ir::FusedAct::kClip ? act.p0 : 0.f;
   const float hi = act.kind == ir::FusedAct::kClip ? act.p1 : std::numeric_limits<float>::infinity();
 
@@ -207,6 +230,7 @@ void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* 
       a.K = K;
       a.tap = taps;
       a.ldy = P;
+      a.ldz = P;
       a.clamp = clamp;
       a.lo = lo;
       a.hi = hi;
@@ -229,14 +253,14 @@ void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* 
           a.bias = bias ? bias + m0 : nullptr;
           a.y0 = yn + m0 * P + pix[0];
           a.y1 = nv > 1 ? yn + m0 * P + pix[1] : nullptr;
+          a.z0 = zn ? zn + m0 * P + pix[0] : nullptr;
+          a.z1 = zn && nv > 1 ? zn + m0 * P + pix[1] : nullptr;
           ukernels::conv_direct_f32_avx512(a, mr);
           if (post) {
             fused::Epilogue e;
             e.act = act;
-            e.z = zn;
-            e.ldz = P;
             for (int64_t j = 0; j < nv; ++j)
-              fused::apply_epilogue(e.at(m0, pix[j]), yn + m0 * P + pix[j], P, a.rows, cnt[j]);
+              fused::apply_epilogue(e, yn + m0 * P + pix[j], P, a.rows, cnt[j]);
           }
         }
       }

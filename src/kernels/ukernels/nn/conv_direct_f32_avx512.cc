@@ -51,15 +51,20 @@ void direct(const ConvDirectArgs& a) {
   float* y0 = a.y0;
   float* y1 = a.y1;
   const int64_t ldy = a.ldy;
+  const float* z0 = a.z0;
+  const float* z1 = NV > 1 ? a.z1 : a.z0;
+  const int64_t ldz = a.ldz;
 #pragma GCC unroll 12
   for (int i = 0; i < MR; ++i) {
     if (i < rows) {
       const __m512 b = _mm512_set1_ps(bias ? bias[i] : 0.f);
       __m512 r0 = _mm512_add_ps(acc[i][0], b);
+      if (z0) r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(m0, z0 + i * ldz));
       if (clamp) r0 = _mm512_min_ps(_mm512_max_ps(r0, lo), hi);
       _mm512_mask_storeu_ps(y0 + i * ldy, m0, r0);
       if constexpr (NV > 1) {
         __m512 r1 = _mm512_add_ps(acc[i][NV - 1], b);
+        if (z0) r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(m1, z1 + i * ldz));
         if (clamp) r1 = _mm512_min_ps(_mm512_max_ps(r1, lo), hi);
         _mm512_mask_storeu_ps(y1 + i * ldy, m1, r1);
       }

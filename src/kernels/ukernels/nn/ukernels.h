@@ -74,7 +74,10 @@ void dwconv2d_c16_f32_avx512(const DwConvC16Args& a);
 // x_j + tap[k] (an input prepared so that every tap of a row of outputs is contiguous: padded,
 // and split into column phases for strides > 1); its weights are w[k*MR .. k*MR+MR). Output
 // row i (i < rows) of vector j goes to y_j + i*ldy, its first n_j pixels; bias (per row, may be
-// null) is added and, with clamp, min(max(., lo), hi) applied before the store.
+// null) is added, then the residual row z_j + i*ldz (z0 null: none), and with clamp
+// min(max(., lo), hi) is applied before the store: FusedConv's Conv+Add+Relu writes each output
+// once, where a second pass over Y and Z cost ~0.5 ms on ResNet's 64->256 @56 (Z read as 256
+// short rows per pixel pair, which the prefetchers do not follow).
 struct ConvDirectArgs {
   int64_t K;
   const int64_t* tap;
@@ -87,6 +90,9 @@ struct ConvDirectArgs {
   float* y0;
   float* y1;
   int64_t ldy;
+  const float* z0;  // null: no residual
+  const float* z1;
+  int64_t ldz;
   bool clamp;
   float lo, hi;
 };
