@@ -145,6 +145,29 @@ static Status check_names_are_utf8(const GraphProto& gp) {
   return Status::ok();
 }
 
+// Initializers of a top-level graph whose every reader is a MatMul or Gemm (or our FusedMatMul)
+// taking them as B: those kernels pack B at create time, reading it bytewise, so such a weight may
+// stay misaligned in the mapped file instead of being copied (tensor_from_proto). Graph inputs
+// and outputs, and names a subgraph reads, are left out.
+std::set<std::string_view> Importer::weights_only_packed(const GraphProto& gp) {
+  std::set<std::string_view> out;
+  for (const TensorProto& t : gp.initializer) out.insert(t.name);
+  for (const auto* list : {&gp.input, &gp.output})
+    for (const ValueInfoProto& v : *list) out.erase(v.name);
+  for (const NodeProto& n : gp.node) {
+    const std::string_view domain = normalize_domain(n.domain);
+    const bool packs_b = (domain.empty() && (n.op_type == "MatMul" || n.op_type == "Gemm")) ||
+                         (domain == "com.onnxrt" && n.op_type == "FusedMatMul");
+    for (size_t k = 0; k < n.input.size(); ++k)
+      if (!(packs_b && k == 1)) out.erase(n.input[k]);
+    std::vector<const GraphProto*> subs;
+    collect_subgraphs(n, subs);
+    for (const GraphProto* sub : subs)
+      for (std::string_view name : free_names(*sub)) out.erase(name);
+  }
+  return out;
+}
+
 Status Importer::import_graph(const GraphProto& gp, ir::Graph& g, const Opsets& opsets) {
   ONNXRT_RETURN_IF_ERROR(check_names_are_utf8(gp));
   if (depth_ >= kMaxGraphDepth) {
@@ -174,10 +197,12 @@ Status Importer::import_graph(const GraphProto& gp, ir::Graph& g, const Opsets& 
   }
 
   std::set<std::string_view> initializer_names;
+  const std::set<std::string_view> only_packed =
+      g.parent() == nullptr ? weights_only_packed(gp) : std::set<std::string_view>{};
   for (const TensorProto& tp : gp.initializer) {
     const std::string who = gname + " initializer '" + std::string(tp.name) + "'";
     if (tp.name.empty()) return invalid_model(gname + ": an initializer has no name");
-    auto t = tensor_from_proto(tp, ext_);
+    auto t = tensor_from_proto(tp, ext_, only_packed.count(tp.name) > 0);
     if (!t) return t.status().with_context(gname + ": ");
     ONNXRT_RETURN_IF_ERROR(g.add_initializer(std::string(tp.name), std::move(t).value()).status().with_context(who + ": "));
     initializer_names.insert(tp.name);

@@ -35,7 +35,12 @@ Expected<int64_t> checked_element_count(std::span<const int64_t> dims, const std
 
 // Converts every data type of the pinned onnx. Sizes are checked against dims before anything
 // is allocated; 16-bit floats become their bits, sub-byte types stay packed as in raw_data.
-Expected<Tensor> tensor_from_proto(const TensorProto& proto, const ExternalDataContext& ctx);
+// `may_stay_misaligned`: a float32 weight of a mapped file (ctx.buffer_file or external data)
+// whose bytes are not 4-byte aligned is borrowed in place rather than copied. Only for weights
+// whose every reader packs them at create time (MatMul/Gemm B, read bytewise by
+// kernels::PackedB::pack); the plan copies one for any other reader (plan/execution_plan.cc).
+Expected<Tensor> tensor_from_proto(const TensorProto& proto, const ExternalDataContext& ctx,
+                                   bool may_stay_misaligned = false);
 
 // The reverse, for the writer. The proto points into `t` (raw_data, or the strings of a string
 // tensor), so `t` must outlive it.

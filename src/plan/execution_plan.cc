@@ -1,6 +1,11 @@
 #include "plan/execution_plan.h"
 
+#include <cstdint>
+#include <cstring>
+#include <functional>
+
 #include "kernels/reference/control_kernels.h"
+#include "tensor/tensor_alloc.h"
 
 namespace onnxrt::plan {
 
@@ -18,8 +23,10 @@ bool has_graph_attribute(const ir::Node& n) {
 }
 
 // Binds the node's kernel; sets `*reference` when it comes from the reference table.
+// `before_factory(reference)` runs once the table is chosen, right before the kernel is created.
 Expected<std::unique_ptr<kernels::Kernel>> create_kernel(const ir::Graph& g, const ir::Node& node,
-                                                         const PlanOptions& options, bool* reference) {
+                                                         const PlanOptions& options, bool* reference,
+                                                         const std::function<void(bool)>& before_factory) {
   std::vector<const ir::ValueType*> in_types, out_types;
   std::vector<const Tensor*> consts;
   for (ir::ValueId v : node.inputs) {
@@ -52,7 +59,32 @@ Expected<std::unique_ptr<kernels::Kernel>> create_kernel(const ir::Graph& g, con
     *reference = second == kernels::Backend::kReference;
   }
   if (!entry) return not_implemented(node.describe() + ": " + reason);
+  before_factory(*reference);
   return entry->factory(init);
+}
+
+// A float32 weight that the importer left misaligned in the mapped model file (no copy made:
+// onnx/tensor_proto.h, only for weights read as the B input of MatMul, Gemm or FusedMatMul).
+bool misaligned(const Tensor& t) {
+  return t.dtype() == DType::kFloat32 && reinterpret_cast<uintptr_t>(t.raw()) % alignof(float) != 0;
+}
+
+// Whether `n`'s CPU kernel reads input `k` only to pack it at create time, bytewise
+// (kernels::PackedB::pack), so that it may be misaligned. A kernel that then does not pack it
+// (a B of rank 3, say) reads nothing of it at create time, and gets an aligned copy after.
+bool packs_misaligned(const ir::Node& n, size_t k) {
+  if (k != 1) return false;
+  if (n.domain.empty()) return n.op_type == "MatMul" || n.op_type == "Gemm";
+  return n.domain == "com.onnxrt" && n.op_type == "FusedMatMul";
+}
+
+// An aligned copy of a misaligned weight, for a reader that reads its floats as they are; the
+// file pages behind the original are given back when its last tensor goes.
+Tensor aligned_copy(const Tensor& t) {
+  std::shared_ptr<void> storage = allocate_weight_bytes(t.nbytes());
+  std::memcpy(storage.get(), t.raw(), t.nbytes());
+  void* p = storage.get();
+  return Tensor::borrow(t.dtype(), t.shape(), p, std::move(storage));
 }
 
 // Drops the data of constants that every reader has prepacked (Kernel::prepacked_input), as soon
@@ -62,6 +94,8 @@ Expected<std::unique_ptr<kernels::Kernel>> create_kernel(const ir::Graph& g, con
 // (what those kernels still read); its storage goes when the last reference does (a copy is
 // freed; a weight mapped from the model file gives its pages back, see onnx/tensor_proto.cc).
 // Graph inputs and outputs, outer-scope values and values that a subgraph reads keep their data.
+// It also gives a weight left misaligned in the model file an aligned copy before any reader
+// other than a packing MatMul/Gemm/FusedMatMul sees it, and after such a kernel did not pack it.
 class ConstantReleaser {
  public:
   // `owner` is the graph the plan is built for, writable; null disables releasing (subgraphs).
@@ -83,11 +117,20 @@ class ConstantReleaser {
     }
   }
 
+  // Called once per node, right before its kernel is created (`reference`: from the reference
+  // table): misaligned constants get aligned for every reader but a CPU kernel that packs them.
+  void before_create(const ir::Node& n, bool reference) {
+    if (!owner_) return;
+    for (size_t k = 0; k < n.inputs.size(); ++k)
+      if (reference || !packs_misaligned(n, k)) align(n.inputs[k]);
+  }
+
   // Called once per node, right after its kernel was created.
   void after_create(const ir::Node& n, const kernels::Kernel& kernel) {
     if (!owner_) return;
     for (size_t k = 0; k < n.inputs.size(); ++k) {
       const ir::ValueId v = n.inputs[k];
+      if (v != ir::kNoValue && !kernel.prepacked_input(k)) align(v);
       if (v == ir::kNoValue || keep_[static_cast<size_t>(v)]) continue;
       if (!kernel.prepacked_input(k)) {
         keep_[static_cast<size_t>(v)] = true;  // this reader needs the data at run time
@@ -95,6 +138,15 @@ class ConstantReleaser {
       }
       if (--readers_[static_cast<size_t>(v)] == 0) release(v);
     }
+  }
+
+  // Replaces a misaligned constant by an aligned copy, in the graph and in the plan.
+  void align(ir::ValueId v) {
+    if (v == ir::kNoValue) return;
+    ir::ValueInfo& info = owner_->value(v);
+    if (!info.constant || !misaligned(*info.constant)) return;
+    info.constant = aligned_copy(*info.constant);
+    plan_.constants[static_cast<size_t>(v)] = *info.constant;
   }
 
  private:
@@ -176,7 +228,8 @@ Expected<std::unique_ptr<ExecutionPlan>> build(std::shared_ptr<const ir::Graph> 
     step.infer = ir::find_infer_fn(n.domain, n.op_type);
     step.inputs.assign(n.inputs.begin(), n.inputs.end());
     step.outputs.assign(n.outputs.begin(), n.outputs.end());
-    ONNXRT_ASSIGN_OR_RETURN(step.kernel, create_kernel(g, n, options, &step.reference_kernel));
+    ONNXRT_ASSIGN_OR_RETURN(step.kernel, create_kernel(g, n, options, &step.reference_kernel,
+                                                       [&](bool reference) { releaser.before_create(n, reference); }));
     releaser.after_create(n, *step.kernel);
     step.static_shapes = true;
     for (ir::ValueId v : n.outputs)

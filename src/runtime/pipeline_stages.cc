@@ -1,8 +1,10 @@
 #include "runtime/pipeline_stages.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <vector>
 
 #include "kernels/eval_node.h"
 #include "onnx/model_io.h"
@@ -14,7 +16,18 @@ passes::PassContext folding_context(ThreadPool& pool, bool reference_first) {
   const kernels::Backend first = reference_first ? kernels::Backend::kReference : kernels::Backend::kCpu;
   const kernels::Backend second = reference_first ? kernels::Backend::kCpu : kernels::Backend::kReference;
   passes::PassContext ctx;
-  ctx.evaluate = [&pool, first, second](const ir::Node& node, std::span<const Tensor* const> inputs, size_t n) {
+  ctx.evaluate = [&pool, first, second](const ir::Node& node, std::span<const Tensor* const> given, size_t n) {
+    // A weight left misaligned in the model file (only MatMul/Gemm B: onnx/tensor_proto.h) is
+    // copied before a kernel reads it here, as in the plan.
+    std::vector<const Tensor*> inputs(given.begin(), given.end());
+    std::vector<Tensor> copies;
+    copies.reserve(inputs.size());
+    for (const Tensor*& t : inputs) {
+      if (t && t->dtype() == DType::kFloat32 && reinterpret_cast<uintptr_t>(t->raw()) % alignof(float) != 0) {
+        copies.push_back(t->clone());
+        t = &copies.back();
+      }
+    }
     auto out = kernels::eval_node(first, node, inputs, n, pool);
     if (!out && out.status().code() == ErrorCode::kNotImplemented) {
       out = kernels::eval_node(second, node, inputs, n, pool);

@@ -122,3 +122,46 @@ def test_peak_rss_holds_each_weight_about_once(tmp_path):
     growth = json.loads(p.stdout)["growth_mb"]
     weights_mb = (vocab * hid + 3 * hid * hid) * 4 / 2**20
     assert growth < 2 * weights_mb + 16, f"session creation grew the peak RSS by {growth:.0f} MB"
+
+
+def linear_model(doc_pad: int, hid: int = 64) -> onnx.ModelProto:
+    """Weights of 16 KB that only packing kernels read (MatMul, Gemm with transB, MatMul + Add that
+    becomes a FusedMatMul) stay misaligned in the mapped file; a rank-3 MatMul weight is not packed
+    and gets an aligned copy; a weight also read by an Add is copied at load."""
+    rng = np.random.default_rng(doc_pad)
+    f = lambda *s: (rng.standard_normal(s) * 0.2).astype(np.float32)  # noqa: E731
+    inits = [numpy_helper.from_array(f(hid, hid), n) for n in ("w_mm", "w_gemm", "w_fused", "w_shared")]
+    inits += [numpy_helper.from_array(f(2, hid, hid), "w_3d"), numpy_helper.from_array(f(hid), "bias")]
+    nodes = [
+        helper.make_node("MatMul", ["x", "w_mm"], ["a"]),
+        helper.make_node("Gemm", ["a", "w_gemm"], ["b"], transB=1),
+        helper.make_node("MatMul", ["b", "w_fused"], ["c0"]),
+        helper.make_node("Add", ["c0", "bias"], ["c"]),
+        helper.make_node("MatMul", ["c", "w_3d"], ["y_3d"]),
+        helper.make_node("MatMul", ["c", "w_shared"], ["d"]),
+        helper.make_node("Add", ["d", "w_shared"], ["y"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "linear", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [hid, hid])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None),
+         helper.make_tensor_value_info("y_3d", TensorProto.FLOAT, None)],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], doc_string="x" * doc_pad)
+    model.ir_version = 8
+    return model
+
+
+@pytest.mark.parametrize("doc_pad", [0, 1, 2, 3])
+def test_weights_read_in_place_at_any_alignment_match_onnxruntime(tmp_path, doc_pad):
+    path = tmp_path / "linear.onnx"
+    onnx.save(linear_model(doc_pad), path)
+    feed = {"x": np.random.default_rng(7).standard_normal((64, 64)).astype(np.float32)}
+    ref = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, feed)
+    for threads in (1, 2):
+        opts = onnxrt.SessionOptions()
+        opts.intra_op_num_threads = threads
+        sess = onnxrt.InferenceSession(str(path), opts)
+        for _ in range(2):
+            for got, want in zip(sess.run(None, feed), ref):
+                np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
