@@ -203,6 +203,32 @@ TEST(FusedMatMul, TransBMatchesReference) {
   EXPECT_FALSE(run_node(kernels::Backend::kCpu, bad, {f32({1, 1}, {1}), f32({1, 1}, {1})}, 1).has_value());
 }
 
+TEST(FusedMatMul, LargeShapesEpilogueInTheGemm) {
+  // The packed path runs the epilogue inside the GEMM, block by block: shapes past the driver's
+  // 144-row A blocks, 256-deep K blocks, 1024-column N blocks and 128-column epilogue groups, on
+  // the 2-thread test pool, with bias, residual and an activation.
+  std::mt19937 rng(44);
+  struct Case {
+    Shape a, b;
+    bool trans_b;
+  };
+  const Case cases[] = {{{2, 75, 260}, {260, 1100}, false}, {{150, 130}, {1030, 130}, true}};
+  for (const Case& c : cases) {
+    for (const Act& a : {kActs[0], kActs[8]}) {
+      auto node = fused("FusedMatMul", a).attr_i("trans_b", c.trans_b ? 1 : 0).build();
+      const int64_t n = c.trans_b ? c.b[0] : c.b[1];
+      std::vector<Tensor> in{random_tensor(DType::kFloat32, c.a, rng), random_tensor(DType::kFloat32, c.b, rng),
+                             random_tensor(DType::kFloat32, {n}, rng)};
+      Shape y = c.a;
+      y.back() = n;
+      in.push_back(random_tensor(DType::kFloat32, y, rng));
+      SCOPED_TRACE(std::string("act '") + a.name + "' a " + shape_to_string(c.a) + " b " + shape_to_string(c.b));
+      const double k = static_cast<double>(c.a.back());
+      expect_matches_reference(node, in, 1, 1e-5 * (4 + std::sqrt(k)), 1e-5);
+    }
+  }
+}
+
 TEST(FusedMatMul, PinnedAndErrors) {
   // [1 2; 3 4] @ I + [10, -10] + Z(1) -> Relu: [12, 0; 14, 0].
   auto node = NodeBuilder("FusedMatMul", 1, "com.onnxrt").attr_s("activation", "Relu").build();

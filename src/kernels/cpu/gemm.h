@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "base/thread_pool.h"
@@ -49,6 +50,17 @@ class PackedB {
 // C[M,N] = alpha * op(A)[M,K] * B + beta * C with B from PackedB::pack (B.K() == K, B.N() == N).
 void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,
                   const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool);
+
+// sgemm_packed that hands each block of C to `epilogue(r0, r1, c0, c1)` as soon as that block
+// (rows [r0, r1), columns [c0, c1)) holds its final value, while it is still in cache: for fused
+// bias / activation / residual epilogues without a second pass over C. Blocks are disjoint and
+// cover C exactly once; with a pool, different threads call epilogue on different blocks
+// concurrently. Every call gets at most kEpilogueMaxCols columns.
+constexpr int64_t kEpilogueMaxCols = 128;
+using GemmEpilogue = std::function<void(int64_t r0, int64_t r1, int64_t c0, int64_t c1)>;
+void sgemm_packed_epilogue(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,
+                           const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool,
+                           const GemmEpilogue& epilogue);
 
 // C[M,N] = alpha * op(A)[M,K] * B + beta * bias[N] (the bias row repeated on every row of C):
 // sgemm_packed on C pre-filled with the bias rows, without that extra pass over C where it can.
