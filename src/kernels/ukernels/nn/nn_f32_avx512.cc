@@ -108,6 +108,8 @@ static void interior_cols(const DwConv2dArgs& a, int64_t* lo_out, int64_t* hi_ou
 }
 
 void maxpool2d_f32_avx512(const DwConv2dArgs& a, const float* x, float* y) {
+  if (maxpool2d_rows_applies(a)) return maxpool2d_rows_f32_avx512(a, x, y);
+  // Dilated or wider strides along W: every tap of every window.
   int64_t t_lo, t_hi;
   interior_cols(a, &t_lo, &t_hi);
   if (a.KW == 0) t_lo = t_hi = 0;

@@ -106,5 +106,11 @@ using MaxPool2dF32Fn = void (*)(const DwConv2dArgs& a, const float* x, float* y)
 void maxpool2d_f32_scalar(const DwConv2dArgs& a, const float* x, float* y);
 void maxpool2d_f32_avx512(const DwConv2dArgs& a, const float* x, float* y);
 MaxPool2dF32Fn maxpool2d_f32_ukernel();
+// The same for windows of dilation 1 and stride 1 or 2 along W (maxpool2d_rows_applies): a row
+// pass takes the max over kw once per input row, a column pass the max over kh, so an input row
+// read by several windows is loaded once; same results, NaN included. maxpool2d_f32_avx512
+// calls it when it applies.
+bool maxpool2d_rows_applies(const DwConv2dArgs& a);
+void maxpool2d_rows_f32_avx512(const DwConv2dArgs& a, const float* x, float* y);
 
 }  // namespace onnxrt::kernels::ukernels
