@@ -20,6 +20,10 @@
 #include "kernels/registry.h"
 #include "onnxrt/status.h"
 
+namespace onnxrt {
+class ThreadPool;
+}
+
 namespace onnxrt::plan {
 
 using Slot = int32_t;  // index of a value in RunState (== ir::ValueId of the graph)
@@ -79,12 +83,21 @@ struct ExecutionPlan {
   std::vector<std::string> output_names;
   int64_t arena_bytes = 0;
   std::vector<OuterBinding> outer_bindings;  // nested plans only
+  int64_t kernels_created_ahead = 0;  // by the pool's other threads while this plan was built
 };
 
 struct PlanOptions {
   // Bind every node to its reference kernel (kernels/reference/) when one exists; otherwise
   // the CPU kernel. Normally the CPU kernel comes first and the reference kernel is the fallback.
   bool prefer_reference_kernels = false;
+  // The session's pool. With more than one thread, kernels whose constant inputs add up to
+  // `ahead_min_bytes` (weights they pack) are created on its other threads while the plan binds
+  // the nodes in order (plan/kernels_ahead.h); the plan is the same as one built on one thread.
+  // Smaller weights stay on the plan's thread: they pack quickly, and every original whose
+  // kernel is created ahead is held a little longer (ResNet-50's convolutions, most of them
+  // under 2 MiB, gained little on a loaded machine and raised its peak RSS).
+  ThreadPool* threads = nullptr;
+  int64_t ahead_min_bytes = int64_t{2} << 20;
 };
 
 // Builds the plan for an optimized graph (takes ownership). Fails with NotImplemented naming the

@@ -89,6 +89,7 @@ Expected<std::unique_ptr<Session::Impl>> build(onnx::LoadedModel model, const Se
 
   plan::PlanOptions plan_options;
   plan_options.prefer_reference_kernels = options.use_reference_kernels;
+  plan_options.threads = impl->threads.get();  // packs weights on every thread
   ONNXRT_ASSIGN_OR_RETURN(impl->plan, plan::build_plan(std::move(graph), plan_options));
   // onnxruntime's name for the load event.
   if (impl->profiler) {
