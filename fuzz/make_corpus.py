@@ -5,6 +5,11 @@ into the directory given.
     python fuzz/make_corpus.py DIR              model bytes (fuzz_reader, fuzz_session)
     python fuzz/make_corpus.py DIR --trailer    model bytes + 8 trailer bytes seeding the inputs
                                                 (fuzz_run's layout, see fuzz/fuzz_run.cc)
+    python fuzz/make_corpus.py DIR --trailer-out DIR2
+                                                both: model bytes in DIR, fuzz_run's layout in DIR2
+
+The output is the same on every run (the trailers are hashes of the case names). Most of the ~10 s
+is onnx generating its node cases, so writing both layouts in one run halves `make test`'s cost.
 """
 
 from __future__ import annotations
@@ -29,15 +34,9 @@ def test_models() -> dict[str, bytes]:
     return {f"tests_{name}": build().SerializeToString() for name, build in builders.items()}
 
 
-def main(out: str, trailer: bool = False, max_bytes: int = 64 * 1024) -> None:
-    target = Path(out)
-    target.mkdir(parents=True, exist_ok=True)
-    n = 0
-    for name, data in test_models().items():
-        if trailer:
-            data += hashlib.sha256(name.encode()).digest()[:8]
-        (target / f"{name}.onnx").write_bytes(data)
-        n += 1
+def seed_models(max_bytes: int = 64 * 1024) -> dict[str, bytes]:
+    """Every seed by name: the tests' helper models, then the backend suite's models up to max_bytes."""
+    seeds = {f"{name}.onnx": data for name, data in test_models().items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for kind in ("node", "simple", "pytorch-converted", "pytorch-operator"):
@@ -47,16 +46,33 @@ def main(out: str, trailer: bool = False, max_bytes: int = 64 * 1024) -> None:
                 data = path.read_bytes() if path and path.exists() else (
                     case.model.SerializeToString() if case.model is not None else None)
                 if data and len(data) <= max_bytes:
-                    if trailer:  # a fixed, per-model trailer: the corpus is the same on every run
-                        data += hashlib.sha256(case.name.encode()).digest()[:8]
-                    (target / f"{case.name}.onnx").write_bytes(data)
-                    n += 1
-    print(f"{n} seed models in {target}")
+                    seeds[f"{case.name}.onnx"] = data
+    return seeds
+
+
+def with_trailer(name: str, data: bytes) -> bytes:
+    """fuzz_run's layout: a fixed, per-model trailer, so the corpus is the same on every run."""
+    return data + hashlib.sha256(name.encode()).digest()[:8]
+
+
+def write(target: Path, seeds: dict[str, bytes], trailer: bool) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for file_name, data in seeds.items():
+        (target / file_name).write_bytes(with_trailer(file_name[: -len(".onnx")], data) if trailer else data)
+    print(f"{len(seeds)} seed models in {target}")
+
+
+def main(out: str, trailer: bool = False, trailer_out: str | None = None) -> None:
+    seeds = seed_models()
+    write(Path(out), seeds, trailer)
+    if trailer_out:
+        write(Path(trailer_out), seeds, True)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out")
     parser.add_argument("--trailer", action="store_true", help="append fuzz_run's 8-byte input seed")
+    parser.add_argument("--trailer-out", metavar="DIR2", help="also write fuzz_run's layout into DIR2")
     args = parser.parse_args()
-    main(args.out, trailer=args.trailer)
+    main(args.out, trailer=args.trailer, trailer_out=args.trailer_out)

@@ -167,6 +167,10 @@ void carry_sym_value(InferContext& ctx) {
 
 // ---------------------------------------------------------------- Reshape
 
+// Multiplies a known, non-negative dim into an element count; false when the count overflows
+// int64. The shape input is data: a model can ask for dims whose product has no int64 value.
+bool multiply_count(int64_t& count, int64_t dim) { return !__builtin_mul_overflow(count, dim, &count); }
+
 Status infer_reshape(InferContext& ctx) {
   ONNXRT_RETURN_IF_ERROR(require_tensor(ctx, 0, "data"));
   const ValueType& in = ctx.input_type(0);
@@ -235,20 +239,24 @@ Status infer_reshape(InferContext& ctx) {
       // Cancel equal symbols between input and output, then divide the known parts.
       std::vector<int32_t> in_syms, out_syms;
       int64_t pin = 1, pout = 1;
+      bool overflow = false;
       for (const Dim& d : in.shape) {
-        if (d.is_known()) pin *= d.value();
+        if (d.is_known()) overflow |= !multiply_count(pin, d.value());
         else in_syms.push_back(d.symbol_id());
       }
       for (size_t i = 0; i < out.size(); ++i) {
         if (static_cast<int64_t>(i) == infer_at) continue;
         if (out[i].is_known()) {
-          pout *= out[i].value();
+          overflow |= !multiply_count(pout, out[i].value());
         } else {
           auto it = std::find(in_syms.begin(), in_syms.end(), out[i].symbol_id());
           if (it != in_syms.end()) in_syms.erase(it);
           else out_syms.push_back(out[i].symbol_id());
         }
       }
+      if (overflow)
+        return ctx.error("cannot reshape input " + shp(in.shape) + " to " + shp(*target) +
+                         ": the element count overflows int64");
       if (in_syms.empty() && out_syms.empty()) {
         if (pout == 0 || pin % pout != 0)
           return ctx.error("cannot reshape input " + shp(in.shape) + " to " + shp(*target) +
@@ -262,8 +270,12 @@ Status infer_reshape(InferContext& ctx) {
     out[static_cast<size_t>(infer_at)] = solved;
   } else if (in.has_shape && shape_is_static(in.shape) && shape_is_static(out)) {
     int64_t pin = 1, pout = 1;
-    for (const Dim& d : in.shape) pin *= d.value();
-    for (const Dim& d : out) pout *= d.value();
+    bool overflow = false;
+    for (const Dim& d : in.shape) overflow |= !multiply_count(pin, d.value());
+    for (const Dim& d : out) overflow |= !multiply_count(pout, d.value());
+    if (overflow)
+      return ctx.error("cannot reshape input " + shp(in.shape) + " to " + shp(out) +
+                       ": the element count overflows int64");
     if (pin != pout)
       return ctx.error("cannot reshape input " + shp(in.shape) + " (" + std::to_string(pin) +
                        " elements) to " + shp(out) + " (" + std::to_string(pout) + " elements)");

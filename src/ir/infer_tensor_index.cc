@@ -300,7 +300,16 @@ Status infer_tile(InferContext& ctx) {
     const int64_t r = (*reps)[i];
     if (r < 0) return ctx.error("repeats " + ints_to_string(*reps) + " has a negative entry");
     if (r == 1) continue;
-    out[i] = out[i].is_known() ? Dim(out[i].value() * r) : (r == 0 ? Dim(0) : ctx.fresh_dim());
+    if (!out[i].is_known()) {
+      out[i] = r == 0 ? Dim(0) : ctx.fresh_dim();
+      continue;
+    }
+    int64_t tiled = 0;  // repeats are data: dim * repeat can leave int64 (found by fuzz_session)
+    if (__builtin_mul_overflow(out[i].value(), r, &tiled))
+      return ctx.error("repeats " + ints_to_string(*reps) + ": axis " + std::to_string(i) + " of size " +
+                       std::to_string(out[i].value()) + " repeated " + std::to_string(r) +
+                       " times overflows int64");
+    out[i] = Dim(tiled);
   }
   ctx.outputs[0] = ValueType::tensor(in.dtype, out);
   return Status::ok();
@@ -385,10 +394,13 @@ Status infer_pad(InferContext& ctx) {
   SymShape out = in.shape;
   for (size_t i = 0; i < k; ++i) {
     Dim& d = out[static_cast<size_t>(ax[i])];
-    const int64_t add = (*pads)[i] + (*pads)[i + k];
+    int64_t add = 0, v = 0;  // pads are data: their sum, and dim + sum, can leave int64
+    if (__builtin_add_overflow((*pads)[i], (*pads)[i + k], &add) ||
+        (d.is_known() && __builtin_add_overflow(d.value(), add, &v)))
+      return ctx.error("pads " + ints_to_string(*pads) + ": axis " + std::to_string(ax[i]) +
+                       " padded size overflows int64");
     if (add == 0 && (*pads)[i] == 0) continue;
     if (d.is_known()) {
-      const int64_t v = d.value() + add;
       if (v < 0)
         return ctx.error("pads " + ints_to_string(*pads) + " crop axis " + std::to_string(ax[i]) +
                          " of size " + std::to_string(d.value()) + " below zero");

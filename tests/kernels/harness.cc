@@ -93,20 +93,29 @@ double element_as_double(const Tensor& t, int64_t i) {
   }
 }
 
+// An integer value of any sign stored into any integer type, wrapping modulo 2^bits: random
+// tensors draw negative values for unsigned types too. Converting a double straight to a type
+// that cannot hold it is undefined (clang's UBSan stops on it); via 64 bits the narrowing is defined.
+template <typename T>
+T wrap_integer(double v) {
+  if (v >= 0) return static_cast<T>(static_cast<uint64_t>(v));
+  return static_cast<T>(static_cast<int64_t>(v));
+}
+
 void set_element_from_double(Tensor& t, int64_t i, double v) {
   switch (t.dtype()) {
     case DType::kFloat32: t.data<float>()[i] = static_cast<float>(v); break;
     case DType::kFloat64: t.data<double>()[i] = v; break;
     case DType::kFloat16: t.data<uint16_t>()[i] = float_to_half(static_cast<float>(v)); break;
     case DType::kBFloat16: t.data<uint16_t>()[i] = float_to_bfloat16(static_cast<float>(v)); break;
-    case DType::kInt8: t.data<int8_t>()[i] = static_cast<int8_t>(v); break;
-    case DType::kInt16: t.data<int16_t>()[i] = static_cast<int16_t>(v); break;
-    case DType::kInt32: t.data<int32_t>()[i] = static_cast<int32_t>(v); break;
+    case DType::kInt8: t.data<int8_t>()[i] = wrap_integer<int8_t>(v); break;
+    case DType::kInt16: t.data<int16_t>()[i] = wrap_integer<int16_t>(v); break;
+    case DType::kInt32: t.data<int32_t>()[i] = wrap_integer<int32_t>(v); break;
     case DType::kInt64: t.data<int64_t>()[i] = static_cast<int64_t>(v); break;
-    case DType::kUInt8: t.data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
-    case DType::kUInt16: t.data<uint16_t>()[i] = static_cast<uint16_t>(v); break;
-    case DType::kUInt32: t.data<uint32_t>()[i] = static_cast<uint32_t>(v); break;
-    case DType::kUInt64: t.data<uint64_t>()[i] = static_cast<uint64_t>(v); break;
+    case DType::kUInt8: t.data<uint8_t>()[i] = wrap_integer<uint8_t>(v); break;
+    case DType::kUInt16: t.data<uint16_t>()[i] = wrap_integer<uint16_t>(v); break;
+    case DType::kUInt32: t.data<uint32_t>()[i] = wrap_integer<uint32_t>(v); break;
+    case DType::kUInt64: t.data<uint64_t>()[i] = wrap_integer<uint64_t>(v); break;
     case DType::kBool: t.data<uint8_t>()[i] = v != 0.0; break;
     default: break;
   }

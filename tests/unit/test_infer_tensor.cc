@@ -2,6 +2,8 @@
 // opset-dependent attribute/input forms, and errors.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "ir/infer.h"
 #include "kernels/harness.h"
 
@@ -69,6 +71,31 @@ TEST(TensorOpsInfer, ReshapeWithUnknownShapeKeepsRank) {
   out = c.run(NodeBuilder("Reshape", 13).build(), {f32({2, 3}), ValueType::tensor_unknown_rank(DType::kInt64)});
   ASSERT_TRUE(out.has_value());
   EXPECT_FALSE((*out)[0].has_shape);
+}
+
+// Found by fuzz_session (tests/data/fuzz_regressions/session/reshape_element_count_overflows and
+// tile_repeat_overflows): dims computed from shape, repeats or pads inputs were multiplied or added
+// as signed int64 (undefined on overflow). Each is now refused with an error that says so.
+TEST(TensorOpsInfer, DimsComputedFromDataThatOverflowInt64AreRefused) {
+  Ctx c;
+  const int64_t huge = (int64_t{1} << 57) - 1;
+  auto expect_overflow_error = [](const Expected<std::vector<ValueType>>& out) {
+    ASSERT_FALSE(out.has_value());
+    EXPECT_NE(out.status().to_string().find("overflows int64"), std::string::npos) << out.status().to_string();
+  };
+  for (const std::vector<int64_t>& target : {std::vector<int64_t>{0, 127, huge},    // 3 * 127 * huge
+                                             std::vector<int64_t>{huge, 1024, -1}}) {  // with -1
+    Tensor shape = i64({3}, target);
+    expect_overflow_error(c.run(NodeBuilder("Reshape", 13).build(), {f32({3, 5}), i64t({3})}, {nullptr, &shape}));
+  }
+  Tensor reps = i64({2}, {33, (int64_t{1} << 62) + 1});
+  expect_overflow_error(c.run(NodeBuilder("Tile", 13).build(), {f32({3, 5}), i64t({2})}, {nullptr, &reps}));
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  for (const std::vector<int64_t>& pads : {std::vector<int64_t>{0, max, 0, 1},     // pad sum
+                                           std::vector<int64_t>{0, max - 1, 0, 0}}) {  // dim + pads
+    Tensor p = i64({4}, pads);
+    expect_overflow_error(c.run(NodeBuilder("Pad", 13).build(), {f32({3, 5}), i64t({4})}, {nullptr, &p}));
+  }
 }
 
 // The exporter chain: Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0)), [-1])).

@@ -166,8 +166,12 @@ Expected<std::unique_ptr<Kernel>> make_random(const KernelInit& init) {
     return init.error("not a random op");
   }
   ONNXRT_RETURN_IF_ERROR(a.status());
-  // The seed is a float attribute; its integer part seeds the generator.
-  const uint32_t seed = static_cast<uint32_t>(static_cast<int64_t>(seed_f));
+  // The seed is a float attribute; its integer part modulo 2^32 seeds the generator. Computed in
+  // floating point: any float is a valid attribute, and converting one beyond int64 (or NaN) to an
+  // integer is undefined (found by fuzz_session). NaN and infinities seed with 0.
+  double whole = std::isfinite(seed_f) ? std::fmod(std::trunc(static_cast<double>(seed_f)), 4294967296.0) : 0.0;
+  if (whole < 0) whole += 4294967296.0;
+  const uint32_t seed = static_cast<uint32_t>(whole);
   return std::unique_ptr<Kernel>(new RandomKernel(kind, seeded, seed, p, q, samples));
 }
 
