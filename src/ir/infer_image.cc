@@ -107,22 +107,32 @@ Expected<ConvTransposeDim> convtranspose_dim(const ConvTransposeAttrs& a, size_t
                                              int64_t k) {
   const size_t n = a.strides.size();
   const int64_t s = a.strides[d];
-  const int64_t dk = (k - 1) * a.dilations[d] + 1;
-  const int64_t full = s * (in - 1) + a.output_padding[d] + dk;  // output with no padding
+  // Strides, dilations, pads and output_padding are attributes: the sums and products below
+  // can leave int64. The builtins wrap without UB; the flag refuses the result before use.
+  bool overflow = false;
+  auto mul = [&](int64_t x, int64_t y) { int64_t v = 0; overflow |= __builtin_mul_overflow(x, y, &v); return v; };
+  auto add = [&](int64_t x, int64_t y) { int64_t v = 0; overflow |= __builtin_add_overflow(x, y, &v); return v; };
+  auto sub = [&](int64_t x, int64_t y) { int64_t v = 0; overflow |= __builtin_sub_overflow(x, y, &v); return v; };
+  const int64_t dk = add(mul(k - 1, a.dilations[d]), 1);
+  const int64_t full = add(add(mul(s, in - 1), a.output_padding[d]), dk);  // output with no padding
   ConvTransposeDim r;
   const bool same = a.auto_pad == AutoPad::kSameUpper || a.auto_pad == AutoPad::kSameLower;
   if (!a.output_shape.empty() || same) {
     // The spec: total_padding = full - output_shape; SAME_UPPER puts the odd one at the end,
     // every other mode at the beginning. SAME without output_shape targets in * stride.
-    r.out = !a.output_shape.empty() ? a.output_shape[d] : in * s;
-    const int64_t total = full - r.out;
+    r.out = !a.output_shape.empty() ? a.output_shape[d] : mul(in, s);
+    const int64_t total = sub(full, r.out);
     r.pad_begin = a.auto_pad == AutoPad::kSameUpper ? floor_div(total, 2) : total - floor_div(total, 2);
   } else if (a.auto_pad == AutoPad::kValid) {
     r.out = full;
   } else {
     r.pad_begin = a.pads[d];
-    r.out = full - a.pads[d] - a.pads[d + n];
+    r.out = sub(sub(full, a.pads[d]), a.pads[d + n]);
   }
+  if (overflow)
+    return invalid_argument("spatial dim " + std::to_string(d) + " of size " + std::to_string(in) + " with kernel " +
+                            std::to_string(k) + ", stride " + std::to_string(s) + ", dilation " +
+                            std::to_string(a.dilations[d]) + " and its pads: the output size overflows int64");
   if (in == 0) r.out = a.output_shape.empty() ? 0 : r.out;
   if (r.out < 0)
     return invalid_argument("spatial dim " + std::to_string(d) + " of size " + std::to_string(in) +
@@ -195,7 +205,13 @@ Status infer_convtranspose(InferContext& ctx) {
   if (!st) return ctx.error(st.message());
   Dim m = ctx.fresh_dim();
   if (wt.has_shape) {
-    if (wt.shape[1].is_known()) m = Dim(wt.shape[1].value() * a.group);
+    if (wt.shape[1].is_known()) {
+      int64_t channels = 0;  // group is an attribute: W.shape[1] * group can leave int64
+      if (__builtin_mul_overflow(wt.shape[1].value(), a.group, &channels))
+        return ctx.error("W.shape[1] " + std::to_string(wt.shape[1].value()) + " * group " +
+                         std::to_string(a.group) + " overflows int64");
+      m = Dim(channels);
+    }
     if (xt.has_shape && xt.shape[1].is_known() && wt.shape[0].is_known() &&
         xt.shape[1].value() != wt.shape[0].value())
       return ctx.error("X has " + std::to_string(xt.shape[1].value()) + " channels, W.shape[0] is " +

@@ -92,7 +92,18 @@ Status read_window_attrs(AttrReader& a, size_t n, const std::vector<int64_t>& ke
 
 Expected<WindowDim> window_dim(const WindowAttrs& w, size_t d, int64_t in) {
   const int64_t k = w.kernel[d], s = w.strides[d], dil = w.dilations[d];
-  const int64_t dk = (k - 1) * dil + 1;  // extent of the dilated window
+  // Kernel, strides, dilations and pads are attributes: any product or sum below can leave
+  // int64. The builtins wrap without UB; the flag refuses the result at the end.
+  bool overflow = false;
+  auto mul = [&](int64_t x, int64_t y) { int64_t v = 0; overflow |= __builtin_mul_overflow(x, y, &v); return v; };
+  auto add = [&](int64_t x, int64_t y) { int64_t v = 0; overflow |= __builtin_add_overflow(x, y, &v); return v; };
+  auto refuse = [&]() {
+    return invalid_argument("spatial dim " + std::to_string(d) + " of size " + std::to_string(in) + " with kernel " +
+                            std::to_string(k) + ", stride " + std::to_string(s) + ", dilation " +
+                            std::to_string(dil) + " and its pads: the output size overflows int64");
+  };
+  const int64_t dk = add(mul(k - 1, dil), 1);  // extent of the dilated window
+  if (overflow) return refuse();
   WindowDim r;
   switch (w.auto_pad) {
     case AutoPad::kSameUpper:
@@ -100,8 +111,9 @@ Expected<WindowDim> window_dim(const WindowAttrs& w, size_t d, int64_t in) {
       // Output is ceil(in / stride) whatever the kernel; the padding that takes is split evenly,
       // the odd one going to the end (UPPER) or the beginning (LOWER). Strides larger than the
       // window can make the needed padding negative: then none is added.
-      r.out = (in + s - 1) / s;
-      int64_t total = (r.out - 1) * s + dk - in;
+      r.out = in / s + (in % s != 0);  // ceil(in / s), without in + s - 1 leaving int64
+      int64_t total = add(mul(r.out - 1, s), dk - in);
+      if (overflow) return refuse();
       if (total < 0) total = 0;
       r.pad_begin = w.auto_pad == AutoPad::kSameUpper ? total / 2 : total - total / 2;
       r.pad_end = total - r.pad_begin;
@@ -115,17 +127,19 @@ Expected<WindowDim> window_dim(const WindowAttrs& w, size_t d, int64_t in) {
       r.pad_end = w.pads[d + w.rank()];
       break;
   }
-  const int64_t span = in + r.pad_begin + r.pad_end - dk;
+  const int64_t span = add(add(in, r.pad_begin), add(r.pad_end, -dk));
+  if (overflow) return refuse();
   if (span < 0)
     return invalid_argument("spatial dim " + std::to_string(d) + " of size " + std::to_string(in) +
                             " with pads " + std::to_string(r.pad_begin) + "+" +
                             std::to_string(r.pad_end) + " is smaller than the dilated kernel " +
                             std::to_string(dk));
   if (w.ceil_mode) {
-    r.out = (span + s - 1) / s + 1;
+    r.out = span / s + (span % s != 0) + 1;  // ceil(span / s) + 1, without span + s - 1 overflowing
     // A window may hang off the end in ceil_mode only if it starts inside the input or the
     // leading padding (PyTorch's rule, which the spec and the reference follow).
-    if ((r.out - 1) * s >= in + r.pad_begin) --r.out;
+    if (mul(r.out - 1, s) >= add(in, r.pad_begin)) --r.out;
+    if (overflow) return refuse();
   } else {
     r.out = span / s + 1;
   }
@@ -223,11 +237,13 @@ Status infer_conv(InferContext& ctx) {
     if (m.is_known() && m.value() % group != 0)
       return ctx.error("W's output channels " + std::to_string(m.value()) +
                        " are not divisible by group " + std::to_string(group));
-    if (xt.has_shape && xt.shape[1].is_known() && wt.shape[1].is_known() &&
-        xt.shape[1].value() != wt.shape[1].value() * group)
+    int64_t expected_c = 0;  // group is an attribute: W.shape[1] * group can leave int64
+    if (wt.shape[1].is_known() && __builtin_mul_overflow(wt.shape[1].value(), group, &expected_c))
+      return ctx.error("W.shape[1] " + std::to_string(wt.shape[1].value()) + " * group " +
+                       std::to_string(group) + " overflows int64");
+    if (xt.has_shape && xt.shape[1].is_known() && wt.shape[1].is_known() && xt.shape[1].value() != expected_c)
       return ctx.error("X has " + std::to_string(xt.shape[1].value()) +
-                       " channels, expected W.shape[1] * group = " +
-                       std::to_string(wt.shape[1].value() * group));
+                       " channels, expected W.shape[1] * group = " + std::to_string(expected_c));
   }
   if (ctx.has_input(2) && ctx.input_type(2).has_shape) {
     const ValueType& bt = ctx.input_type(2);

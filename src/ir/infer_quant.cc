@@ -66,7 +66,8 @@ Status check_param_shape(const InferContext& ctx, size_t i, const ValueType& x, 
     const Dim& xd = x.shape[static_cast<size_t>(d)];
     const Dim& pd = p.shape[static_cast<size_t>(d)];
     if (!xd.is_known() || !pd.is_known()) continue;
-    const int64_t want = d == axis ? (xd.value() + block_size - 1) / block_size : xd.value();
+    // ceil(dim / block_size) without dim + block_size - 1, which a huge block_size takes past int64.
+    const int64_t want = d == axis ? xd.value() / block_size + (xd.value() % block_size != 0) : xd.value();
     if (pd.value() != want)
       return ctx.error(std::string(what) + " shape " + shape_to_string(p.shape) +
                        " does not fit X " + shape_to_string(x.shape) + " with block_size " +
@@ -221,10 +222,13 @@ Status conv_shape(InferContext& ctx, size_t ix, size_t iw, DType out) {
   if (w.has_shape && m.is_known() && m.value() % group != 0)
     return ctx.error("W's output channels " + std::to_string(m.value()) + " are not divisible by group " +
                      std::to_string(group));
-  if (w.has_shape && x.shape[1].is_known() && w.shape[1].is_known() &&
-      x.shape[1].value() != w.shape[1].value() * group)
+  int64_t expected_c = 0;  // group is an attribute: W.shape[1] * group can leave int64
+  if (w.has_shape && w.shape[1].is_known() && __builtin_mul_overflow(w.shape[1].value(), group, &expected_c))
+    return ctx.error("W.shape[1] " + std::to_string(w.shape[1].value()) + " * group " + std::to_string(group) +
+                     " overflows int64");
+  if (w.has_shape && x.shape[1].is_known() && w.shape[1].is_known() && x.shape[1].value() != expected_c)
     return ctx.error("X has " + std::to_string(x.shape[1].value()) + " channels, expected W.shape[1] * group = " +
-                     std::to_string(w.shape[1].value() * group));
+                     std::to_string(expected_c));
   SymShape shape{x.shape[0], m};
   bool kernel_known = true;
   for (int64_t k : win.kernel) kernel_known = kernel_known && k > 0;

@@ -517,7 +517,18 @@ Status space_depth(InferContext& ctx, bool to_space) {
   if (in.rank() != 4)
     return ctx.error("input " + shp(in.shape) + " must have rank 4 (N, C, H, W)");
   SymShape out = in.shape;
-  auto mul = [&](Dim d, int64_t f) { return d.is_known() ? Dim(d.value() * f) : ctx.fresh_dim(); };
+  // blocksize is an attribute: blocksize^2 and dim * blocksize can leave int64.
+  int64_t b2 = 0;
+  if (__builtin_mul_overflow(b, b, &b2))
+    return ctx.error("blocksize " + std::to_string(b) + " squared overflows int64");
+  auto mul = [&](Dim d, int64_t f, const char* what) -> Expected<Dim> {
+    if (!d.is_known()) return ctx.fresh_dim();
+    int64_t v = 0;
+    if (__builtin_mul_overflow(d.value(), f, &v))
+      return ctx.error(std::string(what) + " " + std::to_string(d.value()) + " of input " + shp(in.shape) +
+                       " times " + std::to_string(f) + " overflows int64");
+    return Dim(v);
+  };
   auto div = [&](Dim d, int64_t f, const char* what) -> Expected<Dim> {
     if (!d.is_known()) return ctx.fresh_dim();
     if (d.value() % f != 0)
@@ -526,11 +537,11 @@ Status space_depth(InferContext& ctx, bool to_space) {
     return Dim(d.value() / f);
   };
   if (to_space) {
-    ONNXRT_ASSIGN_OR_RETURN(out[1], div(in.shape[1], b * b, "channels"));
-    out[2] = mul(in.shape[2], b);
-    out[3] = mul(in.shape[3], b);
+    ONNXRT_ASSIGN_OR_RETURN(out[1], div(in.shape[1], b2, "channels"));
+    ONNXRT_ASSIGN_OR_RETURN(out[2], mul(in.shape[2], b, "height"));
+    ONNXRT_ASSIGN_OR_RETURN(out[3], mul(in.shape[3], b, "width"));
   } else {
-    out[1] = mul(in.shape[1], b * b);
+    ONNXRT_ASSIGN_OR_RETURN(out[1], mul(in.shape[1], b2, "channels"));
     ONNXRT_ASSIGN_OR_RETURN(out[2], div(in.shape[2], b, "height"));
     ONNXRT_ASSIGN_OR_RETURN(out[3], div(in.shape[3], b, "width"));
   }

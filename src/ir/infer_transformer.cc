@@ -141,11 +141,16 @@ Status infer_attention(InferContext& ctx) {
     }
   }
   const Dim St = add_dim(Sp, Skv, ctx);
-  if (rank == 4)
+  if (rank == 4) {
     ctx.outputs[0] = ValueType::tensor(t, {B, Hq, Sq, Dv});
-  else
-    ctx.outputs[0] = ValueType::tensor(t, {B, Sq, Dv.is_known() ? Dim(Dv.value() * q_heads)
+  } else {
+    int64_t hidden = 0;  // q_num_heads is an attribute: head size * heads can leave int64
+    if (Dv.is_known() && __builtin_mul_overflow(Dv.value(), q_heads, &hidden))
+      return ctx.error("V head size " + std::to_string(Dv.value()) + " * q_num_heads " + std::to_string(q_heads) +
+                       " overflows int64");
+    ctx.outputs[0] = ValueType::tensor(t, {B, Sq, Dv.is_known() ? Dim(hidden)
                                                  : mul_dim(vt.shape[2], q_heads / kv_heads, ctx)});
+  }
   if (ctx.num_outputs() > 1) ctx.outputs[1] = ValueType::tensor(t, {B, Hkv, St, D});
   if (ctx.num_outputs() > 2) ctx.outputs[2] = ValueType::tensor(t, {B, Hkv, St, Dv});
   if (ctx.num_outputs() > 3) ctx.outputs[3] = ValueType::tensor(t, {B, Hq, Sq, St});
@@ -259,7 +264,11 @@ Status infer_linear_attention(InferContext& ctx) {
       return ctx.error("hidden size " + std::to_string(dim.value()) + " is not divisible by its head count " +
                        std::to_string(heads));
   const Dim dk = div_dim(qt.shape[2], hq, ctx), dv = div_dim(vt.shape[2], hkv, ctx);
-  ctx.outputs[0] = ValueType::tensor(t, {qt.shape[0], qt.shape[1], dv.is_known() ? Dim(dv.value() * hq)
+  int64_t hidden = 0;  // q_num_heads is an attribute: head size * heads can leave int64
+  if (dv.is_known() && __builtin_mul_overflow(dv.value(), hq, &hidden))
+    return ctx.error("value head size " + std::to_string(dv.value()) + " * q_num_heads " + std::to_string(hq) +
+                     " overflows int64");
+  ctx.outputs[0] = ValueType::tensor(t, {qt.shape[0], qt.shape[1], dv.is_known() ? Dim(hidden)
                                                                               : mul_dim(vt.shape[2], hq / hkv, ctx)});
   if (ctx.num_outputs() > 1) ctx.outputs[1] = ValueType::tensor(st, {qt.shape[0], Dim(hkv), dk, dv});
   return Status::ok();

@@ -51,6 +51,23 @@ TEST(ImageInfer, ConvTransposeShapes) {
   EXPECT_FALSE(infer(NodeBuilder("ConvTranspose", 22).build(), {f32({1, 4}), f32({4, 2})}, &syms).status.is_ok());
 }
 
+// group, strides, dilations, pads and output_padding are attributes: W.shape[1] * group and the
+// output size arithmetic can leave int64 (UB before the guard) and must be refused.
+TEST(ImageInfer, ConvTransposeAttributesThatOverflowInt64AreRefused) {
+  SymbolTable syms;
+  const int64_t big = int64_t{1} << 62, max = std::numeric_limits<int64_t>::max();
+  auto expect_overflow = [&](const ir::Node& node) {
+    auto r = infer(node, {f32({1, 4, 5, 5}), f32({4, 4, 3, 3})}, &syms);
+    ASSERT_FALSE(r.status.is_ok());
+    EXPECT_NE(r.status.message().find("overflows int64"), std::string::npos) << r.status.message();
+  };
+  expect_overflow(NodeBuilder("ConvTranspose", 22).attr_i("group", big).build());
+  expect_overflow(NodeBuilder("ConvTranspose", 22).attr_ints("strides", {big, 1}).build());          // stride * (in - 1)
+  expect_overflow(NodeBuilder("ConvTranspose", 22).attr_ints("dilations", {1, big}).build());        // (k - 1) * dilation
+  expect_overflow(NodeBuilder("ConvTranspose", 22).attr_ints("output_padding", {max, 0}).build());   // + output_padding
+  expect_overflow(NodeBuilder("ConvTranspose", 22).attr_ints("pads", {max, 0, max, 0}).build());     // - both pads
+}
+
 TEST(ImageInfer, ResizeShapes) {
   SymbolTable syms;
   const Dim batch = Dim::symbol(syms.intern("batch"));

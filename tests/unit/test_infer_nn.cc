@@ -62,6 +62,30 @@ TEST(NnInfer, ConvErrors) {
   EXPECT_FALSE(r.status.is_ok());
 }
 
+// group, kernel, dilations, strides and pads are attributes: products and sums of them with dims
+// can leave int64 (UB before the guard) and must be refused with an error saying so.
+TEST(NnInfer, WindowAttributesThatOverflowInt64AreRefused) {
+  SymbolTable syms;
+  const int64_t big = int64_t{1} << 62, max = std::numeric_limits<int64_t>::max();
+  auto expect_overflow = [&](const ir::Node& node, std::vector<ir::ValueType> in) {
+    auto r = infer(node, std::move(in), 1, &syms);
+    ASSERT_FALSE(r.status.is_ok()) << node.op_type;
+    EXPECT_NE(r.status.message().find("overflows int64"), std::string::npos) << r.status.message();
+  };
+  // W.shape[1] * group (W.shape[0] = 0 passes the divisibility check).
+  expect_overflow(NodeBuilder("Conv", 22).attr_i("group", big).build(), {f32({1, 4, 5, 5}), f32({0, 4, 3, 3})});
+  // (kernel - 1) * dilation, in + pads; a stride of int64 max is not an overflow (output 1).
+  expect_overflow(NodeBuilder("Conv", 22).attr_ints("dilations", {big, 1}).build(), {f32({1, 3, 5, 5}), f32({4, 3, 3, 3})});
+  expect_overflow(NodeBuilder("Conv", 22).attr_ints("pads", {max, 0, 1, 0}).build(), {f32({1, 3, 5, 5}), f32({4, 3, 3, 3})});
+  expect_overflow(NodeBuilder("MaxPool", 22).attr_ints("kernel_shape", {2}).attr_ints("dilations", {max}).build(), {f32({1, 3, 5})});
+  for (const char* auto_pad : {"NOTSET", "SAME_UPPER"}) {
+    auto r = infer(NodeBuilder("MaxPool", 22).attr_ints("kernel_shape", {1}).attr_ints("strides", {max})
+                       .attr_i("ceil_mode", 1).attr_s("auto_pad", auto_pad).build(), {f32({1, 3, 5})}, 1, &syms);
+    ASSERT_TRUE(r.status.is_ok()) << auto_pad << ": " << r.status.message();
+    EXPECT_EQ(r.outputs[0].shape, (SymShape{1, 3, 1})) << auto_pad;
+  }
+}
+
 TEST(NnInfer, PoolShapes) {
   SymbolTable syms;
   // ResNet stem: 112 -> 56 with k3 s2 p1.

@@ -17,6 +17,15 @@ Result infer(const ir::Node& node, std::vector<ir::ValueType> in, size_t num_out
 
 ir::ValueType t(DType d, SymShape s) { return ir::ValueType::tensor(d, std::move(s)); }
 
+// group is an attribute: W.shape[1] * group can leave int64 (UB before the guard).
+TEST(QuantInfer, ConvGroupThatOverflowsInt64IsRefused) {
+  SymbolTable syms;
+  auto r = infer(NodeBuilder("ConvInteger", 10).attr_i("group", int64_t{1} << 62).build(),
+                 {t(DType::kUInt8, {1, 4, 5, 5}), t(DType::kUInt8, {0, 4, 3, 3})}, 1, &syms);
+  ASSERT_FALSE(r.status.is_ok());
+  EXPECT_NE(r.status.message().find("overflows int64"), std::string::npos) << r.status.message();
+}
+
 TEST(QuantInfer, QuantizeOutputType) {
   SymbolTable syms;
   const Dim batch = Dim::symbol(syms.intern("batch"));
@@ -40,6 +49,10 @@ TEST(QuantInfer, QuantizeOutputType) {
                      {t(DType::kFloat32, {2, 4}), t(DType::kFloat32, {2, 3})}, 1, &syms).status.is_ok());
   EXPECT_TRUE(infer(NodeBuilder("QuantizeLinear", 21).attr_i("block_size", 3).build(),
                     {t(DType::kFloat32, {2, 4}), t(DType::kFloat32, {2, 2})}, 1, &syms).status.is_ok());
+  // One block of int64-max elements covers the axis: ceil(4 / max) = 1, no dim + block_size overflow.
+  auto big = infer(NodeBuilder("QuantizeLinear", 21).attr_i("block_size", std::numeric_limits<int64_t>::max()).build(),
+                   {t(DType::kFloat32, {2, 4}), t(DType::kFloat32, {2, 1})}, 1, &syms);
+  EXPECT_TRUE(big.status.is_ok()) << big.status.message();
 }
 
 TEST(QuantInfer, DequantizeAndDynamic) {

@@ -169,6 +169,15 @@ TEST(TensorMiscInfer, IndexOpsShapes) {
   EXPECT_FALSE(c.run(NodeBuilder("SpaceToDepth", 28).attr_i("blocksize", 2).attr_s("mode", "XYZ").build(),
                      {f32({1, 3, 4, 6})}).has_value());
   EXPECT_FALSE(c.run(NodeBuilder("DepthToSpace", 13).attr_i("blocksize", 2).build(), {f32({1, 3, 4, 6})}).has_value());
+  // blocksize is an attribute: blocksize^2 and dim * blocksize can leave int64 (UB before the guard).
+  for (const auto& [op, blocksize, shape] : {std::tuple{"DepthToSpace", int64_t{1} << 32, SymShape{1, 3, 4, 6}},
+                                             std::tuple{"SpaceToDepth", int64_t{1} << 32, SymShape{1, 3, 0, 0}},
+                                             std::tuple{"DepthToSpace", int64_t{1} << 31, SymShape{1, 0, int64_t{1} << 33, 6}},
+                                             std::tuple{"SpaceToDepth", int64_t{1} << 31, SymShape{1, 2, 0, 0}}}) {
+    auto r = c.run(NodeBuilder(op, 13).attr_i("blocksize", blocksize).build(), {f32(shape)});
+    ASSERT_FALSE(r.has_value()) << op;
+    EXPECT_NE(r.status().to_string().find("overflows int64"), std::string::npos) << r.status().to_string();
+  }
 }
 
 }  // namespace

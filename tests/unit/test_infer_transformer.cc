@@ -67,6 +67,20 @@ TEST(TransformerInfer, Attention3dAndErrors) {
                    .status.is_ok());
 }
 
+// Head counts are attributes: V's head size * q_num_heads can leave int64 (UB before the guard).
+// Q's hidden 2^62 with 2^62 heads is head size 1, matching K's; V's head size 4 * 2^62 overflows.
+TEST(TransformerInfer, HeadCountsThatOverflowInt64AreRefused) {
+  SymbolTable syms;
+  const int64_t big = int64_t{1} << 62;
+  for (const char* op : {"Attention", "LinearAttention"}) {
+    auto node = NodeBuilder(op, op == std::string("Attention") ? 23 : 1)
+                    .attr_i("q_num_heads", big).attr_i("kv_num_heads", 1).build();
+    auto r = infer(node, {f32({1, 4, big}), f32({1, 4, 1}), f32({1, 4, 4})}, 1, &syms);
+    ASSERT_FALSE(r.status.is_ok()) << op;
+    EXPECT_NE(r.status.message().find("overflows int64"), std::string::npos) << op << ": " << r.status.message();
+  }
+}
+
 TEST(TransformerInfer, RotaryRmsMvnKeepShape) {
   SymbolTable syms;
   const Dim b = Dim::symbol(syms.intern("batch"));
