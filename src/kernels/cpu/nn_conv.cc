@@ -345,23 +345,6 @@ void gemm_item(const SgemmUkernel& uk, const ConvGeom& g, const float* x, bool p
   });
 }
 
-// The depthwise microkernel clamps in registers; other activations, and any Z, run as a second
-// pass over the plane (still in cache: planes are at most a few hundred KB).
-ukernels::DwConv2dArgs dw_args(const ConvGeom& g, const ir::FusedActivation& act, bool has_z) {
-  ukernels::DwConv2dArgs a{};
-  a.H = g.in[0], a.W = g.in[1], a.OH = g.out[0], a.OW = g.out[1];
-  a.KH = g.kernel[0], a.KW = g.kernel[1];
-  a.sh = g.stride[0], a.sw = g.stride[1], a.dh = g.dil[0], a.dw = g.dil[1];
-  a.ph = g.pad_begin[0], a.pw = g.pad_begin[1];
-  a.clamp = false;
-  if (!has_z && act.kind == ir::FusedAct::kRelu) {
-    a.clamp = true, a.lo = 0.f, a.hi = std::numeric_limits<float>::infinity();
-  } else if (!has_z && act.kind == ir::FusedAct::kClip) {
-    a.clamp = true, a.lo = act.p0, a.hi = act.p1;
-  }
-  return a;
-}
-
 class ConvKernel final : public Kernel {
  public:
   ConvKernel(std::optional<nn::ConvAttrs> attrs, Tensor w, ir::FusedActivation act)
@@ -652,7 +635,7 @@ void conv_gemm_item(const ukernels::SgemmUkernel& uk, const nn::ConvGeom& g, con
   gemm_item(uk, g, x, pointwise, wp, y, epi, pool);
 }
 ukernels::DwConv2dArgs conv_dw_args(const nn::ConvGeom& g, const ir::FusedActivation& act, bool has_z) {
-  return dw_args(g, act, has_z);
+  return depthwise::microkernel_args(g, act, has_z);
 }
 Expected<std::optional<nn::ConvAttrs>> conv_attrs_at_create(const KernelInit& init) { return attrs_at_create(init); }
 }  // namespace conv_impl

@@ -20,23 +20,6 @@ constexpr int64_t kBlock = 16;  // channels per vector
 // results stay in L2 while its taps are read KH*KW times.
 constexpr int64_t kStripFloats = 32 * 1024;
 
-// The microkernels clamp in registers; other activations, and any Z, run as a second pass over
-// the rows just written (still in cache).
-DwConv2dArgs args(const nn::ConvGeom& g, const ir::FusedActivation& act, bool has_z) {
-  DwConv2dArgs a{};
-  a.H = g.in[0], a.W = g.in[1], a.OH = g.out[0], a.OW = g.out[1];
-  a.KH = g.kernel[0], a.KW = g.kernel[1];
-  a.sh = g.stride[0], a.sw = g.stride[1], a.dh = g.dil[0], a.dw = g.dil[1];
-  a.ph = g.pad_begin[0], a.pw = g.pad_begin[1];
-  a.clamp = false;
-  if (!has_z && act.kind == ir::FusedAct::kRelu) {
-    a.clamp = true, a.lo = 0.f, a.hi = std::numeric_limits<float>::infinity();
-  } else if (!has_z && act.kind == ir::FusedAct::kClip) {
-    a.clamp = true, a.lo = act.p0, a.hi = act.p1;
-  }
-  return a;
-}
-
 // Z and the activations the microkernels do not clamp, on `len` outputs of one channel at `y`
 // (`z` at the same offset in Z).
 void post(const ir::FusedActivation& act, const float* z, float* y, int64_t len) {
@@ -74,11 +57,28 @@ void conv_planes(const nn::ConvGeom& g, const DwConv2dArgs& a, const float* x, c
 
 }  // namespace
 
+// The microkernels clamp in registers; other activations, and any Z, run as a second pass over
+// the rows just written (still in cache).
+DwConv2dArgs microkernel_args(const nn::ConvGeom& g, const ir::FusedActivation& act, bool has_z) {
+  DwConv2dArgs a{};
+  a.H = g.in[0], a.W = g.in[1], a.OH = g.out[0], a.OW = g.out[1];
+  a.KH = g.kernel[0], a.KW = g.kernel[1];
+  a.sh = g.stride[0], a.sw = g.stride[1], a.dh = g.dil[0], a.dw = g.dil[1];
+  a.ph = g.pad_begin[0], a.pw = g.pad_begin[1];
+  a.clamp = false;
+  if (!has_z && act.kind == ir::FusedAct::kRelu) {
+    a.clamp = true, a.lo = 0.f, a.hi = std::numeric_limits<float>::infinity();
+  } else if (!has_z && act.kind == ir::FusedAct::kClip) {
+    a.clamp = true, a.lo = act.p0, a.hi = act.p1;
+  }
+  return a;
+}
+
 bool applies(const nn::ConvGeom& g) { return g.in.size() == 2 && g.Cg == 1 && g.G > 1; }
 
 void conv(const nn::ConvGeom& g, const float* x, const float* w, const float* bias, const float* z,
           const ir::FusedActivation& act, float* y, ThreadPool& pool) {
-  const DwConv2dArgs a = args(g, act, z != nullptr);
+  const DwConv2dArgs a = microkernel_args(g, act, z != nullptr);
   // Per-plane kernels vectorize along an output row, so they waste lanes on narrow planes, where
   // the channel-blocked path fills all 16; on wider planes its two transposes cost more than the
   // lanes it saves. 3x3 (stride 1 or 2) per-plane vs blocked, MobileNetV2's layers, 1 thread, us:
