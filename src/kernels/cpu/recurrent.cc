@@ -47,31 +47,8 @@ void gemm_bt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const
   }
 }
 
-inline float clipf(float v, float c) { return v < -c ? -c : (v > c ? c : v); }
-
-// v[j] = clip(v[j] + pre[j]): a gate's recurrent product plus its input projection.
-void add_clip(float* v, const float* pre, int64_t n, bool do_clip, float clip) {
-  for (int64_t j = 0; j < n; ++j) v[j] += pre[j];
-  if (do_clip)
-    for (int64_t j = 0; j < n; ++j) v[j] = clipf(v[j], clip);
-}
-
-// An activation in place over n contiguous floats. The gates are where a recurrent layer spends
-// its time after the GEMMs, so the kinds the vectorized element-wise microkernels have (the
-// sigmoid and tanh of every exported model) go through them; the rest use the scalar definition.
-void activate_span(const rnn::Activation& a, float* x, int64_t n) {
-  static const ew::UnaryF32Fn unary = ew::unary_f32_ukernel();
-  using rnn::Act;
-  switch (a.kind) {
-    case Act::kSigmoid: return unary(ew::UnaryOp::kSigmoid, x, x, n, {});
-    case Act::kTanh: return unary(ew::UnaryOp::kTanh, x, x, n, {});
-    case Act::kRelu: return unary(ew::UnaryOp::kRelu, x, x, n, {});
-    case Act::kLeakyRelu: return unary(ew::UnaryOp::kLeakyRelu, x, x, n, {a.alpha, 0.0f});
-    case Act::kHardSigmoid: return unary(ew::UnaryOp::kHardSigmoid, x, x, n, {a.alpha, a.beta});
-    default:
-      for (int64_t j = 0; j < n; ++j) x[j] = rnn::activate(a, x[j]);
-  }
-}
+using rnn::activate_span;
+using rnn::add_clip;
 
 class CpuRnnKernel final : public Kernel {
  public:

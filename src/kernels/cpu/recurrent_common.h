@@ -125,6 +125,14 @@ inline void store_f(Tensor& t, int64_t i, double v) {
   }
 }
 
+// v[j] = clip(v[j] + pre[j]) for the CPU kernels (recurrent.cc, recurrent_lstm.cc): a gate's
+// recurrent product plus its input projection, clipped when the layer has a clip.
+void add_clip(float* v, const float* pre, int64_t n, bool do_clip, float clip);
+
+// An activation in place over n contiguous floats; sigmoid, tanh, relu, leaky relu and hard
+// sigmoid go through the vectorized element-wise microkernels, the rest use activate().
+void activate_span(const Activation& a, float* x, int64_t n);
+
 }  // namespace onnxrt::kernels::rnn
 
 namespace onnxrt::kernels {

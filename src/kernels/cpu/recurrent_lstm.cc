@@ -45,27 +45,8 @@ static_assert((4 * kBlock) % kPackedColumnAlign == 0);
 // once per step, ~0.3 us on two cores) than it saves.
 constexpr double kMinMacsPerThread = 65536.0;
 
-inline float clipf(float v, float c) { return v < -c ? -c : (v > c ? c : v); }
-
-void add_clip(float* v, const float* pre, int64_t n, bool do_clip, float clip) {
-  for (int64_t j = 0; j < n; ++j) v[j] += pre[j];
-  if (do_clip)
-    for (int64_t j = 0; j < n; ++j) v[j] = clipf(v[j], clip);
-}
-
-void activate_span(const rnn::Activation& a, float* x, int64_t n) {
-  static const ew::UnaryF32Fn unary = ew::unary_f32_ukernel();
-  using rnn::Act;
-  switch (a.kind) {
-    case Act::kSigmoid: return unary(ew::UnaryOp::kSigmoid, x, x, n, {});
-    case Act::kTanh: return unary(ew::UnaryOp::kTanh, x, x, n, {});
-    case Act::kRelu: return unary(ew::UnaryOp::kRelu, x, x, n, {});
-    case Act::kLeakyRelu: return unary(ew::UnaryOp::kLeakyRelu, x, x, n, {a.alpha, 0.0f});
-    case Act::kHardSigmoid: return unary(ew::UnaryOp::kHardSigmoid, x, x, n, {a.alpha, a.beta});
-    default:
-      for (int64_t j = 0; j < n; ++j) x[j] = rnn::activate(a, x[j]);
-  }
-}
+using rnn::activate_span;
+using rnn::add_clip;
 
 // Packed column q <-> row of W / R in ONNX order (gates i, o, f, c, each H rows).
 int64_t source_row(int64_t q, int64_t H) {
