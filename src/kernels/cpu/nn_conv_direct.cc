@@ -58,6 +58,20 @@ void fill_phase(const nn::ConvGeom& g, const Phases& ph, const float* xc, int64_
   }
 }
 
+// The arguments every microkernel call of one conv shares: K taps at `taps`, output (and Z)
+// planes of P pixels, the clamp. Each call then sets its rows, pixels and pointers.
+ukernels::ConvDirectArgs plane_args(int64_t K, const int64_t* taps, int64_t P, bool clamp, float lo, float hi) {
+  ukernels::ConvDirectArgs a{};
+  a.K = K;
+  a.tap = taps;
+  a.ldy = P;
+  a.ldz = P;
+  a.clamp = clamp;
+  a.lo = lo;
+  a.hi = hi;
+  return a;
+}
+
 }  // namespace
 
 Weights Weights::make(const float* w, int64_t M, int64_t K) {
@@ -132,14 +146,7 @@ void conv_pointwise(const Weights& w, const nn::ConvGeom& g, const float* x, con
     const int64_t nchunks = tasks == 1 ? 1 : chunks;
     const int64_t b0 = tasks == 1 ? 0 : b, b1 = tasks == 1 ? blocks : b + 1;
     const int64_t pb0 = panels * ch / nchunks, pb1 = panels * (ch + 1) / nchunks;
-    ukernels::ConvDirectArgs a{};
-    a.K = K;
-    a.tap = taps;
-    a.ldy = P;
-    a.ldz = P;
-    a.clamp = clamp;
-    a.lo = lo;
-    a.hi = hi;
+    ukernels::ConvDirectArgs a = plane_args(K, taps, P, clamp, lo, hi);
     for (int64_t blk = b0; blk < b1; ++blk) {
       const int64_t n = blk / blocks_per_image, pr0 = (blk % blocks_per_image) * block_pairs;
       const int64_t pr1 = std::min(pairs, pr0 + block_pairs);
@@ -226,14 +233,7 @@ void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* 
       for (int64_t i = 0; i < planes; ++i) fill(i);
     }
     auto run_pairs = [&](int64_t p0, int64_t p1) {
-      ukernels::ConvDirectArgs a{};
-      a.K = K;
-      a.tap = taps;
-      a.ldy = P;
-      a.ldz = P;
-      a.clamp = clamp;
-      a.lo = lo;
-      a.hi = hi;
+      ukernels::ConvDirectArgs a = plane_args(K, taps, P, clamp, lo, hi);
       for (int64_t pr = p0; pr < p1; ++pr) {
         int64_t pix[2] = {0, 0}, cnt[2] = {0, 0};
         const float* xs[2] = {nullptr, nullptr};
