@@ -447,26 +447,29 @@ struct PySession {
   }
 
   nb::list run(const nb::list& feeds_in, const std::vector<std::string>& output_names) const {
-    std::vector<std::pair<std::string, onnxrt::Value>> feeds = decode_feeds(feeds_in);
+    std::vector<onnxrt::Value> outputs = run_feeds(decode_feeds(feeds_in), output_names);
+    nb::list out;
+    for (onnxrt::Value& v : outputs) out.append(value_to_python(v));
+    return out;
+  }
 
+  // Runs without the GIL. An output is handed to numpy without a copy only when nothing else can
+  // see its storage: an output that aliases a feed (Identity), an initializer, or another output
+  // is copied, so writing into the returned array never changes the caller's input or the model.
+  // The feeds are still alive while that is decided, which is what makes the use_count test
+  // meaningful.
+  std::vector<onnxrt::Value> run_feeds(std::vector<std::pair<std::string, onnxrt::Value>> feeds,
+                                       const std::vector<std::string>& output_names) const {
     onnxrt::Expected<std::vector<onnxrt::Value>> result = onnxrt::Status();
     {
       nb::gil_scoped_release release;
       result = session->run(feeds, output_names);
     }
     std::vector<onnxrt::Value> outputs = unwrap(std::move(result));
-
-    // An output is handed to numpy without a copy only when nothing else can see its storage:
-    // an output that aliases a feed (Identity), an initializer, or another output is copied, so
-    // writing into the returned array never changes the caller's input or the model. The feeds
-    // are still alive here, which is what makes the use_count test meaningful.
     for (onnxrt::Value& v : outputs)
       if (v.is_tensor()) v = exclusive(v.tensor());
     feeds.clear();
-
-    nb::list out;
-    for (onnxrt::Value& v : outputs) out.append(value_to_python(v));
-    return out;
+    return outputs;
   }
 
   // run(None or [names], {name: array}) without the Python-side encoding: C-contiguous numpy
@@ -502,17 +505,7 @@ struct PySession {
       if (!t.defined()) return nb::none();
       feeds.emplace_back(std::string(name, static_cast<size_t>(len)), onnxrt::Value(std::move(t)));
     }
-    onnxrt::Expected<std::vector<onnxrt::Value>> result = onnxrt::Status();
-    {
-      nb::gil_scoped_release release;
-      result = session->run(feeds, output_names);
-    }
-    std::vector<onnxrt::Value> outputs = unwrap(std::move(result));
-    // As in run(): outputs that share storage with a feed or the model are copied while the
-    // feeds are still alive.
-    for (onnxrt::Value& v : outputs)
-      if (v.is_tensor()) v = exclusive(v.tensor());
-    feeds.clear();
+    std::vector<onnxrt::Value> outputs = run_feeds(std::move(feeds), output_names);
     nb::list out;
     for (const onnxrt::Value& v : outputs) out.append(array_or_encoded(v));
     return out;
