@@ -12,26 +12,35 @@
 namespace onnxrt::kernels::ukernels {
 namespace {
 
-template <int R, int NV>
-void rows(int64_t i0, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, bool trans_a,
+// trans_a is a template argument: read at run time inside the k loop, it made GCC keep the
+// accumulators on the stack (a store of every accumulator per k step).
+template <int R, int NV, bool TA>
+void rows(int64_t i0, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
           const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const float* bias) {
   const __mmask16 tail = (N % 16) == 0 ? __mmask16(0xffff) : __mmask16((1u << (N % 16)) - 1u);
   __m512 acc[R][NV];
+  #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
+    #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
   for (int64_t k = 0; k < K; ++k) {
     __m512 b[NV];
+    #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v)
       b[v] = v == NV - 1 ? _mm512_maskz_loadu_ps(tail, B + k * ldb + 16 * v) : _mm512_loadu_ps(B + k * ldb + 16 * v);
+    #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
-      const float a = trans_a ? A[k * lda + i0 + r] : A[(i0 + r) * lda + k];
+      const float a = TA ? A[k * lda + i0 + r] : A[(i0 + r) * lda + k];
       const __m512 av = _mm512_set1_ps(a);
+      #pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, b[v], acc[r][v]);
     }
   }
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
     float* c = C + (i0 + r) * ldc;
+    #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) {
       const __mmask16 m = v == NV - 1 ? tail : __mmask16(0xffff);
       __m512 out = _mm512_mul_ps(va, acc[r][v]);
@@ -45,12 +54,22 @@ void rows(int64_t i0, int64_t N, int64_t K, float alpha, const float* A, int64_t
   }
 }
 
+template <int NV, bool TA>
+void rows_of(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
+             int64_t ldb, float beta, float* C, int64_t ldc, const float* bias) {
+  int64_t i = 0;
+  for (; i + 4 <= M; i += 4) rows<4, NV, TA>(i, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias);
+  for (; i < M; ++i) rows<1, NV, TA>(i, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias);
+}
+
 template <int NV>
 void all_rows(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, bool trans_a,
               const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const float* bias) {
-  int64_t i = 0;
-  for (; i + 4 <= M; i += 4) rows<4, NV>(i, N, K, alpha, A, lda, trans_a, B, ldb, beta, C, ldc, bias);
-  for (; i < M; ++i) rows<1, NV>(i, N, K, alpha, A, lda, trans_a, B, ldb, beta, C, ldc, bias);
+  if (trans_a) {
+    rows_of<NV, true>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias);
+  } else {
+    rows_of<NV, false>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias);
+  }
 }
 
 }  // namespace
