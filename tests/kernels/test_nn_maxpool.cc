@@ -1,4 +1,5 @@
-// 2-D MaxPool without Indices: the row/column-split ukernel (ukernels/nn/maxpool2d_f32_avx512.cc)
+// 2-D MaxPool without Indices: the row/column-split ukernel (ukernels/nn/maxpool2d_f32_avx512.cc,
+// with its 2x2 stride-2 path for windows inside the plane)
 // against the portable ukernel, bit for bit, over window sizes, strides, dilations, pads (also
 // pads that leave windows empty), floor and ceil output sizes, plane sizes around the 16-lane
 // blocks, with NaN and -inf sprinkled in (NaN as the first tap of a window and later in it);
@@ -40,8 +41,8 @@ TEST(NnMaxPool, RowSplitUkernelMatchesScalarBitwise) {
   if (!cpu_features().has_avx512()) GTEST_SKIP() << "no AVX-512";
   std::mt19937 rng(17);
   int64_t checked = 0;
-  for (int64_t H : {1, 4, 9}) {
-    for (int64_t W : {1, 3, 16, 17, 33, 47}) {
+  for (int64_t H : {1, 2, 4, 9}) {
+    for (int64_t W : {1, 2, 3, 16, 17, 33, 47, 64}) {
       for (int64_t KH = 1; KH <= 4; ++KH) {
         for (int64_t KW = 1; KW <= 4; ++KW) {
           for (int64_t sh : {1, 2, 3}) {
