@@ -75,15 +75,16 @@ std::vector<float> uniform(size_t n, std::mt19937& rng) {
 
 // Runs winograd::conv on g and returns max |err| / sum(|w||x|) vs float64; also checks that every
 // output was written (the output buffer starts as NaN).
-double winograd_rel_error(const ConvGeom& g, int tile, bool bias, std::mt19937& rng) {
+double winograd_rel_error(const ConvGeom& g, int tile, bool bias, std::mt19937& rng,
+                          ThreadPool& pool = test_pool()) {
   const auto x = uniform(static_cast<size_t>(g.N * g.C * g.in_size), rng);
   const auto w = uniform(static_cast<size_t>(g.M * g.C * 9), rng);
   const auto b = bias ? uniform(static_cast<size_t>(g.M), rng) : std::vector<float>{};
   const auto weights = kernels::winograd::Weights::make(w.data(), g.M, g.C, tile);
-  std::vector<float> scratch(static_cast<size_t>(kernels::winograd::scratch_floats(g, tile)));
+  std::vector<float> scratch(static_cast<size_t>(kernels::winograd::scratch_floats(g, tile, pool.num_threads())));
   std::vector<float> y(static_cast<size_t>(g.N * g.M * g.out_size), std::nanf(""));
   kernels::winograd::conv(weights, g, x.data(), bias ? b.data() : nullptr, nullptr, {}, y.data(), scratch.data(),
-                          test_pool());
+                          pool);
   const Direct d = direct_conv(g, x, w, b);
   double worst = 0.0;
   for (size_t i = 0; i < y.size(); ++i) {
@@ -134,6 +135,35 @@ TEST(NnConvWinograd, ErrorBoundOverDepth) {
       SCOPED_TRACE("tile " + std::to_string(tile) + " C " + std::to_string(C));
       EXPECT_LE(winograd_rel_error(geom(1, C, 16, 12, 12, {1, 1, 1, 1}), tile, true, rng), bound(tile));
     }
+}
+
+TEST(NnConvWinograd, RowSplitOverThreadsMatchesFloat64) {
+  // Small convs with a small U split their tile rows over the threads (each thread runs all three
+  // stages on its rows); a scratch size that grows with the thread count shows the split is taken.
+  std::mt19937 rng(21);
+  struct Case {
+    int64_t N, C, M, H, W;
+    std::vector<int64_t> pads;
+  };
+  const Case cases[] = {
+      {1, 16, 32, 16, 16, {1, 1, 1, 1}},  // small_cnn's second conv
+      {2, 16, 24, 16, 16, {1, 1, 1, 1}},  // rows of two images
+      {1, 24, 40, 9, 11, {0, 1, 2, 0}},   // partial tiles, asymmetric pads, odd row count
+      {1, 64, 16, 10, 30, {1, 1, 1, 1}},
+  };
+  for (int threads : {2, 3}) {
+    ThreadPool pool(threads);
+    for (int tile : {2, 4}) {
+      for (const Case& c : cases) {
+        const ConvGeom g = geom(c.N, c.C, c.M, c.H, c.W, c.pads);
+        SCOPED_TRACE("threads " + std::to_string(threads) + " tile " + std::to_string(tile) + " C " +
+                     std::to_string(c.C) + " M " + std::to_string(c.M) + " " + std::to_string(c.H) + "x" +
+                     std::to_string(c.W));
+        EXPECT_GT(kernels::winograd::scratch_floats(g, tile, threads), kernels::winograd::scratch_floats(g, tile, 1));
+        EXPECT_LE(winograd_rel_error(g, tile, true, rng, pool), bound(tile));
+      }
+    }
+  }
 }
 
 TEST(NnConvWinograd, PortableTransformsMatchDispatched) {

@@ -437,7 +437,7 @@ class ConvKernel final : public Kernel {
 
     if (!wino_.empty() && w == &w_ && winograd::applies(g) && wino_.M() == g.M && wino_.C() == g.C &&
         winograd::pick_tile(g) == wino_.tile()) {
-      const int64_t n = winograd::scratch_floats(g, wino_.tile());
+      const int64_t n = winograd::scratch_floats(g, wino_.tile(), pool.num_threads());
       auto* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(n) * sizeof(float)));
       if (!s) return ctx.error("out of memory for the Winograd buffers");
       winograd::conv(wino_, g, xd, bd, zd, act_, yd, s, pool);

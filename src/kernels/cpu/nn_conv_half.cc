@@ -254,7 +254,12 @@ class HalfConvKernel final : public Kernel {
     if (!buf) return ctx.error("out of memory for the widened bands");
     float* wino_scratch = nullptr;
     if (wino) {
-      wino_scratch = static_cast<float*>(ctx.scratch(static_cast<size_t>(winograd::scratch_floats(full.g, wino_.tile())) * 4 + 64));
+      // Every band but the last has full's rows; the last may split over the threads differently.
+      const int64_t last_rows = OH - (bands - 1) * rows;
+      const int64_t floats = std::max(winograd::scratch_floats(full.g, wino_.tile(), static_cast<int>(nt)),
+                                      winograd::scratch_floats(band_geometry(g, last_rows).g, wino_.tile(),
+                                                               static_cast<int>(nt)));
+      wino_scratch = static_cast<float*>(ctx.scratch(static_cast<size_t>(floats) * 4 + 64));
       if (!wino_scratch) return ctx.error("out of memory for the Winograd buffers");
     }
     for_items(pool, slots, items, [&](int64_t slot, int64_t it) {

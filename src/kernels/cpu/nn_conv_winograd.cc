@@ -75,10 +75,11 @@ float* thread_strip(size_t floats) {
 // fn(task) for every task, over the pool's threads when the work pays for waking them. Tasks
 // are claimed dynamically (run_tasks): on a loaded machine a statically split range waited for
 // whichever thread was preempted.
+// A null pool runs every task on the caller (the chunk is already one thread's share).
 template <class Fn>
-void spread(ThreadPool& pool, int64_t tasks, double cost_per_task, const Fn& fn) {
-  if (pool.num_threads() > 1 && tasks > 1 && cost_per_task * static_cast<double>(tasks) >= 65536.0) {
-    pool.run_tasks(tasks, fn);
+void spread(ThreadPool* pool, int64_t tasks, double cost_per_task, const Fn& fn) {
+  if (pool && pool->num_threads() > 1 && tasks > 1 && cost_per_task * static_cast<double>(tasks) >= 65536.0) {
+    pool->run_tasks(tasks, fn);
   } else {
     for (int64_t i = 0; i < tasks; ++i) fn(i);
   }
@@ -138,15 +139,33 @@ int pick_tile(const nn::ConvGeom& g) {
   return 4;
 }
 
-int64_t scratch_floats(const nn::ConvGeom& g, int tile) {
-  const Tiling t = tiling(g, tile);
-  const int64_t tiles = t.chunk_rows * t.tiles_w;
-  return t.a2 * tiles * (g.C + g.M) + kWinogradLanes;
+namespace {
+
+// Whether threads split the tile rows of a small conv (each runs all three stages on its own rows
+// with its own V and GEMM results) instead of sharing every stage of each chunk: one meeting of
+// the threads per conv instead of three per chunk, and the transforms run in parallel too. Only
+// when U is small, since each thread then streams all of it, and all rows fit in one chunk.
+// small_cnn's 16->32 conv on 16x16 (bench_model, 2 threads): see the commit message.
+constexpr double kSplitRowsMaxUBytes = 1 << 20;
+
+int64_t row_split_tasks(const nn::ConvGeom& g, const Tiling& t, int threads) {
+  if (threads < 2 || t.rows < 2 || t.chunk_rows < t.rows) return 1;
+  if (static_cast<double>(t.a2) * g.C * g.M * 4.0 > kSplitRowsMaxUBytes) return 1;
+  const double macs = static_cast<double>(t.a2) * t.rows * t.tiles_w * g.C * g.M;
+  if (macs < 4 * 65536.0) return 1;
+  return std::min<int64_t>(threads, t.rows);
 }
 
-void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
-          const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool) {
-  const Tiling t = tiling(g, w.tile());
+// Scratch floats of one chunk of `rows` tile rows: V [a2][T][C] and the GEMM results [a2][T][M].
+int64_t chunk_floats(const nn::ConvGeom& g, const Tiling& t, int64_t rows) {
+  return t.a2 * rows * t.tiles_w * (g.C + g.M) + kWinogradLanes;
+}
+
+// The three stages for tile rows [r0, r0 + nrows) (over all images), stages spread over `pool`
+// (null: on the caller).
+void run_chunk(const Weights& w, const nn::ConvGeom& g, const Tiling& t, const float* x, const float* bias,
+               const float* z, const ir::FusedActivation& act, float* y, float* scratch, int64_t r0,
+               int64_t nrows, ThreadPool* pool) {
   const int64_t C = g.C, M = g.M, H = g.in[0], W = g.in[1], OH = g.out[0], OW = g.out[1];
   const int64_t ph = g.pad_begin[0], pw = g.pad_begin[1];
   const int64_t cblocks = (C + kWinogradLanes - 1) / kWinogradLanes;
@@ -156,94 +175,115 @@ void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* 
   const ukernels::WinogradInputFn in_fn = ukernels::winograd_input_f32_ukernel();
   const ukernels::WinogradOutputFn out_fn = ukernels::winograd_output_f32_ukernel();
   const bool has_epi = z || act.kind != ir::FusedAct::kNone;
+  const int64_t T = nrows * t.tiles_w;  // tiles in this chunk
+  float* V = scratch;                   // [a2][T][C]
+  float* Mx = scratch + t.a2 * T * C;   // [a2][T][M] (+16 floats of slack for the last block)
 
-  for (int64_t r0 = 0; r0 < t.rows; r0 += t.chunk_rows) {
-    const int64_t nrows = std::min(t.chunk_rows, t.rows - r0);
-    const int64_t T = nrows * t.tiles_w;  // tiles in this chunk
-    float* V = scratch;                   // [a2][T][C]
-    float* Mx = scratch + t.a2 * T * C;   // [a2][T][M] (+16 floats of slack for the last block)
-
-    // 1. Input transform, one task per (tile row, channel block).
-    spread(pool, nrows * cblocks, static_cast<double>(in_strip * 4), [&](int64_t it) {
-      float* buf = thread_strip(static_cast<size_t>(in_strip));
-      {
-        const int64_t row = it / cblocks, cb = it % cblocks;
-        const int64_t n = (r0 + row) / t.tiles_h, ty = (r0 + row) % t.tiles_h;
-        const int64_t c0 = cb * kWinogradLanes, lanes = std::min(kWinogradLanes, C - c0);
-        // Strip column j holds input column j - pw; columns outside X (padding, or the right
-        // edge of the last partial tile) are zero.
-        const int64_t j0 = std::min(pw, t.buf_cols), j1 = std::clamp(W + pw, j0, t.buf_cols);
-        for (int64_t r = 0; r < t.alpha; ++r) {
-          float* brow = buf + r * t.buf_cols * kWinogradLanes;
-          const int64_t ih = ty * t.tile + r - ph;
-          if (ih < 0 || ih >= H) {
-            std::fill(brow, brow + t.buf_cols * kWinogradLanes, 0.f);
-            continue;
-          }
-          std::fill(brow, brow + j0 * kWinogradLanes, 0.f);
-          std::fill(brow + j1 * kWinogradLanes, brow + t.buf_cols * kWinogradLanes, 0.f);
-          for (int64_t l = 0; l < lanes; ++l) {
-            const float* src = x + ((n * C + c0 + l) * H + ih) * W - pw;
-            for (int64_t j = j0; j < j1; ++j) brow[j * kWinogradLanes + l] = src[j];
-          }
+  // 1. Input transform, one task per (tile row, channel block).
+  spread(pool, nrows * cblocks, static_cast<double>(in_strip * 4), [&](int64_t it) {
+    float* buf = thread_strip(static_cast<size_t>(in_strip));
+    {
+      const int64_t row = it / cblocks, cb = it % cblocks;
+      const int64_t n = (r0 + row) / t.tiles_h, ty = (r0 + row) % t.tiles_h;
+      const int64_t c0 = cb * kWinogradLanes, lanes = std::min(kWinogradLanes, C - c0);
+      // Strip column j holds input column j - pw; columns outside X (padding, or the right
+      // edge of the last partial tile) are zero.
+      const int64_t j0 = std::min(pw, t.buf_cols), j1 = std::clamp(W + pw, j0, t.buf_cols);
+      for (int64_t r = 0; r < t.alpha; ++r) {
+        float* brow = buf + r * t.buf_cols * kWinogradLanes;
+        const int64_t ih = ty * t.tile + r - ph;
+        if (ih < 0 || ih >= H) {
+          std::fill(brow, brow + t.buf_cols * kWinogradLanes, 0.f);
+          continue;
         }
-        ukernels::WinogradInputArgs a{};
-        a.tile = t.tile;
-        a.buf = buf;
-        a.buf_row_stride = t.buf_cols * kWinogradLanes;
-        a.tiles = t.tiles_w;
-        a.v = V + row * t.tiles_w * C + c0;
-        a.v_xi_stride = T * C;
-        a.v_tile_stride = C;
-        a.lanes = lanes;
-        in_fn(a);
-      }
-    });
-
-    // 2. The a2 GEMMs.
-    auto gemm = [&](int64_t xi) {
-      sgemm_packed(false, T, 1.f, V + xi * T * C, C, w.u(xi), 0.f, Mx + xi * T * M, M, nullptr);
-    };
-    spread(pool, t.a2, static_cast<double>(T) * C * M, gemm);
-
-    // 3. Output transform, one task per (tile row, output-channel block).
-    spread(pool, nrows * mblocks, static_cast<double>(out_strip * 4), [&](int64_t it) {
-      float* obuf = thread_strip(static_cast<size_t>(out_strip));
-      {
-        const int64_t row = it / mblocks, mb = it % mblocks;
-        const int64_t n = (r0 + row) / t.tiles_h, ty = (r0 + row) % t.tiles_h;
-        const int64_t m0 = mb * kWinogradLanes, lanes = std::min(kWinogradLanes, M - m0);
-        alignas(64) float bias16[kWinogradLanes] = {};
-        if (bias) std::copy(bias + m0, bias + m0 + lanes, bias16);
-        ukernels::WinogradOutputArgs a{};
-        a.tile = t.tile;
-        a.m = Mx + row * t.tiles_w * M + m0;
-        a.m_xi_stride = T * M;
-        a.m_tile_stride = M;
-        a.tiles = t.tiles_w;
-        a.bias = bias ? bias16 : nullptr;
-        a.out = obuf;
-        a.out_row_stride = t.tiles_w * t.tile * kWinogradLanes;
-        out_fn(a);
-        const int64_t oh0 = ty * t.tile, nr = std::min(t.tile, OH - oh0);
+        std::fill(brow, brow + j0 * kWinogradLanes, 0.f);
+        std::fill(brow + j1 * kWinogradLanes, brow + t.buf_cols * kWinogradLanes, 0.f);
         for (int64_t l = 0; l < lanes; ++l) {
-          float* yc = y + ((n * M + m0 + l) * OH + oh0) * OW;
-          for (int64_t r = 0; r < nr; ++r) {
-            const float* src = obuf + r * a.out_row_stride + l;
-            float* dst = yc + r * OW;
-            for (int64_t j = 0; j < OW; ++j) dst[j] = src[j * kWinogradLanes];
-          }
-          if (has_epi) {
-            fused::Epilogue e;
-            e.act = act;
-            e.z = z ? z + ((n * M + m0 + l) * OH + oh0) * OW : nullptr;
-            e.ldz = OW;
-            fused::apply_epilogue(e, yc, OW, nr, OW);
-          }
+          const float* src = x + ((n * C + c0 + l) * H + ih) * W - pw;
+          for (int64_t j = j0; j < j1; ++j) brow[j * kWinogradLanes + l] = src[j];
         }
       }
+      ukernels::WinogradInputArgs a{};
+      a.tile = t.tile;
+      a.buf = buf;
+      a.buf_row_stride = t.buf_cols * kWinogradLanes;
+      a.tiles = t.tiles_w;
+      a.v = V + row * t.tiles_w * C + c0;
+      a.v_xi_stride = T * C;
+      a.v_tile_stride = C;
+      a.lanes = lanes;
+      in_fn(a);
+    }
+  });
+
+  // 2. The a2 GEMMs.
+  auto gemm = [&](int64_t xi) {
+    sgemm_packed(false, T, 1.f, V + xi * T * C, C, w.u(xi), 0.f, Mx + xi * T * M, M, nullptr);
+  };
+  spread(pool, t.a2, static_cast<double>(T) * C * M, gemm);
+
+  // 3. Output transform, one task per (tile row, output-channel block).
+  spread(pool, nrows * mblocks, static_cast<double>(out_strip * 4), [&](int64_t it) {
+    float* obuf = thread_strip(static_cast<size_t>(out_strip));
+    {
+      const int64_t row = it / mblocks, mb = it % mblocks;
+      const int64_t n = (r0 + row) / t.tiles_h, ty = (r0 + row) % t.tiles_h;
+      const int64_t m0 = mb * kWinogradLanes, lanes = std::min(kWinogradLanes, M - m0);
+      alignas(64) float bias16[kWinogradLanes] = {};
+      if (bias) std::copy(bias + m0, bias + m0 + lanes, bias16);
+      ukernels::WinogradOutputArgs a{};
+      a.tile = t.tile;
+      a.m = Mx + row * t.tiles_w * M + m0;
+      a.m_xi_stride = T * M;
+      a.m_tile_stride = M;
+      a.tiles = t.tiles_w;
+      a.bias = bias ? bias16 : nullptr;
+      a.out = obuf;
+      a.out_row_stride = t.tiles_w * t.tile * kWinogradLanes;
+      out_fn(a);
+      const int64_t oh0 = ty * t.tile, nr = std::min(t.tile, OH - oh0);
+      for (int64_t l = 0; l < lanes; ++l) {
+        float* yc = y + ((n * M + m0 + l) * OH + oh0) * OW;
+        for (int64_t r = 0; r < nr; ++r) {
+          const float* src = obuf + r * a.out_row_stride + l;
+          float* dst = yc + r * OW;
+          for (int64_t j = 0; j < OW; ++j) dst[j] = src[j * kWinogradLanes];
+        }
+        if (has_epi) {
+          fused::Epilogue e;
+          e.act = act;
+          e.z = z ? z + ((n * M + m0 + l) * OH + oh0) * OW : nullptr;
+          e.ldz = OW;
+          fused::apply_epilogue(e, yc, OW, nr, OW);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+int64_t scratch_floats(const nn::ConvGeom& g, int tile, int threads) {
+  const Tiling t = tiling(g, tile);
+  const int64_t tasks = row_split_tasks(g, t, threads);
+  if (tasks > 1) return tasks * chunk_floats(g, t, (t.rows + tasks - 1) / tasks);
+  return chunk_floats(g, t, t.chunk_rows);
+}
+
+void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
+          const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool) {
+  const Tiling t = tiling(g, w.tile());
+  const int64_t tasks = row_split_tasks(g, t, pool.num_threads());
+  if (tasks > 1) {
+    const int64_t per = chunk_floats(g, t, (t.rows + tasks - 1) / tasks);
+    pool.run_tasks(tasks, [&](int64_t k) {
+      const int64_t r0 = t.rows * k / tasks, r1 = t.rows * (k + 1) / tasks;
+      run_chunk(w, g, t, x, bias, z, act, y, scratch + k * per, r0, r1 - r0, nullptr);
     });
+    return;
   }
+  for (int64_t r0 = 0; r0 < t.rows; r0 += t.chunk_rows)
+    run_chunk(w, g, t, x, bias, z, act, y, scratch, r0, std::min(t.chunk_rows, t.rows - r0), &pool);
 }
 
 }  // namespace onnxrt::kernels::winograd

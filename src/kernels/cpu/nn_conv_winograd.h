@@ -49,11 +49,11 @@ bool applies(const nn::ConvGeom& g);
 // (few channels, small planes). Only meaningful when applies(g).
 int pick_tile(const nn::ConvGeom& g);
 
-// Scratch floats conv() needs for g with this tile size.
-int64_t scratch_floats(const nn::ConvGeom& g, int tile);
+// Scratch floats conv() needs for g with this tile size on a pool of `threads` threads.
+int64_t scratch_floats(const nn::ConvGeom& g, int tile, int threads);
 
 // y = act(conv(x, w) + bias + z) for all images; bias, z may be null. `w` must match g's M and C
-// (and applies(g) must hold). `scratch` holds scratch_floats(g, w.tile()) floats.
+// (and applies(g) must hold). `scratch` holds scratch_floats(g, w.tile(), pool.num_threads()) floats.
 void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
           const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool);
 
