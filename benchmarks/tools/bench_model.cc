@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
   std::sort(cpu.begin(), cpu.end());
   std::printf("median %.3f ms  min %.3f ms  (%d runs, %d threads)", ms[ms.size() / 2], ms[0], runs,
               opts.intra_op_num_threads);
+  // The spread shows bimodal timings (a worker that missed a job) that the median hides.
+  std::printf("  p10 %.3f p90 %.3f", ms[ms.size() / 10], ms[ms.size() * 9 / 10]);
   if (opts.intra_op_num_threads == 1)
     std::printf("  thread CPU time: median %.3f ms  min %.3f ms", cpu[cpu.size() / 2], cpu[0]);
   std::printf("\n");

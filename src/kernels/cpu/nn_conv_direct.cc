@@ -217,7 +217,7 @@ void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* 
   const int64_t nt = pool.num_threads();
   // ~0.5 MFLOP per task before waking a worker pays (as in nn_conv.cc's GEMM split); a few
   // tasks per thread let the caller pick up a late worker's share.
-  const int64_t tasks = nt > 1 ? std::clamp<int64_t>(static_cast<int64_t>(macs / 2.5e5), 1, std::min(pairs, 4 * nt)) : 1;
+  const int64_t tasks = nt > 1 ? std::clamp<int64_t>(static_cast<int64_t>(macs / 1.5e5), 1, std::min(pairs, 4 * nt)) : 1;
 
   for (int64_t n = 0; n < g.N; ++n) {
     const float* xn = x + n * g.C * g.in_size;
