@@ -15,6 +15,8 @@ namespace {
 // The largest register tile we lay a result tile out for (the AVX-512 sgemm kernel is 12 x 32).
 constexpr int kMaxMr = 16;
 constexpr int kMaxNr = 32;
+// The row count of full tiles of the 12 x 32 microkernel this path runs with (pixel_gemm_at_create).
+constexpr int64_t kPackRows = 12;
 
 // Offsets in X of the pixels of one tile, and whether they are consecutive floats (stride 1,
 // one image), which makes packing a row copy.
@@ -39,9 +41,17 @@ TilePixels tile_pixels(const nn::ConvGeom& g, int64_t q0, int64_t m) {
 void pack_tile(const nn::ConvGeom& g, const float* x, int64_t q0, int64_t m, float* a) {
   const TilePixels t = tile_pixels(g, q0, m);
   const int64_t K = g.C, cs = g.in_size;
+  if (t.contiguous && m == kPackRows) {
+    // A constant size: the copy is inlined. A memcpy call per 48-byte row took 0.35 ms per
+    // MobileNetV2 run (C = 960 rows per tile), on one thread since the packing is cheap.
+    const float* src = x + t.off[0];
+    for (int64_t k = 0; k < K; ++k, src += cs, a += m) std::memcpy(a, src, kPackRows * sizeof(float));
+    return;
+  }
   if (t.contiguous) {
     const float* src = x + t.off[0];
-    for (int64_t k = 0; k < K; ++k, src += cs, a += m) std::memcpy(a, src, static_cast<size_t>(m) * sizeof(float));
+    for (int64_t k = 0; k < K; ++k, src += cs, a += m)
+      for (int64_t i = 0; i < m; ++i) a[i] = src[i];
     return;
   }
   for (int64_t k = 0; k < K; ++k, a += m)
@@ -98,7 +108,9 @@ void conv(const ukernels::SgemmUkernel& uk, const Weights& w, const nn::ConvGeom
     for (int64_t t = t0; t < t1; ++t)
       pack_tile(g, x, t * mr, std::min<int64_t>(mr, NP - t * mr), scratch + t * mr * K);
   };
-  pool.parallel_for(tiles, static_cast<double>(mr * K), pack);
+  // A copied float weighs about as much as 8 multiply-adds of the pool's cost model (the rows
+  // are strided reads): counted as 1, a 450 KB copy (576 channels @14x14) stayed on one thread.
+  pool.parallel_for(tiles, 8.0 * mr * K, pack);
 
   // 2. Per (channel panel, pixel tile): a 12 x 32 tile of Y^T, stored transposed into Y's rows.
   const double macs = static_cast<double>(NP) * M * K;
