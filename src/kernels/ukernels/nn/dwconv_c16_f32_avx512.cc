@@ -95,23 +95,30 @@ void pack_input(const DwConvC16Args& a, const Strip& s, float* buf) {
   }
 }
 
-// B consecutive output pixels of one output row, starting at column ow.
+// B consecutive output pixels of the band, from band pixel q (row q / OW, column q % OW), which may
+// run on into the next rows: on narrow planes (7x7) a per-row loop left most pixels to a single
+// accumulator, whose chain of KH*KW dependent FMAs ran at the FMA latency (35% of a 960@7 conv).
 template <int B>
 inline void pixels(const DwConv2dArgs& g, const float* in, int64_t cols, const float* wbuf, __m512 bias,
-                   __m512 lo, __m512 hi, int64_t ow, float* out) {
+                   __m512 lo, __m512 hi, int64_t q, float* out) {
+  const float* p[B];
+  int64_t r = q / g.OW, ow = q % g.OW;
+  for (int j = 0; j < B; ++j) {
+    p[j] = in + (r * g.sh * cols + ow * g.sw) * kLanes;
+    if (++ow == g.OW) ow = 0, ++r;
+  }
   __m512 acc[B];
   for (int j = 0; j < B; ++j) acc[j] = bias;
   for (int64_t kh = 0; kh < g.KH; ++kh) {
-    const float* irow = in + kh * g.dh * cols * kLanes;
     for (int64_t kw = 0; kw < g.KW; ++kw) {
       const __m512 wv = _mm512_loadu_ps(wbuf + (kh * g.KW + kw) * kLanes);
-      const float* p = irow + (ow * g.sw + kw * g.dw) * kLanes;
-      for (int j = 0; j < B; ++j) acc[j] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(p + j * g.sw * kLanes), acc[j]);
+      const int64_t off = (kh * g.dh * cols + kw * g.dw) * kLanes;
+      for (int j = 0; j < B; ++j) acc[j] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(p[j] + off), acc[j]);
     }
   }
   for (int j = 0; j < B; ++j) {
     const __m512 v = g.clamp ? _mm512_min_ps(_mm512_max_ps(acc[j], lo), hi) : acc[j];
-    _mm512_storeu_ps(out + (ow + j) * kLanes, v);
+    _mm512_storeu_ps(out + (q + j) * kLanes, v);
   }
 }
 
@@ -152,15 +159,12 @@ void dwconv2d_c16_f32_avx512(const DwConvC16Args& a) {
     for (int64_t c = 0; c < a.channels; ++c) bias[c] = a.bias[c];
   pack_input(a, s, in);
   const __m512 vb = _mm512_load_ps(bias), lo = _mm512_set1_ps(g.lo), hi = _mm512_set1_ps(g.hi);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* irow = in + r * g.sh * s.cols * kLanes;
-    float* orow = obuf + r * g.OW * kLanes;
-    int64_t ow = 0;
-    // 8 independent accumulators hide the FMA latency; 8 + a weight + loads fit in 32 registers.
-    for (; ow + 8 <= g.OW; ow += 8) pixels<8>(g, irow, s.cols, wbuf, vb, lo, hi, ow, orow);
-    if (ow + 4 <= g.OW) pixels<4>(g, irow, s.cols, wbuf, vb, lo, hi, ow, orow), ow += 4;
-    for (; ow < g.OW; ++ow) pixels<1>(g, irow, s.cols, wbuf, vb, lo, hi, ow, orow);
-  }
+  // 8 independent accumulators hide the FMA latency; 8 + a weight + loads fit in 32 registers.
+  const int64_t npix = rows * g.OW;
+  int64_t q = 0;
+  for (; q + 8 <= npix; q += 8) pixels<8>(g, in, s.cols, wbuf, vb, lo, hi, q, obuf);
+  if (q + 4 <= npix) pixels<4>(g, in, s.cols, wbuf, vb, lo, hi, q, obuf), q += 4;
+  for (; q < npix; ++q) pixels<1>(g, in, s.cols, wbuf, vb, lo, hi, q, obuf);
   unpack_output(a, obuf, rows * g.OW);
 }
 
