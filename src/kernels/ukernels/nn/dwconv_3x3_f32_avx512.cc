@@ -44,6 +44,8 @@ inline void store(const Taps& k, float* y, __mmask16 m, __m512 v) {
   _mm512_mask_storeu_ps(y, m, v);
 }
 
+// The loops over rows and taps are unrolled (pragmas): with a run-time row index GCC kept acc[]
+// on the stack and stored an accumulator after every tap row.
 // Output rows [oh, oh + R), every column, stride 1. Input row i (0 <= i < R + 2) of the band is
 // row oh - ph + i; it feeds output row r = i - kh through tap row kh.
 template <int R>
@@ -52,7 +54,9 @@ void rows_s1(const DwConv2dArgs& a, const float* x, const Taps& k, float* y, int
     const int64_t c0 = t - a.pw;  // input column of lane 0, tap column 0
     const __mmask16 m0 = inside_mask(c0, a.W), m1 = inside_mask(c0 + 1, a.W), m2 = inside_mask(c0 + 2, a.W);
     __m512 acc[R];
+    #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) acc[r] = k.bias;
+    #pragma GCC unroll 16
     for (int i = 0; i < R + 2; ++i) {
       const int64_t ih = oh - a.ph + i;
       if (ih < 0 || ih >= a.H) continue;
@@ -61,6 +65,7 @@ void rows_s1(const DwConv2dArgs& a, const float* x, const Taps& k, float* y, int
       const __m512 v0 = _mm512_maskz_loadu_ps(m0, row);
       const __m512 v1 = _mm512_maskz_loadu_ps(m1, row + 1);
       const __m512 v2 = _mm512_maskz_loadu_ps(m2, row + 2);
+      #pragma GCC unroll 16
       for (int kh = 0; kh < 3; ++kh) {
         const int r = i - kh;
         if (r < 0 || r >= R) continue;
@@ -70,6 +75,7 @@ void rows_s1(const DwConv2dArgs& a, const float* x, const Taps& k, float* y, int
       }
     }
     const __mmask16 om = inside_mask(0, a.OW - t);  // lanes < OW - t
+    #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) store(k, y + (oh + r) * a.OW + t, om, acc[r]);
   }
 }
@@ -87,7 +93,9 @@ void rows_s2(const DwConv2dArgs& a, const float* x, const Taps& k, float* y, int
     const __mmask16 mlo = inside_mask(c0, a.W), mhi = inside_mask(c0 + 16, a.W);
     const __mmask16 mnext = inside_mask(c0 + 32, a.W) & 1;
     __m512 acc[R];
+    #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) acc[r] = k.bias;
+    #pragma GCC unroll 16
     for (int i = 0; i < 2 * R + 1; ++i) {
       const int64_t ih = 2 * oh - a.ph + i;
       if (ih < 0 || ih >= a.H) continue;
@@ -99,6 +107,7 @@ void rows_s2(const DwConv2dArgs& a, const float* x, const Taps& k, float* y, int
       const __m512 v1 = _mm512_permutex2var_ps(lo, odd, hi);
       const __m512 v2 = _mm512_castsi512_ps(
           _mm512_alignr_epi32(_mm512_castps_si512(next), _mm512_castps_si512(v0), 1));
+      #pragma GCC unroll 16
       for (int r = i / 2 - 1; r <= i / 2; ++r) {
         const int kh = i - 2 * r;
         if (r < 0 || r >= R || kh > 2) continue;
@@ -108,6 +117,7 @@ void rows_s2(const DwConv2dArgs& a, const float* x, const Taps& k, float* y, int
       }
     }
     const __mmask16 om = inside_mask(0, a.OW - t);
+    #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) store(k, y + (oh + r) * a.OW + t, om, acc[r]);
   }
 }
