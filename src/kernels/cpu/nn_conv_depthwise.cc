@@ -81,12 +81,13 @@ void conv(const nn::ConvGeom& g, const float* x, const float* w, const float* bi
   const DwConv2dArgs a = microkernel_args(g, act, z != nullptr);
   // Per-plane kernels vectorize along an output row, so they waste lanes on narrow planes, where
   // the channel-blocked path fills all 16; on wider planes its two transposes cost more than the
-  // lanes it saves. 3x3 (stride 1 or 2) per-plane vs blocked, MobileNetV2's layers, 1 thread, us:
-  // 32 @112 s1 164 vs 328, 96 @112 s2 271 vs 349, 144 @56 s1 180 vs 224, s2 97 vs 112, 192 @28 s1
-  // 59 vs 96, 384 @14 s1 34 vs 42; blocked wins at output width 7: 960 @7 53 vs 45, 576 @14 s2 49
-  // vs 45. The general per-plane kernel (other windows) copies each plane into a padded one
-  // first and only wins on wide stride-1 planes (32 @112 0.214 ms vs 0.253, 144 @56 0.288 vs 0.289).
-  const bool per_plane_3x3 = ukernels::dwconv2d_3x3_applies(a) && a.OW > 8;
+  // lanes it saves. The 3x3 per-plane kernel (weights in registers, no padded copy) now wins at
+  // every width measured, 7x7 included (bench_model, 1 thread, per-plane vs blocked, us: 960 @7
+  // 30 vs 61, 576 @14 stride 2 29 vs 40; 144 @56 104, 96 @112 stride 2 149, where blocked was
+  // slower even before). The general per-plane kernel (other windows) copies each plane into a
+  // padded one first and only wins on wide stride-1 planes (32 @112 0.214 ms vs 0.253, 144 @56
+  // 0.288 vs 0.289).
+  const bool per_plane_3x3 = ukernels::dwconv2d_3x3_applies(a);
   const bool wide = a.sw == 1 && a.OW >= 48;
   if (g.Mg != 1 || wide || per_plane_3x3 || !cpu_features().has_avx512())
     return conv_planes(g, a, x, w, bias, z, act, y, pool);
