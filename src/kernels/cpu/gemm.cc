@@ -431,8 +431,15 @@ void sgemm_packed_bias(bool trans_a, int64_t M, float alpha, const float* A, int
     ukernels::sgemm_small_avx512(M, p.N, p.K, alpha, A, lda, trans_a, p.packed, uk.nr, beta, C, ldc, bias);
     return;
   }
-  for (int64_t i = 0; i < M; ++i) std::copy(bias, bias + B.N(), C + i * ldc);
-  sgemm_packed(trans_a, M, alpha, A, lda, B, beta, C, ldc, pool);
+  // The bias is added per block while the block is in cache (a pre-filled C was a serial pass
+  // over all of C first: 512 KB per LSTM layer, on the calling thread).
+  const GemmEpilogue add_bias = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+    for (int64_t i = r0; i < r1; ++i) {
+      float* row = C + i * ldc;
+      for (int64_t j = c0; j < c1; ++j) row[j] += beta * bias[j];
+    }
+  };
+  sgemm_packed_epilogue(trans_a, M, alpha, A, lda, B, 0.f, C, ldc, pool, add_bias);
 }
 
 void sgemm_packed_columns(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,

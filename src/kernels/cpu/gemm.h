@@ -63,7 +63,7 @@ void sgemm_packed_epilogue(bool trans_a, int64_t M, float alpha, const float* A,
                            const GemmEpilogue& epilogue);
 
 // C[M,N] = alpha * op(A)[M,K] * B + beta * bias[N] (the bias row repeated on every row of C):
-// sgemm_packed on C pre-filled with the bias rows, without that extra pass over C where it can.
+// The bias is added inside the product (the small path) or per block of C while it is in cache.
 void sgemm_packed_bias(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,
                        const PackedB& B, float beta, const float* bias, float* C, int64_t ldc,
                        ThreadPool* pool);
