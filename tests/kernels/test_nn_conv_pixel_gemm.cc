@@ -1,11 +1,12 @@
-// The pixels-as-rows pointwise conv (kernels/cpu/nn_conv_pixel_gemm.cc):
-//   - pixel_gemm::conv called directly, against a float64 1x1 conv, on shapes around its
+// The pixels-as-rows conv (kernels/cpu/nn_conv_pixel_gemm.cc):
+//   - pixel_gemm::conv called directly, against a float64 conv, on shapes around its
 //     12-pixel tiles (tiles spanning images, a last partial tile), its 32-channel panels (M = 1,
 //     31, 33, 70), strides 1, 2 and (1, 3), bias, Z and every activation class (clamped in the
 //     store, or a second pass), on one thread and on the 2-thread test pool (task splits over
 //     panels and over tiles); outputs start as NaN, so an output never written fails;
-//   - Conv / FusedConv nodes that ConvKernel sends to this path (C > 256, planes <= 14x14),
-//     against the reference kernels.
+//   - windowed convs (3x3 with pads, strides and dilations: im2col rows gathered while packing);
+//   - Conv / FusedConv nodes that ConvKernel sends to this path (1x1 with C > 256 on planes <=
+//     14x14; windowed with K > 256 and <= 200 output pixels), against the reference kernels.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -30,6 +31,19 @@ ConvGeom pointwise_geom(int64_t N, int64_t C, int64_t M, int64_t H, int64_t W, i
   g.out = {(H - 1) / sh + 1, (W - 1) / sw + 1};
   g.kernel = {1, 1}, g.stride = {sh, sw}, g.dil = {1, 1}, g.pad_begin = {0, 0};
   g.in_size = H * W, g.out_size = g.out[0] * g.out[1], g.kernel_size = 1;
+  return g;
+}
+
+// kh x kw windows with pads (top, left, bottom, right), strides and dilations.
+ConvGeom windowed_geom(int64_t N, int64_t C, int64_t M, int64_t H, int64_t W, int64_t k, int64_t s, int64_t d,
+                       std::vector<int64_t> pads) {
+  ConvGeom g;
+  g.N = N, g.C = C, g.M = M, g.G = 1, g.Cg = C, g.Mg = M;
+  g.in = {H, W};
+  const int64_t span = (k - 1) * d + 1;
+  g.out = {(H + pads[0] + pads[2] - span) / s + 1, (W + pads[1] + pads[3] - span) / s + 1};
+  g.kernel = {k, k}, g.stride = {s, s}, g.dil = {d, d}, g.pad_begin = {pads[0], pads[1]};
+  g.in_size = H * W, g.out_size = g.out[0] * g.out[1], g.kernel_size = k * k;
   return g;
 }
 
@@ -59,10 +73,11 @@ void check(const ConvGeom& g, bool bias, bool z, ir::FusedActivation act, Thread
   ASSERT_TRUE(kernels::pixel_gemm::applies(g));
   const auto uk = kernels::conv_impl::pick_sgemm_ukernel();
   const auto x = uniform(static_cast<size_t>(g.N * g.C * g.in_size), rng);
-  const auto w = uniform(static_cast<size_t>(g.M * g.C), rng);
+  const int64_t K = g.K(), KH = g.kernel[0], KW = g.kernel[1];
+  const auto w = uniform(static_cast<size_t>(g.M * K), rng);
   const auto b = bias ? uniform(static_cast<size_t>(g.M), rng) : std::vector<float>{};
   const auto zv = z ? uniform(static_cast<size_t>(g.N * g.M * g.out_size), rng) : std::vector<float>{};
-  const auto weights = kernels::pixel_gemm::Weights::make(w.data(), g.M, g.C, uk.nr);
+  const auto weights = kernels::pixel_gemm::Weights::make(w.data(), g.M, K, uk.nr);
   std::vector<float> scratch(static_cast<size_t>(kernels::pixel_gemm::scratch_floats(g, uk.mr)));
   std::vector<float> y(static_cast<size_t>(g.N * g.M * g.out_size), std::numeric_limits<float>::quiet_NaN());
   kernels::pixel_gemm::conv(uk, weights, g, x.data(), bias ? b.data() : nullptr, z ? zv.data() : nullptr, act,
@@ -72,14 +87,19 @@ void check(const ConvGeom& g, bool bias, bool z, ir::FusedActivation act, Thread
     for (int64_t m = 0; m < g.M; ++m)
       for (int64_t oh = 0; oh < g.out[0]; ++oh)
         for (int64_t ow = 0; ow < g.out[1]; ++ow) {
-          const int64_t p = oh * g.out[1] + ow, ip = oh * g.stride[0] * g.in[1] + ow * g.stride[1];
+          const int64_t p = oh * g.out[1] + ow;
           double s = bias ? b[static_cast<size_t>(m)] : 0.0, mag = std::abs(s);
-          for (int64_t c = 0; c < g.C; ++c) {
-            const double t = static_cast<double>(w[static_cast<size_t>(m * g.C + c)]) *
-                             x[static_cast<size_t>((n * g.C + c) * g.in_size + ip)];
-            s += t;
-            mag += std::abs(t);
-          }
+          for (int64_t c = 0; c < g.C; ++c)
+            for (int64_t kh = 0; kh < KH; ++kh)
+              for (int64_t kw = 0; kw < KW; ++kw) {
+                const int64_t ih = oh * g.stride[0] - g.pad_begin[0] + kh * g.dil[0];
+                const int64_t iw = ow * g.stride[1] - g.pad_begin[1] + kw * g.dil[1];
+                if (ih < 0 || ih >= g.in[0] || iw < 0 || iw >= g.in[1]) continue;
+                const double t = static_cast<double>(w[static_cast<size_t>(m * K + (c * KH + kh) * KW + kw)]) *
+                                 x[static_cast<size_t>((n * g.C + c) * g.in_size + ih * g.in[1] + iw)];
+                s += t;
+                mag += std::abs(t);
+              }
           const size_t yi = static_cast<size_t>((n * g.M + m) * g.out_size + p);
           if (z) s += zv[yi], mag += std::abs(zv[yi]);
           const double want = activate(act, s), got = y[yi];
@@ -134,19 +154,39 @@ TEST(NnConvPixelGemm, EpiloguesAndTaskSplits) {
       for (bool z : {false, true}) check(g, true, z, act, test_pool(), rng);
 }
 
-// Conv / FusedConv nodes that take the pixel_gemm path in ConvKernel (C > 256 on small planes),
-// against the reference kernels.
+TEST(NnConvPixelGemm, WindowedMatchesFloat64) {
+  if (!cpu_features().has_avx512()) GTEST_SKIP() << "AVX-512 only";
+  std::mt19937 rng(67);
+  ThreadPool one(1);
+  const ConvGeom shapes[] = {
+      windowed_geom(1, 8, 40, 14, 14, 3, 2, 1, {1, 1, 1, 1}),  // ResNet's stride-2 3x3, small
+      windowed_geom(2, 5, 33, 7, 9, 3, 1, 1, {1, 1, 1, 1}),    // tiles across images, padding all round
+      windowed_geom(1, 3, 16, 9, 8, 3, 2, 2, {2, 0, 1, 3}),    // dilation, asymmetric pads
+      windowed_geom(1, 4, 20, 6, 6, 5, 1, 1, {0, 0, 0, 0}),    // 5x5 without pads
+      windowed_geom(3, 6, 64, 4, 5, 1, 1, 1, {1, 0, 0, 1}),    // 1x1 with pads
+  };
+  for (const ConvGeom& g : shapes)
+    for (ThreadPool* pool : {&one, &test_pool()}) {
+      check(g, true, false, {}, *pool, rng);
+      check(g, true, true, {ir::FusedAct::kRelu}, *pool, rng);
+    }
+}
+
+// Conv / FusedConv nodes that take the pixel_gemm path in ConvKernel (1x1 with C > 256 on small
+// planes; windowed with K > 256 on small output planes), against the reference kernels.
 TEST(NnConvPixelGemm, NodesMatchReference) {
   std::mt19937 rng(61);
   struct Case {
     Shape x, w;
-    std::vector<int64_t> strides;
+    std::vector<int64_t> strides, pads;
   };
   const Case cases[] = {
-      {{1, 257, 7, 7}, {64, 257, 1, 1}, {}},
-      {{2, 300, 5, 6}, {40, 300, 1, 1}, {}},
-      {{1, 264, 14, 14}, {96, 264, 1, 1}, {2, 2}},
-      {{3, 320, 4, 4}, {33, 320, 1, 1}, {}},
+      {{1, 257, 7, 7}, {64, 257, 1, 1}, {}, {}},
+      {{2, 300, 5, 6}, {40, 300, 1, 1}, {}, {}},
+      {{1, 264, 14, 14}, {96, 264, 1, 1}, {2, 2}, {}},
+      {{3, 320, 4, 4}, {33, 320, 1, 1}, {}, {}},
+      {{1, 40, 14, 14}, {64, 40, 3, 3}, {2, 2}, {1, 1, 1, 1}},  // windowed, K = 360
+      {{2, 30, 9, 9}, {32, 30, 3, 3}, {2, 2}, {0, 1, 1, 0}},
   };
   for (const Case& c : cases) {
     for (int variant = 0; variant < 4; ++variant) {
@@ -157,6 +197,7 @@ TEST(NnConvPixelGemm, NodesMatchReference) {
         b.attr_s("activation", "HardSwish");
       }
       if (!c.strides.empty()) b.attr_ints("strides", c.strides);
+      if (!c.pads.empty()) b.attr_ints("pads", c.pads);
       const ir::Node node = b.build();
       std::vector<Tensor> in{random_tensor(DType::kFloat32, c.x, rng), random_tensor(DType::kFloat32, c.w, rng),
                              random_tensor(DType::kFloat32, {c.w[0]}, rng)};

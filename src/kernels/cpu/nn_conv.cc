@@ -557,27 +557,40 @@ int winograd_tile_at_create(const KernelInit& init, const std::optional<nn::Conv
   return winograd::pick_tile(g);
 }
 
-// Whether a conv runs on pixel_gemm: constant W [M, C, 1, 1], one group, 2-D, no pads, and
-// X's plane known at create time (pixel_gemm::preferred depends on the plane and strides only,
-// so a symbolic batch is fine), with the 12x32 microkernel that path was measured with.
+// Whether a conv runs on pixel_gemm: constant W [M, C, KH, KW], one group, 2-D, explicit pads
+// (or VALID), and X's plane known at create time (pixel_gemm::preferred depends on the output
+// plane and K only, so a symbolic batch is fine), with the 12x32 microkernel that path was
+// measured with.
 bool pixel_gemm_at_create(const KernelInit& init, const std::optional<nn::ConvAttrs>& attrs, const Tensor& w,
                           const SgemmUkernel& uk) {
-  if (!attrs || !w.defined() || w.rank() != 4 || w.dim(2) != 1 || w.dim(3) != 1 || attrs->group != 1) return false;
+  if (!attrs || !w.defined() || w.rank() != 4 || attrs->group != 1 || attrs->w.rank() != 2) return false;
   if (uk.mr != 12 || uk.nr != 32) return false;
   if (attrs->w.auto_pad != ir::AutoPad::kNotSet && attrs->w.auto_pad != ir::AutoPad::kValid) return false;
-  if (std::any_of(attrs->w.pads.begin(), attrs->w.pads.end(), [](int64_t p) { return p != 0; })) return false;
   const ir::ValueType* xt = init.input_types.empty() ? nullptr : init.input_types[0];
   if (!xt || !xt->has_shape || xt->rank() != 4 || !xt->shape[1].is_known() || xt->shape[1].value() != w.dim(1) ||
       !xt->shape[2].is_known() || !xt->shape[3].is_known())
     return false;
+  const ir::WindowAttrs& wa = attrs->w;
+  if (wa.kernel != std::vector<int64_t>{w.dim(2), w.dim(3)}) return false;
   nn::ConvGeom g;
   g.N = 1, g.C = w.dim(1), g.M = w.dim(0), g.G = 1, g.Cg = g.C, g.Mg = g.M;
   g.in = {xt->shape[2].value(), xt->shape[3].value()};
-  g.stride = attrs->w.strides.size() == 2 ? attrs->w.strides : std::vector<int64_t>{1, 1};
-  if (g.in[0] < 1 || g.in[1] < 1 || g.stride[0] < 1 || g.stride[1] < 1) return false;
-  g.out = {(g.in[0] - 1) / g.stride[0] + 1, (g.in[1] - 1) / g.stride[1] + 1};
-  g.kernel = {1, 1}, g.dil = {1, 1}, g.pad_begin = {0, 0};
-  g.in_size = g.in[0] * g.in[1], g.out_size = g.out[0] * g.out[1], g.kernel_size = 1;
+  g.kernel = wa.kernel;
+  g.stride = wa.strides.size() == 2 ? wa.strides : std::vector<int64_t>{1, 1};
+  g.dil = wa.dilations.size() == 2 ? wa.dilations : std::vector<int64_t>{1, 1};
+  const std::vector<int64_t> pads = wa.pads.size() == 4 ? wa.pads : std::vector<int64_t>{0, 0, 0, 0};
+  g.pad_begin = {pads[0], pads[1]};
+  g.out.resize(2);
+  for (int d = 0; d < 2; ++d) {
+    if (g.in[d] < 1 || g.stride[d] < 1 || g.dil[d] < 1 || g.kernel[d] < 1 || pads[d] < 0 || pads[d + 2] < 0)
+      return false;
+    const int64_t span = (g.kernel[d] - 1) * g.dil[d] + 1, padded = g.in[d] + pads[d] + pads[d + 2];
+    if (padded < span) return false;
+    g.out[d] = (padded - span) / g.stride[d] + 1;
+  }
+  g.in_size = g.in[0] * g.in[1], g.out_size = g.out[0] * g.out[1], g.kernel_size = g.kernel[0] * g.kernel[1];
+  // 3x3 stride-1 convs that Winograd takes stay there (fewer multiplies).
+  if (winograd::applies(g) && winograd::pick_tile(g) != 0) return false;
   return pixel_gemm::applies(g) && pixel_gemm::preferred(g);
 }
 

@@ -17,6 +17,8 @@ constexpr int kMaxMr = 16;
 constexpr int kMaxNr = 32;
 // The row count of full tiles of the 12 x 32 microkernel this path runs with (pixel_gemm_at_create).
 constexpr int64_t kPackRows = 12;
+// Windowed convs take this path up to this many output pixels per image (see preferred()).
+constexpr int64_t kWindowedMaxPixels = 200;
 
 // Offsets in X of the pixels of one tile, and whether they are consecutive floats (stride 1,
 // one image), which makes packing a row copy.
@@ -38,7 +40,7 @@ TilePixels tile_pixels(const nn::ConvGeom& g, int64_t q0, int64_t m) {
 }
 
 // a[k*m + i] = X[pixel i][channel k]: the A micro-panel of the sgemm microkernel.
-void pack_tile(const nn::ConvGeom& g, const float* x, int64_t q0, int64_t m, float* a) {
+void pack_tile_pointwise(const nn::ConvGeom& g, const float* x, int64_t q0, int64_t m, float* a) {
   const TilePixels t = tile_pixels(g, q0, m);
   const int64_t K = g.C, cs = g.in_size;
   if (t.contiguous && m == kPackRows) {
@@ -58,6 +60,43 @@ void pack_tile(const nn::ConvGeom& g, const float* x, int64_t q0, int64_t m, flo
     for (int64_t i = 0; i < m; ++i) a[i] = x[t.off[i] + k * cs];
 }
 
+// The same for a windowed conv (im2col rows of the tile's pixels): column k = (c, kh, kw) of
+// pixel i is X[c][oh*sh - pt + kh*dh][ow*sw - pl + kw*dw], zero in the padding.
+void pack_tile_windowed(const nn::ConvGeom& g, const float* x, int64_t q0, int64_t m, float* a) {
+  const int64_t P = g.out_size, OW = g.out[1], H = g.in[0], W = g.in[1], cs = g.in_size;
+  const int64_t KH = g.kernel[0], KW = g.kernel[1];
+  int64_t top[kMaxMr], left[kMaxMr];
+  const float* img[kMaxMr];
+  for (int64_t i = 0; i < m; ++i) {
+    const int64_t q = q0 + i, n = q / P, p = q % P;
+    top[i] = (p / OW) * g.stride[0] - g.pad_begin[0];
+    left[i] = (p % OW) * g.stride[1] - g.pad_begin[1];
+    img[i] = x + n * g.C * cs;
+  }
+  for (int64_t c = 0; c < g.C; ++c) {
+    for (int64_t kh = 0; kh < KH; ++kh) {
+      for (int64_t kw = 0; kw < KW; ++kw, a += m) {
+        for (int64_t i = 0; i < m; ++i) {
+          const int64_t ih = top[i] + kh * g.dil[0], iw = left[i] + kw * g.dil[1];
+          a[i] = ih >= 0 && ih < H && iw >= 0 && iw < W ? img[i][c * cs + ih * W + iw] : 0.f;
+        }
+      }
+    }
+  }
+}
+
+bool is_pointwise(const nn::ConvGeom& g) {
+  return g.kernel[0] == 1 && g.kernel[1] == 1 && g.pad_begin[0] == 0 && g.pad_begin[1] == 0;
+}
+
+void pack_tile(const nn::ConvGeom& g, const float* x, int64_t q0, int64_t m, float* a) {
+  if (is_pointwise(g)) {
+    pack_tile_pointwise(g, x, q0, m, a);
+  } else {
+    pack_tile_windowed(g, x, q0, m, a);
+  }
+}
+
 }  // namespace
 
 Weights Weights::make(const float* w, int64_t M, int64_t K, int nr) {
@@ -74,8 +113,7 @@ Weights Weights::make(const float* w, int64_t M, int64_t K, int nr) {
 }
 
 bool applies(const nn::ConvGeom& g) {
-  if (!cpu_features().has_avx512() || g.in.size() != 2 || g.G != 1 || g.C < 1) return false;
-  return g.kernel[0] == 1 && g.kernel[1] == 1 && g.pad_begin[0] == 0 && g.pad_begin[1] == 0;
+  return cpu_features().has_avx512() && g.in.size() == 2 && g.G == 1 && g.C >= 1;
 }
 
 bool preferred(const nn::ConvGeom& g) {
@@ -84,18 +122,24 @@ bool preferred(const nn::ConvGeom& g) {
   // 2.71 -> 2.09, 1024->512 @14 2.15 -> 1.94, 1024->256 @14 0.96 -> 1.00, 512->1024 @28
   // stride 2 2.07 -> 2.13; but with K <= 256 the direct kernel stays ahead (256->1024 @14 +Z
   // 1.03 -> 1.09) and planes of 28x28 and up fill their lanes anyway (512->256 @28 1.93 -> 2.03).
-  return g.C > 256 && g.out_size <= 196;
+  if (is_pointwise(g)) return g.C > 256 && g.out_size <= 196;
+  // Windowed convs too deep for the direct kernel (K > 256) otherwise run on the packed GEMM with
+  // pixels in the lanes. ResNet-50's 3x3 stride-2 convs as single-conv models (bench_model, min
+  // of 300, packed GEMM -> this path, ms): 512@14 (49 output pixels) 2.94 -> 2.29 at 1 thread,
+  // 1.57 -> 1.14 at 2; 256@28 (196) 2.48 -> 2.42 and 1.49 -> 1.24. With 784 pixels (128@56)
+  // the lanes fill anyway and the packed GEMM stays.
+  return g.K() > 256 && g.out_size <= kWindowedMaxPixels;
 }
 
 int64_t scratch_floats(const nn::ConvGeom& g, int mr) {
   const int64_t tiles = (g.N * g.out_size + mr - 1) / mr;
-  return tiles * mr * g.C + 16;
+  return tiles * mr * g.K() + 16;
 }
 
 void conv(const ukernels::SgemmUkernel& uk, const Weights& w, const nn::ConvGeom& g, const float* x,
           const float* bias, const float* z, const ir::FusedActivation& act, float* y, float* scratch,
           ThreadPool& pool) {
-  const int64_t K = g.C, M = g.M, P = g.out_size, NP = g.N * P;
+  const int64_t K = g.K(), M = g.M, P = g.out_size, NP = g.N * P;
   const int mr = uk.mr, nr = uk.nr;
   const int64_t tiles = (NP + mr - 1) / mr, panels = (M + nr - 1) / nr;
   const bool clamp = act.kind == ir::FusedAct::kRelu || act.kind == ir::FusedAct::kClip;

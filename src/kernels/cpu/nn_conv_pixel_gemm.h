@@ -1,13 +1,14 @@
-// Pointwise (1x1) convolution as a GEMM with output pixels as the rows and output channels in
-// the vector lanes, for ConvKernel (nn_conv.cc):
-//   Y^T[pixels, M] = X^T[pixels, C] * W^T[C, M]
+// Convolution as a GEMM with output pixels as the rows and output channels in the vector lanes,
+// for ConvKernel (nn_conv.cc):
+//   Y^T[pixels, M] = X^T[pixels, C] * W^T[C, M]   (1x1; windowed convs: im2col rows, K = C*KH*KW)
 // The other 1x1 paths put pixels in the lanes (Y[M, pixels] = W * X), which wastes lanes when a
 // plane is not a multiple of 16 pixels wide in total: 7x7 planes fill 49 of 64 lanes, 14x14 196
 // of 224, and ResNet-50's late 1x1 convs ran at ~75% of the FMA rate onnxruntime reached there.
 // Here the lanes always hold 32 output channels (M is a multiple of 32 in every CNN we run), and
 // pixels of several images share a tile, so batch-8 7x7 planes fill whole 12-pixel tiles.
 // Strided 1x1 convs (ResNet's downsampling shortcuts) gather their pixels while packing, with no
-// strided im2col copy. The cost is a transposed store: each 12 x 32 result tile is written to
+// strided im2col copy; windowed convs (ResNet's 3x3 stride-2 ones on 7x7 and 14x14 outputs)
+// gather their im2col rows the same way, padding included. The cost is a transposed store: each 12 x 32 result tile is written to
 // Y's channel rows (12 contiguous pixels each) with the bias, Z and activation applied.
 #pragma once
 
@@ -38,8 +39,8 @@ class Weights {
   std::vector<float> p_;
 };
 
-// 1x1 kernel, one group, no pads, any stride, 2-D (what conv() handles), on a CPU whose sgemm
-// microkernel is the AVX-512 12x32 one (the only one measured).
+// One group, 2-D, any kernel, pads, strides and dilations (what conv() handles), on a CPU with
+// AVX-512 (the 12x32 sgemm microkernel is the only one measured).
 bool applies(const nn::ConvGeom& g);
 
 // Whether this path measured faster than the direct and packed-GEMM ones for g (small planes;
