@@ -81,5 +81,9 @@ Expected<int64_t> normalize_axis(int64_t axis, int64_t rank, const InferContext&
 std::vector<int64_t> tensor_to_int64s(const Tensor& t);
 // Requires input i to be a tensor with a known rank; an error names the input otherwise.
 Status require_tensor_with_shape(const InferContext& ctx, size_t i);
+// Refuses a shape whose known dims multiply past int64 ("<what> <shape> has an element count that
+// overflows int64"): dims computed from data (ConstantOfShape, Expand, Resize, Concat) can be
+// anything, and a wrapped count would size a later buffer too small.
+Status check_element_count(const SymShape& shape, const InferContext& ctx, const std::string& what);
 
 }  // namespace onnxrt::ir

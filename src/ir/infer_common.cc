@@ -71,4 +71,17 @@ Status require_tensor_with_shape(const InferContext& ctx, size_t i) {
   return Status::ok();
 }
 
+Status check_element_count(const SymShape& shape, const InferContext& ctx, const std::string& what) {
+  int64_t count = 1;
+  bool overflow = false;
+  for (const Dim& d : shape) {
+    if (!d.is_known() || d.value() < 0) continue;  // symbols are checked when they get values
+    if (d.value() == 0) return Status::ok();       // an empty tensor, whatever the other dims
+    overflow = overflow || __builtin_mul_overflow(count, d.value(), &count);
+  }
+  if (overflow)
+    return ctx.error(what + " " + shape_to_string(shape) + " has an element count that overflows int64");
+  return Status::ok();
+}
+
 }  // namespace onnxrt::ir

@@ -185,8 +185,11 @@ Expected<ResizePlan> resize_plan(const ResizeAttrs& a, const Shape& x, const Ten
       for (size_t i = 0; i < na; ++i) {
         const size_t ax = static_cast<size_t>(axes[i]);
         p.scale[ax] = s;
-        // Rounded half up, as the spec writes it.
-        p.out[ax] = static_cast<int64_t>(s * static_cast<double>(x[ax]) + 0.5);
+        // Rounded half up, as the spec writes it. The common scale comes from one axis's sizes and
+        // multiplies another's dim: it can leave int64 (converting that double is undefined).
+        const double o = std::floor(s * static_cast<double>(x[ax]) + 0.5);
+        if (!(o <= 9.0e15)) return invalid_argument("sizes make the output too large");
+        p.out[ax] = static_cast<int64_t>(o);
       }
     }
   } else {
@@ -249,6 +252,7 @@ Status infer_resize(InferContext& ctx) {
   if (values_known && shape_is_static(xt.shape)) {
     auto p = resize_plan(a, to_static_shape(xt.shape), roi, scales, sizes);
     if (!p) return ctx.error(p.status().message());
+    ONNXRT_RETURN_IF_ERROR(check_element_count(to_sym_shape(p->out), ctx, "output shape"));
     ctx.outputs[0] = ValueType::tensor(xt.dtype, to_sym_shape(p->out));
     return Status::ok();
   }
@@ -265,17 +269,26 @@ Status infer_resize(InferContext& ctx) {
   for (size_t i = 0; i < axes->size(); ++i) {
     const size_t ax = static_cast<size_t>((*axes)[i]);
     if (!sc.empty()) {
-      if (out[ax].is_known())
-        out[ax] = Dim(static_cast<int64_t>(std::floor(static_cast<double>(out[ax].value()) * sc[i])));
-      else if (sc[i] != 1.0)
+      // The same checks as resize_plan: a NaN, infinite or huge scale has no int64 output dim.
+      if (!(sc[i] > 0) || !std::isfinite(sc[i]))
+        return ctx.error("scales must be positive, got " + std::to_string(sc[i]) + " for axis " +
+                         std::to_string(ax));
+      if (out[ax].is_known()) {
+        const double o = std::floor(static_cast<double>(out[ax].value()) * sc[i]);
+        if (o > 9.0e15) return ctx.error("scales make the output too large");
+        out[ax] = Dim(static_cast<int64_t>(o));
+      } else if (sc[i] != 1.0) {
         out[ax] = ctx.fresh_dim();
+      }
     } else if (sizes && sizes->dtype() == DType::kInt64 && sizes->size() == static_cast<int64_t>(axes->size()) &&
                a.policy == AspectPolicy::kStretch) {
+      if (sizes->data<int64_t>()[i] < 0) return ctx.error("sizes must not be negative");
       out[ax] = Dim(sizes->data<int64_t>()[i]);
     } else {
       out[ax] = ctx.fresh_dim();
     }
   }
+  ONNXRT_RETURN_IF_ERROR(check_element_count(out, ctx, "output shape"));
   ctx.outputs[0] = ValueType::tensor(xt.dtype, std::move(out));
   return Status::ok();
 }

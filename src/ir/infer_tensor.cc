@@ -512,6 +512,7 @@ Status infer_constant_of_shape(InferContext& ctx) {
     for (const Dim& d : *dims)
       if (d.is_known() && d.value() < 0)
         return ctx.error("shape " + shp(*dims) + " has a negative dim");
+    ONNXRT_RETURN_IF_ERROR(check_element_count(*dims, ctx, "shape"));
     ctx.outputs[0] = ValueType::tensor(dt, *dims);
     return Status::ok();
   }
@@ -564,6 +565,8 @@ Status infer_expand(InferContext& ctx) {
     else if (b.is_known()) out[i] = b;
     else out[i] = ctx.fresh_dim();
   }
+  // The broadcast keeps each dim of the shape input, so their product is the model's to choose.
+  ONNXRT_RETURN_IF_ERROR(check_element_count(out, ctx, "expanded shape"));
   ctx.outputs[0] = ValueType::tensor(in.dtype, out);
   return Status::ok();
 }
@@ -654,8 +657,11 @@ Status infer_concat(InferContext& ctx) {
       const Dim& x = t.shape[static_cast<size_t>(d)];
       Dim& o = out[static_cast<size_t>(d)];
       if (d == *ax) {
-        if (x.is_known()) sum += x.value();
-        else sum_known = false;
+        // Declared input dims are the model's: their sum along the axis can leave int64.
+        if (x.is_known() && __builtin_add_overflow(sum, x.value(), &sum))
+          return ctx.error("the sum of the input sizes along axis " + std::to_string(*ax) +
+                           " overflows int64 at input " + std::to_string(i) + " of shape " + shp(t.shape));
+        if (!x.is_known()) sum_known = false;
         continue;
       }
       if (x.is_known() && o.is_known() && x.value() != o.value())
@@ -668,6 +674,7 @@ Status infer_concat(InferContext& ctx) {
   }
   out[static_cast<size_t>(*ax)] = sum_known ? Dim(sum) : ctx.fresh_dim();
   if (ctx.num_inputs() == 1) out[static_cast<size_t>(*ax)] = ranked->shape[static_cast<size_t>(*ax)];
+  ONNXRT_RETURN_IF_ERROR(check_element_count(out, ctx, "output shape"));
   ctx.outputs[0] = ValueType::tensor(dt, out);
   if (r == 1) {
     SymShape v;

@@ -34,14 +34,18 @@ inline SliceBounds slice_bounds(int64_t dim, int64_t start, int64_t end, int64_t
     start = std::clamp<int64_t>(start, 0, dim);
     end = std::clamp<int64_t>(end, 0, dim);
     b.start = start;
-    b.count = end > start ? (end - start + step - 1) / step : 0;
+    // ceil(span / step) without adding step first: a step near INT64_MAX would overflow.
+    b.count = end > start ? (end - start - 1) / step + 1 : 0;
   } else {
     start = std::clamp<int64_t>(start, -1, dim - 1);
     end = std::clamp<int64_t>(end, -1, dim - 1);
     b.start = start;
     // (start - end) can be up to dim; -step may be huge, so divide without adding first.
+    // -INT64_MIN has no int64 value; any span (at most dim + 1) fits in one such step.
     int64_t span = start - end;
-    b.count = span > 0 ? (span - 1) / (-step) + 1 : 0;
+    if (span <= 0) b.count = 0;
+    else if (step == std::numeric_limits<int64_t>::min()) b.count = 1;
+    else b.count = (span - 1) / (-step) + 1;
   }
   return b;
 }

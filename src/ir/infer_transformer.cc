@@ -140,6 +140,11 @@ Status infer_attention(InferContext& ctx) {
       Sp = ctx.fresh_dim();
     }
   }
+  // past_key's sequence length is declared by the model: past + new can leave int64.
+  int64_t total = 0;
+  if (Sp.is_known() && Skv.is_known() && __builtin_add_overflow(Sp.value(), Skv.value(), &total))
+    return ctx.error("past sequence length " + std::to_string(Sp.value()) + " + new sequence length " +
+                     std::to_string(Skv.value()) + " overflows int64");
   const Dim St = add_dim(Sp, Skv, ctx);
   if (rank == 4) {
     ctx.outputs[0] = ValueType::tensor(t, {B, Hq, Sq, Dv});

@@ -201,6 +201,8 @@ Status concat_kernel(KernelContext& ctx) {
   ONNXRT_RETURN_IF_ERROR(a.status());
   auto ax = norm_axis(axis_attr, y->rank());
   if (!ax) return ctx.error("axis out of range");
+  // An empty output bounds no product of its other dims (outer * row could overflow): nothing to copy.
+  if (y->size() == 0) return Status::ok();
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < *ax; ++i) outer *= y->dim(i);
   for (int64_t i = *ax + 1; i < y->rank(); ++i) inner *= y->dim(i);
@@ -275,12 +277,16 @@ Status slice_kernel(KernelContext& ctx) {
   std::vector<int64_t> strides(in_strides.size());
   int64_t base = 0;
   for (size_t i = 0; i < strides.size(); ++i) {
-    const int64_t last = start[i] + (y.dim(static_cast<int64_t>(i)) - 1) * step[i];
-    if (start[i] < 0 || start[i] >= x.dim(static_cast<int64_t>(i)) || last < 0 ||
+    // Steps come from data and may be near INT64_MAX/MIN: checked arithmetic, and an axis with one
+    // output element never steps (its stride would be step * in_stride, possibly past int64).
+    const int64_t n = y.dim(static_cast<int64_t>(i));
+    int64_t last = 0;
+    if (__builtin_mul_overflow(n - 1, step[i], &last) || __builtin_add_overflow(last, start[i], &last) ||
+        start[i] < 0 || start[i] >= x.dim(static_cast<int64_t>(i)) || last < 0 ||
         last >= x.dim(static_cast<int64_t>(i)))
       return ctx.error("slice of axis " + std::to_string(i) + " leaves the input");
     base += start[i] * in_strides[i];
-    strides[i] = step[i] * in_strides[i];
+    strides[i] = n == 1 ? 0 : step[i] * in_strides[i];
   }
   const char* s = static_cast<const char*>(x.raw()) + base * static_cast<int64_t>(elem_bytes(x.dtype()));
   strided_copy(x.dtype(), s, y.raw(), y.shape(), strides, &ctx.threads());

@@ -168,7 +168,10 @@ Expected<AttnGeom> attention_geometry(KernelContext& ctx, const AttnAttrs& a) {
       return ctx.error("past_key " + shape_str(*g.past_k) + " / past_value " + shape_str(*g.past_v) +
                        " do not match [B, kv_heads, past, head_size]");
   }
-  g.St = g.Sp + g.Skv;
+  // A past cache with a zero dim (B = 0) can carry any sequence length: past + new may leave int64.
+  if (__builtin_add_overflow(g.Sp, g.Skv, &g.St))
+    return ctx.error("past sequence length " + std::to_string(g.Sp) + " + new sequence length " +
+                     std::to_string(g.Skv) + " overflows int64");
   if (nonpad) {
     if (g.past_k) return ctx.error("nonpad_kv_seqlen cannot be combined with past_key/past_value");
     if (nonpad->shape() != Shape{g.B} ||
