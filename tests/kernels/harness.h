@@ -19,6 +19,7 @@
 #include "ir/graph.h"
 #include "ir/infer.h"
 #include "kernels/eval_node.h"
+#include "kernels/kernel.h"
 #include "onnxrt/tensor.h"
 
 namespace onnxrt::testing {
@@ -71,6 +72,33 @@ InferResult infer_node(const ir::Node& node, const std::vector<ir::ValueType>& i
 
 // The shared pool for tests (2 threads, so parallel paths run).
 ThreadPool& test_pool();
+
+// A KernelContext over fixed tensors (one output, scratch from the heap, test_pool threads): runs a
+// kernel's run() directly, with no constants handed to create(), or on inputs that shape
+// inference would refuse (a kernel must check what it computes itself).
+class FixedKernelContext final : public kernels::KernelContext {
+ public:
+  FixedKernelContext(const ir::Node& n, std::vector<const Tensor*> in, Tensor out)
+      : node_(n), in_(std::move(in)), out_(std::move(out)) {}
+  size_t num_inputs() const override { return in_.size(); }
+  const Tensor* input(size_t i) const override { return i < in_.size() ? in_[i] : nullptr; }
+  size_t num_outputs() const override { return 1; }
+  Tensor* output(size_t i) override { return i == 0 ? &out_ : nullptr; }
+  Tensor* allocate_output(size_t, DType, Shape) override { return nullptr; }
+  void* scratch(size_t bytes) override {
+    scratch_.push_back(Tensor::allocate(DType::kUInt8, {static_cast<int64_t>(bytes)}));
+    return scratch_.back().raw();
+  }
+  ThreadPool& threads() override { return test_pool(); }
+  const ir::Node& node() const override { return node_; }
+  Tensor& out() { return out_; }
+
+ private:
+  const ir::Node& node_;
+  std::vector<const Tensor*> in_;
+  Tensor out_;
+  std::vector<Tensor> scratch_;
+};
 
 // Evaluates with one backend; an undefined Tensor in `inputs` is an omitted optional input.
 Expected<std::vector<Tensor>> run_node(kernels::Backend backend, const ir::Node& node,

@@ -11,30 +11,6 @@
 namespace onnxrt::testing {
 namespace {
 
-class Ctx final : public kernels::KernelContext {
- public:
-  Ctx(const ir::Node& n, std::vector<const Tensor*> in, Tensor out)
-      : node_(n), in_(std::move(in)), out_(std::move(out)) {}
-  size_t num_inputs() const override { return in_.size(); }
-  const Tensor* input(size_t i) const override { return i < in_.size() ? in_[i] : nullptr; }
-  size_t num_outputs() const override { return 1; }
-  Tensor* output(size_t i) override { return i == 0 ? &out_ : nullptr; }
-  Tensor* allocate_output(size_t, DType, Shape) override { return nullptr; }
-  void* scratch(size_t bytes) override {
-    scratch_.push_back(Tensor::allocate(DType::kUInt8, {static_cast<int64_t>(bytes)}));
-    return scratch_.back().raw();
-  }
-  ThreadPool& threads() override { return test_pool(); }
-  const ir::Node& node() const override { return node_; }
-  Tensor& out() { return out_; }
-
- private:
-  const ir::Node& node_;
-  std::vector<const Tensor*> in_;
-  Tensor out_;
-  std::vector<Tensor> scratch_;
-};
-
 // Runs the CPU kernel with no constant inputs; compares with the reference via the harness.
 void check_dynamic(const ir::Node& node, const std::vector<Tensor>& inputs, double tol = 1e-4) {
   auto ref = run_node(kernels::Backend::kReference, node, inputs, 1);
@@ -55,7 +31,7 @@ void check_dynamic(const ir::Node& node, const std::vector<Tensor>& inputs, doub
   kernels::KernelInit init{node, tp, no_constants, op};
   auto k = e->factory(init);
   ASSERT_TRUE(k.has_value()) << k.status().to_string();
-  Ctx ctx(node, ptrs, Tensor::allocate((*ref)[0].dtype(), (*ref)[0].shape()));
+  FixedKernelContext ctx(node, ptrs, Tensor::allocate((*ref)[0].dtype(), (*ref)[0].shape()));
   ASSERT_TRUE((*k)->run(ctx).is_ok());
   EXPECT_TRUE(tensors_close(ctx.out(), (*ref)[0], tol, tol)) << node.op_type;
 }

@@ -52,31 +52,6 @@ TEST(ShapeOverflowKernels, ConcatOfEmptyTensorsWithHugeDims) {
   }
 }
 
-// A KernelContext over fixed tensors, so a kernel runs on inputs that inference would refuse (the
-// kernel must check what it computes itself: at run time its inputs can come from anywhere).
-class FixedContext final : public kernels::KernelContext {
- public:
-  FixedContext(const ir::Node& n, std::vector<const Tensor*> in, Tensor out)
-      : node_(n), in_(std::move(in)), out_(std::move(out)) {}
-  size_t num_inputs() const override { return in_.size(); }
-  const Tensor* input(size_t i) const override { return i < in_.size() ? in_[i] : nullptr; }
-  size_t num_outputs() const override { return 1; }
-  Tensor* output(size_t i) override { return i == 0 ? &out_ : nullptr; }
-  Tensor* allocate_output(size_t, DType, Shape) override { return nullptr; }
-  void* scratch(size_t bytes) override {
-    scratch_.push_back(Tensor::allocate(DType::kUInt8, {static_cast<int64_t>(bytes)}));
-    return scratch_.back().raw();
-  }
-  ThreadPool& threads() override { return test_pool(); }
-  const ir::Node& node() const override { return node_; }
-
- private:
-  const ir::Node& node_;
-  std::vector<const Tensor*> in_;
-  Tensor out_;
-  std::vector<Tensor> scratch_;
-};
-
 // Batch 0 lets a past cache declare any sequence length; past + new then leaves int64.
 TEST(ShapeOverflowKernels, AttentionPastPlusNewSequenceLengthPastInt64IsAnError) {
   ir::Node node = NodeBuilder("Attention", 23).build();
@@ -101,7 +76,7 @@ TEST(ShapeOverflowKernels, AttentionPastPlusNewSequenceLengthPastInt64IsAnError)
     kernels::KernelInit init{node, tp, no_constants, op};
     auto kernel = e->factory(init);
     ASSERT_TRUE(kernel.has_value()) << kernel.status().to_string();
-    FixedContext ctx(node, ins, Tensor::allocate(DType::kFloat32, {0, 1, 2, 4}));
+    FixedKernelContext ctx(node, ins, Tensor::allocate(DType::kFloat32, {0, 1, 2, 4}));
     const Status st = (*kernel)->run(ctx);
     ASSERT_FALSE(st.is_ok());
     EXPECT_NE(st.message().find("overflows int64"), std::string::npos) << st.message();
