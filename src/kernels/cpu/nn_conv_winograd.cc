@@ -145,7 +145,7 @@ namespace {
 // with its own V and GEMM results) instead of sharing every stage of each chunk: one meeting of
 // the threads per conv instead of three per chunk, and the transforms run in parallel too. Only
 // when U is small, since each thread then streams all of it, and all rows fit in one chunk.
-// small_cnn's 16->32 conv on 16x16 (bench_model, 2 threads): see the commit message.
+// small_cnn (its 16->32 conv on 16x16), bench_model at 2 threads: median 34-35 -> 27-29 us.
 constexpr double kSplitRowsMaxUBytes = 1 << 20;
 
 int64_t row_split_tasks(const nn::ConvGeom& g, const Tiling& t, int threads) {
