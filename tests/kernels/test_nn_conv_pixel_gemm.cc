@@ -164,6 +164,7 @@ TEST(NnConvPixelGemm, WindowedMatchesFloat64) {
       windowed_geom(1, 3, 16, 9, 8, 3, 2, 2, {2, 0, 1, 3}),    // dilation, asymmetric pads
       windowed_geom(1, 4, 20, 6, 6, 5, 1, 1, {0, 0, 0, 0}),    // 5x5 without pads
       windowed_geom(3, 6, 64, 4, 5, 1, 1, 1, {1, 0, 0, 1}),    // 1x1 with pads
+      windowed_geom(2, 7, 40, 5, 4, 1, 2, 1, {0, 0, 2, 1}),    // 1x1 with end pads only: padded rows
   };
   for (const ConvGeom& g : shapes)
     for (ThreadPool* pool : {&one, &test_pool()}) {
@@ -187,6 +188,7 @@ TEST(NnConvPixelGemm, NodesMatchReference) {
       {{3, 320, 4, 4}, {33, 320, 1, 1}, {}, {}},
       {{1, 40, 14, 14}, {64, 40, 3, 3}, {2, 2}, {1, 1, 1, 1}},  // windowed, K = 360
       {{2, 30, 9, 9}, {32, 30, 3, 3}, {2, 2}, {0, 1, 1, 0}},
+      {{1, 264, 7, 7}, {64, 264, 1, 1}, {}, {0, 0, 1, 2}},  // 1x1 with end pads: zero taps past the plane
   };
   for (const Case& c : cases) {
     for (int variant = 0; variant < 4; ++variant) {

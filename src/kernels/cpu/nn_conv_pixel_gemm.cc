@@ -85,12 +85,17 @@ void pack_tile_windowed(const nn::ConvGeom& g, const float* x, int64_t q0, int64
   }
 }
 
-bool is_pointwise(const nn::ConvGeom& g) {
-  return g.kernel[0] == 1 && g.kernel[1] == 1 && g.pad_begin[0] == 0 && g.pad_begin[1] == 0;
+// A 1x1 window whose every output pixel reads an input pixel (any stride; no pads on either
+// side): packing is a row copy or a strided gather. Other geometries, end pads of a 1x1 conv
+// included, take the windowed packer, which zero-fills taps outside the plane.
+bool is_unpadded_1x1(const nn::ConvGeom& g) {
+  for (int d = 0; d < 2; ++d)
+    if (g.kernel[d] != 1 || g.pad_begin[d] != 0 || (g.out[d] - 1) * g.stride[d] >= g.in[d]) return false;
+  return true;
 }
 
 void pack_tile(const nn::ConvGeom& g, const float* x, int64_t q0, int64_t m, float* a) {
-  if (is_pointwise(g)) {
+  if (is_unpadded_1x1(g)) {
     pack_tile_pointwise(g, x, q0, m, a);
   } else {
     pack_tile_windowed(g, x, q0, m, a);
@@ -122,7 +127,7 @@ bool preferred(const nn::ConvGeom& g) {
   // 2.71 -> 2.09, 1024->512 @14 2.15 -> 1.94, 1024->256 @14 0.96 -> 1.00, 512->1024 @28
   // stride 2 2.07 -> 2.13; but with K <= 256 the direct kernel stays ahead (256->1024 @14 +Z
   // 1.03 -> 1.09) and planes of 28x28 and up fill their lanes anyway (512->256 @28 1.93 -> 2.03).
-  if (is_pointwise(g)) return g.C > 256 && g.out_size <= 196;
+  if (is_unpadded_1x1(g)) return g.C > 256 && g.out_size <= 196;
   // Windowed convs too deep for the direct kernel (K > 256) otherwise run on the packed GEMM with
   // pixels in the lanes. ResNet-50's 3x3 stride-2 convs as single-conv models (bench_model, min
   // of 300, packed GEMM -> this path, ms): 512@14 (49 output pixels) 2.94 -> 2.29 at 1 thread,
