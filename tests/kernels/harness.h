@@ -42,6 +42,14 @@ class NodeBuilder {
 };
 
 // Uniform values in [lo, hi] for float types; integers in [lo, hi] rounded; bool 0/1.
+// n floats uniform in [-1, 1), for tests that call kernels on raw buffers.
+inline std::vector<float> uniform_floats(size_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<float> v(n);
+  for (float& e : v) e = u(rng);
+  return v;
+}
+
 Tensor random_tensor(DType dtype, Shape shape, std::mt19937& rng, double lo = -1.0,
                      double hi = 1.0);
 

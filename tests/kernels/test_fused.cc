@@ -119,6 +119,25 @@ TEST(FusedConv, PinnedAndErrors) {
                         {in[0], in[1], in[2], f32({1, 1, 1, 2}, {1, 1})}, 1).has_value());
 }
 
+// A FusedMatMul node against the reference in three variants: no bias, a bias of the N output
+// columns, and a bias plus a residual Z of the output's shape.
+void expect_fused_matmul_variants(const ir::Node& node, const Shape& a, const Shape& b, int64_t n,
+                                  const std::string& act, std::mt19937& rng) {
+  for (int variant = 0; variant < 3; ++variant) {
+    std::vector<Tensor> in{random_tensor(DType::kFloat32, a, rng), random_tensor(DType::kFloat32, b, rng)};
+    in.push_back(variant >= 1 ? random_tensor(DType::kFloat32, {n}, rng) : Tensor());
+    if (variant == 2) {
+      auto y = run_node(kernels::Backend::kReference, node, in, 1);
+      ASSERT_TRUE(y.has_value()) << y.status().to_string();
+      in.push_back(random_tensor(DType::kFloat32, (*y)[0].shape(), rng));
+    }
+    SCOPED_TRACE("act '" + act + "' variant " + std::to_string(variant) + " a " + shape_to_string(a) + " b " +
+                 shape_to_string(b));
+    const double k = static_cast<double>(a.back());
+    expect_matches_reference(node, in, 1, 1e-5 * (4 + std::sqrt(k)), 1e-5);
+  }
+}
+
 TEST(FusedMatMul, MatchesReference) {
   std::mt19937 rng(42);
   struct Case {
@@ -132,21 +151,7 @@ TEST(FusedMatMul, MatchesReference) {
   };
   for (const Case& c : cases) {
     for (const Act& a : kActs) {
-      for (int variant = 0; variant < 3; ++variant) {
-        auto node = fused("FusedMatMul", a).build();
-        std::vector<Tensor> in{random_tensor(DType::kFloat32, c.a, rng),
-                               random_tensor(DType::kFloat32, c.b, rng)};
-        in.push_back(variant >= 1 ? random_tensor(DType::kFloat32, {c.b.back()}, rng) : Tensor());
-        if (variant == 2) {
-          auto y = run_node(kernels::Backend::kReference, node, in, 1);
-          ASSERT_TRUE(y.has_value()) << y.status().to_string();
-          in.push_back(random_tensor(DType::kFloat32, (*y)[0].shape(), rng));
-        }
-        SCOPED_TRACE(std::string("act '") + a.name + "' variant " + std::to_string(variant) + " a " +
-                     shape_to_string(c.a) + " b " + shape_to_string(c.b));
-        const double k = static_cast<double>(c.a.back());
-        expect_matches_reference(node, in, 1, 1e-5 * (4 + std::sqrt(k)), 1e-5);
-      }
+      expect_fused_matmul_variants(fused("FusedMatMul", a).build(), c.a, c.b, c.b.back(), a.name, rng);
     }
   }
 }
@@ -165,21 +170,8 @@ TEST(FusedMatMul, TransBMatchesReference) {
   };
   for (const Case& c : cases) {
     for (const Act& a : {kActs[0], kActs[1], kActs[8]}) {
-      for (int variant = 0; variant < 3; ++variant) {
-        auto node = fused("FusedMatMul", a).attr_i("trans_b", 1).build();
-        std::vector<Tensor> in{random_tensor(DType::kFloat32, c.a, rng),
-                               random_tensor(DType::kFloat32, c.b, rng)};
-        in.push_back(variant >= 1 ? random_tensor(DType::kFloat32, {c.b[0]}, rng) : Tensor());
-        if (variant == 2) {
-          auto y = run_node(kernels::Backend::kReference, node, in, 1);
-          ASSERT_TRUE(y.has_value()) << y.status().to_string();
-          in.push_back(random_tensor(DType::kFloat32, (*y)[0].shape(), rng));
-        }
-        SCOPED_TRACE(std::string("act '") + a.name + "' variant " + std::to_string(variant) + " a " +
-                     shape_to_string(c.a) + " b " + shape_to_string(c.b));
-        const double k = static_cast<double>(c.a.back());
-        expect_matches_reference(node, in, 1, 1e-5 * (4 + std::sqrt(k)), 1e-5);
-      }
+      expect_fused_matmul_variants(fused("FusedMatMul", a).attr_i("trans_b", 1).build(), c.a, c.b, c.b[0], a.name,
+                                   rng);
     }
   }
   // Pinned: [1 2; 3 4] @ [5 6; 7 8]^T = [17 23; 39 53].

@@ -47,13 +47,6 @@ ConvGeom windowed_geom(int64_t N, int64_t C, int64_t M, int64_t H, int64_t W, in
   return g;
 }
 
-std::vector<float> uniform(size_t n, std::mt19937& rng) {
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  std::vector<float> v(n);
-  for (float& e : v) e = u(rng);
-  return v;
-}
-
 double activate(const ir::FusedActivation& act, double v) {
   switch (act.kind) {
     case ir::FusedAct::kRelu: return std::max(v, 0.0);
@@ -72,11 +65,11 @@ void check(const ConvGeom& g, bool bias, bool z, ir::FusedActivation act, Thread
                std::to_string(pool.num_threads()));
   ASSERT_TRUE(kernels::pixel_gemm::applies(g));
   const auto uk = kernels::conv_impl::pick_sgemm_ukernel();
-  const auto x = uniform(static_cast<size_t>(g.N * g.C * g.in_size), rng);
+  const auto x = uniform_floats(static_cast<size_t>(g.N * g.C * g.in_size), rng);
   const int64_t K = g.K(), KH = g.kernel[0], KW = g.kernel[1];
-  const auto w = uniform(static_cast<size_t>(g.M * K), rng);
-  const auto b = bias ? uniform(static_cast<size_t>(g.M), rng) : std::vector<float>{};
-  const auto zv = z ? uniform(static_cast<size_t>(g.N * g.M * g.out_size), rng) : std::vector<float>{};
+  const auto w = uniform_floats(static_cast<size_t>(g.M * K), rng);
+  const auto b = bias ? uniform_floats(static_cast<size_t>(g.M), rng) : std::vector<float>{};
+  const auto zv = z ? uniform_floats(static_cast<size_t>(g.N * g.M * g.out_size), rng) : std::vector<float>{};
   const auto weights = kernels::pixel_gemm::Weights::make(w.data(), g.M, K, uk.nr);
   std::vector<float> scratch(static_cast<size_t>(kernels::pixel_gemm::scratch_floats(g, uk.mr)));
   std::vector<float> y(static_cast<size_t>(g.N * g.M * g.out_size), std::numeric_limits<float>::quiet_NaN());

@@ -66,20 +66,13 @@ Direct direct_conv(const ConvGeom& g, const std::vector<float>& x, const std::ve
   return d;
 }
 
-std::vector<float> uniform(size_t n, std::mt19937& rng) {
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  std::vector<float> v(n);
-  for (float& e : v) e = u(rng);
-  return v;
-}
-
 // Runs winograd::conv on g and returns max |err| / sum(|w||x|) vs float64; also checks that every
 // output was written (the output buffer starts as NaN).
 double winograd_rel_error(const ConvGeom& g, int tile, bool bias, std::mt19937& rng,
                           ThreadPool& pool = test_pool()) {
-  const auto x = uniform(static_cast<size_t>(g.N * g.C * g.in_size), rng);
-  const auto w = uniform(static_cast<size_t>(g.M * g.C * 9), rng);
-  const auto b = bias ? uniform(static_cast<size_t>(g.M), rng) : std::vector<float>{};
+  const auto x = uniform_floats(static_cast<size_t>(g.N * g.C * g.in_size), rng);
+  const auto w = uniform_floats(static_cast<size_t>(g.M * g.C * 9), rng);
+  const auto b = bias ? uniform_floats(static_cast<size_t>(g.M), rng) : std::vector<float>{};
   const auto weights = kernels::winograd::Weights::make(w.data(), g.M, g.C, tile);
   std::vector<float> scratch(static_cast<size_t>(kernels::winograd::scratch_floats(g, tile, pool.num_threads())));
   std::vector<float> y(static_cast<size_t>(g.N * g.M * g.out_size), std::nanf(""));
@@ -172,7 +165,7 @@ TEST(NnConvWinograd, PortableTransformsMatchDispatched) {
   std::mt19937 rng(21);
   for (int64_t tile : {2, 4}) {
     const int64_t alpha = tile + 2, tiles = 3, cols = tiles * tile + 2, a2 = alpha * alpha;
-    const auto buf = uniform(static_cast<size_t>(alpha * cols * kernels::ukernels::kWinogradLanes), rng);
+    const auto buf = uniform_floats(static_cast<size_t>(alpha * cols * kernels::ukernels::kWinogradLanes), rng);
     for (int64_t lanes : {16, 5}) {
       std::vector<float> v1(static_cast<size_t>(a2 * tiles * 16), 7.f), v2 = v1;
       kernels::ukernels::WinogradInputArgs in{tile, buf.data(), cols * 16, tiles, v1.data(), tiles * 16, 16, lanes};
@@ -181,8 +174,8 @@ TEST(NnConvWinograd, PortableTransformsMatchDispatched) {
       kernels::ukernels::winograd_input_f32_ukernel()(in);
       for (size_t i = 0; i < v1.size(); ++i) ASSERT_NEAR(v1[i], v2[i], 1e-5) << "input tile " << tile << " at " << i;
     }
-    const auto m = uniform(static_cast<size_t>(a2 * tiles * 16), rng);
-    const auto bias = uniform(16, rng);
+    const auto m = uniform_floats(static_cast<size_t>(a2 * tiles * 16), rng);
+    const auto bias = uniform_floats(16, rng);
     std::vector<float> o1(static_cast<size_t>(tile * tiles * tile * 16)), o2(o1.size());
     kernels::ukernels::WinogradOutputArgs out{tile, m.data(), tiles * 16, 16, tiles, bias.data(), o1.data(), tiles * tile * 16};
     kernels::ukernels::winograd_output_f32_scalar(out);
