@@ -10,6 +10,8 @@
 //   3. output transform: per (tile row, 16-output-channel block) the ukernel turns the alpha^2
 //      results into tile x tile outputs plus bias, which are written into Y's rows; Z and the
 //      activation of FusedConv are then applied to those rows while they are in cache.
+// Small convs (one chunk, small U) instead give each thread its own tile rows and run all three
+// stages there (row_split_tasks).
 #include "kernels/cpu/nn_conv_winograd.h"
 
 #include <algorithm>
