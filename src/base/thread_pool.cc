@@ -4,8 +4,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -49,13 +51,29 @@ struct ThreadPool::Impl {
   std::mutex leave_m;  // only for a caller that stopped spinning on `active`
   std::condition_variable left;
   std::atomic<bool> caller_blocked{false};
+  // The first exception a task of the current job threw (kernels check values, e.g. indices, as
+  // they go). It must not leave a worker thread (std::terminate) nor the caller's drain early
+  // (workers would go on calling a function whose frame is gone): it is kept here and rethrown
+  // by the caller once every worker has left the job.
+  std::mutex error_m;
+  std::exception_ptr error;
 
   void drain(const std::function<void(int64_t)>* fn, int64_t n) {
     // `fn` is dereferenced only for a claimed task: a worker that joins after the caller has
     // returned finds every task claimed and never touches the (gone) function.
     for (int64_t t = next.fetch_add(1, std::memory_order_relaxed); t < n;
          t = next.fetch_add(1, std::memory_order_relaxed)) {
-      (*fn)(t);
+      try {
+        (*fn)(t);
+      } catch (...) {
+        {
+          std::lock_guard<std::mutex> lock(error_m);
+          if (!error) error = std::current_exception();
+        }
+        // The job has failed: leave its unclaimed tasks alone (every later claim is >= n).
+        next.store(n, std::memory_order_relaxed);
+        return;
+      }
     }
   }
 
@@ -137,6 +155,8 @@ struct ThreadPool::Impl {
     drain(&fn, n);
     // Every task is claimed; wait only for the workers still running one.
     wait_for_leavers();
+    // No worker is inside the job any more, so `error` is not written concurrently.
+    if (error) std::rethrow_exception(std::exchange(error, nullptr));
   }
 };
 
@@ -166,8 +186,8 @@ void ThreadPool::run_tasks(int64_t num_tasks, const std::function<void(int64_t)>
     for (int64_t t = 0; t < num_tasks; ++t) fn(t);
     return;
   }
+  std::lock_guard<std::mutex> owned(impl_->owner, std::adopt_lock);
   impl_->run(num_tasks, fn);
-  impl_->owner.unlock();
 }
 
 void ThreadPool::parallel_for(int64_t n, double cost_per_item,

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <exception>
+#include <new>
 #include <string>
 
 #include "ir/infer.h"
@@ -245,8 +247,9 @@ std::string type_shape_json(const Value* v) {
   return s + "]}";
 }
 
-// run_step with the run's hooks: timing for the profiler, then the after-step callback.
-Status run_step_hooked(const plan::ExecutionPlan& plan, const plan::Step& step, RunState& state, ThreadPool& threads) {
+// run_step with the run's hooks: timing for the profiler, then the after-step callback. Kept out
+// of line: it is the cold path of every step.
+[[gnu::noinline]] Status run_step_hooked(const plan::ExecutionPlan& plan, const plan::Step& step, RunState& state, ThreadPool& threads) {
   RunHooks& hooks = *state.hooks;
   if (!hooks.profiler) {
     ONNXRT_RETURN_IF_ERROR(run_step(plan, step, state, threads));
@@ -291,15 +294,25 @@ Status run_step_hooked(const plan::ExecutionPlan& plan, const plan::Step& step, 
   return Status::ok();
 }
 
+// A kernel reports bad values through its Status; a C++ exception out of one (a container asked
+// for a size past max_size(), a failed allocation, a worker task's error rethrown by the pool) is
+// turned into an error that names the node here, so it never ends the caller's process.
+Status run_step_guarded(const plan::ExecutionPlan& plan, const plan::Step& step, RunState& state, ThreadPool& threads) {
+  try {
+    if (state.hooks) [[unlikely]] return run_step_hooked(plan, step, state, threads);
+    return run_step(plan, step, state, threads);
+  } catch (const std::bad_alloc&) {
+    return runtime_error(step.node->describe() + ": out of memory");
+  } catch (const std::exception& e) {
+    return runtime_error(step.node->describe() + ": failed with a C++ exception: " + e.what());
+  }
+}
+
 }  // namespace
 
 Status execute(const plan::ExecutionPlan& plan, RunState& state, ThreadPool& threads) {
   for (const plan::Step& step : plan.steps) {
-    if (state.hooks) [[unlikely]] {
-      ONNXRT_RETURN_IF_ERROR(run_step_hooked(plan, step, state, threads));
-    } else {
-      ONNXRT_RETURN_IF_ERROR(run_step(plan, step, state, threads));
-    }
+    ONNXRT_RETURN_IF_ERROR(run_step_guarded(plan, step, state, threads));
     for (plan::Slot s : step.release_after) {
       auto idx = static_cast<size_t>(s);
       if (state.pooled[idx]) {

@@ -181,6 +181,12 @@ Status check_value(const ir::Graph& g, const std::string& name, const ir::ValueT
   }
 }
 
+// Kernels and loaders report bad input through Status; an exception that still reaches the API
+// (a container size past max_size(), say) becomes an error rather than ending the caller's process.
+Status unexpected_exception(const std::string& during, const std::exception& e) {
+  return runtime_error("internal error while " + during + ": " + e.what());
+}
+
 }  // namespace
 
 Status Session::Impl::bind_inputs(const std::vector<std::pair<std::string, Value>>& feeds,
@@ -230,6 +236,8 @@ Expected<std::unique_ptr<Session>> Session::load(const std::string& path, const 
     return std::unique_ptr<Session>(new Session(std::move(impl)));
   } catch (const std::bad_alloc&) {
     return runtime_error("out of memory while loading '" + path + "'");
+  } catch (const std::exception& e) {
+    return unexpected_exception("loading '" + path + "'", e);
   }
 }
 
@@ -242,6 +250,8 @@ Expected<std::unique_ptr<Session>> Session::load_bytes(const void* data, size_t 
     return std::unique_ptr<Session>(new Session(std::move(impl)));
   } catch (const std::bad_alloc&) {
     return runtime_error("out of memory while loading a model");
+  } catch (const std::exception& e) {
+    return unexpected_exception("loading a model", e);
   }
 }
 
@@ -342,6 +352,8 @@ Expected<std::vector<Value>> Session::Impl::run(const std::vector<std::pair<std:
     }
   } catch (const std::bad_alloc&) {
     result = runtime_error("out of memory while running the model");
+  } catch (const std::exception& e) {
+    result = unexpected_exception("running the model", e);
   }
   // Leave the state clean for the next run whatever happened.
   if (!state) return result;

@@ -3,6 +3,8 @@
 // values, scan axes/directions, and session input validation of sequences and optionals.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "kernels/harness.h"
 #include "onnx/model_io.h"
 #include "onnxrt/session.h"
@@ -277,6 +279,57 @@ TEST(ControlRuntime, SessionValidatesSequenceAndOptionalFeeds) {
   out = (*session)->run({{"s", Value::sequence({a})}}, {});
   ASSERT_TRUE(out) << out.status().to_string();
   EXPECT_EQ((*out)[1].tensor().data<uint8_t>()[0], 0);
+}
+
+// Stands in for a kernel with a bug: a C++ exception out of run(), thrown on the calling thread or
+// on one of the pool's workers inside a parallel_for.
+class ThrowingKernel final : public kernels::Kernel {
+ public:
+  explicit ThrowingKernel(bool on_worker) : on_worker_(on_worker) {}
+  Status run(kernels::KernelContext& ctx) const override {
+    if (!on_worker_) throw std::length_error("vector::_M_default_append");
+    ctx.threads().run_tasks(64, [](int64_t t) {
+      if (t == 63) throw std::out_of_range("task 63");
+    });
+    return Status::ok();
+  }
+
+ private:
+  bool on_worker_;
+};
+
+// An exception out of a kernel, whichever thread threw it, ends the run with an error naming the
+// node and the exception, never the process; the plan runs normally afterwards.
+TEST(ControlRuntime, KernelExceptionBecomesNodeError) {
+  for (bool on_worker : {false, true}) {
+    auto g = std::make_unique<ir::Graph>();
+    ASSERT_TRUE(g->add_input("x", f32({3})));
+    add(*g, NodeBuilder("Neg", 13).build(), {"x"}, {"a"});
+    add(*g, NodeBuilder("Relu", 14).name("buggy_relu").build(), {"a"}, {"y"});
+    ASSERT_TRUE(g->add_output("y").is_ok());
+    Runner r = make_runner(std::move(g));
+    ASSERT_TRUE(r.plan);
+    const Tensor x = make_tensor<float>(DType::kFloat32, {3}, {1, -2, 3});
+    auto good = r.run({x});
+    ASSERT_TRUE(good) << good.status().to_string();
+    EXPECT_EQ(floats((*good)[0]), (std::vector<float>{0, 2, 0}));
+
+    plan::Step& relu = r.plan->steps[1];
+    ASSERT_EQ(relu.node->op_type, "Relu");
+    std::unique_ptr<kernels::Kernel> real = std::move(relu.kernel);
+    relu.kernel = std::make_unique<ThrowingKernel>(on_worker);
+    auto bad = r.run({x});
+    ASSERT_FALSE(bad);
+    const std::string msg = bad.status().to_string();
+    EXPECT_NE(msg.find("buggy_relu"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("Relu"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(on_worker ? "task 63" : "vector::_M_default_append"), std::string::npos) << msg;
+
+    relu.kernel = std::move(real);
+    good = r.run({x});
+    ASSERT_TRUE(good) << good.status().to_string();
+    EXPECT_EQ(floats((*good)[0]), (std::vector<float>{0, 2, 0}));
+  }
 }
 
 }  // namespace
