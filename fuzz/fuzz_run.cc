@@ -124,7 +124,10 @@ int run_one_input(const uint8_t* data, size_t size) {
   onnxrt::SessionOptions options;
   options.intra_op_num_threads = 1;
   auto session = onnxrt::Session::load_bytes(data, model_size, options);
-  if (!session) return 0;
+  if (!session) {
+    check_not_internal(session.status().to_string());
+    return 0;
+  }
 
   uint64_t seed = 0;
   std::memcpy(&seed, trailer, sizeof(seed));
@@ -151,7 +154,7 @@ int run_one_input(const uint8_t* data, size_t size) {
     feeds.emplace_back(in.name, std::move(t));
   }
   auto outputs = (*session)->run(feeds, {});
-  (void)outputs;
+  if (!outputs) check_not_internal(outputs.status().to_string());
   return 0;
 }
 
