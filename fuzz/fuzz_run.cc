@@ -125,7 +125,7 @@ int run_one_input(const uint8_t* data, size_t size) {
   options.intra_op_num_threads = 1;
   auto session = onnxrt::Session::load_bytes(data, model_size, options);
   if (!session) {
-    check_not_internal(session.status().to_string());
+    check_not_internal(session.status());
     return 0;
   }
 
@@ -154,7 +154,7 @@ int run_one_input(const uint8_t* data, size_t size) {
     feeds.emplace_back(in.name, std::move(t));
   }
   auto outputs = (*session)->run(feeds, {});
-  if (!outputs) check_not_internal(outputs.status().to_string());
+  if (!outputs) check_not_internal(outputs.status());
   return 0;
 }
 

@@ -16,7 +16,7 @@ int session_one_input(const uint8_t* data, size_t size) {
   options.intra_op_num_threads = 1;
   auto session = onnxrt::Session::load_bytes(data, size, options);
   if (!session) {
-    check_not_internal(session.status().to_string());
+    check_not_internal(session.status());
     return 0;
   }
   std::vector<std::pair<std::string, onnxrt::Value>> feeds;
@@ -37,7 +37,7 @@ int session_one_input(const uint8_t* data, size_t size) {
     feeds.emplace_back(in.name, onnxrt::Tensor::allocate(in.dtype, shape));
   }
   auto outputs = (*session)->run(feeds, {});
-  if (!outputs) check_not_internal(outputs.status().to_string());
+  if (!outputs) check_not_internal(outputs.status());
   return 0;
 }
 

@@ -8,7 +8,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
+
+#include "onnxrt/status.h"
 
 namespace onnxrt::fuzz {
 
@@ -19,14 +20,14 @@ int session_one_input(const uint8_t* data, size_t size);
 // Model bytes plus an 8-byte trailer seeding small random inputs; load and run (fuzz_run.cc).
 int run_one_input(const uint8_t* data, size_t size);
 
-// The engine turns a C++ exception that escapes a kernel or the loader into an error ("... C++
-// exception: ...") so that users' processes survive it; it is still a bug (a missing check that
-// would have named the problem). With ONNXRT_FUZZ_STRICT set (make fuzz) such an error is a
-// finding; the smoke run in make test leaves it an error, since its runs are not reproducible.
-inline void check_not_internal(const std::string& message) {
+// The engine turns a C++ exception that escapes a kernel or the loader into an InternalError so
+// that users' processes survive it; it is still a bug (a missing check that would have named the
+// problem). With ONNXRT_FUZZ_STRICT set (make fuzz) such an error is a finding; the smoke run in
+// make test leaves it an error, since its runs are not reproducible.
+inline void check_not_internal(const onnxrt::Status& status) {
   static const bool strict = std::getenv("ONNXRT_FUZZ_STRICT") != nullptr;
-  if (strict && message.find("C++ exception") != std::string::npos) {
-    std::fprintf(stderr, "error from an escaped C++ exception: %s\n", message.c_str());
+  if (strict && status.code() == onnxrt::ErrorCode::kInternal) {
+    std::fprintf(stderr, "InternalError (an escaped C++ exception): %s\n", status.message().c_str());
     std::abort();
   }
 }

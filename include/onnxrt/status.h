@@ -16,6 +16,7 @@ enum class ErrorCode {
   kNotImplemented,   // valid ONNX, but no kernel or feature for it yet
   kIoError,          // files: missing, unreadable, outside the model directory
   kRuntimeError,     // a failure while running (out of memory, kernel error)
+  kInternal,         // a bug in onnxrt: a C++ exception that a check should have prevented
 };
 
 const char* error_code_name(ErrorCode code);
@@ -45,6 +46,7 @@ inline Status invalid_argument(std::string m) { return {ErrorCode::kInvalidArgum
 inline Status not_implemented(std::string m) { return {ErrorCode::kNotImplemented, std::move(m)}; }
 inline Status io_error(std::string m) { return {ErrorCode::kIoError, std::move(m)}; }
 inline Status runtime_error(std::string m) { return {ErrorCode::kRuntimeError, std::move(m)}; }
+inline Status internal_error(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
 
 // A value or the Status that explains why there is none.
 template <typename T>

@@ -44,7 +44,7 @@ namespace nb = nanobind;
 namespace {
 
 // One Python class per ErrorCode, indexed by the code; [0] is the common base onnxrt.Error.
-PyObject* g_error_types[6] = {};
+PyObject* g_error_types[7] = {};
 
 [[noreturn]] void raise_status(const onnxrt::Status& status) {
   const auto index = static_cast<size_t>(status.code());
@@ -94,6 +94,8 @@ void make_error_types(nb::module_& m) {
   g_error_types[static_cast<size_t>(ErrorCode::kRuntimeError)] =
       make("EngineError", "A failure while running the model (out of memory, kernel error).",
            with(PyExc_RuntimeError));
+  // A bug in onnxrt reported instead of ending the process; users catch it as an EngineError.
+  g_error_types[static_cast<size_t>(ErrorCode::kInternal)] = g_error_types[static_cast<size_t>(ErrorCode::kRuntimeError)];
 }
 
 // ---- numpy <-> Tensor

@@ -10,6 +10,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::kNotImplemented: return "NotImplemented";
     case ErrorCode::kIoError: return "IoError";
     case ErrorCode::kRuntimeError: return "RuntimeError";
+    case ErrorCode::kInternal: return "InternalError";
   }
   return "Unknown";
 }

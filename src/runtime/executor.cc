@@ -304,7 +304,7 @@ Status run_step_guarded(const plan::ExecutionPlan& plan, const plan::Step& step,
   } catch (const std::bad_alloc&) {
     return runtime_error(step.node->describe() + ": out of memory");
   } catch (const std::exception& e) {
-    return runtime_error(step.node->describe() + ": failed with a C++ exception: " + e.what());
+    return internal_error(step.node->describe() + ": failed with a C++ exception: " + e.what());
   }
 }
 

@@ -184,7 +184,7 @@ Status check_value(const ir::Graph& g, const std::string& name, const ir::ValueT
 // Kernels and loaders report bad input through Status; an exception that still reaches the API
 // (a container size past max_size(), say) becomes an error rather than ending the caller's process.
 Status unexpected_exception(const std::string& during, const std::exception& e) {
-  return runtime_error("internal error while " + during + ": C++ exception: " + e.what());
+  return internal_error("while " + during + ": C++ exception: " + e.what());
 }
 
 }  // namespace

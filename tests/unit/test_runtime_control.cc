@@ -320,6 +320,7 @@ TEST(ControlRuntime, KernelExceptionBecomesNodeError) {
     relu.kernel = std::make_unique<ThrowingKernel>(on_worker);
     auto bad = r.run({x});
     ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.status().code(), ErrorCode::kInternal);
     const std::string msg = bad.status().to_string();
     EXPECT_NE(msg.find("buggy_relu"), std::string::npos) << msg;
     EXPECT_NE(msg.find("Relu"), std::string::npos) << msg;
