@@ -276,6 +276,48 @@ def test_output_shape_from_input_values_that_overflows_is_refused():
         sess.run(None, {"x": np.ones(1, np.float32), "shape": np.array([2**30, 2**30, 1], np.int64)})
 
 
+@pytest.mark.parametrize("sizes", [[2**59, 0], [2**40, 1], [0, 2**59]])
+def test_resize_that_grows_one_axis_and_empties_another_is_defined(sizes):
+    # The output holds few elements but an intermediate of the separable passes, taken in axis
+    # order, would hold 2**62 elements (the fuzzer found this as an exception that ended the
+    # process).
+    m = model([helper.make_node("Resize", ["x", "", "", "sizes"], ["y"], name="resize", mode="nearest")],
+              [vi("x", [1, 8]), vi("sizes", [2], TensorProto.INT64)], [vi("y", None)])
+    sess = load(m)
+    feeds = {"x": np.arange(8, dtype=np.float32).reshape(1, 8), "sizes": np.array(sizes, np.int64)}
+    try:
+        (y,) = sess.run(None, feeds)
+    except onnxrt.Error as e:  # a refusal is fine if it names the node and is not an internal error
+        assert "resize" in str(e) and "exception" not in str(e), str(e)
+    else:
+        assert y.shape == tuple(sizes)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear", "cubic"])
+def test_resize_shrinking_one_axis_and_growing_another_matches_reference(mode):
+    from onnx.reference import ReferenceEvaluator
+    m = model([helper.make_node("Resize", ["x", "", "scales"], ["y"], name="resize", mode=mode)],
+              [vi("x", [2, 3, 16, 5]), vi("scales", [4])], [vi("y", None)])
+    x = np.random.default_rng(0).standard_normal((2, 3, 16, 5)).astype(np.float32)
+    feeds = {"x": x, "scales": np.array([1, 1, 0.25, 3], np.float32)}
+    (want,) = ReferenceEvaluator(m).run(None, feeds)
+    (got,) = load(m).run(None, feeds)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_clip_6_float_bounds_on_integers_saturate():
+    # Clip before opset 11 bounds by float attributes (default -+FLT_MAX). On integer elements
+    # (outside that schema, but loadable) they must saturate, not convert out of range (UB).
+    def clip(**attrs):
+        m = model([helper.make_node("Clip", ["x"], ["y"], name="clip", **attrs)],
+                  [vi("x", [4], TensorProto.INT8)], [vi("y", [4], TensorProto.INT8)], opset=6)
+        (y,) = load(m).run(None, {"x": np.array([-128, -1, 5, 127], np.int8)})
+        return y.tolist()
+
+    assert clip() == [-128, -1, 5, 127]
+    assert clip(min=-1e10, max=3.7) == [-128, -1, 3, 3]
+
+
 def test_dynamic_quantize_linear_of_infinities_is_defined():
     m = model([helper.make_node("DynamicQuantizeLinear", ["x"], ["y", "s", "zp"], name="dql")],
               [vi("x", [4])], [vi("y", [4], TensorProto.UINT8), vi("s", []), vi("zp", [], TensorProto.UINT8)])

@@ -6,6 +6,7 @@
 #include <string>
 #include <type_traits>
 
+#include "base/saturate.h"
 #include "ir/attribute.h"
 #include "kernels/cpu/elementwise_impl.h"
 #include "kernels/reference/elementwise_types.h"
@@ -160,8 +161,14 @@ class ClipKernel final : public Kernel {
       if constexpr (!std::is_same_v<T, bool>) {
         using C = std::conditional_t<std::is_same_v<T, double>, double,
                                      std::conditional_t<is_floating_v<T>, float, T>>;
-        C lo = from_attrs ? static_cast<C>(amin) : std::numeric_limits<C>::lowest();
-        C hi = from_attrs ? static_cast<C>(amax) : std::numeric_limits<C>::max();
+        // The attributes (opset < 11) are floats, by default +-FLT_MAX: outside an integer
+        // element type's range, where they bound nothing.
+        const auto from_attr = [](float v) {
+          if constexpr (std::is_integral_v<C>) return saturate_to_int<C>(v);
+          else return static_cast<C>(v);
+        };
+        C lo = from_attrs ? from_attr(amin) : std::numeric_limits<C>::lowest();
+        C hi = from_attrs ? from_attr(amax) : std::numeric_limits<C>::max();
         if (!from_attrs) {
           if (ctx.num_inputs() > 1 && ctx.input(1)) lo = load_as<C>(ctx.input(1)->data<T>()[0]);
           if (ctx.num_inputs() > 2 && ctx.input(2)) hi = load_as<C>(ctx.input(2)->data<T>()[0]);

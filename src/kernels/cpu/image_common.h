@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "base/half.h"
+#include "base/saturate.h"
 #include "kernels/kernel.h"
 
 namespace onnxrt::kernels::image {
@@ -30,11 +31,7 @@ inline T store(double v) {
   else if constexpr (std::is_floating_point_v<T>) return static_cast<T>(v);
   else {
     // Integers: round half to even and saturate (NaN becomes 0).
-    if (std::isnan(v)) return T(0);
-    const double r = std::nearbyint(v);
-    if (r <= static_cast<double>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
-    if (r >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
-    return static_cast<T>(r);
+    return saturate_to_int<T>(std::nearbyint(v));
   }
 }
 

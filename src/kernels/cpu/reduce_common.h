@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/half.h"
+#include "base/saturate.h"
 #include "kernels/kernel.h"
 
 namespace onnxrt::kernels::reduce {
@@ -97,13 +98,8 @@ inline T narrow(V v) {
   if constexpr (std::is_same_v<T, Float16>) return Float16{float_to_half(static_cast<float>(v))};
   else if constexpr (std::is_same_v<T, BFloat16>) return BFloat16{float_to_bfloat16(static_cast<float>(v))};
   else if constexpr (std::is_same_v<T, bool>) return v != V{};
-  else if constexpr (std::is_integral_v<T> && std::is_floating_point_v<V>) {
-    // Out-of-range float -> int conversion is undefined in C++; NaN and overflow saturate.
-    if (!(v == v)) return T{};
-    if (v <= static_cast<V>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
-    if (v >= static_cast<V>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
-    return static_cast<T>(v);
-  } else return static_cast<T>(v);
+  else if constexpr (std::is_integral_v<T> && std::is_floating_point_v<V>) return saturate_to_int<T>(v);
+  else return static_cast<T>(v);
 }
 
 }  // namespace onnxrt::kernels::reduce

@@ -187,7 +187,16 @@ void resize_typed(KernelContext& ctx, const ir::ResizeAttrs& a, const ir::Resize
   for (size_t i = 0; i < cur.size(); ++i) cur[i] = image::load(xd[i]);
   Shape shape = xs;
   std::vector<double> next;
-  for (size_t ax = 0; ax < rank; ++ax) {
+  // The passes commute (each is a linear map along its own axis, with weights that sum to one), so
+  // the shrinking axes go first: the intermediate sizes then fall and rise monotonically and never
+  // exceed the larger of X and Y, both of which are already allocated. In axis order, growing one
+  // axis before shrinking another can need far more than either (or overflow int64).
+  std::vector<size_t> axes;
+  for (size_t ax = 0; ax < rank; ++ax)
+    if (p.out[ax] < xs[ax]) axes.push_back(ax);
+  for (size_t ax = 0; ax < rank; ++ax)
+    if (p.out[ax] >= xs[ax]) axes.push_back(ax);
+  for (size_t ax : axes) {
     const int64_t in = shape[ax], out = p.out[ax];
     const bool trivial_roi = !p.has_roi || (std::fabs(p.roi_start[ax]) < 1e-9 &&
                                             std::fabs(p.roi_end[ax] - 1.0) < 1e-9);
