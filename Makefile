@@ -18,7 +18,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
 .PHONY: bench-kernels all setup system-deps venv build install test test-cpp test-python demo conformance fuzz fuzz-build \
-	fuzz-smoke test-instrumented test-cpp-instrumented test-sanitize clean
+	fuzz-smoke fuzz-int-edges test-instrumented test-cpp-instrumented test-sanitize clean
 
 all: build
 
@@ -157,6 +157,11 @@ endef
 # Long runs: FUZZ_SECONDS per target.
 fuzz: fuzz-build
 	$(call run_fuzzers,$(FUZZ_SECONDS),)
+
+# The integer-edge sweep (fuzz/int_edges.py): every backend node case with each integer attribute
+# and small integer input element set to int32/int64 edges, on the installed package (~10 min).
+fuzz-int-edges: install
+	$(PY) fuzz/int_edges.py
 
 # A short run of each target, on the corpus earlier runs grew (the seeds when there is none).
 fuzz-smoke: fuzz-build

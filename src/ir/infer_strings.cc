@@ -2,6 +2,7 @@
 // RegexFullMatch, TfIdfVectorizer. StringNormalizer with stopwords and StringSplit have output
 // shapes that depend on the strings themselves, so their kernels allocate their outputs.
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "ir/op_families.h"
@@ -104,7 +105,9 @@ Status infer_tfidf(InferContext& ctx) {
   ONNXRT_RETURN_IF_ERROR(a.status());
   int64_t c = 0;
   for (int64_t v : idx) {
-    if (v < 0) return ctx.error("ngram_indexes must be >= 0, got " + std::to_string(v));
+    // Y gets max(ngram_indexes) + 1 columns, which must be an int64 itself.
+    if (v < 0 || v == std::numeric_limits<int64_t>::max())
+      return ctx.error("ngram_indexes must be in [0, INT64_MAX), got " + std::to_string(v));
     c = std::max(c, v + 1);
   }
   if (!x.has_shape) {

@@ -49,6 +49,14 @@ inline void taps(int64_t start, int64_t dil, int64_t k, int64_t lo_bound, int64_
   *hi = std::clamp(b, *lo, k);
 }
 
+// The 2-D MaxPool microkernels step through every tap of a window (and size row buffers by its
+// width), which is right for CNN windows and hopeless for windows far wider than the input (a
+// SAME-padded kernel_shape of 10^9 is valid ONNX): those take pool_plane, whose work is bounded
+// by the input because it clips each window's taps to it first.
+inline bool window_fits(int64_t k, int64_t dil, int64_t in) {
+  return k <= in + 16 && k - 1 <= (in + 16) / std::max<int64_t>(dil, 1);
+}
+
 struct PoolParams {
   PoolKind kind;
   bool count_include_pad = false;
@@ -169,7 +177,8 @@ class PoolKernel final : public Kernel {
     const float* xd = x->data<float>();
     float* yd = y->data<float>();
     int64_t* id = ind ? ind->data<int64_t>() : nullptr;
-    if (pp_.kind == PoolKind::kMax && !id && geom->in.size() == 2) {
+    if (pp_.kind == PoolKind::kMax && !id && geom->in.size() == 2 && window_fits(g.k[1], g.dil[1], g.in[1]) &&
+        window_fits(g.k[2], g.dil[2], g.in[2])) {
       // 2-D MaxPool without Indices (every CNN stem): vectorized over output columns.
       ukernels::DwConv2dArgs a{};
       a.H = g.in[1], a.W = g.in[2], a.OH = g.out[1], a.OW = g.out[2], a.KH = g.k[1], a.KW = g.k[2];

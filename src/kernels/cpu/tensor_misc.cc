@@ -278,7 +278,7 @@ Status tensor_scatter_kernel(KernelContext& ctx) {
   const int64_t per_batch = B == 0 ? 0 : prefix / B;
   for (int64_t b = 0; b < B; ++b) {
     const int64_t w = wp ? index_at(*wp, b) : 0;
-    if (w < 0 || (mode == "linear" && w + seq > max_seq))
+    if (w < 0 || (mode == "linear" && w > max_seq - seq))  // not w + seq: w may be near INT64_MAX
       return ctx.error("write index " + std::to_string(w) + " for batch " + std::to_string(b) +
                        " does not fit " + std::to_string(seq) + " updates into a cache of " +
                        std::to_string(max_seq));
@@ -291,8 +291,8 @@ Status tensor_scatter_kernel(KernelContext& ctx) {
     const int64_t b = p / per_batch;
     const int64_t w = wp ? index_at(*wp, b) : 0;
     for (int64_t s = 0; s < seq; ++s) {
-      int64_t c = w + s;
-      if (mode == "circular") c %= max_seq;
+      // seq > 0 here, so max_seq > 0; w is reduced first so that w + s cannot overflow.
+      const int64_t c = mode == "circular" ? (w % max_seq + s) % max_seq : w + s;
       copy_elements(t, u + ((p * seq + s) * inner) * es, d + ((p * max_seq + c) * inner) * es, inner);
     }
   }

@@ -35,6 +35,21 @@ struct Sample {
   double w[4];
 };
 
+// Sampling points per ROI past which RoiAlign refuses to run (64 bytes of weights each): only a
+// huge sampling_ratio, or adaptive sampling of ROIs millions of pixels wide, gets there.
+constexpr int64_t kMaxRoiSamples = int64_t{1} << 24;
+
+// The sampling grid along one axis of a bin: sampling_ratio, or ceil(extent / bins) when it is 0.
+// An empty, negative or NaN extent gets no samples (its bins read 0, as in onnxruntime); a grid
+// past kMaxRoiSamples comes back as kMaxRoiSamples + 1 so that the caller's check fails without
+// overflowing.
+int64_t roi_grid(int64_t sampling, double extent, int64_t bins) {
+  if (sampling > 0) return std::min(sampling, kMaxRoiSamples + 1);
+  const double g = std::ceil(extent / static_cast<double>(bins));
+  if (!(g >= 1.0)) return 0;
+  return g > static_cast<double>(kMaxRoiSamples) ? kMaxRoiSamples + 1 : static_cast<int64_t>(g);
+}
+
 template <typename T>
 Status roi_align_typed(KernelContext& ctx, const RoiAlignAttrs& a, const Tensor& x,
                        const Tensor& rois, const Tensor& bidx, Tensor& y) {
@@ -45,24 +60,37 @@ Status roi_align_typed(KernelContext& ctx, const RoiAlignAttrs& a, const Tensor&
     if (bi[r] < 0 || bi[r] >= N)
       return ctx.error("batch_indices[" + std::to_string(r) + "] = " + std::to_string(bi[r]) +
                        " is outside [0, " + std::to_string(N) + ")");
+  // ROI r in input coordinates: start (sw, sh) and extent (rw, rh).
+  auto roi = [&](int64_t r, double* sw, double* sh, double* rw, double* rh) {
+    const double off = a.half_pixel ? 0.5 : 0.0;
+    *sw = image::load_any(rois, r * 4 + 0) * a.scale - off;
+    *sh = image::load_any(rois, r * 4 + 1) * a.scale - off;
+    *rw = image::load_any(rois, r * 4 + 2) * a.scale - off - *sw;
+    *rh = image::load_any(rois, r * 4 + 3) * a.scale - off - *sh;
+    if (!a.half_pixel) {
+      *rw = std::max(*rw, 1.0);
+      *rh = std::max(*rh, 1.0);
+    }
+  };
+  for (int64_t r = 0; r < R; ++r) {
+    double sw, sh, rw, rh;
+    roi(r, &sw, &sh, &rw, &rh);
+    const int64_t gh = roi_grid(a.sampling, rh, a.oh), gw = roi_grid(a.sampling, rw, a.ow);
+    const int64_t bins = a.oh * a.ow;  // an output dim product, so it fits
+    if (gh * gw > kMaxRoiSamples / bins)  // each factor is at most kMaxRoiSamples + 1
+      return ctx.error("ROI " + std::to_string(r) + " (" + std::to_string(rh) + " x " + std::to_string(rw) +
+                       " pixels, " + std::to_string(bins) + " bins, sampling_ratio " + std::to_string(a.sampling) +
+                       ") needs more than the limit of " + std::to_string(kMaxRoiSamples) + " sampling points");
+  }
   const T* xd = x.data<T>();
   T* yd = y.data<T>();
   ctx.threads().parallel_for(R, static_cast<double>(C * a.oh * a.ow * 16), [&](int64_t r0, int64_t r1) {
     std::vector<Sample> samples;
     for (int64_t r = r0; r < r1; ++r) {
-      const double off = a.half_pixel ? 0.5 : 0.0;
-      const double sw = image::load_any(rois, r * 4 + 0) * a.scale - off;
-      const double sh = image::load_any(rois, r * 4 + 1) * a.scale - off;
-      const double ew = image::load_any(rois, r * 4 + 2) * a.scale - off;
-      const double eh = image::load_any(rois, r * 4 + 3) * a.scale - off;
-      double rw = ew - sw, rh = eh - sh;
-      if (!a.half_pixel) {
-        rw = std::max(rw, 1.0);
-        rh = std::max(rh, 1.0);
-      }
+      double sw, sh, rw, rh;
+      roi(r, &sw, &sh, &rw, &rh);
       const double bh = rh / static_cast<double>(a.oh), bw = rw / static_cast<double>(a.ow);
-      const int64_t gh = a.sampling > 0 ? a.sampling : static_cast<int64_t>(std::ceil(rh / static_cast<double>(a.oh)));
-      const int64_t gw = a.sampling > 0 ? a.sampling : static_cast<int64_t>(std::ceil(rw / static_cast<double>(a.ow)));
+      const int64_t gh = roi_grid(a.sampling, rh, a.oh), gw = roi_grid(a.sampling, rw, a.ow);
       const int64_t count = std::max<int64_t>(gh * gw, 1);
       // Sample positions and weights are the same for every channel.
       samples.assign(static_cast<size_t>(std::max<int64_t>(0, a.oh * a.ow * gh * gw)), Sample{});
@@ -74,7 +102,9 @@ Status roi_align_typed(KernelContext& ctx, const RoiAlignAttrs& a, const Tensor&
             for (int64_t ix = 0; ix < gw; ++ix, ++si) {
               const double xx = sw + static_cast<double>(pw) * bw + (static_cast<double>(ix) + 0.5) * bw / static_cast<double>(gw);
               Sample& s = samples[si];
-              if (yy < -1.0 || yy > static_cast<double>(H) || xx < -1.0 || xx > static_cast<double>(W) || H == 0 || W == 0) {
+              // Written so that NaN positions count as outside too.
+              if (!(yy >= -1.0 && yy <= static_cast<double>(H) && xx >= -1.0 && xx <= static_cast<double>(W)) ||
+                  H == 0 || W == 0) {
                 s = Sample{};
                 continue;
               }

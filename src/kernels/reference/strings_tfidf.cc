@@ -2,6 +2,7 @@
 // TF, IDF or TF-IDF scores at the n-grams' output indexes.
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -62,7 +63,10 @@ class TfIdf final : public Kernel {
       std::fill(counts.begin(), counts.end(), 0);
       const int64_t* row = ids.data() + r * cols;
       int64_t start_n = min_n;
-      for (int64_t d = 1; d <= max_skip + 1 && start_n <= max_n; ++d) {
+      // Skip distances past the row's length find no n-gram longer than one (a huge
+      // max_skip_count would otherwise loop, or overflow at max_skip + 1).
+      const int64_t max_distance = std::min(max_skip, std::max<int64_t>(cols - 1, 0)) + 1;
+      for (int64_t d = 1; d <= max_distance && start_n <= max_n; ++d) {
         for (int64_t s = 0; s < cols; ++s) {
           key.clear();
           for (int64_t n = 1, p = s; n <= max_n && p < cols; ++n, p += d) {
@@ -120,7 +124,8 @@ KernelPtr make_tfidf_vectorizer(const KernelInit& init) {
     k->string_pool = init.input_types[0]->dtype == DType::kString;
   const auto pool_size = static_cast<int64_t>(k->string_pool ? pool_strings.size() : pool_ints.size());
   for (int64_t v : indexes) {
-    if (v < 0) return init.error("ngram_indexes must be >= 0, got " + std::to_string(v));
+    if (v < 0 || v == std::numeric_limits<int64_t>::max())
+      return init.error("ngram_indexes must be in [0, INT64_MAX), got " + std::to_string(v));
     k->out_size = std::max(k->out_size, v + 1);
   }
   if (!k->weights.empty() && static_cast<int64_t>(k->weights.size()) < k->out_size)

@@ -1,0 +1,182 @@
+"""Integer-edge sweep: every node case of the onnx backend suite, with each integer attribute
+(each element of an ints attribute) and each element of a small integer input set in turn to
+values at the edges of int32 and int64, run on onnxrt. libFuzzer rarely lands on INT64_MAX in
+the right field; this sweep does so on purpose and found overflows, hangs and escaped exceptions
+in kernels that the backend suite and the fuzzers had passed.
+
+    python fuzz/int_edges.py                    the whole sweep (~90,000 runs, ~10 min on a core)
+    python fuzz/int_edges.py --cases roialign   only cases whose name contains the text
+
+A finding is a crash or a run past --timeout seconds (the sweep goes on in a fresh worker after
+the case) or an InternalError (a C++ exception the engine caught). Anything else is fine: most
+edits make a model invalid, and a clear error is the expected answer. Exit status 1 on a finding.
+tests/python/test_int_edges.py replays the findings that were fixed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import signal
+import subprocess
+import sys
+import warnings
+from collections.abc import Iterator
+
+import numpy as np
+import onnx
+
+EDGES = [0, -1, -2, 2**31 - 1, -(2**31), 2**62, -(2**62), 2**63 - 1, -(2**63), 1000000007, 65536]
+# Integer inputs up to this many elements are edited element by element.
+MAX_EDITED_INPUT = 16
+
+
+def node_cases() -> list:
+    from onnx.backend.test.case.node import collect_testcases
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cases = collect_testcases(None)
+    return sorted((c for c in cases if c.data_sets), key=lambda c: c.name)
+
+
+def edits(case) -> Iterator[tuple[str, onnx.ModelProto, list[np.ndarray]]]:
+    """(label, model, inputs) for every edit of one case; label is what apply() takes back."""
+    m, ins = case.model, list(case.data_sets[0][0])
+    for ni, node in enumerate(m.graph.node):
+        for a in node.attribute:
+            if a.type == onnx.AttributeProto.INT:
+                for e in EDGES:
+                    yield f"node{ni}.{a.name}={e}", *apply(case, f"node{ni}.{a.name}={e}")
+            elif a.type == onnx.AttributeProto.INTS:
+                for k in range(len(a.ints)):
+                    for e in EDGES:
+                        yield f"node{ni}.{a.name}[{k}]={e}", *apply(case, f"node{ni}.{a.name}[{k}]={e}")
+    for ii, x in enumerate(ins):
+        if isinstance(x, np.ndarray) and x.dtype in (np.int32, np.int64) and 0 < x.size <= MAX_EDITED_INPUT:
+            for k in range(x.size):
+                for e in EDGES:
+                    yield f"input{ii}[{k}]={e}", *apply(case, f"input{ii}[{k}]={e}")
+
+
+def apply(case, label: str) -> tuple[onnx.ModelProto, list[np.ndarray]]:
+    """The case's model and inputs with the one edit that `label` names."""
+    return apply_to(case.model, list(case.data_sets[0][0]), label)
+
+
+def apply_to(model: onnx.ModelProto, inputs: list[np.ndarray], label: str) -> tuple[onnx.ModelProto, list[np.ndarray]]:
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    ins = list(inputs)
+    target, value = label.rsplit("=", 1)
+    v = int(value)
+    index = None
+    if target.endswith("]"):
+        target, k = target[:-1].split("[")
+        index = int(k)
+    if target.startswith("node"):
+        ni, name = target[4:].split(".", 1)
+        attr = next(a for a in m.graph.node[int(ni)].attribute if a.name == name)
+        if index is None:
+            attr.i = v
+        else:
+            attr.ints[index] = v
+    else:
+        ii = int(target[len("input"):])
+        x = ins[ii].copy().reshape(-1)
+        info = np.iinfo(x.dtype)
+        x[index] = np.clip(v, info.min, info.max)
+        ins[ii] = x.reshape(ins[ii].shape)
+    return m, ins
+
+
+def run_case(m: onnx.ModelProto, ins: list[np.ndarray]) -> str | None:
+    """None, or the message of an InternalError (a bug even though the process survived)."""
+    import onnxrt
+
+    options = onnxrt.SessionOptions()
+    options.intra_op_num_threads = 1
+    initializers = {t.name for t in m.graph.initializer}
+    names = [i.name for i in m.graph.input if i.name not in initializers]
+    try:
+        session = onnxrt.InferenceSession(m.SerializeToString(), options)
+        session.run(None, dict(zip(names, ins)))
+    except onnxrt.Error as e:
+        if "C++ exception" in str(e):
+            return str(e)
+    except Exception:  # noqa: BLE001 - numpy or the binding refusing a value is not a finding
+        pass
+    return None
+
+
+def worker(args) -> None:
+    """Runs the cases from index --start on, writing each index before running it."""
+    resource.setrlimit(resource.RLIMIT_AS, (args.memory_gb << 30, args.memory_gb << 30))
+    progress = open(args.progress, "a")
+    index = 0
+    for case in node_cases():
+        if not all(isinstance(x, np.ndarray) for x in case.data_sets[0][0]):
+            continue
+        if args.cases and args.cases not in case.name:
+            continue
+        for label, m, ins in edits(case):
+            index += 1
+            if index < args.start:
+                continue
+            progress.write(f"{index}\t{case.name}\t{label}\n")
+            progress.flush()
+            signal.alarm(args.timeout)  # default action: the worker dies and the parent reports it
+            internal = run_case(m, ins)
+            signal.alarm(0)
+            if internal:
+                print(f"INTERNAL\t{case.name}\t{label}\t{internal[:300]}", flush=True)
+    print(f"DONE\t{index}", flush=True)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--cases", default="", help="only node cases whose name contains this")
+    p.add_argument("--timeout", type=int, default=20, help="seconds per case before it counts as a hang")
+    p.add_argument("--memory-gb", type=int, default=6, help="address-space limit of the worker")
+    p.add_argument("--progress", default="", help=argparse.SUPPRESS)
+    p.add_argument("--start", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        worker(args)
+        return 0
+
+    import tempfile
+
+    findings = []
+    start = 0
+    with tempfile.NamedTemporaryFile("r", suffix=".progress") as progress:
+        while True:
+            cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--start", str(start), "--progress",
+                   progress.name, "--cases", args.cases, "--timeout", str(args.timeout),
+                   "--memory-gb", str(args.memory_gb)]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            for line in proc.stdout.splitlines():
+                if line.startswith("INTERNAL"):
+                    findings.append(line)
+                    print(line, flush=True)
+            if any(line.startswith("DONE") for line in proc.stdout.splitlines()):
+                total = proc.stdout.split("DONE\t")[-1].split()[0]
+                break
+            lines = open(progress.name).read().splitlines()
+            if not lines:
+                print(proc.stderr[-2000:], file=sys.stderr)
+                return 2
+            index, case, label = lines[-1].split("\t")
+            what = "hang" if proc.returncode == -signal.SIGALRM else f"crash (exit {proc.returncode})"
+            line = f"{what.upper()}\t{case}\t{label}\t{proc.stderr.strip()[-300:]}"
+            findings.append(line)
+            print(line, flush=True)
+            start = int(index) + 1
+    print(f"{total} runs, {len(findings)} findings")
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
