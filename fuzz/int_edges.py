@@ -138,7 +138,9 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cases", default="", help="only node cases whose name contains this")
     p.add_argument("--timeout", type=int, default=20, help="seconds per case before it counts as a hang")
-    p.add_argument("--memory-gb", type=int, default=6, help="address-space limit of the worker")
+    p.add_argument("--memory-gb", type=int, default=3,
+                   help="address-space limit of the worker: as in the fuzzers, a valid model that asks "
+                   "for outputs of many GB gets an out-of-memory error instead of a long run")
     p.add_argument("--progress", default="", help=argparse.SUPPRESS)
     p.add_argument("--start", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -165,7 +167,7 @@ def main() -> int:
                 total = proc.stdout.split("DONE\t")[-1].split()[0]
                 break
             lines = open(progress.name).read().splitlines()
-            if not lines:
+            if not lines or int(lines[-1].split("\t")[0]) < start:  # died before its first case
                 print(proc.stderr[-2000:], file=sys.stderr)
                 return 2
             index, case, label = lines[-1].split("\t")
