@@ -1,10 +1,11 @@
 """Integer-edge sweep: every node case of the onnx backend suite, with each integer attribute
 (each element of an ints attribute) and each element of a small integer input set in turn to
-values at the edges of int32 and int64, run on onnxrt. libFuzzer rarely lands on INT64_MAX in
+values at the edges of int32 and int64, and each float attribute to NaN, infinities and 1e30,
+run on onnxrt. libFuzzer rarely lands on INT64_MAX in
 the right field; this sweep does so on purpose and found overflows, hangs and escaped exceptions
 in kernels that the backend suite and the fuzzers had passed.
 
-    python fuzz/int_edges.py                    the whole sweep (~90,000 runs, ~10 min on a core)
+    python fuzz/int_edges.py                    the whole sweep (~95,000 runs, ~10 min on a core)
     python fuzz/int_edges.py --cases roialign   only cases whose name contains the text
 
 A finding is a crash or a run past --timeout seconds (the sweep goes on in a fresh worker after
@@ -28,6 +29,8 @@ import numpy as np
 import onnx
 
 EDGES = [0, -1, -2, 2**31 - 1, -(2**31), 2**62, -(2**62), 2**63 - 1, -(2**63), 1000000007, 65536]
+# Float attributes (alpha, epsilon, scales, seeds...) get these; kernels convert some to integers.
+FLOAT_EDGES = ["nan", "inf", "-inf", "1e30", "-1e30", "0"]
 # Integer inputs up to this many elements are edited element by element.
 MAX_EDITED_INPUT = 16
 
@@ -53,6 +56,13 @@ def edits(case) -> Iterator[tuple[str, onnx.ModelProto, list[np.ndarray]]]:
                 for k in range(len(a.ints)):
                     for e in EDGES:
                         yield f"node{ni}.{a.name}[{k}]={e}", *apply(case, f"node{ni}.{a.name}[{k}]={e}")
+            elif a.type == onnx.AttributeProto.FLOAT:
+                for e in FLOAT_EDGES:
+                    yield f"node{ni}.{a.name}={e}", *apply(case, f"node{ni}.{a.name}={e}")
+            elif a.type == onnx.AttributeProto.FLOATS:
+                for k in range(len(a.floats)):
+                    for e in FLOAT_EDGES:
+                        yield f"node{ni}.{a.name}[{k}]={e}", *apply(case, f"node{ni}.{a.name}[{k}]={e}")
     for ii, x in enumerate(ins):
         if isinstance(x, np.ndarray) and x.dtype in (np.int32, np.int64) and 0 < x.size <= MAX_EDITED_INPUT:
             for k in range(x.size):
@@ -70,7 +80,6 @@ def apply_to(model: onnx.ModelProto, inputs: list[np.ndarray], label: str) -> tu
     m.CopyFrom(model)
     ins = list(inputs)
     target, value = label.rsplit("=", 1)
-    v = int(value)
     index = None
     if target.endswith("]"):
         target, k = target[:-1].split("[")
@@ -78,15 +87,19 @@ def apply_to(model: onnx.ModelProto, inputs: list[np.ndarray], label: str) -> tu
     if target.startswith("node"):
         ni, name = target[4:].split(".", 1)
         attr = next(a for a in m.graph.node[int(ni)].attribute if a.name == name)
-        if index is None:
-            attr.i = v
+        is_float = attr.type in (onnx.AttributeProto.FLOAT, onnx.AttributeProto.FLOATS)
+        v = float(value) if is_float else int(value)
+        if index is not None:
+            (attr.floats if is_float else attr.ints)[index] = v
+        elif is_float:
+            attr.f = v
         else:
-            attr.ints[index] = v
+            attr.i = v
     else:
         ii = int(target[len("input"):])
         x = ins[ii].copy().reshape(-1)
         info = np.iinfo(x.dtype)
-        x[index] = np.clip(v, info.min, info.max)
+        x[index] = np.clip(int(value), info.min, info.max)
         ins[ii] = x.reshape(ins[ii].shape)
     return m, ins
 
