@@ -52,6 +52,24 @@ TEST(ShapeOverflowKernels, ConcatOfEmptyTensorsWithHugeDims) {
   }
 }
 
+// Split of an empty tensor whose other dims multiply past int64: empty parts, no error; and split
+// sizes whose running sum leaves int64 are refused, not wrapped into a valid-looking offset.
+TEST(ShapeOverflowKernels, SplitOfEmptyTensorWithHugeDimsAndOverflowingSizes) {
+  const int64_t big = int64_t{1} << 40;
+  const Tensor empty = Tensor::allocate(DType::kFloat32, {0, 4, big, big});
+  auto r = run_node(kernels::Backend::kCpu, NodeBuilder("Split", 13).attr_i("axis", 1).build(),
+                    {empty, i64v({1, 3})}, 2);
+  ASSERT_TRUE(r.has_value()) << r.status().to_string();
+  EXPECT_EQ((*r)[0].shape(), (Shape{0, 1, big, big}));
+  EXPECT_EQ((*r)[1].shape(), (Shape{0, 3, big, big}));
+
+  const Tensor x = make_tensor<float>(DType::kFloat32, {2, 2}, {0, 1, 2, 3});
+  auto bad = run_node(kernels::Backend::kCpu, NodeBuilder("Split", 13).attr_i("axis", 1).build(),
+                      {x, i64v({kMax, kMax})}, 2);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.status().message().find("split"), std::string::npos) << bad.status().to_string();
+}
+
 // Batch 0 lets a past cache declare any sequence length; past + new then leaves int64.
 TEST(ShapeOverflowKernels, AttentionPastPlusNewSequenceLengthPastInt64IsAnError) {
   ir::Node node = NodeBuilder("Attention", 23).build();

@@ -302,11 +302,16 @@ Status split_kernel(KernelContext& ctx) {
   ONNXRT_RETURN_IF_ERROR(a.status());
   auto ax = norm_axis(axis, x.rank());
   if (!ax) return ctx.error("axis out of range");
+  // The products below fit when X has elements (each is at most X's element count); an empty X may
+  // carry dims whose product overflows, and then nothing is copied.
+  const bool copy = x.size() > 0;
   int64_t outer = 1, inner = 1;
-  for (int64_t i = 0; i < *ax; ++i) outer *= x.dim(i);
-  for (int64_t i = *ax + 1; i < x.rank(); ++i) inner *= x.dim(i);
+  if (copy) {
+    for (int64_t i = 0; i < *ax; ++i) outer *= x.dim(i);
+    for (int64_t i = *ax + 1; i < x.rank(); ++i) inner *= x.dim(i);
+  }
+  const int64_t in_row = copy ? x.dim(*ax) * inner : 0;
   const int64_t es = static_cast<int64_t>(elem_bytes(x.dtype()));
-  const int64_t in_row = x.dim(*ax) * inner;
   // Part sizes along the axis, recomputed here because an omitted output still takes its share.
   const int64_t n = static_cast<int64_t>(ctx.num_outputs()), dim = x.dim(*ax);
   std::vector<int64_t> parts;
@@ -320,21 +325,24 @@ Status split_kernel(KernelContext& ctx) {
     parts.back() = dim - chunk * (n - 1);
   }
   if (static_cast<int64_t>(parts.size()) != n) return ctx.error("split sizes do not match outputs");
-  int64_t col = 0;
+  int64_t at = 0;  // where output k starts along the axis
   for (size_t k = 0; k < ctx.num_outputs(); ++k) {
     Tensor* y = ctx.output(k);
-    const int64_t row = parts[k] * inner;
-    if (parts[k] < 0) return ctx.error("negative split size");
-    if (!y) {
-      col += row;
-      continue;
+    int64_t end = 0;  // split sizes come from the model: checked before any product
+    if (parts[k] < 0 || __builtin_add_overflow(at, parts[k], &end) || end > dim)
+      return ctx.error("split size " + std::to_string(parts[k]) + " of output " + std::to_string(k) + " at " +
+                       std::to_string(at) + " does not fit the input's " + std::to_string(dim) + " along axis " +
+                       std::to_string(*ax));
+    if (y && copy) {
+      const int64_t row = parts[k] * inner, col = at * inner;
+      if (y->size() != outer * row) return ctx.error("output " + std::to_string(k) + " size mismatch");
+      for (int64_t o = 0; o < outer; ++o)
+        copy_elements(x.dtype(), static_cast<const char*>(x.raw()) + (o * in_row + col) * es,
+                      static_cast<char*>(y->raw()) + o * row * es, row);
+    } else if (y && y->size() != 0) {
+      return ctx.error("output " + std::to_string(k) + " size mismatch");
     }
-    if (y->size() != outer * row) return ctx.error("output " + std::to_string(k) + " size mismatch");
-    if (col + row > in_row) return ctx.error("outputs exceed the input along the split axis");
-    for (int64_t o = 0; o < outer; ++o)
-      copy_elements(x.dtype(), static_cast<const char*>(x.raw()) + (o * in_row + col) * es,
-                    static_cast<char*>(y->raw()) + o * row * es, row);
-    col += row;
+    at = end;
   }
   return Status::ok();
 }
