@@ -5,7 +5,7 @@ run on onnxrt. libFuzzer rarely lands on INT64_MAX in
 the right field; this sweep does so on purpose and found overflows, hangs and escaped exceptions
 in kernels that the backend suite and the fuzzers had passed.
 
-    python fuzz/int_edges.py                    the whole sweep (~95,000 runs, ~10 min on a core)
+    python fuzz/int_edges.py                    the whole sweep (~92,000 runs, ~12 min on a core)
     python fuzz/int_edges.py --cases roialign   only cases whose name contains the text
 
 A finding is a crash or a run past --timeout seconds (the sweep goes on in a fresh worker after
