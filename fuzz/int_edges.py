@@ -1,7 +1,7 @@
 """Integer-edge sweep: every node case of the onnx backend suite, with each integer attribute
 (each element of an ints attribute) and each element of a small integer input set in turn to
-values at the edges of int32 and int64, and each float attribute to NaN, infinities and 1e30,
-run on onnxrt. libFuzzer rarely lands on INT64_MAX in
+values at the edges of int32 and int64, each float attribute to NaN, infinities and 1e30, and
+each float input wholly to one of those, run on onnxrt. libFuzzer rarely lands on INT64_MAX in
 the right field; this sweep does so on purpose and found overflows, hangs and escaped exceptions
 in kernels that the backend suite and the fuzzers had passed.
 
@@ -68,6 +68,10 @@ def edits(case) -> Iterator[tuple[str, onnx.ModelProto, list[np.ndarray]]]:
             for k in range(x.size):
                 for e in EDGES:
                     yield f"input{ii}[{k}]={e}", *apply(case, f"input{ii}[{k}]={e}")
+        elif isinstance(x, np.ndarray) and x.dtype in (np.float16, np.float32, np.float64) and x.size > 0:
+            # Float inputs are filled whole: coordinates, scales and ROIs reach index arithmetic.
+            for e in ("nan", "inf", "-inf", "1e30", "-1e30"):
+                yield f"input{ii}={e}", *apply(case, f"input{ii}={e}")
 
 
 def apply(case, label: str) -> tuple[onnx.ModelProto, list[np.ndarray]]:
@@ -95,6 +99,9 @@ def apply_to(model: onnx.ModelProto, inputs: list[np.ndarray], label: str) -> tu
             attr.f = v
         else:
             attr.i = v
+    elif index is None:
+        ii = int(target[len("input"):])
+        ins[ii] = np.full_like(ins[ii], float(value))
     else:
         ii = int(target[len("input"):])
         x = ins[ii].copy().reshape(-1)

@@ -95,7 +95,8 @@ void make_error_types(nb::module_& m) {
       make("EngineError", "A failure while running the model (out of memory, kernel error).",
            with(PyExc_RuntimeError));
   // A bug in onnxrt reported instead of ending the process; users catch it as an EngineError.
-  g_error_types[static_cast<size_t>(ErrorCode::kInternal)] = g_error_types[static_cast<size_t>(ErrorCode::kRuntimeError)];
+  g_error_types[static_cast<size_t>(ErrorCode::kInternal)] =
+      g_error_types[static_cast<size_t>(ErrorCode::kRuntimeError)];
 }
 
 // ---- numpy <-> Tensor

@@ -127,7 +127,7 @@ Status infer_feature_vectorizer(InferContext& ctx) {
     if (!ctx.has_input(i) || !ctx.input_type(i).is_tensor() || !is_numeric_feature(ctx.input_type(i).dtype))
       return ctx.error("input " + std::to_string(i) + " must be a tensor of float, double, int64 or int32");
     if (dims[i] < 0) return ctx.error("inputdimensions[" + std::to_string(i) + "] is negative");
-    total += dims[i];
+    if (__builtin_add_overflow(total, dims[i], &total)) return ctx.error("inputdimensions sum past int64");
   }
   ctx.outputs[0] = batch_by(ctx, DType::kFloat32, total);
   return Status::ok();

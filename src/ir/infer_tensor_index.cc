@@ -230,7 +230,8 @@ Status infer_split(InferContext& ctx) {
     int64_t sum = 0;
     for (int64_t s : *split) {
       if (s < 0) return ctx.error("split " + ints_to_string(*split) + " has a negative entry");
-      sum += s;
+      if (__builtin_add_overflow(sum, s, &sum))
+        return ctx.error("split " + ints_to_string(*split) + " sums past int64");
       parts.push_back(Dim(s));
     }
     if (d.is_known() && sum != d.value())

@@ -163,5 +163,16 @@ TEST(OverflowInfer, AttentionPastPlusNewSequenceLengthPastInt64IsRefused) {
   EXPECT_EQ(r.outputs[1].shape, (SymShape{0, 2, kMax, 8}));
 }
 
+// Sums of model-given sizes: Split's split sizes and FeatureVectorizer's inputdimensions.
+TEST(OverflowInfer, SplitSizesAndFeatureVectorizerDimsSummingPastInt64AreRefused) {
+  SymbolTable syms;
+  expect_refused(infer_node(NodeBuilder("Split", 13).build(), {f32({2, 4}), i64t({2})}, 2, &syms,
+                            {Tensor(), i64v({kMax, kMax})}),
+                 "sums past int64");
+  const ir::Node fv = NodeBuilder("FeatureVectorizer", 1, "ai.onnx.ml").attr_ints("inputdimensions", {kMax, 2}).build();
+  expect_refused(infer_node(fv, {f32({1, 3}), f32({1, 2})}, 1, &syms),
+                 "sum past int64");
+}
+
 }  // namespace
 }  // namespace onnxrt::testing

@@ -124,6 +124,9 @@ class FeatureVectorizer final : public Kernel {
       if (f.rows != n && !(f.rows == 1 && n == 1))
         return ctx.error("input " + std::to_string(i) + " has " + std::to_string(f.rows) + " rows, input 0 has " + std::to_string(n));
       const int64_t d = dims_[i];
+      if (d < 0 || d > total - offset)  // Y was sized from the same attribute; checked all the same
+        return ctx.error("inputdimensions[" + std::to_string(i) + "] = " + std::to_string(d) +
+                         " does not fit output Y's " + std::to_string(total) + " columns");
       for (int64_t r = 0; r < n; ++r)
         for (int64_t c = 0; c < d; ++c)
           y->data<float>()[r * total + offset + c] = c < f.cols ? static_cast<float>(f.at(r, c)) : 0.0f;
