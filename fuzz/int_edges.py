@@ -8,6 +8,10 @@ in kernels that the backend suite and the fuzzers had passed.
     python fuzz/int_edges.py                    the whole sweep (~92,000 runs, ~12 min on a core)
     python fuzz/int_edges.py --cases roialign   only cases whose name contains the text
 
+Under the sanitizer build (as `make test-sanitize` runs Python: LD_PRELOAD of libasan and
+libstdc++, PYTHONPATH to its package, --memory-gb 0 and ASAN_OPTIONS=allocator_may_return_null=1:
+max_allocation_size_mb=1024) the sweep also finds undefined behaviour that Release survives.
+
 A finding is a crash or a run past --timeout seconds (the sweep goes on in a fresh worker after
 the case) or an InternalError (a C++ exception the engine caught). Anything else is fine: most
 edits make a model invalid, and a clear error is the expected answer. Exit status 1 on a finding.
@@ -132,13 +136,15 @@ def run_case(m: onnx.ModelProto, ins: list[np.ndarray]) -> str | None:
 
 def worker(args) -> None:
     """Runs the cases from index --start on, writing each index before running it."""
-    resource.setrlimit(resource.RLIMIT_AS, (args.memory_gb << 30, args.memory_gb << 30))
+    if args.memory_gb > 0:  # 0 under ASan, whose shadow memory needs terabytes of address space
+        resource.setrlimit(resource.RLIMIT_AS, (args.memory_gb << 30, args.memory_gb << 30))
     progress = open(args.progress, "a")
     index = 0
-    for case in node_cases():
+    shard, shards = (int(v) for v in args.shard.split("/"))
+    for position, case in enumerate(node_cases()):
         if not all(isinstance(x, np.ndarray) for x in case.data_sets[0][0]):
             continue
-        if args.cases and args.cases not in case.name:
+        if (args.cases and args.cases not in case.name) or position % shards != shard:
             continue
         for label, m, ins in edits(case):
             index += 1
@@ -157,6 +163,7 @@ def worker(args) -> None:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cases", default="", help="only node cases whose name contains this")
+    p.add_argument("--shard", default="0/1", help="I/N: only every N-th case from the I-th (N processes)")
     p.add_argument("--timeout", type=int, default=20, help="seconds per case before it counts as a hang")
     p.add_argument("--memory-gb", type=int, default=3,
                    help="address-space limit of the worker: as in the fuzzers, a valid model that asks "
@@ -176,7 +183,7 @@ def main() -> int:
     with tempfile.NamedTemporaryFile("r", suffix=".progress") as progress:
         while True:
             cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--start", str(start), "--progress",
-                   progress.name, "--cases", args.cases, "--timeout", str(args.timeout),
+                   progress.name, "--cases", args.cases, "--shard", args.shard, "--timeout", str(args.timeout),
                    "--memory-gb", str(args.memory_gb)]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             for line in proc.stdout.splitlines():
@@ -192,7 +199,10 @@ def main() -> int:
                 return 2
             index, case, label = lines[-1].split("\t")
             what = "hang" if proc.returncode == -signal.SIGALRM else f"crash (exit {proc.returncode})"
-            line = f"{what.upper()}\t{case}\t{label}\t{proc.stderr.strip()[-300:]}"
+            # A sanitizer report's headline, else the end of what the worker printed.
+            report = [x for x in proc.stderr.splitlines() if "runtime error" in x or "ERROR: AddressSanitizer" in x]
+            detail = report[0].strip() if report else proc.stderr.strip()[-300:]
+            line = f"{what.upper()}\t{case}\t{label}\t{detail}"
             findings.append(line)
             print(line, flush=True)
             start = int(index) + 1
