@@ -178,7 +178,8 @@ Status infer_col2im(InferContext& ctx) {
     int64_t p = 1;
     for (int64_t b : *block) {
       if (b <= 0) return ctx.error("block_shape " + ints_to_string(*block) + " must be positive");
-      p *= b;
+      if (__builtin_mul_overflow(p, b, &p))
+        return ctx.error("block_shape " + ints_to_string(*block) + " has a product past int64");
     }
     if (in.shape[1].value() % p != 0)
       return ctx.error("input dim 1 (" + std::to_string(in.shape[1].value()) +

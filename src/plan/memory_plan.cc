@@ -23,6 +23,10 @@ struct Block {
 
 }  // namespace
 
+// 2^40 elements (at most 16 bytes each, 16 TB): past any machine's memory, and far enough from
+// int64's limit that the byte sizes, their rounding and the offsets summed below cannot overflow.
+constexpr int64_t kMaxArenaElements = int64_t{1} << 40;
+
 void assign_arena_offsets(ExecutionPlan& plan) {
   std::vector<int64_t> def(plan.slots.size(), -1), last(plan.slots.size(), -1);
   for (size_t s = 0; s < plan.steps.size(); ++s) {
@@ -34,7 +38,14 @@ void assign_arena_offsets(ExecutionPlan& plan) {
   for (size_t v = 0; v < plan.slots.size(); ++v) {
     const SlotInfo& info = plan.slots[v];
     if (!info.static_shape || info.dtype == DType::kString || def[v] < 0 || last[v] < 0) continue;
-    const int64_t bytes = static_cast<int64_t>(dtype_storage_bytes(info.dtype, static_cast<size_t>(shape_size(info.shape))));
+    // A static shape can still be absurd (dims from constants a model chose); such a value is left
+    // to the executor's allocation, which refuses it with an error naming the node, instead of
+    // an arena offset computed from a wrapped size.
+    int64_t count = 1;
+    bool fits = true;
+    for (int64_t d : info.shape) fits = fits && d >= 0 && !__builtin_mul_overflow(count, d, &count);
+    if (!fits || count > kMaxArenaElements) continue;
+    const int64_t bytes = static_cast<int64_t>(dtype_storage_bytes(info.dtype, static_cast<size_t>(count)));
     blocks.push_back({static_cast<Slot>(v), (bytes + kAlignment - 1) / kAlignment * kAlignment, def[v], last[v]});
   }
   std::sort(blocks.begin(), blocks.end(), [](const Block& a, const Block& b) {

@@ -174,6 +174,15 @@ class PoolKernel final : public Kernel {
     if (ind && (ind->dtype() != DType::kInt64 || ind->shape() != y->shape()))
       return ctx.error("output Indices must be int64 with Y's shape");
     const Geom3 g = to_3d(*geom);
+    // taps() adds and subtracts pads, strides and dilations: beyond 2^60 each (valid ONNX only
+    // in name: kernel_shape INT64_MAX with SAME padding) those sums could overflow.
+    constexpr int64_t kMaxGeom = int64_t{1} << 60;
+    for (int d = 0; d < 3; ++d)
+      if (g.k[d] > kMaxGeom || g.s[d] > kMaxGeom || g.dil[d] > kMaxGeom || g.pb[d] > kMaxGeom || g.pe[d] > kMaxGeom)
+        return ctx.error("kernel_shape, strides, dilations and pads must be at most 2^60, got kernel " +
+                         std::to_string(g.k[d]) + ", stride " + std::to_string(g.s[d]) + ", dilation " +
+                         std::to_string(g.dil[d]) + ", pads " + std::to_string(g.pb[d]) + " and " +
+                         std::to_string(g.pe[d]));
     const float* xd = x->data<float>();
     float* yd = y->data<float>();
     int64_t* id = ind ? ind->data<int64_t>() : nullptr;

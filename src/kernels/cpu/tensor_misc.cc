@@ -320,11 +320,18 @@ Status col2im_kernel(KernelContext& ctx) {
   std::vector<int64_t> nblocks(nd);
   for (size_t i = 0; i < nd; ++i) {
     if (blk[i] <= 0 || dil[i] <= 0 || str[i] <= 0) return ctx.error("block_shape, dilations and strides must be positive");
-    kprod *= blk[i];
-    const int64_t span = dil[i] * (blk[i] - 1) + 1;
-    nblocks[i] = (img[i] + pads[i] + pads[i + nd] - span) / str[i] + 1;
-    if (nblocks[i] < 0) nblocks[i] = 0;
-    L *= nblocks[i];
+    // All from the model: checked, since a wrapped block count would index past the image.
+    int64_t span = 0, padded = 0;
+    if (__builtin_mul_overflow(kprod, blk[i], &kprod) || __builtin_mul_overflow(dil[i], blk[i] - 1, &span) ||
+        __builtin_add_overflow(img[i], pads[i], &padded) || __builtin_add_overflow(padded, pads[i + nd], &padded) ||
+        __builtin_sub_overflow(padded, span, &padded))
+      return ctx.error("image_shape, block_shape, dilations and pads give sizes past int64 in spatial dim " +
+                       std::to_string(i));
+    // floor((padded image - window) / stride) + 1 blocks, the window being span + 1 wide; none
+    // when the window does not fit.
+    nblocks[i] = padded <= 0 ? 0 : (padded - 1) / str[i] + 1;
+    if (__builtin_mul_overflow(L, nblocks[i], &L))
+      return ctx.error("the block count overflows int64 in spatial dim " + std::to_string(i));
   }
   const int64_t N = x.dim(0);
   if (x.dim(1) % kprod != 0 || x.dim(2) != L)

@@ -179,7 +179,15 @@ Expected<AttnGeom> attention_geometry(KernelContext& ctx, const AttnAttrs& a) {
       return ctx.error("nonpad_kv_seqlen must be int64 of shape [" + std::to_string(g.B) + "], got " +
                        shape_str(*nonpad));
     g.nonpad.resize(static_cast<size_t>(g.B));
-    for (int64_t b = 0; b < g.B; ++b) g.nonpad[static_cast<size_t>(b)] = static_cast<int64_t>(load(*nonpad, b));
+    for (int64_t b = 0; b < g.B; ++b) {
+      const auto n = static_cast<int64_t>(load(*nonpad, b));
+      // A count of valid keys: beyond [0, St] it means nothing, and the causal offset (n - Sq)
+      // would overflow at the int64 edges.
+      if (n < 0 || n > g.St)
+        return ctx.error("nonpad_kv_seqlen[" + std::to_string(b) + "] = " + std::to_string(n) + " is outside [0, " +
+                         std::to_string(g.St) + "], the key sequence length");
+      g.nonpad[static_cast<size_t>(b)] = n;
+    }
   }
   if (g.mask) {
     const Tensor& m = *g.mask;
