@@ -111,6 +111,10 @@ Status infer_recurrent(InferContext& ctx) {
   }
   ONNXRT_RETURN_IF_ERROR(check_dim(ctx, 1, "W", 0, Dim(dirs)));
   ONNXRT_RETURN_IF_ERROR(check_dim(ctx, 2, "R", 0, Dim(dirs)));
+  // W and B hold 2 * gates * hidden_size values per direction: past 2^58 (a hidden_size no weight
+  // file can hold) those products would overflow.
+  if (hidden.is_known() && hidden.value() > (int64_t{1} << 58))
+    return ctx.error("hidden_size " + std::to_string(hidden.value()) + " is too large (at most 2^58)");
   if (hidden.is_known()) {
     const Dim gh(gates * hidden.value());
     ONNXRT_RETURN_IF_ERROR(check_dim(ctx, 1, "W", 1, gh));

@@ -33,6 +33,14 @@ FOUND = [
     # write index + sequence length overflowed past the bounds check.
     ("test_tensorscatter", f"input2[0]={I64_MAX}"),
     ("test_tensorscatter_3d", f"input2[0]={I64_MAX}"),
+    # Signed overflow that Release survives; `make test-sanitize` (UBSan) stops on the old code.
+    ("test_affine_grid_2d_expanded", f"node53.value_ints[0]={I64_MAX}"),  # memory plan of [I64_MAX, 4]
+    ("test_attention_4d_causal_nonpad_batch_prefill", f"input3[0]={I64_MIN}"),  # nonpad_kv_seqlen
+    ("test_averagepool_2d_same_upper", f"node0.kernel_shape[0]={I64_MAX}"),  # window clipping
+    ("test_col2im_5d", f"input2[0]={I64_MAX}"),  # block_shape product
+    ("test_eyelike_populate_off_main_diagonal", f"node0.k={I64_MAX}"),  # row + k
+    ("test_eyelike_populate_off_main_diagonal", f"node0.k={I64_MIN}"),
+    ("test_gru_bidirectional", f"node0.hidden_size={I64_MAX}"),  # gates * hidden_size
 ]
 
 

@@ -194,9 +194,12 @@ Status eye_like_kernel(KernelContext& ctx) {
   if (!is_number_type(t)) return unsupported(ctx, t);
   zero_elements(t, y.raw(), y.size());
   const int64_t R = y.dim(0), C = y.dim(1);
-  for (int64_t i = 0; i < R; ++i) {
+  // k may be any int64: outside (-R, C) the diagonal misses the matrix; inside, -k and C - k fit.
+  const bool hits = k < C && k > -R;
+  const int64_t first = hits ? std::max<int64_t>(0, -k) : 0;
+  const int64_t last = hits ? std::min(R, C - k) : 0;
+  for (int64_t i = first; i < last; ++i) {
     const int64_t j = i + k;
-    if (j < 0 || j >= C) continue;
     if (t == DType::kBool) {
       y.data<bool>()[i * C + j] = true;
     } else {
