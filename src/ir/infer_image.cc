@@ -467,7 +467,9 @@ Status infer_max_unpool(InferContext& ctx) {
       out.push_back(ctx.fresh_dim());
       continue;
     }
-    const int64_t o = (in.value() - 1) * w.strides[d] - w.pads[d] - w.pads[d + nd] + w.kernel[d];
+    int64_t o = 0;
+    if (!unpooled_size(in.value(), w.strides[d], w.pads[d], w.pads[d + nd], w.kernel[d], &o))
+      return ctx.error("spatial dim " + std::to_string(d) + " unpools to a size past int64");
     if (o < 0) return ctx.error("spatial dim " + std::to_string(d) + " unpools to a negative size");
     out.push_back(o);
   }

@@ -43,6 +43,18 @@ struct WindowDim {
 // Output size and padding of spatial dim `d` for a concrete input size.
 Expected<WindowDim> window_dim(const WindowAttrs& w, size_t d, int64_t in);
 
+// MaxUnpool's default output size (in - 1) * stride - pad_begin - pad_end + kernel, checked:
+// false when it leaves int64 (the attributes are the model's).
+inline bool unpooled_size(int64_t in, int64_t stride, int64_t pad_begin, int64_t pad_end, int64_t kernel,
+                          int64_t* out) {
+  int64_t v = 0;
+  if (__builtin_mul_overflow(in - 1, stride, &v) || __builtin_sub_overflow(v, pad_begin, &v) ||
+      __builtin_sub_overflow(v, pad_end, &v) || __builtin_add_overflow(v, kernel, &v))
+    return false;
+  *out = v;
+  return true;
+}
+
 // Output spatial dims for a concrete input; fails when a window does not fit.
 Expected<std::vector<WindowDim>> window_dims(const WindowAttrs& w,
                                              const std::vector<int64_t>& in_spatial);

@@ -41,6 +41,10 @@ FOUND = [
     ("test_eyelike_populate_off_main_diagonal", f"node0.k={I64_MAX}"),  # row + k
     ("test_eyelike_populate_off_main_diagonal", f"node0.k={I64_MIN}"),
     ("test_gru_bidirectional", f"node0.hidden_size={I64_MAX}"),  # gates * hidden_size
+    ("test_lrn", f"node0.size={I64_MAX}"),  # the cost estimate inner * size
+    ("test_maxunpool_export_without_output_shape", f"node0.strides[0]={I64_MAX}"),  # the unpooled size
+    ("test_maxunpool_export_with_output_shape", f"node0.kernel_shape[0]={I64_MAX}"),
+    ("test_split_to_sequence_2", f"input1[0]={I64_MAX}"),  # the sum of split sizes
 ]
 
 

@@ -425,7 +425,7 @@ class LrnKernel final : public Kernel {
     const float* xd = x->data<float>();
     float* yd = y->data<float>();
     const float a = alpha_ / static_cast<float>(size_);
-    ctx.threads().parallel_for(N * C, static_cast<double>(inner * size_), [&](int64_t p0, int64_t p1) {
+    ctx.threads().parallel_for(N * C, static_cast<double>(inner) * static_cast<double>(size_), [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t n = p / C, c = p % C;
         const int64_t c0 = std::max<int64_t>(0, c - before), c1 = std::min(C - 1, c + after);

@@ -118,12 +118,12 @@ Status run_split_to_sequence(KernelContext& ctx) {
     if (split->rank() == 0) {
       // A scalar: equal chunks of that size, the last one smaller when the dim does not divide.
       if (s[0] <= 0) return ctx.error("split " + std::to_string(s[0]) + " must be positive");
-      for (int64_t off = 0; off < dim; off += s[0]) sizes.push_back(std::min(s[0], dim - off));
+      for (int64_t off = 0; off < dim; off += sizes.back()) sizes.push_back(std::min(s[0], dim - off));
     } else {
       int64_t sum = 0;
       for (int64_t v : s) {
         if (v < 0) return ctx.error("split sizes must be >= 0, got " + std::to_string(v));
-        sum += v;
+        if (__builtin_add_overflow(sum, v, &sum)) return ctx.error("split sizes sum past int64");
       }
       if (sum != dim) {
         return ctx.error("split sizes sum to " + std::to_string(sum) + " but axis " + std::to_string(axis) +

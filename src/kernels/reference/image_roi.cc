@@ -305,8 +305,12 @@ Status run_max_unpool(KernelContext& ctx) {
   Status st = ir::read_window_attrs(a, nd, {}, false, &w);
   if (!st) return ctx.error(st.message());
   Shape implied{x->dim(0), x->dim(1)};
-  for (size_t d = 0; d < nd; ++d)
-    implied.push_back((x->dim(static_cast<int64_t>(d) + 2) - 1) * w.strides[d] - w.pads[d] - w.pads[d + nd] + w.kernel[d]);
+  for (size_t d = 0; d < nd; ++d) {
+    int64_t o = 0;
+    if (!ir::unpooled_size(x->dim(static_cast<int64_t>(d) + 2), w.strides[d], w.pads[d], w.pads[d + nd], w.kernel[d], &o))
+      return ctx.error("spatial dim " + std::to_string(d) + " unpools to a size past int64");
+    implied.push_back(o);
+  }
   if (y->rank() != x->rank()) return ctx.error("output has shape " + shape_to_string(y->shape()));
   Status rs;
   if (!image::dispatch_float(x->dtype(), [&](auto t) {
