@@ -44,6 +44,7 @@ FOUND = [
     ("test_lrn", f"node0.size={I64_MAX}"),  # the cost estimate inner * size
     ("test_maxunpool_export_without_output_shape", f"node0.strides[0]={I64_MAX}"),  # the unpooled size
     ("test_maxunpool_export_with_output_shape", f"node0.kernel_shape[0]={I64_MAX}"),
+    ("test_maxunpool_export_with_output_shape", f"node0.strides[0]={2**62}"),  # the implied count
     ("test_split_to_sequence_2", f"input1[0]={I64_MAX}"),  # the sum of split sizes
 ]
 

@@ -6,6 +6,7 @@
 // which is what onnxruntime computes and the conformance data encodes.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -269,7 +270,15 @@ Status max_unpool_typed(KernelContext& ctx, const Tensor& x, const Tensor& ind, 
   const int64_t* id = ind.data<int64_t>();
   T* yd = y.data<T>();
   const Shape& ys = y.shape();
-  const int64_t total = shape_size(implied);
+  // The implied shape comes from the attributes and may not fit in int64 as a whole (it is never
+  // allocated): then every int64 index is inside it.
+  int64_t total = 1;
+  for (int64_t d : implied) {
+    if (d < 0) return ctx.error("the unpooled shape " + shape_to_string(implied) + " has a negative dim");
+    if (__builtin_mul_overflow(total, d, &total)) total = std::numeric_limits<int64_t>::max();
+  }
+  for (int64_t d : implied)
+    if (d == 0) total = 0;
   for (int64_t i = 0; i < y.size(); ++i) yd[i] = store<T>(0.0);
   std::vector<int64_t> coord(implied.size());
   for (int64_t i = 0; i < x.size(); ++i) {
