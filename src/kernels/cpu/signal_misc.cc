@@ -85,11 +85,15 @@ class MelKernel final : public Kernel {
     const double low = mel(*lo), high = mel(*hi);
     const double step = (high - low) / static_cast<double>(bins + 2);
     std::vector<int64_t> edge(static_cast<size_t>(bins + 2));
+    // NaN or huge edge frequencies (the edges are inputs) have no int64 value: NaN becomes bin 0 and
+    // the rest is clamped to +-2^40 bins, far outside any spectrum, so that the differences of
+    // edges below cannot overflow either.
+    constexpr double kFarBin = 1099511627776.0;  // 2^40
     for (int64_t i = 0; i < bins + 2; ++i) {
       const double m = static_cast<double>(i) * step + low;
       const double hz = 700.0 * std::expm1(m / 2595.0 * std::log(10.0));
-      edge[static_cast<size_t>(i)] =
-          static_cast<int64_t>(std::floor(static_cast<double>(n + 1) * hz / static_cast<double>(rate)));
+      const double e = std::floor(static_cast<double>(n + 1) * hz / static_cast<double>(rate));
+      edge[static_cast<size_t>(i)] = std::isnan(e) ? 0 : static_cast<int64_t>(std::clamp(e, -kFarBin, kFarBin));
     }
     for (int64_t i = 0; i < y->size(); ++i) store_any(*y, i, 0.0);
     // Edges past the spectrum (upper_edge_hertz above Nyquist) are clipped, not written.
