@@ -160,7 +160,7 @@ fuzz: fuzz-build
 
 # The integer-edge sweep (fuzz/int_edges.py): every backend node case with each integer attribute
 # and small integer input element set to int32/int64 edges (float attributes to NaN, inf, 1e30),
-# on the installed package (~12 min on a core).
+# on the installed package (105,355 runs; the first 92,415 took 12 min on a core).
 fuzz-int-edges: install
 	$(PY) fuzz/int_edges.py
 
