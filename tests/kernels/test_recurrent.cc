@@ -178,6 +178,16 @@ TEST(RecurrentKernels, LstmBlocksAndThreadsMatchReference) {
   check(l, rng);
   l.peep = false;
   check(l, rng);
+  // The default activations without peepholes take the fused cell (ew::lstm_cell_f32_ukernel),
+  // which also adds the biases and applies clip.
+  Case f = mk("LSTM", 4, 5, 7, 130);
+  f.clip = 0.5f;
+  f.lens = f.h0 = f.c0 = true;
+  f.direction = "bidirectional";
+  check(f, rng);
+  f.bias = false;
+  f.layout = 1;
+  check(f, rng);
 }
 
 // Inside a task of the same pool (a nested parallel call runs its tasks one after another on the

@@ -11,7 +11,9 @@
 // (2.98 -> 2.59 ms; onnxruntime 2.79 -> 1.76). Each thread also reads only its share of R (1 MB at hidden 256, a whole
 // Zen 4 L2), which stays in its core's cache from step to step.
 // The input projection X·Wᵀ of all steps is one GEMM up front, parallel over its rows, in the same
-// interleaved column order, with both biases folded into it.
+// interleaved column order. With the default activations (every PyTorch export) a unit's gates
+// then run as one fused pass (ew::lstm_cell_f32_ukernel) that also adds both biases; otherwise the
+// biases are folded into the projection and the gates run span by span.
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -71,7 +73,8 @@ struct DirWeights {
 class CpuLstmKernel final : public Kernel {
  public:
   CpuLstmKernel(rnn::RnnAttrs at, std::vector<DirWeights> dirs, int64_t input, int64_t hidden)
-      : at_(std::move(at)), dirs_(std::move(dirs)), input_(input), hidden_(hidden) {}
+      : at_(std::move(at)), dirs_(std::move(dirs)), input_(input), hidden_(hidden),
+        default_cell_(has_default_cell(at_)) {}
   const char* variant() const override { return "sgemm_interleaved"; }
   // W and R are read only through their packed copies (run() checks their shapes, not data).
   bool prepacked_input(size_t i) const override { return i == 1 || i == 2; }
@@ -97,7 +100,8 @@ class CpuLstmKernel final : public Kernel {
     const int64_t per_dir = n_xw + n_hr + 3 * n_bh + GH;
     float* base = static_cast<float*>(ctx.scratch(static_cast<size_t>(D * per_dir + 16) * sizeof(float)));
     if (!base) return ctx.error("out of memory for LSTM scratch");
-    State st{&g, y, base, per_dir, n_xw, n_hr, n_bh};
+    // Peepholes need the cell state between the gates: only the span-by-span path has them.
+    State st{&g, y, base, per_dir, n_xw, n_hr, n_bh, default_cell_ && g.p == nullptr};
 
     ThreadPool* pool = &ctx.threads();
     for (int64_t d = 0; d < D; ++d) {
@@ -109,6 +113,8 @@ class CpuLstmKernel final : public Kernel {
           const int64_t k = source_row(q, H);
           bias[q] = bw[k] + bw[GH + k];
         }
+      }
+      if (g.b && !st.fused) {
         sgemm_packed_bias(false, S * B, 1.0f, g.x->data<float>(), g.input, dirs_[static_cast<size_t>(d)].w, 1.0f,
                           bias, xw, GH, pool);
       } else {
@@ -154,6 +160,7 @@ class CpuLstmKernel final : public Kernel {
     Tensor* y;
     float* base;
     int64_t per_dir, n_xw, n_hr, n_bh;
+    bool fused;  // gates by ew::lstm_cell_f32_ukernel, biases added there, not in the projection
     float* xw(int64_t d) const { return base + d * per_dir; }
     float* hr(int64_t d) const { return xw(d) + n_xw; }
     float* h(int64_t d, int64_t which) const { return hr(d) + n_hr + which * n_bh; }
@@ -185,6 +192,7 @@ class CpuLstmKernel final : public Kernel {
     const float* xw = st.xw(d);
     const int64_t q0 = b0 * 4 * kBlock, q1 = std::min(GH, b1 * 4 * kBlock);
     sgemm_packed_columns(false, B, 1.0f, h_cur, H, dirs_[static_cast<size_t>(d)].r, q0, q1, 0.0f, hr, GH);
+    if (st.fused) return cell_fused(st, s, d, b0, b1, backwards);
 
     const rnn::Activation f = at_.act(d, 0), ga = at_.act(d, 1), ha = at_.act(d, 2);
     const float clip = at_.clip ? *at_.clip : 0.0f;
@@ -239,6 +247,39 @@ class CpuLstmKernel final : public Kernel {
     }
   }
 
+  // The gates of step_direction through the fused cell (State::fused).
+  void cell_fused(const State& st, int64_t s, int64_t d, int64_t b0, int64_t b1, bool backwards) const {
+    static const ew::LstmCellF32Fn cell = ew::lstm_cell_f32_ukernel();
+    const rnn::RnnGeom& g = *st.g;
+    const int64_t H = hidden_, GH = 4 * H, B = g.batch;
+    const float* h_cur = st.h(d, s % 2);
+    float* h_next = st.h(d, (s + 1) % 2);
+    float* yd = st.y && st.y->size() > 0 ? st.y->data<float>() : nullptr;
+    const float* bias = g.b ? st.bias(d) : nullptr;
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t t = rnn::step_time(g, backwards, s, b);
+      for (int64_t blk = b0; blk < b1; ++blk) {
+        const int64_t j0 = blk * kBlock, n = std::min(kBlock, H - j0), q = blk * 4 * kBlock;
+        if (t < 0) {  // this sequence has ended: its state stays as it was
+          std::memcpy(h_next + b * H + j0, h_cur + b * H + j0, static_cast<size_t>(n) * sizeof(float));
+          continue;
+        }
+        cell({st.hr(d) + b * GH + q, st.xw(d) + g.x_row(t, b) * GH + q, bias ? bias + q : nullptr,
+              st.c(d) + b * H + j0, h_next + b * H + j0, yd ? yd + g.y_off(t, d, b) + j0 : nullptr, n,
+              at_.clip ? *at_.clip : 0.0f});
+      }
+    }
+  }
+
+  static bool has_default_cell(const rnn::RnnAttrs& at) {
+    if (at.input_forget) return false;
+    for (int64_t d = 0; d < at.dirs; ++d)
+      if (at.act(d, 0).kind != rnn::Act::kSigmoid || at.act(d, 1).kind != rnn::Act::kTanh ||
+          at.act(d, 2).kind != rnn::Act::kTanh)
+        return false;
+    return true;
+  }
+
   // `parts` shares of the blocks, one per participant, each claimed per step. A participant
   // takes its own share first (so its part of R stays in its cache) and then any share nobody
   // has claimed yet, so a worker that starts late or is preempted delays a step by at most its
@@ -278,6 +319,7 @@ class CpuLstmKernel final : public Kernel {
   rnn::RnnAttrs at_;
   std::vector<DirWeights> dirs_;
   int64_t input_, hidden_;
+  bool default_cell_;  // sigmoid, tanh, tanh and no coupled input/forget gates, in every direction
 };
 
 }  // namespace

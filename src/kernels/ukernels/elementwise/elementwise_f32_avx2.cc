@@ -57,4 +57,6 @@ void unary_f32_avx2(UnaryOp op, const float* x, float* y, int64_t n, const Unary
   unary_impl<V8>(op, x, y, n, p);
 }
 
+void lstm_cell_f32_avx2(const LstmCellArgs& a) { lstm_cell_impl<V8>(a); }
+
 }  // namespace onnxrt::kernels::ew

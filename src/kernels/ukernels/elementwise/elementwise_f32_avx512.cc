@@ -56,4 +56,6 @@ void unary_f32_avx512(UnaryOp op, const float* x, float* y, int64_t n, const Una
   unary_impl<V16>(op, x, y, n, p);
 }
 
+void lstm_cell_f32_avx512(const LstmCellArgs& a) { lstm_cell_impl<V16>(a); }
+
 }  // namespace onnxrt::kernels::ew

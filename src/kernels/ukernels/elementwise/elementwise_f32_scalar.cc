@@ -71,6 +71,25 @@ void unary_f32_scalar(UnaryOp op, const float* x, float* y, int64_t n, const Una
   for (int64_t i = 0; i < n; ++i) y[i] = unary_one(op, x[i], p);
 }
 
+void lstm_cell_f32_scalar(const LstmCellArgs& a) {
+  const int64_t n = a.n;
+  for (int64_t j = 0; j < n; ++j) {
+    float g[4];
+    for (int64_t k = 0; k < 4; ++k) {
+      float p = a.pre[k * n + j];
+      if (a.bias) p += a.bias[k * n + j];
+      g[k] = a.gates[k * n + j] + p;
+      if (a.clip > 0.0f && !std::isnan(g[k])) g[k] = std::min(a.clip, std::max(-a.clip, g[k]));
+    }
+    const float i = 1.0f / (1.0f + std::exp(-g[0])), o = 1.0f / (1.0f + std::exp(-g[1]));
+    const float f = 1.0f / (1.0f + std::exp(-g[2]));
+    const float c = f * a.c[j] + i * std::tanh(g[3]);
+    a.c[j] = c;
+    a.h[j] = o * std::tanh(c);
+    if (a.y) a.y[j] = a.h[j];
+  }
+}
+
 BinaryF32Fn binary_f32_ukernel() {
   static const BinaryF32Fn fn = [] {
     const CpuFeatures& f = cpu_features();
@@ -87,6 +106,16 @@ UnaryF32Fn unary_f32_ukernel() {
     if (f.has_avx512()) return &unary_f32_avx512;
     if (f.has_avx2_fma()) return &unary_f32_avx2;
     return &unary_f32_scalar;
+  }();
+  return fn;
+}
+
+LstmCellF32Fn lstm_cell_f32_ukernel() {
+  static const LstmCellF32Fn fn = [] {
+    const CpuFeatures& f = cpu_features();
+    if (f.has_avx512()) return &lstm_cell_f32_avx512;
+    if (f.has_avx2_fma()) return &lstm_cell_f32_avx2;
+    return &lstm_cell_f32_scalar;
   }();
   return fn;
 }

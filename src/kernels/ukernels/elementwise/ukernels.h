@@ -48,9 +48,32 @@ void unary_f32_scalar(UnaryOp op, const float* x, float* y, int64_t n, const Una
 void unary_f32_avx2(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p);
 void unary_f32_avx512(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p);
 
+// One LSTM step's cell update for n hidden units of one batch row, with the default activations
+// (sigmoid for i, o, f; tanh for c and for the cell output), no peepholes and no coupled input
+// and forget gates. A gate's pre-activation is gates + (pre + bias), clipped to [-clip, clip]
+// when clip > 0; then c = f*c + i*g and h = o*tanh(c). Fusing the passes keeps each unit's four
+// gates in registers: as separate passes over 64-unit spans, the gates of the benchmark LSTM
+// cost more than a tenth of the layer.
+struct LstmCellArgs {
+  const float* gates;  // recurrent product, [i | o | f | c], n floats each
+  const float* pre;    // input projection, same layout
+  const float* bias;   // same layout, or null
+  float* c;            // n: the previous cell state in, the new one out
+  float* h;            // n: the new hidden state
+  float* y;            // n: a copy of h (the Y output), or null
+  int64_t n;
+  float clip;          // > 0: clip the pre-activations
+};
+using LstmCellF32Fn = void (*)(const LstmCellArgs& a);
+
+void lstm_cell_f32_scalar(const LstmCellArgs& a);
+void lstm_cell_f32_avx2(const LstmCellArgs& a);
+void lstm_cell_f32_avx512(const LstmCellArgs& a);
+
 // The best variant for this CPU (honours ONNXRT_ISA), chosen once.
 BinaryF32Fn binary_f32_ukernel();
 UnaryF32Fn unary_f32_ukernel();
+LstmCellF32Fn lstm_cell_f32_ukernel();
 const char* ukernel_isa_name();
 
 }  // namespace onnxrt::kernels::ew

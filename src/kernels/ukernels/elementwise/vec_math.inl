@@ -108,6 +108,57 @@ typename V::reg gelu_tanh_v(typename V::reg x) {
   return V::mul(V::mul(V::set1(0.5f), x), V::add(V::set1(1.0f), tanh_v<V>(inner)));
 }
 
+// The LSTM cell of ew::LstmCellArgs on one vector of units: each pointer is that vector's
+// first unit, gate k of a gate array at offset k * stride.
+template <class V>
+void lstm_cell_vector(const float* gates, const float* pre, const float* bias, int64_t stride,
+                      float* c, float* h, float* y, float clip) {
+  using R = typename V::reg;
+  R g[4];
+  for (int k = 0; k < 4; ++k) {
+    // The projection and bias first: the same rounding as a bias folded into the projection.
+    R p = V::load(pre + k * stride);
+    if (bias) p = V::add(p, V::load(bias + k * stride));
+    g[k] = V::add(V::load(gates + k * stride), p);
+    // NaN passes both clamps (V::max / V::min return their second operand on NaN).
+    if (clip > 0.0f) g[k] = V::min(V::set1(clip), V::max(V::set1(-clip), g[k]));
+  }
+  const R i = sigmoid_v<V>(g[0]), o = sigmoid_v<V>(g[1]), f = sigmoid_v<V>(g[2]);
+  const R cn = V::fmadd(f, V::load(c), V::mul(i, tanh_v<V>(g[3])));
+  V::store(c, cn);
+  const R hn = V::mul(o, tanh_v<V>(cn));
+  V::store(h, hn);
+  if (y) V::store(y, hn);
+}
+
+template <class V>
+void lstm_cell_impl(const onnxrt::kernels::ew::LstmCellArgs& a) {
+  constexpr int64_t L = V::kLanes;
+  const int64_t n = a.n;
+  int64_t j = 0;
+  for (; j + L <= n; j += L)
+    lstm_cell_vector<V>(a.gates + j, a.pre + j, a.bias ? a.bias + j : nullptr, n, a.c + j, a.h + j,
+                        a.y ? a.y + j : nullptr, a.clip);
+  if (j == n) return;
+  // Tail through lane-sized buffers (zeros past the end stay finite through every step).
+  alignas(64) float g[4 * L] = {}, p[4 * L] = {}, b[4 * L] = {}, c[L] = {}, h[L];
+  const int64_t r = n - j;
+  for (int64_t k = 0; k < 4; ++k) {
+    for (int64_t u = 0; u < r; ++u) {
+      g[k * L + u] = a.gates[k * n + j + u];
+      p[k * L + u] = a.pre[k * n + j + u];
+      if (a.bias) b[k * L + u] = a.bias[k * n + j + u];
+    }
+  }
+  for (int64_t u = 0; u < r; ++u) c[u] = a.c[j + u];
+  lstm_cell_vector<V>(g, p, a.bias ? b : nullptr, L, c, h, nullptr, a.clip);
+  for (int64_t u = 0; u < r; ++u) {
+    a.c[j + u] = c[u];
+    a.h[j + u] = h[u];
+    if (a.y) a.y[j + u] = h[u];
+  }
+}
+
 template <class V, class F>
 void unary_loop(const float* x, float* y, int64_t n, F f) {
   int64_t i = 0;
