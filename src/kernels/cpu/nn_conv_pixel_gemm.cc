@@ -7,6 +7,7 @@
 
 #include "base/cpu_features.h"
 #include "kernels/cpu/fused_epilogue.h"
+#include "kernels/ukernels/nn/ukernels.h"
 
 namespace onnxrt::kernels::pixel_gemm {
 
@@ -185,16 +186,21 @@ void conv(const ukernels::SgemmUkernel& uk, const Weights& w, const nn::ConvGeom
           const int64_t n = (q0 + i0) / P, p = (q0 + i0) % P, len = std::min(m - i0, P - p);
           float* yb = y + (n * M + ch0) * P + p;
           const float* zb = z ? z + (n * M + ch0) * P + p : nullptr;
-          for (int64_t jj = 0; jj < nj; ++jj) {
-            const float b = bias ? bias[ch0 + jj] : 0.f;
-            const float* cc = c + i0 * nr + jj;
-            float* yr = yb + jj * P;
-            const float* zr = zb ? zb + jj * P : nullptr;
-            for (int64_t i = 0; i < len; ++i) {
-              float v = cc[i * nr] + b;
-              if (zr) v += zr[i];
-              if (clamp) v = std::min(std::max(v, lo), hi);
-              yr[i] = v;
+          if (nr == 32 && m <= 16) {
+            ukernels::store_transposed_f32_avx512({c + i0 * nr, static_cast<int>(len), static_cast<int>(nj),
+                                                   bias ? bias + ch0 : nullptr, zb, P, yb, P, clamp, lo, hi});
+          } else {
+            for (int64_t jj = 0; jj < nj; ++jj) {
+              const float b = bias ? bias[ch0 + jj] : 0.f;
+              const float* cc = c + i0 * nr + jj;
+              float* yr = yb + jj * P;
+              const float* zr = zb ? zb + jj * P : nullptr;
+              for (int64_t i = 0; i < len; ++i) {
+                float v = cc[i * nr] + b;
+                if (zr) v += zr[i];
+                if (clamp) v = std::min(std::max(v, lo), hi);
+                yr[i] = v;
+              }
             }
           }
           if (post) {

@@ -113,4 +113,27 @@ MaxPool2dF32Fn maxpool2d_f32_ukernel();
 bool maxpool2d_rows_applies(const DwConv2dArgs& a);
 void maxpool2d_rows_f32_avx512(const DwConv2dArgs& a, const float* x, float* y);
 
+// Layout moves around the convolution GEMMs (nn_conv.cc, nn_conv_pixel_gemm.cc), AVX-512 only.
+// dst[t] = src[2*t] for t < n, reading nothing past src[2*(n-1)] (an im2col row of a stride-2
+// conv).
+void copy_stride2_f32_avx512(const float* src, float* dst, int64_t n);
+
+// A pixel-row GEMM's result tile c[m][32] (m <= 16 pixels, channels in the lanes) stored
+// transposed into Y's channel rows: for channel j < channels and pixel i < m,
+// y[j*ldy + i] = v, v = c[i*32 + j] + bias[j] (null: 0) + z[j*ldz + i] (null: 0), then
+// min(max(v, lo), hi) with clamp. Transposed in registers, 16x16 at a time: the scalar loop read
+// the tile with a stride of 32 floats and cost ~7 cycles per output.
+struct TransposedStoreArgs {
+  const float* c;
+  int m, channels;  // 1..16, 1..32
+  const float* bias;
+  const float* z;
+  int64_t ldz;
+  float* y;
+  int64_t ldy;
+  bool clamp;
+  float lo, hi;
+};
+void store_transposed_f32_avx512(const TransposedStoreArgs& a);
+
 }  // namespace onnxrt::kernels::ukernels

@@ -1,0 +1,86 @@
+// The AVX-512 layout moves around the conv GEMMs (ukernels/nn/conv_layout_f32_avx512.cc) against
+// plain loops: the stride-2 copy at every length around the vector width, reading nothing past
+// its last element (the source ends at a guard page), and the transposed tile store over every
+// pixel and channel count, with and without bias, residual and clamp, NaN included.
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "base/cpu_features.h"
+#include "kernels/ukernels/nn/ukernels.h"
+
+namespace onnxrt::testing {
+namespace {
+
+using kernels::ukernels::TransposedStoreArgs;
+
+bool same(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+TEST(ConvLayoutUkernels, CopyStride2MatchesLoopAndStaysInBounds) {
+  if (!cpu_features().has_avx512()) GTEST_SKIP() << "AVX-512 only";
+  // The source's last float sits just before an inaccessible page: any read past it faults.
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  char* mem = static_cast<char*>(::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(mem, MAP_FAILED);
+  ASSERT_EQ(::mprotect(mem + page, page, PROT_NONE), 0);
+  float* end = reinterpret_cast<float*>(mem + page);
+  for (int64_t n = 1; n <= 70; ++n) {
+    const int64_t len = 2 * (n - 1) + 1;  // floats the copy may read
+    float* src = end - len;
+    for (int64_t i = 0; i < len; ++i) src[i] = static_cast<float>(i) * 0.5f - 3.0f;
+    std::vector<float> dst(static_cast<size_t>(n) + 1, -99.0f);
+    kernels::ukernels::copy_stride2_f32_avx512(src, dst.data(), n);
+    for (int64_t t = 0; t < n; ++t) EXPECT_EQ(dst[static_cast<size_t>(t)], src[2 * t]) << "n " << n << " t " << t;
+    EXPECT_EQ(dst[static_cast<size_t>(n)], -99.0f) << "n " << n << ": wrote past the end";
+  }
+  ::munmap(mem, 2 * page);
+}
+
+TEST(ConvLayoutUkernels, StoreTransposedMatchesLoop) {
+  if (!cpu_features().has_avx512()) GTEST_SKIP() << "AVX-512 only";
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (int m = 1; m <= 16; ++m) {
+    for (int channels : {1, 5, 16, 17, 31, 32}) {
+      for (int mode = 0; mode < 8; ++mode) {
+        const bool with_bias = mode & 1, with_z = mode & 2, clamp = mode & 4;
+        const int64_t ldy = 40, ldz = 37;
+        std::vector<float> c(16 * 32), bias(32), z(static_cast<size_t>(32 * ldz));
+        for (auto* v : {&c, &bias, &z})
+          for (float& x : *v) x = u(rng);
+        c[0] = nan;  // pixel 0, channel 0
+        std::vector<float> y(static_cast<size_t>(32 * ldy), -99.0f);
+        const float lo = -0.5f, hi = 1.0f;
+        kernels::ukernels::store_transposed_f32_avx512(TransposedStoreArgs{
+            c.data(), m, channels, with_bias ? bias.data() : nullptr, with_z ? z.data() : nullptr, ldz, y.data(),
+            ldy, clamp, lo, hi});
+        for (int j = 0; j < 32; ++j) {
+          for (int i = 0; i < ldy; ++i) {
+            const float got = y[static_cast<size_t>(j * ldy + i)];
+            const std::string what = "m " + std::to_string(m) + " channels " + std::to_string(channels) +
+                                     " mode " + std::to_string(mode) + " channel " + std::to_string(j) +
+                                     " pixel " + std::to_string(i);
+            if (j >= channels || i >= m) {
+              EXPECT_EQ(got, -99.0f) << what << ": written outside the tile";
+              continue;
+            }
+            float v = c[static_cast<size_t>(i * 32 + j)] + (with_bias ? bias[static_cast<size_t>(j)] : 0.0f);
+            if (with_z) v += z[static_cast<size_t>(j * ldz + i)];
+            if (clamp) v = std::min(std::max(v, lo), hi);  // the scalar store's order: NaN stays NaN
+            EXPECT_TRUE(same(got, v)) << what << ": got " << got << ", expected " << v;
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace onnxrt::testing
