@@ -92,6 +92,13 @@ class Kernel {
     (void)i;
     return false;
   }
+  // The input whose storage output 0 may take over when that input's value dies at this node
+  // and has the output's dtype and size (-1: none). The plan then gives both one arena block
+  // (plan/memory_plan.cc), so run() may find output 0 at that input's address; it must read
+  // each element of the input before writing the output element at the same index, and no
+  // other (a residual added in the epilogue). The kernel may still take any path: one that
+  // could not keep that promise copies the input first.
+  virtual int output_reuses_input() const { return -1; }
 };
 
 using KernelFactory = Expected<std::unique_ptr<Kernel>> (*)(const KernelInit& init);

@@ -3,6 +3,12 @@
 // writes over one of its own inputs. Placement is greedy by decreasing size into the lowest gap
 // that no overlapping lifetime occupies (the usual offset-assignment heuristic: large buffers
 // first leave small ones to fill the gaps). docs/pipeline.md shows how to see the arena size.
+//
+// One exception to "never over an input": an output whose kernel says it may take over a dying
+// input's storage (Kernel::output_reuses_input, a residual added element by element) shares that
+// input's block. ResNet's residual convs then write their output over the shortcut they add
+// instead of into a fresh 0.4-3.2 MB block whose lines must first be read in, and the chain
+// of shortcuts through a stage lives in one block.
 #include <algorithm>
 
 #include "plan/execution_plan.h"
@@ -21,6 +27,33 @@ struct Block {
   int64_t offset = -1;
 };
 
+// For each value, the value whose arena block it takes over (kNoSlot: its own block): output 0 of
+// a step whose kernel offers it an input (Kernel::output_reuses_input) that dies at that step,
+// is read through no other input of the step, and is an arena value of the same byte size.
+std::vector<Slot> shared_blocks(const ExecutionPlan& plan, const std::vector<int64_t>& def,
+                                const std::vector<int64_t>& last, const std::vector<int64_t>& bytes_of) {
+  std::vector<Slot> shares(plan.slots.size(), kNoSlot);
+  for (size_t s = 0; s < plan.steps.size(); ++s) {
+    const Step& step = plan.steps[s];
+    if (!step.kernel || step.outputs.empty() || step.outputs[0] == kNoSlot) continue;
+    const int i = step.kernel->output_reuses_input();
+    if (i < 0 || static_cast<size_t>(i) >= step.inputs.size()) continue;
+    const Slot in = step.inputs[static_cast<size_t>(i)], out = step.outputs[0];
+    if (in == kNoSlot || in == out || last[static_cast<size_t>(in)] != static_cast<int64_t>(s)) continue;
+    const SlotInfo &from = plan.slots[static_cast<size_t>(in)], &to = plan.slots[static_cast<size_t>(out)];
+    // Only intermediates: a graph input belongs to the caller, a graph output is handed to it.
+    if (from.is_graph_input || from.is_graph_output || from.is_constant || from.is_outer_scope || to.is_graph_output)
+      continue;
+    if (std::count(step.inputs.begin(), step.inputs.end(), in) != 1) continue;
+    const int64_t b = bytes_of[static_cast<size_t>(in)];
+    if (b < 0 || b != bytes_of[static_cast<size_t>(out)] || def[static_cast<size_t>(out)] != static_cast<int64_t>(s) ||
+        from.dtype != to.dtype)
+      continue;
+    shares[static_cast<size_t>(out)] = in;
+  }
+  return shares;
+}
+
 }  // namespace
 
 // 2^40 elements (at most 16 bytes each, 16 TB): past any machine's memory, and far enough from
@@ -34,7 +67,8 @@ void assign_arena_offsets(ExecutionPlan& plan) {
       if (v != kNoSlot) def[static_cast<size_t>(v)] = static_cast<int64_t>(s);
     for (Slot v : plan.steps[s].release_after) last[static_cast<size_t>(v)] = static_cast<int64_t>(s);
   }
-  std::vector<Block> blocks;
+  // Arena bytes of each value, -1 for values that stay out of the arena.
+  std::vector<int64_t> bytes_of(plan.slots.size(), -1);
   for (size_t v = 0; v < plan.slots.size(); ++v) {
     const SlotInfo& info = plan.slots[v];
     if (!info.static_shape || info.dtype == DType::kString || def[v] < 0 || last[v] < 0) continue;
@@ -46,8 +80,25 @@ void assign_arena_offsets(ExecutionPlan& plan) {
     for (int64_t d : info.shape) fits = fits && d >= 0 && !__builtin_mul_overflow(count, d, &count);
     if (!fits || count > kMaxArenaElements) continue;
     const int64_t bytes = static_cast<int64_t>(dtype_storage_bytes(info.dtype, static_cast<size_t>(count)));
-    blocks.push_back({static_cast<Slot>(v), (bytes + kAlignment - 1) / kAlignment * kAlignment, def[v], last[v]});
+    bytes_of[v] = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   }
+  const std::vector<Slot> shares = shared_blocks(plan, def, last, bytes_of);
+  // A value that shares another's block is placed with it: the block of the chain's first value
+  // lives until the last member's last reader.
+  auto root = [&](Slot v) {
+    while (shares[static_cast<size_t>(v)] != kNoSlot) v = shares[static_cast<size_t>(v)];
+    return v;
+  };
+  std::vector<int64_t> chain_last(last);
+  for (size_t v = 0; v < plan.slots.size(); ++v) {
+    if (shares[v] == kNoSlot) continue;
+    const size_t r = static_cast<size_t>(root(static_cast<Slot>(v)));
+    chain_last[r] = std::max(chain_last[r], last[v]);
+  }
+  std::vector<Block> blocks;
+  for (size_t v = 0; v < plan.slots.size(); ++v)
+    if (bytes_of[v] >= 0 && shares[v] == kNoSlot)
+      blocks.push_back({static_cast<Slot>(v), bytes_of[v], def[v], chain_last[v]});
   std::sort(blocks.begin(), blocks.end(), [](const Block& a, const Block& b) {
     return a.bytes != b.bytes ? a.bytes > b.bytes : a.slot < b.slot;
   });
@@ -69,6 +120,8 @@ void assign_arena_offsets(ExecutionPlan& plan) {
     placed.push_back(&b);
   }
   for (const Block& b : blocks) plan.slots[static_cast<size_t>(b.slot)].arena_offset = b.offset;
+  for (size_t v = 0; v < plan.slots.size(); ++v)
+    if (shares[v] != kNoSlot) plan.slots[v].arena_offset = plan.slots[static_cast<size_t>(root(static_cast<Slot>(v)))].arena_offset;
   plan.arena_bytes = arena;
 }
 

@@ -353,8 +353,8 @@ void gemm_item(const SgemmUkernel& uk, const ConvGeom& g, const float* x, bool p
 
 class ConvKernel final : public Kernel {
  public:
-  ConvKernel(std::optional<nn::ConvAttrs> attrs, Tensor w, ir::FusedActivation act)
-      : attrs_(std::move(attrs)), w_(std::move(w)), act_(act), uk_(pick_ukernel()) {}
+  ConvKernel(std::optional<nn::ConvAttrs> attrs, Tensor w, ir::FusedActivation act, bool has_z)
+      : attrs_(std::move(attrs)), w_(std::move(w)), act_(act), uk_(pick_ukernel()), has_z_(has_z) {}
 
   // Packs constant weights for `group` groups (when W's shape agrees with it).
   // `wino_tile`: the Winograd tile size to prepare for 3x3 stride-1 convs (0: none).
@@ -436,13 +436,31 @@ class ConvKernel final : public Kernel {
     ThreadPool& pool = ctx.threads();
     if (g.N == 0 || g.M == 0 || g.out_size == 0) return Status::ok();
 
-    if (depthwise::applies(g)) {
+    const bool use_depthwise = depthwise::applies(g);
+    const bool use_winograd = !use_depthwise && !wino_.empty() && w == &w_ && winograd::applies(g) &&
+                              wino_.M() == g.M && wino_.C() == g.C && winograd::pick_tile(g) == wino_.tile();
+    const bool use_pixel = !use_depthwise && !use_winograd && !pixel_.empty() && w == &w_ && pixel_gemm::applies(g) &&
+                           pixel_.M() == g.M && pixel_.K() == g.K();
+    const bool use_direct = !use_depthwise && !use_winograd && !use_pixel && !direct_.empty() && w == &w_ &&
+                            direct::applies(g) && direct_.M() == g.M && direct_.K() == g.K();
+    const bool use_pointwise = !use_depthwise && !use_winograd && !use_pixel && !use_direct && !direct_.empty() &&
+                               w == &w_ && direct::pointwise_applies(g) && direct_.M() == g.M && direct_.K() == g.K();
+    // Y over Z (output_reuses_input): the pixel-row GEMM and the pointwise direct kernel read each
+    // Z element just before writing Y there. The other paths write partial results or read Z in a
+    // later pass, so they get a copy of Z.
+    if (zd && zd == yd && !use_pixel && !use_pointwise) {
+      auto* copy = static_cast<float*>(ctx.scratch(z->nbytes() + 64));
+      if (!copy) return ctx.error("out of memory for a copy of Z");
+      std::memcpy(copy, zd, z->nbytes());
+      zd = copy;
+    }
+
+    if (use_depthwise) {
       depthwise::conv(g, xd, wd, bd, zd, act_, yd, pool);
       return Status::ok();
     }
 
-    if (!wino_.empty() && w == &w_ && winograd::applies(g) && wino_.M() == g.M && wino_.C() == g.C &&
-        winograd::pick_tile(g) == wino_.tile()) {
+    if (use_winograd) {
       const int64_t n = winograd::scratch_floats(g, wino_.tile(), pool.num_threads());
       auto* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(n) * sizeof(float)));
       if (!s) return ctx.error("out of memory for the Winograd buffers");
@@ -450,7 +468,7 @@ class ConvKernel final : public Kernel {
       return Status::ok();
     }
 
-    if (!pixel_.empty() && w == &w_ && pixel_gemm::applies(g) && pixel_.M() == g.M && pixel_.K() == g.K()) {
+    if (use_pixel) {
       const int64_t n = pixel_gemm::scratch_floats(g, uk_.mr);
       auto* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(n) * sizeof(float)));
       if (!s) return ctx.error("out of memory for the packed input");
@@ -458,7 +476,7 @@ class ConvKernel final : public Kernel {
       return Status::ok();
     }
 
-    if (!direct_.empty() && w == &w_ && direct::applies(g) && direct_.M() == g.M && direct_.K() == g.K()) {
+    if (use_direct) {
       const int64_t n = direct::scratch_floats(g);
       auto* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(n) * sizeof(float)));
       if (!s) return ctx.error("out of memory for the padded input");
@@ -469,8 +487,7 @@ class ConvKernel final : public Kernel {
     // Pointwise convs with K <= 256 (bench_model, 1 thread, GEMM -> direct ms: MobileNetV2's 16->96
     // @112 0.74 -> 0.42, 32->16 @112 0.21 -> 0.13, 24->144 @56 0.28 -> 0.22; ResNet's 64->256 @56
     // 1.34 -> 1.00; small planes gain less: 32->192 @28 0.110 -> 0.092, 160->960 @7 0.18 -> 0.18).
-    if (!direct_.empty() && w == &w_ && direct::pointwise_applies(g) &&
-        direct_.M() == g.M && direct_.K() == g.K()) {
+    if (use_pointwise) {
       direct::conv_pointwise(direct_, g, xd, bd, zd, act_, yd, pool);
       return Status::ok();
     }
@@ -517,6 +534,14 @@ class ConvKernel final : public Kernel {
     }
     return Status::ok();
   }
+  // FusedConv's residual Z, when a path that can write Y over it (run()) is likely: the
+  // pixel-row GEMM, or the pointwise direct kernel for a 1x1 conv.
+  int output_reuses_input() const override {
+    if (!has_z_) return -1;
+    const bool pointwise = !direct_.empty() && w_.rank() == 4 && w_.dim(2) == 1 && w_.dim(3) == 1;
+    return !pixel_.empty() || pointwise ? 3 : -1;
+  }
+
   const char* variant() const override {
     // Winograd runs when the run-time shape agrees with pick_tile(); otherwise direct or the packed GEMM.
     if (!pixel_.empty()) return "pixel_gemm";
@@ -534,6 +559,7 @@ class ConvKernel final : public Kernel {
   Tensor w_;  // constant weights, kept alive here; undefined when W is a run-time input
   ir::FusedActivation act_;
   SgemmUkernel uk_;
+  bool has_z_;  // FusedConv with a residual input Z (input 3)
   std::unique_ptr<float, Free> packed_;
   int64_t packed_G_ = 0, packed_Mg_ = 0, packed_K_ = 0;
   winograd::Weights wino_;  // empty unless W is constant and the conv is 3x3, stride 1, one group
@@ -625,7 +651,8 @@ Expected<std::unique_ptr<Kernel>> make_conv(const KernelInit& init, ir::FusedAct
     w = *init.constant_inputs[1];
   const int wino_tile = winograd_tile_at_create(init, attrs, w);
   const bool pixel = pixel_gemm_at_create(init, attrs, w, pick_ukernel());
-  auto k = std::make_unique<ConvKernel>(attrs, std::move(w), act);
+  const bool has_z = init.input_types.size() > 3 && init.input_types[3] != nullptr;
+  auto k = std::make_unique<ConvKernel>(attrs, std::move(w), act, has_z);
   k->prepack(attrs ? attrs->group : 1, wino_tile, pixel);
   return std::unique_ptr<Kernel>(std::move(k));
 }
