@@ -90,33 +90,29 @@ void lstm_cell_f32_scalar(const LstmCellArgs& a) {
   }
 }
 
+namespace {
+
+// The variant for this CPU's best ISA (cpu_features honours ONNXRT_ISA).
+template <class Fn>
+Fn pick(Fn avx512, Fn avx2, Fn scalar) {
+  const CpuFeatures& f = cpu_features();
+  return f.has_avx512() ? avx512 : f.has_avx2_fma() ? avx2 : scalar;
+}
+
+}  // namespace
+
 BinaryF32Fn binary_f32_ukernel() {
-  static const BinaryF32Fn fn = [] {
-    const CpuFeatures& f = cpu_features();
-    if (f.has_avx512()) return &binary_f32_avx512;
-    if (f.has_avx2_fma()) return &binary_f32_avx2;
-    return &binary_f32_scalar;
-  }();
+  static const BinaryF32Fn fn = pick(&binary_f32_avx512, &binary_f32_avx2, &binary_f32_scalar);
   return fn;
 }
 
 UnaryF32Fn unary_f32_ukernel() {
-  static const UnaryF32Fn fn = [] {
-    const CpuFeatures& f = cpu_features();
-    if (f.has_avx512()) return &unary_f32_avx512;
-    if (f.has_avx2_fma()) return &unary_f32_avx2;
-    return &unary_f32_scalar;
-  }();
+  static const UnaryF32Fn fn = pick(&unary_f32_avx512, &unary_f32_avx2, &unary_f32_scalar);
   return fn;
 }
 
 LstmCellF32Fn lstm_cell_f32_ukernel() {
-  static const LstmCellF32Fn fn = [] {
-    const CpuFeatures& f = cpu_features();
-    if (f.has_avx512()) return &lstm_cell_f32_avx512;
-    if (f.has_avx2_fma()) return &lstm_cell_f32_avx2;
-    return &lstm_cell_f32_scalar;
-  }();
+  static const LstmCellF32Fn fn = pick(&lstm_cell_f32_avx512, &lstm_cell_f32_avx2, &lstm_cell_f32_scalar);
   return fn;
 }
 

@@ -3,6 +3,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include "kernels/ukernels/nn/transpose16_avx512.h"
 #include "kernels/ukernels/nn/ukernels.h"
 
 namespace onnxrt::kernels::ukernels {
@@ -25,38 +26,6 @@ void copy_stride2_f32_avx512(const float* src, float* dst, int64_t n) {
     _mm512_mask_storeu_ps(dst + t, static_cast<__mmask16>((1u << r) - 1u), _mm512_permutex2var_ps(lo, even, hi));
   }
 }
-
-namespace {
-
-// r[0..15] (rows) -> r[0..15] (columns), in place.
-void transpose16(__m512 r[16]) {
-  __m512 t[16], u[16];
-  for (int k = 0; k < 8; ++k) {
-    t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
-    t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
-  }
-  // u[4k + j]: rows 4k..4k+3 of columns j, j+4, j+8, j+12 (one per 128-bit lane).
-  for (int k = 0; k < 4; ++k) {
-    const __m512d a = _mm512_castps_pd(t[4 * k]), b = _mm512_castps_pd(t[4 * k + 2]);
-    const __m512d c = _mm512_castps_pd(t[4 * k + 1]), d = _mm512_castps_pd(t[4 * k + 3]);
-    u[4 * k + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
-    u[4 * k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
-    u[4 * k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(c, d));
-    u[4 * k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(c, d));
-  }
-  for (int j = 0; j < 4; ++j) {
-    const __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88);   // rows 0-7: cols j, j+8
-    const __m512 v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xdd);   // rows 0-7: cols j+4, j+12
-    const __m512 w0 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88);  // rows 8-15
-    const __m512 w1 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xdd);
-    r[j] = _mm512_shuffle_f32x4(v0, w0, 0x88);
-    r[j + 8] = _mm512_shuffle_f32x4(v0, w0, 0xdd);
-    r[j + 4] = _mm512_shuffle_f32x4(v1, w1, 0x88);
-    r[j + 12] = _mm512_shuffle_f32x4(v1, w1, 0xdd);
-  }
-}
-
-}  // namespace
 
 void store_transposed_f32_avx512(const TransposedStoreArgs& a) {
   const __mmask16 lanes = static_cast<__mmask16>((1u << a.m) - 1u);
