@@ -65,15 +65,22 @@ Status infer_matmul(InferContext& ctx) {
 // broadcast unidirectionally to [M,N] (opset 7+; opset 1/6 had an explicit `broadcast` flag, and
 // we accept the same shapes for them).
 Status infer_gemm(InferContext& ctx) {
-  ONNXRT_RETURN_IF_ERROR(require_tensor_with_shape(ctx, 0));
-  ONNXRT_RETURN_IF_ERROR(require_tensor_with_shape(ctx, 1));
+  for (size_t i : {0, 1})
+    if (!ctx.has_input(i) || !ctx.input_type(i).is_tensor()) return require_tensor_with_shape(ctx, i);
   ONNXRT_RETURN_IF_ERROR(require_same_dtype(ctx, 0, 1));
   AttrReader attrs(ctx.node());
   const bool trans_a = attrs.i("transA", 0) != 0;
   const bool trans_b = attrs.i("transB", 0) != 0;
   ONNXRT_RETURN_IF_ERROR(attrs.status());
-  const SymShape& a = ctx.input_type(0).shape;
-  const SymShape& b = ctx.input_type(1).shape;
+  // A and B are 2-D by definition, so an operand whose rank the load-time inference lost (a
+  // Reshape to a computed shape: the TorchScript exporter's pattern) is taken as [?, ?]; the run
+  // time, where this function runs again on concrete shapes, checks that it really is 2-D.
+  const auto matrix = [&](size_t i) {
+    const ValueType& t = ctx.input_type(i);
+    return t.has_shape ? t.shape : SymShape{ctx.fresh_dim(), ctx.fresh_dim()};
+  };
+  const SymShape a = matrix(0);
+  const SymShape b = matrix(1);
   if (a.size() != 2 || b.size() != 2) {
     return ctx.error("A and B must be 2-D, got A " + shape_to_string(a) + " and B " +
                      shape_to_string(b));
@@ -89,9 +96,10 @@ Status infer_gemm(InferContext& ctx) {
                      ") has K=" + dim_str(kb));
   }
   if (ctx.has_input(2)) {
-    ONNXRT_RETURN_IF_ERROR(require_tensor_with_shape(ctx, 2));
+    if (!ctx.input_type(2).is_tensor()) return require_tensor_with_shape(ctx, 2);
     ONNXRT_RETURN_IF_ERROR(require_same_dtype(ctx, 0, 2));
-    const SymShape& c = ctx.input_type(2).shape;
+    // C of unknown rank is checked at run time, as above.
+    const SymShape c = ctx.input_type(2).has_shape ? ctx.input_type(2).shape : SymShape{};
     const Dim mn[2] = {M, N};
     bool ok = c.size() <= 2;
     for (size_t i = 0; ok && i < c.size(); ++i) {

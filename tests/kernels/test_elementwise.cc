@@ -9,6 +9,8 @@
 //   Other float ops use std:: float functions (<= 1-2 ulp): atol 1e-6, rtol 1e-5.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -117,6 +119,54 @@ TEST(ElementwiseBinary, PowMatchesReference) {
                                     random_tensor(DType::kInt64, sb, rng, 0, 4)}, 1, 1e-6, 1e-5);
     expect_matches_reference(node, {random_tensor(DType::kInt64, sa, rng, -9, 9),
                                     random_tensor(DType::kInt64, sb, rng, 0, 5)}, 1, 0, 0);
+  }
+}
+
+// Pow by one constant exponent runs as multiplies (elementwise_binary.cc): x^1, x^2, x^-1 and
+// x^0.5 must equal the correctly rounded power exactly (including -0, infinities, NaN and subnormals); x^3 and x^4
+// round twice and are held to 2 ulp. Exponents of every accepted dtype, and a [1, 1, 1]
+// exponent that lifts the output's rank.
+TEST(ElementwiseBinary, PowByConstantExponentIsCorrectlyRounded) {
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> x = {0.0f, -0.0f, 1.0f, -1.0f, 2.5f, -3.75f, inf, -inf,
+                          std::numeric_limits<float>::quiet_NaN(), 1e-40f, -1e-40f, 3e38f, 1e-20f};
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-50.0f, 50.0f);
+  for (int i = 0; i < 1000; ++i) x.push_back(u(rng));
+  const int64_t n = static_cast<int64_t>(x.size());
+  const ir::Node node = NodeBuilder("Pow", 15).build();
+  const Tensor xt = make_tensor<float>(DType::kFloat32, {n}, x);
+  for (double e : {1.0, 2.0, 3.0, 4.0, -1.0, 0.5}) {
+    std::vector<Tensor> exps = {
+        make_tensor<float>(DType::kFloat32, {}, {static_cast<float>(e)}),
+        make_tensor<double>(DType::kFloat64, {1, 1, 1}, {e}),
+    };
+    if (e == std::floor(e)) {
+      exps.push_back(make_tensor<int64_t>(DType::kInt64, {1}, {static_cast<int64_t>(e)}));
+      exps.push_back(make_tensor<int32_t>(DType::kInt32, {}, {static_cast<int32_t>(e)}));
+    }
+    for (const Tensor& et : exps) {
+      auto out = run_node(kernels::Backend::kCpu, node, {xt, et}, 1);
+      ASSERT_TRUE(out.has_value()) << out.status().to_string();
+      const Tensor& y = (*out)[0];
+      ASSERT_EQ(y.size(), n);
+      EXPECT_EQ(y.rank(), std::max<int64_t>(1, et.rank()));
+      const bool exact = e == 1.0 || e == 2.0 || e == -1.0 || e == 0.5;
+      for (int64_t i = 0; i < n; ++i) {
+        // Correctly rounded: the double result rounded once to float.
+        const float want = static_cast<float>(std::pow(static_cast<double>(x[i]), e));
+        const float got = y.data<float>()[i];
+        if (std::isnan(want)) {
+          EXPECT_TRUE(std::isnan(got)) << "x=" << x[i] << " e=" << e;
+        } else if (exact || std::isinf(want) || want == 0.0f) {
+          EXPECT_EQ(std::bit_cast<uint32_t>(got), std::bit_cast<uint32_t>(want))
+              << "x=" << x[i] << " e=" << e << " got " << got << " want " << want;
+        } else {
+          EXPECT_LE(std::fabs(got - want), 2 * std::fabs(std::nextafter(want, 2 * want) - want))
+              << "x=" << x[i] << " e=" << e;
+        }
+      }
+    }
   }
 }
 

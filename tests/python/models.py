@@ -140,10 +140,32 @@ def load_demo():
     return module
 
 
+def computed_reshape_gemm():
+    """The TorchScript exporter's flatten before a Linear: Reshape(x, Concat(Slice(Shape(x)), [-1]))
+    with the slice bounds in Constant nodes, then Gemm. The Reshape's rank is unknown when the
+    model is loaded (the Constants are folded later), and Gemm must still accept it.
+    """
+    rng = np.random.default_rng(5)
+    const = lambda name, values: helper.make_node(  # noqa: E731
+        "Constant", [], [name], name=name, value=numpy_helper.from_array(np.array(values, np.int64)))
+    return make_model(
+        [helper.make_node("Shape", ["x"], ["shape"], name="shape"),
+         const("zero", [0]), const("one", [1]), const("minus_one", [-1]),
+         helper.make_node("Slice", ["shape", "zero", "one", "zero"], ["batch_dim"], name="slice"),
+         helper.make_node("Concat", ["batch_dim", "minus_one"], ["target"], name="concat", axis=0),
+         helper.make_node("Reshape", ["x", "target"], ["flat"], name="flatten"),
+         helper.make_node("Gemm", ["flat", "W", "b"], ["y"], name="linear", transB=1)],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 5])],
+        [_w(rng, "W", [5, 24]), _w(rng, "b", [5])],
+    )
+
+
 HELPER_MODELS = {
     "add_relu": add_relu,
     "matmul_softmax": matmul_softmax,
     "gather_reshape": gather_reshape,
+    "computed_reshape_gemm": computed_reshape_gemm,
 }
 
 

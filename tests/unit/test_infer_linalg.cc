@@ -106,5 +106,24 @@ TEST(LinalgInfer, GemmErrors) {
   EXPECT_FALSE(r.status.is_ok());
 }
 
+// A Reshape to a computed shape (TorchScript exports: Shape -> Slice -> Concat -> Reshape) can
+// leave Gemm's A with unknown rank at load time. Gemm's operands are 2-D by definition, so the
+// output is still [M, N] with the known side filled in; the run time checks the real rank.
+TEST(LinalgInfer, GemmAcceptsUnknownRank) {
+  const ValueType unknown = ValueType::tensor_unknown_rank(DType::kFloat32);
+  auto r = infer("Gemm", 13, {unknown, f32({64, 128}), f32({128})});
+  ASSERT_TRUE(r.status.is_ok()) << r.status.to_string();
+  ASSERT_TRUE(r.outputs[0].has_shape);
+  ASSERT_EQ(r.outputs[0].rank(), 2);
+  EXPECT_FALSE(r.outputs[0].shape[0].is_known());
+  EXPECT_EQ(r.outputs[0].shape[1], Dim(128));
+  r = infer("Gemm", 13, {f32({5, 64}), unknown, unknown}, {{"transB", 1}});
+  ASSERT_TRUE(r.status.is_ok()) << r.status.to_string();
+  EXPECT_EQ(r.outputs[0].shape[0], Dim(5));
+  // A known rank is still checked.
+  r = infer("Gemm", 13, {unknown, f32({2, 64, 128})});
+  EXPECT_FALSE(r.status.is_ok());
+}
+
 }  // namespace
 }  // namespace onnxrt::ir
