@@ -76,7 +76,9 @@ inline float apply_fused_activation(const FusedActivation& a, float x) {
 //   Vh = Transpose(V, v_perm)   [B, H, Sk, Dv]
 //   S  = MatMul(Qh, Kt) * scale + mask        mask (optional) broadcasts to [B, H, Sq, Sk]
 //   S[..., i, j] = -inf where causal and j > i   (top-left aligned, like torch's tril)
-//   Y  = Transpose(MatMul(Softmax(S, axis=-1), Vh), out_perm)
+//   P  = Softmax(S, axis=-1);  with nan_to_zero = 1: P = Where(IsNaN(P), 0, P) (torch's
+//        decomposition of scaled_dot_product_attention, so that fully masked rows give zeros)
+//   Y  = Transpose(MatMul(P, Vh), out_perm)
 // The perms are the layouts exporters produce around attention, so the Transposes disappear
 // into strides: q_perm, v_perm, out_perm are [0,1,2,3] or [0,2,1,3] ([B, S, H, D] storage);
 // k_perm is [0,1,3,2] (K stored [B, H, Sk, D]), [0,2,3,1] (K stored [B, Sk, H, D]) or [0,1,2,3]
@@ -88,6 +90,7 @@ inline float apply_fused_activation(const FusedActivation& a, float x) {
 struct FusedAttentionAttrs {
   float scale = 1.0f;
   bool causal = false;
+  bool nan_to_zero = false;
   bool qkv_packed = false;
   int64_t num_heads = 0;  // qkv_packed only
   std::array<int64_t, 4> q_perm{0, 1, 2, 3};

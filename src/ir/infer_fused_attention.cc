@@ -124,6 +124,11 @@ Expected<FusedAttentionAttrs> read_fused_attention(const Node& node) {
   if (causal != 0 && causal != 1)
     return invalid_model(node.describe() + ": attribute causal must be 0 or 1, got " + std::to_string(causal));
   at.causal = causal == 1;
+  const int64_t nan_to_zero = a.i("nan_to_zero", 0);
+  ONNXRT_RETURN_IF_ERROR(a.status());
+  if (nan_to_zero != 0 && nan_to_zero != 1)
+    return invalid_model(node.describe() + ": attribute nan_to_zero must be 0 or 1, got " + std::to_string(nan_to_zero));
+  at.nan_to_zero = nan_to_zero == 1;
   const int64_t packed = a.i("qkv_packed", 0);
   at.num_heads = a.i("num_heads", 0);
   ONNXRT_RETURN_IF_ERROR(a.status());

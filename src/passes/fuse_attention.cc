@@ -1,8 +1,12 @@
 // Scaled dot-product attention -> com.onnxrt.FusedAttention (contract in ir/infer_fused.h):
 //
 //   MatMul(Qh, Kt) -> [Div(c) | Mul(c)] -> [Add(mask)] -> [Where(causal, -inf)] -> Softmax(last axis)
-//     -> MatMul(., Vh) -> [Transpose(0,2,1,3)]
+//     -> [Where(IsNaN(P), 0, P)] -> MatMul(., Vh) -> [Transpose(0,2,1,3)]
 //
+// and torch's own decomposition of scaled_dot_product_attention (every transformers model
+// exported with dynamo: GPT-2, Llama, BERT, ViT), which scales both operands by sqrt(scale)
+// before the product, builds K^T as Reshape([B*H, Sk, D]) -> Transpose(0,2,1) -> Reshape([B, H,
+// D, Sk]) and zeroes the NaN probabilities of fully masked rows after the Softmax.
 // with Qh, Vh read through Transpose(0,2,1,3) and Kt through Transpose(0,2,3,1) or (0,1,3,2) when
 // the exporter made them (torch.onnx dynamo: BERT, GPT-2), so those copies disappear as well; when
 // Q, K, V are Reshapes of one Split of a fused QKV projection, the node reads that projection
@@ -13,12 +17,15 @@
 //   - all float32 and rank 4; Qh, Kt, Vh share batch and head dims exactly (no MatMul batch
 //     broadcasting, which the kernel does not do);
 //   - the scale is a float32 single-element constant (Div by c becomes a multiply by 1/c: exact
-//     for the usual powers of two, within one rounding otherwise);
+//     for the usual powers of two, within one rounding otherwise); scales on Qh and Kt (each
+//     c^0.5 in torch's decomposition) multiply into one scale on the scores, which rounds the
+//     scores differently from scaling each operand (a few ulp, like the GEMM's summation order);
 //   - the Add does not broadcast the scores to a bigger shape (the mask broadcasts to them);
 //   - the Where condition is a constant bool [.., Sq, Sk] equal to the strict upper triangle
 //     (j > i) with -inf as the replacement, i.e. exactly torch's tril causal mask; any other
 //     condition is left alone;
-//   - Softmax runs over the last axis (opset < 13 defaults to axis 1, which does not match).
+//   - Softmax runs over the last axis (opset < 13 defaults to axis 1, which does not match);
+//   - the NaN guard is exactly Where(IsNaN(P), +0, P), read by nothing else.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -123,6 +130,8 @@ std::optional<float> scale_of(const ir::Graph& g, ir::NodeId p, ir::ValueId in, 
 struct Match {
   ir::NodeId softmax = -1, matmul_qk = -1, matmul_pv = -1;
   ir::NodeId scale_node = -1, add_node = -1, where_node = -1, out_transpose = -1;
+  ir::NodeId q_scale_node = -1, k_scale_node = -1, isnan_node = -1, nan_where_node = -1;
+  ir::ValueId qh = ir::kNoValue, kt = ir::kNoValue;  // the QK MatMul's operands past their scales
   ir::ValueId q = ir::kNoValue, k = ir::kNoValue, v = ir::kNoValue, mask = ir::kNoValue;
   ir::FusedAttentionAttrs at;
 };
@@ -144,10 +153,92 @@ bool match_scores(const ir::Graph& g, ir::ValueId s, ir::NodeId reader, Match& m
   const ir::NodeId mm = chain_producer(g, s, reader, "MatMul");
   if (mm < 0 || g.node(mm).inputs.size() != 2) return false;
   m.matmul_qk = mm;
+  // Scales on the operands themselves (torch's decomposition: Q * c^0.5 and K^T * c^0.5).
+  ir::ValueId operand[2] = {g.node(mm).inputs[0], g.node(mm).inputs[1]};
+  ir::NodeId* scale_nodes[2] = {&m.q_scale_node, &m.k_scale_node};
+  if (operand[0] == operand[1]) return false;
+  for (size_t i = 0; i < 2; ++i) {
+    for (const char* op : {"Div", "Mul"}) {
+      const ir::NodeId p = chain_producer(g, operand[i], mm, op);
+      if (p < 0) continue;
+      ir::ValueId x = ir::kNoValue;
+      const std::optional<float> c = scale_of(g, p, operand[i], &x);
+      if (!c) break;
+      *scale_nodes[i] = p;
+      m.at.scale *= *c;
+      operand[i] = x;
+      break;
+    }
+  }
+  if (!std::isfinite(m.at.scale)) return false;
+  m.qh = operand[0];
+  m.kt = operand[1];
   return true;
 }
 
+// K^T = Reshape(Transpose(Reshape(K, [N, Sk, D]), (0,2,1)), [B, H, D, Sk]) for K [B, H, Sk, D]:
+// the batched transpose of torch's decomposition, which is Transpose(K, (0,1,3,2)) whenever the
+// first Reshape keeps K's last two dims and the second splits the merged dim back into K's B
+// and H (element counts match, so N = B*H). Returns K, or kNoValue.
+ir::ValueId merged_heads_transpose(const ir::Graph& g, ir::ValueId kt) {
+  auto producer = [&](ir::ValueId v, std::string_view op) -> const ir::Node* {
+    const ir::NodeId p = v == ir::kNoValue ? -1 : g.value(v).producer;
+    if (p < 0 || g.is_removed(p)) return nullptr;
+    const ir::Node& n = g.node(p);
+    return n.op_type == op && n.domain.empty() && !n.inputs.empty() && n.outputs[0] == v ? &n : nullptr;
+  };
+  auto shape = [&](ir::ValueId v, int64_t rank) -> const SymShape* {
+    const ir::ValueType& t = g.value(v).type;
+    return fusion::is_float32(g, v) && t.has_shape && t.rank() == rank ? &t.shape : nullptr;
+  };
+  const ir::Node* r2 = producer(kt, "Reshape");
+  if (r2 == nullptr) return ir::kNoValue;
+  const ir::Node* tr = producer(r2->inputs[0], "Transpose");
+  if (tr == nullptr || tr->inputs.size() != 1) return ir::kNoValue;
+  ir::AttrReader ta(*tr);
+  if (ta.ints("perm", {}) != std::vector<int64_t>{0, 2, 1} || !ta.status().is_ok()) return ir::kNoValue;
+  const ir::Node* r1 = producer(tr->inputs[0], "Reshape");
+  if (r1 == nullptr) return ir::kNoValue;
+  const ir::ValueId k = r1->inputs[0];
+  const SymShape* ks = shape(k, 4);
+  const SymShape* merged = shape(r1->outputs[0], 3);
+  const SymShape* ts = shape(tr->outputs[0], 3);
+  const SymShape* kts = shape(kt, 4);
+  if (!ks || !merged || !ts || !kts) return ir::kNoValue;
+  const SymShape& a = *ks;
+  const SymShape& t = *ts;
+  const SymShape& o = *kts;
+  if (!((*merged)[1] == a[2] && (*merged)[2] == a[3] && t[1] == a[3] && t[2] == a[2] && o[0] == a[0] &&
+        o[1] == a[1] && o[2] == a[3] && o[3] == a[2]))
+    return ir::kNoValue;
+  return k;
+}
+
 void try_packed_qkv(const ir::Graph& g, Match& m);
+
+// Where(IsNaN(p), +0, p) with p read by exactly those two nodes and the IsNaN read by the Where.
+bool nan_guard(const ir::Graph& g, ir::ValueId p, Match& m) {
+  const ir::ValueInfo& pi = g.value(p);
+  if (pi.is_graph_output || pi.consumers.size() != 2 || g.is_read_implicitly(p)) return false;
+  for (ir::NodeId in : pi.consumers) {
+    const ir::Node& isnan = g.node(in);
+    if (isnan.op_type != "IsNaN" || !isnan.domain.empty() || isnan.inputs.size() != 1 || isnan.inputs[0] != p)
+      continue;
+    const ir::NodeId w = fusion::sole_consumer(g, isnan.outputs[0]);
+    if (w < 0) return false;
+    const ir::Node& wn = g.node(w);
+    if (wn.op_type != "Where" || !wn.domain.empty() || wn.inputs.size() != 3 || wn.inputs[0] != isnan.outputs[0] ||
+        wn.inputs[2] != p || std::find(pi.consumers.begin(), pi.consumers.end(), w) == pi.consumers.end())
+      return false;
+    const std::optional<float> zero = fusion::scalar_constant(g, wn.inputs[1]);
+    if (!zero || *zero != 0.0f || std::signbit(*zero) || !same_shape(g, wn.outputs[0], p)) return false;
+    m.isnan_node = in;
+    m.nan_where_node = w;
+    m.at.nan_to_zero = true;
+    return true;
+  }
+  return false;
+}
 
 // Softmax node `sm` -> the whole pattern, or false.
 bool match(const ir::Graph& g, ir::NodeId sm, Match& m) {
@@ -159,8 +250,9 @@ bool match(const ir::Graph& g, ir::NodeId sm, Match& m) {
   const int64_t axis = a.i("axis", s.opset < 13 ? 1 : -1);
   if (!a.status().is_ok() || (axis != -1 && axis != 3)) return false;
   m.softmax = sm;
-  // Probabilities -> MatMul(P, Vh).
-  const ir::ValueId p = s.outputs[0];
+  // Probabilities -> [Where(IsNaN(P), 0, P)] -> MatMul(P, Vh).
+  ir::ValueId p = s.outputs[0];
+  if (nan_guard(g, p, m)) p = g.node(m.nan_where_node).outputs[0];
   const ir::NodeId pv = fusion::sole_consumer(g, p);
   if (pv < 0) return false;
   const ir::Node& pvn = g.node(pv);
@@ -200,8 +292,8 @@ bool match(const ir::Graph& g, ir::NodeId sm, Match& m) {
   }
   // Operands: rank-4 float32 with equal batch and head dims; the layouts exporters make are read
   // through strides instead of Transposes.
-  const ir::Node& qk = g.node(m.matmul_qk);
-  const ir::ValueId qh = qk.inputs[0], kt = qk.inputs[1], vh = pvn.inputs[1];
+  const ir::ValueId qh = m.qh, vh = pvn.inputs[1];
+  ir::ValueId kt = m.kt;
   if (!is_rank4_float(g, qh) || !is_rank4_float(g, kt) || !is_rank4_float(g, vh)) return false;
   const SymShape& qs = g.value(qh).type.shape;
   const SymShape& ks = g.value(kt).type.shape;
@@ -211,7 +303,13 @@ bool match(const ir::Graph& g, ir::NodeId sm, Match& m) {
   m.q = qh;
   m.at.q_perm = transpose_perm(g, qh, {kSwapSH}, &m.q).value_or(kId);
   m.k = kt;
-  m.at.k_perm = transpose_perm(g, kt, {kSwapLast, kFromBSHD}, &m.k).value_or(kId);
+  if (const ir::ValueId k = merged_heads_transpose(g, kt); k != ir::kNoValue) {
+    // K^T = Transpose(K, (0,1,3,2)); with K itself Transpose(K4, (0,2,1,3)) that is (0,2,3,1) of K4.
+    m.k = k;
+    m.at.k_perm = transpose_perm(g, k, {kSwapSH}, &m.k) ? kFromBSHD : kSwapLast;
+  } else {
+    m.at.k_perm = transpose_perm(g, kt, {kSwapLast, kFromBSHD}, &m.k).value_or(kId);
+  }
   m.v = vh;
   m.at.v_perm = transpose_perm(g, vh, {kSwapSH}, &m.v).value_or(kId);
   // The product read through Transpose(0,2,1,3) only: write it in that layout directly.
@@ -289,7 +387,8 @@ Status rewrite(ir::Graph& g, const Match& m) {
     auto it = std::find(c.begin(), c.end(), id);
     if (it != c.end()) c.erase(it);
   }
-  for (ir::NodeId n : {m.softmax, m.where_node, m.add_node, m.scale_node, m.matmul_qk})
+  for (ir::NodeId n : {m.nan_where_node, m.isnan_node, m.softmax, m.where_node, m.add_node, m.scale_node,
+                       m.matmul_qk, m.q_scale_node, m.k_scale_node})
     if (n >= 0) g.remove_node(n);
   ir::Node& node = g.node(id);
   node.inputs.clear();
@@ -321,6 +420,13 @@ Status rewrite(ir::Graph& g, const Match& m) {
   causal.kind = ir::AttrKind::kInt;
   causal.i = m.at.causal ? 1 : 0;
   f.attrs.set(causal);
+  if (m.at.nan_to_zero) {
+    ir::Attribute guard;
+    guard.name = "nan_to_zero";
+    guard.kind = ir::AttrKind::kInt;
+    guard.i = 1;
+    f.attrs.set(guard);
+  }
   set_ints(f.attrs, "q_perm", m.at.q_perm);
   set_ints(f.attrs, "k_perm", m.at.k_perm);
   set_ints(f.attrs, "v_perm", m.at.v_perm);

@@ -157,6 +157,52 @@ TEST(FusedAttention, PackedQkvMatchesReferenceAndUnpacked) {
   }
 }
 
+// nan_to_zero (torch's Where(IsNaN(P), 0, P) after the Softmax): rows whose mask is -inf at every
+// key come out as zeros, not NaN; NaN in Q gives zeros for that row; other rows are untouched.
+// CPU against the reference, and against the same node without the attribute on clean rows.
+TEST(FusedAttention, NanToZeroZeroesFullyMaskedRows) {
+  std::mt19937 rng(29);
+  const float ninf = -std::numeric_limits<float>::infinity();
+  for (const Layout& l : kLayouts) {
+    for (const Case& c : {Case{1, 2, 5, 7, 8, 8}, Case{2, 3, 40, 40, 16, 16}, Case{1, 12, 128, 128, 64, 64}}) {
+      for (bool causal : {false, true}) {
+        std::vector<Tensor> in = attention_inputs(c, l, MaskKind::kFull, rng);
+        float* m = in[3].data<float>();
+        // Row 1 of every (b, h) fully masked; row 0 of head 0 gets a NaN query.
+        for (int64_t bh = 0; bh < c.B * c.H; ++bh)
+          for (int64_t j = 0; j < c.Sk; ++j) m[(bh * c.Sq + 1) * c.Sk + j] = ninf;
+        // Stored element 0 is logical Q[0, 0, 0, 0] in every layout.
+        in[0].data<float>()[0] = std::numeric_limits<float>::quiet_NaN();
+        ir::Node node = attention_node(l, 0.25f, causal);
+        ir::Node plain = node;
+        ir::Attribute guard;
+        guard.name = "nan_to_zero";
+        guard.kind = ir::AttrKind::kInt;
+        guard.i = 1;
+        node.attrs.set(guard);
+        SCOPED_TRACE("S" + std::to_string(c.Sq) + " causal " + std::to_string(causal));
+        expect_matches_reference(node, in, 1, 2e-5, 1e-4);
+        auto guarded = run_node(kernels::Backend::kCpu, node, in, 1);
+        auto unguarded = run_node(kernels::Backend::kCpu, plain, in, 1);
+        ASSERT_TRUE(guarded.has_value() && unguarded.has_value());
+        const Tensor& g = (*guarded)[0];
+        const Tensor& u = (*unguarded)[0];
+        int64_t nan_rows = 0;
+        for (int64_t i = 0; i < g.size(); ++i) {
+          if (std::isnan(u.data<float>()[i])) {
+            ++nan_rows;
+            EXPECT_EQ(g.data<float>()[i], 0.0f) << i;
+          } else {
+            EXPECT_EQ(g.data<float>()[i], u.data<float>()[i]) << i;
+          }
+        }
+        // Every (b, h) row 1 (Dv outputs each) plus the NaN query's row.
+        EXPECT_EQ(nan_rows, (c.B * c.H + 1) * c.Dv);
+      }
+    }
+  }
+}
+
 // Runs one standard op with the reference backend.
 Tensor ref_op(const ir::Node& n, const std::vector<Tensor>& in) {
   auto out = run_node(kernels::Backend::kReference, n, in, 1);

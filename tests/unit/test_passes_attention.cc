@@ -294,6 +294,90 @@ TEST(PassesAttention, PatternsThatMustStay) {
   }
 }
 
+// torch's own decomposition of scaled_dot_product_attention, as transformers models export it
+// (GPT-2 here: one QKV projection split in thirds): Q and K^T each scaled before the product, K^T
+// built by Reshape [B*H, S, D] -> Transpose(0,2,1) -> Reshape [B, H, D, S], an additive mask,
+// and Where(IsNaN(P), 0, P) after the Softmax. `k_perm3` is the 3-D Transpose's perm, `fill`
+// the Where's replacement; `isnan_output` also makes the IsNaN a graph output.
+struct SdpaOptions {
+  std::vector<int64_t> k_perm3 = {0, 2, 1};
+  float fill = 0.0f;
+  bool isnan_output = false;
+};
+void torch_sdpa(AttnGraph& b, const SdpaOptions& o = {}) {
+  b.input("x", {B, S, 3 * H * D});
+  b.node("Split", {"x"}, {"qs", "ks", "vs"}, {int_attr("axis", 2), int_attr("num_outputs", 3)});
+  b.constant("shape4", make_tensor<int64_t>(DType::kInt64, {4}, {B, S, H, D}));
+  for (const char* t : {"q", "k", "v"}) {
+    b.node("Reshape", {std::string(t) + "s", "shape4"}, {std::string(t) + "4"});
+    b.node("Transpose", {std::string(t) + "4"}, {std::string(t) + "h"}, {ints_attr("perm", {0, 2, 1, 3})});
+  }
+  b.constant("merged", make_tensor<int64_t>(DType::kInt64, {3}, {B * H, S, D}));
+  b.constant("split_heads", make_tensor<int64_t>(DType::kInt64, {4}, {B, H, D, S}));
+  b.node("Reshape", {"kh", "merged"}, {"k3"});
+  b.node("Transpose", {"k3"}, {"k3t"}, {ints_attr("perm", o.k_perm3)});
+  b.node("Reshape", {"k3t", "split_heads"}, {"kt"});
+  b.scalar("qc", 0.5f);
+  b.scalar("kc", 0.25f);
+  b.node("Mul", {"qh", "qc"}, {"qscaled"});
+  b.node("Mul", {"kt", "kc"}, {"ktscaled"});
+  b.node("MatMul", {"qscaled", "ktscaled"}, {"s0"});
+  b.input("mask", {1, 1, S, S});
+  // Row 2 fully masked: its probabilities are NaN, which the guard turns into zeros.
+  for (int64_t j = 0; j < S; ++j) b.feeds["mask"].data<float>()[2 * S + j] = -std::numeric_limits<float>::infinity();
+  b.node("Add", {"s0", "mask"}, {"s1"});
+  b.node("Softmax", {"s1"}, {"p"}, {int_attr("axis", -1)});
+  b.node("IsNaN", {"p"}, {"nan"});
+  b.scalar("fill", o.fill);
+  b.node("Where", {"nan", "fill", "p"}, {"pz"});
+  b.node("MatMul", {"pz", "vh"}, {"o"});
+  b.node("Transpose", {"o"}, {"y"}, {ints_attr("perm", {0, 2, 1, 3})});
+  b.output("y");
+  if (o.isnan_output) b.output("nan");
+}
+
+TEST(PassesAttention, TorchSdpaDecompositionBecomesOneNode) {
+  AttnGraph b;
+  torch_sdpa(b);
+  EXPECT_EQ(fuse_and_compare(b), (std::vector<std::string>{"FusedAttention"}));
+  for (size_t i = 0; i < b.g.num_nodes(); ++i) {
+    const auto id = static_cast<ir::NodeId>(i);
+    if (b.g.is_removed(id) || b.g.node(id).op_type != "FusedAttention") continue;
+    auto at = ir::read_fused_attention(b.g.node(id));
+    ASSERT_TRUE(at.has_value());
+    EXPECT_TRUE(at->nan_to_zero);
+    EXPECT_TRUE(at->qkv_packed);
+    EXPECT_FLOAT_EQ(at->scale, 0.125f);
+  }
+  // The fully masked row is zeros in the fused graph too (fuse_and_compare checked all of it).
+  const std::vector<Tensor> out = evaluate_graph(b.g, b.feeds);
+  ASSERT_EQ(out.size(), 1u);
+  for (int64_t bb = 0; bb < B; ++bb)
+    for (int64_t e = 0; e < H * D; ++e) EXPECT_EQ(out[0].data<float>()[(bb * S + 2) * H * D + e], 0.0f);
+}
+
+TEST(PassesAttention, TorchSdpaVariantsThatMustStayOrKeepNodes) {
+  {  // Another 3-D perm: still fused, with K^T read as the last Reshape's output, so K's chain
+     // (its heads Transpose and the 3-D one) stays and Q, V are not read packed.
+    AttnGraph b;
+    torch_sdpa(b, {{1, 0, 2}, 0.0f, false});
+    const auto o = fuse_and_compare(b);
+    EXPECT_EQ(count(o, "FusedAttention"), 1u);
+    EXPECT_EQ(count(o, "Transpose"), 2u);
+    EXPECT_EQ(count(o, "Split"), 1u);
+  }
+  for (float fill : {1.0f, -0.0f}) {  // not a NaN-to-zero guard
+    AttnGraph b;
+    torch_sdpa(b, {{0, 2, 1}, fill, false});
+    EXPECT_EQ(count(fuse_and_compare(b), "FusedAttention"), 0u) << fill;
+  }
+  {  // The IsNaN is read elsewhere.
+    AttnGraph b;
+    torch_sdpa(b, {{0, 2, 1}, 0.0f, true});
+    EXPECT_EQ(count(fuse_and_compare(b), "FusedAttention"), 0u);
+  }
+}
+
 TEST(PassesAttention, BasicLevelDoesNotFuse) {
   AttnGraph b;
   bert_like(b, "Div", true, true);

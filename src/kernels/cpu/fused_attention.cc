@@ -183,6 +183,8 @@ class FusedAttentionKernel final : public Kernel {
           unary(ew::UnaryOp::kExp, row, row, n, ew::UnaryParams{});
           const float inv = static_cast<float>(1.0 / reduce.row(red::RowOp::kSum, row, n));
           binary(ew::BinaryOp::kMul, row, 1, &inv, 0, row, n);
+          if (at_.nan_to_zero)
+            for (int64_t j = 0; j < n; ++j) row[j] = row[j] != row[j] ? 0.0f : row[j];
           std::fill(row + n, row + kv, 0.0f);
         }
         sgemm(false, false, rows, Dv, kv, 1.0f, s, kv, vp, vs[2], 0.0f, op, os[2], nullptr);

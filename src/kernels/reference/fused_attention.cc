@@ -124,7 +124,11 @@ class FusedAttentionRefKernel final : public Kernel {
           }
           for (int64_t c = 0; c < Dv; ++c) {
             double acc = 0;
-            for (int64_t j = 0; j < Sk; ++j) acc += p[static_cast<size_t>(j)] / sum * vh[static_cast<size_t>(j * Dv + c)];
+            for (int64_t j = 0; j < Sk; ++j) {
+              double pj = p[static_cast<size_t>(j)] / sum;
+              if (at_.nan_to_zero && std::isnan(pj)) pj = 0.0;
+              acc += pj * vh[static_cast<size_t>(j * Dv + c)];
+            }
             y_at({b, h, i, c}) = static_cast<float>(acc);
           }
         }
