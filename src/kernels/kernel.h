@@ -99,6 +99,10 @@ class Kernel {
   // other (a residual added in the epilogue). The kernel may still take any path: one that
   // could not keep that promise copies the input first.
   virtual int output_reuses_input() const { return -1; }
+  // Output 0 is input 0's bytes unchanged (Reshape and its kin): the plan may give both one
+  // arena block for as long as either is read (plan/memory_plan.cc), and run() then finds the
+  // output at the input's address and has nothing to copy.
+  virtual bool output_is_view() const { return false; }
 };
 
 using KernelFactory = Expected<std::unique_ptr<Kernel>> (*)(const KernelInit& init);
@@ -107,13 +111,15 @@ using KernelFactory = Expected<std::unique_ptr<Kernel>> (*)(const KernelInit& in
 using KernelFn = Status (*)(KernelContext& ctx);
 class FunctionKernel final : public Kernel {
  public:
-  FunctionKernel(KernelFn fn, const char* variant) : fn_(fn), variant_(variant) {}
+  FunctionKernel(KernelFn fn, const char* variant, bool view = false) : fn_(fn), variant_(variant), view_(view) {}
   Status run(KernelContext& ctx) const override { return fn_(ctx); }
   const char* variant() const override { return variant_; }
+  bool output_is_view() const override { return view_; }
 
  private:
   KernelFn fn_;
   const char* variant_;
+  bool view_;
 };
 
 }  // namespace kernels

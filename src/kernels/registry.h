@@ -43,5 +43,11 @@ template <KernelFn Fn>
 Expected<std::unique_ptr<Kernel>> fn_factory(const KernelInit&) {
   return std::unique_ptr<Kernel>(new FunctionKernel(Fn, "default"));
 }
+// The same for a function whose output 0 is input 0's bytes (Kernel::output_is_view); it must
+// skip its copy when both are at one address.
+template <KernelFn Fn>
+Expected<std::unique_ptr<Kernel>> view_factory(const KernelInit&) {
+  return std::unique_ptr<Kernel>(new FunctionKernel(Fn, "view", true));
+}
 
 }  // namespace onnxrt::kernels

@@ -8,7 +8,8 @@
 // input's storage (Kernel::output_reuses_input, a residual added element by element) shares that
 // input's block. ResNet's residual convs then write their output over the shortcut they add
 // instead of into a fresh 0.4-3.2 MB block whose lines must first be read in, and the chain
-// of shortcuts through a stage lives in one block.
+// of shortcuts through a stage lives in one block. And Reshape-like views share their input's
+// block, so they copy nothing (transformers' GPT-2 runs 158 Reshapes per prefill).
 #include <algorithm>
 
 #include "plan/execution_plan.h"
@@ -27,29 +28,47 @@ struct Block {
   int64_t offset = -1;
 };
 
-// For each value, the value whose arena block it takes over (kNoSlot: its own block): output 0 of
-// a step whose kernel offers it an input (Kernel::output_reuses_input) that dies at that step,
-// is read through no other input of the step, and is an arena value of the same byte size.
+// For each value, the value whose arena block it takes over (kNoSlot: its own block). Two kinds
+// of step share: a view (Kernel::output_is_view: Reshape and kin) gives its output input 0's
+// block whether or not the input is read later, since neither is ever written again; a kernel
+// that writes output 0 over a dying input (Kernel::output_reuses_input) takes that input's block
+// only when nothing else reads the block after this step (the input and every view of it die
+// here) and the step reads the block through no other input. Both only for arena intermediates
+// of one dtype and byte size.
 std::vector<Slot> shared_blocks(const ExecutionPlan& plan, const std::vector<int64_t>& def,
                                 const std::vector<int64_t>& last, const std::vector<int64_t>& bytes_of) {
   std::vector<Slot> shares(plan.slots.size(), kNoSlot);
+  auto root = [&](Slot v) {
+    while (shares[static_cast<size_t>(v)] != kNoSlot) v = shares[static_cast<size_t>(v)];
+    return v;
+  };
+  // The last reader of any value in a block so far, indexed by the block's first value.
+  std::vector<int64_t> block_last(last);
   for (size_t s = 0; s < plan.steps.size(); ++s) {
     const Step& step = plan.steps[s];
     if (!step.kernel || step.outputs.empty() || step.outputs[0] == kNoSlot) continue;
-    const int i = step.kernel->output_reuses_input();
+    const bool view = step.kernel->output_is_view();
+    const int i = view ? 0 : step.kernel->output_reuses_input();
     if (i < 0 || static_cast<size_t>(i) >= step.inputs.size()) continue;
     const Slot in = step.inputs[static_cast<size_t>(i)], out = step.outputs[0];
-    if (in == kNoSlot || in == out || last[static_cast<size_t>(in)] != static_cast<int64_t>(s)) continue;
+    if (in == kNoSlot || in == out) continue;
     const SlotInfo &from = plan.slots[static_cast<size_t>(in)], &to = plan.slots[static_cast<size_t>(out)];
     // Only intermediates: a graph input belongs to the caller, a graph output is handed to it.
     if (from.is_graph_input || from.is_graph_output || from.is_constant || from.is_outer_scope || to.is_graph_output)
       continue;
-    if (std::count(step.inputs.begin(), step.inputs.end(), in) != 1) continue;
     const int64_t b = bytes_of[static_cast<size_t>(in)];
     if (b < 0 || b != bytes_of[static_cast<size_t>(out)] || def[static_cast<size_t>(out)] != static_cast<int64_t>(s) ||
         from.dtype != to.dtype)
       continue;
+    const Slot r = root(in);
+    if (!view) {
+      if (block_last[static_cast<size_t>(r)] != static_cast<int64_t>(s)) continue;
+      int64_t reads = 0;
+      for (Slot v : step.inputs) reads += v != kNoSlot && bytes_of[static_cast<size_t>(v)] >= 0 && root(v) == r;
+      if (reads != 1) continue;
+    }
     shares[static_cast<size_t>(out)] = in;
+    block_last[static_cast<size_t>(r)] = std::max(block_last[static_cast<size_t>(r)], last[static_cast<size_t>(out)]);
   }
   return shares;
 }

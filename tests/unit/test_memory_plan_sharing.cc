@@ -1,9 +1,12 @@
 // Arena placement when a kernel offers an output the storage of a dying input
 // (Kernel::output_reuses_input, plan/memory_plan.cc): the pair shares a block exactly when the
 // input dies at that step, is read through no other input of it and has the output's size; chains
-// of such steps share one block; and no other two values that are live together overlap.
+// of such steps share one block; and no other two values that are live together overlap. Views
+// (Kernel::output_is_view) share their input's block even when it lives on, and then no step may
+// write over that block while either is still read (checked by simulating the plan's writes).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -21,6 +24,13 @@ class OffersInput final : public kernels::Kernel {
 
  private:
   int input_;
+};
+
+// Output 0 is input 0's bytes (Reshape and kin).
+class View final : public kernels::Kernel {
+ public:
+  Status run(kernels::KernelContext&) const override { return Status::ok(); }
+  bool output_is_view() const override { return true; }
 };
 
 // Slot v is defined by step v (one output each) and released after last[v].
@@ -132,6 +142,96 @@ TEST(MemoryPlanSharing, RandomPlansNeverOverlapOtherwise) {
       }
     }
   }
+}
+
+TEST(MemoryPlanSharing, ViewsShareTheirInputsBlock) {
+  // 1 = view of 0 while 0 is read again by step 3: one block. 2 = view of 1. Step 3 offers
+  // input 0 (it dies there), but view 2 is read by step 4: it must get a block of its own.
+  plan::ExecutionPlan p = chain_plan({1000, 1000, 1000, 1000, 1000}, {3, 2, 4, 4, 4});
+  p.steps[1].inputs = {0};
+  p.steps[1].kernel = std::make_unique<View>();
+  p.steps[2].inputs = {1};
+  p.steps[2].kernel = std::make_unique<View>();
+  p.steps[3].inputs = {0};
+  p.steps[3].kernel = std::make_unique<OffersInput>(0);
+  p.steps[4].inputs = {2, 3};
+  plan::assign_arena_offsets(p);
+  EXPECT_EQ(p.slots[1].arena_offset, p.slots[0].arena_offset);
+  EXPECT_EQ(p.slots[2].arena_offset, p.slots[0].arena_offset);
+  EXPECT_NE(p.slots[3].arena_offset, p.slots[0].arena_offset);
+  // Without the later reader of the view, step 3 takes the block over.
+  plan::ExecutionPlan q = chain_plan({1000, 1000, 1000, 1000}, {3, 2, 3, 3});
+  q.steps[1].inputs = {0};
+  q.steps[1].kernel = std::make_unique<View>();
+  q.steps[2].inputs = {1};
+  q.steps[2].kernel = std::make_unique<View>();
+  q.steps[3].inputs = {0, 2};  // reads the block twice: refused
+  q.steps[3].kernel = std::make_unique<OffersInput>(0);
+  plan::assign_arena_offsets(q);
+  EXPECT_NE(q.slots[3].arena_offset, q.slots[0].arena_offset);
+  q.steps[3].inputs = {0};
+  for (plan::Step& st : q.steps) st.release_after.clear();
+  q.steps[3].release_after = {0, 1, 2, 3};
+  plan::assign_arena_offsets(q);
+  EXPECT_EQ(q.slots[3].arena_offset, q.slots[0].arena_offset);
+}
+
+// Random plans of views, in-place writers and plain kernels: replaying every step's writes over
+// the arena (in 64-byte cells), each input must still hold its own bytes when a step reads it.
+TEST(MemoryPlanSharing, RandomPlansWithViewsReadWhatWasWritten) {
+  std::mt19937 rng(9);
+  int shared_views = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    const int steps = 30;
+    std::vector<int64_t> sizes(steps);
+    std::vector<int> last(steps);
+    for (int s = 0; s < steps; ++s) {
+      sizes[static_cast<size_t>(s)] = 16 * (1 + static_cast<int64_t>(rng() % 2));
+      last[static_cast<size_t>(s)] = std::min(steps - 1, s + 1 + static_cast<int>(rng() % 5));
+    }
+    plan::ExecutionPlan p = chain_plan(sizes, last);
+    // What each value's bytes are: a view holds its source's bytes.
+    std::vector<int> content(steps);
+    for (int s = 0; s < steps; ++s) {
+      content[static_cast<size_t>(s)] = s;
+      plan::Step& st = p.steps[static_cast<size_t>(s)];
+      if (s == 0) continue;
+      for (int k = 0; k < 2; ++k) {
+        const int v = static_cast<int>(rng() % static_cast<unsigned>(s));
+        if (last[static_cast<size_t>(v)] >= s) st.inputs.push_back(v);
+      }
+      if (st.inputs.empty()) continue;
+      const unsigned kind = rng() % 3;
+      const plan::Slot in = st.inputs[0];
+      if (kind == 0 && sizes[static_cast<size_t>(in)] == sizes[static_cast<size_t>(s)]) {
+        st.kernel = std::make_unique<View>();
+        content[static_cast<size_t>(s)] = content[static_cast<size_t>(in)];
+      } else if (kind == 1) {
+        st.kernel = std::make_unique<OffersInput>(0);
+      }
+    }
+    plan::assign_arena_offsets(p);
+    std::vector<int> cells(static_cast<size_t>(p.arena_bytes / 64), -1);
+    auto range = [&](int v) {
+      const int64_t a = p.slots[static_cast<size_t>(v)].arena_offset;
+      return std::pair<size_t, size_t>(static_cast<size_t>(a / 64),
+                                       static_cast<size_t>((a + sizes[static_cast<size_t>(v)] * 4 + 63) / 64));
+    };
+    for (int s = 0; s < steps; ++s) {
+      const plan::Step& st = p.steps[static_cast<size_t>(s)];
+      for (plan::Slot v : st.inputs) {
+        const auto [lo, hi] = range(v);
+        for (size_t c = lo; c < hi; ++c)
+          ASSERT_EQ(cells[c], content[static_cast<size_t>(v)]) << "trial " << trial << " step " << s << " reads " << v;
+      }
+      if (st.kernel && st.kernel->output_is_view() && p.slots[static_cast<size_t>(s)].arena_offset ==
+                                                          p.slots[static_cast<size_t>(st.inputs[0])].arena_offset)
+        ++shared_views;
+      const auto [lo, hi] = range(s);
+      for (size_t c = lo; c < hi; ++c) cells[c] = content[static_cast<size_t>(s)];
+    }
+  }
+  EXPECT_GT(shared_views, 100);  // the views did share
 }
 
 }  // namespace

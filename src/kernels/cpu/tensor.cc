@@ -10,11 +10,11 @@ using namespace tensor_ops;  // NOLINT
 constexpr DType kAny = DType::kUndefined;
 
 const KernelEntry kCpuTensorKernels[] = {
-    {"", "Reshape", 1, kMaxOpset, kAny, &fn_factory<&copy_kernel>},
-    {"", "Flatten", 1, kMaxOpset, kAny, &fn_factory<&copy_kernel>},
-    {"", "Squeeze", 1, kMaxOpset, kAny, &fn_factory<&copy_kernel>},
-    {"", "Unsqueeze", 1, kMaxOpset, kAny, &fn_factory<&copy_kernel>},
-    {"", "Identity", 1, kMaxOpset, kAny, &fn_factory<&copy_kernel>},
+    {"", "Reshape", 1, kMaxOpset, kAny, &view_factory<&copy_kernel>},
+    {"", "Flatten", 1, kMaxOpset, kAny, &view_factory<&copy_kernel>},
+    {"", "Squeeze", 1, kMaxOpset, kAny, &view_factory<&copy_kernel>},
+    {"", "Unsqueeze", 1, kMaxOpset, kAny, &view_factory<&copy_kernel>},
+    {"", "Identity", 1, kMaxOpset, kAny, &view_factory<&copy_kernel>},
     {"", "Shape", 1, kMaxOpset, kAny, &fn_factory<&shape_kernel>},
     {"", "Size", 1, kMaxOpset, kAny, &fn_factory<&size_kernel>},
     {"", "Constant", 1, kMaxOpset, kAny, &fn_factory<&constant_kernel>},
