@@ -26,10 +26,20 @@ void load_constants(const plan::ExecutionPlan& plan, RunState& state) {
     if (plan.constants[i].defined()) state.slots[i] = plan.constants[i];
 }
 
+void release_pooled(RunState& state, size_t idx) {
+  void* p = state.pooled[idx];
+  if (p == nullptr) return;
+  state.pooled[idx] = nullptr;
+  if (auto it = state.pooled_extra_holders.find(p); it != state.pooled_extra_holders.end()) {
+    if (--it->second == 0) state.pooled_extra_holders.erase(it);
+    return;
+  }
+  state.pool.release(p);
+}
+
 void reset(const plan::ExecutionPlan& plan, RunState& state) {
   for (size_t i = 0; i < state.slots.size(); ++i) {
-    if (state.pooled[i]) state.pool.release(state.pooled[i]);
-    state.pooled[i] = nullptr;
+    release_pooled(state, i);
     if (!plan.slots[i].is_constant || plan.slots[i].is_graph_input) state.slots[i] = Value();
   }
 }
@@ -75,12 +85,24 @@ class StepContext final : public kernels::KernelContext {
   Status allocate(size_t i, DType dtype, const Shape& shape);
 
  private:
-  void release_slot(plan::Slot slot) {
-    auto idx = static_cast<size_t>(slot);
-    if (state_.pooled[idx]) {
-      state_.pool.release(state_.pooled[idx]);
-      state_.pooled[idx] = nullptr;
-    }
+  void release_slot(plan::Slot slot) { release_pooled(state_, static_cast<size_t>(slot)); }
+
+  // Output 0 of a view step (Kernel::output_is_view) when input 0 lives in a pooled buffer of
+  // the same bytes: the output holds that buffer too, instead of a copy. (Arena inputs get this
+  // from the memory plan; a pooled buffer is written only by the step that acquired it.)
+  bool view_of_pooled_input(plan::Slot out, DType dtype, const Shape& shape) {
+    if (!step_.kernel || !step_.kernel->output_is_view() || step_.inputs.empty() || step_.inputs[0] == plan::kNoSlot)
+      return false;
+    const auto in = static_cast<size_t>(step_.inputs[0]);
+    void* p = state_.pooled[in];
+    const Value& v = state_.slots[in];
+    if (p == nullptr || !v.is_tensor() || v.tensor().raw() != p || v.tensor().dtype() != dtype ||
+        v.tensor().size() != shape_size(shape))
+      return false;
+    state_.pooled[static_cast<size_t>(out)] = p;
+    ++state_.pooled_extra_holders[p];
+    state_.slots[static_cast<size_t>(out)] = Tensor::borrow(dtype, shape, p, nullptr);
+    return true;
   }
 
   const plan::ExecutionPlan& plan_;
@@ -119,6 +141,8 @@ Status StepContext::allocate(size_t i, DType dtype, const Shape& shape) {
     v = allocate_uninitialized(dtype, shape);  // handed to the caller: must own its storage
   } else if (fits_arena) {
     v = Tensor::borrow(dtype, shape, static_cast<char*>(state_.arena.get()) + info.arena_offset, nullptr);
+  } else if (i == 0 && view_of_pooled_input(slot, dtype, shape)) {
+    return Status::ok();
   } else {
     const size_t bytes = dtype_storage_bytes(dtype, static_cast<size_t>(shape_size(shape)));
     void* p = state_.pool.acquire(bytes);
@@ -314,12 +338,8 @@ Status execute(const plan::ExecutionPlan& plan, RunState& state, ThreadPool& thr
   for (const plan::Step& step : plan.steps) {
     ONNXRT_RETURN_IF_ERROR(run_step_guarded(plan, step, state, threads));
     for (plan::Slot s : step.release_after) {
-      auto idx = static_cast<size_t>(s);
-      if (state.pooled[idx]) {
-        state.pool.release(state.pooled[idx]);
-        state.pooled[idx] = nullptr;
-      }
-      state.slots[idx] = Value();
+      release_pooled(state, static_cast<size_t>(s));
+      state.slots[static_cast<size_t>(s)] = Value();
     }
   }
   return Status::ok();

@@ -17,6 +17,9 @@ struct RunState {
   explicit RunState(const plan::ExecutionPlan& plan);
   std::vector<Value> slots;
   std::vector<void*> pooled;  // by slot: buffer from `pool` to release, else null
+  // Pooled buffers held by more than one slot (a view and the value it views), with the number
+  // of holders beyond the first: the last holder to be released gives the buffer back.
+  std::unordered_map<void*, int> pooled_extra_holders;
   std::shared_ptr<void> arena;
   BufferPool pool;
   // States of nested plans (subgraphs), made on first use and reused by every iteration and
@@ -26,6 +29,9 @@ struct RunState {
   // test per step. Nested plans run with their parent's hooks.
   RunHooks* hooks = nullptr;
 };
+
+// Gives back slot `idx`'s hold on its pooled buffer, if any.
+void release_pooled(RunState& state, size_t idx);
 
 // Executes every step. Graph inputs (and, for nested plans, outer-scope values) must already be
 // in state.slots; on success the graph outputs are in their slots (owned, safe to hand out).
