@@ -1,4 +1,5 @@
-"""The benchmark model zoo, written in plain PyTorch (random weights, fixed seeds, no downloads).
+"""The benchmark model zoo, written in plain PyTorch or built from transformers configs (random
+weights, fixed seeds, no downloads).
 
 Each entry builds a model and example inputs; export() turns it into an ONNX file with
 torch.onnx.export(dynamo=True) and caches it under benchmarks/.cache/ keyed by name and opset.
@@ -243,6 +244,36 @@ class LSTMModel(nn.Module):
         return self.head(y[:, -1])
 
 
+# --- transformers models built from their configs (random weights, no hub access) -----------------
+# What users export most: the library's own attention (torch's scaled_dot_product_attention
+# decomposition), GPT-2's Conv1D projections (Gemm) and tanh GELU, Llama's RMSNorm, rotary
+# embeddings and grouped-query attention. The models above are our own PyTorch and export
+# differently.
+class _LastHidden(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, ids):
+        return self.model(input_ids=ids, use_cache=False).last_hidden_state
+
+
+def hf_gpt2():
+    """transformers GPT2Model with GPT-2 small's config (124M parameters)."""
+    import transformers
+
+    return _LastHidden(transformers.GPT2Model(transformers.GPT2Config()))
+
+
+def hf_llama():
+    """transformers LlamaModel, 4 layers of width 512, 8 query and 4 key/value heads."""
+    import transformers
+
+    config = transformers.LlamaConfig(vocab_size=32000, hidden_size=512, intermediate_size=1408, num_hidden_layers=4,
+                                      num_attention_heads=8, num_key_value_heads=4)
+    return _LastHidden(transformers.LlamaModel(config))
+
+
 # --- tree ensembles: scikit-learn models converted with skl2onnx (ai.onnx.ml) ---------------------
 def _tree_data():
     from sklearn.datasets import make_classification
@@ -300,6 +331,8 @@ ZOO = [
     Entry("transformer_2layer_s128", lambda: BertEncoder(layers=2, d=256, heads=4, ff=1024), lambda: (torch.randint(0, 30522, (1, 128)),)),
     Entry("gpt2_prefill_s128", GPT2, lambda: (torch.randint(0, 50257, (1, 128)),)),
     Entry("gpt2_decode_kv128", GPT2Decode, _decode_inputs),
+    Entry("hf_gpt2_s128", hf_gpt2, lambda: (torch.randint(0, 50257, (1, 128)),)),
+    Entry("hf_llama_s128", hf_llama, lambda: (torch.randint(0, 32000, (1, 128)),)),
     Entry("lstm_2layer", LSTMModel, lambda: (torch.randn(4, 32, 128),)),
     Entry("forest_b1", random_forest, _tree_rows(1), "sklearn"),
     Entry("forest_b1000", random_forest, _tree_rows(1000), "sklearn"),
