@@ -19,7 +19,6 @@
 #include "ir/infer_fused.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/ukernels/elementwise/ukernels.h"
-#include "kernels/ukernels/reduce/ukernels.h"
 #include "tensor/sym_shape.h"
 
 namespace onnxrt::kernels {
@@ -149,9 +148,7 @@ class FusedAttentionKernel final : public Kernel {
     const bool k_is_kt = at_.k_perm == Perm{0, 1, 2, 3};
     const int64_t ldk = k_is_kt ? ks[2] : ks[3];
 
-    static const red::F32Ukernels& reduce = red::f32_ukernels();
-    static const ew::BinaryF32Fn binary = ew::binary_f32_ukernel();
-    static const ew::UnaryF32Fn unary = ew::unary_f32_ukernel();
+    static const ew::SoftmaxRowF32Fn softmax_row = ew::softmax_row_f32_ukernel();
     const int64_t rb = row_block(at_.causal, Sk);
     const int64_t blocks = (Sq + rb - 1) / rb;
     const double cost = static_cast<double>(rb) * static_cast<double>(Sk) * static_cast<double>(D + Dv + 8);
@@ -176,13 +173,9 @@ class FusedAttentionKernel final : public Kernel {
           const int64_t i = r0 + r;
           float* row = s + r * kv;
           const int64_t n = at_.causal ? std::min(Sk, i + 1) : kv;
-          if (mp0) binary(ew::BinaryOp::kAdd, row, 1, mp0 + b * ms[0] + h * ms[1] + i * ms[2], ms[3], row, n);
-          // Same steps as the Softmax kernel (nn_softmax.cc), so fused and unfused round alike.
-          const float m = reduce.row(red::RowOp::kMax, row, n);
-          binary(ew::BinaryOp::kSub, row, 1, &m, 0, row, n);
-          unary(ew::UnaryOp::kExp, row, row, n, ew::UnaryParams{});
-          const float inv = static_cast<float>(1.0 / reduce.row(red::RowOp::kSum, row, n));
-          binary(ew::BinaryOp::kMul, row, 1, &inv, 0, row, n);
+          // The mask add and the Softmax kernel's own row microkernel (nn_softmax.cc), so fused
+          // and unfused round alike.
+          softmax_row(row, mp0 ? mp0 + b * ms[0] + h * ms[1] + i * ms[2] : nullptr, ms[3], row, n);
           if (at_.nan_to_zero)
             for (int64_t j = 0; j < n; ++j) row[j] = row[j] != row[j] ? 0.0f : row[j];
           std::fill(row + n, row + kv, 0.0f);

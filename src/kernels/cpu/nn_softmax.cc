@@ -35,19 +35,17 @@ void row_contiguous(SoftKind kind, const float* x, float* y, int64_t n) {
     y[best] = 1.0f;
     return;
   }
-  // Max, exp, sum and scale all go through the vectorized microkernels (with scalar std::exp
-  // and running max/sum loops, Softmax 12x128x128 took 0.8 ms on one thread).
+  // One vectorized microkernel call per row (with scalar std::exp and running max/sum loops,
+  // Softmax 12x128x128 took 0.8 ms on one thread; as five microkernel calls per row, 0.14 ms).
+  if (kind == SoftKind::kSoftmax) {
+    static const ew::SoftmaxRowF32Fn softmax_row = ew::softmax_row_f32_ukernel();
+    softmax_row(x, nullptr, 0, y, n);
+    return;
+  }
   static const red::F32Ukernels& reduce = red::f32_ukernels();
-  static const ew::BinaryF32Fn binary = ew::binary_f32_ukernel();
-  static const ew::UnaryF32Fn unary = ew::unary_f32_ukernel();
   const float m = reduce.row(red::RowOp::kMax, x, n);
   double sum = 0;
-  if (kind == SoftKind::kSoftmax) {
-    binary(ew::BinaryOp::kSub, x, 1, &m, 0, y, n);
-    unary(ew::UnaryOp::kExp, y, y, n, ew::UnaryParams{});
-    const float inv = static_cast<float>(1.0 / reduce.row(red::RowOp::kSum, y, n));
-    binary(ew::BinaryOp::kMul, y, 1, &inv, 0, y, n);
-  } else {
+  {
     for (int64_t i = 0; i < n; ++i) sum += std::exp(x[i] - m);
     const float shift = m + static_cast<float>(std::log(sum));
     for (int64_t i = 0; i < n; ++i) y[i] = x[i] - shift;

@@ -59,4 +59,8 @@ void unary_f32_avx2(UnaryOp op, const float* x, float* y, int64_t n, const Unary
 
 void lstm_cell_f32_avx2(const LstmCellArgs& a) { lstm_cell_impl<V8>(a); }
 
+void softmax_row_f32_avx2(const float* x, const float* add, int64_t add_stride, float* y, int64_t n) {
+  softmax_row_impl<V8>(x, add, add_stride, y, n);
+}
+
 }  // namespace onnxrt::kernels::ew

@@ -58,4 +58,8 @@ void unary_f32_avx512(UnaryOp op, const float* x, float* y, int64_t n, const Una
 
 void lstm_cell_f32_avx512(const LstmCellArgs& a) { lstm_cell_impl<V16>(a); }
 
+void softmax_row_f32_avx512(const float* x, const float* add, int64_t add_stride, float* y, int64_t n) {
+  softmax_row_impl<V16>(x, add, add_stride, y, n);
+}
+
 }  // namespace onnxrt::kernels::ew

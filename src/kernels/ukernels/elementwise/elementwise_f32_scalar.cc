@@ -90,6 +90,20 @@ void lstm_cell_f32_scalar(const LstmCellArgs& a) {
   }
 }
 
+void softmax_row_f32_scalar(const float* x, const float* add, int64_t add_stride, float* y, int64_t n) {
+  if (n <= 0) return;
+  const auto at = [&](int64_t i) { return add ? x[i] + add[add_stride * i] : x[i]; };
+  float m = at(0);
+  for (int64_t i = 1; i < n; ++i) m = at(i) > m ? at(i) : m;
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    y[i] = std::exp(at(i) - m);
+    sum += y[i];
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+}
+
 namespace {
 
 // The variant for this CPU's best ISA (cpu_features honours ONNXRT_ISA).
@@ -113,6 +127,11 @@ UnaryF32Fn unary_f32_ukernel() {
 
 LstmCellF32Fn lstm_cell_f32_ukernel() {
   static const LstmCellF32Fn fn = pick(&lstm_cell_f32_avx512, &lstm_cell_f32_avx2, &lstm_cell_f32_scalar);
+  return fn;
+}
+
+SoftmaxRowF32Fn softmax_row_f32_ukernel() {
+  static const SoftmaxRowF32Fn fn = pick(&softmax_row_f32_avx512, &softmax_row_f32_avx2, &softmax_row_f32_scalar);
   return fn;
 }
 

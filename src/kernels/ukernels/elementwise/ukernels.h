@@ -70,10 +70,22 @@ void lstm_cell_f32_scalar(const LstmCellArgs& a);
 void lstm_cell_f32_avx2(const LstmCellArgs& a);
 void lstm_cell_f32_avx512(const LstmCellArgs& a);
 
+// y = softmax(x + add) over one row of n floats: the maximum m, then e = exp(x + add - m) stored
+// while their sum accumulates, then y = e * (1 / sum) (the reciprocal taken in double). `add`
+// (a mask row, stride 0 or 1) may be null; y may alias x. The Softmax op and FusedAttention both
+// use it, so fused and unfused attention round alike. One call per row with the row in
+// registers: as five calls (max, subtract, exp, sum, scale) a 128-float row cost about 4x as much.
+using SoftmaxRowF32Fn = void (*)(const float* x, const float* add, int64_t add_stride, float* y, int64_t n);
+
+void softmax_row_f32_scalar(const float* x, const float* add, int64_t add_stride, float* y, int64_t n);
+void softmax_row_f32_avx2(const float* x, const float* add, int64_t add_stride, float* y, int64_t n);
+void softmax_row_f32_avx512(const float* x, const float* add, int64_t add_stride, float* y, int64_t n);
+
 // The best variant for this CPU (honours ONNXRT_ISA), chosen once.
 BinaryF32Fn binary_f32_ukernel();
 UnaryF32Fn unary_f32_ukernel();
 LstmCellF32Fn lstm_cell_f32_ukernel();
+SoftmaxRowF32Fn softmax_row_f32_ukernel();
 const char* ukernel_isa_name();
 
 }  // namespace onnxrt::kernels::ew

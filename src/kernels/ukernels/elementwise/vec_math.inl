@@ -159,6 +159,55 @@ void lstm_cell_impl(const onnxrt::kernels::ew::LstmCellArgs& a) {
   }
 }
 
+template <class V>
+void softmax_row_impl(const float* x, const float* add, int64_t add_stride, float* y, int64_t n) {
+  using R = typename V::reg;
+  constexpr int64_t L = V::kLanes;
+  if (n <= 0) return;
+  // x + add, or x, at element i (scalar) / vector at i.
+  const auto at = [&](int64_t i) { return add ? x[i] + add[add_stride * i] : x[i]; };
+  const auto vat = [&](int64_t i) {
+    const R v = V::load(x + i);
+    return add ? V::add(v, add_stride ? V::load(add + i) : V::set1(add[0])) : v;
+  };
+  const int64_t full = n / L * L;
+  // The maximum (a NaN in the row makes every output NaN through the sum, whatever it gives).
+  float m = at(0);
+  if (full > 0) {
+    R vm = vat(0);
+    for (int64_t i = L; i < full; i += L) vm = V::max(vm, vat(i));
+    alignas(64) float lanes[L];
+    V::store(lanes, vm);
+    for (int64_t k = 0; k < L; ++k) m = lanes[k] > m ? lanes[k] : m;
+  }
+  for (int64_t i = full; i < n; ++i) m = at(i) > m ? at(i) : m;
+  // e = exp(x + add - m), stored, summed in lane order.
+  const R vmax = V::set1(m);
+  R acc = V::set1(0.0f);
+  for (int64_t i = 0; i < full; i += L) {
+    const R e = exp_v<V>(V::sub(vat(i), vmax));
+    V::store(y + i, e);
+    acc = V::add(acc, e);
+  }
+  alignas(64) float lanes[L];
+  V::store(lanes, acc);
+  double sum = 0.0;
+  for (int64_t k = 0; k < L; ++k) sum += lanes[k];
+  if (full < n) {  // the tail through a lane buffer
+    alignas(64) float t[L];
+    for (int64_t k = 0; k < L; ++k) t[k] = full + k < n ? at(full + k) : m;
+    V::store(t, exp_v<V>(V::sub(V::load(t), vmax)));
+    for (int64_t i = full; i < n; ++i) {
+      y[i] = t[i - full];
+      sum += t[i - full];
+    }
+  }
+  const R inv = V::set1(static_cast<float>(1.0 / sum));
+  for (int64_t i = 0; i < full; i += L) V::store(y + i, V::mul(V::load(y + i), inv));
+  const float s = static_cast<float>(1.0 / sum);
+  for (int64_t i = full; i < n; ++i) y[i] *= s;
+}
+
 template <class V, class F>
 void unary_loop(const float* x, float* y, int64_t n, F f) {
   int64_t i = 0;
