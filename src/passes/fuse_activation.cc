@@ -1,13 +1,21 @@
-// Conv / FusedConv / FusedMatMul (or a MatMul with a constant 2-D B) followed by an activation ->
-// the fused op with that activation, applied while each output tile is in cache. Activations:
-// Relu, Clip (constant bounds), Sigmoid, Tanh, LeakyRelu, HardSigmoid, HardSwish, Gelu, and the
-// erf form of Gelu that exporters write out as five nodes:
-//   x * (0.5 * (Erf(x / sqrt 2) + 1))   or   (x * (Erf(x / sqrt 2) + 1)) * 0.5
+// Conv / FusedConv / FusedMatMul (or a MatMul with a constant 2-D B, or a Gemm that is one:
+// gemm_as_matmul) followed by an activation -> the fused op with that activation, applied while
+// each output tile is in cache. Activations: Relu, Clip (constant bounds), Sigmoid, Tanh,
+// LeakyRelu, HardSigmoid, HardSwish, Gelu, and the erf form of Gelu that exporters write out as
+// five nodes:
+//   x * (0.5 * (Erf(x / sqrt 2) + 1))   or   (x * (Erf(x / sqrt 2) + 1)) * 0.5   or
+//   (x * 0.5) * (Erf(x / sqrt 2) + 1)
 // (x / sqrt 2 may also be x * (1 / sqrt 2)), and the eight-node tanh form (match_gelu_tanh).
 // Every intermediate must feed only the pattern.
+// A Reshape (or Flatten / Squeeze / Unsqueeze) between the producer and the activation is kept
+// after the fused op: the activation is element-wise, so act(Reshape(y)) == Reshape(act(y)). This
+// is how torch's dynamo exporter writes Linear layers on 3-D inputs (Gemm on [M, K], then a
+// Reshape back to [B, S, N]), e.g. GPT-2's MLP.
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <vector>
 
 #include "ir/attribute.h"
 #include "passes/fusion_util.h"
@@ -78,6 +86,42 @@ ir::ValueId other_input(const ir::Node& n, ir::ValueId v) {
   return n.inputs[0] == v ? n.inputs[1] : n.inputs[1] == v ? n.inputs[0] : ir::kNoValue;
 }
 
+// The end both Gelu forms share, x * 0.5 * s, in the orders exporters write it:
+//   x * (0.5 * s),  (x * s) * 0.5,  (x * 0.5) * s  (HF's "0.5 * x * (1 + tanh(...))").
+// The nodes after s (the last one last) and the one of them that reads x.
+struct GeluTail {
+  std::vector<ir::NodeId> nodes;
+  ir::NodeId x_reader = -1;
+};
+
+std::optional<GeluTail> match_gelu_tail(const ir::Graph& g, ir::ValueId x, ir::ValueId s) {
+  const ir::NodeId m1 = sole_consumer(g, s);
+  if (m1 < 0 || !is_op(g.node(m1), "Mul")) return std::nullopt;
+  const ir::ValueId m1_other = other_input(g.node(m1), s);
+  if (m1_other == ir::kNoValue) return std::nullopt;
+  if (m1_other != x) {
+    const ir::NodeId h = g.value(m1_other).producer;
+    if (h >= 0 && !g.is_removed(h) && is_op(g.node(h), "Mul") && sole_consumer(g, m1_other) == m1 &&
+        near(scalar_constant(g, other_input(g.node(h), x)), 0.5))
+      return GeluTail{{h, m1}, h};
+  }
+  const ir::ValueId m1_out = g.node(m1).outputs[0];
+  const ir::NodeId m2 = sole_consumer(g, m1_out);
+  if (m2 < 0 || !is_op(g.node(m2), "Mul")) return std::nullopt;
+  const ir::ValueId m2_other = other_input(g.node(m2), m1_out);
+  if (near(scalar_constant(g, m1_other), 0.5) && m2_other == x) return GeluTail{{m1, m2}, m2};
+  if (m1_other == x && near(scalar_constant(g, m2_other), 0.5)) return GeluTail{{m1, m2}, m1};
+  return std::nullopt;
+}
+
+// The readers of x are exactly `want` (in any order).
+bool readers_are(const ir::Graph& g, ir::ValueId x, std::vector<ir::NodeId> want) {
+  std::vector<ir::NodeId> readers = g.value(x).consumers;
+  std::sort(readers.begin(), readers.end());
+  std::sort(want.begin(), want.end());
+  return want == readers;
+}
+
 // Gelu in erf form on x (output of the fused node): the nodes to remove, with the last one (whose
 // output the fused node takes over) at the back; empty if it does not match.
 std::vector<ir::NodeId> match_gelu_erf(const ir::Graph& g, ir::ValueId x) {
@@ -95,26 +139,17 @@ std::vector<ir::NodeId> match_gelu_erf(const ir::Graph& g, ir::ValueId x) {
     if (a < 0 || !is_op(g.node(a), "Add") ||
         !near(scalar_constant(g, other_input(g.node(a), g.node(e).outputs[0])), 1.0))
       continue;
-    const ir::ValueId av = g.node(a).outputs[0];
-    const ir::NodeId m1 = sole_consumer(g, av);
-    if (m1 < 0 || !is_op(g.node(m1), "Mul")) continue;
-    const ir::ValueId m1_other = other_input(g.node(m1), av);
-    const ir::NodeId m2 = sole_consumer(g, g.node(m1).outputs[0]);
-    if (m2 < 0 || !is_op(g.node(m2), "Mul")) continue;
-    const ir::ValueId m2_other = other_input(g.node(m2), g.node(m1).outputs[0]);
-    const ir::NodeId other_x_reader = xi.consumers[0] == d ? xi.consumers[1] : xi.consumers[0];
-    // x * (0.5 * (erf + 1))
-    if (near(scalar_constant(g, m1_other), 0.5) && m2_other == x && other_x_reader == m2)
-      return {d, e, a, m1, m2};
-    // (x * (erf + 1)) * 0.5
-    if (m1_other == x && other_x_reader == m1 && near(scalar_constant(g, m2_other), 0.5))
-      return {d, e, a, m1, m2};
+    auto tail = match_gelu_tail(g, x, g.node(a).outputs[0]);
+    if (!tail || !readers_are(g, x, {d, tail->x_reader})) continue;
+    std::vector<ir::NodeId> nodes = {d, e, a};
+    nodes.insert(nodes.end(), tail->nodes.begin(), tail->nodes.end());
+    return nodes;
   }
   return {};
 }
 
 // Gelu in tanh form, as exporters write GELU(approximate="tanh") out:
-//   x * (0.5 * (Tanh(sqrt(2/pi) * (x + 0.044715 * Pow(x, 3))) + 1))   (or "* 0.5" last)
+//   x * 0.5 * (Tanh(sqrt(2/pi) * (x + 0.044715 * Pow(x, 3))) + 1)   (see match_gelu_tail)
 std::vector<ir::NodeId> match_gelu_tanh(const ir::Graph& g, ir::ValueId x) {
   const ir::ValueInfo& xi = g.value(x);
   if (xi.is_graph_output || xi.consumers.size() != 3 || g.is_read_implicitly(x)) return {};
@@ -139,27 +174,103 @@ std::vector<ir::NodeId> match_gelu_tanh(const ir::Graph& g, ir::ValueId x) {
     if (t < 0) continue;
     const ir::NodeId a2 = next(g.node(t).outputs[0], "Add");
     if (a2 < 0 || !near(scalar_constant(g, other_input(g.node(a2), g.node(t).outputs[0])), 1.0)) continue;
-    const ir::ValueId av = g.node(a2).outputs[0];
-    const ir::NodeId m3 = next(av, "Mul");
-    if (m3 < 0) continue;
-    const ir::ValueId m3_other = other_input(g.node(m3), av);
-    const ir::NodeId m4 = next(g.node(m3).outputs[0], "Mul");
-    if (m4 < 0) continue;
-    const ir::ValueId m4_other = other_input(g.node(m4), g.node(m3).outputs[0]);
-    // The third reader of x: the final Mul (0.5 first) or the first Mul (x first).
-    std::vector<ir::NodeId> readers = xi.consumers;
-    std::sort(readers.begin(), readers.end());
-    auto reads_x_exactly = [&](ir::NodeId last_x_reader) {
-      std::vector<ir::NodeId> want = {p, a1, last_x_reader};
-      std::sort(want.begin(), want.end());
-      return want == readers;
-    };
-    if (near(scalar_constant(g, m3_other), 0.5) && m4_other == x && reads_x_exactly(m4))
-      return {p, m1, a1, m2, t, a2, m3, m4};
-    if (m3_other == x && near(scalar_constant(g, m4_other), 0.5) && reads_x_exactly(m3))
-      return {p, m1, a1, m2, t, a2, m3, m4};
+    auto tail = match_gelu_tail(g, x, g.node(a2).outputs[0]);
+    if (!tail || !readers_are(g, x, {p, a1, tail->x_reader})) continue;
+    std::vector<ir::NodeId> nodes = {p, m1, a1, m2, t, a2};
+    nodes.insert(nodes.end(), tail->nodes.begin(), tail->nodes.end());
+    return nodes;
   }
   return {};
+}
+
+// Any activation on x that the fused ops can apply: the activation and the nodes it replaces
+// (the last one, whose output survives, at the back).
+struct ActMatch {
+  ir::FusedActivation act;
+  std::vector<ir::NodeId> nodes;
+};
+
+std::optional<ActMatch> match_any_activation(const ir::Graph& g, ir::ValueId x) {
+  const ir::NodeId c = sole_consumer(g, x);
+  if (c >= 0 && g.node(c).inputs[0] == x)
+    if (auto act = match_activation(g, g.node(c))) return ActMatch{*act, {c}};
+  if (auto nodes = match_gelu_erf(g, x); !nodes.empty())
+    return ActMatch{ir::FusedActivation{ir::FusedAct::kGelu, 0.f, 0.f}, std::move(nodes)};
+  if (auto nodes = match_gelu_tanh(g, x); !nodes.empty())
+    return ActMatch{ir::FusedActivation{ir::FusedAct::kGeluTanh, 0.f, 0.f}, std::move(nodes)};
+  return std::nullopt;
+}
+
+// Ops that only relabel the shape of their input 0 (same elements, same order).
+bool is_shape_only(const ir::Node& n) {
+  return n.domain.empty() && n.outputs.size() == 1 && !n.inputs.empty() &&
+         (n.op_type == "Reshape" || n.op_type == "Flatten" || n.op_type == "Squeeze" ||
+          n.op_type == "Unsqueeze");
+}
+
+bool is_constant_2d_float(const ir::Graph& g, ir::ValueId v) {
+  if (v == ir::kNoValue) return false;
+  const ir::ValueInfo& b = g.value(v);
+  return b.constant && !b.is_graph_input && b.constant->dtype() == DType::kFloat32 && b.constant->rank() == 2;
+}
+
+// Gemm's C when it is a per-column bias of n elements ([n] or [1, n] constant); kNoValue
+// otherwise (also when C is absent).
+ir::ValueId gemm_column_bias(const ir::Graph& g, const ir::Node& n, int64_t cols) {
+  const ir::ValueId c = n.inputs.size() > 2 ? n.inputs[2] : ir::kNoValue;
+  if (c == ir::kNoValue) return ir::kNoValue;
+  const ir::ValueInfo& ci = g.value(c);
+  if (!ci.constant || ci.is_graph_input || ci.constant->dtype() != DType::kFloat32) return ir::kNoValue;
+  const Tensor& t = *ci.constant;
+  const bool col =
+      (t.rank() == 1 && t.dim(0) == cols) || (t.rank() == 2 && t.dim(0) == 1 && t.dim(1) == cols);
+  return col ? c : ir::kNoValue;
+}
+
+// A Gemm that computes exactly FusedMatMul(A, B, bias): alpha = beta = 1, no transA, float32 2-D
+// A, constant float32 2-D B (transB becomes trans_b), C absent or a per-column bias. A C of shape
+// [M, N], [M, 1] or a scalar would need a Z or a broadcast FusedMatMul does not have.
+bool gemm_as_matmul(const ir::Graph& g, const ir::Node& n) {
+  if (!is_op(n, "Gemm") || n.inputs.size() < 2 || n.inputs.size() > 3) return false;
+  ir::AttrReader r(n);
+  const float alpha = r.f("alpha", 1.f), beta = r.f("beta", 1.f);
+  const int64_t trans_a = r.i("transA", 0), trans_b = r.i("transB", 0);
+  if (!r.status().is_ok() || alpha != 1.f || beta != 1.f || trans_a != 0) return false;
+  if (!fusion::is_float32(g, n.inputs[0]) || !is_constant_2d_float(g, n.inputs[1])) return false;
+  const ir::ValueType& at = g.value(n.inputs[0]).type;
+  if (!at.has_shape || at.rank() != 2) return false;
+  if (n.inputs.size() < 3 || n.inputs[2] == ir::kNoValue) return true;
+  const int64_t cols = g.value(n.inputs[1]).constant->dim(trans_b != 0 ? 0 : 1);
+  return gemm_column_bias(g, n, cols) != ir::kNoValue;
+}
+
+// Rewrites a Gemm accepted by gemm_as_matmul into FusedMatMul(A, B, bias 1-D) in place.
+Status gemm_to_fused_matmul(ir::Graph& g, ir::NodeId id) {
+  const bool trans_b = ir::AttrReader(g.node(id)).i("transB", 0) != 0;
+  const ir::ValueId c = fusion::fused_input(g, id, 2);
+  if (c != ir::kNoValue && g.value(c).constant->rank() != 1) {
+    // The kernels read the bias as 1-D; the [1, N] constant may have other readers, so copy.
+    const Tensor& t = *g.value(c).constant;
+    Tensor flat = t.reshaped(Shape{t.size()});
+    std::string name = g.value(c).name + "_1d";
+    while (g.find(name) != ir::kNoValue) name += "_";
+    ONNXRT_ASSIGN_OR_RETURN(ir::ValueId bias, g.add_initializer(name, std::move(flat)));
+    auto& readers = g.value(c).consumers;
+    readers.erase(std::find(readers.begin(), readers.end(), id));
+    g.node(id).inputs[2] = ir::kNoValue;
+    fusion::set_fused_input(g, id, 2, bias);
+  }
+  ir::Node& n = g.node(id);
+  for (const char* a : {"alpha", "beta", "transA", "transB"}) n.attrs.erase(a);
+  if (trans_b) {
+    ir::Attribute tb;
+    tb.name = "trans_b";
+    tb.kind = ir::AttrKind::kInt;
+    tb.i = 1;
+    n.attrs.set(tb);
+  }
+  fusion::make_fused(g, id);
+  return Status::ok();
 }
 
 bool fusable_producer(const ir::Graph& g, ir::NodeId id) {
@@ -169,12 +280,8 @@ bool fusable_producer(const ir::Graph& g, ir::NodeId id) {
     return (n.op_type == "FusedConv" || n.op_type == "FusedMatMul") &&
            fusion::fused_activation(g, id).kind == ir::FusedAct::kNone;
   if (is_op(n, "Conv")) return true;
-  if (is_op(n, "MatMul") && n.inputs.size() == 2 && n.inputs[1] != ir::kNoValue) {
-    const ir::ValueInfo& b = g.value(n.inputs[1]);
-    return b.constant && !b.is_graph_input && b.constant->dtype() == DType::kFloat32 &&
-           b.constant->rank() == 2;
-  }
-  return false;
+  if (is_op(n, "MatMul") && n.inputs.size() == 2) return is_constant_2d_float(g, n.inputs[1]);
+  return gemm_as_matmul(g, n);
 }
 
 }  // namespace
@@ -185,31 +292,32 @@ Expected<bool> fuse_activation(ir::Graph& graph, const PassContext&) {
     const auto id = static_cast<ir::NodeId>(i);
     if (graph.is_removed(id) || !fusable_producer(graph, id)) continue;
     const ir::ValueId out = graph.node(id).outputs[0];
-    const ir::NodeId c = sole_consumer(graph, out);
-    if (c >= 0 && graph.node(c).inputs[0] == out) {
-      if (auto act = match_activation(graph, graph.node(c))) {
-        fusion::make_fused(graph, id);
-        fusion::set_fused_activation(graph, id, *act);
-        ONNXRT_RETURN_IF_ERROR(fusion::absorb(graph, id, c));
-        changed = true;
-        continue;
-      }
+    std::optional<ActMatch> m = match_any_activation(graph, out);
+    // Producer -> Reshape -> activation: the Reshape must be the producer's only reader, and the
+    // activation the Reshape's (the matchers check that the Reshape's output is no graph output).
+    ir::NodeId reshape = -1;
+    if (!m) {
+      const ir::NodeId r = sole_consumer(graph, out);
+      if (r < 0 || !is_shape_only(graph.node(r)) || graph.node(r).inputs[0] != out) continue;
+      m = match_any_activation(graph, graph.node(r).outputs[0]);
+      if (!m) continue;
+      reshape = r;
     }
-    ir::FusedAct kind = ir::FusedAct::kGelu;
-    std::vector<ir::NodeId> gelu = match_gelu_erf(graph, out);
-    if (gelu.empty()) {
-      gelu = match_gelu_tanh(graph, out);
-      kind = ir::FusedAct::kGeluTanh;
-    }
-    if (!gelu.empty()) {
-      const ir::NodeId last = gelu.back();
-      gelu.pop_back();
-      for (ir::NodeId n : gelu) graph.remove_node(n);
-      fusion::make_fused(graph, id);
-      fusion::set_fused_activation(graph, id, ir::FusedActivation{kind, 0.f, 0.f});
+    if (is_op(graph.node(id), "Gemm")) ONNXRT_RETURN_IF_ERROR(gemm_to_fused_matmul(graph, id));
+    fusion::make_fused(graph, id);
+    fusion::set_fused_activation(graph, id, m->act);
+    const ir::NodeId last = m->nodes.back();
+    m->nodes.pop_back();
+    for (ir::NodeId n : m->nodes) graph.remove_node(n);
+    if (reshape < 0) {
       ONNXRT_RETURN_IF_ERROR(fusion::absorb(graph, id, last));
-      changed = true;
+    } else {
+      // The Reshape now produces the pattern's last value (same name, readers and graph-output
+      // role); the fused node keeps its own output, of unchanged type.
+      ONNXRT_RETURN_IF_ERROR(fusion::absorb(graph, reshape, last));
+      ONNXRT_RETURN_IF_ERROR(graph.reinfer(id));
     }
+    changed = true;
   }
   return changed;
 }
