@@ -142,11 +142,11 @@ std::map<std::string, Tensor> feed(GraphBuilder& b, const std::string& name, Sha
 // -> Gemm(w2 [12, 5]), GPT-2's MLP in small.
 void build_mlp(GraphBuilder& b, bool hf_order) {
   b.input("x", {6, 8});
-  b.random_constant("w", {8, 12});
-  b.random_constant("bias", {12});
-  b.random_constant("w2", {12, 5});
-  b.ints("shape3", {1, 6, 12});
-  b.ints("shape2", {6, 12});
+  b.random_constant("w", {8, 40});
+  b.random_constant("bias", {40});
+  b.random_constant("w2", {40, 5});
+  b.ints("shape3", {1, 6, 40});
+  b.ints("shape2", {6, 40});
   b.node("Gemm", {"x", "w", "bias"}, {"mm"},
          attrs({attr_f("alpha", 1.f), attr_f("beta", 1.f), attr_i("transA", 0), attr_i("transB", 0)}));
   b.node("Reshape", {"mm", "shape3"}, {"view"});
@@ -191,8 +191,8 @@ TEST(PassesGeluReshape, GemmReshapeGeluTanhTorchOrder) {
 TEST(PassesGeluReshape, GeluEndingInAGraphOutputKeepsItsName) {
   GraphBuilder b;
   b.input("x", {4, 8});
-  b.random_constant("w", {8, 6});
-  b.ints("shape3", {2, 2, 6});
+  b.random_constant("w", {8, 36});
+  b.ints("shape3", {2, 2, 36});
   b.node("Gemm", {"x", "w"}, {"mm"});
   b.node("Reshape", {"mm", "shape3"}, {"view"});
   b.gelu_tanh("view", "y", true);
@@ -209,9 +209,9 @@ TEST(PassesGeluReshape, GemmTransBRowBiasReshapeGeluErf) {
   // transB = 1 becomes trans_b; the [1, N] C becomes a 1-D bias.
   GraphBuilder b;
   b.input("x", {6, 8});
-  b.random_constant("w", {12, 8});
-  b.random_constant("bias", {1, 12});
-  b.ints("shape3", {2, 3, 12});
+  b.random_constant("w", {40, 8});
+  b.random_constant("bias", {1, 40});
+  b.ints("shape3", {2, 3, 40});
   b.node("Gemm", {"x", "w", "bias"}, {"mm"}, attrs({attr_i("transB", 1)}));
   b.node("Reshape", {"mm", "shape3"}, {"view"});
   b.gelu_erf("view", "y");
@@ -226,14 +226,26 @@ TEST(PassesGeluReshape, GemmTransBRowBiasReshapeGeluErf) {
   EXPECT_EQ(b.g.value(fused->inputs[2]).type.rank(), 1u);
 }
 
+// A Gemm narrower than one 32-column panel stays a Gemm (faster as is: the torch.onnx MLP).
+TEST(PassesGeluReshape, NarrowGemmStaysGemm) {
+  GraphBuilder b;
+  b.input("x", {6, 8});
+  b.random_constant("w", {8, 31});
+  b.node("Gemm", {"x", "w"}, {"m"});
+  b.node("Relu", {"m"}, {"y"});
+  b.output("y");
+  fuse_and_compare(b, feed(b, "x", {6, 8}));
+  EXPECT_EQ(graph_ops(b.g), (std::vector<std::string>{"Gemm", "Relu"}));
+}
+
 TEST(PassesGeluReshape, ReluThroughReshapeFlattenAndUnsqueeze) {
   GraphBuilder b;
   b.input("x", {6, 8});
-  b.random_constant("w1", {8, 12});
+  b.random_constant("w1", {8, 40});
   b.random_constant("w2", {8, 4});
-  b.random_constant("w3", {8, 5});
-  b.random_constant("b3", {5});
-  b.ints("shape3", {1, 6, 12});
+  b.random_constant("w3", {8, 33});
+  b.random_constant("b3", {33});
+  b.ints("shape3", {1, 6, 40});
   b.ints("axes", {0});
   b.node("Gemm", {"x", "w1"}, {"m1"});
   b.node("Reshape", {"m1", "shape3"}, {"v1"});
@@ -256,8 +268,8 @@ TEST(PassesGeluReshape, ReluThroughReshapeFlattenAndUnsqueeze) {
 TEST(PassesGeluReshape, GemmReluWithoutReshape) {
   GraphBuilder b;
   b.input("x", {6, 8});
-  b.random_constant("w", {8, 12});
-  b.random_constant("bias", {12});
+  b.random_constant("w", {8, 40});
+  b.random_constant("bias", {40});
   b.node("Gemm", {"x", "w", "bias"}, {"mm"});
   b.node("Relu", {"mm"}, {"y"});
   b.output("y");
@@ -271,8 +283,8 @@ TEST(PassesGeluReshape, GemmReluWithoutReshape) {
 // Gemm(x [6, 8], w [8, 12], C?) with `gemm_attrs` -> Reshape [1, 6, 12] -> Relu.
 void build_gemm_reshape_relu(GraphBuilder& b, ir::Attributes gemm_attrs, Shape c_shape = {}) {
   b.input("x", {6, 8});
-  b.random_constant("w", {8, 12});
-  b.ints("shape3", {1, 6, 12});
+  b.random_constant("w", {8, 40});
+  b.ints("shape3", {1, 6, 40});
   std::vector<std::string> ins = {"x", "w"};
   if (!c_shape.empty()) {
     b.random_constant("c", c_shape);
@@ -289,8 +301,8 @@ const std::vector<std::string> kUnfused = {"Gemm", "Reshape", "Relu"};
 TEST(PassesGeluReshape, ReshapeOutputWithASecondReaderStays) {
   GraphBuilder b;
   b.input("x", {6, 8});
-  b.random_constant("w", {8, 12});
-  b.ints("shape3", {1, 6, 12});
+  b.random_constant("w", {8, 40});
+  b.ints("shape3", {1, 6, 40});
   b.node("Gemm", {"x", "w"}, {"mm"});
   b.node("Reshape", {"mm", "shape3"}, {"view"});
   b.node("Relu", {"view"}, {"y1"});
@@ -304,8 +316,8 @@ TEST(PassesGeluReshape, ReshapeOutputWithASecondReaderStays) {
 TEST(PassesGeluReshape, GeluOnReshapeOutputWithASecondReaderStays) {
   GraphBuilder b;
   b.input("x", {6, 8});
-  b.random_constant("w", {8, 12});
-  b.ints("shape3", {1, 6, 12});
+  b.random_constant("w", {8, 40});
+  b.ints("shape3", {1, 6, 40});
   b.node("Gemm", {"x", "w"}, {"mm"});
   b.node("Reshape", {"mm", "shape3"}, {"view"});
   b.gelu_tanh("view", "y1", true);
@@ -321,8 +333,8 @@ TEST(PassesGeluReshape, GeluOnReshapeOutputWithASecondReaderStays) {
 TEST(PassesGeluReshape, ProducerOutputWithASecondReaderStays) {
   GraphBuilder b;
   b.input("x", {6, 8});
-  b.random_constant("w", {8, 12});
-  b.ints("shape3", {1, 6, 12});
+  b.random_constant("w", {8, 40});
+  b.ints("shape3", {1, 6, 40});
   b.node("Gemm", {"x", "w"}, {"mm"});
   b.node("Reshape", {"mm", "shape3"}, {"view"});
   b.node("Relu", {"view"}, {"y1"});
@@ -344,8 +356,8 @@ TEST(PassesGeluReshape, ReshapeOutputThatIsAGraphOutputStays) {
 TEST(PassesGeluReshape, GeluOnAGraphOutputReshapeStays) {
   GraphBuilder b;
   b.input("x", {6, 8});
-  b.random_constant("w", {8, 12});
-  b.ints("shape3", {1, 6, 12});
+  b.random_constant("w", {8, 40});
+  b.ints("shape3", {1, 6, 40});
   b.node("Gemm", {"x", "w"}, {"mm"});
   b.node("Reshape", {"mm", "shape3"}, {"view"});
   b.gelu_erf("view", "y");
@@ -373,7 +385,7 @@ TEST(PassesGeluReshape, GemmWithAlpha2Stays) {
 
 TEST(PassesGeluReshape, GemmWithBeta2Stays) {
   GraphBuilder b;
-  build_gemm_reshape_relu(b, attrs({attr_f("beta", 2.f)}), {12});
+  build_gemm_reshape_relu(b, attrs({attr_f("beta", 2.f)}), {40});
   fuse_and_compare(b, feed(b, "x", {6, 8}));
   EXPECT_EQ(graph_ops(b.g), kUnfused);
 }
@@ -381,8 +393,8 @@ TEST(PassesGeluReshape, GemmWithBeta2Stays) {
 TEST(PassesGeluReshape, GemmWithTransAStays) {
   GraphBuilder b;
   b.input("x", {8, 6});
-  b.random_constant("w", {8, 12});
-  b.ints("shape3", {1, 6, 12});
+  b.random_constant("w", {8, 40});
+  b.ints("shape3", {1, 6, 40});
   b.node("Gemm", {"x", "w"}, {"mm"}, attrs({attr_i("transA", 1)}));
   b.node("Reshape", {"mm", "shape3"}, {"view"});
   b.node("Relu", {"view"}, {"y"});
@@ -393,7 +405,7 @@ TEST(PassesGeluReshape, GemmWithTransAStays) {
 
 TEST(PassesGeluReshape, GemmWithFullCStays) {
   GraphBuilder b;
-  build_gemm_reshape_relu(b, {}, {6, 12});
+  build_gemm_reshape_relu(b, {}, {6, 40});
   fuse_and_compare(b, feed(b, "x", {6, 8}));
   EXPECT_EQ(graph_ops(b.g), kUnfused);
 }
@@ -408,14 +420,14 @@ TEST(PassesGeluReshape, GemmWithPerRowCStays) {
 TEST(PassesGeluReshape, GemmWithRunTimeBStays) {
   GraphBuilder b;
   b.input("x", {6, 8});
-  b.input("w", {8, 12});
-  b.ints("shape3", {1, 6, 12});
+  b.input("w", {8, 40});
+  b.ints("shape3", {1, 6, 40});
   b.node("Gemm", {"x", "w"}, {"mm"});
   b.node("Reshape", {"mm", "shape3"}, {"view"});
   b.node("Relu", {"view"}, {"y"});
   b.output("y");
   std::map<std::string, Tensor> feeds = feed(b, "x", {6, 8});
-  feeds.emplace("w", random_tensor(DType::kFloat32, {8, 12}, b.rng));
+  feeds.emplace("w", random_tensor(DType::kFloat32, {8, 40}, b.rng));
   fuse_and_compare(b, feeds);
   EXPECT_EQ(graph_ops(b.g), kUnfused);
 }
