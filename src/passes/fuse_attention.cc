@@ -371,6 +371,14 @@ void try_packed_qkv(const ir::Graph& g, Match& m) {
   m.at.num_heads = heads;
 }
 
+void set_int(ir::Attributes& attrs, const char* name, int64_t v) {
+  ir::Attribute a;
+  a.name = name;
+  a.kind = ir::AttrKind::kInt;
+  a.i = v;
+  attrs.set(a);
+}
+
 void set_ints(ir::Attributes& attrs, const char* name, const Perm& p) {
   ir::Attribute a;
   a.name = name;
@@ -415,33 +423,15 @@ Status rewrite(ir::Graph& g, const Match& m) {
   scale.kind = ir::AttrKind::kFloat;
   scale.f = m.at.scale;
   f.attrs.set(scale);
-  ir::Attribute causal;
-  causal.name = "causal";
-  causal.kind = ir::AttrKind::kInt;
-  causal.i = m.at.causal ? 1 : 0;
-  f.attrs.set(causal);
-  if (m.at.nan_to_zero) {
-    ir::Attribute guard;
-    guard.name = "nan_to_zero";
-    guard.kind = ir::AttrKind::kInt;
-    guard.i = 1;
-    f.attrs.set(guard);
-  }
+  set_int(f.attrs, "causal", m.at.causal ? 1 : 0);
+  if (m.at.nan_to_zero) set_int(f.attrs, "nan_to_zero", 1);
   set_ints(f.attrs, "q_perm", m.at.q_perm);
   set_ints(f.attrs, "k_perm", m.at.k_perm);
   set_ints(f.attrs, "v_perm", m.at.v_perm);
   set_ints(f.attrs, "out_perm", m.at.out_perm);
   if (m.at.qkv_packed) {
-    ir::Attribute packed;
-    packed.name = "qkv_packed";
-    packed.kind = ir::AttrKind::kInt;
-    packed.i = 1;
-    f.attrs.set(packed);
-    ir::Attribute heads;
-    heads.name = "num_heads";
-    heads.kind = ir::AttrKind::kInt;
-    heads.i = m.at.num_heads;
-    f.attrs.set(heads);
+    set_int(f.attrs, "qkv_packed", 1);
+    set_int(f.attrs, "num_heads", m.at.num_heads);
   }
   bool imported = false;
   for (const ir::OpsetImport& o : g.opset_imports) imported = imported || o.domain == ir::kFusedDomain;
