@@ -28,6 +28,12 @@ struct Block {
   int64_t offset = -1;
 };
 
+// The first value of the chain of shares that v belongs to: the owner of v's block.
+Slot block_root(const std::vector<Slot>& shares, Slot v) {
+  while (shares[static_cast<size_t>(v)] != kNoSlot) v = shares[static_cast<size_t>(v)];
+  return v;
+}
+
 // For each value, the value whose arena block it takes over (kNoSlot: its own block). Two kinds
 // of step share: a view (Kernel::output_is_view: Reshape and kin) gives its output input 0's
 // block whether or not the input is read later, since neither is ever written again; a kernel
@@ -38,10 +44,7 @@ struct Block {
 std::vector<Slot> shared_blocks(const ExecutionPlan& plan, const std::vector<int64_t>& def,
                                 const std::vector<int64_t>& last, const std::vector<int64_t>& bytes_of) {
   std::vector<Slot> shares(plan.slots.size(), kNoSlot);
-  auto root = [&](Slot v) {
-    while (shares[static_cast<size_t>(v)] != kNoSlot) v = shares[static_cast<size_t>(v)];
-    return v;
-  };
+  auto root = [&](Slot v) { return block_root(shares, v); };
   // The last reader of any value in a block so far, indexed by the block's first value.
   std::vector<int64_t> block_last(last);
   for (size_t s = 0; s < plan.steps.size(); ++s) {
@@ -104,10 +107,7 @@ void assign_arena_offsets(ExecutionPlan& plan) {
   const std::vector<Slot> shares = shared_blocks(plan, def, last, bytes_of);
   // A value that shares another's block is placed with it: the block of the chain's first value
   // lives until the last member's last reader.
-  auto root = [&](Slot v) {
-    while (shares[static_cast<size_t>(v)] != kNoSlot) v = shares[static_cast<size_t>(v)];
-    return v;
-  };
+  auto root = [&](Slot v) { return block_root(shares, v); };
   std::vector<int64_t> chain_last(last);
   for (size_t v = 0; v < plan.slots.size(); ++v) {
     if (shares[v] == kNoSlot) continue;
