@@ -145,11 +145,15 @@ static Status check_names_are_utf8(const GraphProto& gp) {
   return Status::ok();
 }
 
-// Initializers of a top-level graph whose every reader is a MatMul or Gemm (or our FusedMatMul)
-// taking them as B: those kernels pack B at create time, reading it bytewise, so such a weight may
-// stay misaligned in the mapped file instead of being copied (tensor_from_proto). Graph inputs
-// and outputs, and names a subgraph reads, are left out.
-std::set<std::string_view> Importer::weights_only_packed(const GraphProto& gp) {
+// Initializers of a top-level graph whose every reader takes them bytewise or not at all before
+// the plan decides: MatMul and Gemm (or our FusedMatMul) pack B at create time, reading it
+// bytewise; Gather copies rows of its data with memcpy; a Transpose is either fused into the
+// MatMul that reads it (a tied output projection, passes/fuse_matmul_transpose.cc) or given an
+// aligned copy first (constant folding and the plan copy a misaligned weight for any reader that
+// reads its floats). Such a weight may stay misaligned in the mapped file instead of being copied
+// here (tensor_from_proto): GPT-2's token embedding, read by the embedding Gather and by the
+// transposed lm_head, is 154 MB. Graph inputs and outputs, and names a subgraph reads, are left out.
+std::set<std::string_view> Importer::weights_read_bytewise(const GraphProto& gp) {
   std::set<std::string_view> out;
   for (const TensorProto& t : gp.initializer) out.insert(t.name);
   for (const auto* list : {&gp.input, &gp.output})
@@ -158,8 +162,9 @@ std::set<std::string_view> Importer::weights_only_packed(const GraphProto& gp) {
     const std::string_view domain = normalize_domain(n.domain);
     const bool packs_b = (domain.empty() && (n.op_type == "MatMul" || n.op_type == "Gemm")) ||
                          (domain == "com.onnxrt" && n.op_type == "FusedMatMul");
+    const bool copies_data = domain.empty() && (n.op_type == "Gather" || n.op_type == "Transpose");
     for (size_t k = 0; k < n.input.size(); ++k)
-      if (!(packs_b && k == 1)) out.erase(n.input[k]);
+      if (!(packs_b && k == 1) && !(copies_data && k == 0)) out.erase(n.input[k]);
     std::vector<const GraphProto*> subs;
     collect_subgraphs(n, subs);
     for (const GraphProto* sub : subs)
@@ -197,12 +202,12 @@ Status Importer::import_graph(const GraphProto& gp, ir::Graph& g, const Opsets& 
   }
 
   std::set<std::string_view> initializer_names;
-  const std::set<std::string_view> only_packed =
-      g.parent() == nullptr ? weights_only_packed(gp) : std::set<std::string_view>{};
+  const std::set<std::string_view> bytewise =
+      g.parent() == nullptr ? weights_read_bytewise(gp) : std::set<std::string_view>{};
   for (const TensorProto& tp : gp.initializer) {
     const std::string who = gname + " initializer '" + std::string(tp.name) + "'";
     if (tp.name.empty()) return invalid_model(gname + ": an initializer has no name");
-    auto t = tensor_from_proto(tp, ext_, only_packed.count(tp.name) > 0);
+    auto t = tensor_from_proto(tp, ext_, bytewise.count(tp.name) > 0);
     if (!t) return t.status().with_context(gname + ": ");
     ONNXRT_RETURN_IF_ERROR(g.add_initializer(std::string(tp.name), std::move(t).value()).status().with_context(who + ": "));
     initializer_names.insert(tp.name);

@@ -50,7 +50,7 @@ class Importer {
   // Names that `gp` reads from enclosing scopes.
   std::set<std::string_view> free_names(const GraphProto& gp);
   // import.cc: initializers of `gp` read only as the packed B input of MatMul/Gemm/FusedMatMul.
-  std::set<std::string_view> weights_only_packed(const GraphProto& gp);
+  std::set<std::string_view> weights_read_bytewise(const GraphProto& gp);
 
   // Storage for names the importer makes up (expanded function values).
   std::string_view keep(std::string s) { return pool_.emplace_back(std::move(s)); }

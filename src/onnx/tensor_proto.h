@@ -37,8 +37,9 @@ Expected<int64_t> checked_element_count(std::span<const int64_t> dims, const std
 // is allocated; 16-bit floats become their bits, sub-byte types stay packed as in raw_data.
 // `may_stay_misaligned`: a float32 weight of a mapped file (ctx.buffer_file or external data)
 // whose bytes are not 4-byte aligned is borrowed in place rather than copied. Only for weights
-// whose every reader packs them at create time (MatMul/Gemm B, read bytewise by
-// kernels::PackedB::pack); the plan copies one for any other reader (plan/execution_plan.cc).
+// whose every reader reads them bytewise (MatMul/Gemm B, packed by kernels::PackedB::pack; the
+// data of Gather, copied by rows; see Importer::weights_read_bytewise); constant folding and the
+// plan copy one for any other reader (runtime/pipeline_stages.cc, plan/execution_plan.cc).
 Expected<Tensor> tensor_from_proto(const TensorProto& proto, const ExternalDataContext& ctx,
                                    bool may_stay_misaligned = false);
 

@@ -89,7 +89,8 @@ Expected<std::unique_ptr<kernels::Kernel>> create_kernel(const ir::Graph& g, con
 }
 
 // A float32 weight that the importer left misaligned in the mapped model file (no copy made:
-// onnx/tensor_proto.h, only for weights read as the B input of MatMul, Gemm or FusedMatMul).
+// onnx/tensor_proto.h, only for weights read as the B input of MatMul, Gemm or FusedMatMul, as
+// Gather's data, or by a Transpose that a pass folds away).
 bool misaligned(const Tensor& t) {
   return t.dtype() == DType::kFloat32 && reinterpret_cast<uintptr_t>(t.raw()) % alignof(float) != 0;
 }
@@ -102,6 +103,15 @@ bool packs_misaligned(const ir::Node& n, size_t k) {
   if (n.domain.empty()) return n.op_type == "MatMul" || n.op_type == "Gemm";
   return n.domain == "com.onnxrt" && n.op_type == "FusedMatMul";
 }
+
+// Whether `n`'s CPU kernel reads input `k` at run time only by copying bytes (Gather's data: rows
+// by memcpy, kernels/cpu/tensor_index.cc), so that it may stay misaligned for good.
+bool copies_misaligned(const ir::Node& n, size_t k) {
+  return k == 0 && n.domain.empty() && n.op_type == "Gather";
+}
+
+// Whether the CPU kernel of `n` may be given input `k` misaligned.
+bool takes_misaligned(const ir::Node& n, size_t k) { return packs_misaligned(n, k) || copies_misaligned(n, k); }
 
 // An aligned copy of a misaligned weight, for a reader that reads its floats as they are; the
 // file pages behind the original are given back when its last tensor goes.
@@ -120,7 +130,8 @@ Tensor aligned_copy(const Tensor& t) {
 // freed; a weight mapped from the model file gives its pages back, see onnx/tensor_proto.cc).
 // Graph inputs and outputs, outer-scope values and values that a subgraph reads keep their data.
 // It also gives a weight left misaligned in the model file an aligned copy before any reader
-// other than a packing MatMul/Gemm/FusedMatMul sees it, and after such a kernel did not pack it.
+// other than a packing MatMul/Gemm/FusedMatMul or a Gather sees it, and after such a MatMul did
+// not pack it.
 class ConstantReleaser {
  public:
   // `owner` is the graph the plan is built for, writable; null disables releasing (subgraphs).
@@ -147,7 +158,7 @@ class ConstantReleaser {
   void before_create(const ir::Node& n, bool reference) {
     if (!owner_) return;
     for (size_t k = 0; k < n.inputs.size(); ++k)
-      if (reference || !packs_misaligned(n, k)) align(n.inputs[k]);
+      if (reference || !takes_misaligned(n, k)) align(n.inputs[k]);
   }
 
   // Whether before_create(n, reference) would align nothing now, and so never will: aligning
@@ -156,7 +167,7 @@ class ConstantReleaser {
     if (!owner_) return true;
     for (size_t k = 0; k < n.inputs.size(); ++k) {
       const ir::ValueId v = n.inputs[k];
-      if (v == ir::kNoValue || (!reference && packs_misaligned(n, k))) continue;
+      if (v == ir::kNoValue || (!reference && takes_misaligned(n, k))) continue;
       const ir::ValueInfo& info = owner_->value(v);
       if (info.constant && misaligned(*info.constant)) return false;
     }
@@ -168,7 +179,7 @@ class ConstantReleaser {
     if (!owner_) return;
     for (size_t k = 0; k < n.inputs.size(); ++k) {
       const ir::ValueId v = n.inputs[k];
-      if (v != ir::kNoValue && !kernel.prepacked_input(k)) align(v);
+      if (v != ir::kNoValue && !kernel.prepacked_input(k) && !copies_misaligned(n, k)) align(v);
       if (v == ir::kNoValue || keep_[static_cast<size_t>(v)]) continue;
       if (!kernel.prepacked_input(k)) {
         keep_[static_cast<size_t>(v)] = true;  // this reader needs the data at run time
