@@ -42,6 +42,9 @@ class InferContext {
   size_t num_outputs() const { return outputs.size(); }
   // A new dim that equals no other (result of a computation that is unknown statically).
   Dim fresh_dim() { return symbols_ ? Dim::symbol(symbols_->fresh()) : Dim::symbol(0); }
+  // The dim that a deterministic function of other dims gives, named by `key`: equal to every
+  // other derived_dim of the same key (SymbolTable::derived).
+  Dim derived_dim(const std::string& key) { return symbols_ ? Dim::symbol(symbols_->derived(key)) : Dim::symbol(0); }
 
   // Errors that name the node: "Gather 'g1': input 1 (indices) must be int32 or int64, got float".
   Status error(const std::string& message) const;

@@ -1,4 +1,5 @@
 // Helpers shared by the per-family inference functions.
+#include <algorithm>
 #include <string>
 
 #include "ir/infer.h"
@@ -32,8 +33,10 @@ Expected<SymShape> broadcast_shapes(const SymShape& a, const SymShape& b, InferC
     } else if (db.is_known()) {
       out[i] = db;
     } else {
-      // Two different symbols: each may be 1, so the result is neither; unknown statically.
-      out[i] = ctx.fresh_dim();
+      // Two different symbols: each may be 1, so the result is neither; unknown statically, but
+      // the same for every broadcast of this pair.
+      const int32_t lo = std::min(da.symbol_id(), db.symbol_id()), hi = std::max(da.symbol_id(), db.symbol_id());
+      out[i] = ctx.derived_dim("bcast(" + std::to_string(lo) + "," + std::to_string(hi) + ")");
     }
   }
   return out;

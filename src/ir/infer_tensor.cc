@@ -96,7 +96,17 @@ Dim dim_product(const SymShape& dims, size_t begin, size_t end, InferContext& ct
   if (symbols == 0) return Dim(p);
   if (p == 0) return Dim(0);
   if (symbols == 1 && p == 1) return sym;
-  return ctx.fresh_dim();
+  std::vector<int32_t> syms;
+  for (size_t i = begin; i < end; ++i)
+    if (!dims[i].is_known()) syms.push_back(dims[i].symbol_id());
+  return ctx.derived_dim("product(" + symbol_list(std::move(syms)) + ";" + std::to_string(p) + ")");
+}
+
+std::string symbol_list(std::vector<int32_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  std::string s;
+  for (int32_t id : ids) s += std::to_string(id) + ",";
+  return s;
 }
 
 Status require_tensor(const InferContext& ctx, size_t i, const char* what) {
@@ -265,6 +275,12 @@ Status infer_reshape(InferContext& ctx) {
         solved = Dim(pin / pout);
       } else if (in_syms.size() == 1 && out_syms.empty() && pin == pout && pin != 0) {
         solved = Dim::symbol(in_syms[0]);
+      } else if (pin != 0 && pout != 0) {
+        // prod(in_syms) * pin / (prod(out_syms) * pout): unknown, but the same for every Reshape
+        // of the same dims (Q, K and V of an attention reshaped by one shape tensor).
+        const int64_t g = std::gcd(pin, pout);
+        solved = ctx.derived_dim("ratio(" + symbol_list(in_syms) + ";" + std::to_string(pin / g) + "/" +
+                                 symbol_list(out_syms) + ";" + std::to_string(pout / g) + ")");
       }
     }
     out[static_cast<size_t>(infer_at)] = solved;

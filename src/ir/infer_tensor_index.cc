@@ -325,7 +325,12 @@ Status infer_range(InferContext& ctx) {
   const DType dt = ctx.input_type(0).dtype;
   auto s = const_scalar(ctx, 0), l = const_scalar(ctx, 1), d = const_scalar(ctx, 2);
   if (!s || !l || !d) {
-    ctx.outputs[0] = ValueType::tensor(dt, {ctx.fresh_dim()});
+    // Range(0, n, 1) with n a dim (torch.arange(x.shape[1])): n elements, as a dim is >= 0.
+    const std::optional<SymShape> limit = dtype_is_integer(dt) ? dims_value(ctx, 1) : std::nullopt;
+    const bool counts_to_limit = s && d && *s == 0 && *d == 1 && limit && limit->size() == 1;
+    Dim n = ctx.fresh_dim();
+    if (counts_to_limit) n = (*limit)[0].is_known() ? Dim(std::max<int64_t>((*limit)[0].value(), 0)) : (*limit)[0];
+    ctx.outputs[0] = ValueType::tensor(dt, {n});
     return Status::ok();
   }
   if (*d == 0) return ctx.error("delta is 0");

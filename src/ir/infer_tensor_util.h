@@ -58,8 +58,12 @@ std::optional<SymShape> dims_value(const InferContext& ctx, size_t i);
 // A sym_value for an int64 constant tensor (rank 0/1, up to a small size); nullopt otherwise.
 std::optional<SymShape> sym_value_of(const Tensor& t);
 
-// Product of dims when all are known; a lone symbol times 1s stays that symbol; else fresh.
+// Product of dims when all are known; a lone symbol times 1s stays that symbol; else the derived
+// symbol of that product (InferContext::derived_dim).
 Dim dim_product(const SymShape& dims, size_t begin, size_t end, InferContext& ctx);
+// Symbol ids in ascending order, comma-terminated: part of a derived_dim key for a product, in
+// which their order does not matter.
+std::string symbol_list(std::vector<int32_t> ids);
 // Requires input i to be a tensor (any rank or none); names the input otherwise.
 Status require_tensor(const InferContext& ctx, size_t i, const char* what);
 // Reads an axes list from the attribute (opset < `input_since`) or from input `input_index`.

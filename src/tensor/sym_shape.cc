@@ -18,6 +18,14 @@ int32_t SymbolTable::fresh() {
   return id;
 }
 
+int32_t SymbolTable::derived(const std::string& key) {
+  auto it = derived_.find(key);
+  if (it != derived_.end()) return it->second;
+  const int32_t id = fresh();
+  derived_.emplace(key, id);
+  return id;
+}
+
 bool SymbolTable::is_named(int32_t id) const {
   auto it = ids_.find(names_[static_cast<size_t>(id)]);
   return it != ids_.end() && it->second == id;

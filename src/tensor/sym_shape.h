@@ -43,6 +43,12 @@ class SymbolTable {
  public:
   int32_t intern(std::string_view name);
   int32_t fresh();  // a new anonymous symbol, equal to no other
+  // The anonymous symbol for a dim that a deterministic function of other dims gives, named by
+  // `key` (say "bcast(3,7)": the broadcast of symbols 3 and 7): the same key gives the same
+  // symbol, so that two nodes computing the same unknown dim from the same dims agree on it
+  // (Q, K and V reshaped by one shape tensor get one heads dim). Sound because at run time the
+  // function gives both the same value; keys are only ever built from symbol ids and constants.
+  int32_t derived(const std::string& key);
   const std::string& name(int32_t id) const { return names_[static_cast<size_t>(id)]; }
   size_t size() const { return names_.size(); }
   // False for anonymous symbols made by fresh(): they stand for "unknown", not for a dim_param.
@@ -51,6 +57,7 @@ class SymbolTable {
  private:
   std::vector<std::string> names_;
   std::unordered_map<std::string, int32_t> ids_;
+  std::unordered_map<std::string, int32_t> derived_;
 };
 
 inline bool shape_is_static(const SymShape& s) {

@@ -152,6 +152,56 @@ TEST(TensorOpsInfer, SymbolsFlowThroughShapeGatherUnsqueezeConcatReshape) {
   EXPECT_EQ((*cs)[0].shape, (SymShape{s, 16}));
 }
 
+// A dim that inference cannot know but that is a function of other dims (the broadcast of two
+// symbols, the -1 of a Reshape, a product) is the same symbol wherever the same function of the
+// same dims gives it, and a different one otherwise: Q, K and V of a dynamic-shape attention,
+// reshaped by one shape tensor, must agree on their heads dim for the attention to fuse.
+TEST(TensorOpsInfer, DimsDerivedFromTheSameDimsAreTheSameSymbol) {
+  Ctx c;
+  Dim b = c.sym("batch"), s = c.sym("seq"), t = c.sym("t");
+  auto add = [&](Dim x, Dim y) {
+    auto out = c.run(NodeBuilder("Add", 14).build(), {f32({b, x, 8}), f32({1, y, 8})});
+    EXPECT_TRUE(out.has_value()) << out.status().to_string();
+    return (*out)[0].shape[1];
+  };
+  const Dim st = add(s, t);
+  EXPECT_TRUE(st.is_symbol());
+  EXPECT_NE(st, s);
+  EXPECT_NE(st, t);
+  EXPECT_EQ(add(t, s), st);  // broadcasting is symmetric
+  EXPECT_NE(add(s, b), st);
+
+  // [batch, st, 64] -> [batch, seq, -1, 16]: -1 = st * 4 / seq, unknown, the same twice.
+  auto reshape = [&](Dim x, int64_t inner) {
+    auto shape_value = i64t({4});
+    shape_value.sym_value = SymShape{b, s, Dim(-1), Dim(16)};
+    auto out = c.run(NodeBuilder("Reshape", 14).build(), {f32({b, x, inner}), shape_value});
+    EXPECT_TRUE(out.has_value()) << out.status().to_string();
+    return (*out)[0].shape;
+  };
+  const SymShape q = reshape(st, 64);
+  EXPECT_EQ(q[1], s);
+  EXPECT_TRUE(q[2].is_symbol());
+  EXPECT_EQ(reshape(st, 64)[2], q[2]);
+  EXPECT_NE(reshape(st, 128)[2], q[2]);  // twice the elements: another dim
+  EXPECT_NE(reshape(t, 64)[2], q[2]);
+  // With the sequence dim the same on both sides the -1 is known.
+  EXPECT_EQ(reshape(s, 64)[2], Dim(4));
+
+  // Range(0, n, 1) over a dim n has n elements; other starts or steps stay unknown.
+  ValueType limit = i64t({});
+  limit.sym_value = SymShape{s};
+  Tensor zero = i64({}, {0}), one = i64({}, {1}), two = i64({}, {2});
+  auto range = [&](const Tensor& start, const Tensor& delta) {
+    auto out = c.run(NodeBuilder("Range", 11).build(), {i64t({}), limit, i64t({})}, {&start, nullptr, &delta});
+    EXPECT_TRUE(out.has_value()) << out.status().to_string();
+    return (*out)[0].shape[0];
+  };
+  EXPECT_EQ(range(zero, one), s);
+  EXPECT_NE(range(one, one), s);
+  EXPECT_NE(range(zero, two), s);
+}
+
 TEST(TensorOpsInfer, ShapeStartEndAndSize) {
   Ctx c;
   Dim b = c.sym("b");
