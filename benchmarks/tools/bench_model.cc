@@ -1,8 +1,9 @@
 // A C++ timing loop over one model, for profiling with perf without the Python interpreter in the
 // samples (the Python extension is stripped; the static library keeps its symbols):
 //   cmake -B build -DONNXRT_BUILD_BENCHMARKS=ON && cmake --build build --target bench_model
-//   perf record -g /tmp/bench_model model.onnx [threads] [runs]   (runs 0: creation only)
-// Inputs are random (floats ~U[-1,1], integers in [0, 1000)); unknown dims are 1.
+//   perf record -g /tmp/bench_model model.onnx [threads] [runs] [name=size,...]   (runs 0: creation only)
+// Inputs are random (floats ~U[-1,1], integers in [0, 1000)); a symbolic dim takes the size given
+// for its name (say batch=1,seq=128), other unknown dims are 1.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,12 +17,24 @@
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s model.onnx [threads] [runs]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s model.onnx [threads] [runs] [name=size,...]\n", argv[0]);
     return 2;
   }
   onnxrt::SessionOptions opts;
   opts.intra_op_num_threads = argc > 2 ? std::atoi(argv[2]) : 1;
   const int runs = argc > 3 ? std::atoi(argv[3]) : 20;
+  std::vector<std::pair<std::string, int64_t>> sizes;  // symbolic dim name -> size
+  for (std::string spec = argc > 4 ? argv[4] : ""; !spec.empty();) {
+    const size_t comma = std::min(spec.find(','), spec.size());
+    const std::string item = spec.substr(0, comma);
+    spec.erase(0, std::min(comma + 1, spec.size()));
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) {
+      std::fprintf(stderr, "dim sizes are name=size, got '%s'\n", item.c_str());
+      return 2;
+    }
+    sizes.emplace_back(item.substr(0, eq), std::atoll(item.c_str() + eq + 1));
+  }
   const auto c0 = std::chrono::steady_clock::now();
   auto session = onnxrt::Session::load(argv[1], opts);
   if (!session) {
@@ -38,7 +51,12 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, onnxrt::Value>> feeds;
   for (const onnxrt::ValueInfo& in : (*session)->inputs()) {
     onnxrt::Shape shape;
-    for (const auto& d : in.shape) shape.push_back(d.value >= 0 ? d.value : 1);
+    for (const auto& d : in.shape) {
+      int64_t n = d.value >= 0 ? d.value : 1;
+      for (const auto& [name, size] : sizes)
+        if (d.value < 0 && name == d.symbol) n = size;
+      shape.push_back(n);
+    }
     onnxrt::Tensor t = onnxrt::Tensor::allocate(in.dtype, shape);
     if (in.dtype == onnxrt::DType::kFloat32) {
       std::uniform_real_distribution<float> u(-1.f, 1.f);
