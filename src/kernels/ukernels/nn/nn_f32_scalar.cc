@@ -85,7 +85,9 @@ void maxpool2d_f32_scalar(const DwConv2dArgs& a, const float* x, float* y) {
 }
 
 EpilogueF32Fn epilogue_f32_ukernel() {
-  static const EpilogueF32Fn fn = cpu_features().has_avx512() ? &epilogue_f32_avx512 : &epilogue_f32_scalar;
+  static const EpilogueF32Fn fn = cpu_features().has_avx512()     ? &epilogue_f32_avx512
+                                  : cpu_features().has_avx2_fma() ? &epilogue_f32_avx2
+                                                                  : &epilogue_f32_scalar;
   return fn;
 }
 

@@ -26,6 +26,7 @@ struct EpilogueArgs {
 using EpilogueF32Fn = void (*)(const EpilogueArgs& a, float* y, int64_t ldy, int64_t rows,
                                int64_t cols);
 void epilogue_f32_scalar(const EpilogueArgs& a, float* y, int64_t ldy, int64_t rows, int64_t cols);
+void epilogue_f32_avx2(const EpilogueArgs& a, float* y, int64_t ldy, int64_t rows, int64_t cols);
 void epilogue_f32_avx512(const EpilogueArgs& a, float* y, int64_t ldy, int64_t rows, int64_t cols);
 EpilogueF32Fn epilogue_f32_ukernel();
 
