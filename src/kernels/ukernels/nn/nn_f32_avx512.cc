@@ -15,6 +15,7 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/ukernels/nn/dwconv_padded.h"
 #include "kernels/ukernels/nn/ukernels.h"
 
 namespace onnxrt::kernels::ukernels {
@@ -200,34 +201,9 @@ void dw_interior(const DwConv2dArgs& a, const float* x, int64_t W, const float* 
 
 void dwconv2d_f32_avx512(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y) {
   if (a.OH <= 0 || a.OW <= 0) return;
-  // Copy the input plane into a zero-padded one covering every tap, so that the loop has no
-  // border cases: with 3x3 windows on 7x7..14x14 planes the border columns were a large share
-  // of the work when done one by one. The copy is one read of the plane per 9 multiply-adds.
-  const int64_t Hp = (a.OH - 1) * a.sh + (a.KH - 1) * a.dh + 1;
-  const int64_t Wp = (a.OW - 1) * a.sw + (a.KW - 1) * a.dw + 1;
-  const float* src = x;
-  int64_t ld = a.W;
   thread_local std::vector<float> padded;
-  const bool need_pad = a.ph != 0 || a.pw != 0 || Hp > a.H || Wp > a.W;
-  if (need_pad) {
-    // Only the border is zeroed: clearing the whole plane first was one more pass over it.
-    if (padded.size() < static_cast<size_t>(Hp * Wp)) padded.resize(static_cast<size_t>(Hp * Wp));
-    // Padded column c holds input column c - pw (pads are never negative).
-    const int64_t c0 = std::min<int64_t>(a.pw, Wp), c1 = std::min<int64_t>(Wp, a.W + a.pw);
-    for (int64_t r = 0; r < Hp; ++r) {
-      float* row = padded.data() + r * Wp;
-      const int64_t ih = r - a.ph;
-      if (ih < 0 || ih >= a.H) {
-        std::memset(row, 0, static_cast<size_t>(Wp) * sizeof(float));
-        continue;
-      }
-      for (int64_t c = 0; c < c0; ++c) row[c] = 0.f;
-      if (c1 > c0) std::memcpy(row + c0, x + ih * a.W, static_cast<size_t>(c1 - c0) * sizeof(float));
-      for (int64_t c = std::max(c0, c1); c < Wp; ++c) row[c] = 0.f;
-    }
-    src = padded.data();
-    ld = Wp;
-  }
+  int64_t ld = 0;
+  const float* src = padded_plane(a, x, padded, &ld);
   switch (a.sw) {
     case 1: return dw_interior<1>(a, src, ld, w, bias, y);
     case 2: return dw_interior<2>(a, src, ld, w, bias, y);

@@ -92,7 +92,9 @@ EpilogueF32Fn epilogue_f32_ukernel() {
 }
 
 DwConv2dF32Fn dwconv2d_f32_ukernel() {
-  static const DwConv2dF32Fn fn = cpu_features().has_avx512() ? &dwconv2d_f32_avx512 : &dwconv2d_f32_scalar;
+  static const DwConv2dF32Fn fn = cpu_features().has_avx512()     ? &dwconv2d_f32_avx512
+                                  : cpu_features().has_avx2_fma() ? &dwconv2d_f32_avx2
+                                                                  : &dwconv2d_f32_scalar;
   return fn;
 }
 

@@ -42,6 +42,7 @@ struct DwConv2dArgs {
 using DwConv2dF32Fn = void (*)(const DwConv2dArgs& a, const float* x, const float* w, float bias,
                                float* y);
 void dwconv2d_f32_scalar(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y);
+void dwconv2d_f32_avx2(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y);
 void dwconv2d_f32_avx512(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y);
 DwConv2dF32Fn dwconv2d_f32_ukernel();
 // The same for 3x3 windows, dilation 1, stride 1 or 2 in both dims (dwconv2d_3x3_applies): the
