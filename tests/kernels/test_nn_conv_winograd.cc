@@ -159,29 +159,36 @@ TEST(NnConvWinograd, RowSplitOverThreadsMatchesFloat64) {
   }
 }
 
-TEST(NnConvWinograd, PortableTransformsMatchDispatched) {
-  // The portable transforms run on CPUs without AVX-512; compare them with the dispatched ones
-  // (the AVX-512 ones here) on the same strips, for both tile sizes and a partial lane block.
+TEST(NnConvWinograd, PortableTransformsMatchEveryIsa) {
+  // The portable transforms run on CPUs without AVX2; compare them with the AVX2 and AVX-512 ones
+  // this CPU has on the same strips, for both tile sizes and a partial lane block.
+  namespace uk = kernels::ukernels;
+  std::vector<std::pair<uk::WinogradInputFn, uk::WinogradOutputFn>> isas;
+  if (cpu_features().has_avx2_fma()) isas.emplace_back(&uk::winograd_input_f32_avx2, &uk::winograd_output_f32_avx2);
+  if (cpu_features().has_avx512()) isas.emplace_back(&uk::winograd_input_f32_avx512, &uk::winograd_output_f32_avx512);
+  if (isas.empty()) GTEST_SKIP() << "no vector transforms on this CPU";
   std::mt19937 rng(21);
-  for (int64_t tile : {2, 4}) {
-    const int64_t alpha = tile + 2, tiles = 3, cols = tiles * tile + 2, a2 = alpha * alpha;
-    const auto buf = uniform_floats(static_cast<size_t>(alpha * cols * kernels::ukernels::kWinogradLanes), rng);
-    for (int64_t lanes : {16, 5}) {
-      std::vector<float> v1(static_cast<size_t>(a2 * tiles * 16), 7.f), v2 = v1;
-      kernels::ukernels::WinogradInputArgs in{tile, buf.data(), cols * 16, tiles, v1.data(), tiles * 16, 16, lanes};
-      kernels::ukernels::winograd_input_f32_scalar(in);
-      in.v = v2.data();
-      kernels::ukernels::winograd_input_f32_ukernel()(in);
-      for (size_t i = 0; i < v1.size(); ++i) ASSERT_NEAR(v1[i], v2[i], 1e-5) << "input tile " << tile << " at " << i;
+  for (const auto& [input_fn, output_fn] : isas) {
+    for (int64_t tile : {2, 4}) {
+      const int64_t alpha = tile + 2, tiles = 3, cols = tiles * tile + 2, a2 = alpha * alpha;
+      const auto buf = uniform_floats(static_cast<size_t>(alpha * cols * kernels::ukernels::kWinogradLanes), rng);
+      for (int64_t lanes : {16, 5}) {
+        std::vector<float> v1(static_cast<size_t>(a2 * tiles * 16), 7.f), v2 = v1;
+        kernels::ukernels::WinogradInputArgs in{tile, buf.data(), cols * 16, tiles, v1.data(), tiles * 16, 16, lanes};
+        kernels::ukernels::winograd_input_f32_scalar(in);
+        in.v = v2.data();
+        input_fn(in);
+        for (size_t i = 0; i < v1.size(); ++i) ASSERT_NEAR(v1[i], v2[i], 1e-5) << "input tile " << tile << " at " << i;
+      }
+      const auto m = uniform_floats(static_cast<size_t>(a2 * tiles * 16), rng);
+      const auto bias = uniform_floats(16, rng);
+      std::vector<float> o1(static_cast<size_t>(tile * tiles * tile * 16)), o2(o1.size());
+      kernels::ukernels::WinogradOutputArgs out{tile, m.data(), tiles * 16, 16, tiles, bias.data(), o1.data(), tiles * tile * 16};
+      kernels::ukernels::winograd_output_f32_scalar(out);
+      out.out = o2.data();
+      output_fn(out);
+      for (size_t i = 0; i < o1.size(); ++i) ASSERT_NEAR(o1[i], o2[i], 1e-4) << "output tile " << tile << " at " << i;
     }
-    const auto m = uniform_floats(static_cast<size_t>(a2 * tiles * 16), rng);
-    const auto bias = uniform_floats(16, rng);
-    std::vector<float> o1(static_cast<size_t>(tile * tiles * tile * 16)), o2(o1.size());
-    kernels::ukernels::WinogradOutputArgs out{tile, m.data(), tiles * 16, 16, tiles, bias.data(), o1.data(), tiles * tile * 16};
-    kernels::ukernels::winograd_output_f32_scalar(out);
-    out.out = o2.data();
-    kernels::ukernels::winograd_output_f32_ukernel()(out);
-    for (size_t i = 0; i < o1.size(); ++i) ASSERT_NEAR(o1[i], o2[i], 1e-4) << "output tile " << tile << " at " << i;
   }
 }
 
@@ -258,7 +265,7 @@ std::string conv_variant(Shape x, Shape w, std::vector<int64_t> pads, std::vecto
 }
 
 TEST(NnConvWinograd, ConvKernelPreparesTheMeasuredTile) {
-  if (!cpu_features().has_avx512()) GTEST_SKIP() << "Winograd is only picked with the AVX-512 transforms";
+  if (!cpu_features().has_avx512()) GTEST_SKIP() << "the direct and pixel-GEMM conv kernels are AVX-512 only";
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {64, 64, 3, 3}, {1, 1, 1, 1}, {1, 1}), "winograd_f4_or_packed_gemm");
   EXPECT_EQ(conv_variant({1, 512, 7, 7}, {512, 512, 3, 3}, {1, 1, 1, 1}, {1, 1}), "winograd_f2_or_packed_gemm");
   // C = 3: K = 27 is small enough for the direct kernel (nn_conv_direct.cc).
@@ -282,9 +289,9 @@ TEST(NnConvWinograd, ConvKernelPreparesTheMeasuredTile) {
 
 TEST(NnConvWinograd, PicksOnlyConvsThatPay) {
   using kernels::winograd::pick_tile;
-  if (!cpu_features().has_avx512()) {
+  if (!cpu_features().has_avx512() && !cpu_features().has_avx2_fma()) {
     EXPECT_EQ(pick_tile(geom(1, 64, 64, 56, 56, {1, 1, 1, 1})), 0);
-    GTEST_SKIP() << "Winograd is only picked with the AVX-512 transforms";
+    GTEST_SKIP() << "Winograd is only picked with the AVX2 or AVX-512 transforms";
   }
   EXPECT_EQ(pick_tile(geom(1, 3, 64, 224, 224, {1, 1, 1, 1})), 0);  // 3 input channels
   EXPECT_EQ(pick_tile(geom(1, 64, 8, 56, 56, {1, 1, 1, 1})), 0);    // 8 output channels

@@ -40,8 +40,10 @@ struct WinogradOutputArgs {
 using WinogradInputFn = void (*)(const WinogradInputArgs& a);
 using WinogradOutputFn = void (*)(const WinogradOutputArgs& a);
 void winograd_input_f32_scalar(const WinogradInputArgs& a);
+void winograd_input_f32_avx2(const WinogradInputArgs& a);
 void winograd_input_f32_avx512(const WinogradInputArgs& a);
 void winograd_output_f32_scalar(const WinogradOutputArgs& a);
+void winograd_output_f32_avx2(const WinogradOutputArgs& a);
 void winograd_output_f32_avx512(const WinogradOutputArgs& a);
 // The best for this CPU (chosen once).
 WinogradInputFn winograd_input_f32_ukernel();

@@ -47,13 +47,16 @@ void winograd_input_f32_scalar(const WinogradInputArgs& a) { wino_impl::input_di
 void winograd_output_f32_scalar(const WinogradOutputArgs& a) { wino_impl::output_dispatch<ScalarVec>(a); }
 
 WinogradInputFn winograd_input_f32_ukernel() {
-  static const WinogradInputFn fn = cpu_features().has_avx512() ? &winograd_input_f32_avx512 : &winograd_input_f32_scalar;
+  static const WinogradInputFn fn = cpu_features().has_avx512()     ? &winograd_input_f32_avx512
+                                    : cpu_features().has_avx2_fma() ? &winograd_input_f32_avx2
+                                                                    : &winograd_input_f32_scalar;
   return fn;
 }
 
 WinogradOutputFn winograd_output_f32_ukernel() {
-  static const WinogradOutputFn fn =
-      cpu_features().has_avx512() ? &winograd_output_f32_avx512 : &winograd_output_f32_scalar;
+  static const WinogradOutputFn fn = cpu_features().has_avx512()     ? &winograd_output_f32_avx512
+                                     : cpu_features().has_avx2_fma() ? &winograd_output_f32_avx2
+                                                                     : &winograd_output_f32_scalar;
   return fn;
 }
 

@@ -1,6 +1,6 @@
 // The Winograd F(2x2,3x3) and F(4x4,3x3) input and output transforms over 16 channel lanes,
 // written once against a small vector policy `V` (load / store / add / sub / multiply-add by a
-// constant) and instantiated by winograd_f32_scalar.cc and winograd_f32_avx512.cc. Only those two
+// constant) and instantiated by winograd_f32_scalar.cc, winograd_f32_avx2.cc and winograd_f32_avx512.cc. Only those
 // files include this header.
 //
 // Both transforms are separable (B^T d B, A^T m A): a 1-D transform over every row, then over
