@@ -87,8 +87,12 @@ TEST(NnMaxPool, RowSplitUkernelMatchesScalarBitwise) {
 
 // The dispatcher sends dilated and wider-strided rows to the per-tap kernel: still the same.
 TEST(NnMaxPool, PerTapUkernelMatchesScalarBitwise) {
-  if (!cpu_features().has_avx512()) GTEST_SKIP() << "no AVX-512";
+  std::vector<uk::MaxPool2dF32Fn> isas;
+  if (cpu_features().has_avx2_fma()) isas.push_back(&uk::maxpool2d_f32_avx2);
+  if (cpu_features().has_avx512()) isas.push_back(&uk::maxpool2d_f32_avx512);
+  if (isas.empty()) GTEST_SKIP() << "no AVX2 or AVX-512";
   std::mt19937 rng(18);
+  for (uk::MaxPool2dF32Fn fn : isas)
   for (int64_t W : {5, 20, 41}) {
     for (int64_t sw : {1, 2, 3}) {
       for (int64_t dw : {1, 2, 3}) {
@@ -100,7 +104,7 @@ TEST(NnMaxPool, PerTapUkernelMatchesScalarBitwise) {
           const std::vector<float> x = plane_with_specials(a.H * W, rng);
           std::vector<float> want(static_cast<size_t>(a.OH * a.OW)), got(want.size());
           uk::maxpool2d_f32_scalar(a, x.data(), want.data());
-          uk::maxpool2d_f32_avx512(a, x.data(), got.data());
+          fn(a, x.data(), got.data());
           ASSERT_TRUE(same_bits(got, want)) << "W " << W << " sw " << sw << " dw " << dw << " KW " << KW;
         }
       }

@@ -5,7 +5,8 @@
 //   nor write past the block: guard values around it are checked), leading dimensions wider than
 //   the block;
 // - the per-plane depthwise conv (DwConv2dF32Fn): window sizes, strides 1-3, dilations, pads, plane
-//   widths around the vector widths, with and without the clamp; guard values after the plane.
+//   widths around the vector widths, with and without the clamp; guard values after the plane;
+// - 2-D max pooling (MaxPool2dF32Fn) over the same kind of sweep, bit-exact.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -151,6 +152,45 @@ TEST(NnUkernelsIsa, DepthwisePlaneMatchesAFloat64Loop) {
         }
         for (size_t i = static_cast<size_t>(a.OH * a.OW); i < y.size(); ++i) ASSERT_EQ(y[i], kGuard) << "wrote past the plane";
       }
+    }
+  }
+}
+
+TEST(NnUkernelsIsa, MaxPoolPlaneIsExact) {
+  namespace uk = kernels::ukernels;
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  struct Geom {
+    int64_t H, W, KH, KW, s, d, p;
+  };
+  const Geom geoms[] = {{32, 32, 3, 3, 2, 1, 1}, {16, 16, 2, 2, 2, 1, 0}, {9, 23, 3, 3, 1, 1, 1},
+                        {12, 17, 5, 5, 3, 1, 2}, {10, 19, 3, 3, 1, 2, 2}, {7, 40, 3, 2, 2, 1, 1},
+                        {112, 112, 3, 3, 2, 1, 1}, {4, 5, 3, 3, 1, 1, 1}};
+  for (const auto& var : variants(&uk::maxpool2d_f32_scalar, &uk::maxpool2d_f32_avx2, &uk::maxpool2d_f32_avx512)) {
+    for (const Geom& g : geoms) {
+      SCOPED_TRACE(std::string(var.name) + " H " + std::to_string(g.H) + " W " + std::to_string(g.W) + " k " +
+                   std::to_string(g.KH) + "x" + std::to_string(g.KW) + " s " + std::to_string(g.s) + " d " +
+                   std::to_string(g.d) + " p " + std::to_string(g.p));
+      DwConv2dArgs a{};
+      a.H = g.H, a.W = g.W, a.KH = g.KH, a.KW = g.KW, a.sh = a.sw = g.s, a.dh = a.dw = g.d, a.ph = a.pw = g.p;
+      a.OH = (g.H + 2 * g.p - g.d * (g.KH - 1) - 1) / g.s + 1;
+      a.OW = (g.W + 2 * g.p - g.d * (g.KW - 1) - 1) / g.s + 1;
+      std::vector<float> x(static_cast<size_t>(g.H * g.W));
+      for (float& v : x) v = u(rng);
+      std::vector<float> y(static_cast<size_t>(a.OH * a.OW) + 8, 777.f);
+      var.fn(a, x.data(), y.data());
+      for (int64_t oh = 0; oh < a.OH; ++oh) {
+        for (int64_t ow = 0; ow < a.OW; ++ow) {
+          float want = -INFINITY;
+          for (int64_t kh = 0; kh < g.KH; ++kh)
+            for (int64_t kw = 0; kw < g.KW; ++kw) {
+              const int64_t ih = oh * g.s - g.p + kh * g.d, iw = ow * g.s - g.p + kw * g.d;
+              if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) want = std::max(want, x[static_cast<size_t>(ih * g.W + iw)]);
+            }
+          ASSERT_EQ(y[static_cast<size_t>(oh * a.OW + ow)], want) << "output " << oh << "," << ow;
+        }
+      }
+      for (size_t i = static_cast<size_t>(a.OH * a.OW); i < y.size(); ++i) ASSERT_EQ(y[i], 777.f) << "wrote past the plane";
     }
   }
 }

@@ -1,14 +1,14 @@
 // AVX2 versions of the nn microkernels (ukernels.h), for CPUs without AVX-512 (Zen 2/3, most
 // client and many cloud x86 parts). Without them every GEMM tile of a FusedConv or FusedMatMul
 // went through the portable epilogue (half of small_cnn's run on an AVX2 EPYC) and MobileNetV2's
-// depthwise convs through the portable tap loop (46% of its run).
+// depthwise convs through the portable tap loop (46% of its run), and pooling one window at a time.
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
-#include "kernels/ukernels/nn/dwconv_padded.h"
+#include "kernels/ukernels/nn/plane_helpers.h"
 #include "kernels/ukernels/nn/ukernels.h"
 
 namespace onnxrt::kernels::ukernels {
@@ -141,6 +141,42 @@ void dwconv2d_f32_avx2(const DwConv2dArgs& a, const float* x, const float* w, fl
     case 1: return dw_plane<1>(a, src, ld, w, bias, y);
     case 2: return dw_plane<2>(a, src, ld, w, bias, y);
     default: return dw_plane<0>(a, src, ld, w, bias, y);
+  }
+}
+
+void maxpool2d_f32_avx2(const DwConv2dArgs& a, const float* x, float* y) {
+  int64_t t_lo, t_hi;
+  interior_cols(a, &t_lo, &t_hi);
+  if (a.KW == 0) t_lo = t_hi = 0;
+  for (int64_t oh = 0; oh < a.OH; ++oh) {
+    float* out = y + oh * a.OW;
+    int64_t kh0 = 0, kh1 = a.KH;
+    while (kh0 < a.KH && oh * a.sh - a.ph + kh0 * a.dh < 0) ++kh0;
+    while (kh1 > kh0 && oh * a.sh - a.ph + (kh1 - 1) * a.dh >= a.H) --kh1;
+    if (kh0 >= kh1) {  // no input row: every window is empty
+      for (int64_t t = 0; t < a.OW; ++t) out[t] = 0.f;
+      continue;
+    }
+    for (int64_t t = 0; t < t_lo; ++t) out[t] = max_window(a, x, oh, t);
+    for (int64_t t = t_hi; t < a.OW; ++t) out[t] = max_window(a, x, oh, t);
+    for (int64_t t = t_lo; t < t_hi; t += 8) {
+      const int64_t n = std::min<int64_t>(8, t_hi - t);
+      __m256 best = _mm256_setzero_ps();
+      bool first = true;
+      for (int64_t kh = kh0; kh < kh1; ++kh) {
+        const float* row = x + (oh * a.sh - a.ph + kh * a.dh) * a.W + t * a.sw - a.pw;
+        for (int64_t kw = 0; kw < a.KW; ++kw) {
+          const float* p = row + kw * a.dw;
+          const __m256 v = a.sw == 1   ? load_strided<1>(p, 1, n)
+                           : a.sw == 2 ? load_strided<2>(p, 2, n)
+                                       : load_strided<0>(p, a.sw, n);
+          // max_ps(v, best) returns best when either is NaN: "v > best ? v : best".
+          best = first ? v : _mm256_max_ps(v, best);
+          first = false;
+        }
+      }
+      store_n(out + t, best, n);
+    }
   }
 }
 

@@ -15,7 +15,7 @@
 #include <cstring>
 #include <vector>
 
-#include "kernels/ukernels/nn/dwconv_padded.h"
+#include "kernels/ukernels/nn/plane_helpers.h"
 #include "kernels/ukernels/nn/ukernels.h"
 
 namespace onnxrt::kernels::ukernels {
@@ -92,43 +92,13 @@ void epilogue_f32_avx512(const EpilogueArgs& a, float* y, int64_t ldy, int64_t r
   }
 }
 
-// Output columns [t_lo, t_hi) whose kw taps all fall inside the input row.
-static void interior_cols(const DwConv2dArgs& a, int64_t* lo_out, int64_t* hi_out) {
-  // Tap kw reads i0 + t*sw with i0 = kw*dw - pw.
-  int64_t t_lo = 0, t_hi = a.OW;
-  for (int64_t kw = 0; kw < a.KW; ++kw) {
-    const int64_t i0 = kw * a.dw - a.pw;
-    const int64_t lo = i0 >= 0 ? 0 : (-i0 + a.sw - 1) / a.sw;
-    const int64_t hi = i0 < a.W ? (a.W - 1 - i0) / a.sw + 1 : 0;
-    t_lo = std::max(t_lo, lo);
-    t_hi = std::min(t_hi, hi);
-  }
-  t_hi = std::max(t_hi, t_lo);
-  *lo_out = std::min(t_lo, a.OW);
-  *hi_out = std::min(t_hi, a.OW);
-}
-
 void maxpool2d_f32_avx512(const DwConv2dArgs& a, const float* x, float* y) {
   if (maxpool2d_rows_applies(a)) return maxpool2d_rows_f32_avx512(a, x, y);
   // Dilated or wider strides along W: every tap of every window.
   int64_t t_lo, t_hi;
   interior_cols(a, &t_lo, &t_hi);
   if (a.KW == 0) t_lo = t_hi = 0;
-  auto scalar_col = [&](int64_t oh, int64_t t) {
-    float best = 0.f;
-    bool first = true;
-    for (int64_t kh = 0; kh < a.KH; ++kh) {
-      const int64_t ih = oh * a.sh - a.ph + kh * a.dh;
-      if (ih < 0 || ih >= a.H) continue;
-      for (int64_t kw = 0; kw < a.KW; ++kw) {
-        const int64_t iw = t * a.sw - a.pw + kw * a.dw;
-        if (iw < 0 || iw >= a.W) continue;
-        const float v = x[ih * a.W + iw];
-        if (first || v > best) best = v, first = false;
-      }
-    }
-    return best;
-  };
+  auto scalar_col = [&](int64_t oh, int64_t t) { return max_window(a, x, oh, t); };
   for (int64_t oh = 0; oh < a.OH; ++oh) {
     float* out = y + oh * a.OW;
     int64_t kh0 = 0, kh1 = a.KH;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "base/cpu_features.h"
+#include "kernels/ukernels/nn/plane_helpers.h"
 #include "kernels/ukernels/nn/ukernels.h"
 
 namespace onnxrt::kernels::ukernels {
@@ -65,23 +66,8 @@ void dwconv2d_f32_scalar(const DwConv2dArgs& a, const float* x, const float* w, 
 }
 
 void maxpool2d_f32_scalar(const DwConv2dArgs& a, const float* x, float* y) {
-  for (int64_t oh = 0; oh < a.OH; ++oh) {
-    for (int64_t ow = 0; ow < a.OW; ++ow) {
-      float best = 0.f;
-      bool first = true;
-      for (int64_t kh = 0; kh < a.KH; ++kh) {
-        const int64_t ih = oh * a.sh - a.ph + kh * a.dh;
-        if (ih < 0 || ih >= a.H) continue;
-        for (int64_t kw = 0; kw < a.KW; ++kw) {
-          const int64_t iw = ow * a.sw - a.pw + kw * a.dw;
-          if (iw < 0 || iw >= a.W) continue;
-          const float v = x[ih * a.W + iw];
-          if (first || v > best) best = v, first = false;
-        }
-      }
-      y[oh * a.OW + ow] = best;
-    }
-  }
+  for (int64_t oh = 0; oh < a.OH; ++oh)
+    for (int64_t ow = 0; ow < a.OW; ++ow) y[oh * a.OW + ow] = max_window(a, x, oh, ow);
 }
 
 EpilogueF32Fn epilogue_f32_ukernel() {
@@ -103,7 +89,9 @@ DwConv2dF32Fn dwconv2d_f32_ukernel() {
 namespace onnxrt::kernels::ukernels {
 
 MaxPool2dF32Fn maxpool2d_f32_ukernel() {
-  static const MaxPool2dF32Fn fn = cpu_features().has_avx512() ? &maxpool2d_f32_avx512 : &maxpool2d_f32_scalar;
+  static const MaxPool2dF32Fn fn = cpu_features().has_avx512()     ? &maxpool2d_f32_avx512
+                                   : cpu_features().has_avx2_fma() ? &maxpool2d_f32_avx2
+                                                                   : &maxpool2d_f32_scalar;
   return fn;
 }
 

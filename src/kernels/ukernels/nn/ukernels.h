@@ -106,6 +106,7 @@ void conv_direct_f32_avx512(const ConvDirectArgs& a, int mr);
 // read stays, a later NaN is skipped.
 using MaxPool2dF32Fn = void (*)(const DwConv2dArgs& a, const float* x, float* y);
 void maxpool2d_f32_scalar(const DwConv2dArgs& a, const float* x, float* y);
+void maxpool2d_f32_avx2(const DwConv2dArgs& a, const float* x, float* y);
 void maxpool2d_f32_avx512(const DwConv2dArgs& a, const float* x, float* y);
 MaxPool2dF32Fn maxpool2d_f32_ukernel();
 // The same for windows of dilation 1 and stride 1 or 2 along W (maxpool2d_rows_applies): a row

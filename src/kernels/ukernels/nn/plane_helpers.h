@@ -1,0 +1,81 @@
+// Plane geometry shared by the per-plane depthwise and pooling microkernels of every ISA.
+// Internal linkage on purpose: each ISA's file compiles its own copy with its own flags, so the
+// linker can never hand an AVX2 CPU the AVX-512 build of it.
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "kernels/ukernels/nn/ukernels.h"
+
+namespace onnxrt::kernels::ukernels {
+namespace {
+
+// The zero-padded copy of one input plane that the per-plane depthwise kernels read, so that
+// their loops have no border cases: with 3x3 windows on 7x7..14x14 planes the border columns were
+// a large share of the work when done one by one. The copy is one read of the plane per KH*KW
+// multiply-adds.
+// The plane to read (x itself when no tap falls outside it, else a padded copy in `buf`) and its
+// row stride in `ld`. Taps of output (oh, t) are at rows oh*sh + kh*dh, columns t*sw + kw*dw.
+inline const float* padded_plane(const DwConv2dArgs& a, const float* x, std::vector<float>& buf, int64_t* ld) {
+  const int64_t Hp = (a.OH - 1) * a.sh + (a.KH - 1) * a.dh + 1;
+  const int64_t Wp = (a.OW - 1) * a.sw + (a.KW - 1) * a.dw + 1;
+  *ld = a.W;
+  if (!(a.ph != 0 || a.pw != 0 || Hp > a.H || Wp > a.W)) return x;
+  // Only the border is zeroed: clearing the whole plane first was one more pass over it.
+  if (buf.size() < static_cast<size_t>(Hp * Wp)) buf.resize(static_cast<size_t>(Hp * Wp));
+  // Padded column c holds input column c - pw (pads are never negative).
+  const int64_t c0 = std::min<int64_t>(a.pw, Wp), c1 = std::min<int64_t>(Wp, a.W + a.pw);
+  for (int64_t r = 0; r < Hp; ++r) {
+    float* row = buf.data() + r * Wp;
+    const int64_t ih = r - a.ph;
+    if (ih < 0 || ih >= a.H) {
+      std::memset(row, 0, static_cast<size_t>(Wp) * sizeof(float));
+      continue;
+    }
+    for (int64_t c = 0; c < c0; ++c) row[c] = 0.f;
+    if (c1 > c0) std::memcpy(row + c0, x + ih * a.W, static_cast<size_t>(c1 - c0) * sizeof(float));
+    for (int64_t c = std::max(c0, c1); c < Wp; ++c) row[c] = 0.f;
+  }
+  *ld = Wp;
+  return buf.data();
+}
+
+// Output columns [lo, hi) whose KW taps all fall inside the input row (pooling reads the plane
+// as it is, and treats the other columns one by one).
+inline void interior_cols(const DwConv2dArgs& a, int64_t* lo_out, int64_t* hi_out) {
+  // Tap kw reads i0 + t*sw with i0 = kw*dw - pw.
+  int64_t t_lo = 0, t_hi = a.OW;
+  for (int64_t kw = 0; kw < a.KW; ++kw) {
+    const int64_t i0 = kw * a.dw - a.pw;
+    const int64_t lo = i0 >= 0 ? 0 : (-i0 + a.sw - 1) / a.sw;
+    const int64_t hi = i0 < a.W ? (a.W - 1 - i0) / a.sw + 1 : 0;
+    t_lo = std::max(t_lo, lo);
+    t_hi = std::min(t_hi, hi);
+  }
+  t_hi = std::max(t_hi, t_lo);
+  *lo_out = std::min(t_lo, a.OW);
+  *hi_out = std::min(t_hi, a.OW);
+}
+
+// Max over the window of output (oh, t), taps outside the plane skipped; 0 for an empty window.
+// NaN as the vector kernels: "v > best ? v : best" after the first tap.
+inline float max_window(const DwConv2dArgs& a, const float* x, int64_t oh, int64_t t) {
+  float best = 0.f;
+  bool first = true;
+  for (int64_t kh = 0; kh < a.KH; ++kh) {
+    const int64_t ih = oh * a.sh - a.ph + kh * a.dh;
+    if (ih < 0 || ih >= a.H) continue;
+    for (int64_t kw = 0; kw < a.KW; ++kw) {
+      const int64_t iw = t * a.sw - a.pw + kw * a.dw;
+      if (iw < 0 || iw >= a.W) continue;
+      const float v = x[ih * a.W + iw];
+      if (first || v > best) best = v, first = false;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+}  // namespace onnxrt::kernels::ukernels
