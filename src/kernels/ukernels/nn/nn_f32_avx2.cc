@@ -99,6 +99,21 @@ inline void store_n(float* y, __m256 v, int64_t n) {
   std::memcpy(y, tmp, static_cast<size_t>(n) * sizeof(float));
 }
 
+// Loads x[0], x[s], ..., x[7*s] with plain loads: `x` lies in a padded plane followed by
+// kPlaneSlack floats, so reading up to 16 floats from any tap stays inside the buffer (lanes past
+// the row's last output are never stored). Masked loads cost several cycles each on AMD cores.
+template <int S>
+inline __m256 load_taps(const float* x, int64_t s) {
+  if constexpr (S == 1) {
+    return _mm256_loadu_ps(x);
+  } else if constexpr (S == 2) {
+    const __m256 even = _mm256_shuffle_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(x + 8), _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0)));
+  } else {
+    return load_strided<0>(x, s, 8);
+  }
+}
+
 // R output rows of one 8-column block, every tap inside `x` (the padded plane): independent FMA
 // chains per row, so the FMA latency overlaps.
 template <int S, int R>
@@ -115,7 +130,9 @@ void dw_rows(const DwConv2dArgs& a, const float* x, int64_t ld, const float* w, 
       for (int64_t kw = 0; kw < a.KW; ++kw) {
         const __m256 wv = _mm256_set1_ps(wk[kw]);
         for (int r = 0; r < R; ++r)
-          acc[r] = _mm256_fmadd_ps(wv, load_strided<S>(row + r * a.sh * ld + kw * a.dw, s, n), acc[r]);
+          acc[r] = _mm256_fmadd_ps(wv, S > 0 ? load_taps<S>(row + r * a.sh * ld + kw * a.dw, s)
+                                             : load_strided<0>(row + r * a.sh * ld + kw * a.dw, s, n),
+                                   acc[r]);
       }
     }
     for (int r = 0; r < R; ++r)
@@ -136,7 +153,8 @@ void dwconv2d_f32_avx2(const DwConv2dArgs& a, const float* x, const float* w, fl
   if (a.OH <= 0 || a.OW <= 0) return;
   thread_local std::vector<float> padded;
   int64_t ld = 0;
-  const float* src = padded_plane(a, x, padded, &ld);
+  // Always a copy: the tap loads then read whole vectors, past the row's end into the slack.
+  const float* src = padded_plane(a, x, padded, &ld, /*always_copy=*/true);
   switch (a.sw) {
     case 1: return dw_plane<1>(a, src, ld, w, bias, y);
     case 2: return dw_plane<2>(a, src, ld, w, bias, y);

@@ -16,15 +16,18 @@ namespace {
 // their loops have no border cases: with 3x3 windows on 7x7..14x14 planes the border columns were
 // a large share of the work when done one by one. The copy is one read of the plane per KH*KW
 // multiply-adds.
-// The plane to read (x itself when no tap falls outside it, else a padded copy in `buf`) and its
-// row stride in `ld`. Taps of output (oh, t) are at rows oh*sh + kh*dh, columns t*sw + kw*dw.
-inline const float* padded_plane(const DwConv2dArgs& a, const float* x, std::vector<float>& buf, int64_t* ld) {
+// The plane to read (x itself when no tap falls outside it and `always_copy` is false, else a
+// padded copy in `buf`, followed by kPlaneSlack readable floats) and its row stride in `ld`. Taps
+// of output (oh, t) are at rows oh*sh + kh*dh, columns t*sw + kw*dw.
+constexpr int64_t kPlaneSlack = 16;
+inline const float* padded_plane(const DwConv2dArgs& a, const float* x, std::vector<float>& buf, int64_t* ld,
+                                 bool always_copy = false) {
   const int64_t Hp = (a.OH - 1) * a.sh + (a.KH - 1) * a.dh + 1;
   const int64_t Wp = (a.OW - 1) * a.sw + (a.KW - 1) * a.dw + 1;
   *ld = a.W;
-  if (!(a.ph != 0 || a.pw != 0 || Hp > a.H || Wp > a.W)) return x;
+  if (!always_copy && !(a.ph != 0 || a.pw != 0 || Hp > a.H || Wp > a.W)) return x;
   // Only the border is zeroed: clearing the whole plane first was one more pass over it.
-  if (buf.size() < static_cast<size_t>(Hp * Wp)) buf.resize(static_cast<size_t>(Hp * Wp));
+  if (buf.size() < static_cast<size_t>(Hp * Wp + kPlaneSlack)) buf.resize(static_cast<size_t>(Hp * Wp + kPlaneSlack));
   // Padded column c holds input column c - pw (pads are never negative).
   const int64_t c0 = std::min<int64_t>(a.pw, Wp), c1 = std::min<int64_t>(Wp, a.W + a.pw);
   for (int64_t r = 0; r < Hp; ++r) {
