@@ -101,10 +101,8 @@ void maxpool2d_f32_avx512(const DwConv2dArgs& a, const float* x, float* y) {
   auto scalar_col = [&](int64_t oh, int64_t t) { return max_window(a, x, oh, t); };
   for (int64_t oh = 0; oh < a.OH; ++oh) {
     float* out = y + oh * a.OW;
-    int64_t kh0 = 0, kh1 = a.KH;
-    while (kh0 < a.KH && oh * a.sh - a.ph + kh0 * a.dh < 0) ++kh0;
-    while (kh1 > kh0 && oh * a.sh - a.ph + (kh1 - 1) * a.dh >= a.H) --kh1;
-    if (kh0 >= kh1) {  // no input row: every window is empty
+    int64_t kh0, kh1;
+    if (!window_rows(a, oh, &kh0, &kh1)) {  // no input row: every window is empty
       for (int64_t t = 0; t < a.OW; ++t) out[t] = 0.f;
       continue;
     }

@@ -62,6 +62,15 @@ inline void interior_cols(const DwConv2dArgs& a, int64_t* lo_out, int64_t* hi_ou
   *hi_out = std::min(t_hi, a.OW);
 }
 
+// Kernel rows [kh0, kh1) of output row oh that fall inside the plane; false when none does (every
+// window of the row is empty).
+inline bool window_rows(const DwConv2dArgs& a, int64_t oh, int64_t* kh0, int64_t* kh1) {
+  *kh0 = 0, *kh1 = a.KH;
+  while (*kh0 < a.KH && oh * a.sh - a.ph + *kh0 * a.dh < 0) ++*kh0;
+  while (*kh1 > *kh0 && oh * a.sh - a.ph + (*kh1 - 1) * a.dh >= a.H) --*kh1;
+  return *kh0 < *kh1;
+}
+
 // Max over the window of output (oh, t), taps outside the plane skipped; 0 for an empty window.
 // NaN as the vector kernels: "v > best ? v : best" after the first tap.
 inline float max_window(const DwConv2dArgs& a, const float* x, int64_t oh, int64_t t) {
