@@ -67,7 +67,7 @@ void epilogue_impl(const EpilogueArgs& a, float* y, int64_t ldy, int64_t rows, i
 }
 
 // Loads x[0], x[s], ..., x[7*s]; only the first n (1..8) lanes are read from memory, the others
-// are 0 (a padded plane ends right after the last tap of the last output).
+// are 0 (the last output's taps may be the last floats of the plane).
 template <int S>
 inline __m256 load_strided(const float* x, int64_t s, int64_t n) {
   if constexpr (S == 1) {
@@ -102,16 +102,13 @@ inline void store_n(float* y, __m256 v, int64_t n) {
 // Loads x[0], x[s], ..., x[7*s] with plain loads: `x` lies in a padded plane followed by
 // kPlaneSlack floats, so reading up to 16 floats from any tap stays inside the buffer (lanes past
 // the row's last output are never stored). Masked loads cost several cycles each on AMD cores.
+// Strides 1 and 2 only; other strides gather (load_strided<0>).
 template <int S>
-inline __m256 load_taps(const float* x, int64_t s) {
-  if constexpr (S == 1) {
-    return _mm256_loadu_ps(x);
-  } else if constexpr (S == 2) {
-    const __m256 even = _mm256_shuffle_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(x + 8), _MM_SHUFFLE(2, 0, 2, 0));
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0)));
-  } else {
-    return load_strided<0>(x, s, 8);
-  }
+inline __m256 load_taps(const float* x) {
+  static_assert(S == 1 || S == 2);
+  if constexpr (S == 1) return _mm256_loadu_ps(x);
+  const __m256 even = _mm256_shuffle_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(x + 8), _MM_SHUFFLE(2, 0, 2, 0));
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 
 // R output rows of one 8-column block, every tap inside `x` (the padded plane): independent FMA
@@ -129,10 +126,11 @@ void dw_rows(const DwConv2dArgs& a, const float* x, int64_t ld, const float* w, 
       const float* wk = w + kh * a.KW;
       for (int64_t kw = 0; kw < a.KW; ++kw) {
         const __m256 wv = _mm256_set1_ps(wk[kw]);
-        for (int r = 0; r < R; ++r)
-          acc[r] = _mm256_fmadd_ps(wv, S > 0 ? load_taps<S>(row + r * a.sh * ld + kw * a.dw, s)
-                                             : load_strided<0>(row + r * a.sh * ld + kw * a.dw, s, n),
-                                   acc[r]);
+        for (int r = 0; r < R; ++r) {
+          const float* tap = row + r * a.sh * ld + kw * a.dw;
+          if constexpr (S > 0) acc[r] = _mm256_fmadd_ps(wv, load_taps<S>(tap), acc[r]);
+          else acc[r] = _mm256_fmadd_ps(wv, load_strided<0>(tap, s, n), acc[r]);
+        }
       }
     }
     for (int r = 0; r < R; ++r)

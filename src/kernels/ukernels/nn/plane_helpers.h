@@ -15,10 +15,10 @@ namespace {
 // The zero-padded copy of one input plane that the per-plane depthwise kernels read, so that
 // their loops have no border cases: with 3x3 windows on 7x7..14x14 planes the border columns were
 // a large share of the work when done one by one. The copy is one read of the plane per KH*KW
-// multiply-adds.
-// The plane to read (x itself when no tap falls outside it and `always_copy` is false, else a
-// padded copy in `buf`, followed by kPlaneSlack readable floats) and its row stride in `ld`. Taps
-// of output (oh, t) are at rows oh*sh + kh*dh, columns t*sw + kw*dw.
+// multiply-adds. Returns the plane to read (x itself when no tap falls outside it and
+// `always_copy` is false, else a padded copy in `buf`, followed by kPlaneSlack readable floats)
+// and its row stride in `ld`. Taps of output (oh, t) are at rows oh*sh + kh*dh, columns
+// t*sw + kw*dw.
 constexpr int64_t kPlaneSlack = 16;
 inline const float* padded_plane(const DwConv2dArgs& a, const float* x, std::vector<float>& buf, int64_t* ld,
                                  bool always_copy = false) {
