@@ -1,7 +1,7 @@
-// The AVX-512 layout moves around the conv GEMMs (ukernels/nn/conv_layout_f32_avx512.cc) against
-// plain loops: the stride-2 copy at every length around the vector width, reading nothing past
-// its last element (the source ends at a guard page), and the transposed tile store over every
-// pixel and channel count, with and without bias, residual and clamp, NaN included.
+// The layout moves around the conv GEMMs (ukernels/nn/conv_layout_f32_*.cc) against plain
+// loops: the AVX-512 stride-2 copy at every length around the vector width, reading nothing past
+// its last element (the source ends at a guard page), and the transposed tile store of every ISA
+// over every pixel and channel count, with and without bias, residual and clamp, NaN included.
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -42,39 +42,51 @@ TEST(ConvLayoutUkernels, CopyStride2MatchesLoopAndStaysInBounds) {
   ::munmap(mem, 2 * page);
 }
 
+// Every ISA's tile shape: AVX-512 stores tiles of up to 16 pixels x 32 channels (ldc 32), AVX2 up
+// to 8 x 16 (ldc 16).
 TEST(ConvLayoutUkernels, StoreTransposedMatchesLoop) {
-  if (!cpu_features().has_avx512()) GTEST_SKIP() << "AVX-512 only";
+  struct Isa {
+    const char* name;
+    void (*fn)(const TransposedStoreArgs&);
+    int max_m, ldc;
+  };
+  std::vector<Isa> isas;
+  if (cpu_features().has_avx2_fma()) isas.push_back({"avx2", &kernels::ukernels::store_transposed_f32_avx2, 8, 16});
+  if (cpu_features().has_avx512()) isas.push_back({"avx512", &kernels::ukernels::store_transposed_f32_avx512, 16, 32});
+  if (isas.empty()) GTEST_SKIP() << "needs AVX2 or AVX-512";
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-2.0f, 2.0f);
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  for (int m = 1; m <= 16; ++m) {
-    for (int channels : {1, 5, 16, 17, 31, 32}) {
-      for (int mode = 0; mode < 8; ++mode) {
-        const bool with_bias = mode & 1, with_z = mode & 2, clamp = mode & 4;
-        const int64_t ldy = 40, ldz = 37;
-        std::vector<float> c(16 * 32), bias(32), z(static_cast<size_t>(32 * ldz));
-        for (auto* v : {&c, &bias, &z})
-          for (float& x : *v) x = u(rng);
-        c[0] = nan;  // pixel 0, channel 0
-        std::vector<float> y(static_cast<size_t>(32 * ldy), -99.0f);
-        const float lo = -0.5f, hi = 1.0f;
-        kernels::ukernels::store_transposed_f32_avx512(TransposedStoreArgs{
-            c.data(), m, channels, with_bias ? bias.data() : nullptr, with_z ? z.data() : nullptr, ldz, y.data(),
-            ldy, clamp, lo, hi});
-        for (int j = 0; j < 32; ++j) {
-          for (int i = 0; i < ldy; ++i) {
-            const float got = y[static_cast<size_t>(j * ldy + i)];
-            const std::string what = "m " + std::to_string(m) + " channels " + std::to_string(channels) +
-                                     " mode " + std::to_string(mode) + " channel " + std::to_string(j) +
-                                     " pixel " + std::to_string(i);
-            if (j >= channels || i >= m) {
-              EXPECT_EQ(got, -99.0f) << what << ": written outside the tile";
-              continue;
+  for (const Isa& isa : isas) {
+    const int ldc = isa.ldc;
+    for (int m = 1; m <= isa.max_m; ++m) {
+      for (int channels : {1, 5, ldc / 2, ldc / 2 + 1, ldc - 1, ldc}) {
+        for (int mode = 0; mode < 8; ++mode) {
+          const bool with_bias = mode & 1, with_z = mode & 2, clamp = mode & 4;
+          const int64_t ldy = 40, ldz = 37;
+          std::vector<float> c(static_cast<size_t>(isa.max_m * ldc)), bias(32), z(static_cast<size_t>(32 * ldz));
+          for (auto* v : {&c, &bias, &z})
+            for (float& x : *v) x = u(rng);
+          c[0] = nan;  // pixel 0, channel 0
+          std::vector<float> y(static_cast<size_t>(32 * ldy), -99.0f);
+          const float lo = -0.5f, hi = 1.0f;
+          isa.fn(TransposedStoreArgs{c.data(), m, channels, with_bias ? bias.data() : nullptr,
+                                     with_z ? z.data() : nullptr, ldz, y.data(), ldy, clamp, lo, hi});
+          for (int j = 0; j < 32; ++j) {
+            for (int i = 0; i < ldy; ++i) {
+              const float got = y[static_cast<size_t>(j * ldy + i)];
+              const std::string what = std::string(isa.name) + " m " + std::to_string(m) + " channels " +
+                                       std::to_string(channels) + " mode " + std::to_string(mode) + " channel " +
+                                       std::to_string(j) + " pixel " + std::to_string(i);
+              if (j >= channels || i >= m) {
+                EXPECT_EQ(got, -99.0f) << what << ": written outside the tile";
+                continue;
+              }
+              float v = c[static_cast<size_t>(i * ldc + j)] + (with_bias ? bias[static_cast<size_t>(j)] : 0.0f);
+              if (with_z) v += z[static_cast<size_t>(j * ldz + i)];
+              if (clamp) v = std::min(std::max(v, lo), hi);  // the scalar store's order: NaN stays NaN
+              EXPECT_TRUE(same(got, v)) << what << ": got " << got << ", expected " << v;
             }
-            float v = c[static_cast<size_t>(i * 32 + j)] + (with_bias ? bias[static_cast<size_t>(j)] : 0.0f);
-            if (with_z) v += z[static_cast<size_t>(j * ldz + i)];
-            if (clamp) v = std::min(std::max(v, lo), hi);  // the scalar store's order: NaN stays NaN
-            EXPECT_TRUE(same(got, v)) << what << ": got " << got << ", expected " << v;
           }
         }
       }

@@ -105,7 +105,7 @@ void check(const ConvGeom& g, bool bias, bool z, ir::FusedActivation act, Thread
 }
 
 TEST(NnConvPixelGemm, MatchesFloat64OverShapes) {
-  if (!cpu_features().has_avx512()) GTEST_SKIP() << "AVX-512 only";
+  if (!cpu_features().has_avx512() && !cpu_features().has_avx2_fma()) GTEST_SKIP() << "needs AVX2 or AVX-512";
   std::mt19937 rng(53);
   ThreadPool one(1);
   struct Case {
@@ -133,7 +133,7 @@ TEST(NnConvPixelGemm, MatchesFloat64OverShapes) {
 }
 
 TEST(NnConvPixelGemm, EpiloguesAndTaskSplits) {
-  if (!cpu_features().has_avx512()) GTEST_SKIP() << "AVX-512 only";
+  if (!cpu_features().has_avx512() && !cpu_features().has_avx2_fma()) GTEST_SKIP() << "needs AVX2 or AVX-512";
   std::mt19937 rng(59);
   ir::FusedActivation clip{ir::FusedAct::kClip}, leaky{ir::FusedAct::kLeakyRelu}, sigmoid{ir::FusedAct::kSigmoid};
   clip.p0 = -0.25f, clip.p1 = 0.5f;
@@ -148,7 +148,7 @@ TEST(NnConvPixelGemm, EpiloguesAndTaskSplits) {
 }
 
 TEST(NnConvPixelGemm, WindowedMatchesFloat64) {
-  if (!cpu_features().has_avx512()) GTEST_SKIP() << "AVX-512 only";
+  if (!cpu_features().has_avx512() && !cpu_features().has_avx2_fma()) GTEST_SKIP() << "needs AVX2 or AVX-512";
   std::mt19937 rng(67);
   ThreadPool one(1);
   const ConvGeom shapes[] = {

@@ -265,7 +265,8 @@ std::string conv_variant(Shape x, Shape w, std::vector<int64_t> pads, std::vecto
 }
 
 TEST(NnConvWinograd, ConvKernelPreparesTheMeasuredTile) {
-  if (!cpu_features().has_avx512()) GTEST_SKIP() << "the direct and pixel-GEMM conv kernels are AVX-512 only";
+  if (!cpu_features().has_avx512() && !cpu_features().has_avx2_fma())
+    GTEST_SKIP() << "the direct and pixel-GEMM conv kernels need AVX2 or AVX-512";
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {64, 64, 3, 3}, {1, 1, 1, 1}, {1, 1}), "winograd_f4_or_packed_gemm");
   EXPECT_EQ(conv_variant({1, 512, 7, 7}, {512, 512, 3, 3}, {1, 1, 1, 1}, {1, 1}), "winograd_f2_or_packed_gemm");
   // C = 3: K = 27 is small enough for the direct kernel (nn_conv_direct.cc).
@@ -278,10 +279,14 @@ TEST(NnConvWinograd, ConvKernelPreparesTheMeasuredTile) {
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {256, 64, 1, 1}, {0, 0, 0, 0}, {1, 1}), "direct");
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {256, 64, 1, 1}, {0, 0, 0, 0}, {2, 2}), "direct_or_packed_gemm");
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {256, 64, 1, 1}, {1, 1, 1, 1}, {1, 1}), "direct_or_packed_gemm");
-  // 1x1 with K > 256: pixel_gemm on planes up to 14x14 (also strided, judged by the output
-  // plane), the packed GEMM on larger ones.
-  EXPECT_EQ(conv_variant({1, 512, 14, 14}, {256, 512, 1, 1}, {0, 0, 0, 0}, {1, 1}), "pixel_gemm");
-  EXPECT_EQ(conv_variant({1, 512, 28, 28}, {256, 512, 1, 1}, {0, 0, 0, 0}, {2, 2}), "pixel_gemm");
+  // 1x1 with K > 256: pixel_gemm on 7x7 planes (also strided, judged by the output plane); on
+  // 14x14 ones with AVX-512 only (AVX2's 16-wide pixel tiles fill 196 of 208 lanes there); the
+  // packed GEMM on larger ones.
+  EXPECT_EQ(conv_variant({1, 512, 7, 7}, {256, 512, 1, 1}, {0, 0, 0, 0}, {1, 1}), "pixel_gemm");
+  EXPECT_EQ(conv_variant({1, 512, 14, 14}, {256, 512, 1, 1}, {0, 0, 0, 0}, {2, 2}), "pixel_gemm");
+  const char* at14 = cpu_features().has_avx512() ? "pixel_gemm" : "packed_gemm";
+  EXPECT_EQ(conv_variant({1, 512, 14, 14}, {256, 512, 1, 1}, {0, 0, 0, 0}, {1, 1}), at14);
+  EXPECT_EQ(conv_variant({1, 512, 28, 28}, {256, 512, 1, 1}, {0, 0, 0, 0}, {2, 2}), at14);
   EXPECT_EQ(conv_variant({1, 512, 28, 28}, {256, 512, 1, 1}, {0, 0, 0, 0}, {1, 1}), "packed_gemm");
   EXPECT_EQ(conv_variant({1, 512, 14, 14}, {256, 512, 1, 1}, {1, 1, 1, 1}, {1, 1}), "packed_gemm");  // pads
   EXPECT_EQ(conv_variant({1, 64, 56, 56}, {64, 64, 3, 3}, {1, 1, 1, 1}, {2, 2}), "packed_gemm");  // stride 2

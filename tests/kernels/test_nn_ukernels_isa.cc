@@ -6,6 +6,8 @@
 //   the block;
 // - the per-plane depthwise conv (DwConv2dF32Fn): window sizes, strides 1-3, dilations, pads, plane
 //   widths around the vector widths, with and without the clamp; guard values after the plane;
+//   the 3x3 kernels over a finer sweep of widths, heights and (asymmetric) pads;
+// - the direct-conv tile (ConvDirectArgs) of each vector ISA;
 // - 2-D max pooling (MaxPool2dF32Fn) over the same kind of sweep, bit-exact.
 #include <gtest/gtest.h>
 
@@ -109,48 +111,164 @@ TEST(NnUkernelsIsa, EpilogueMatchesAFloat64Loop) {
   }
 }
 
+// Window geometry of one depthwise plane: pads at the start (pb) and end (pe) of both dims.
+struct DwGeom {
+  int64_t H, W, KH, KW, s, d, pb, pe;
+};
+
+std::string describe(const char* isa, const DwGeom& g, bool clamp) {
+  return std::string(isa) + " H " + std::to_string(g.H) + " W " + std::to_string(g.W) + " k " +
+         std::to_string(g.KH) + "x" + std::to_string(g.KW) + " s " + std::to_string(g.s) + " d " +
+         std::to_string(g.d) + " pads " + std::to_string(g.pb) + "," + std::to_string(g.pe) + (clamp ? " clamp" : "");
+}
+
+// One plane through `fn` against a float64 loop, with guard values after the plane.
+void check_depthwise_plane(kernels::ukernels::DwConv2dF32Fn fn, const DwGeom& g, bool clamp, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  constexpr float kGuard = 777.f;
+  DwConv2dArgs a{};
+  a.H = g.H, a.W = g.W, a.KH = g.KH, a.KW = g.KW, a.sh = a.sw = g.s, a.dh = a.dw = g.d, a.ph = a.pw = g.pb;
+  a.OH = (g.H + g.pb + g.pe - g.d * (g.KH - 1) - 1) / g.s + 1;
+  a.OW = (g.W + g.pb + g.pe - g.d * (g.KW - 1) - 1) / g.s + 1;
+  if (a.OH <= 0 || a.OW <= 0) return;
+  a.clamp = clamp, a.lo = -0.5f, a.hi = 0.75f;
+  std::vector<float> x(static_cast<size_t>(g.H * g.W)), w(static_cast<size_t>(g.KH * g.KW));
+  for (float& v : x) v = u(rng);
+  for (float& v : w) v = u(rng);
+  const float bias = u(rng);
+  std::vector<float> y(static_cast<size_t>(a.OH * a.OW) + 8, kGuard);
+  fn(a, x.data(), w.data(), bias, y.data());
+  for (int64_t oh = 0; oh < a.OH; ++oh) {
+    for (int64_t ow = 0; ow < a.OW; ++ow) {
+      double want = bias;
+      for (int64_t kh = 0; kh < g.KH; ++kh)
+        for (int64_t kw = 0; kw < g.KW; ++kw) {
+          const int64_t ih = oh * g.s - g.pb + kh * g.d, iw = ow * g.s - g.pb + kw * g.d;
+          if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W)
+            want += static_cast<double>(w[static_cast<size_t>(kh * g.KW + kw)]) * x[static_cast<size_t>(ih * g.W + iw)];
+        }
+      if (clamp) want = std::min(std::max(want, -0.5), 0.75);
+      ASSERT_NEAR(y[static_cast<size_t>(oh * a.OW + ow)], want, 1e-5) << "output " << oh << "," << ow;
+    }
+  }
+  for (size_t i = static_cast<size_t>(a.OH * a.OW); i < y.size(); ++i) ASSERT_EQ(y[i], kGuard) << "wrote past the plane";
+}
+
 TEST(NnUkernelsIsa, DepthwisePlaneMatchesAFloat64Loop) {
   namespace uk = kernels::ukernels;
   std::mt19937 rng(12);
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  constexpr float kGuard = 777.f;
-  struct Geom {
-    int64_t H, W, KH, KW, s, d, p;
-  };
-  const Geom geoms[] = {{7, 7, 3, 3, 1, 1, 1},   {14, 14, 3, 3, 2, 1, 1}, {9, 23, 3, 3, 2, 1, 0},
-                        {12, 17, 5, 5, 1, 1, 2}, {8, 33, 3, 3, 3, 1, 1},  {10, 19, 3, 3, 1, 2, 2},
-                        {5, 8, 1, 1, 1, 1, 0},   {6, 40, 3, 5, 2, 1, 2},  {3, 3, 3, 3, 1, 1, 1}};
+  const DwGeom geoms[] = {{7, 7, 3, 3, 1, 1, 1, 1},   {14, 14, 3, 3, 2, 1, 1, 1}, {9, 23, 3, 3, 2, 1, 0, 0},
+                          {12, 17, 5, 5, 1, 1, 2, 2}, {8, 33, 3, 3, 3, 1, 1, 1},  {10, 19, 3, 3, 1, 2, 2, 2},
+                          {5, 8, 1, 1, 1, 1, 0, 0},   {6, 40, 3, 5, 2, 1, 2, 2},  {3, 3, 3, 3, 1, 1, 1, 1}};
   for (const auto& var : variants(&uk::dwconv2d_f32_scalar, &uk::dwconv2d_f32_avx2, &uk::dwconv2d_f32_avx512)) {
-    for (const Geom& g : geoms) {
+    for (const DwGeom& g : geoms) {
       for (bool clamp : {false, true}) {
-        SCOPED_TRACE(std::string(var.name) + " H " + std::to_string(g.H) + " W " + std::to_string(g.W) + " k " +
-                     std::to_string(g.KH) + "x" + std::to_string(g.KW) + " s " + std::to_string(g.s) + " d " +
-                     std::to_string(g.d) + " p " + std::to_string(g.p) + (clamp ? " clamp" : ""));
-        DwConv2dArgs a{};
-        a.H = g.H, a.W = g.W, a.KH = g.KH, a.KW = g.KW, a.sh = a.sw = g.s, a.dh = a.dw = g.d, a.ph = a.pw = g.p;
-        a.OH = (g.H + 2 * g.p - g.d * (g.KH - 1) - 1) / g.s + 1;
-        a.OW = (g.W + 2 * g.p - g.d * (g.KW - 1) - 1) / g.s + 1;
-        a.clamp = clamp, a.lo = -0.5f, a.hi = 0.75f;
-        std::vector<float> x(static_cast<size_t>(g.H * g.W)), w(static_cast<size_t>(g.KH * g.KW));
-        for (float& v : x) v = u(rng);
-        for (float& v : w) v = u(rng);
-        const float bias = u(rng);
-        std::vector<float> y(static_cast<size_t>(a.OH * a.OW) + 8, kGuard);
-        var.fn(a, x.data(), w.data(), bias, y.data());
-        for (int64_t oh = 0; oh < a.OH; ++oh) {
-          for (int64_t ow = 0; ow < a.OW; ++ow) {
-            double want = bias;
-            for (int64_t kh = 0; kh < g.KH; ++kh)
-              for (int64_t kw = 0; kw < g.KW; ++kw) {
-                const int64_t ih = oh * g.s - g.p + kh * g.d, iw = ow * g.s - g.p + kw * g.d;
-                if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W)
-                  want += static_cast<double>(w[static_cast<size_t>(kh * g.KW + kw)]) * x[static_cast<size_t>(ih * g.W + iw)];
-              }
-            if (clamp) want = std::min(std::max(want, -0.5), 0.75);
-            ASSERT_NEAR(y[static_cast<size_t>(oh * a.OW + ow)], want, 1e-5) << "output " << oh << "," << ow;
+        SCOPED_TRACE(describe(var.name, g, clamp));
+        check_depthwise_plane(var.fn, g, clamp, rng);
+      }
+    }
+  }
+}
+
+// The 3x3 kernels (stride 1 and 2, dilation 1) take plain loads in interior column blocks and
+// masked ones at the borders: plane widths around the 8- and 16-lane blocks and the widths where
+// a block's last load just fits, every pad from 0 to 2 at either end (asymmetric "same" pads
+// included), and heights around their row bands.
+TEST(NnUkernelsIsa, Depthwise3x3PlaneMatchesAFloat64Loop) {
+  namespace uk = kernels::ukernels;
+  std::vector<Variant<uk::DwConv2dF32Fn>> fns;
+  if (cpu_features().has_avx2_fma()) fns.push_back({"avx2", &uk::dwconv2d_3x3_f32_avx2});
+  if (cpu_features().has_avx512()) fns.push_back({"avx512", &uk::dwconv2d_3x3_f32_avx512});
+  if (fns.empty()) GTEST_SKIP() << "no AVX2 on this CPU";
+  std::mt19937 rng(13);
+  int planes = 0;
+  for (const auto& var : fns) {
+    for (int64_t s : {1, 2}) {
+      for (int64_t H : {1, 2, 3, 5, 7, 9, 14}) {
+        for (int64_t W : {1, 2, 3, 7, 8, 9, 10, 11, 14, 16, 17, 18, 19, 20, 26, 28, 33, 35, 56}) {
+          for (int64_t pb = 0; pb <= 2; ++pb) {
+            for (int64_t pe = 0; pe <= 2; ++pe) {
+              const DwGeom g{H, W, 3, 3, s, 1, pb, pe};
+              const bool clamp = (H + W + pb + pe) % 2 == 0;
+              SCOPED_TRACE(describe(var.name, g, clamp));
+              check_depthwise_plane(var.fn, g, clamp, rng);
+              if (::testing::Test::HasFatalFailure()) return;
+              ++planes;
+            }
           }
         }
-        for (size_t i = static_cast<size_t>(a.OH * a.OW); i < y.size(); ++i) ASSERT_EQ(y[i], kGuard) << "wrote past the plane";
+      }
+    }
+  }
+  EXPECT_GT(planes, 1000);
+}
+
+// The direct-conv microkernel (ConvDirectArgs) of every vector ISA, whichever the dispatcher
+// picks: both MR values, one and two pixel vectors, partial vectors, partial row counts, with and
+// without bias, residual and clamp; taps at scattered offsets; guard values around each output row.
+TEST(NnUkernelsIsa, ConvDirectMatchesAFloat64Loop) {
+  namespace uk = kernels::ukernels;
+  struct Isa {
+    const char* name;
+    uk::ConvDirectF32Fn fn;
+    int lanes, mr_wide, mr_narrow;
+  };
+  std::vector<Isa> isas;
+  if (cpu_features().has_avx2_fma()) isas.push_back({"avx2", &uk::conv_direct_f32_avx2, 8, 6, 4});
+  if (cpu_features().has_avx512()) isas.push_back({"avx512", &uk::conv_direct_f32_avx512, 16, 12, 8});
+  if (isas.empty()) GTEST_SKIP() << "no AVX2 on this CPU";
+  std::mt19937 rng(14);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  constexpr float kGuard = 555.f;
+  for (const Isa& isa : isas) {
+    for (int mr : {isa.mr_wide, isa.mr_narrow}) {
+      for (int64_t K : {1, 3, 27, 40}) {
+        for (int variant = 0; variant < 12; ++variant) {
+          const bool two = variant % 2, with_bias = variant % 3 != 0, with_z = variant % 4 >= 2, clamp = variant >= 6;
+          const int64_t rows = 1 + (variant * 5) % mr;
+          const int64_t n0 = variant < 4 ? isa.lanes : 1 + (variant * 3) % isa.lanes;
+          const int64_t n1 = two ? 1 + (variant * 7) % isa.lanes : 0;
+          SCOPED_TRACE(std::string(isa.name) + " mr " + std::to_string(mr) + " K " + std::to_string(K) + " rows " +
+                       std::to_string(rows) + " n " + std::to_string(n0) + "," + std::to_string(n1) +
+                       (with_bias ? " bias" : "") + (with_z ? " z" : "") + (clamp ? " clamp" : ""));
+          // Input: K taps at scattered offsets into one buffer; two pixel vectors at x0, x1.
+          const int64_t span = 4 * K + 64;
+          std::vector<float> x(static_cast<size_t>(span + 2 * isa.lanes)), w(static_cast<size_t>(K * mr));
+          std::vector<int64_t> tap(static_cast<size_t>(K));
+          for (float& v : x) v = u(rng);
+          for (float& v : w) v = u(rng);
+          for (int64_t k = 0; k < K; ++k) tap[static_cast<size_t>(k)] = (k * 37) % (span - isa.lanes);
+          std::vector<float> bias(static_cast<size_t>(mr));
+          for (float& v : bias) v = u(rng);
+          const int64_t ld = 2 * isa.lanes + 8;  // output / residual row stride: vector 1 at +lanes+3
+          std::vector<float> y(static_cast<size_t>(mr * ld), kGuard), z(static_cast<size_t>(mr * ld));
+          for (float& v : z) v = u(rng);
+          uk::ConvDirectArgs a{};
+          a.K = K, a.tap = tap.data(), a.w = w.data(), a.rows = rows, a.bias = with_bias ? bias.data() : nullptr;
+          a.x0 = x.data(), a.x1 = two ? x.data() + isa.lanes : nullptr, a.n0 = n0, a.n1 = n1;
+          a.y0 = y.data(), a.y1 = two ? y.data() + isa.lanes + 3 : nullptr, a.ldy = ld;
+          a.z0 = with_z ? z.data() : nullptr, a.z1 = with_z && two ? z.data() + isa.lanes + 3 : nullptr, a.ldz = ld;
+          a.clamp = clamp, a.lo = -0.3f, a.hi = 0.4f;
+          isa.fn(a, mr);
+          for (int64_t i = 0; i < mr; ++i) {
+            for (int64_t c = 0; c < ld; ++c) {
+              const int64_t vec = c < isa.lanes ? 0 : (two && c >= isa.lanes + 3 && c < 2 * isa.lanes + 3 ? 1 : -1);
+              const int64_t p = vec == 0 ? c : c - isa.lanes - 3;
+              const float got = y[static_cast<size_t>(i * ld + c)];
+              if (i >= rows || vec < 0 || p >= (vec == 0 ? n0 : n1)) {
+                ASSERT_EQ(got, kGuard) << "wrote outside the tile at row " << i << " col " << c;
+                continue;
+              }
+              double want = with_bias ? bias[static_cast<size_t>(i)] : 0.0;
+              const float* xv = x.data() + (vec == 0 ? 0 : isa.lanes);
+              for (int64_t k = 0; k < K; ++k)
+                want += static_cast<double>(w[static_cast<size_t>(k * mr + i)]) * xv[tap[static_cast<size_t>(k)] + p];
+              if (with_z) want += z[static_cast<size_t>(i * ld + c)];
+              if (clamp) want = std::min(std::max(want, -0.3), 0.4);
+              ASSERT_NEAR(got, want, 1e-5 * (1 + K)) << "row " << i << " pixel " << p << " of vector " << vec;
+            }
+          }
+        }
       }
     }
   }

@@ -592,12 +592,12 @@ int winograd_tile_at_create(const KernelInit& init, const std::optional<nn::Conv
 
 // Whether a conv runs on pixel_gemm: constant W [M, C, KH, KW], one group, 2-D, explicit pads
 // (or VALID), and X's plane known at create time (pixel_gemm::preferred depends on the output
-// plane and K only, so a symbolic batch is fine), with the 12x32 microkernel that path was
-// measured with.
+// plane and K only, so a symbolic batch is fine), with a microkernel that path has a transposed
+// store for: the AVX-512 12x32 one or the AVX2 6x16 one.
 bool pixel_gemm_at_create(const KernelInit& init, const std::optional<nn::ConvAttrs>& attrs, const Tensor& w,
                           const SgemmUkernel& uk) {
   if (!attrs || !w.defined() || w.rank() != 4 || attrs->group != 1 || attrs->w.rank() != 2) return false;
-  if (uk.mr != 12 || uk.nr != 32) return false;
+  if (!(uk.mr == 12 && uk.nr == 32) && !(uk.mr == 6 && uk.nr == 16)) return false;
   if (attrs->w.auto_pad != ir::AutoPad::kNotSet && attrs->w.auto_pad != ir::AutoPad::kValid) return false;
   const ir::ValueType* xt = init.input_types.empty() ? nullptr : init.input_types[0];
   if (!xt || !xt->has_shape || xt->rank() != 4 || !xt->shape[1].is_known() || xt->shape[1].value() != w.dim(1) ||
@@ -624,7 +624,7 @@ bool pixel_gemm_at_create(const KernelInit& init, const std::optional<nn::ConvAt
   g.in_size = g.in[0] * g.in[1], g.out_size = g.out[0] * g.out[1], g.kernel_size = g.kernel[0] * g.kernel[1];
   // 3x3 stride-1 convs that Winograd takes stay there (fewer multiplies).
   if (winograd::applies(g) && winograd::pick_tile(g) != 0) return false;
-  return pixel_gemm::applies(g) && pixel_gemm::preferred(g);
+  return pixel_gemm::applies(g) && pixel_gemm::preferred(g, uk.nr);
 }
 
 // The conv attributes when the spatial rank is known at create time (empty: read at run time).

@@ -37,12 +37,11 @@ float* thread_scratch(size_t floats) {
 }
 
 // One output-channel plane per task with a per-plane microkernel: the 3x3 one where it applies
-// (AVX-512), otherwise the general one.
+// (AVX2 or AVX-512), otherwise the general one.
 void conv_planes(const nn::ConvGeom& g, const DwConv2dArgs& a, const float* x, const float* w, const float* bias,
                  const float* z, const ir::FusedActivation& act, float* y, ThreadPool& pool) {
-  const ukernels::DwConv2dF32Fn dw = cpu_features().has_avx512() && ukernels::dwconv2d_3x3_applies(a)
-                                         ? &ukernels::dwconv2d_3x3_f32_avx512
-                                         : ukernels::dwconv2d_f32_ukernel();
+  const ukernels::DwConv2dF32Fn dw3 = ukernels::dwconv2d_3x3_f32_ukernel();
+  const ukernels::DwConv2dF32Fn dw = dw3 && ukernels::dwconv2d_3x3_applies(a) ? dw3 : ukernels::dwconv2d_f32_ukernel();
   const bool need_post = !a.clamp && (z || act.kind != ir::FusedAct::kNone);
   const int64_t ks = g.kernel_size;
   pool.parallel_for(g.N * g.M, static_cast<double>(g.out_size * ks), [&](int64_t i0, int64_t i1) {

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <limits>
 
-#include "base/cpu_features.h"
 #include "kernels/cpu/fused_epilogue.h"
 #include "kernels/ukernels/nn/ukernels.h"
 
@@ -31,6 +30,8 @@ Phases phases_of(const nn::ConvGeom& g) {
   p.Wq = g.out[1] + (g.kernel[1] - 1) * g.dil[1] / g.stride[1];
   return p;
 }
+
+bool have_kernel() { return ukernels::conv_direct_f32_ukernel().fn != nullptr; }
 
 // Smallest q >= 0 with q*s >= num (num may be negative).
 int64_t ceil_div_nonneg(int64_t num, int64_t s) { return num <= 0 ? 0 : (num + s - 1) / s; }
@@ -76,7 +77,12 @@ ukernels::ConvDirectArgs plane_args(int64_t K, const int64_t* taps, int64_t P, b
 
 Weights Weights::make(const float* w, int64_t M, int64_t K) {
   Weights r;
-  r.mr_ = M % 12 == 0 ? 12 : M % 8 == 0 ? 8 : 12;
+  const ukernels::ConvDirectUkernel uk = ukernels::conv_direct_f32_ukernel();
+  const int wide = uk.fn ? uk.mr_wide : 1, narrow = uk.fn ? uk.mr_narrow : 1;
+  // AVX-512 takes the narrow tile when it divides M and the wide one does not. On AVX2 the wide
+  // 6-row tile won even so (MobileNetV2, 1 thread, us, 4 rows -> 6: 32->32 @28 111 -> 101,
+  // 64 @14 73 -> 66; 16 @112 even), the narrow one reusing each pixel load for fewer FMAs.
+  r.mr_ = uk.lanes == 8 || M % wide == 0 ? wide : M % narrow == 0 ? narrow : wide;
   r.M_ = M;
   r.K_ = K;
   const int64_t panels = (M + r.mr_ - 1) / r.mr_;
@@ -88,7 +94,7 @@ Weights Weights::make(const float* w, int64_t M, int64_t K) {
 }
 
 bool applies_to_weights(int64_t group, int64_t kh, int64_t kw, int64_t K) {
-  return cpu_features().has_avx512() && group == 1 && kh * kw > 1 && K <= kMaxK;
+  return have_kernel() && group == 1 && kh * kw > 1 && K <= kMaxK;
 }
 
 bool applies(const nn::ConvGeom& g) {
@@ -96,11 +102,11 @@ bool applies(const nn::ConvGeom& g) {
 }
 
 bool pointwise_applies_to_weights(int64_t group, int64_t kh, int64_t kw, int64_t K) {
-  return cpu_features().has_avx512() && group == 1 && kh == 1 && kw == 1 && K >= 1 && K <= kMaxK;
+  return have_kernel() && group == 1 && kh == 1 && kw == 1 && K >= 1 && K <= kMaxK;
 }
 
 bool pointwise_applies(const nn::ConvGeom& g) {
-  if (g.in.empty() || g.G != 1 || g.K() < 1 || g.K() > kMaxK || !cpu_features().has_avx512()) return false;
+  if (g.in.empty() || g.G != 1 || g.K() < 1 || g.K() > kMaxK || !have_kernel()) return false;
   for (size_t d = 0; d < g.in.size(); ++d)
     if (g.kernel[d] != 1 || g.stride[d] != 1 || g.pad_begin[d] != 0 || g.out[d] != g.in[d]) return false;
   return true;
@@ -117,7 +123,7 @@ void conv_pointwise(const Weights& w, const nn::ConvGeom& g, const float* x, con
   for (int64_t k = 0; k < K; ++k) taps[k] = k * g.in_size;
 
   // Relu / Clip are applied in registers (after Z, which the microkernel adds); the other
-  // activations are a second pass over each 12x32 block.
+  // activations are a second pass over each block of MR channels x two pixel vectors.
   const bool clamp = act.kind == ir::FusedAct::kRelu || act.kind == ir::FusedAct::kClip;
   const bool post = !clamp && act.kind != ir::FusedAct::kNone;
   const float lo = act.kind == ir::FusedAct::kClip ? act.p0 : 0.f;
@@ -129,8 +135,10 @@ void conv_pointwise(const Weights& w, const nn::ConvGeom& g, const float* x, con
   // panel's weights in L1. The earlier order (all panels per pair) touched M rows of Y and Z
   // 128 bytes at a time: 64->256 @56 with Z took 1.7 ms in ResNet-50 vs 1.17 without Z.
   constexpr int64_t kXBlockBytes = 128 * 1024;
-  const int64_t pairs = (P + 31) / 32;  // 32-pixel pairs of vectors per image
-  const int64_t block_pairs = std::clamp<int64_t>(kXBlockBytes / (K * 32 * 4), 1, pairs);
+  const ukernels::ConvDirectUkernel uk = ukernels::conv_direct_f32_ukernel();
+  const int64_t L = uk.lanes;
+  const int64_t pairs = (P + 2 * L - 1) / (2 * L);  // pairs of pixel vectors per image
+  const int64_t block_pairs = std::clamp<int64_t>(kXBlockBytes / (K * 2 * L * 4), 1, pairs);
   const int64_t blocks_per_image = (pairs + block_pairs - 1) / block_pairs;
   const int64_t blocks = g.N * blocks_per_image;
   const double macs = static_cast<double>(g.N) * M * P * K;
@@ -159,17 +167,17 @@ void conv_pointwise(const Weights& w, const nn::ConvGeom& g, const float* x, con
         a.rows = std::min<int64_t>(mr, M - m0);
         a.bias = bias ? bias + m0 : nullptr;
         for (int64_t pr = pr0; pr < pr1; ++pr) {
-          const int64_t p0 = pr * 32;
-          const int64_t cnt0 = std::min<int64_t>(16, P - p0), cnt1 = std::clamp<int64_t>(P - p0 - 16, 0, 16);
+          const int64_t p0 = pr * 2 * L;
+          const int64_t cnt0 = std::min<int64_t>(L, P - p0), cnt1 = std::clamp<int64_t>(P - p0 - L, 0, L);
           a.x0 = xn + p0;
-          a.x1 = cnt1 > 0 ? xn + p0 + 16 : nullptr;
+          a.x1 = cnt1 > 0 ? xn + p0 + L : nullptr;
           a.n0 = cnt0;
           a.n1 = cnt1;
           a.y0 = yn + m0 * P + p0;
-          a.y1 = cnt1 > 0 ? a.y0 + 16 : nullptr;
+          a.y1 = cnt1 > 0 ? a.y0 + L : nullptr;
           a.z0 = zn ? zn + m0 * P + p0 : nullptr;
-          a.z1 = zn && cnt1 > 0 ? a.z0 + 16 : nullptr;
-          ukernels::conv_direct_f32_avx512(a, mr);
+          a.z1 = zn && cnt1 > 0 ? a.z0 + L : nullptr;
+          uk.fn(a, mr);
           if (post) {
             fused::Epilogue e;
             e.act = act;
@@ -210,7 +218,9 @@ void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* 
   const float lo = act.kind == ir::FusedAct::kClip ? act.p0 : 0.f;
   const float hi = act.kind == ir::FusedAct::kClip ? act.p1 : std::numeric_limits<float>::infinity();
 
-  const int64_t vpr = (OW + 15) / 16;           // pixel vectors per output row
+  const ukernels::ConvDirectUkernel uk = ukernels::conv_direct_f32_ukernel();
+  const int64_t L = uk.lanes;
+  const int64_t vpr = (OW + L - 1) / L;  // pixel vectors per output row
   const int64_t vectors = g.out[0] * vpr;
   const int64_t pairs = (vectors + 1) / 2;
   const double macs = static_cast<double>(M) * P * K;
@@ -239,9 +249,9 @@ void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* 
         const float* xs[2] = {nullptr, nullptr};
         const int64_t nv = std::min<int64_t>(2, vectors - 2 * pr);
         for (int64_t j = 0; j < nv; ++j) {
-          const int64_t v = 2 * pr + j, oh = v / vpr, ow0 = (v % vpr) * 16;
+          const int64_t v = 2 * pr + j, oh = v / vpr, ow0 = (v % vpr) * L;
           pix[j] = oh * OW + ow0;
-          cnt[j] = std::min<int64_t>(16, OW - ow0);
+          cnt[j] = std::min<int64_t>(L, OW - ow0);
           xs[j] = buf + oh * g.stride[0] * ph.Wq + ow0;
         }
         a.x0 = xs[0], a.x1 = xs[1];
@@ -255,7 +265,7 @@ void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* 
           a.y1 = nv > 1 ? yn + m0 * P + pix[1] : nullptr;
           a.z0 = zn ? zn + m0 * P + pix[0] : nullptr;
           a.z1 = zn && nv > 1 ? zn + m0 * P + pix[1] : nullptr;
-          ukernels::conv_direct_f32_avx512(a, mr);
+          uk.fn(a, mr);
           if (post) {
             fused::Epilogue e;
             e.act = act;

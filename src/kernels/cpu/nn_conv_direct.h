@@ -3,7 +3,7 @@
 // writing im2col panels cost as much as the multiply-adds. The input of each image is copied
 // once into a zero-padded buffer split into `stride` column phases, so that every tap of a row
 // of outputs is one contiguous run; the microkernel (ukernels conv_direct) then reads its taps
-// through an offset table. AVX-512 only.
+// through an offset table. AVX-512 and AVX2 (ukernels::conv_direct_f32_ukernel).
 #pragma once
 
 #include <cstdint>
@@ -26,7 +26,7 @@ class Weights {
   const float* panel(int64_t i) const { return p_.data() + i * K_ * mr_; }
 
  private:
-  int mr_ = 12;
+  int mr_ = 12;  // one of the microkernel's two MR values
   int64_t M_ = 0, K_ = 0;
   std::vector<float> p_;
 };

@@ -13,12 +13,12 @@ namespace onnxrt::kernels::pixel_gemm {
 
 namespace {
 
-// The largest register tile we lay a result tile out for (the AVX-512 sgemm kernel is 12 x 32).
+// The largest register tile we lay a result tile out for (the AVX-512 sgemm kernel is 12 x 32,
+// the AVX2 one 6 x 16).
 constexpr int kMaxMr = 16;
 constexpr int kMaxNr = 32;
-// The row count of full tiles of the 12 x 32 microkernel this path runs with (pixel_gemm_at_create).
-constexpr int64_t kPackRows = 12;
-// Windowed convs take this path up to this many output pixels per image (see preferred()).
+// Windowed convs take this path up to this many output pixels per image (see preferred()), with
+// the AVX-512 microkernel.
 constexpr int64_t kWindowedMaxPixels = 200;
 
 // Offsets in X of the pixels of one tile, and whether they are consecutive floats (stride 1,
@@ -40,17 +40,20 @@ TilePixels tile_pixels(const nn::ConvGeom& g, int64_t q0, int64_t m) {
   return t;
 }
 
+// K rows of R consecutive floats, `cs` apart, to a[k*R + i]. A constant size, so that the copy is
+// inlined: a memcpy call per 48-byte row took 0.35 ms per MobileNetV2 run (C = 960 rows per
+// tile), on one thread since the packing is cheap.
+template <int64_t R>
+void copy_rows(const float* src, int64_t K, int64_t cs, float* a) {
+  for (int64_t k = 0; k < K; ++k, src += cs, a += R) std::memcpy(a, src, R * sizeof(float));
+}
+
 // a[k*m + i] = X[pixel i][channel k]: the A micro-panel of the sgemm microkernel.
 void pack_tile_pointwise(const nn::ConvGeom& g, const float* x, int64_t q0, int64_t m, float* a) {
   const TilePixels t = tile_pixels(g, q0, m);
   const int64_t K = g.C, cs = g.in_size;
-  if (t.contiguous && m == kPackRows) {
-    // A constant size: the copy is inlined. A memcpy call per 48-byte row took 0.35 ms per
-    // MobileNetV2 run (C = 960 rows per tile), on one thread since the packing is cheap.
-    const float* src = x + t.off[0];
-    for (int64_t k = 0; k < K; ++k, src += cs, a += m) std::memcpy(a, src, kPackRows * sizeof(float));
-    return;
-  }
+  if (t.contiguous && m == 12) return copy_rows<12>(x + t.off[0], K, cs, a);  // the AVX-512 tile
+  if (t.contiguous && m == 6) return copy_rows<6>(x + t.off[0], K, cs, a);    // the AVX2 tile
   if (t.contiguous) {
     const float* src = x + t.off[0];
     for (int64_t k = 0; k < K; ++k, src += cs, a += m)
@@ -119,10 +122,21 @@ Weights Weights::make(const float* w, int64_t M, int64_t K, int nr) {
 }
 
 bool applies(const nn::ConvGeom& g) {
-  return cpu_features().has_avx512() && g.in.size() == 2 && g.G == 1 && g.C >= 1;
+  return (cpu_features().has_avx512() || cpu_features().has_avx2_fma()) && g.in.size() == 2 && g.G == 1 && g.C >= 1;
 }
 
-bool preferred(const nn::ConvGeom& g) {
+bool preferred(const nn::ConvGeom& g, int nr) {
+  if (nr == 16) {
+    // AVX2 (6x16 tiles; the other paths put pixels in 16-wide tiles): worth it only where those
+    // leave many lanes idle. MobileNetV2 per node (1 thread, us, other path -> this one): 7x7
+    // planes (49 of 64 lanes) 960->160 254 -> 220, 960->320 506 -> 426, 320->1280 692 -> 568,
+    // 160->960 (K within the direct kernel's reach) 242 -> 217; 14x14 planes (196 of 208)
+    // lost: 384->64 117 -> 130, 576->96 259 -> 277. Windowed convs are left to the direct
+    // kernel up to its depth (not measured here).
+    const int64_t P = g.out_size, lanes = (P + 15) / 16 * 16;
+    if (P * 100 >= lanes * 85) return false;
+    return is_unpadded_1x1(g) || g.K() > 256;
+  }
   // Measured per shape (1 thread, single-conv models, min of 30, ms: pixels-in-lanes path ->
   // this one): 2048->512 @7 1.29 -> 0.95, 512->2048 @7 +Z 1.27 -> 1.00, 1024->2048 @14 stride 2
   // 2.71 -> 2.09, 1024->512 @14 2.15 -> 1.94, 1024->256 @14 0.96 -> 1.00, 512->1024 @28
@@ -162,7 +176,7 @@ void conv(const ukernels::SgemmUkernel& uk, const Weights& w, const nn::ConvGeom
   // are strided reads): counted as 1, a 450 KB copy (576 channels @14x14) stayed on one thread.
   pool.parallel_for(tiles, 8.0 * mr * K, pack);
 
-  // 2. Per (channel panel, pixel tile): a 12 x 32 tile of Y^T, stored transposed into Y's rows.
+  // 2. Per (channel panel, pixel tile): an mr x nr tile of Y^T, stored transposed into Y's rows.
   const double macs = static_cast<double>(NP) * M * K;
   const int64_t nt = pool.num_threads();
   const int64_t want = nt > 1 ? std::clamp<int64_t>(static_cast<int64_t>(macs / 2.5e5), 1, 4 * nt) : 1;
@@ -186,9 +200,12 @@ void conv(const ukernels::SgemmUkernel& uk, const Weights& w, const nn::ConvGeom
           const int64_t n = (q0 + i0) / P, p = (q0 + i0) % P, len = std::min(m - i0, P - p);
           float* yb = y + (n * M + ch0) * P + p;
           const float* zb = z ? z + (n * M + ch0) * P + p : nullptr;
+          const ukernels::TransposedStoreArgs st{c + i0 * nr, static_cast<int>(len), static_cast<int>(nj),
+                                                 bias ? bias + ch0 : nullptr, zb, P, yb, P, clamp, lo, hi};
           if (nr == 32 && m <= 16) {
-            ukernels::store_transposed_f32_avx512({c + i0 * nr, static_cast<int>(len), static_cast<int>(nj),
-                                                   bias ? bias + ch0 : nullptr, zb, P, yb, P, clamp, lo, hi});
+            ukernels::store_transposed_f32_avx512(st);
+          } else if (nr == 16 && m <= 8) {
+            ukernels::store_transposed_f32_avx2(st);
           } else {
             for (int64_t jj = 0; jj < nj; ++jj) {
               const float b = bias ? bias[ch0 + jj] : 0.f;

@@ -40,12 +40,13 @@ class Weights {
 };
 
 // One group, 2-D, any kernel, pads, strides and dilations (what conv() handles), on a CPU with
-// AVX-512 (the 12x32 sgemm microkernel is the only one measured).
+// AVX-512 or AVX2 (the 12x32 and 6x16 sgemm microkernels, which have transposed stores).
 bool applies(const nn::ConvGeom& g);
 
 // Whether this path measured faster than the direct and packed-GEMM ones for g (small planes;
-// see the table in nn_conv_pixel_gemm.cc). Only meaningful when applies(g).
-bool preferred(const nn::ConvGeom& g);
+// see the table in nn_conv_pixel_gemm.cc), with the sgemm microkernel of width nr. Only
+// meaningful when applies(g).
+bool preferred(const nn::ConvGeom& g, int nr);
 
 // Scratch floats conv() needs for g (the packed X^T).
 int64_t scratch_floats(const nn::ConvGeom& g, int mr);

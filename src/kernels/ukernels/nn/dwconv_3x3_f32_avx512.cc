@@ -152,10 +152,6 @@ void plane(const DwConv2dArgs& a, const float* x, const Taps& k, float* y) {
 
 }  // namespace
 
-bool dwconv2d_3x3_applies(const DwConv2dArgs& a) {
-  return a.KH == 3 && a.KW == 3 && a.dh == 1 && a.dw == 1 && a.sh == a.sw && (a.sw == 1 || a.sw == 2);
-}
-
 void dwconv2d_3x3_f32_avx512(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y) {
   if (a.OH <= 0 || a.OW <= 0) return;
   Taps k;

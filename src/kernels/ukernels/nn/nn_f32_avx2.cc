@@ -5,20 +5,15 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
+#include "kernels/ukernels/nn/avx2_lanes.h"
 #include "kernels/ukernels/nn/plane_helpers.h"
 #include "kernels/ukernels/nn/ukernels.h"
 
 namespace onnxrt::kernels::ukernels {
 
 namespace {
-
-inline __m256i tail_mask(int64_t n) {
-  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n < 8 ? n : 8)), idx);
-}
 
 // Operand order as in the AVX-512 kernel (max(v, bound)): a NaN comes out as the bound there too.
 template <EpiAct A>
@@ -90,13 +85,6 @@ inline __m256 load_strided(const float* x, int64_t s, int64_t n) {
                                            _mm256_set1_epi32(static_cast<int>(s)));
     return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), x, idx, _mm256_castsi256_ps(tail_mask(n)), 4);
   }
-}
-
-inline void store_n(float* y, __m256 v, int64_t n) {
-  if (n == 8) return _mm256_storeu_ps(y, v);
-  alignas(32) float tmp[8];  // a masked store is microcoded on AMD; the tail is short
-  _mm256_store_ps(tmp, v);
-  std::memcpy(y, tmp, static_cast<size_t>(n) * sizeof(float));
 }
 
 // Loads x[0], x[s], ..., x[7*s] with plain loads: `x` lies in a padded plane followed by

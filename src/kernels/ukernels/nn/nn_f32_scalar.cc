@@ -77,6 +77,26 @@ EpilogueF32Fn epilogue_f32_ukernel() {
   return fn;
 }
 
+// Here, not in an ISA file: every CPU calls it, and an ISA file's flags could let the compiler use
+// instructions this CPU lacks.
+bool dwconv2d_3x3_applies(const DwConv2dArgs& a) {
+  return a.KH == 3 && a.KW == 3 && a.dh == 1 && a.dw == 1 && a.sh == a.sw && (a.sw == 1 || a.sw == 2);
+}
+
+DwConv2dF32Fn dwconv2d_3x3_f32_ukernel() {
+  static const DwConv2dF32Fn fn = cpu_features().has_avx512()     ? &dwconv2d_3x3_f32_avx512
+                                  : cpu_features().has_avx2_fma() ? &dwconv2d_3x3_f32_avx2
+                                                                  : nullptr;
+  return fn;
+}
+
+ConvDirectUkernel conv_direct_f32_ukernel() {
+  static const ConvDirectUkernel uk = cpu_features().has_avx512()     ? ConvDirectUkernel{&conv_direct_f32_avx512, 16, 12, 8}
+                                      : cpu_features().has_avx2_fma() ? ConvDirectUkernel{&conv_direct_f32_avx2, 8, 6, 4}
+                                                                      : ConvDirectUkernel{nullptr, 0, 0, 0};
+  return uk;
+}
+
 DwConv2dF32Fn dwconv2d_f32_ukernel() {
   static const DwConv2dF32Fn fn = cpu_features().has_avx512()     ? &dwconv2d_f32_avx512
                                   : cpu_features().has_avx2_fma() ? &dwconv2d_f32_avx2

@@ -47,8 +47,11 @@ void dwconv2d_f32_avx512(const DwConv2dArgs& a, const float* x, const float* w, 
 DwConv2dF32Fn dwconv2d_f32_ukernel();
 // The same for 3x3 windows, dilation 1, stride 1 or 2 in both dims (dwconv2d_3x3_applies): the
 // nine weights in registers, several output rows per pass, padding by load masks (no copy).
+// dwconv2d_3x3_f32_ukernel() is null on CPUs without AVX2 and FMA.
 bool dwconv2d_3x3_applies(const DwConv2dArgs& a);
+void dwconv2d_3x3_f32_avx2(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y);
 void dwconv2d_3x3_f32_avx512(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y);
+DwConv2dF32Fn dwconv2d_3x3_f32_ukernel();
 
 // Depthwise 2-D conv on a block of up to 16 channels at once, in a channel-interleaved layout:
 // output rows [oh0, oh1) of `channels` planes (channel c: x + c*x_cstride, w + c*KH*KW, bias[c],
@@ -88,7 +91,7 @@ struct ConvDirectArgs {
   const float* bias;
   const float* x0;
   const float* x1;  // null: one vector
-  int64_t n0, n1;   // 1..16
+  int64_t n0, n1;   // 1..lanes (ConvDirectUkernel)
   float* y0;
   float* y1;
   int64_t ldy;
@@ -98,8 +101,16 @@ struct ConvDirectArgs {
   bool clamp;
   float lo, hi;
 };
-// MR = 12 or 8.
+// AVX-512: vectors of 16 pixels, MR = 12 or 8; AVX2: vectors of 8 pixels, MR = 6 or 4.
+void conv_direct_f32_avx2(const ConvDirectArgs& a, int mr);
 void conv_direct_f32_avx512(const ConvDirectArgs& a, int mr);
+using ConvDirectF32Fn = void (*)(const ConvDirectArgs& a, int mr);
+struct ConvDirectUkernel {
+  ConvDirectF32Fn fn;  // null: no direct kernel on this CPU
+  int lanes;           // pixels per vector (n0, n1 <= lanes)
+  int mr_wide, mr_narrow;  // the two MR values fn takes
+};
+ConvDirectUkernel conv_direct_f32_ukernel();
 
 // y[OH, OW] = max over the window taps that fall inside x (0 when none do), with `a`'s window
 // geometry (its clamp fields are unused). NaN follows the reference loop: a NaN in the first tap
@@ -121,14 +132,15 @@ void maxpool2d_rows_f32_avx512(const DwConv2dArgs& a, const float* x, float* y);
 // conv).
 void copy_stride2_f32_avx512(const float* src, float* dst, int64_t n);
 
-// A pixel-row GEMM's result tile c[m][32] (m <= 16 pixels, channels in the lanes) stored
+// A pixel-row GEMM's result tile c[m][ldc] (pixels in rows, channels in the lanes) stored
 // transposed into Y's channel rows: for channel j < channels and pixel i < m,
-// y[j*ldy + i] = v, v = c[i*32 + j] + bias[j] (null: 0) + z[j*ldz + i] (null: 0), then
-// min(max(v, lo), hi) with clamp. Transposed in registers, 16x16 at a time: the scalar loop read
-// the tile with a stride of 32 floats and cost ~7 cycles per output.
+// y[j*ldy + i] = v, v = c[i*ldc + j] + bias[j] (null: 0) + z[j*ldz + i] (null: 0), then
+// min(max(v, lo), hi) with clamp. Transposed in registers: the scalar loop read the tile with a
+// stride of ldc floats and cost ~7 cycles per output. AVX-512: m <= 16, channels <= 32,
+// ldc 32; AVX2: m <= 8, channels <= 16, ldc 16.
 struct TransposedStoreArgs {
   const float* c;
-  int m, channels;  // 1..16, 1..32
+  int m, channels;
   const float* bias;
   const float* z;
   int64_t ldz;
@@ -137,6 +149,7 @@ struct TransposedStoreArgs {
   bool clamp;
   float lo, hi;
 };
+void store_transposed_f32_avx2(const TransposedStoreArgs& a);
 void store_transposed_f32_avx512(const TransposedStoreArgs& a);
 
 }  // namespace onnxrt::kernels::ukernels

@@ -1,0 +1,38 @@
+// Partial-vector loads and stores for the AVX2 nn microkernels. Include only from *_avx2.cc files
+// (built with -mavx2 -mfma); internal linkage so that no other build of them can be linked in.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace onnxrt::kernels::ukernels {
+namespace {
+
+// Lanes [0, n) set, n clamped to 0..8.
+inline __m256i tail_mask(int64_t n) {
+  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n < 0 ? 0 : n < 8 ? n : 8)), idx);
+}
+
+// The first n (1..8) lanes of v to y. A masked store (vmaskmovps) is microcoded on AMD cores and
+// a memcpy call per short row cost more than the row's arithmetic on 7x7 planes: at most three
+// plain stores instead.
+inline void store_n(float* y, __m256 v, int64_t n) {
+  if (n >= 8) return _mm256_storeu_ps(y, v);
+  __m128 part = _mm256_castps256_ps128(v);
+  if (n >= 4) {
+    _mm_storeu_ps(y, part);
+    part = _mm256_extractf128_ps(v, 1);
+    y += 4, n -= 4;
+  }
+  if (n >= 2) {
+    _mm_storel_pi(reinterpret_cast<__m64*>(y), part);
+    part = _mm_movehl_ps(part, part);
+    y += 2, n -= 2;
+  }
+  if (n == 1) _mm_store_ss(y, part);
+}
+
+}  // namespace
+}  // namespace onnxrt::kernels::ukernels

@@ -1,0 +1,56 @@
+// The pixel-row GEMM's transposed store for AVX2 (see ukernels.h, store_transposed): a result
+// tile of up to 8 pixels x 16 channels from the 6x16 sgemm microkernel, two 8x8 transposes.
+#include <immintrin.h>
+
+#include "kernels/ukernels/nn/avx2_lanes.h"
+#include "kernels/ukernels/nn/ukernels.h"
+
+namespace onnxrt::kernels::ukernels {
+
+namespace {
+
+// v[r] (row r of an 8x8 matrix) becomes column r, in place.
+inline void transpose8(__m256 v[8]) {
+  __m256 t[8];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_ps(v[2 * i], v[2 * i + 1]);      // per 128-bit lane: a0 b0 a1 b1
+    t[2 * i + 1] = _mm256_unpackhi_ps(v[2 * i], v[2 * i + 1]);  //                   a2 b2 a3 b3
+  }
+  __m256 u[8];
+  for (int i = 0; i < 2; ++i) {
+    // u[4i+k], 128-bit lane L: element 4L+k of rows 4i..4i+3.
+    u[4 * i + 0] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  // Column k (k < 4) is the low lane of u[k] then the low lane of u[4+k]; column 4+k the highs.
+  for (int k = 0; k < 4; ++k) {
+    v[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
+    v[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
+  }
+}
+
+}  // namespace
+
+void store_transposed_f32_avx2(const TransposedStoreArgs& a) {
+  const __m256i lanes = tail_mask(a.m);
+  const __m256 lo = _mm256_set1_ps(a.lo), hi = _mm256_set1_ps(a.hi);
+  for (int half = 0; half * 8 < a.channels; ++half) {
+    __m256 r[8];
+    for (int i = 0; i < 8; ++i) r[i] = i < a.m ? _mm256_loadu_ps(a.c + i * 16 + half * 8) : _mm256_setzero_ps();
+    transpose8(r);
+    const int n = a.channels - half * 8 < 8 ? a.channels - half * 8 : 8;
+    for (int jj = 0; jj < n; ++jj) {
+      const int j = half * 8 + jj;
+      __m256 v = r[jj];
+      if (a.bias) v = _mm256_add_ps(v, _mm256_set1_ps(a.bias[j]));
+      if (a.z) v = _mm256_add_ps(v, a.m >= 8 ? _mm256_loadu_ps(a.z + j * a.ldz) : _mm256_maskload_ps(a.z + j * a.ldz, lanes));
+      // x86 max/min return their second operand on NaN: v second, so NaN passes (Relu(NaN) = NaN).
+      if (a.clamp) v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));
+      store_n(a.y + j * a.ldy, v, a.m);
+    }
+  }
+}
+
+}  // namespace onnxrt::kernels::ukernels
