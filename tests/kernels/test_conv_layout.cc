@@ -1,5 +1,5 @@
 // The layout moves around the conv GEMMs (ukernels/nn/conv_layout_f32_*.cc) against plain
-// loops: the AVX-512 stride-2 copy at every length around the vector width, reading nothing past
+// loops: the stride-2 copy of every ISA at every length around the vector width, reading nothing past
 // its last element (the source ends at a guard page), and the transposed tile store of every ISA
 // over every pixel and channel count, with and without bias, residual and clamp, NaN included.
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/cpu_features.h"
@@ -23,21 +24,26 @@ using kernels::ukernels::TransposedStoreArgs;
 bool same(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
 TEST(ConvLayoutUkernels, CopyStride2MatchesLoopAndStaysInBounds) {
-  if (!cpu_features().has_avx512()) GTEST_SKIP() << "AVX-512 only";
+  std::vector<std::pair<const char*, void (*)(const float*, float*, int64_t)>> isas;
+  if (cpu_features().has_avx2_fma()) isas.emplace_back("avx2", &kernels::ukernels::copy_stride2_f32_avx2);
+  if (cpu_features().has_avx512()) isas.emplace_back("avx512", &kernels::ukernels::copy_stride2_f32_avx512);
+  if (isas.empty()) GTEST_SKIP() << "needs AVX2 or AVX-512";
   // The source's last float sits just before an inaccessible page: any read past it faults.
   const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   char* mem = static_cast<char*>(::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   ASSERT_NE(mem, MAP_FAILED);
   ASSERT_EQ(::mprotect(mem + page, page, PROT_NONE), 0);
   float* end = reinterpret_cast<float*>(mem + page);
-  for (int64_t n = 1; n <= 70; ++n) {
-    const int64_t len = 2 * (n - 1) + 1;  // floats the copy may read
-    float* src = end - len;
-    for (int64_t i = 0; i < len; ++i) src[i] = static_cast<float>(i) * 0.5f - 3.0f;
-    std::vector<float> dst(static_cast<size_t>(n) + 1, -99.0f);
-    kernels::ukernels::copy_stride2_f32_avx512(src, dst.data(), n);
-    for (int64_t t = 0; t < n; ++t) EXPECT_EQ(dst[static_cast<size_t>(t)], src[2 * t]) << "n " << n << " t " << t;
-    EXPECT_EQ(dst[static_cast<size_t>(n)], -99.0f) << "n " << n << ": wrote past the end";
+  for (const auto& [name, fn] : isas) {
+    for (int64_t n = 1; n <= 70; ++n) {
+      const int64_t len = 2 * (n - 1) + 1;  // floats the copy may read
+      float* src = end - len;
+      for (int64_t i = 0; i < len; ++i) src[i] = static_cast<float>(i) * 0.5f - 3.0f;
+      std::vector<float> dst(static_cast<size_t>(n) + 1, -99.0f);
+      fn(src, dst.data(), n);
+      for (int64_t t = 0; t < n; ++t) EXPECT_EQ(dst[static_cast<size_t>(t)], src[2 * t]) << name << " n " << n << " t " << t;
+      EXPECT_EQ(dst[static_cast<size_t>(n)], -99.0f) << name << " n " << n << ": wrote past the end";
+    }
   }
   ::munmap(mem, 2 * page);
 }

@@ -98,14 +98,22 @@ void pack_weights(const float* w, int64_t G, int64_t Mg, int64_t K, int64_t mr, 
 // Panel widths are powers of two (8, 16, 32), so the panel of column j is a shift away: small
 // convs call put() thousands of times per run, and two 64-bit divisions per call were a large
 // share of their im2col.
-// Stride 2 (every downsampling conv) goes through an AVX-512 permute, 16 floats per two loads,
-// where it has one (3x3 stride-2 128@56: 2.97 -> 2.84 ms; the rest of its packing time is the
-// B block's memory traffic, not the copy).
+// Stride 2 (every downsampling conv) goes through a vector permute where the CPU has one
+// (AVX-512, 3x3 stride-2 128@56: 2.97 -> 2.84 ms; the rest of its packing time is the B block's
+// memory traffic, not the copy. AVX2: see copy_stride2_f32_avx2).
+using CopyStride2Fn = void (*)(const float*, float*, int64_t);
+CopyStride2Fn copy_stride2_ukernel() {
+  static const CopyStride2Fn fn = cpu_features().has_avx512()     ? &ukernels::copy_stride2_f32_avx512
+                                  : cpu_features().has_avx2_fma() ? &ukernels::copy_stride2_f32_avx2
+                                                                  : nullptr;
+  return fn;
+}
+
 struct PanelWriter {
   float* out;
   int64_t kc, nr;
   int nr_shift = std::countr_zero(static_cast<uint64_t>(nr));
-  bool avx512 = cpu_features().has_avx512();
+  CopyStride2Fn stride2 = copy_stride2_ukernel();
   void put(int64_t k, int64_t j, const float* src, int64_t s, int64_t len) const {
     while (len > 0) {
       const int64_t off = j & (nr - 1);
@@ -116,8 +124,8 @@ struct PanelWriter {
       } else if (s == 1) {
         std::memcpy(d, src, static_cast<size_t>(take) * sizeof(float));
         src += take;
-      } else if (s == 2 && avx512) {
-        ukernels::copy_stride2_f32_avx512(src, d, take);
+      } else if (s == 2 && stride2) {
+        stride2(src, d, take);
         src += take * 2;
       } else {
         for (int64_t t = 0; t < take; ++t) d[t] = src[t * s];

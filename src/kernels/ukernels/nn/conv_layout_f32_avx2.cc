@@ -1,5 +1,6 @@
-// The pixel-row GEMM's transposed store for AVX2 (see ukernels.h, store_transposed): a result
-// tile of up to 8 pixels x 16 channels from the 6x16 sgemm microkernel, two 8x8 transposes.
+// Layout moves around the convolution GEMMs for AVX2 (see ukernels.h): the stride-2 copy of
+// im2col rows, and the pixel-row GEMM's transposed store (a result tile of up to 8 pixels x 16
+// channels from the 6x16 sgemm microkernel, two 8x8 transposes).
 #include <immintrin.h>
 
 #include "kernels/ukernels/nn/avx2_lanes.h"
@@ -32,6 +33,17 @@ inline void transpose8(__m256 v[8]) {
 }
 
 }  // namespace
+
+void copy_stride2_f32_avx2(const float* src, float* dst, int64_t n) {
+  int64_t t = 0;
+  // 8 outputs read src[2t .. 2t+15]; src[2t+15] is only readable while t + 8 < n.
+  for (; t + 8 < n; t += 8) {
+    const __m256 e = _mm256_shuffle_ps(_mm256_loadu_ps(src + 2 * t), _mm256_loadu_ps(src + 2 * t + 8),
+                                       _MM_SHUFFLE(2, 0, 2, 0));  // 0 2 8 10 | 4 6 12 14
+    _mm256_storeu_ps(dst + t, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0))));
+  }
+  for (; t < n; ++t) dst[t] = src[2 * t];
+}
 
 void store_transposed_f32_avx2(const TransposedStoreArgs& a) {
   const __m256i lanes = tail_mask(a.m);

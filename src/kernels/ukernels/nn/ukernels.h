@@ -127,9 +127,10 @@ MaxPool2dF32Fn maxpool2d_f32_ukernel();
 bool maxpool2d_rows_applies(const DwConv2dArgs& a);
 void maxpool2d_rows_f32_avx512(const DwConv2dArgs& a, const float* x, float* y);
 
-// Layout moves around the convolution GEMMs (nn_conv.cc, nn_conv_pixel_gemm.cc), AVX-512 only.
+// Layout moves around the convolution GEMMs (nn_conv.cc, nn_conv_pixel_gemm.cc).
 // dst[t] = src[2*t] for t < n, reading nothing past src[2*(n-1)] (an im2col row of a stride-2
 // conv).
+void copy_stride2_f32_avx2(const float* src, float* dst, int64_t n);
 void copy_stride2_f32_avx512(const float* src, float* dst, int64_t n);
 
 // A pixel-row GEMM's result tile c[m][ldc] (pixels in rows, channels in the lanes) stored
