@@ -172,8 +172,8 @@ TEST(NnUkernelsIsa, DepthwisePlaneMatchesAFloat64Loop) {
 
 // The 3x3 kernels (stride 1 and 2, dilation 1) take plain loads in interior column blocks and
 // masked ones at the borders: plane widths around the 8- and 16-lane blocks and the widths where
-// a block's last load just fits, every pad from 0 to 2 at either end (asymmetric "same" pads
-// included), and heights around their row bands.
+// a block's last load just fits, every pad from 0 to 4 at either end (asymmetric "same" pads
+// included, and pads wider than the window), and heights around their row bands.
 TEST(NnUkernelsIsa, Depthwise3x3PlaneMatchesAFloat64Loop) {
   namespace uk = kernels::ukernels;
   std::vector<Variant<uk::DwConv2dF32Fn>> fns;
@@ -186,8 +186,8 @@ TEST(NnUkernelsIsa, Depthwise3x3PlaneMatchesAFloat64Loop) {
     for (int64_t s : {1, 2}) {
       for (int64_t H : {1, 2, 3, 5, 7, 9, 14}) {
         for (int64_t W : {1, 2, 3, 7, 8, 9, 10, 11, 14, 16, 17, 18, 19, 20, 26, 28, 33, 35, 56}) {
-          for (int64_t pb = 0; pb <= 2; ++pb) {
-            for (int64_t pe = 0; pe <= 2; ++pe) {
+          for (int64_t pb = 0; pb <= 4; ++pb) {  // pads past the window (3, 4): rows of bias only
+            for (int64_t pe = 0; pe <= 4; ++pe) {
               const DwGeom g{H, W, 3, 3, s, 1, pb, pe};
               const bool clamp = (H + W + pb + pe) % 2 == 0;
               SCOPED_TRACE(describe(var.name, g, clamp));

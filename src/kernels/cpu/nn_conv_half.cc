@@ -201,7 +201,9 @@ class HalfConvKernel final : public Kernel {
   Status run_depthwise(KernelContext& ctx, const ConvGeom& g, const uint16_t* xd, const float* wf, const float* bd,
                        const uint16_t* zd, uint16_t* yd) const {
     const ukernels::DwConv2dArgs a = conv_impl::conv_dw_args(g, act_, zd != nullptr);
-    const ukernels::DwConv2dF32Fn dw = ukernels::dwconv2d_f32_ukernel();
+    // The 3x3 kernel (no padded copy) where it applies, as for float planes (nn_conv_depthwise.cc).
+    const ukernels::DwConv2dF32Fn dw3 = ukernels::dwconv2d_3x3_f32_ukernel();
+    const ukernels::DwConv2dF32Fn dw = dw3 && ukernels::dwconv2d_3x3_applies(a) ? dw3 : ukernels::dwconv2d_f32_ukernel();
     const bool post = !a.clamp && (zd || act_.kind != ir::FusedAct::kNone);
     const int64_t items = g.N * g.M, ks = g.kernel_size;
     ThreadPool& pool = ctx.threads();
