@@ -4,12 +4,13 @@
 // The other 1x1 paths put pixels in the lanes (Y[M, pixels] = W * X), which wastes lanes when a
 // plane is not a multiple of 16 pixels wide in total: 7x7 planes fill 49 of 64 lanes, 14x14 196
 // of 224, and ResNet-50's late 1x1 convs ran at ~75% of the FMA rate onnxruntime reached there.
-// Here the lanes always hold 32 output channels (M is a multiple of 32 in every CNN we run), and
-// pixels of several images share a tile, so batch-8 7x7 planes fill whole 12-pixel tiles.
-// Strided 1x1 convs (ResNet's downsampling shortcuts) gather their pixels while packing, with no
-// strided im2col copy; windowed convs (ResNet's 3x3 stride-2 ones on 7x7 and 14x14 outputs)
-// gather their im2col rows the same way, padding included. The cost is a transposed store: each 12 x 32 result tile is written to
-// Y's channel rows (12 contiguous pixels each) with the bias, Z and activation applied.
+// Here the lanes always hold output channels (32 per tile with AVX-512, 16 with AVX2; M is a
+// multiple of 16 in every CNN we run), and pixels of several images share a tile, so batch-8 7x7
+// planes fill whole 12-pixel (AVX2: 6-pixel) tiles. Strided 1x1 convs (ResNet's downsampling
+// shortcuts) gather their pixels while packing, with no strided im2col copy; windowed convs
+// (ResNet's 3x3 stride-2 ones on 7x7 and 14x14 outputs) gather their im2col rows the same way,
+// padding included. The cost is a transposed store: each 12 x 32 (6 x 16) result tile is written
+// to Y's channel rows (12 or 6 contiguous pixels each) with the bias, Z and activation applied.
 #pragma once
 
 #include <cstdint>
