@@ -131,8 +131,9 @@ bool preferred(const nn::ConvGeom& g, int nr) {
     // leave many lanes idle. MobileNetV2 per node (1 thread, us, other path -> this one): 7x7
     // planes (49 of 64 lanes) 960->160 254 -> 220, 960->320 506 -> 426, 320->1280 692 -> 568,
     // 160->960 (K within the direct kernel's reach) 242 -> 217; 14x14 planes (196 of 208)
-    // lost: 384->64 117 -> 130, 576->96 259 -> 277. Windowed convs are left to the direct
-    // kernel up to its depth (not measured here).
+    // lost: 384->64 117 -> 130, 576->96 259 -> 277. Windowed convs too deep for the direct
+    // kernel: ResNet-50's 3x3 stride-2 512 @14 -> 7 as a single-conv model (min of 100, ms)
+    // 3.79-4.03 on the packed GEMM -> 3.07-3.26 here.
     const int64_t P = g.out_size, lanes = (P + 15) / 16 * 16;
     if (P * 100 >= lanes * 85) return false;
     return is_unpadded_1x1(g) || g.K() > 256;
