@@ -1,12 +1,13 @@
 // 2-D MaxPool without Indices: the row/column-split ukernel (ukernels/nn/maxpool2d_f32_avx512.cc,
-// with its 2x2 stride-2 path for windows inside the plane)
-// against the portable ukernel, bit for bit, over window sizes, strides, dilations, pads (also
+// with its 2x2 stride-2 path for windows inside the plane) and the AVX2 one (nn_f32_avx2.cc, its
+// own 2x2 stride-2 path) against the portable ukernel, bit for bit, over window sizes, strides, dilations, pads (also
 // pads that leave windows empty), floor and ceil output sizes, plane sizes around the 16-lane
 // blocks, with NaN and -inf sprinkled in (NaN as the first tap of a window and later in it);
 // then MaxPool nodes against the reference kernel on the CNN shapes (ResNet's 3x3 stride-2 pool
 // with pads, small_cnn's 2x2 stride 2) with NaNs, batches and channels, ceil_mode and auto_pad.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -37,8 +38,11 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
+// The AVX-512 row/column-split kernel, and the AVX2 dispatcher (its 2x2 stride-2 path and the
+// per-tap loop) over the same sweep.
 TEST(NnMaxPool, RowSplitUkernelMatchesScalarBitwise) {
-  if (!cpu_features().has_avx512()) GTEST_SKIP() << "no AVX-512";
+  const bool avx512 = cpu_features().has_avx512(), avx2 = cpu_features().has_avx2_fma();
+  if (!avx512 && !avx2) GTEST_SKIP() << "no AVX2 or AVX-512";
   std::mt19937 rng(17);
   int64_t checked = 0;
   for (int64_t H : {1, 2, 4, 9}) {
@@ -66,12 +70,20 @@ TEST(NnMaxPool, RowSplitUkernelMatchesScalarBitwise) {
                       std::vector<float> want(static_cast<size_t>(a.OH * a.OW), 7.f);
                       std::vector<float> got(want.size(), -7.f);
                       uk::maxpool2d_f32_scalar(a, x.data(), want.data());
-                      uk::maxpool2d_rows_f32_avx512(a, x.data(), got.data());
-                      ASSERT_TRUE(same_bits(got, want))
-                          << "H " << H << " W " << W << " K " << KH << "x" << KW << " s " << sh << "," << sw
-                          << " dh " << dh << " pads " << ph << "," << pw << "," << pe_h << "," << pe_w
-                          << " ceil " << ceil;
-                      ++checked;
+                      for (int isa = 0; isa < 2; ++isa) {
+                        if (!(isa == 0 ? avx2 : avx512)) continue;
+                        std::fill(got.begin(), got.end(), -7.f);
+                        if (isa == 0) {
+                          uk::maxpool2d_f32_avx2(a, x.data(), got.data());
+                        } else {
+                          uk::maxpool2d_rows_f32_avx512(a, x.data(), got.data());
+                        }
+                        ASSERT_TRUE(same_bits(got, want))
+                            << (isa == 0 ? "avx2" : "avx512") << " H " << H << " W " << W << " K " << KH << "x"
+                            << KW << " s " << sh << "," << sw << " dh " << dh << " pads " << ph << "," << pw << ","
+                            << pe_h << "," << pe_w << " ceil " << ceil;
+                        ++checked;
+                      }
                     }
                   }
                 }

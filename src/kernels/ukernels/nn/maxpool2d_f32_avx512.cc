@@ -39,6 +39,7 @@
 #include <limits>
 #include <vector>
 
+#include "kernels/ukernels/nn/plane_helpers.h"
 #include "kernels/ukernels/nn/ukernels.h"
 
 namespace onnxrt::kernels::ukernels {
@@ -181,12 +182,8 @@ void plane(const DwConv2dArgs& a, const float* x, float* y) {
 // and small CNNs): each output row is one pair of input rows, 16 outputs per step from two
 // vectors of each row, with no row buffer. On small planes the two-pass plane<2> spent its time
 // on per-row set-up: 32 planes of 16x16 took 3-5 us, here about 1. NaN as described at the top:
-// the NaN-ignoring max of taps 1-3 (x01, x10, x11), then max_ps(rest, x00).
-bool is_2x2_stride2_inside(const DwConv2dArgs& a) {
-  return a.KH == 2 && a.KW == 2 && a.sh == 2 && a.sw == 2 && a.dh == 1 && a.dw == 1 && a.ph == 0 && a.pw == 0 &&
-         2 * a.OH <= a.H && 2 * a.OW <= a.W;
-}
-
+// the NaN-ignoring max of taps 1-3 (x01, x10, x11), then max_ps(rest, x00). The geometry test
+// is_2x2_stride2_inside is in plane_helpers.h.
 void plane_2x2_stride2(const DwConv2dArgs& a, const float* x, float* y) {
   const __m512 ninf = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
   const __m512i even = even_lanes(), odd = odd_lanes();

@@ -71,6 +71,13 @@ inline bool window_rows(const DwConv2dArgs& a, int64_t oh, int64_t* kh0, int64_t
   return *kh0 < *kh1;
 }
 
+// 2x2 windows at stride 2 with every window inside the plane (no pads, floor sizes: VGG, U-Net
+// and small CNNs): the pooling kernels' fast path, one pair of input rows per output row.
+inline bool is_2x2_stride2_inside(const DwConv2dArgs& a) {
+  return a.KH == 2 && a.KW == 2 && a.sh == 2 && a.sw == 2 && a.dh == 1 && a.dw == 1 && a.ph == 0 && a.pw == 0 &&
+         2 * a.OH <= a.H && 2 * a.OW <= a.W;
+}
+
 // Max over the window of output (oh, t), taps outside the plane skipped; 0 for an empty window.
 // NaN as the vector kernels: "v > best ? v : best" after the first tap.
 inline float max_window(const DwConv2dArgs& a, const float* x, int64_t oh, int64_t t) {
