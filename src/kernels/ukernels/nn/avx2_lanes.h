@@ -1,4 +1,4 @@
-// Partial-vector loads and stores for the AVX2 nn microkernels. Include only from *_avx2.cc files
+// Partial-vector stores, lane masks and stride-2 shuffles for the AVX2 nn microkernels. Include only from *_avx2.cc files
 // (built with -mavx2 -mfma); internal linkage so that no other build of them can be linked in.
 #pragma once
 
@@ -32,6 +32,16 @@ inline void store_n(float* y, __m256 v, int64_t n) {
     y += 2, n -= 2;
   }
   if (n == 1) _mm_store_ss(y, part);
+}
+
+// The even (odd) elements of the 16 floats lo:hi in "shuffle order" 0 1 4 5 2 3 6 7: the shuffle
+// works within 128-bit lanes, and putting them in order costs a cross-lane permute. Stride-2
+// kernels whose per-lane operations do not mix lanes (FMAs with broadcast weights, maxima) keep
+// their results in this order and put them in order once per output vector (in_order).
+inline __m256 even_of(__m256 lo, __m256 hi) { return _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)); }
+inline __m256 odd_of(__m256 lo, __m256 hi) { return _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)); }
+inline __m256 in_order(__m256 v) {
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 
 }  // namespace

@@ -37,11 +37,8 @@ inline void transpose8(__m256 v[8]) {
 void copy_stride2_f32_avx2(const float* src, float* dst, int64_t n) {
   int64_t t = 0;
   // 8 outputs read src[2t .. 2t+15]; src[2t+15] is only readable while t + 8 < n.
-  for (; t + 8 < n; t += 8) {
-    const __m256 e = _mm256_shuffle_ps(_mm256_loadu_ps(src + 2 * t), _mm256_loadu_ps(src + 2 * t + 8),
-                                       _MM_SHUFFLE(2, 0, 2, 0));  // 0 2 8 10 | 4 6 12 14
-    _mm256_storeu_ps(dst + t, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0))));
-  }
+  for (; t + 8 < n; t += 8)
+    _mm256_storeu_ps(dst + t, in_order(even_of(_mm256_loadu_ps(src + 2 * t), _mm256_loadu_ps(src + 2 * t + 8))));
   for (; t < n; ++t) dst[t] = src[2 * t];
 }
 

@@ -4,8 +4,8 @@
 // and loads every tap once per output row. On MobileNetV2's 7x7 and 14x14 planes the copy's
 // per-row memcpy calls and the short-store memcpy cost more than the arithmetic. Here R output
 // rows share each input row's loads, the weights stay in registers or on the stack, and the
-// border comes from masked loads in the column blocks that reach past the plane's edge only:
-// masked loads are slow on AMD cores, so interior blocks use plain loads.
+// border comes from masked loads in the column blocks that reach past the plane's edge only;
+// interior blocks use plain loads.
 // Only called on CPUs with AVX2 and FMA (the dispatcher checks).
 #include <immintrin.h>
 
@@ -38,16 +38,6 @@ struct Taps {
 inline void store(const Taps& k, float* y, int64_t n, __m256 v) {
   if (k.clamp) v = _mm256_min_ps(_mm256_max_ps(v, k.lo), k.hi);
   store_n(y, v, n);
-}
-
-// The even (odd) elements of the 16 floats lo:hi in the order 0 1 4 5 2 3 6 7: the shuffle works
-// within 128-bit lanes, and putting them in order would cost a cross-lane permute per tap column.
-// The stride-2 kernel keeps its accumulators in this order and restores it once per output row
-// (in_order), since the FMAs with broadcast weights do not care where a column sits.
-inline __m256 even_of(__m256 lo, __m256 hi) { return _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)); }
-inline __m256 odd_of(__m256 lo, __m256 hi) { return _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)); }
-inline __m256 in_order(__m256 v) {
-  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 
 // Loads of one input row for one column block: plain ones when every float read lies inside
@@ -110,6 +100,8 @@ inline void block_s2(const DwConv2dArgs& a, const float* x, const Taps& k, float
     const float* row = x + ih * a.W + c0;
     const __m256 lo = ld.load(row, 0), hi = ld.load(row + 8, 1);
     const __m256 lo2 = ld.load(row + 2, 2), hi2 = ld.load(row + 10, 3);
+    // In shuffle order (avx2_lanes.h): the FMAs with broadcast weights do not care where a column
+    // sits, so the accumulators stay in that order until the store.
     const __m256 v0 = even_of(lo, hi), v1 = odd_of(lo, hi), v2 = even_of(lo2, hi2);
 #pragma GCC unroll 16
     for (int r = i / 2 - 1; r <= i / 2; ++r) {

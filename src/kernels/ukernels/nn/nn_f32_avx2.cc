@@ -78,9 +78,7 @@ inline __m256 load_strided(const float* x, int64_t s, int64_t n) {
       lo = _mm256_maskload_ps(x, tail_mask(cnt));
       hi = cnt > 8 ? _mm256_maskload_ps(x + 8, tail_mask(cnt - 8)) : _mm256_setzero_ps();
     }
-    // [lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6] -> [lo0 lo2 lo4 lo6 | hi0 hi2 hi4 hi6]
-    const __m256 even = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0)));
+    return in_order(even_of(lo, hi));
   } else {
     const __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
                                            _mm256_set1_epi32(static_cast<int>(s)));
@@ -96,8 +94,7 @@ template <int S>
 inline __m256 load_taps(const float* x) {
   static_assert(S == 1 || S == 2);
   if constexpr (S == 1) return _mm256_loadu_ps(x);
-  const __m256 even = _mm256_shuffle_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(x + 8), _MM_SHUFFLE(2, 0, 2, 0));
-  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0)));
+  return in_order(even_of(_mm256_loadu_ps(x), _mm256_loadu_ps(x + 8)));
 }
 
 // R output rows of one 8-column block, every tap inside `x` (the padded plane): independent FMA
@@ -154,13 +151,10 @@ namespace {
 // The 2x2 stride-2 pool with every window inside the plane (is_2x2_stride2_inside): each output
 // row is one pair of input rows, 8 outputs per step from two vectors of each row, where the
 // per-tap loop below loaded, shuffled and permuted each of the four taps (16% of small_cnn's run
-// was its two pools). Taps stay in the in-lane shuffle order (0 1 4 5 2 3 6 7), put in order once
-// per step. NaN as the per-tap loop and the AVX-512 kernel: the NaN-ignoring max of taps 1-3,
+// was its two pools). Taps stay in shuffle order (avx2_lanes.h), put in order once per step. NaN as the per-tap loop and the AVX-512 kernel: the NaN-ignoring max of taps 1-3,
 // then max_ps(rest, tap 0), which is NaN exactly when tap 0 is.
 void maxpool_2x2_stride2(const DwConv2dArgs& a, const float* x, float* y) {
   const __m256 ninf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
-  auto even = [](__m256 lo, __m256 hi) { return _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)); };
-  auto odd = [](__m256 lo, __m256 hi) { return _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)); };
   for (int64_t oh = 0; oh < a.OH; ++oh) {
     const float* r0 = x + 2 * oh * a.W;
     const float* r1 = r0 + a.W;
@@ -177,12 +171,10 @@ void maxpool_2x2_stride2(const DwConv2dArgs& a, const float* x, float* y) {
         a0 = _mm256_maskload_ps(r0 + c, m0), a1 = _mm256_maskload_ps(r0 + c + 8, m1);
         b0 = _mm256_maskload_ps(r1 + c, m0), b1 = _mm256_maskload_ps(r1 + c + 8, m1);
       }
-      __m256 rest = _mm256_max_ps(odd(a0, a1), ninf);
-      rest = _mm256_max_ps(even(b0, b1), rest);
-      rest = _mm256_max_ps(odd(b0, b1), rest);
-      const __m256 v = _mm256_max_ps(rest, even(a0, a1));
-      store_n(out + ow, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0))),
-              std::min<int64_t>(8, a.OW - ow));
+      __m256 rest = _mm256_max_ps(odd_of(a0, a1), ninf);
+      rest = _mm256_max_ps(even_of(b0, b1), rest);
+      rest = _mm256_max_ps(odd_of(b0, b1), rest);
+      store_n(out + ow, in_order(_mm256_max_ps(rest, even_of(a0, a1))), std::min<int64_t>(8, a.OW - ow));
     }
   }
 }
