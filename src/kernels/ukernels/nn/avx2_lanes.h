@@ -15,6 +15,16 @@ inline __m256i tail_mask(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n < 0 ? 0 : n < 8 ? n : 8)), idx);
 }
 
+// Lanes j of an 8-float load at column c0 (column c0 + j) that are inside the row [0, W): lanes
+// [lo, hi), computed in 64 bits so that no row width can wrap the 32-bit lane compare.
+inline __m256i inside_mask(int64_t c0, int64_t W) {
+  const int64_t lo = c0 >= 0 ? 0 : (-c0 < 8 ? -c0 : 8), hi = W - c0 <= 0 ? 0 : (W - c0 < 8 ? W - c0 : 8);
+  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i below = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(lo)), idx);      // j < lo
+  const __m256i before_end = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(hi)), idx);  // j < hi
+  return _mm256_andnot_si256(below, before_end);
+}
+
 // The first n (1..8) lanes of v to y. A masked store (vmaskmovps) is microcoded on AMD cores and
 // a memcpy call per short row cost more than the row's arithmetic on 7x7 planes: at most three
 // plain stores instead.

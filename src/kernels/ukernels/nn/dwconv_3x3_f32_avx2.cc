@@ -19,16 +19,6 @@ namespace onnxrt::kernels::ukernels {
 
 namespace {
 
-// Lanes j of an 8-float load at input column c0 (column c0 + j) that are inside the row [0, W):
-// lanes [lo, hi), computed in 64 bits so that no plane width can wrap the 32-bit lane compare.
-inline __m256i inside_mask(int64_t c0, int64_t W) {
-  const int64_t lo = std::clamp<int64_t>(-c0, 0, 8), hi = std::clamp<int64_t>(W - c0, 0, 8);
-  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  const __m256i below = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(lo)), idx);  // j < lo
-  const __m256i before_end = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(hi)), idx);  // j < hi
-  return _mm256_andnot_si256(below, before_end);
-}
-
 struct Taps {
   __m256 w[9];
   __m256 bias, lo, hi;

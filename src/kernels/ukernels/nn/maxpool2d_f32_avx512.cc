@@ -46,8 +46,6 @@ namespace onnxrt::kernels::ukernels {
 
 namespace {
 
-constexpr int64_t kMaxWindowRows = 32;
-
 // Lanes j of a 16-float load at column c0 (c0 + j) that fall inside the row [0, W).
 inline __mmask16 inside_mask(int64_t c0, int64_t W) {
   const int64_t lo = std::clamp<int64_t>(-c0, 0, 16), hi = std::clamp<int64_t>(W - c0, 0, 16);
@@ -161,7 +159,7 @@ void plane(const DwConv2dArgs& a, const float* x, float* y) {
   for (int64_t oh = 0; oh < a.OH; ++oh) {
     float* out = y + oh * a.OW;
     const int64_t top = oh * a.sh - a.ph;
-    const float* rows[kMaxWindowRows];
+    const float* rows[kMaxPoolWindowRows];
     int64_t nrows = 0;
     for (int64_t kh = 0; kh < a.KH; ++kh) {
       const int64_t r = top + kh * a.dh;
@@ -206,11 +204,6 @@ void plane_2x2_stride2(const DwConv2dArgs& a, const float* x, float* y) {
 }
 
 }  // namespace
-
-bool maxpool2d_rows_applies(const DwConv2dArgs& a) {
-  return a.KH > 0 && a.KH <= kMaxWindowRows && a.KW > 0 && a.dw == 1 && (a.sw == 1 || a.sw == 2) &&
-         a.sh > 0 && a.dh > 0;
-}
 
 void maxpool2d_rows_f32_avx512(const DwConv2dArgs& a, const float* x, float* y) {
   if (a.OH <= 0 || a.OW <= 0) return;

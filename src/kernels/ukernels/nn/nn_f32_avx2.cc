@@ -5,7 +5,6 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <limits>
 #include <vector>
 
 #include "kernels/ukernels/nn/avx2_lanes.h"
@@ -146,43 +145,9 @@ void dwconv2d_f32_avx2(const DwConv2dArgs& a, const float* x, const float* w, fl
   }
 }
 
-namespace {
-
-// The 2x2 stride-2 pool with every window inside the plane (is_2x2_stride2_inside): each output
-// row is one pair of input rows, 8 outputs per step from two vectors of each row, where the
-// per-tap loop below loaded, shuffled and permuted each of the four taps (16% of small_cnn's run
-// was its two pools). Taps stay in shuffle order (avx2_lanes.h), put in order once per step. NaN as the per-tap loop and the AVX-512 kernel: the NaN-ignoring max of taps 1-3,
-// then max_ps(rest, tap 0), which is NaN exactly when tap 0 is.
-void maxpool_2x2_stride2(const DwConv2dArgs& a, const float* x, float* y) {
-  const __m256 ninf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
-  for (int64_t oh = 0; oh < a.OH; ++oh) {
-    const float* r0 = x + 2 * oh * a.W;
-    const float* r1 = r0 + a.W;
-    float* out = y + oh * a.OW;
-    for (int64_t ow = 0; ow < a.OW; ow += 8) {
-      // Input columns [c, c + n) of both rows: inside the plane, since 2 * OW <= W.
-      const int64_t c = 2 * ow, n = std::min<int64_t>(16, 2 * (a.OW - ow));
-      __m256 a0, a1, b0, b1;
-      if (n == 16) {
-        a0 = _mm256_loadu_ps(r0 + c), a1 = _mm256_loadu_ps(r0 + c + 8);
-        b0 = _mm256_loadu_ps(r1 + c), b1 = _mm256_loadu_ps(r1 + c + 8);
-      } else {
-        const __m256i m0 = tail_mask(n), m1 = tail_mask(n - 8);
-        a0 = _mm256_maskload_ps(r0 + c, m0), a1 = _mm256_maskload_ps(r0 + c + 8, m1);
-        b0 = _mm256_maskload_ps(r1 + c, m0), b1 = _mm256_maskload_ps(r1 + c + 8, m1);
-      }
-      __m256 rest = _mm256_max_ps(odd_of(a0, a1), ninf);
-      rest = _mm256_max_ps(even_of(b0, b1), rest);
-      rest = _mm256_max_ps(odd_of(b0, b1), rest);
-      store_n(out + ow, in_order(_mm256_max_ps(rest, even_of(a0, a1))), std::min<int64_t>(8, a.OW - ow));
-    }
-  }
-}
-
-}  // namespace
-
 void maxpool2d_f32_avx2(const DwConv2dArgs& a, const float* x, float* y) {
-  if (a.OH > 0 && a.OW > 0 && is_2x2_stride2_inside(a)) return maxpool_2x2_stride2(a, x, y);
+  if (maxpool2d_rows_applies(a)) return maxpool2d_rows_f32_avx2(a, x, y);
+  // Dilated or wider strides along W: every tap of every window.
   int64_t t_lo, t_hi;
   interior_cols(a, &t_lo, &t_hi);
   if (a.KW == 0) t_lo = t_hi = 0;

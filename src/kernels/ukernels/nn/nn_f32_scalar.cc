@@ -77,10 +77,15 @@ EpilogueF32Fn epilogue_f32_ukernel() {
   return fn;
 }
 
-// Here, not in an ISA file: every CPU calls it, and an ISA file's flags could let the compiler use
-// instructions this CPU lacks.
+// These two here, not in an ISA file: every CPU calls them, and an ISA file's flags could let the
+// compiler use instructions this CPU lacks.
 bool dwconv2d_3x3_applies(const DwConv2dArgs& a) {
   return a.KH == 3 && a.KW == 3 && a.dh == 1 && a.dw == 1 && a.sh == a.sw && (a.sw == 1 || a.sw == 2);
+}
+
+bool maxpool2d_rows_applies(const DwConv2dArgs& a) {
+  return a.KH > 0 && a.KH <= kMaxPoolWindowRows && a.KW > 0 && a.dw == 1 && (a.sw == 1 || a.sw == 2) &&
+         a.sh > 0 && a.dh > 0;
 }
 
 DwConv2dF32Fn dwconv2d_3x3_f32_ukernel() {

@@ -122,9 +122,11 @@ void maxpool2d_f32_avx512(const DwConv2dArgs& a, const float* x, float* y);
 MaxPool2dF32Fn maxpool2d_f32_ukernel();
 // The same for windows of dilation 1 and stride 1 or 2 along W (maxpool2d_rows_applies): a row
 // pass takes the max over kw once per input row, a column pass the max over kh, so an input row
-// read by several windows is loaded once; same results, NaN included. maxpool2d_f32_avx512
-// calls it when it applies.
+// read by several windows is loaded once; same results, NaN included. maxpool2d_f32_avx512 and
+// maxpool2d_f32_avx2 call their ISA's version when it applies.
+constexpr int64_t kMaxPoolWindowRows = 32;  // KH limit of the row-split kernels
 bool maxpool2d_rows_applies(const DwConv2dArgs& a);
+void maxpool2d_rows_f32_avx2(const DwConv2dArgs& a, const float* x, float* y);
 void maxpool2d_rows_f32_avx512(const DwConv2dArgs& a, const float* x, float* y);
 
 // Layout moves around the convolution GEMMs (nn_conv.cc, nn_conv_pixel_gemm.cc).
