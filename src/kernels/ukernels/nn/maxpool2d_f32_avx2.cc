@@ -83,51 +83,29 @@ void output_row(const float* const* rows, int64_t nrows, int64_t c_base, const C
 
 template <int S>
 void plane(const DwConv2dArgs& a, const float* x, float* y) {
-  // Output columns [v0, v1) have at least one tap inside the row; the others have none (0).
-  const int64_t v0 = std::min(a.OW, std::max<int64_t>(0, (a.pw - a.KW + 1 + S - 1) / S));
-  const int64_t v1 = std::clamp<int64_t>((a.W + a.pw + S - 1) / S, v0, a.OW);
-  // Padded row: buffer column j is input column c_base + j; the row pass of the last block reads
-  // up to column (blocks - 1) * 8 * S + 7 + KW - 1 at stride 1, and 16 floats from each even tap
-  // (up to KW + 15 past the block's start) at stride 2.
-  const int64_t blocks = (v1 - v0 + 7) / 8;
-  const int64_t c_base = v0 * S - a.pw;
-  const int64_t last_read = std::max<int64_t>(0, (blocks - 1) * 8 * S + (S == 1 ? 7 + a.KW - 1 : a.KW + 15));
-  const int64_t nvec = last_read / 8 + 1;
-  // Vectors from `live` on lie wholly right of the row: -inf, written once per plane.
-  const int64_t live = std::clamp<int64_t>((a.W - c_base + 7) / 8, 0, nvec);
+  // Buffer column j is input column g.c_base + j; vectors from g.live on lie wholly right of the
+  // row: -inf, written once per plane.
+  const SplitPoolRow g = split_pool_row(a, S, 8);
   thread_local std::vector<ColVec> cols;
   thread_local std::vector<float> buffer;
-  cols.resize(static_cast<size_t>(live));
-  for (int64_t i = 0; i < live; ++i) {
-    const int64_t c = c_base + 8 * i;
+  cols.resize(static_cast<size_t>(g.live));
+  for (int64_t i = 0; i < g.live; ++i) {
+    const int64_t c = g.c_base + 8 * i;
     cols[static_cast<size_t>(i)] = {inside_mask(c, a.W), tail_mask(-c), c >= 0 && c + 8 <= a.W};
   }
-  const size_t need = static_cast<size_t>(2 * nvec * 8 + 8);
+  const size_t need = static_cast<size_t>(2 * g.nvec * 8 + 8);
   if (buffer.size() < need) buffer.resize(need);
   float* vbuf = buffer.data();
   vbuf += (8 - (reinterpret_cast<uintptr_t>(vbuf) / sizeof(float)) % 8) % 8;  // 32-byte aligned
-  float* fbuf = vbuf + nvec * 8;
-  std::fill(vbuf + live * 8, vbuf + nvec * 8, -std::numeric_limits<float>::infinity());
-  std::fill(fbuf + live * 8, fbuf + nvec * 8, -std::numeric_limits<float>::infinity());
-  // Plain pointers from here: a thread_local read inside the loops is fetched again per vector.
+  float* fbuf = vbuf + g.nvec * 8;
+  std::fill(vbuf + g.live * 8, vbuf + g.nvec * 8, -std::numeric_limits<float>::infinity());
+  std::fill(fbuf + g.live * 8, fbuf + g.nvec * 8, -std::numeric_limits<float>::infinity());
+  // Plain pointers from here: a thread_local read inside the loops was re-fetched per vector,
+  // with a vzeroupper before each fetch.
   const ColVec* colv = cols.data();
-  for (int64_t oh = 0; oh < a.OH; ++oh) {
-    float* out = y + oh * a.OW;
-    const int64_t top = oh * a.sh - a.ph;
-    const float* rows[kMaxPoolWindowRows];
-    int64_t nrows = 0;
-    for (int64_t kh = 0; kh < a.KH; ++kh) {
-      const int64_t r = top + kh * a.dh;
-      if (r >= 0 && r < a.H) rows[nrows++] = x + r * a.W;
-    }
-    if (nrows == 0) {  // no input row: every window is empty
-      std::fill(out, out + a.OW, 0.f);
-      continue;
-    }
-    if (v0 > 0) std::fill(out, out + v0, 0.f);
-    if (v1 < a.OW) std::fill(out + v1, out + a.OW, 0.f);
-    if (v1 > v0) output_row<S>(rows, nrows, c_base, colv, live, a.KW, v0, v1, vbuf, fbuf, out);
-  }
+  split_pool_rows(a, x, y, g, [&](const float* const* rows, int64_t nrows, float* out) {
+    output_row<S>(rows, nrows, g.c_base, colv, g.live, a.KW, g.v0, g.v1, vbuf, fbuf, out);
+  });
 }
 
 // 2x2 windows at stride 2 with every window inside the plane (is_2x2_stride2_inside): each output

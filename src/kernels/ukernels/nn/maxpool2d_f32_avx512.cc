@@ -128,52 +128,29 @@ void output_row(const float* const* rows, int64_t nrows, int64_t c_base, const C
 
 template <int S>
 void plane(const DwConv2dArgs& a, const float* x, float* y) {
-  // Output columns [v0, v1) have at least one tap inside the row; the others have none (0).
-  const int64_t v0 = std::min(a.OW, std::max<int64_t>(0, (a.pw - a.KW + 1 + S - 1) / S));
-  const int64_t v1 = std::clamp<int64_t>((a.W + a.pw + S - 1) / S, v0, a.OW);
-  // Padded row: buffer column j is input column c_base + j; the row pass of the last block
-  // reads up to column (blocks*16 - 1)*S + KW - 1, and pairs of vectors from there at stride 2.
-  const int64_t blocks = (v1 - v0 + 15) / 16;
-  const int64_t c_base = v0 * S - a.pw;
-  const int64_t last_read = (blocks - 1) * 16 * S + (S == 1 ? 15 + a.KW - 1 : a.KW + 31);
-  const int64_t nvec = last_read / 16 + 1;
-  // Vectors from `live` on lie wholly right of the row: -inf, written once per plane.
-  const int64_t live = std::clamp<int64_t>((a.W - c_base + 15) / 16, 0, nvec);
+  // Buffer column j is input column g.c_base + j; vectors from g.live on lie wholly right of the
+  // row: -inf, written once per plane.
+  const SplitPoolRow g = split_pool_row(a, S, 16);
   thread_local std::vector<ColVec> cols;
   thread_local std::vector<float> buffer;
-  cols.resize(static_cast<size_t>(live));
-  for (int64_t i = 0; i < live; ++i) {
-    const int64_t c = c_base + 16 * i;
+  cols.resize(static_cast<size_t>(g.live));
+  for (int64_t i = 0; i < g.live; ++i) {
+    const int64_t c = g.c_base + 16 * i;
     cols[static_cast<size_t>(i)] = {inside_mask(c, a.W), first_lanes(-c)};
   }
-  const size_t need = static_cast<size_t>(2 * nvec * 16 + 16);
+  const size_t need = static_cast<size_t>(2 * g.nvec * 16 + 16);
   if (buffer.size() < need) buffer.resize(need);
   float* vbuf = buffer.data();
   vbuf += (16 - (reinterpret_cast<uintptr_t>(vbuf) / sizeof(float)) % 16) % 16;  // 64-byte aligned
-  float* fbuf = vbuf + nvec * 16;
-  std::fill(vbuf + live * 16, vbuf + nvec * 16, -std::numeric_limits<float>::infinity());
-  std::fill(fbuf + live * 16, fbuf + nvec * 16, -std::numeric_limits<float>::infinity());
+  float* fbuf = vbuf + g.nvec * 16;
+  std::fill(vbuf + g.live * 16, vbuf + g.nvec * 16, -std::numeric_limits<float>::infinity());
+  std::fill(fbuf + g.live * 16, fbuf + g.nvec * 16, -std::numeric_limits<float>::infinity());
   // Plain pointers from here: a thread_local read inside the loops was re-fetched per vector,
   // with a vzeroupper before each fetch.
   const ColVec* colv = cols.data();
-  for (int64_t oh = 0; oh < a.OH; ++oh) {
-    float* out = y + oh * a.OW;
-    const int64_t top = oh * a.sh - a.ph;
-    const float* rows[kMaxPoolWindowRows];
-    int64_t nrows = 0;
-    for (int64_t kh = 0; kh < a.KH; ++kh) {
-      const int64_t r = top + kh * a.dh;
-      if (r >= 0 && r < a.H) rows[nrows++] = x + r * a.W;
-    }
-    if (nrows == 0) {  // no input row: every window is empty
-      std::fill(out, out + a.OW, 0.f);
-      continue;
-    }
-    // Guarded: a memset call per row, even of nothing, costs a vzeroupper and reloads.
-    if (v0 > 0) std::fill(out, out + v0, 0.f);
-    if (v1 < a.OW) std::fill(out + v1, out + a.OW, 0.f);
-    if (v1 > v0) output_row<S>(rows, nrows, c_base, colv, live, a.KW, v0, v1, vbuf, fbuf, out);
-  }
+  split_pool_rows(a, x, y, g, [&](const float* const* rows, int64_t nrows, float* out) {
+    output_row<S>(rows, nrows, g.c_base, colv, g.live, a.KW, g.v0, g.v1, vbuf, fbuf, out);
+  });
 }
 
 // 2x2 windows at stride 2 with every window inside the plane (no pads, floor sizes: VGG, U-Net

@@ -71,6 +71,53 @@ inline bool window_rows(const DwConv2dArgs& a, int64_t oh, int64_t* kh0, int64_t
   return *kh0 < *kh1;
 }
 
+// The padded row of the row-split max-pool kernels (maxpool2d_f32_avx2.cc, _avx512.cc), for
+// vectors of L floats at stride S along W.
+struct SplitPoolRow {
+  int64_t v0, v1;  // output columns with at least one tap inside the row; the others are 0
+  int64_t c_base;  // input column of buffer column 0
+  int64_t nvec;    // L-float vectors in the buffer
+  int64_t live;    // vectors [0, live) reach into the row; the others lie wholly right of it
+};
+inline SplitPoolRow split_pool_row(const DwConv2dArgs& a, int64_t S, int64_t L) {
+  SplitPoolRow g;
+  g.v0 = std::min(a.OW, std::max<int64_t>(0, (a.pw - a.KW + 1 + S - 1) / S));
+  g.v1 = std::clamp<int64_t>((a.W + a.pw + S - 1) / S, g.v0, a.OW);
+  // The row pass of the last block reads up to column (blocks - 1) * L * S + L - 1 + KW - 1 at
+  // stride 1, and 2L floats from each even tap (up to KW + 2L - 1 past the block's start) at 2.
+  const int64_t blocks = (g.v1 - g.v0 + L - 1) / L;
+  g.c_base = g.v0 * S - a.pw;
+  const int64_t last_read = std::max<int64_t>(0, (blocks - 1) * L * S + (S == 1 ? L - 1 + a.KW - 1 : a.KW + 2 * L - 1));
+  g.nvec = last_read / L + 1;
+  g.live = std::clamp<int64_t>((a.W - g.c_base + L - 1) / L, 0, g.nvec);
+  return g;
+}
+
+// The output rows of a row-split max-pool kernel: for each, the window's input rows inside the
+// plane (rows[0] the first), zeros where no tap is inside, and row_fn(rows, nrows, out) for the
+// columns [v0, v1).
+template <class RowFn>
+inline void split_pool_rows(const DwConv2dArgs& a, const float* x, float* y, const SplitPoolRow& g, RowFn&& row_fn) {
+  for (int64_t oh = 0; oh < a.OH; ++oh) {
+    float* out = y + oh * a.OW;
+    const int64_t top = oh * a.sh - a.ph;
+    const float* rows[kMaxPoolWindowRows];
+    int64_t nrows = 0;
+    for (int64_t kh = 0; kh < a.KH; ++kh) {
+      const int64_t r = top + kh * a.dh;
+      if (r >= 0 && r < a.H) rows[nrows++] = x + r * a.W;
+    }
+    if (nrows == 0) {  // no input row: every window is empty
+      std::fill(out, out + a.OW, 0.f);
+      continue;
+    }
+    // Guarded: a memset call per row, even of nothing, costs a vzeroupper and reloads.
+    if (g.v0 > 0) std::fill(out, out + g.v0, 0.f);
+    if (g.v1 < a.OW) std::fill(out + g.v1, out + a.OW, 0.f);
+    if (g.v1 > g.v0) row_fn(static_cast<const float* const*>(rows), nrows, out);
+  }
+}
+
 // 2x2 windows at stride 2 with every window inside the plane (no pads, floor sizes: VGG, U-Net
 // and small CNNs): the pooling kernels' fast path, one pair of input rows per output row.
 inline bool is_2x2_stride2_inside(const DwConv2dArgs& a) {
