@@ -1,0 +1,104 @@
+"""Per-node times of one model on onnxrt and onnxruntime, side by side: each runtime's own
+profiler (onnxrt's profile JSON, onnxruntime's enable_profiling), medians over the measured runs,
+nodes paired in execution order by output shape (onnxruntime's extra layout nodes, such as its
+NCHWc reorders, are listed where they fall). For finding which nodes of a model a ratio in
+docs/performance.md comes from; the per-node figures in performance_notes.md were taken with it.
+
+    python benchmarks/models/per_node.py MODEL.onnx [--threads 1] [--runs 30] [--below 1.0]
+
+Columns: node, our kernel, output shape, our us, onnxruntime's us, onnxruntime/ours (> 1: we are
+faster). Profiling adds a little to every node for both runtimes; compare nodes, not totals with
+run.py's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import statistics
+import tempfile
+
+import numpy as np
+import onnxruntime as ort
+
+import onnxrt
+
+
+def medians(events: list[dict], runs: int) -> list[tuple[str, float, str, str]]:
+    """(node name, median us over the last `runs` calls, kernel, output shape) in execution order."""
+    per_node: dict[str, list] = {}
+    for e in events:
+        if e.get("cat") != "Node" or not e["name"].endswith("_kernel_time"):
+            continue
+        args = e.get("args", {})
+        shapes = args.get("output_type_shape") or []
+        shape = str(next(iter(shapes[0].values()))) if shapes else ""
+        per_node.setdefault(e["name"][: -len("_kernel_time")], []).append((e["dur"], args.get("kernel", ""), shape))
+    return [(name, statistics.median(d for d, _, _ in v[-runs:]), v[0][1], v[0][2]) for name, v in per_node.items()]
+
+
+def random_feed(sess: ort.InferenceSession) -> dict:
+    rng = np.random.default_rng(0)
+    return {
+        i.name: rng.random([d if isinstance(d, int) else 1 for d in i.shape]).astype(np.float32)
+        for i in sess.get_inputs()
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--below", type=float, default=None, help="list only nodes with a ratio below this")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = args.threads
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.enable_profiling = True
+        so.profile_file_prefix = os.path.join(tmp, "ort")
+        theirs = ort.InferenceSession(args.model, so, providers=["CPUExecutionProvider"])
+        feed = random_feed(theirs)
+        for _ in range(args.runs + 5):
+            theirs.run(None, feed)
+        with open(theirs.end_profiling()) as f:
+            ort_nodes = medians(json.load(f), args.runs)
+
+        opts = onnxrt.SessionOptions()
+        opts.intra_op_num_threads = args.threads
+        opts.enable_profiling = True
+        opts.profile_file_prefix = os.path.join(tmp, "ours")
+        ours = onnxrt.InferenceSession(args.model, opts)
+        for _ in range(args.runs + 5):
+            ours.run(None, feed)
+        path = ours.end_profiling() or sorted(glob.glob(os.path.join(tmp, "ours*.json")))[-1]
+        with open(path) as f:
+            our_nodes = medians(json.load(f), args.runs)
+
+    print(f"in kernels: onnxrt {sum(n[1] for n in our_nodes):.0f} us, "
+          f"onnxruntime {sum(n[1] for n in ort_nodes):.0f} us ({args.threads} thread(s), medians of {args.runs})")
+    j = 0
+    for name, us, kernel, shape in our_nodes:
+        k = j
+        while k < len(ort_nodes) and ort_nodes[k][3] != shape:
+            k += 1
+        if k == len(ort_nodes):  # no node of that shape left: ours alone
+            print(f"{name:34s} {kernel:22s} {shape:22s} {us:9.1f} {'':>9s}")
+            continue
+        extra = ort_nodes[j:k]
+        if extra and args.below is None:
+            print(f"  (onnxruntime only: {', '.join(n[0] for n in extra)}: {sum(n[1] for n in extra):.1f} us)")
+        theirs_us = ort_nodes[k][1]
+        j = k + 1
+        ratio = theirs_us / us if us > 0 else float("inf")
+        if args.below is not None and ratio >= args.below:
+            continue
+        print(f"{name:34s} {kernel:22s} {shape:22s} {us:9.1f} {theirs_us:9.1f} {ratio:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
