@@ -126,6 +126,47 @@ class MobileNetV2(nn.Module):
         return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))
 
 
+# --- An EfficientNet-B0-style CNN: MBConv blocks with squeeze-excite and SiLU -----------------------
+# Not in the default suite (EXTRA below): written to check what torch's SiLU export (Sigmoid and
+# Mul) costs us (performance_notes.md, "A model outside the zoo").
+class MBConv(nn.Module):
+    def __init__(self, cin, cout, k, stride, expand):
+        super().__init__()
+        mid = cin * expand
+        self.expand = (nn.Sequential(nn.Conv2d(cin, mid, 1, bias=False), nn.BatchNorm2d(mid), nn.SiLU())
+                       if expand != 1 else nn.Identity())
+        self.dw = nn.Sequential(nn.Conv2d(mid, mid, k, stride, k // 2, groups=mid, bias=False), nn.BatchNorm2d(mid),
+                                nn.SiLU())
+        squeeze = max(1, cin // 4)
+        self.se = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(mid, squeeze, 1), nn.SiLU(),
+                                nn.Conv2d(squeeze, mid, 1), nn.Sigmoid())
+        self.project = nn.Sequential(nn.Conv2d(mid, cout, 1, bias=False), nn.BatchNorm2d(cout))
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        y = self.dw(self.expand(x))
+        y = self.project(y * self.se(y))
+        return x + y if self.residual else y
+
+
+class EfficientNetStyle(nn.Module):
+    # (in, out, kernel, stride, expansion) per block
+    CFG = [(32, 16, 3, 1, 1), (16, 24, 3, 2, 6), (24, 24, 3, 1, 6), (24, 40, 5, 2, 6), (40, 40, 5, 1, 6),
+           (40, 80, 3, 2, 6), (80, 80, 3, 1, 6), (80, 112, 5, 1, 6), (112, 192, 5, 2, 6), (192, 192, 5, 1, 6),
+           (192, 320, 3, 1, 6)]
+
+    def __init__(self, num_classes=1000):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.SiLU())
+        self.blocks = nn.Sequential(*[MBConv(*c) for c in self.CFG])
+        self.head = nn.Sequential(nn.Conv2d(320, 1280, 1, bias=False), nn.BatchNorm2d(1280), nn.SiLU())
+        self.fc = nn.Linear(1280, num_classes)
+
+    def forward(self, x):
+        x = self.head(self.blocks(self.stem(x)))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
 # --- Transformer encoders (BERT-style) and a GPT-2-style decoder ----------------------------------
 class EncoderLayer(nn.Module):
     """Post-norm BERT layer written out (nn.TransformerEncoderLayer exports a fused fast path)."""
@@ -339,7 +380,11 @@ ZOO = [
     Entry("gboost_b1", gradient_boosting, _tree_rows(1), "sklearn"),
     Entry("gboost_b1000", gradient_boosting, _tree_rows(1000), "sklearn"),
 ]
-BY_NAME = {e.name: e for e in ZOO}
+# Models outside the default suite (run.py's tables); run.py --models and back_to_back.py take them.
+EXTRA = [
+    Entry("effnet_style_b1", EfficientNetStyle, _images(1)),
+]
+BY_NAME = {e.name: e for e in ZOO + EXTRA}
 
 
 def export(entry: Entry, opset: int = OPSET) -> tuple[Path, tuple]:
