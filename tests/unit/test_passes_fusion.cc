@@ -11,33 +11,10 @@
 #include "kernels/eval_node.h"
 #include "kernels/harness.h"
 #include "passes/pass.h"
+#include "unit/graph_builder.h"
 
 namespace onnxrt::testing {
 namespace {
-
-struct GraphBuilder {
-  ir::Graph g;
-  std::mt19937 rng{5};
-  GraphBuilder() { g.opset_imports.push_back(ir::OpsetImport{"", 18}); }
-  void input(const std::string& name, Shape s) {
-    ASSERT_TRUE(g.add_input(name, ir::ValueType::tensor(DType::kFloat32, to_sym_shape(s))).has_value());
-  }
-  void constant(const std::string& name, Tensor t) { ASSERT_TRUE(g.add_initializer(name, std::move(t)).has_value()); }
-  void random_constant(const std::string& name, Shape s) {
-    constant(name, random_tensor(DType::kFloat32, std::move(s), rng));
-  }
-  void node(const std::string& op, std::vector<std::string> ins, std::vector<std::string> outs,
-            ir::Attributes attrs = {}) {
-    ir::Node n;
-    n.op_type = op;
-    n.opset = 18;
-    n.name = outs[0] + "_node";
-    n.attrs = std::move(attrs);
-    auto r = g.add_node(n, ins, outs);
-    ASSERT_TRUE(r.has_value()) << r.status().to_string();
-  }
-  void output(const std::string& name) { ASSERT_TRUE(g.add_output(name).is_ok()); }
-};
 
 ir::Attributes pads1() {
   ir::Attributes a;
@@ -47,17 +24,6 @@ ir::Attributes pads1() {
   p.ints = {1, 1, 1, 1};
   a.set(p);
   return a;
-}
-
-
-// Runs the default pipeline and checks the outputs against the unfused graph.
-void fuse_and_compare(GraphBuilder& b, const std::map<std::string, Tensor>& feeds) {
-  const std::vector<Tensor> before = evaluate_graph(b.g, feeds);
-  auto passes = passes::default_pipeline(GraphOptimizationLevel::kAll);
-  ASSERT_TRUE(passes::run_pipeline(b.g, passes, {}).is_ok());
-  const std::vector<Tensor> after = evaluate_graph(b.g, feeds);
-  ASSERT_EQ(before.size(), after.size());
-  for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(tensors_close(after[i], before[i], 1e-4, 1e-4));
 }
 
 TEST(PassesFusion, ResidualBlockBecomesTwoFusedConvs) {
