@@ -120,10 +120,18 @@ Status infer_fused_matmul(InferContext& ctx) {
   return check_same_shape_input(ctx, 3, "Z");
 }
 
+// Same as ONNX's Swish, which only opset 24 defines.
+Status infer_fused_swish(InferContext& ctx) {
+  InferFn swish = find_infer_fn("", "Swish");
+  if (!swish) return ctx.error("Swish inference is missing");
+  return swish(ctx);
+}
+
 constexpr OpInfo kFusedOps[] = {
     {kFusedDomain, "FusedConv", &infer_fused_conv},
     {kFusedDomain, "FusedMatMul", &infer_fused_matmul},
     {kFusedDomain, "FusedAttention", &infer_fused_attention},
+    {kFusedDomain, "Swish", &infer_fused_swish},
 };
 
 }  // namespace

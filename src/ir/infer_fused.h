@@ -9,6 +9,8 @@
 // (floats). Both the passes and the kernels read them through read_fused_activation(), so the
 // list of activations lives in one place.
 //   FusedAttention(Q, K, V, mask?) scaled dot-product attention, see FusedAttentionAttrs below.
+//   Swish(X)                       Y = X * sigmoid(alpha X), alpha (float, default 1): ONNX's
+//                                  Swish-24 for models of any opset (passes/fuse_swish.cc)
 #pragma once
 
 #include <array>

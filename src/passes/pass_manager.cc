@@ -17,6 +17,7 @@ std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
   // Residual Adds first: an activation after the Add must end up after it in the fused op.
   p.push_back({"fuse_conv_add", &fuse_conv_add});
   p.push_back({"fuse_matmul_add", &fuse_matmul_add});
+  p.push_back({"fuse_swish", &fuse_swish});
   p.push_back({"fuse_activation", &fuse_activation});
   p.push_back({"fuse_attention", &fuse_attention});
   p.push_back({"eliminate_dead_code_after_fusion", &eliminate_dead_code});

@@ -86,6 +86,27 @@ class InvertedResidual(nn.Module):
         return x + self.body(x)
 
 
+class MBConvSiLU(nn.Module):
+    """EfficientNet block: 1x1 expand + SiLU, depthwise 3x3 + SiLU, squeeze-excite (SiLU, then a
+    sigmoid gate), linear 1x1 projection, residual. torch exports each SiLU as Sigmoid + Mul, which
+    onnxrt rewrites into one Swish node (passes/fuse_swish.cc)."""
+
+    def __init__(self, channels=8, expand=4):
+        super().__init__()
+        hidden = channels * expand
+        self.expand = _conv_bn(channels, hidden, 1)
+        self.dw = _conv_bn(hidden, hidden, 3, groups=hidden)
+        self.se_reduce, self.se_expand = nn.Conv2d(hidden, 4, 1), nn.Conv2d(4, hidden, 1)
+        self.project = _conv_bn(hidden, channels, 1)
+
+    def forward(self, x):
+        h = F.silu(self.expand(x))
+        h = F.silu(self.dw(h))
+        s = h.mean((2, 3), keepdim=True)
+        h = h * torch.sigmoid(self.se_expand(F.silu(self.se_reduce(s))))
+        return x + self.project(h)
+
+
 def transformer_encoder_layer():
     return nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, dropout=0.0, batch_first=True)
 
@@ -141,6 +162,7 @@ ZOO = {
     "resnet_basic": (BasicBlock, lambda n: (torch.randn(n, 8, 8, 8),)),
     "resnet_bottleneck": (Bottleneck, lambda n: (torch.randn(n, 16, 6, 6),)),
     "mobilenetv2_block": (InvertedResidual, lambda n: (torch.randn(n, 8, 6, 6),)),
+    "efficientnet_block": (MBConvSiLU, lambda n: (torch.randn(n, 8, 6, 6),)),
     "transformer_encoder": (transformer_encoder_layer, lambda n: (torch.randn(n, 5, 16),)),
     "gpt_block": (CausalDecoderBlock, lambda n: (torch.randn(n, 6, 16),)),
     "lstm": (LSTMTagger, lambda n: (torch.randn(n, 5, 8),)),

@@ -81,6 +81,7 @@ constexpr KernelEntry kTable[] = {
     {"", "Atanh", 9, kMaxOpset, kAny, &make_unary},
     {"", "Shrink", 9, kMaxOpset, kAny, &make_unary},
     {"", "Swish", 24, kMaxOpset, kAny, &make_unary},
+    {"com.onnxrt", "Swish", 1, kMaxOpset, kAny, &make_unary},  // passes/fuse_swish.cc
 };
 
 }  // namespace

@@ -86,6 +86,7 @@ bool vector_op(const std::string& op, const Params& p, UnaryOp* u, UnaryParams* 
   else if (op == "Gelu") *u = p.tanh_approx ? UnaryOp::kGeluTanh : UnaryOp::kGelu;
   else if (op == "LeakyRelu") *u = UnaryOp::kLeakyRelu;
   else if (op == "HardSigmoid") *u = UnaryOp::kHardSigmoid;
+  else if (op == "Swish") *u = UnaryOp::kSilu;
   else return false;
   return true;
 }

@@ -516,6 +516,7 @@ constexpr KernelEntry kTable[] = {
     {"", "Atanh", 9, kMaxOpset, kAny, kUn},
     {"", "Shrink", 9, kMaxOpset, kAny, kUn},
     {"", "Swish", 24, kMaxOpset, kAny, kUn},
+    {"com.onnxrt", "Swish", 1, kMaxOpset, kAny, kUn},  // passes/fuse_swish.cc
 };
 
 }  // namespace

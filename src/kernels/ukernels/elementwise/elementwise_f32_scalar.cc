@@ -22,7 +22,7 @@ float unary_one(UnaryOp op, float v, const UnaryParams& p) {
     case UnaryOp::kGelu: return 0.5f * v * std::erfc(-v * 0.70710678118654752f);
     case UnaryOp::kGeluTanh:
       return 0.5f * v * (1.0f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
-    case UnaryOp::kSilu: return v / (1.0f + std::exp(-v));
+    case UnaryOp::kSilu: return v / (1.0f + std::exp(-(p.alpha * v)));
     case UnaryOp::kLeakyRelu: return v < 0.0f ? v * p.alpha : v;
     case UnaryOp::kClip: return std::isnan(v) ? v : std::min(p.beta, std::max(p.alpha, v));
     case UnaryOp::kHardSigmoid: return std::min(1.0f, std::max(0.0f, p.alpha * v + p.beta));

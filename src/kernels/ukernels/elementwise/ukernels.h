@@ -23,7 +23,7 @@ enum class UnaryOp : int32_t {
   kLeakyRelu, // alpha
   kClip,      // [alpha, beta]
   kHardSigmoid,  // max(0, min(1, alpha x + beta))
-  kSilu,      // x * sigmoid(x)
+  kSilu,      // x * sigmoid(alpha x) (Swish; SiLU at alpha = 1)
   kCount,
 };
 

@@ -247,8 +247,15 @@ void unary_impl(onnxrt::kernels::ew::UnaryOp op, const float* x, float* y, int64
       return unary_loop<V>(x, y, n, [](R v) { return gelu_v<V>(v); });
     case UnaryOp::kGeluTanh:
       return unary_loop<V>(x, y, n, [](R v) { return gelu_tanh_v<V>(v); });
-    case UnaryOp::kSilu:
-      return unary_loop<V>(x, y, n, [](R v) { return V::mul(v, sigmoid_v<V>(v)); });
+    case UnaryOp::kSilu: {
+      // x / (1 + e^(-alpha x)): one rounding and one instruction fewer than x * sigmoid(alpha x);
+      // -inf still gives NaN (-inf / inf) as x * sigmoid(x) does.
+      const R one = V::set1(1.0f);
+      if (p.alpha == 1.0f)
+        return unary_loop<V>(x, y, n, [one](R v) { return V::div(v, V::add(one, exp_v<V>(V::sub(V::set1(0.0f), v)))); });
+      const R na = V::set1(-p.alpha);
+      return unary_loop<V>(x, y, n, [one, na](R v) { return V::div(v, V::add(one, exp_v<V>(V::mul(v, na)))); });
+    }
     case UnaryOp::kLeakyRelu: {
       const float a = p.alpha;
       return unary_loop<V>(x, y, n, [a](R v) {
