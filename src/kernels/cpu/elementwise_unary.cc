@@ -104,6 +104,9 @@ class UnaryKernel final : public Kernel {
   double cost = 10.0;
 
   const char* variant() const override { return vec ? ukernel_isa_name() : "scalar"; }
+  // The vector kernels read each element before writing the one at its index (their contract);
+  // in place, the output needs no block of its own and is written into lines already in cache.
+  int output_reuses_input() const override { return vec ? 0 : -1; }
 
   Status run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.input(0);
