@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "base/cpu_features.h"
@@ -73,6 +74,54 @@ TEST(ElementwiseMath, VectorAccuracyInUlps) {
     EXPECT_LE(t, 3.0);
     EXPECT_LE(r, 3.0);
     EXPECT_LE(g, 32.0);
+  }
+}
+
+// Saturation and special values: exp_fast_v (sigmoid, swish, tanh, erf, gelu) clamps its argument
+// and gives 0 below FLT_MIN and inf above 2.4e38, so the functions must still reach their limits
+// exactly (x * sigmoid(x) is -0 far left, not x times a clamped exp), and NaN and the infinities
+// must come out as the float64 definitions give them.
+TEST(ElementwiseMath, VectorSpecialValues) {
+  std::vector<std::pair<const char*, UnaryF32Fn>> variants = {{"scalar", &kernels::ew::unary_f32_scalar}};
+  if (cpu_features().has_avx2_fma()) variants.push_back({"avx2", &kernels::ew::unary_f32_avx2});
+  if (cpu_features().has_avx512()) variants.push_back({"avx512", &kernels::ew::unary_f32_avx512});
+  const float big = std::numeric_limits<float>::max(), inf = std::numeric_limits<float>::infinity();
+  std::vector<float> x = {std::nanf(""), inf, -inf, big, -big, 1e30f, -1e30f, 1e10f, -1e10f};
+  for (float v : {200.f, 100.f, 90.f, 88.72f, 88.5f, 88.37f, 88.36f, 87.34f, 87.33f, 87.f, 44.f, 20.f, 9.f, 3.f, 0.5f, 1e-20f, 0.f})
+    for (float sign : {1.f, -1.f}) x.push_back(sign * v);
+  const double kSqrt1_2 = 0.70710678118654752440;
+  struct Case {
+    const char* name;
+    UnaryOp op;
+    std::function<double(double)> ref;
+    double ulps;
+    double abs = 0;  // also accepted: absolute error up to this
+  };
+  const std::vector<Case> cases = {
+      {"sigmoid", UnaryOp::kSigmoid, [](double v) { return 1 / (1 + std::exp(-v)); }, 3},
+      {"swish", UnaryOp::kSilu, [](double v) { return v / (1 + std::exp(-v)); }, 4},
+      {"tanh", UnaryOp::kTanh, [](double v) { return std::tanh(v); }, 3},
+      {"erf", UnaryOp::kErf, [](double v) { return std::erf(v); }, 3},
+      // Below x = -5 the vector erfc fit is held (see the header): 1e-7 absolute there.
+      {"gelu", UnaryOp::kGelu, [&](double v) { return 0.5 * v * std::erfc(-v * kSqrt1_2); }, 32, 1e-7},
+  };
+  kernels::ew::UnaryParams params;
+  params.alpha = 1.0f;
+  for (const auto& [name, fn] : variants) {
+    for (const Case& c : cases) {
+      std::vector<float> y(x.size());
+      fn(c.op, x.data(), y.data(), static_cast<int64_t>(x.size()), params);
+      for (size_t i = 0; i < x.size(); ++i) {
+        const double want = c.ref(x[i]);
+        // Results below FLT_MIN may flush to 0 (exp_fast_v), so they count as absolute error.
+        const bool ok = std::isnan(want)              ? std::isnan(y[i])
+                        : std::isinf(want)            ? y[i] == want
+                        : std::fabs(want) < 1.2e-38   ? std::fabs(y[i]) < 1.2e-38 * (1 + std::fabs(x[i]))
+                        : std::fabs(y[i] - want) <= c.abs ? true
+                                                      : ulp_error(y[i], want) <= c.ulps;
+        EXPECT_TRUE(ok) << name << " " << c.name << "(" << x[i] << ") = " << y[i] << ", want " << want;
+      }
+    }
   }
 }
 

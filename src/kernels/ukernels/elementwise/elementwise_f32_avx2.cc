@@ -1,6 +1,8 @@
 // AVX2+FMA float32 element-wise microkernels (8 lanes).
 #include <immintrin.h>
 
+#include <limits>
+
 #include "kernels/ukernels/elementwise/ukernels.h"
 
 namespace {
@@ -32,6 +34,9 @@ struct V8 {
     const reg s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
     const reg s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
     return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+  }
+  static reg exponent_field(reg t) {  // t's low 9 bits moved into the exponent field
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
   }
   static mask lt(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
   static mask isnan(reg a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }

@@ -3,6 +3,8 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <limits>
+
 #include "kernels/ukernels/elementwise/ukernels.h"
 
 namespace {
@@ -30,6 +32,9 @@ struct V16 {
   static reg ldexp(reg p, reg n) {
     // scalef computes p * 2^floor(n) with correct overflow, underflow and NaN handling.
     return _mm512_scalef_ps(p, n);
+  }
+  static reg exponent_field(reg t) {  // t's low 9 bits moved into the exponent field
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 23));
   }
   static mask lt(reg a, reg b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
   static mask isnan(reg a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
