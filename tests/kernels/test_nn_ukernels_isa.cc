@@ -6,7 +6,7 @@
 //   the block;
 // - the per-plane depthwise conv (DwConv2dF32Fn): window sizes, strides 1-3, dilations, pads, plane
 //   widths around the vector widths, with and without the clamp; guard values after the plane;
-//   the 3x3 kernels over a finer sweep of widths, heights and (asymmetric) pads;
+//   the 3x3, 5x5 and 7x7 kernels over a finer sweep of widths, heights and (asymmetric) pads;
 // - the direct-conv tile (ConvDirectArgs) of each vector ISA;
 // - 2-D max pooling (MaxPool2dF32Fn) over the same kind of sweep, bit-exact.
 #include <gtest/gtest.h>
@@ -173,22 +173,36 @@ TEST(NnUkernelsIsa, DepthwisePlaneMatchesAFloat64Loop) {
 // The 3x3 kernels (stride 1 and 2, dilation 1) take plain loads in interior column blocks and
 // masked ones at the borders: plane widths around the 8- and 16-lane blocks and the widths where
 // a block's last load just fits, every pad from 0 to 4 at either end (asymmetric "same" pads
-// included, and pads wider than the window), and heights around their row bands.
-TEST(NnUkernelsIsa, Depthwise3x3PlaneMatchesAFloat64Loop) {
+// included, and pads wider than the window), and heights around their row bands. The AVX2 KxK
+// kernel runs the same sweep at 5x5 and 7x7, with pads 0, 1, K/2, K-1 and K + 1 at either end.
+TEST(NnUkernelsIsa, DepthwiseKxKPlaneMatchesAFloat64Loop) {
   namespace uk = kernels::ukernels;
-  std::vector<Variant<uk::DwConv2dF32Fn>> fns;
-  if (cpu_features().has_avx2_fma()) fns.push_back({"avx2", &uk::dwconv2d_3x3_f32_avx2});
-  if (cpu_features().has_avx512()) fns.push_back({"avx512", &uk::dwconv2d_3x3_f32_avx512});
+  struct Kernel {
+    const char* name;
+    uk::DwConv2dF32Fn fn;
+    int64_t k;
+  };
+  std::vector<Kernel> fns;
+  if (cpu_features().has_avx2_fma()) {
+    fns.push_back({"avx2", &uk::dwconv2d_3x3_f32_avx2, 3});
+    for (int64_t k : {5, 7}) fns.push_back({"avx2 kxk", &uk::dwconv2d_kxk_f32_avx2, k});
+    // And through the general AVX2 entry point, which hands these windows over.
+    fns.push_back({"avx2 general", &uk::dwconv2d_f32_avx2, 5});
+  }
+  if (cpu_features().has_avx512()) fns.push_back({"avx512", &uk::dwconv2d_3x3_f32_avx512, 3});
   if (fns.empty()) GTEST_SKIP() << "no AVX2 on this CPU";
   std::mt19937 rng(13);
   int planes = 0;
   for (const auto& var : fns) {
+    const int64_t K = var.k;
+    std::vector<int64_t> pads = {0, 1, 2, 3, 4};
+    if (K > 3) pads = {0, 1, K / 2, K - 1, K + 1};
     for (int64_t s : {1, 2}) {
       for (int64_t H : {1, 2, 3, 5, 7, 9, 14}) {
-        for (int64_t W : {1, 2, 3, 7, 8, 9, 10, 11, 14, 16, 17, 18, 19, 20, 26, 28, 33, 35, 56}) {
-          for (int64_t pb = 0; pb <= 4; ++pb) {  // pads past the window (3, 4): rows of bias only
-            for (int64_t pe = 0; pe <= 4; ++pe) {
-              const DwGeom g{H, W, 3, 3, s, 1, pb, pe};
+        for (int64_t W : {1, 2, 3, 7, 8, 9, 10, 11, 14, 16, 17, 18, 19, 20, 21, 22, 23, 26, 28, 33, 35, 56}) {
+          for (int64_t pb : pads) {  // pads past the window: rows of bias only
+            for (int64_t pe : pads) {
+              const DwGeom g{H, W, K, K, s, 1, pb, pe};
               const bool clamp = (H + W + pb + pe) % 2 == 0;
               SCOPED_TRACE(describe(var.name, g, clamp));
               check_depthwise_plane(var.fn, g, clamp, rng);
@@ -200,7 +214,7 @@ TEST(NnUkernelsIsa, Depthwise3x3PlaneMatchesAFloat64Loop) {
       }
     }
   }
-  EXPECT_GT(planes, 1000);
+  EXPECT_GT(planes, 4000);
 }
 
 // The direct-conv microkernel (ConvDirectArgs) of every vector ISA, whichever the dispatcher

@@ -134,6 +134,8 @@ void dw_plane(const DwConv2dArgs& a, const float* x, int64_t ld, const float* w,
 
 void dwconv2d_f32_avx2(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y) {
   if (a.OH <= 0 || a.OW <= 0) return;
+  // Square 3x3, 5x5 and 7x7 windows at stride 1 or 2: no padded copy, rows sharing loads.
+  if (dwconv2d_kxk_applies(a)) return dwconv2d_kxk_f32_avx2(a, x, w, bias, y);
   thread_local std::vector<float> padded;
   int64_t ld = 0;
   // Always a copy: the tap loads then read whole vectors, past the row's end into the slack.

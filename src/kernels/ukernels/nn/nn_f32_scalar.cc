@@ -83,6 +83,11 @@ bool dwconv2d_3x3_applies(const DwConv2dArgs& a) {
   return a.KH == 3 && a.KW == 3 && a.dh == 1 && a.dw == 1 && a.sh == a.sw && (a.sw == 1 || a.sw == 2);
 }
 
+bool dwconv2d_kxk_applies(const DwConv2dArgs& a) {
+  return a.KH == a.KW && (a.KH == 3 || a.KH == 5 || a.KH == 7) && a.dh == 1 && a.dw == 1 && a.sh == a.sw &&
+         (a.sw == 1 || a.sw == 2);
+}
+
 bool maxpool2d_rows_applies(const DwConv2dArgs& a) {
   return a.KH > 0 && a.KH <= kMaxPoolWindowRows && a.KW > 0 && a.dw == 1 && (a.sw == 1 || a.sw == 2) &&
          a.sh > 0 && a.dh > 0;

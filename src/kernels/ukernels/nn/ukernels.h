@@ -52,6 +52,10 @@ bool dwconv2d_3x3_applies(const DwConv2dArgs& a);
 void dwconv2d_3x3_f32_avx2(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y);
 void dwconv2d_3x3_f32_avx512(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y);
 DwConv2dF32Fn dwconv2d_3x3_f32_ukernel();
+// The AVX2 kernel of the 3x3 one for square 3x3, 5x5 and 7x7 windows under the same conditions
+// (dwconv2d_kxk_applies); dwconv2d_f32_avx2 hands such planes to it.
+bool dwconv2d_kxk_applies(const DwConv2dArgs& a);
+void dwconv2d_kxk_f32_avx2(const DwConv2dArgs& a, const float* x, const float* w, float bias, float* y);
 
 // Depthwise 2-D conv on a block of up to 16 channels at once, in a channel-interleaved layout:
 // output rows [oh0, oh1) of `channels` planes (channel c: x + c*x_cstride, w + c*KH*KW, bias[c],
