@@ -374,7 +374,10 @@ class ConvKernel final : public Kernel {
     const int64_t Mg = w_.dim(0) / group;
     const int64_t K = w_.size() / std::max<int64_t>(w_.dim(0), 1);
     // Depthwise convs run directly on W.
-    if (w_.dim(1) == 1 && group > 1 && w_.rank() == 4) return;
+    if (w_.dim(1) == 1 && group > 1 && w_.rank() == 4) {
+      depthwise_ = true;
+      return;
+    }
     if (pixel_gemm && group == 1 && attrs_ && attrs_->group == 1) {
       pixel_ = pixel_gemm::Weights::make(w_.data<float>(), w_.dim(0), K, uk_.nr);
       w_ = Tensor::borrow(w_.dtype(), w_.shape(), nullptr, nullptr);
@@ -554,6 +557,7 @@ class ConvKernel final : public Kernel {
   const char* variant() const override {
     // Winograd runs when the run-time shape agrees with pick_tile(); otherwise direct or the packed GEMM.
     if (!pixel_.empty()) return "pixel_gemm";
+    if (depthwise_) return "depthwise";
     if (!wino_.empty() && !packed_) return wino_.tile() == 4 ? "winograd_f4_or_direct" : "winograd_f2_or_direct";
     if (!wino_.empty()) return wino_.tile() == 4 ? "winograd_f4_or_packed_gemm" : "winograd_f2_or_packed_gemm";
     if (!direct_.empty()) return packed_ ? "direct_or_packed_gemm" : "direct";
@@ -569,6 +573,7 @@ class ConvKernel final : public Kernel {
   ir::FusedActivation act_;
   SgemmUkernel uk_;
   bool has_z_;  // FusedConv with a residual input Z (input 3)
+  bool depthwise_ = false;  // constant depthwise W (one input channel per group): run on W as is
   std::unique_ptr<float, Free> packed_;
   int64_t packed_G_ = 0, packed_Mg_ = 0, packed_K_ = 0;
   winograd::Weights wino_;  // empty unless W is constant and the conv is 3x3, stride 1, one group
