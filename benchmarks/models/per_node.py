@@ -40,11 +40,17 @@ def medians(events: list[dict], runs: int) -> list[tuple[str, float, str, str]]:
 
 
 def random_feed(sess: ort.InferenceSession) -> dict:
+    """Floats in [0, 1); integer inputs (token ids, positions) get small ids that every vocabulary
+    holds. Symbolic dims are 1."""
     rng = np.random.default_rng(0)
-    return {
-        i.name: rng.random([d if isinstance(d, int) else 1 for d in i.shape]).astype(np.float32)
-        for i in sess.get_inputs()
-    }
+    feed = {}
+    for i in sess.get_inputs():
+        shape = [d if isinstance(d, int) else 1 for d in i.shape]
+        if i.type in ("tensor(int64)", "tensor(int32)"):
+            feed[i.name] = rng.integers(0, 100, shape).astype(np.int64 if i.type == "tensor(int64)" else np.int32)
+        else:
+            feed[i.name] = rng.random(shape).astype(np.float32)
+    return feed
 
 
 def main() -> None:
