@@ -71,12 +71,6 @@ std::optional<SwishMatch> match_swish(const ir::Graph& g, ir::NodeId sig_id) {
   return m;
 }
 
-void add_fused_import(ir::Graph& g) {
-  for (const ir::OpsetImport& o : g.opset_imports)
-    if (o.domain == ir::kFusedDomain) return;
-  g.opset_imports.push_back(ir::OpsetImport{std::string(ir::kFusedDomain), 1});
-}
-
 }  // namespace
 
 Expected<bool> fuse_swish(ir::Graph& graph, const PassContext&) {
@@ -106,7 +100,7 @@ Expected<bool> fuse_swish(ir::Graph& graph, const PassContext&) {
       a.f = m->alpha;
       n.attrs.set(a);
     }
-    add_fused_import(graph);
+    fusion::add_fused_import(graph);
     ONNXRT_RETURN_IF_ERROR(fusion::absorb(graph, id, m->mul));
     changed = true;
   }

@@ -44,6 +44,10 @@ void make_fused(ir::Graph& g, ir::NodeId id) {
   n.op_type = n.op_type == "Conv" ? "FusedConv" : "FusedMatMul";
   n.domain = std::string(ir::kFusedDomain);
   n.opset = 1;
+  add_fused_import(g);
+}
+
+void add_fused_import(ir::Graph& g) {
   for (const ir::OpsetImport& o : g.opset_imports)
     if (o.domain == ir::kFusedDomain) return;
   g.opset_imports.push_back(ir::OpsetImport{std::string(ir::kFusedDomain), 1});

@@ -26,6 +26,8 @@ bool same_static_shape(const ir::Graph& g, ir::ValueId a, ir::ValueId b);
 // The fused form of Conv/MatMul ("FusedConv"/"FusedMatMul"); a node already fused is returned
 // as is. Adds the com.onnxrt opset import when missing.
 void make_fused(ir::Graph& g, ir::NodeId id);
+// Adds the com.onnxrt opset import (version 1) when the graph lacks it.
+void add_fused_import(ir::Graph& g);
 
 // Reads an input slot of a fused node (kNoValue when absent).
 ir::ValueId fused_input(const ir::Graph& g, ir::NodeId id, size_t slot);

@@ -53,24 +53,38 @@ struct RowLoader {
   }
 };
 
-// The loops over rows and taps are unrolled (pragmas), so that acc[] stays in registers.
+// R rows of accumulators. At 5x5 and 7x7 two per row (even and odd tap columns): 2R independent
+// chains of K*K/2 FMAs instead of R chains of K*K, whose latency bounded the loop (bench_model, 1
+// thread, min of 300, ms: 7x7 128 @56 0.88-1.08 -> 0.75-0.77, 256 @28 0.57-0.59 -> 0.51-0.52;
+// stride 2, 5x5 144 @56 0.239-0.242 -> 0.221, 672 @14 0.116 -> 0.093). At 3x3 the nine weights
+// take the registers a second set would need (960 @7: 0.091 -> 0.095 ms split).
+template <int K, int R>
+struct Accumulators {
+  static constexpr int kAcc = K > 3 ? 2 : 1;
+  __m256 acc[R][kAcc];
+  explicit Accumulators(__m256 bias) {
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      acc[r][0] = bias;
+      if constexpr (kAcc == 2) acc[r][1] = _mm256_setzero_ps();
+    }
+  }
+  // Output row r += tap column kw's weight w times input vector v.
+  inline void fma(int r, int kw, __m256 w, __m256 v) { acc[r][kw % kAcc] = _mm256_fmadd_ps(w, v, acc[r][kw % kAcc]); }
+  inline __m256 row(int r) const {
+    if constexpr (kAcc == 2) return _mm256_add_ps(acc[r][0], acc[r][1]);
+    return acc[r][0];
+  }
+};
+
+// The loops over rows and taps are unrolled (pragmas), so that the accumulators stay in registers.
 // Output rows [oh, oh + R), columns [t, t + 8), stride 1. Input row i (0 <= i < R + K - 1) of
 // the band is row oh - ph + i; it feeds output row r = i - kh through tap row kh.
 template <int K, int R, bool kMasked, bool kRowsInside>
 inline void block_s1(const DwConv2dArgs& a, const float* x, const Taps<K>& k, float* y, int64_t oh, int64_t t,
                      const RowLoader<kMasked, K>& ld) {
   const int64_t c0 = t - a.pw;
-  // At 5x5 and 7x7 two accumulators per row (even and odd tap columns): 2R independent chains of
-  // K*K/2 FMAs instead of R chains of K*K, whose latency bounded the loop (bench_model, 1 thread,
-  // min of 300, ms: 7x7 128 @56 0.88-1.08 -> 0.75-0.77, 256 @28 0.57-0.59 -> 0.51-0.52). At 3x3
-  // the nine weights take the registers a second set would need (960 @7: 0.091 -> 0.095 split).
-  constexpr int kAcc = K > 3 ? 2 : 1;
-  __m256 acc[R][kAcc];
-#pragma GCC unroll 16
-  for (int r = 0; r < R; ++r) {
-    acc[r][0] = k.bias;
-    if constexpr (kAcc == 2) acc[r][1] = _mm256_setzero_ps();
-  }
+  Accumulators<K, R> acc(k.bias);
 #pragma GCC unroll 16
   for (int i = 0; i < R + K - 1; ++i) {
     const int64_t ih = oh - a.ph + i;
@@ -85,16 +99,12 @@ inline void block_s1(const DwConv2dArgs& a, const float* x, const Taps<K>& k, fl
       const int r = i - kh;
       if (r < 0 || r >= R) continue;
 #pragma GCC unroll 8
-      for (int kw = 0; kw < K; ++kw) acc[r][kw % kAcc] = _mm256_fmadd_ps(k.w[kh * K + kw], v[kw], acc[r][kw % kAcc]);
+      for (int kw = 0; kw < K; ++kw) acc.fma(r, kw, k.w[kh * K + kw], v[kw]);
     }
   }
   const int64_t n = std::min<int64_t>(8, a.OW - t);
 #pragma GCC unroll 16
-  for (int r = 0; r < R; ++r) {
-    __m256 sum = acc[r][0];
-    if constexpr (kAcc == 2) sum = _mm256_add_ps(sum, acc[r][1]);
-    store(k, y + (oh + r) * a.OW + t, n, sum);
-  }
+  for (int r = 0; r < R; ++r) store(k, y + (oh + r) * a.OW + t, n, acc.row(r));
 }
 
 // Stride 2: input row i (0 <= i < 2R + K - 2) is row 2*oh - ph + i and feeds output row r
@@ -104,14 +114,7 @@ template <int K, int R, bool kMasked, bool kRowsInside>
 inline void block_s2(const DwConv2dArgs& a, const float* x, const Taps<K>& k, float* y, int64_t oh, int64_t t,
                      const RowLoader<kMasked, K + 1>& ld) {
   const int64_t c0 = 2 * t - a.pw;
-  // As in block_s1 (5x5 144 @56 stride 2: 0.239-0.242 -> 0.221 ms, 672 @14: 0.116 -> 0.093).
-  constexpr int kAcc = K > 3 ? 2 : 1;
-  __m256 acc[R][kAcc];
-#pragma GCC unroll 16
-  for (int r = 0; r < R; ++r) {
-    acc[r][0] = k.bias;
-    if constexpr (kAcc == 2) acc[r][1] = _mm256_setzero_ps();
-  }
+  Accumulators<K, R> acc(k.bias);
 #pragma GCC unroll 16
   for (int i = 0; i < 2 * R + K - 2; ++i) {
     const int64_t ih = 2 * oh - a.ph + i;
@@ -131,16 +134,12 @@ inline void block_s2(const DwConv2dArgs& a, const float* x, const Taps<K>& k, fl
       const int kh = i - 2 * r;
       if (kh < 0 || kh >= K) continue;
 #pragma GCC unroll 8
-      for (int kw = 0; kw < K; ++kw) acc[r][kw % kAcc] = _mm256_fmadd_ps(k.w[kh * K + kw], v[kw], acc[r][kw % kAcc]);
+      for (int kw = 0; kw < K; ++kw) acc.fma(r, kw, k.w[kh * K + kw], v[kw]);
     }
   }
   const int64_t n = std::min<int64_t>(8, a.OW - t);
 #pragma GCC unroll 16
-  for (int r = 0; r < R; ++r) {
-    __m256 sum = acc[r][0];
-    if constexpr (kAcc == 2) sum = _mm256_add_ps(sum, acc[r][1]);
-    store(k, y + (oh + r) * a.OW + t, n, in_order(sum));
-  }
+  for (int r = 0; r < R; ++r) store(k, y + (oh + r) * a.OW + t, n, in_order(acc.row(r)));
 }
 
 // Every column block of output rows [oh, oh + R). A block reads input columns [c0, c0 + span)
