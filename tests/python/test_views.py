@@ -68,3 +68,31 @@ def test_view_outlives_the_value_it_views(op, batch):
         want_e, want_c = expected(op, x)
         np.testing.assert_array_equal(e, want_e)
         np.testing.assert_array_equal(c, want_c)
+
+
+@pytest.mark.parametrize("batch", [2, "n"])
+@pytest.mark.parametrize("chain", [[], ["Identity"], ["Flatten"], ["Reshape"], ["Reshape", "Identity"]])
+def test_unary_in_place_never_writes_into_the_callers_input(chain, batch):
+    """The vector unary kernels write in place over a dying input (Kernel::output_reuses_input).
+    A view of a graph input is the caller's array, so Sigmoid after x -> views must not take its
+    storage: x stays as it was, and Tanh(Sigmoid(.)) (in place over the Sigmoid's output) is right,
+    over repeated runs with static and symbolic dims."""
+    nodes, cur = [], "x"
+    for i, op in enumerate(chain):
+        ins = [cur, "target"] if op == "Reshape" else [cur]
+        nodes.append(helper.make_node(op, ins, [f"v{i}"]))
+        cur = f"v{i}"
+    nodes += [helper.make_node("Sigmoid", [cur], ["s"]), helper.make_node("Tanh", ["s"], ["y"])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 3, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(np.array([-1, 6], dtype=np.int64), "target")])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    sess = onnxrt.InferenceSession(model.SerializeToString())
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+        before = x.copy()
+        (y,) = sess.run(None, {"x": x})
+        np.testing.assert_array_equal(x, before)
+        np.testing.assert_allclose(y.ravel(), np.tanh(1 / (1 + np.exp(-before.ravel()))), rtol=1e-6, atol=1e-6)
