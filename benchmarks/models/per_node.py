@@ -4,7 +4,7 @@ nodes paired in execution order by output shape (onnxruntime's extra layout node
 NCHWc reorders, are listed where they fall). For finding which nodes of a model a ratio in
 docs/performance.md comes from; the per-node figures in performance_notes.md were taken with it.
 
-    python benchmarks/models/per_node.py MODEL.onnx [--threads 1] [--runs 30] [--below 1.0]
+    python benchmarks/models/per_node.py MODEL.onnx [--threads 1] [--runs 30] [--below 1.0] [--by-op]
 
 Columns: node, our kernel, output shape, our us, onnxruntime's us, onnxruntime/ours (> 1: we are
 faster). Profiling adds a little to every node for both runtimes; compare nodes, not totals with
@@ -26,8 +26,9 @@ import onnxruntime as ort
 import onnxrt
 
 
-def medians(events: list[dict], runs: int) -> list[tuple[str, float, str, str]]:
-    """(node name, median us over the last `runs` calls, kernel, output shape) in execution order."""
+def medians(events: list[dict], runs: int) -> list[tuple[str, float, str, str, str]]:
+    """(node name, median us over the last `runs` calls, kernel, output shape, op type) in
+    execution order."""
     per_node: dict[str, list] = {}
     for e in events:
         if e.get("cat") != "Node" or not e["name"].endswith("_kernel_time"):
@@ -35,8 +36,20 @@ def medians(events: list[dict], runs: int) -> list[tuple[str, float, str, str]]:
         args = e.get("args", {})
         shapes = args.get("output_type_shape") or []
         shape = str(next(iter(shapes[0].values()))) if shapes else ""
-        per_node.setdefault(e["name"][: -len("_kernel_time")], []).append((e["dur"], args.get("kernel", ""), shape))
-    return [(name, statistics.median(d for d, _, _ in v[-runs:]), v[0][1], v[0][2]) for name, v in per_node.items()]
+        per_node.setdefault(e["name"][: -len("_kernel_time")], []).append(
+            (e["dur"], args.get("kernel", ""), shape, args.get("op_name", "")))
+    return [(name, statistics.median(x[0] for x in v[-runs:]), v[0][1], v[0][2], v[0][3])
+            for name, v in per_node.items()]
+
+
+def print_by_op(label: str, nodes: list) -> None:
+    """Each op type's summed median us, largest first."""
+    totals: dict[str, float] = {}
+    for n in nodes:
+        totals[n[4]] = totals.get(n[4], 0.0) + n[1]
+    print(f"{label}: {sum(totals.values()):.0f} us")
+    for op, us in sorted(totals.items(), key=lambda kv: -kv[1]):
+        print(f"  {op:24s} {us:9.0f}")
 
 
 def random_feed(sess: ort.InferenceSession) -> dict:
@@ -59,6 +72,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--below", type=float, default=None, help="list only nodes with a ratio below this")
+    ap.add_argument("--by-op", action="store_true", help="sum the nodes of each op type instead")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,10 +99,14 @@ def main() -> None:
         with open(path) as f:
             our_nodes = medians(json.load(f), args.runs)
 
+    if args.by_op:  # the op types differ (fused nodes, onnxruntime's layout reorders): two lists
+        print_by_op(f"onnxrt ({args.threads} thread(s), medians of {args.runs})", our_nodes)
+        print_by_op("onnxruntime", ort_nodes)
+        return
     print(f"in kernels: onnxrt {sum(n[1] for n in our_nodes):.0f} us, "
           f"onnxruntime {sum(n[1] for n in ort_nodes):.0f} us ({args.threads} thread(s), medians of {args.runs})")
     j = 0
-    for name, us, kernel, shape in our_nodes:
+    for name, us, kernel, shape, _ in our_nodes:
         k = j
         while k < len(ort_nodes) and ort_nodes[k][3] != shape:
             k += 1
