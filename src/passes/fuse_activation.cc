@@ -25,10 +25,10 @@ namespace onnxrt::passes {
 
 namespace {
 
+using fusion::is_op;
+using fusion::other_input;
 using fusion::scalar_constant;
 using fusion::sole_consumer;
-
-bool is_op(const ir::Node& n, std::string_view op) { return n.domain.empty() && n.op_type == op; }
 
 bool near(std::optional<float> v, double want) {
   return v && std::fabs(static_cast<double>(*v) - want) <= 1e-5 * std::fabs(want);
@@ -78,12 +78,6 @@ std::optional<ir::FusedActivation> match_activation(const ir::Graph& g, const ir
   }
   if (!r.status().is_ok()) return std::nullopt;
   return a;
-}
-
-// The other input of a two-input node, given one of them.
-ir::ValueId other_input(const ir::Node& n, ir::ValueId v) {
-  if (n.inputs.size() != 2) return ir::kNoValue;
-  return n.inputs[0] == v ? n.inputs[1] : n.inputs[1] == v ? n.inputs[0] : ir::kNoValue;
 }
 
 // The end both Gelu forms share, x * 0.5 * s, in the orders exporters write it:

@@ -17,17 +17,10 @@ namespace onnxrt::passes {
 
 namespace {
 
+using fusion::is_op;
+using fusion::other_input;
 using fusion::scalar_constant;
 using fusion::sole_consumer;
-
-bool is_op(const ir::Node& n, std::string_view op) { return n.domain.empty() && n.op_type == op; }
-
-// The other input of a two-input node, given one of them (kNoValue when v is not one of them or
-// the node reads v twice).
-ir::ValueId other_input(const ir::Node& n, ir::ValueId v) {
-  if (n.inputs.size() != 2 || n.inputs[0] == n.inputs[1]) return ir::kNoValue;
-  return n.inputs[0] == v ? n.inputs[1] : n.inputs[1] == v ? n.inputs[0] : ir::kNoValue;
-}
 
 struct SwishMatch {
   ir::ValueId x = ir::kNoValue;
@@ -60,7 +53,7 @@ std::optional<SwishMatch> match_swish(const ir::Graph& g, ir::NodeId sig_id) {
   if (!is_op(sig, "Sigmoid") || sig.inputs.size() != 1 || sig.outputs.size() != 1) return std::nullopt;
   const ir::ValueId in = sig.inputs[0], s = sig.outputs[0];
   if (!fusion::is_float32(g, in)) return std::nullopt;
-  const ir::NodeId mul = sole_consumer(g, s);
+  const ir::NodeId mul = sole_consumer(g, s);  // reads s once, so its other input is not s
   if (mul < 0 || !is_op(g.node(mul), "Mul")) return std::nullopt;
   const ir::ValueId other = other_input(g.node(mul), s);
   if (other == ir::kNoValue) return std::nullopt;

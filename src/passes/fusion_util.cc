@@ -17,6 +17,13 @@ ir::NodeId sole_consumer(const ir::Graph& g, ir::ValueId v) {
   return c;
 }
 
+bool is_op(const ir::Node& n, std::string_view op) { return n.domain.empty() && n.op_type == op; }
+
+ir::ValueId other_input(const ir::Node& n, ir::ValueId v) {
+  if (n.inputs.size() != 2) return ir::kNoValue;
+  return n.inputs[0] == v ? n.inputs[1] : n.inputs[1] == v ? n.inputs[0] : ir::kNoValue;
+}
+
 std::optional<float> scalar_constant(const ir::Graph& g, ir::ValueId v) {
   if (v == ir::kNoValue) return std::nullopt;
   const ir::ValueInfo& info = g.value(v);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 
 #include "ir/graph.h"
 #include "ir/infer_fused.h"
@@ -13,6 +14,12 @@ namespace onnxrt::passes::fusion {
 // output or read by name inside a subgraph: only then may the value disappear inside a fused
 // node. -1 otherwise.
 ir::NodeId sole_consumer(const ir::Graph& g, ir::ValueId v);
+
+// A default-domain (ai.onnx) node of that op type.
+bool is_op(const ir::Node& n, std::string_view op);
+
+// The other input of a two-input node, given one of them (kNoValue when v is neither).
+ir::ValueId other_input(const ir::Node& n, ir::ValueId v);
 
 // A float32 constant with a single element (any rank), e.g. the 1.0 of Gelu's Add.
 std::optional<float> scalar_constant(const ir::Graph& g, ir::ValueId v);
