@@ -30,7 +30,8 @@ constexpr std::array<ActName, 10> kActs = {{
     {"GeluTanh", FusedAct::kGeluTanh, 0},
 }};
 
-// Z (input `i`) must have exactly the output's shape: the kernels add it element by element.
+}  // namespace
+
 Status check_same_shape_input(InferContext& ctx, size_t i, const char* what) {
   if (!ctx.has_input(i)) return Status::ok();
   const ValueType& zt = ctx.input_type(i);
@@ -49,6 +50,8 @@ Status check_same_shape_input(InferContext& ctx, size_t i, const char* what) {
                      type_string(zt) + " must have the output's shape " + type_string(yt));
   return Status::ok();
 }
+
+namespace {
 
 Status check_activation(InferContext& ctx) {
   auto act = read_fused_activation(ctx.node());

@@ -11,6 +11,13 @@
 //   FusedAttention(Q, K, V, mask?) scaled dot-product attention, see FusedAttentionAttrs below.
 //   Swish(X)                       Y = X * sigmoid(alpha X), alpha (float, default 1): ONNX's
 //                                  Swish-24 for models of any opset (passes/fuse_swish.cc)
+// The channel-blocked layout (passes/block_channels.cc): a float32 tensor [N, C/8, H, W, 8] holds
+// channel c of pixel (h, w) at [n, c/8, h, w, c%8], C a multiple of 8.
+//   ToBlocked(X)                   NCHW [N, C, H, W] -> blocked
+//   FromBlocked(X)                 blocked -> NCHW
+//   BlockedConv(X, W, B?, Z?)      FusedConv on blocked X, Z and Y, W and B as for Conv (2-D);
+//                                  the CPU kernel runs pointwise (1x1, stride 1, no padding) and
+//                                  depthwise (group = C = M) convs
 #pragma once
 
 #include <array>
@@ -24,6 +31,7 @@
 namespace onnxrt::ir {
 
 inline constexpr std::string_view kFusedDomain = "com.onnxrt";
+inline constexpr int64_t kChannelBlock = 8;  // channels per block of the blocked layout
 
 enum class FusedAct : uint8_t {
   kNone,
@@ -105,6 +113,9 @@ struct FusedAttentionAttrs {
 Expected<FusedAttentionAttrs> read_fused_attention(const Node& node);
 
 class InferContext;
+// Z (input `i`) must have exactly the output's shape: the kernels add it element by element.
+Status check_same_shape_input(InferContext& ctx, size_t i, const char* what);
+
 // Inference of FusedAttention (ir/infer_fused_attention.cc).
 Status infer_fused_attention(InferContext& ctx);
 

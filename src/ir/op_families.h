@@ -21,6 +21,7 @@ std::span<const OpInfo> signal_op_infos();       // DFT, STFT, windows, MelWeigh
 std::span<const OpInfo> quant_op_infos();
 std::span<const OpInfo> control_op_infos();       // If, Loop, Scan, sequence and optional ops        // QuantizeLinear, DequantizeLinear, integer ops
 std::span<const OpInfo> fused_op_infos();        // com.onnxrt: FusedConv, FusedMatMul (made by passes)
+std::span<const OpInfo> blocked_op_infos();      // com.onnxrt: ToBlocked, FromBlocked, BlockedConv
 std::span<const OpInfo> random_op_infos();       // RandomUniform/Normal[Like], Bernoulli, Multinomial
 std::span<const OpInfo> training_op_infos();     // ai.onnx.preview.training: Adagrad, Adam, Momentum
 std::span<const OpInfo> ml_op_infos();           // ai.onnx.ml: scikit-learn style models

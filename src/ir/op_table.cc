@@ -15,6 +15,7 @@ std::vector<OpInfo> build_table() {
                       recurrent_op_infos(), signal_op_infos(), quant_op_infos(),
                       control_op_infos(),
                       fused_op_infos(),
+                      blocked_op_infos(),
                       strings_op_infos(),
                       random_op_infos(),
                       training_op_infos(),

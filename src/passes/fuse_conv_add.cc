@@ -1,6 +1,7 @@
 // Conv + Add(Z) -> com.onnxrt.FusedConv with Z: the residual Add of ResNet and MobileNetV2 blocks
 // is then made on each output tile in cache instead of in one more pass over the activations.
-// Z must have exactly the conv output's static shape (no broadcasting), and the conv output must
+// Z must have exactly the conv output's shape (no broadcasting; dims equal as numbers or as the same
+// symbol, so dynamic-batch exports fuse too), and the conv output must
 // feed only this Add. The activation pass runs after this one, so a following Relu lands after
 // the Add, where it belongs.
 #include "passes/fusion_util.h"
@@ -31,7 +32,7 @@ Expected<bool> fuse_conv_add(ir::Graph& graph, const PassContext&) {
           fused_activation(graph, p).kind != ir::FusedAct::kNone)
         continue;
       if (sole_consumer(graph, v) != id || !is_float32(graph, v) || !is_float32(graph, z) ||
-          !same_static_shape(graph, v, z) || !same_static_shape(graph, v, add.outputs[0]))
+          !same_shape(graph, v, z) || !same_shape(graph, v, add.outputs[0]))
         continue;
       make_fused(graph, p);
       set_fused_input(graph, p, 3, z);

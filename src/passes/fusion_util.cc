@@ -45,6 +45,12 @@ bool same_static_shape(const ir::Graph& g, ir::ValueId a, ir::ValueId b) {
   return ta.is_static() && tb.is_static() && ta.shape == tb.shape;
 }
 
+bool same_shape(const ir::Graph& g, ir::ValueId a, ir::ValueId b) {
+  const ir::ValueType& ta = g.value(a).type;
+  const ir::ValueType& tb = g.value(b).type;
+  return ta.is_tensor() && tb.is_tensor() && ta.has_shape && tb.has_shape && ta.shape == tb.shape;
+}
+
 void make_fused(ir::Graph& g, ir::NodeId id) {
   ir::Node& n = g.node(id);
   if (n.domain == ir::kFusedDomain) return;

@@ -29,6 +29,10 @@ bool is_float32(const ir::Graph& g, ir::ValueId v);
 
 // The node's output 0 type has a fully known shape equal to `v`'s.
 bool same_static_shape(const ir::Graph& g, ir::ValueId a, ir::ValueId b);
+// Both shapes are known to be equal at run time: the same rank and, dim by dim, the same value or
+// the same symbol (a symbol stands for one value in every tensor that carries it), e.g. a
+// residual [N, C, H, W] of a model exported with a dynamic batch.
+bool same_shape(const ir::Graph& g, ir::ValueId a, ir::ValueId b);
 
 // The fused form of Conv/MatMul ("FusedConv"/"FusedMatMul"); a node already fused is returned
 // as is. Adds the com.onnxrt opset import when missing.

@@ -56,6 +56,10 @@ Expected<bool> fuse_swish(ir::Graph& graph, const PassContext& ctx);
 // Transposes around it, -> FusedAttention (ir/infer_fused.h).
 Expected<bool> fuse_attention(ir::Graph& graph, const PassContext& ctx);
 
+// Chains of pointwise and depthwise Conv/FusedConv -> com.onnxrt BlockedConv on the channel-blocked
+// layout [N, C/8, H, W, 8], with ToBlocked/FromBlocked where a chain meets other nodes (AVX2 CPUs).
+Expected<bool> block_channels(ir::Graph& graph, const PassContext& ctx);
+
 // The passes that `level` enables, in order.
 std::vector<Pass> default_pipeline(GraphOptimizationLevel level);
 // Runs a pipeline; stops after `stop_after` when it is not empty (for `onnxrt dump --after`).

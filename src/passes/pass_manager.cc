@@ -20,6 +20,8 @@ std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
   p.push_back({"fuse_swish", &fuse_swish});
   p.push_back({"fuse_activation", &fuse_activation});
   p.push_back({"fuse_attention", &fuse_attention});
+  // After the conv fusions: it converts FusedConv nodes with their Z and activation.
+  p.push_back({"block_channels", &block_channels});
   p.push_back({"eliminate_dead_code_after_fusion", &eliminate_dead_code});
   return p;
 }

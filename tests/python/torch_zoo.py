@@ -86,6 +86,36 @@ class InvertedResidual(nn.Module):
         return x + self.body(x)
 
 
+class InvertedResidualStack(nn.Module):
+    """A small MobileNetV2: a stride-2 stem, three inverted residual blocks (the second with stride 2
+    and more channels), a 1x1 head, global pooling and a classifier. Its chain of pointwise and
+    depthwise convs is long enough for onnxrt to run it in the channel-blocked layout
+    (passes/block_channels.cc)."""
+
+    def __init__(self):
+        super().__init__()
+
+        def block(cin, cout, stride, expand=4):
+            hidden = cin * expand
+            return nn.Sequential(
+                _conv_bn(cin, hidden, 1), nn.ReLU6(),
+                _conv_bn(hidden, hidden, 3, stride=stride, groups=hidden), nn.ReLU6(),
+                _conv_bn(hidden, cout, 1),
+            )
+
+        self.stem = nn.Sequential(_conv_bn(3, 16, 3, stride=2), nn.ReLU6())
+        self.b1, self.b2, self.b3 = block(16, 16, 1), block(16, 24, 2), block(24, 24, 1)
+        self.head = nn.Sequential(_conv_bn(24, 64, 1), nn.ReLU6())
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        h = self.stem(x)
+        h = h + self.b1(h)
+        h = self.b2(h)
+        h = h + self.b3(h)
+        return self.fc(self.head(h).mean((2, 3)))
+
+
 class MBConvSiLU(nn.Module):
     """EfficientNet block: 1x1 expand + SiLU, depthwise 3x3 + SiLU, squeeze-excite (SiLU, then a
     sigmoid gate), linear 1x1 projection, residual. torch exports each SiLU as Sigmoid + Mul, which
@@ -162,6 +192,7 @@ ZOO = {
     "resnet_basic": (BasicBlock, lambda n: (torch.randn(n, 8, 8, 8),)),
     "resnet_bottleneck": (Bottleneck, lambda n: (torch.randn(n, 16, 6, 6),)),
     "mobilenetv2_block": (InvertedResidual, lambda n: (torch.randn(n, 8, 6, 6),)),
+    "mobilenetv2_stack": (InvertedResidualStack, lambda n: (torch.randn(n, 3, 20, 20),)),
     "efficientnet_block": (MBConvSiLU, lambda n: (torch.randn(n, 8, 6, 6),)),
     "transformer_encoder": (transformer_encoder_layer, lambda n: (torch.randn(n, 5, 16),)),
     "gpt_block": (CausalDecoderBlock, lambda n: (torch.randn(n, 6, 16),)),

@@ -40,6 +40,13 @@ namespace onnxrt::kernels {
 
 Expected<std::unique_ptr<Kernel>> make_cpu_fused_conv(const KernelInit& init);    // nn_conv.cc
 Expected<std::unique_ptr<Kernel>> make_cpu_fused_matmul(const KernelInit& init);  // fused_matmul.cc
+// The channel-blocked ops (fused_blocked.cc; reference/fused_blocked.cc).
+Expected<std::unique_ptr<Kernel>> make_cpu_blocked_conv(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_cpu_to_blocked(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_cpu_from_blocked(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_ref_blocked_conv(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_ref_to_blocked(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_ref_from_blocked(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_ref_fused_conv(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_ref_fused_matmul(const KernelInit& init);
 

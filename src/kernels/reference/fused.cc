@@ -114,6 +114,9 @@ constexpr KernelEntry kRefFused[] = {
     {"com.onnxrt", "FusedConv", 1, kMaxOpset, DType::kFloat32, &make_ref_fused_conv},
     {"com.onnxrt", "FusedMatMul", 1, kMaxOpset, DType::kFloat32, &make_ref_fused_matmul},
     {"com.onnxrt", "FusedAttention", 1, kMaxOpset, DType::kFloat32, &make_ref_fused_attention},
+    {"com.onnxrt", "BlockedConv", 1, kMaxOpset, DType::kFloat32, &make_ref_blocked_conv},
+    {"com.onnxrt", "ToBlocked", 1, kMaxOpset, DType::kFloat32, &make_ref_to_blocked},
+    {"com.onnxrt", "FromBlocked", 1, kMaxOpset, DType::kFloat32, &make_ref_from_blocked},
 };
 
 }  // namespace

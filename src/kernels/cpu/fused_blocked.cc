@@ -1,0 +1,316 @@
+// The channel-blocked ops on the CPU: com.onnxrt ToBlocked, FromBlocked and BlockedConv (contract
+// in ir/infer_fused.h, layout chosen by passes/block_channels.cc, microkernels in
+// ukernels/nn/blocked.h). BlockedConv runs the two conv kinds that the blocked layout makes
+// faster: pointwise convs (a GEMM over pixels with 8-channel weight vectors) and depthwise convs
+// (one FMA per tap for 8 channels); it rejects other geometries at creation.
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "ir/infer_fused.h"
+#include "ir/infer_nn_window.h"
+#include "kernels/cpu/fused_epilogue.h"
+#include "kernels/cpu/nn_common.h"
+#include "kernels/ukernels/nn/blocked.h"
+#include "tensor/sym_shape.h"
+
+namespace onnxrt::kernels {
+
+namespace {
+
+constexpr int64_t kB = ir::kChannelBlock;
+static_assert(kB == ukernels::kBlock);
+
+std::string describe(const Tensor* t) {
+  return t ? std::string(dtype_name(t->dtype())) + shape_to_string(t->shape()) : std::string("none");
+}
+
+Status check_blocked(const KernelContext& ctx, const Tensor* t, const char* what) {
+  if (!t || t->dtype() != DType::kFloat32 || t->rank() != 5 || t->dim(4) != kB)
+    return ctx.error(std::string(what) + " must be a channel-blocked float32 tensor [N, C/8, H, W, 8], got " +
+                     describe(t));
+  return Status::ok();
+}
+
+Status check_output(const KernelContext& ctx, const Tensor* y, const Shape& expected) {
+  if (!y || y->dtype() != DType::kFloat32 || y->shape() != expected)
+    return ctx.error("output Y is " + describe(y) + ", expected float32" + shape_to_string(expected));
+  return Status::ok();
+}
+
+// Tasks for `work` multiply-adds (or moved floats) on the pool: as in the other conv paths, a
+// task must hold ~0.25 M of them before waking a worker pays; a few tasks per thread.
+int64_t wanted_tasks(double work, const ThreadPool& pool) {
+  const int64_t nt = pool.num_threads();
+  return nt > 1 ? std::clamp<int64_t>(static_cast<int64_t>(work / 2.5e5), 1, 4 * nt) : 1;
+}
+
+void run_split(ThreadPool& pool, int64_t tasks, const std::function<void(int64_t)>& fn) {
+  if (tasks > 1) {
+    pool.run_tasks(tasks, fn);
+  } else {
+    for (int64_t t = 0; t < tasks; ++t) fn(t);
+  }
+}
+
+// Pixels per task chunk of the layout changes: 2 x 64 KiB of floats.
+constexpr int64_t kReorderChunk = 2048;
+
+// ToBlocked (to_blocked = true) and FromBlocked.
+template <bool to_blocked>
+Status reorder(KernelContext& ctx) {
+  const Tensor* x = ctx.input(0);
+  if (to_blocked) {
+    if (!x || x->dtype() != DType::kFloat32 || x->rank() != 4 || x->dim(1) % kB != 0)
+      return ctx.error("input X must be float32 [N, C, H, W] with C a multiple of 8, got " + describe(x));
+  } else {
+    ONNXRT_RETURN_IF_ERROR(check_blocked(ctx, x, "input X"));
+  }
+  const int64_t N = x->dim(0), CB = to_blocked ? x->dim(1) / kB : x->dim(1), H = x->dim(2), W = x->dim(3);
+  Tensor* y = ctx.output(0);
+  ONNXRT_RETURN_IF_ERROR(check_output(ctx, y, to_blocked ? Shape{N, CB, H, W, kB} : Shape{N, CB * kB, H, W}));
+  const int64_t plane = H * W, chunks = (plane + kReorderChunk - 1) / kReorderChunk;
+  if (N * CB * plane == 0) return Status::ok();
+  const auto& uk = ukernels::blocked_ukernels();
+  const float* xd = x->data<float>();
+  float* yd = y->data<float>();
+  // Both layouts hold block (n, cb) as 8 * plane floats at the same offset.
+  auto run_task = [&](int64_t t) {
+    const int64_t blk = t / chunks, p0 = t % chunks * kReorderChunk, p1 = std::min(plane, p0 + kReorderChunk);
+    const int64_t off = blk * kB * plane;
+    if (to_blocked)
+      uk.to_blocked(xd + off, plane, p0, p1, yd + off);
+    else
+      uk.from_blocked(xd + off, p0, p1, yd + off, plane);
+  };
+  const int64_t items = N * CB * chunks;
+  const double floats = static_cast<double>(N * CB * plane * kB);
+  if (wanted_tasks(floats, ctx.threads()) > 1) {
+    ctx.threads().run_tasks(items, run_task);
+  } else {
+    for (int64_t t = 0; t < items; ++t) run_task(t);
+  }
+  return Status::ok();
+}
+
+// Output blocks of the pointwise kernel, in groups of 2 (12 accumulators over 6 pixels) with one
+// group of 3 (over 4 pixels) when their number is odd, or a single block alone.
+struct BlockGroup {
+  int64_t first;  // first output block
+  int ob;         // blocks in the group
+  int64_t packed; // offset of its weights [K][ob*8] in the packed buffer
+};
+
+class BlockedConvKernel final : public Kernel {
+ public:
+  static Expected<std::unique_ptr<Kernel>> create(const KernelInit& init) {
+    auto act = ir::read_fused_activation(init.node);
+    if (!act) return act.status();
+    const Tensor* w = init.constant_inputs.size() > 1 ? init.constant_inputs[1] : nullptr;
+    if (!w || w->dtype() != DType::kFloat32 || w->rank() != 4)
+      return init.error("W must be a constant float32 tensor [M, C/group, KH, KW], got " + describe(w));
+    auto attrs = nn::read_conv_attrs(init.node, 2, {w->dim(2), w->dim(3)});
+    if (!attrs) return attrs.status();
+    auto k = std::unique_ptr<BlockedConvKernel>(new BlockedConvKernel());
+    k->act_ = *act;
+    k->attrs_ = *attrs;
+    k->M_ = w->dim(0);
+    k->K_ = w->dim(1);
+    k->KH_ = w->dim(2);
+    k->KW_ = w->dim(3);
+    const ir::WindowAttrs& wa = attrs->w;
+    const int64_t G = attrs->group;
+    const bool unit_strides = wa.strides.empty() || std::all_of(wa.strides.begin(), wa.strides.end(), [](int64_t s) { return s == 1; });
+    const bool no_pads = wa.auto_pad != ir::AutoPad::kNotSet ||
+                         std::all_of(wa.pads.begin(), wa.pads.end(), [](int64_t p) { return p == 0; });
+    if (G == 1 && k->KH_ == 1 && k->KW_ == 1 && unit_strides && no_pads) {
+      k->depthwise_ = false;
+    } else if (G == k->M_ && k->K_ == 1) {
+      k->depthwise_ = true;
+    } else {
+      return init.error("BlockedConv runs pointwise convs (1x1, stride 1, no padding, group 1) and depthwise "
+                        "convs (group = channels, W [C, 1, KH, KW]); got group " + std::to_string(G) + " and W " +
+                        describe(w));
+    }
+    if (k->M_ % kB != 0 || (!k->depthwise_ && k->K_ % kB != 0))
+      return init.error("BlockedConv needs input and output channels that are multiples of 8, got W " + describe(w));
+    k->pack(w->data<float>());
+    return std::unique_ptr<Kernel>(std::move(k));
+  }
+
+  Status run(KernelContext& ctx) const override {
+    const Tensor* x = ctx.input(0);
+    ONNXRT_RETURN_IF_ERROR(check_blocked(ctx, x, "input X"));
+    const int64_t N = x->dim(0), CB = x->dim(1), H = x->dim(2), W = x->dim(3);
+    const int64_t C = depthwise_ ? M_ : K_;
+    if (CB * kB != C)
+      return ctx.error("input X " + describe(x) + " has " + std::to_string(CB * kB) + " channels, W expects " +
+                       std::to_string(C));
+    auto dims = ir::window_dims(attrs_.w, {H, W});
+    if (!dims) return ctx.error(dims.status().message());
+    const ir::WindowDim dh = (*dims)[0], dw = (*dims)[1];
+    const Shape out{N, M_ / kB, dh.out, dw.out, kB};
+    Tensor* y = ctx.output(0);
+    ONNXRT_RETURN_IF_ERROR(check_output(ctx, y, out));
+    const Tensor* b = ctx.num_inputs() > 2 ? ctx.input(2) : nullptr;
+    if (b && (b->dtype() != DType::kFloat32 || b->size() != M_))
+      return ctx.error("input B must be float32 with " + std::to_string(M_) + " elements, got " + describe(b));
+    const Tensor* z = ctx.num_inputs() > 3 ? ctx.input(3) : nullptr;
+    if (z && (z->dtype() != DType::kFloat32 || z->shape() != out))
+      return ctx.error("input Z must be float32" + shape_to_string(out) + " (the output's shape), got " + describe(z));
+    if (y->size() == 0) return Status::ok();
+    const float* bias = b ? b->data<float>() : nullptr;
+    const float* zd = z ? z->data<float>() : nullptr;
+    if (depthwise_) {
+      ukernels::DwConv2dArgs g{H, W, dh.out, dw.out, KH_, KW_, 1, 1, 1, 1, dh.pad_begin, dw.pad_begin, clamp(), lo(), hi()};
+      const auto& st = attrs_.w.strides;
+      const auto& dl = attrs_.w.dilations;
+      if (!st.empty()) g.sh = st[0], g.sw = st[1];
+      if (!dl.empty()) g.dh = dl[0], g.dw = dl[1];
+      run_depthwise(ctx, x->data<float>(), N, CB, g, bias, zd, y->data<float>());
+    } else {
+      if (dh.out != H || dw.out != W || dh.pad_begin != 0 || dw.pad_begin != 0)
+        return ctx.error("a pointwise BlockedConv must keep the input's height and width");
+      run_pointwise(ctx, x->data<float>(), N, CB, H * W, bias, zd, y->data<float>());
+    }
+    return Status::ok();
+  }
+
+  const char* variant() const override { return depthwise_ ? "blocked_depthwise" : "blocked_pointwise"; }
+  bool prepacked_input(size_t i) const override { return i == 1; }
+
+ private:
+  bool clamp() const { return act_.kind == ir::FusedAct::kRelu || act_.kind == ir::FusedAct::kClip; }
+  float lo() const { return act_.kind == ir::FusedAct::kClip ? act_.p0 : 0.f; }
+  float hi() const { return act_.kind == ir::FusedAct::kClip ? act_.p1 : std::numeric_limits<float>::infinity(); }
+  // Activations other than Relu/Clip: a second pass over each tile while it is in L1.
+  void post(float* y, int64_t n) const {
+    if (act_.kind == ir::FusedAct::kNone || clamp()) return;
+    fused::Epilogue e;
+    e.act = act_;
+    fused::apply_epilogue(e, y, n, 1, n);
+  }
+
+  void pack(const float* w) {
+    if (depthwise_) {
+      // [C/8][KH*KW][8]
+      const int64_t taps = KH_ * KW_;
+      packed_.resize(static_cast<size_t>(M_ * taps));
+      for (int64_t c = 0; c < M_; ++c)
+        for (int64_t t = 0; t < taps; ++t) packed_[static_cast<size_t>(((c / kB) * taps + t) * kB + c % kB)] = w[c * taps + t];
+      return;
+    }
+    const int64_t blocks = M_ / kB;
+    for (int64_t first = 0; first < blocks;) {
+      const int ob = blocks - first == 1 ? 1 : (blocks - first) % 2 == 1 ? 3 : 2;
+      groups_.push_back({first, ob, static_cast<int64_t>(packed_.size())});
+      packed_.resize(packed_.size() + static_cast<size_t>(K_ * ob * kB));
+      float* p = packed_.data() + groups_.back().packed;
+      for (int64_t k = 0; k < K_; ++k)
+        for (int64_t j = 0; j < ob * kB; ++j) p[k * ob * kB + j] = w[(first * kB + j) * K_ + k];
+      first += ob;
+    }
+  }
+
+  void run_pointwise(KernelContext& ctx, const float* x, int64_t N, int64_t CB, int64_t P, const float* bias,
+                     const float* z, float* y) const {
+    const auto& uk = ukernels::blocked_ukernels();
+    // Pixels per chunk: the chunk's input (K x chunk floats) stays in L1/L2 while every group of
+    // output blocks runs over it; a multiple of every tile width (8, 6, 4).
+    const int64_t chunk = std::clamp<int64_t>(8192 / K_ / 24 * 24, 24, 240);
+    const int64_t chunks = (P + chunk - 1) / chunk;
+    const int64_t ngroups = static_cast<int64_t>(groups_.size());
+    const int64_t want = wanted_tasks(static_cast<double>(N) * P * K_ * M_, ctx.threads());
+    const int64_t items = N * chunks;
+    // Too few pixel chunks (small planes) for the threads: split the groups of output blocks too.
+    const int64_t parts = std::clamp<int64_t>((want + items - 1) / items, 1, ngroups);
+    const int64_t tasks = want > 1 ? items * parts : 1;
+    const int64_t xs = P * kB;
+    auto run_task = [&](int64_t t) {
+      const int64_t i0 = tasks == 1 ? 0 : t / parts, i1 = tasks == 1 ? items : i0 + 1;
+      const int64_t part = tasks == 1 ? 0 : t % parts, nparts = tasks == 1 ? 1 : parts;
+      const int64_t g0 = ngroups * part / nparts, g1 = ngroups * (part + 1) / nparts;
+      ukernels::BlockedPointwiseArgs a{};
+      a.in_blocks = CB;
+      a.x_block_stride = xs;
+      a.y_block_stride = xs;
+      a.clamp = clamp();
+      a.lo = lo();
+      a.hi = hi();
+      for (int64_t item = i0; item < i1; ++item) {
+        const int64_t n = item / chunks, c0 = item % chunks * chunk, c1 = std::min(P, c0 + chunk);
+        for (int64_t gi = g0; gi < g1; ++gi) {
+          const BlockGroup& g = groups_[static_cast<size_t>(gi)];
+          const int px = ukernels::blocked_pointwise_tile_pixels(g.ob);
+          const int64_t yoff = (n * (M_ / kB) + g.first) * xs;
+          a.w = packed_.data() + g.packed;
+          a.bias = bias ? bias + g.first * kB : nullptr;
+          for (int64_t p = c0; p < c1; p += px) {
+            a.pixels = std::min<int64_t>(px, c1 - p);
+            a.x = x + n * CB * xs + p * kB;
+            a.y = y + yoff + p * kB;
+            a.z = z ? z + yoff + p * kB : nullptr;
+            uk.pointwise(a, g.ob);
+            for (int b = 0; b < g.ob; ++b) post(a.y + b * xs, a.pixels * kB);
+          }
+        }
+      }
+    };
+    run_split(ctx.threads(), tasks, run_task);
+  }
+
+  void run_depthwise(KernelContext& ctx, const float* x, int64_t N, int64_t CB, const ukernels::DwConv2dArgs& g,
+                     const float* bias, const float* z, float* y) const {
+    const auto& uk = ukernels::blocked_ukernels();
+    const int64_t planes = N * CB, taps = KH_ * KW_;
+    const int64_t want = wanted_tasks(static_cast<double>(planes) * g.OH * g.OW * taps * kB, ctx.threads());
+    // Row bands per plane when the planes alone are too few tasks.
+    const int64_t bands = std::clamp<int64_t>((want + planes - 1) / planes, 1, g.OH);
+    const int64_t tasks = want > 1 ? planes * bands : 1;
+    auto run_task = [&](int64_t t) {
+      const int64_t p0 = tasks == 1 ? 0 : t / bands, p1 = tasks == 1 ? planes : p0 + 1;
+      const int64_t band = tasks == 1 ? 0 : t % bands, nbands = tasks == 1 ? 1 : bands;
+      for (int64_t p = p0; p < p1; ++p) {
+        const int64_t cb = p % CB;
+        ukernels::BlockedDepthwiseArgs a;
+        a.geom = g;
+        a.x = x + p * g.H * g.W * kB;
+        a.w = packed_.data() + cb * taps * kB;
+        a.bias = bias ? bias + cb * kB : nullptr;
+        a.y = y + p * g.OH * g.OW * kB;
+        a.z = z ? z + p * g.OH * g.OW * kB : nullptr;
+        a.oh0 = g.OH * band / nbands;
+        a.oh1 = g.OH * (band + 1) / nbands;
+        uk.depthwise(a);
+        post(a.y + a.oh0 * g.OW * kB, (a.oh1 - a.oh0) * g.OW * kB);
+      }
+    };
+    run_split(ctx.threads(), tasks, run_task);
+  }
+
+  ir::FusedActivation act_;
+  nn::ConvAttrs attrs_;
+  bool depthwise_ = false;
+  int64_t M_ = 0, K_ = 0, KH_ = 0, KW_ = 0;
+  std::vector<BlockGroup> groups_;
+  std::vector<float> packed_;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Kernel>> make_cpu_blocked_conv(const KernelInit& init) {
+  return BlockedConvKernel::create(init);
+}
+
+Expected<std::unique_ptr<Kernel>> make_cpu_to_blocked(const KernelInit&) {
+  return std::unique_ptr<Kernel>(new FunctionKernel(&reorder<true>, "to_blocked"));
+}
+
+Expected<std::unique_ptr<Kernel>> make_cpu_from_blocked(const KernelInit&) {
+  return std::unique_ptr<Kernel>(new FunctionKernel(&reorder<false>, "from_blocked"));
+}
+
+}  // namespace onnxrt::kernels

@@ -1,0 +1,153 @@
+// The channel-blocked ops (com.onnxrt ToBlocked, FromBlocked, BlockedConv): CPU kernels against
+// their reference kernels, and BlockedConv against the reference FusedConv on the same data in
+// NCHW (so that the blocked reference is itself checked against the plain conv), over pointwise
+// and depthwise geometries, every activation, bias and residual; plus the errors a bad node or
+// input gets.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+
+#include "kernels/harness.h"
+
+namespace onnxrt::testing {
+namespace {
+
+struct Act {
+  const char* name;
+  std::vector<float> params;
+};
+
+const Act kActs[] = {{"", {}},        {"Relu", {}},         {"Clip", {0.f, 6.f}},       {"Sigmoid", {}},
+                     {"Tanh", {}},    {"LeakyRelu", {0.1f}}, {"HardSigmoid", {0.2f, 0.5f}}, {"HardSwish", {}},
+                     {"Gelu", {}},    {"GeluTanh", {}}};
+
+NodeBuilder with_act(const char* op, const Act& a) {
+  NodeBuilder b(op, 1, "com.onnxrt");
+  if (*a.name) b.attr_s("activation", a.name);
+  if (!a.params.empty()) b.attr_floats("activation_params", a.params);
+  return b;
+}
+
+Tensor run1(kernels::Backend backend, const ir::Node& node, const std::vector<Tensor>& in) {
+  auto r = run_node(backend, node, in, 1);
+  EXPECT_TRUE(r.has_value()) << r.status().to_string();
+  return r.has_value() ? (*r)[0] : Tensor();
+}
+
+Tensor to_blocked(const Tensor& x) {
+  return run1(kernels::Backend::kReference, NodeBuilder("ToBlocked", 1, "com.onnxrt").build(), {x});
+}
+
+struct Case {
+  Shape x;  // NCHW
+  int64_t m;
+  int64_t k;  // window (k x k); depthwise when group = C
+  bool depthwise;
+  std::vector<int64_t> strides, pads, dilations;
+  std::string auto_pad;
+};
+
+TEST(BlockedConv, MatchesReferenceAndFusedConv) {
+  std::mt19937 rng(17);
+  const Case cases[] = {
+      {{1, 8, 1, 1}, 8, 1, false, {}, {}, {}, ""},
+      {{1, 16, 3, 5}, 24, 1, false, {}, {}, {}, ""},       // one group of 3 output blocks
+      {{2, 24, 7, 7}, 40, 1, false, {}, {}, {}, ""},       // 3 + 2 blocks, batch 2
+      {{1, 40, 14, 14}, 16, 1, false, {}, {}, {}, ""},
+      {{1, 8, 17, 3}, 56, 1, false, {}, {}, {}, ""},       // 7 blocks: 3 + 2 + 2
+      {{1, 16, 20, 20}, 8, 1, false, {}, {}, {}, ""},      // 400 pixels: several chunks
+      {{1, 8, 9, 9}, 8, 3, true, {}, {1, 1, 1, 1}, {}, ""},
+      {{2, 24, 14, 13}, 24, 3, true, {2, 2}, {1, 1, 1, 1}, {}, ""},
+      {{1, 16, 12, 12}, 16, 5, true, {1, 1}, {2, 2, 2, 2}, {}, ""},
+      {{1, 8, 15, 11}, 8, 7, true, {2, 2}, {3, 3, 3, 3}, {}, ""},
+      {{1, 8, 10, 10}, 8, 3, true, {1, 1}, {2, 2, 2, 2}, {2, 2}, ""},   // dilation 2
+      {{1, 8, 9, 10}, 8, 3, true, {3, 2}, {0, 1, 2, 0}, {}, ""},        // asymmetric
+      {{1, 16, 7, 9}, 16, 3, true, {2, 2}, {}, {}, "SAME_UPPER"},
+      {{1, 8, 6, 6}, 8, 4, true, {1, 1}, {1, 2, 2, 1}, {}, ""},         // even window
+  };
+  for (const Case& c : cases) {
+    for (const Act& a : kActs) {
+      for (int variant = 0; variant < 3; ++variant) {  // 0: plain, 1: bias, 2: bias + Z
+        SCOPED_TRACE(std::string("act '") + a.name + "' variant " + std::to_string(variant) + " x " +
+                     shape_to_string(c.x) + " k " + std::to_string(c.k) + (c.depthwise ? " depthwise" : ""));
+        auto attrs = [&](NodeBuilder b) {
+          b.attr_i("group", c.depthwise ? c.x[1] : 1);
+          if (!c.strides.empty()) b.attr_ints("strides", c.strides);
+          if (!c.pads.empty()) b.attr_ints("pads", c.pads);
+          if (!c.dilations.empty()) b.attr_ints("dilations", c.dilations);
+          if (!c.auto_pad.empty()) b.attr_s("auto_pad", c.auto_pad);
+          return b.build();
+        };
+        const ir::Node blocked = attrs(with_act("BlockedConv", a));
+        const ir::Node plain = attrs(with_act("FusedConv", a));
+        const Tensor x = random_tensor(DType::kFloat32, c.x, rng);
+        std::vector<Tensor> in{x, random_tensor(DType::kFloat32, {c.m, c.depthwise ? 1 : c.x[1], c.k, c.k}, rng)};
+        in.push_back(variant >= 1 ? random_tensor(DType::kFloat32, {c.m}, rng) : Tensor());
+        if (variant == 2) {
+          const Tensor y = run1(kernels::Backend::kReference, plain, in);
+          in.push_back(random_tensor(DType::kFloat32, y.shape(), rng));
+        }
+        const Tensor expected = to_blocked(run1(kernels::Backend::kReference, plain, in));
+        std::vector<Tensor> bin = in;
+        bin[0] = to_blocked(x);
+        if (variant == 2) bin[3] = to_blocked(in[3]);
+        const double tol = 1e-5 * (4 + std::sqrt(static_cast<double>(c.k * c.k * (c.depthwise ? 1 : c.x[1]))));
+        EXPECT_TRUE(tensors_close(run1(kernels::Backend::kCpu, blocked, bin), expected, tol, 1e-5));
+        expect_matches_reference(blocked, bin, 1, tol, 1e-5);
+      }
+    }
+  }
+}
+
+TEST(BlockedConv, LayoutChangesMatchReference) {
+  std::mt19937 rng(19);
+  for (const Shape& s : {Shape{1, 8, 1, 1}, Shape{2, 16, 5, 7}, Shape{1, 24, 112, 112}, Shape{3, 8, 0, 4}}) {
+    const Tensor x = random_tensor(DType::kFloat32, s, rng);
+    expect_matches_reference(NodeBuilder("ToBlocked", 1, "com.onnxrt").build(), {x}, 1, 0, 0);
+    const Tensor b = to_blocked(x);
+    expect_matches_reference(NodeBuilder("FromBlocked", 1, "com.onnxrt").build(), {b}, 1, 0, 0);
+    EXPECT_TRUE(tensors_close(run1(kernels::Backend::kCpu, NodeBuilder("FromBlocked", 1, "com.onnxrt").build(), {b}),
+                              x, 0, 0));
+  }
+}
+
+TEST(BlockedConv, Errors) {
+  std::mt19937 rng(23);
+  auto has = [](const Status& s, const std::string& what) {
+    return s.message().find(what) != std::string::npos;
+  };
+  const Tensor xb = random_tensor(DType::kFloat32, {1, 2, 5, 5, 8}, rng);
+  // A dense 3x3 conv is neither pointwise nor depthwise: refused at creation, naming the node.
+  auto dense = NodeBuilder("BlockedConv", 1, "com.onnxrt").name("bc").attr_ints("pads", {1, 1, 1, 1}).build();
+  auto e = run_node(kernels::Backend::kCpu, dense, {xb, random_tensor(DType::kFloat32, {16, 16, 3, 3}, rng)}, 1);
+  ASSERT_FALSE(e.has_value());
+  EXPECT_TRUE(has(e.status(), "bc")) << e.status().to_string();
+  EXPECT_TRUE(has(e.status(), "pointwise")) << e.status().to_string();
+  // Output channels that are not a multiple of 8, and channels that do not match W.
+  auto pw = NodeBuilder("BlockedConv", 1, "com.onnxrt").build();
+  EXPECT_FALSE(run_node(kernels::Backend::kCpu, pw, {xb, random_tensor(DType::kFloat32, {12, 16, 1, 1}, rng)}, 1)
+                   .has_value());
+  EXPECT_FALSE(run_node(kernels::Backend::kCpu, pw, {xb, random_tensor(DType::kFloat32, {8, 24, 1, 1}, rng)}, 1)
+                   .has_value());
+  // An NCHW tensor where a blocked one belongs, a Z of the wrong shape, a bias of the wrong size.
+  EXPECT_FALSE(run_node(kernels::Backend::kCpu, pw,
+                        {random_tensor(DType::kFloat32, {1, 16, 5, 5}, rng),
+                         random_tensor(DType::kFloat32, {8, 16, 1, 1}, rng)}, 1)
+                   .has_value());
+  const Tensor w = random_tensor(DType::kFloat32, {8, 16, 1, 1}, rng);
+  EXPECT_FALSE(run_node(kernels::Backend::kCpu, pw,
+                        {xb, w, random_tensor(DType::kFloat32, {8}, rng),
+                         random_tensor(DType::kFloat32, {1, 1, 5, 4, 8}, rng)}, 1)
+                   .has_value());
+  EXPECT_FALSE(run_node(kernels::Backend::kCpu, pw, {xb, w, random_tensor(DType::kFloat32, {7}, rng)}, 1).has_value());
+  // ToBlocked needs a channel count that is a multiple of 8.
+  auto tb = run_node(kernels::Backend::kCpu, NodeBuilder("ToBlocked", 1, "com.onnxrt").build(),
+                     {random_tensor(DType::kFloat32, {1, 12, 2, 2}, rng)}, 1);
+  ASSERT_FALSE(tb.has_value());
+  EXPECT_TRUE(has(tb.status(), "multiple of 8")) << tb.status().to_string();
+}
+
+}  // namespace
+}  // namespace onnxrt::testing

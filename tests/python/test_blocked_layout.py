@@ -1,0 +1,64 @@
+"""A small MobileNetV2 exported by torch.onnx with a dynamic batch runs its pointwise and depthwise
+convs in the channel-blocked layout (passes/block_channels.cc) on CPUs with AVX2, and gives what
+PyTorch and onnxruntime give at several batch sizes and thread counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+import torch
+
+import onnxrt
+import torch_zoo
+
+
+def _cpu_has_avx2_fma() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx2" in flags and " fma" in flags
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    model = torch_zoo.build("mobilenetv2_stack")
+    args = torch_zoo.inputs("mobilenetv2_stack", 3)
+    path = tmp_path_factory.mktemp("blocked") / "mobilenetv2_stack.onnx"
+    torch.onnx.export(model, args, str(path), dynamo=True, verbose=False,
+                      dynamic_shapes=({0: torch.export.Dim("batch")},))
+    return model, path
+
+
+def test_optimized_graph_uses_the_blocked_layout(exported, tmp_path):
+    _, path = exported
+    opts = onnxrt.SessionOptions()
+    opts.optimized_model_filepath = str(tmp_path / "optimized.onnx")
+    onnxrt.InferenceSession(str(path), opts)
+    ops = [n.op_type for n in onnx.load(opts.optimized_model_filepath).graph.node]
+    if not _cpu_has_avx2_fma():
+        assert "BlockedConv" not in ops
+        return
+    # 3 blocks x 3 convs and the 1x1 head; the stem (a dense 3x3 conv) stays NCHW.
+    assert ops.count("BlockedConv") == 10, ops
+    assert ops.count("ToBlocked") == 1 and ops.count("FromBlocked") == 1, ops
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("batch", [1, 2, 5])
+def test_matches_pytorch_and_onnxruntime(exported, batch, threads):
+    model, path = exported
+    (x,) = torch_zoo.inputs("mobilenetv2_stack", batch)
+    opts = onnxrt.SessionOptions()
+    opts.intra_op_num_threads = threads
+    ours = onnxrt.InferenceSession(str(path), opts)
+    theirs = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    name = ours.get_inputs()[0].name
+    got = ours.run(None, {name: x.numpy()})[0]
+    np.testing.assert_allclose(got, theirs.run(None, {name: x.numpy()})[0], rtol=1e-4, atol=1e-4)
+    with torch.no_grad():
+        np.testing.assert_allclose(got, model(x).numpy(), rtol=1e-4, atol=1e-4)

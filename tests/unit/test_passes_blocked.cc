@@ -1,0 +1,157 @@
+// block_channels: chains of pointwise and depthwise convs (MobileNet's inverted residual blocks)
+// run as BlockedConv on the channel-blocked layout, with one ToBlocked where the chain starts and
+// a FromBlocked wherever NCHW is read again, and compute what the NCHW graph did; chains that do
+// not pay for their layout changes, and convs the blocked kernels do not run, stay as they are.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/cpu_features.h"
+#include "ir/attribute.h"
+#include "ir/infer_fused.h"
+#include "kernels/harness.h"
+#include "unit/graph_builder.h"
+
+namespace onnxrt::testing {
+namespace {
+
+ir::Attributes conv_attrs(int64_t group, int64_t k, int64_t stride) {
+  ir::Attributes a;
+  ir::Attribute g;
+  g.name = "group";
+  g.kind = ir::AttrKind::kInt;
+  g.i = group;
+  a.set(g);
+  ir::Attribute ks;
+  ks.name = "kernel_shape";
+  ks.kind = ir::AttrKind::kInts;
+  ks.ints = {k, k};
+  a.set(ks);
+  ir::Attribute s = ks;
+  s.name = "strides";
+  s.ints = {stride, stride};
+  a.set(s);
+  ir::Attribute p = ks;
+  p.name = "pads";
+  p.ints = std::vector<int64_t>(4, k / 2);
+  a.set(p);
+  return a;
+}
+
+// An inverted residual block on `in` (c channels): 1x1 expand to 3c + Relu, 3x3 depthwise
+// (stride) + Relu, 1x1 project to `out_c`, plus the input when the shapes allow. Returns the
+// output's name.
+std::string inverted_residual(GraphBuilder& b, const std::string& in, int64_t c, int64_t out_c, int64_t stride,
+                              const std::string& tag) {
+  const int64_t e = 3 * c;
+  b.random_constant(tag + "w1", {e, c, 1, 1});
+  b.random_constant(tag + "b1", {e});
+  b.random_constant(tag + "w2", {e, 1, 3, 3});
+  b.random_constant(tag + "w3", {out_c, e, 1, 1});
+  b.node("Conv", {in, tag + "w1", tag + "b1"}, {tag + "e"}, conv_attrs(1, 1, 1));
+  b.node("Relu", {tag + "e"}, {tag + "er"});
+  b.node("Conv", {tag + "er", tag + "w2"}, {tag + "d"}, conv_attrs(e, 3, stride));
+  b.node("Relu", {tag + "d"}, {tag + "dr"});
+  b.node("Conv", {tag + "dr", tag + "w3"}, {tag + "p"}, conv_attrs(1, 1, 1));
+  if (stride != 1 || c != out_c) return tag + "p";
+  b.node("Add", {tag + "p", in}, {tag + "y"});
+  return tag + "y";
+}
+
+int count(const std::vector<std::string>& ops, const std::string& op) {
+  return static_cast<int>(std::count(ops.begin(), ops.end(), op));
+}
+
+bool blocked_kernels_here() { return cpu_features().has_avx2_fma(); }
+
+TEST(PassesBlocked, InvertedResidualChainRunsBlocked) {
+  if (!blocked_kernels_here()) GTEST_SKIP() << "block_channels runs on AVX2 CPUs only";
+  GraphBuilder b;
+  b.input("x", {1, 16, 10, 10});
+  std::string y = inverted_residual(b, "x", 16, 16, 1, "a");
+  y = inverted_residual(b, y, 16, 24, 2, "b");
+  b.output(y);
+  fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 16, 10, 10}, b.rng)}}, 1e-4);
+  const std::vector<std::string> ops = graph_ops(b.g);
+  EXPECT_EQ(count(ops, "BlockedConv"), 6);
+  EXPECT_EQ(count(ops, "ToBlocked"), 1);
+  EXPECT_EQ(count(ops, "FromBlocked"), 1);
+  EXPECT_EQ(count(ops, "Conv") + count(ops, "FusedConv") + count(ops, "Add") + count(ops, "Relu"), 0);
+  EXPECT_EQ(ops.front(), "ToBlocked");
+  EXPECT_EQ(ops.back(), "FromBlocked");
+  // The graph output keeps its name.
+  EXPECT_EQ(b.g.output_names().back(), y);
+}
+
+TEST(PassesBlocked, ValuesReadOutsideTheChainGetFromBlocked) {
+  if (!blocked_kernels_here()) GTEST_SKIP() << "block_channels runs on AVX2 CPUs only";
+  GraphBuilder b;
+  b.input("x", {2, 8, 9, 9});
+  const std::string a = inverted_residual(b, "x", 8, 8, 1, "a");
+  const std::string m = inverted_residual(b, a, 8, 8, 1, "b");
+  const std::string y = inverted_residual(b, m, 8, 8, 1, "c");
+  b.output(y);
+  b.output(a);                         // an intermediate the caller asks for
+  b.node("Sigmoid", {m}, {"side"});    // and one that a non-conv node reads
+  b.output("side");
+  fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {2, 8, 9, 9}, b.rng)}}, 1e-4);
+  const std::vector<std::string> ops = graph_ops(b.g);
+  EXPECT_EQ(count(ops, "BlockedConv"), 9);
+  EXPECT_EQ(count(ops, "ToBlocked"), 1);
+  EXPECT_EQ(count(ops, "FromBlocked"), 3);
+  EXPECT_EQ(b.g.output_names()[1], a);
+}
+
+TEST(PassesBlocked, SymbolicBatch) {
+  if (!blocked_kernels_here()) GTEST_SKIP() << "block_channels runs on AVX2 CPUs only";
+  GraphBuilder b;
+  const Dim n = Dim::symbol(b.g.symbols().fresh());
+  ASSERT_TRUE(b.g.add_input("x", ir::ValueType::tensor(DType::kFloat32, {n, 16, 7, 7})).has_value());
+  std::string y = inverted_residual(b, "x", 16, 16, 1, "a");
+  y = inverted_residual(b, y, 16, 16, 1, "b");
+  b.output(y);
+  fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {3, 16, 7, 7}, b.rng)}}, 1e-4);
+  EXPECT_EQ(count(graph_ops(b.g), "BlockedConv"), 6);
+}
+
+TEST(PassesBlocked, ChainsThatDoNotPayStay) {
+  // One block alone: 3 convs for 2 layout changes.
+  {
+    GraphBuilder b;
+    b.input("x", {1, 16, 8, 8});
+    b.output(inverted_residual(b, "x", 16, 16, 1, "a"));
+    fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 16, 8, 8}, b.rng)}}, 1e-4);
+    EXPECT_EQ(count(graph_ops(b.g), "BlockedConv"), 0);
+  }
+  // ResNet's bottleneck: 1x1, dense 3x3, 1x1, no depthwise conv.
+  {
+    GraphBuilder b;
+    b.input("x", {1, 16, 8, 8});
+    b.random_constant("w1", {8, 16, 1, 1});
+    b.random_constant("w2", {8, 8, 3, 3});
+    b.random_constant("w3", {16, 8, 1, 1});
+    b.node("Conv", {"x", "w1"}, {"a"}, conv_attrs(1, 1, 1));
+    b.node("Conv", {"a", "w2"}, {"c"}, conv_attrs(1, 3, 1));
+    b.node("Conv", {"c", "w3"}, {"d"}, conv_attrs(1, 1, 1));
+    b.node("Add", {"d", "x"}, {"y"});
+    b.output("y");
+    fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 16, 8, 8}, b.rng)}}, 1e-4);
+    EXPECT_EQ(count(graph_ops(b.g), "BlockedConv"), 0);
+  }
+  // Channel counts that are not multiples of 8.
+  {
+    GraphBuilder b;
+    b.input("x", {1, 12, 8, 8});
+    std::string y = inverted_residual(b, "x", 12, 12, 1, "a");
+    y = inverted_residual(b, y, 12, 12, 1, "b");
+    b.output(y);
+    fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 12, 8, 8}, b.rng)}}, 1e-4);
+    EXPECT_EQ(count(graph_ops(b.g), "BlockedConv"), 0);
+  }
+}
+
+}  // namespace
+}  // namespace onnxrt::testing
