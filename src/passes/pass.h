@@ -57,8 +57,10 @@ Expected<bool> fuse_swish(ir::Graph& graph, const PassContext& ctx);
 Expected<bool> fuse_attention(ir::Graph& graph, const PassContext& ctx);
 
 // Chains of pointwise and depthwise Conv/FusedConv -> com.onnxrt BlockedConv on the channel-blocked
-// layout [N, C/8, H, W, 8], with ToBlocked/FromBlocked where a chain meets other nodes (AVX2 CPUs).
+// layout [N, C/8, H, W, 8], with ToBlocked/FromBlocked where a chain meets other nodes.
 Expected<bool> block_channels(ir::Graph& graph, const PassContext& ctx);
+// Whether block_channels rewrites anything on this CPU (AVX2 without AVX-512).
+bool block_channels_enabled();
 
 // The passes that `level` enables, in order.
 std::vector<Pass> default_pipeline(GraphOptimizationLevel level);
