@@ -1,6 +1,7 @@
 // The channel-blocked microkernels (ukernels/nn/blocked.h), scalar and AVX2, against float64 loops
 // written here: the pointwise tile for every block count and pixel count, input depths of 1-5
-// blocks, with and without bias, residual and clamp; the depthwise rows over window sizes 1-7,
+// blocks, with and without bias, residual and clamp, starting from partial sums or not, finishing
+// or storing raw sums; the depthwise rows over window sizes 1-7,
 // strides 1-3, dilations 1-2, pads (asymmetric, wider than the window), plane sizes around the
 // tile widths and partial row ranges; the layout changes over pixel ranges. Guard values after
 // every output must survive.
@@ -46,7 +47,7 @@ std::vector<float> random_floats(size_t n, std::mt19937& rng) {
   return v;
 }
 
-double finish(double v, bool clamp, double lo, double hi) { return clamp ? std::min(std::max(v, lo), hi) : v; }
+double clamped(double v, bool clamp, double lo, double hi) { return clamp ? std::min(std::max(v, lo), hi) : v; }
 
 TEST(BlockedUkernels, PointwiseMatchesAFloat64Loop) {
   std::mt19937 rng(3);
@@ -55,7 +56,9 @@ TEST(BlockedUkernels, PointwiseMatchesAFloat64Loop) {
       const int max_px = uk::blocked_pointwise_tile_pixels(ob);
       for (int64_t in_blocks : {1, 2, 5})
         for (int px = 1; px <= max_px; ++px)
-          for (int variant = 0; variant < 4; ++variant) {  // bit 0: bias + residual, bit 1: clamp
+          for (int variant = 0; variant < 16; ++variant) {
+            // bit 0: bias + residual, bit 1: clamp, bit 2: accumulate onto y, bit 3: no finish
+            const bool accumulate = variant & 4, finish = !(variant & 8);
             const int64_t P = px + 3;  // plane wider than the tile: strides matter
             const int64_t K = in_blocks * 8;
             const std::vector<float> x = random_floats(static_cast<size_t>(in_blocks * P * 8), rng);
@@ -63,6 +66,14 @@ TEST(BlockedUkernels, PointwiseMatchesAFloat64Loop) {
             const std::vector<float> bias = random_floats(static_cast<size_t>(ob * 8), rng);
             const std::vector<float> z = random_floats(static_cast<size_t>(ob * P * 8), rng);
             std::vector<float> y(static_cast<size_t>(ob * P * 8), kGuard);
+            const std::vector<float> y0 = random_floats(y.size(), rng);  // the partial sums accumulated onto
+            if (accumulate)
+              for (int b = 0; b < ob; ++b)
+                for (int64_t p = 1; p <= px; ++p)
+                  for (int j = 0; j < 8; ++j) {
+                    const size_t at = static_cast<size_t>((b * P + p) * 8 + j);
+                    y[at] = y0[at];
+                  }
             uk::BlockedPointwiseArgs a{};
             a.in_blocks = in_blocks;
             a.x = x.data() + 8;  // the tile starts at pixel 1
@@ -73,6 +84,8 @@ TEST(BlockedUkernels, PointwiseMatchesAFloat64Loop) {
             a.z = variant & 1 ? z.data() + 8 : nullptr;
             a.y_block_stride = P * 8;
             a.pixels = px;
+            a.accumulate = accumulate;
+            a.finish = finish;
             a.clamp = variant & 2;
             a.lo = -0.5f;
             a.hi = 0.75f;
@@ -89,12 +102,16 @@ TEST(BlockedUkernels, PointwiseMatchesAFloat64Loop) {
                     ASSERT_EQ(got, kGuard) << where;
                     continue;
                   }
-                  double acc = 0;
+                  double acc = accumulate ? y0[static_cast<size_t>((b * P + p) * 8 + j)] : 0.0;
                   for (int64_t k = 0; k < K; ++k)
                     acc += static_cast<double>(x[static_cast<size_t>((k / 8) * P * 8 + p * 8 + k % 8)]) *
                            w[static_cast<size_t>(k * ob * 8 + b * 8 + j)];
+                  if (!finish) {
+                    ASSERT_NEAR(got, acc, 1e-4 * (1 + std::abs(acc))) << where;
+                    continue;
+                  }
                   if (variant & 1) acc += bias[static_cast<size_t>(b * 8 + j)] + z[static_cast<size_t>((b * P + p) * 8 + j)];
-                  ASSERT_NEAR(got, finish(acc, variant & 2, -0.5, 0.75), 1e-4 * (1 + std::abs(acc))) << where;
+                  ASSERT_NEAR(got, clamped(acc, variant & 2, -0.5, 0.75), 1e-4 * (1 + std::abs(acc))) << where;
                 }
           }
     }
@@ -163,7 +180,7 @@ TEST(BlockedUkernels, DepthwiseMatchesAFloat64Loop) {
                          w[static_cast<size_t>((kh * c.KW + kw) * 8 + j)];
                 }
               if (variant & 1) acc += z[static_cast<size_t>((oh * OW + ow) * 8 + j)];
-              ASSERT_NEAR(got, finish(acc, variant & 2, -0.5, 0.75), 1e-5 * (1 + std::abs(acc))) << where;
+              ASSERT_NEAR(got, clamped(acc, variant & 2, -0.5, 0.75), 1e-5 * (1 + std::abs(acc))) << where;
             }
         for (int j = 0; j < 8; ++j) ASSERT_EQ(y[static_cast<size_t>(OH * OW * 8 + j)], kGuard) << isa.name;
       }

@@ -18,6 +18,8 @@ inline constexpr int64_t kBlock = 8;  // channels per block
 // consecutive pixels (1..blocked_pointwise_tile_pixels(ob)).
 //   y[b][p][j] = clamp(bias[b*8 + j] + z[b][p][j] + sum_k x[k/8][p][k%8] * w[k*ob*8 + b*8 + j])
 // where block b of y (z) is at y + b*y_block_stride, and input block i at x + i*x_block_stride.
+// A deep K runs in slices (the caller's K blocking): `accumulate` starts the sums from y instead
+// of 0, and only with `finish` are bias, z and the clamp applied; otherwise y gets the raw sums.
 struct BlockedPointwiseArgs {
   int64_t in_blocks;  // K / 8
   const float* x;
@@ -28,6 +30,8 @@ struct BlockedPointwiseArgs {
   const float* z;     // null: no residual; else at y's offsets
   int64_t y_block_stride;
   int64_t pixels;
+  bool accumulate = false;
+  bool finish = true;
   bool clamp;
   float lo, hi;
 };

@@ -20,7 +20,8 @@ void pointwise(const BlockedPointwiseArgs& a) {
 #pragma GCC unroll 8
   for (int p = 0; p < PX; ++p)
 #pragma GCC unroll 3
-    for (int b = 0; b < OB; ++b) acc[p][b] = _mm256_setzero_ps();
+    for (int b = 0; b < OB; ++b)
+      acc[p][b] = a.accumulate ? _mm256_loadu_ps(a.y + b * a.y_block_stride + p * 8) : _mm256_setzero_ps();
   const float* x = a.x;
   const float* w = a.w;
   const int64_t xs = a.x_block_stride;
@@ -37,6 +38,13 @@ void pointwise(const BlockedPointwiseArgs& a) {
         for (int b = 0; b < OB; ++b) acc[p][b] = _mm256_fmadd_ps(xv, wv[b], acc[p][b]);
       }
     }
+  }
+  if (!a.finish) {
+#pragma GCC unroll 3
+    for (int b = 0; b < OB; ++b)
+#pragma GCC unroll 8
+      for (int p = 0; p < PX; ++p) _mm256_storeu_ps(a.y + b * a.y_block_stride + p * 8, acc[p][b]);
+    return;
   }
   const __m256 lo = _mm256_set1_ps(a.lo), hi = _mm256_set1_ps(a.hi);
 #pragma GCC unroll 3

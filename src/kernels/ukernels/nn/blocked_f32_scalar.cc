@@ -21,10 +21,14 @@ void blocked_pointwise_f32_scalar(const BlockedPointwiseArgs& a, int ob) {
   for (int b = 0; b < ob; ++b)
     for (int64_t p = 0; p < a.pixels; ++p)
       for (int j = 0; j < 8; ++j) {
-        float acc = 0.f;
+        const int64_t at = b * a.y_block_stride + p * 8 + j;
+        float acc = a.accumulate ? a.y[at] : 0.f;
         for (int64_t k = 0; k < a.in_blocks * 8; ++k)
           acc += a.x[(k / 8) * a.x_block_stride + p * 8 + k % 8] * a.w[k * ob * 8 + b * 8 + j];
-        const int64_t at = b * a.y_block_stride + p * 8 + j;
+        if (!a.finish) {
+          a.y[at] = acc;
+          continue;
+        }
         float v = acc + (a.bias ? a.bias[b * 8 + j] : 0.f);
         if (a.z) v += a.z[at];
         a.y[at] = finish(v, a.clamp, a.lo, a.hi);
