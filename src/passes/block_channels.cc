@@ -1,24 +1,32 @@
-// Channel-blocked layout for chains of pointwise and depthwise convs (MobileNet-style inverted
-// residual blocks): Conv / FusedConv nodes become com.onnxrt BlockedConv on tensors
+// Channel-blocked layout for chains of pointwise and depthwise convs (MobileNet- and
+// EfficientNet-style blocks): Conv / FusedConv nodes become com.onnxrt BlockedConv on tensors
 // [N, C/8, H, W, 8] (ir/infer_fused.h), with ToBlocked / FromBlocked only where the chain meets
 // other nodes. In NCHW a pointwise conv reads one stream per input channel plane and a stride-2
 // depthwise conv shuffles every vector; blocked, both read whole 8-channel vectors per pixel.
 //
-// Which convs: float32, 2-D, W constant, auto_pad unset, channel counts multiples of 8, and
-//   pointwise: group 1, 1x1 window, strides 1, no padding;
-//   depthwise: group = C = M, W [C, 1, KH, KW], any window, strides, padding and dilation.
-// Convs connected through their X or Z inputs form chains; a chain is converted when it holds a
-// depthwise conv and at least two convs per layout change it needs, so that the reorders are
-// paid back (a ResNet's 1x1 convs between 3x3 ones never qualify).
+// Members of a chain (all float32, rank 4 in NCHW, channel counts known multiples of 8):
+//   pointwise convs: group 1, 1x1 window, strides 1, no padding, W constant, auto_pad unset;
+//   depthwise convs: group = C = M, W [C, 1, KH, KW], any window, strides, padding, dilation;
+//   element-wise ops on one tensor (Relu, Clip, Sigmoid, Swish, ...): the same op on the blocked
+//     tensor, element for element;
+//   Add / Mul / Sub / Div of two such tensors with the same channels (broadcasting over N, H, W
+//     is the same blocked: the squeeze-excite gate [N, C, 1, 1]), or of one and a single value;
+//   ReduceMean over H and W with keepdims (squeeze-excite's pooling), its axes made [2, 3].
+// Members joined through their blocked inputs form chains; a chain is converted when it holds a
+// depthwise conv and at least two convs per layout change it needs, so that the reorders are paid
+// back (a ResNet's 1x1 convs between 3x3 ones never qualify). Layout changes of tensors of at most
+// kFreeReorder elements (a squeeze-excite vector) cost next to nothing and are not counted.
 //
 // Only on CPUs with AVX2 and without AVX-512 (block_channels_enabled): the blocked kernels are
 // AVX2 (8 channels per vector), the scalar ones slower than the NCHW paths, and on AVX-512 CPUs
 // the NCHW kernels use 16-lane vectors; the blocked layout was measured only against AVX2 ones.
 #include <algorithm>
+#include <array>
 #include <map>
 #include <numeric>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/cpu_features.h"
@@ -30,39 +38,112 @@ namespace onnxrt::passes {
 namespace {
 
 constexpr int64_t kB = ir::kChannelBlock;
+constexpr int64_t kFreeReorder = 8192;
 
-enum class BlockKind { kNone, kPointwise, kDepthwise };
+enum class BlockKind { kNone, kPointwise, kDepthwise, kUnary, kBinary, kReduceHW };
+
+bool is_conv(BlockKind k) { return k == BlockKind::kPointwise || k == BlockKind::kDepthwise; }
 
 bool ints_all(const ir::Node& n, const char* name, int64_t v) {
   const ir::Attribute* a = n.attrs.find(name);
   return !a || std::all_of(a->ints.begin(), a->ints.end(), [v](int64_t x) { return x == v; });
 }
 
-BlockKind block_kind(const ir::Graph& g, ir::NodeId id) {
-  const ir::Node& n = g.node(id);
-  const bool conv = fusion::is_op(n, "Conv") || (n.op_type == "FusedConv" && n.domain == ir::kFusedDomain);
-  if (!conv || n.outputs.size() != 1 || n.outputs[0] == ir::kNoValue || n.inputs.size() < 2 ||
-      !fusion::is_float32(g, n.inputs[0]) || g.is_read_implicitly(n.outputs[0]))
-    return BlockKind::kNone;
-  const ir::ValueType& xt = g.value(n.inputs[0]).type;
+// A float32 rank-4 tensor whose channel count is a known multiple of 8 (0 otherwise).
+int64_t blockable_channels(const ir::Graph& g, ir::ValueId v) {
+  if (v == ir::kNoValue || !fusion::is_float32(g, v)) return 0;
+  const ir::ValueType& t = g.value(v).type;
+  if (!t.has_shape || t.rank() != 4 || !t.shape[1].is_known()) return 0;
+  const int64_t c = t.shape[1].value();
+  return c > 0 && c % kB == 0 ? c : 0;
+}
+
+bool single_value(const ir::Graph& g, ir::ValueId v) {
+  const ir::ValueType& t = g.value(v).type;
+  if (!t.is_tensor() || !t.has_shape || t.rank() > 4) return false;
+  return std::all_of(t.shape.begin(), t.shape.end(), [](const Dim& d) { return d.is_known() && d.value() == 1; });
+}
+
+constexpr std::array<std::string_view, 14> kUnaryOps = {"Relu", "Clip",     "Sigmoid", "Tanh", "HardSwish",
+                                                        "HardSigmoid", "LeakyRelu", "Swish", "Gelu", "Elu",
+                                                        "Softplus", "Neg",      "Abs",     "Erf"};
+
+BlockKind conv_kind(const ir::Graph& g, const ir::Node& n) {
+  if (n.inputs.size() < 2) return BlockKind::kNone;
+  const int64_t C = blockable_channels(g, n.inputs[0]);
   const ir::ValueInfo& w = g.value(n.inputs[1]);
-  if (!xt.has_shape || xt.rank() != 4 || !xt.shape[1].is_known() || !w.constant || w.is_graph_input ||
-      w.constant->dtype() != DType::kFloat32 || w.constant->rank() != 4)
+  if (C == 0 || !w.constant || w.is_graph_input || w.constant->dtype() != DType::kFloat32 || w.constant->rank() != 4)
     return BlockKind::kNone;
   if (const ir::Attribute* ap = n.attrs.find("auto_pad"); ap && ap->s != "NOTSET") return BlockKind::kNone;
-  const int64_t C = xt.shape[1].value(), M = w.constant->dim(0), Cg = w.constant->dim(1);
+  const int64_t M = w.constant->dim(0), Cg = w.constant->dim(1);
   const int64_t KH = w.constant->dim(2), KW = w.constant->dim(3);
   const ir::Attribute* ga = n.attrs.find("group");
   const int64_t group = ga ? ga->i : 1;
-  if (C % kB != 0 || M % kB != 0 || C == 0 || M == 0) return BlockKind::kNone;
+  if (M % kB != 0 || M == 0) return BlockKind::kNone;
   if (group == 1 && Cg == C && KH == 1 && KW == 1 && ints_all(n, "strides", 1) && ints_all(n, "pads", 0))
     return BlockKind::kPointwise;
   if (group == C && M == C && Cg == 1) return BlockKind::kDepthwise;
   return BlockKind::kNone;
 }
 
-// The inputs through which blocked values flow: X (0) and the residual Z (3).
-bool is_blocked_slot(size_t slot) { return slot == 0 || slot == 3; }
+// ReduceMean over exactly H and W with keepdims = 1 (axes from the attribute before opset 18,
+// from a constant input since).
+bool reduces_hw(const ir::Graph& g, const ir::Node& n) {
+  if (n.inputs.empty() || blockable_channels(g, n.inputs[0]) == 0) return false;
+  ir::AttrReader a(n);
+  if (a.i("keepdims", 1) != 1 || a.i("noop_with_empty_axes", 0) != 0) return false;
+  std::vector<int64_t> axes;
+  if (n.opset < 18) {
+    axes = a.ints("axes", {});
+  } else {
+    if (n.inputs.size() < 2 || n.inputs[1] == ir::kNoValue) return false;
+    const ir::ValueInfo& v = g.value(n.inputs[1]);
+    if (!v.constant || v.is_graph_input || v.constant->dtype() != DType::kInt64 || v.constant->rank() != 1)
+      return false;
+    axes.assign(v.constant->data<int64_t>(), v.constant->data<int64_t>() + v.constant->size());
+  }
+  if (!a.status().is_ok() || axes.size() != 2) return false;
+  for (int64_t& x : axes) x = x < 0 ? x + 4 : x;
+  std::sort(axes.begin(), axes.end());
+  return axes[0] == 2 && axes[1] == 3;
+}
+
+// What a node would be in a chain, and which of its inputs then carry blocked tensors (bits).
+struct Blockable {
+  BlockKind kind = BlockKind::kNone;
+  unsigned slots = 0;
+};
+
+Blockable block_kind(const ir::Graph& g, ir::NodeId id) {
+  const ir::Node& n = g.node(id);
+  if (n.outputs.size() != 1 || n.outputs[0] == ir::kNoValue || g.is_read_implicitly(n.outputs[0]) ||
+      n.inputs.empty())
+    return {};
+  const bool fused = n.domain == ir::kFusedDomain;
+  if (fusion::is_op(n, "Conv") || (fused && n.op_type == "FusedConv")) {
+    const BlockKind k = conv_kind(g, n);
+    return {k, k == BlockKind::kNone ? 0u : 0b1001u};  // X and Z
+  }
+  if (blockable_channels(g, n.outputs[0]) == 0) return {};
+  const bool plain = n.domain.empty();
+  if ((plain && std::find(kUnaryOps.begin(), kUnaryOps.end(), n.op_type) != kUnaryOps.end()) ||
+      (fused && n.op_type == "Swish"))
+    return blockable_channels(g, n.inputs[0]) ? Blockable{BlockKind::kUnary, 1u} : Blockable{};
+  if (plain && (n.op_type == "Add" || n.op_type == "Mul" || n.op_type == "Sub" || n.op_type == "Div") &&
+      n.inputs.size() == 2) {
+    const int64_t C = blockable_channels(g, n.outputs[0]);
+    unsigned slots = 0;
+    for (size_t s = 0; s < 2; ++s) {
+      if (blockable_channels(g, n.inputs[s]) == C) slots |= 1u << s;
+      else if (!single_value(g, n.inputs[s])) return {};
+    }
+    return slots ? Blockable{BlockKind::kBinary, slots} : Blockable{};
+  }
+  if (plain && n.op_type == "ReduceMean" && reduces_hw(g, n)) return {BlockKind::kReduceHW, 1u};
+  return {};
+}
+
+bool in_slot(unsigned slots, size_t s) { return s < 32 && (slots >> s & 1u) != 0; }
 
 struct UnionFind {
   std::vector<int> parent;
@@ -77,16 +158,33 @@ std::string fresh_name(const ir::Graph& g, const std::string& base) {
   return name;
 }
 
-// Whether value `v` (a member's output) is read anywhere other than a member's X or Z slot.
-bool read_outside(const ir::Graph& g, ir::ValueId v, const std::vector<BlockKind>& kind) {
+// Whether value `v` (a member's output) is read anywhere other than a member's blocked slot.
+bool read_outside(const ir::Graph& g, ir::ValueId v, const std::vector<Blockable>& kind) {
   const ir::ValueInfo& info = g.value(v);
   if (info.is_graph_output || g.is_read_implicitly(v)) return true;
   for (ir::NodeId c : info.consumers) {
     const ir::Node& n = g.node(c);
     for (size_t s = 0; s < n.inputs.size(); ++s)
-      if (n.inputs[s] == v && (kind[static_cast<size_t>(c)] == BlockKind::kNone || !is_blocked_slot(s))) return true;
+      if (n.inputs[s] == v && !in_slot(kind[static_cast<size_t>(c)].slots, s)) return true;
   }
   return false;
+}
+
+// A layout change of `v` worth counting against a chain: more than kFreeReorder elements (unknown
+// dims counted as 1).
+bool costly_reorder(const ir::Graph& g, ir::ValueId v) {
+  int64_t n = 1;
+  for (const Dim& d : g.value(v).type.shape) n *= d.is_known() ? d.value() : 1;
+  return n > kFreeReorder;
+}
+
+ir::Node fused_node(std::string name, std::string op) {
+  ir::Node r;
+  r.name = std::move(name);
+  r.op_type = std::move(op);
+  r.domain = std::string(ir::kFusedDomain);
+  r.opset = 1;
+  return r;
 }
 
 }  // namespace
@@ -96,45 +194,48 @@ bool block_channels_enabled() { return cpu_features().has_avx2_fma() && !cpu_fea
 Expected<bool> block_channels(ir::Graph& graph, const PassContext&) {
   if (!block_channels_enabled()) return false;
   const size_t n = graph.num_nodes();
-  std::vector<BlockKind> kind(n, BlockKind::kNone);
+  std::vector<Blockable> kind(n);
   for (size_t i = 0; i < n; ++i)
     if (!graph.is_removed(static_cast<ir::NodeId>(i))) kind[i] = block_kind(graph, static_cast<ir::NodeId>(i));
+  auto producer_member = [&](ir::ValueId v) {
+    const ir::NodeId p = graph.value(v).producer;
+    return p >= 0 && kind[static_cast<size_t>(p)].kind != BlockKind::kNone ? p : -1;
+  };
 
-  // Chains: members joined through X / Z.
+  // Chains: members joined through their blocked inputs.
   UnionFind uf(n);
   for (size_t i = 0; i < n; ++i) {
-    if (kind[i] == BlockKind::kNone) continue;
+    if (kind[i].kind == BlockKind::kNone) continue;
     const ir::Node& node = graph.node(static_cast<ir::NodeId>(i));
     for (size_t s = 0; s < node.inputs.size(); ++s) {
-      if (!is_blocked_slot(s) || node.inputs[s] == ir::kNoValue) continue;
-      const ir::NodeId p = graph.value(node.inputs[s]).producer;
-      if (p >= 0 && kind[static_cast<size_t>(p)] != BlockKind::kNone) uf.unite(static_cast<int>(i), p);
+      if (!in_slot(kind[i].slots, s) || node.inputs[s] == ir::kNoValue) continue;
+      if (const ir::NodeId p = producer_member(node.inputs[s]); p >= 0) uf.unite(static_cast<int>(i), p);
     }
   }
   struct Chain {
     int convs = 0;
     bool depthwise = false;
-    std::set<ir::ValueId> entries;  // values that need a ToBlocked
-    int exits = 0;                  // outputs that need a FromBlocked
+    std::set<ir::ValueId> entries;  // values that need a costly ToBlocked
+    int exits = 0;                  // outputs that need a costly FromBlocked
   };
   std::map<int, Chain> chains;
   for (size_t i = 0; i < n; ++i) {
-    if (kind[i] == BlockKind::kNone) continue;
+    if (kind[i].kind == BlockKind::kNone) continue;
     Chain& c = chains[uf.find(static_cast<int>(i))];
-    ++c.convs;
-    c.depthwise |= kind[i] == BlockKind::kDepthwise;
+    c.convs += is_conv(kind[i].kind) ? 1 : 0;
+    c.depthwise |= kind[i].kind == BlockKind::kDepthwise;
     const ir::Node& node = graph.node(static_cast<ir::NodeId>(i));
     for (size_t s = 0; s < node.inputs.size(); ++s) {
-      if (!is_blocked_slot(s) || node.inputs[s] == ir::kNoValue) continue;
-      const ir::NodeId p = graph.value(node.inputs[s]).producer;
-      if (p < 0 || kind[static_cast<size_t>(p)] == BlockKind::kNone) c.entries.insert(node.inputs[s]);
+      const ir::ValueId v = node.inputs[s];
+      if (in_slot(kind[i].slots, s) && v != ir::kNoValue && producer_member(v) < 0 && costly_reorder(graph, v))
+        c.entries.insert(v);
     }
-    if (read_outside(graph, node.outputs[0], kind)) ++c.exits;
+    if (read_outside(graph, node.outputs[0], kind) && costly_reorder(graph, node.outputs[0])) ++c.exits;
   }
   std::vector<bool> member(n, false);
   bool any = false;
   for (size_t i = 0; i < n; ++i) {
-    if (kind[i] == BlockKind::kNone) continue;
+    if (kind[i].kind == BlockKind::kNone) continue;
     const Chain& c = chains[uf.find(static_cast<int>(i))];
     const int reorders = static_cast<int>(c.entries.size()) + c.exits;
     member[i] = c.depthwise && c.convs >= 2 * reorders;
@@ -147,50 +248,61 @@ Expected<bool> block_channels(ir::Graph& graph, const PassContext&) {
   std::map<ir::ValueId, ir::ValueId> blocked_of;  // NCHW value -> its blocked twin
   auto blocked_input = [&](ir::ValueId v, const std::string& node_name) -> Expected<std::string> {
     if (auto it = blocked_of.find(v); it != blocked_of.end()) return graph.value(it->second).name;
-    ir::Node r;
-    r.name = node_name + "/to_blocked";
-    r.op_type = "ToBlocked";
-    r.domain = std::string(ir::kFusedDomain);
-    r.opset = 1;
     const std::string out = fresh_name(graph, graph.value(v).name + "/blocked");
     const std::string in = graph.value(v).name;
-    ONNXRT_ASSIGN_OR_RETURN(ir::NodeId id, graph.add_node(std::move(r), std::vector<std::string>{in},
-                                                          std::vector<std::string>{out}));
+    ONNXRT_ASSIGN_OR_RETURN(ir::NodeId id, graph.add_node(fused_node(node_name + "/to_blocked", "ToBlocked"),
+                                                          std::vector<std::string>{in}, std::vector<std::string>{out}));
     blocked_of[v] = graph.node(id).outputs[0];
     return out;
   };
   for (ir::NodeId id : order) {
     if (!member[static_cast<size_t>(id)]) continue;
-    ir::Node conv = graph.node(id);  // a copy: add_node below may move the node storage
+    const Blockable k = kind[static_cast<size_t>(id)];
+    ir::Node node = graph.node(id);  // a copy: add_node below may move the node storage
     std::vector<std::string> ins;
-    for (size_t s = 0; s < conv.inputs.size(); ++s) {
-      const ir::ValueId v = conv.inputs[s];
+    for (size_t s = 0; s < node.inputs.size(); ++s) {
+      const ir::ValueId v = node.inputs[s];
       if (v == ir::kNoValue) {
         ins.emplace_back();
-      } else if (is_blocked_slot(s)) {
-        ONNXRT_ASSIGN_OR_RETURN(std::string name, blocked_input(v, conv.name));
+      } else if (in_slot(k.slots, s)) {
+        ONNXRT_ASSIGN_OR_RETURN(std::string name, blocked_input(v, node.name));
         ins.push_back(std::move(name));
       } else {
         ins.push_back(graph.value(v).name);
       }
     }
-    const ir::ValueId y = conv.outputs[0];
+    if (is_conv(k.kind)) {
+      node.op_type = "BlockedConv";
+      node.domain = std::string(ir::kFusedDomain);
+      node.opset = 1;
+    } else if (k.kind == BlockKind::kReduceHW) {
+      // H and W stay dims 2 and 3, but negative axes would now count from the lanes.
+      if (node.opset < 18) {
+        ir::Attribute axes;
+        axes.name = "axes";
+        axes.kind = ir::AttrKind::kInts;
+        axes.ints = {2, 3};
+        node.attrs.set(axes);
+      } else {
+        const std::string axes_name = fresh_name(graph, node.name + "/axes_hw");
+        Tensor axes = Tensor::allocate(DType::kInt64, {2});
+        axes.data<int64_t>()[0] = 2;
+        axes.data<int64_t>()[1] = 3;
+        ONNXRT_RETURN_IF_ERROR(graph.add_initializer(axes_name, std::move(axes)).status());
+        ins[1] = axes_name;
+      }
+    }
+    const ir::ValueId y = node.outputs[0];
     const std::string y_name = graph.value(y).name;
-    ir::Node bc = conv;
-    bc.op_type = "BlockedConv";
-    bc.domain = std::string(ir::kFusedDomain);
-    bc.opset = 1;
     const std::string yb_name = fresh_name(graph, y_name + "/blocked");
-    ONNXRT_ASSIGN_OR_RETURN(ir::NodeId bid, graph.add_node(std::move(bc), ins, std::vector<std::string>{yb_name}));
+    const std::string node_name = node.name;
+    ONNXRT_ASSIGN_OR_RETURN(ir::NodeId bid, graph.add_node(std::move(node), ins, std::vector<std::string>{yb_name}));
     // Every reader of Y now reads FromBlocked(Yb); readers inside the chain are moved to Yb when
     // they are converted, and dead-code removal drops a FromBlocked that nobody reads then.
-    ir::Node r;
-    r.name = conv.name + "/from_blocked";
-    r.op_type = "FromBlocked";
-    r.domain = std::string(ir::kFusedDomain);
-    r.opset = 1;
-    ONNXRT_ASSIGN_OR_RETURN(ir::NodeId rid, graph.add_node(std::move(r), std::vector<std::string>{yb_name},
-                                                           std::vector<std::string>{fresh_name(graph, y_name + "/nchw")}));
+    ONNXRT_ASSIGN_OR_RETURN(
+        ir::NodeId rid, graph.add_node(fused_node(node_name + "/from_blocked", "FromBlocked"),
+                                       std::vector<std::string>{yb_name},
+                                       std::vector<std::string>{fresh_name(graph, y_name + "/nchw")}));
     const ir::ValueId yp = graph.node(rid).outputs[0];
     graph.value(yp).type = graph.value(y).type;  // the same dims, symbols included
     graph.replace_uses(y, yp);

@@ -80,6 +80,27 @@ TEST(ElementwiseBinary, ArithmeticMatchesReference) {
   }
 }
 
+// A short row repeated along the next dim, either operand (the channel-blocked squeeze-excite
+// gate [N, C/8, H, W, 8] * [N, C/8, 1, 1, 8]): the repeated-row path, its span remainders, and
+// the shapes just outside it (rows of 65, fewer than 4 repeats).
+TEST(ElementwiseBinary, RepeatedShortRowsMatchReference) {
+  std::mt19937 rng(4);
+  const std::pair<Shape, Shape> shapes[] = {
+      {{1, 3, 56, 56, 8}, {1, 3, 1, 1, 8}}, {{2, 5, 7, 7, 8}, {2, 5, 1, 1, 8}}, {{1, 2, 100, 64}, {1, 2, 1, 64}},
+      {{3, 70, 5}, {3, 1, 5}},              {{2, 9, 65}, {2, 1, 65}},           {{2, 3, 8}, {2, 1, 8}},
+      {{4, 1000, 1}, {4, 1, 1}}};
+  for (const char* op : {"Add", "Sub", "Mul", "Div"}) {
+    const ir::Node node = NodeBuilder(op, 14).build();
+    for (const auto& [big, row] : shapes) {
+      const Tensor a = random_tensor(DType::kFloat32, big, rng, -5, 5);
+      const Tensor r = random_tensor(DType::kFloat32, row, rng, 1, 3);
+      SCOPED_TRACE(std::string(op) + " " + shape_to_string(big));
+      expect_matches_reference(node, {a, r}, 1, 1e-6, 1e-6);
+      expect_matches_reference(node, {r, a}, 1, 1e-6, 1e-6);
+    }
+  }
+}
+
 TEST(ElementwiseBinary, CompareAndLogicMatchReference) {
   std::mt19937 rng(2);
   for (const char* op : {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"}) {

@@ -88,6 +88,23 @@ TEST(ReduceOps, LargeShapesUseThreadedAndBlockedPaths) {
   }
 }
 
+// Short kept rows read back to back (the channel-blocked layout reduced over H and W): the
+// super-row fold, with row counts that leave a remainder, NaN in Max/Min, and kept rows of 1-64.
+TEST(ReduceOps, ShortRowsBackToBack) {
+  std::mt19937 rng(33);
+  struct C { Shape s; std::vector<int64_t> axes; };
+  const C cases[] = {{{1, 3, 56, 56, 8}, {2, 3}}, {{2, 5, 7, 7, 8}, {2, 3}}, {{1, 2, 301, 16}, {2}},
+                     {{3, 1000, 1}, {1}},          {{2, 257, 64}, {1}},         {{1, 4, 9, 11, 3}, {2, 3}}};
+  for (const C& c : cases) {
+    Tensor x = random_tensor(DType::kFloat32, c.s, rng, -1, 1);
+    x.data<float>()[x.size() / 2] = std::numeric_limits<float>::quiet_NaN();
+    for (const char* op : {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceSumSquare"}) {
+      SCOPED_TRACE(std::string(op) + " " + shape_to_string(c.s));
+      check_reduce(op, 18, x, &c.axes, true, 1e-4, 1e-4);
+    }
+  }
+}
+
 TEST(ReduceOps, OtherTypesMatchReference) {
   std::mt19937 rng(33);
   const DType types[] = {DType::kFloat64, DType::kFloat16, DType::kBFloat16, DType::kInt32,

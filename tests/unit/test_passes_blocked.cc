@@ -104,6 +104,86 @@ TEST(PassesBlocked, ValuesReadOutsideTheChainGetFromBlocked) {
   EXPECT_EQ(b.g.output_names()[1], a);
 }
 
+// An EfficientNet block: SiLU after the expand and depthwise convs (fused into Swish), a
+// squeeze-excite gate (ReduceMean over H and W with negative axes, two 1x1 convs, a Sigmoid, a
+// broadcasting Mul) and the projection with its residual. Everything but the graph's ends runs
+// blocked; ReduceMean's axes become [2, 3] (an input at opset 18, the attribute before).
+std::string mbconv(GraphBuilder& b, const std::string& in, int64_t c, const std::string& tag, int reduce_opset) {
+  const int64_t e = 4 * c;
+  b.random_constant(tag + "w1", {e, c, 1, 1});
+  b.random_constant(tag + "w2", {e, 1, 3, 3});
+  b.random_constant(tag + "ws1", {8, e, 1, 1});
+  b.random_constant(tag + "ws2", {e, 8, 1, 1});
+  b.random_constant(tag + "w3", {c, e, 1, 1});
+  b.node("Conv", {in, tag + "w1"}, {tag + "e"}, conv_attrs(1, 1, 1));
+  b.node("Sigmoid", {tag + "e"}, {tag + "es"});
+  b.node("Mul", {tag + "e", tag + "es"}, {tag + "ex"});
+  b.node("Conv", {tag + "ex", tag + "w2"}, {tag + "d"}, conv_attrs(e, 3, 1));
+  b.node("Sigmoid", {tag + "d"}, {tag + "ds"});
+  b.node("Mul", {tag + "ds", tag + "d"}, {tag + "dx"});
+  ir::Attributes keep;
+  ir::Attribute kd;
+  kd.name = "keepdims";
+  kd.kind = ir::AttrKind::kInt;
+  kd.i = 1;
+  keep.set(kd);
+  if (reduce_opset >= 18) {
+    b.ints(tag + "axes", {-1, -2});
+    b.node("ReduceMean", {tag + "dx", tag + "axes"}, {tag + "m"}, keep);
+  } else {
+    ir::Node n;
+    n.op_type = "ReduceMean";
+    n.opset = reduce_opset;
+    n.name = tag + "m_node";
+    n.attrs = keep;
+    ir::Attribute axes;
+    axes.name = "axes";
+    axes.kind = ir::AttrKind::kInts;
+    axes.ints = {-2, -1};
+    n.attrs.set(axes);
+    auto r = b.g.add_node(n, std::vector<std::string>{tag + "dx"}, std::vector<std::string>{tag + "m"});
+    EXPECT_TRUE(r.has_value()) << r.status().to_string();
+  }
+  b.node("Conv", {tag + "m", tag + "ws1"}, {tag + "s1"}, conv_attrs(1, 1, 1));
+  b.node("Relu", {tag + "s1"}, {tag + "s1r"});
+  b.node("Conv", {tag + "s1r", tag + "ws2"}, {tag + "s2"}, conv_attrs(1, 1, 1));
+  b.node("Sigmoid", {tag + "s2"}, {tag + "g"});
+  b.node("Mul", {tag + "dx", tag + "g"}, {tag + "h"});
+  b.node("Conv", {tag + "h", tag + "w3"}, {tag + "p"}, conv_attrs(1, 1, 1));
+  b.node("Add", {tag + "p", in}, {tag + "y"});
+  return tag + "y";
+}
+
+TEST(PassesBlocked, SqueezeExciteBlocksRunBlocked) {
+  if (!blocked_kernels_here()) GTEST_SKIP() << "block_channels is off on this CPU";
+  for (int reduce_opset : {13, 18}) {
+    SCOPED_TRACE(reduce_opset);
+    GraphBuilder b;
+    b.input("x", {1, 16, 12, 12});
+    std::string y = mbconv(b, "x", 16, "a", reduce_opset);
+    y = mbconv(b, y, 16, "b", reduce_opset);
+    b.output(y);
+    fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 16, 12, 12}, b.rng)}}, 1e-4);
+    const std::vector<std::string> ops = graph_ops(b.g);
+    EXPECT_EQ(count(ops, "BlockedConv"), 10);
+    EXPECT_EQ(count(ops, "ToBlocked"), 1);
+    EXPECT_EQ(count(ops, "FromBlocked"), 1);
+    for (size_t i = 0; i < b.g.num_nodes(); ++i) {
+      const auto id = static_cast<ir::NodeId>(i);
+      if (b.g.is_removed(id) || b.g.node(id).op_type != "ReduceMean") continue;
+      const ir::Node& n = b.g.node(id);
+      EXPECT_EQ(b.g.value(n.inputs[0]).type.rank(), 5);
+      if (reduce_opset >= 18) {
+        const Tensor& axes = *b.g.value(n.inputs[1]).constant;
+        EXPECT_EQ(std::vector<int64_t>(axes.data<int64_t>(), axes.data<int64_t>() + axes.size()),
+                  (std::vector<int64_t>{2, 3}));
+      } else {
+        EXPECT_EQ(n.attrs.find("axes")->ints, (std::vector<int64_t>{2, 3}));
+      }
+    }
+  }
+}
+
 TEST(PassesBlocked, SymbolicBatch) {
   if (!blocked_kernels_here()) GTEST_SKIP() << "block_channels is off on this CPU";
   GraphBuilder b;
@@ -117,13 +197,21 @@ TEST(PassesBlocked, SymbolicBatch) {
 }
 
 TEST(PassesBlocked, ChainsThatDoNotPayStay) {
-  // One block alone: 3 convs for 2 layout changes.
+  // One block alone: 3 convs for 2 layout changes of 16K elements each.
+  {
+    GraphBuilder b;
+    b.input("x", {1, 16, 32, 32});
+    b.output(inverted_residual(b, "x", 16, 16, 1, "a"));
+    fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 16, 32, 32}, b.rng)}}, 1e-4);
+    EXPECT_EQ(count(graph_ops(b.g), "BlockedConv"), 0);
+  }
+  // The same block on an 8x8 plane: layout changes of 1K elements are not counted.
   {
     GraphBuilder b;
     b.input("x", {1, 16, 8, 8});
     b.output(inverted_residual(b, "x", 16, 16, 1, "a"));
     fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 16, 8, 8}, b.rng)}}, 1e-4);
-    EXPECT_EQ(count(graph_ops(b.g), "BlockedConv"), 0);
+    EXPECT_EQ(count(graph_ops(b.g), "BlockedConv"), 3);
   }
   // ResNet's bottleneck: 1x1, dense 3x3, 1x1, no depthwise conv.
   {

@@ -196,6 +196,34 @@ void fold(const Layout& lay, const int64_t* off, const T* x, A* acc, const Fd& f
     return;
   }
   const int64_t L = lay.L;
+  // Short kept rows read back to back (the channel-blocked layout's [N, C/8, H*W, 8] reduced over
+  // H*W): one col() call per 8-float row cost more than the adds. Fold super-rows of m rows
+  // (m*L <= kColChunk floats) into m*L partial results instead, then the m partials into L.
+  const int64_t m = kColChunk / std::max<int64_t>(L, 1);
+  bool back_to_back = L <= 64 && lay.table >= 4 * m;
+  for (int64_t t = 1; back_to_back && t < lay.table; ++t) back_to_back = off[t] == off[0] + t * L;
+  if (back_to_back) {
+    const int64_t W = m * L, full = lay.table / m;
+    pool.parallel_for(lay.units, static_cast<double>(lay.table * L), [&](int64_t u0, int64_t u1) {
+      A part[kColChunk], sum[kColChunk];
+      for (int64_t u = u0; u < u1; ++u) {
+        const T* xb = x + unit_base(lay, u) + off[0];
+        A* out = acc + u * L;
+        // Sums in blocks of kBlockRows super-rows, as the column path does, for accuracy.
+        std::fill(sum, sum + W, f.init());
+        for (int64_t r0 = 0; r0 < full; r0 += kBlockRows) {
+          std::fill(part, part + W, f.init());
+          for (int64_t r = r0; r < std::min(full, r0 + kBlockRows); ++r) f.col(part, xb + r * W, W);
+          for (int64_t j = 0; j < W; ++j) sum[j] = f.comb(sum[j], part[j]);
+        }
+        std::fill(out, out + L, f.init());
+        for (int64_t g = 0; g < m; ++g)
+          for (int64_t j = 0; j < L; ++j) out[j] = f.comb(out[j], sum[g * L + j]);
+        for (int64_t t = full * m; t < lay.table; ++t) f.col(out, xb + t * L, L);
+      }
+    });
+    return;
+  }
   const int64_t nchunks = (L + kColChunk - 1) / kColChunk;
   pool.parallel_for(lay.units * nchunks, static_cast<double>(lay.table * std::min(L, kColChunk)),
                     [&](int64_t t0, int64_t t1) {
