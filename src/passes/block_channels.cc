@@ -40,9 +40,9 @@ namespace {
 constexpr int64_t kB = ir::kChannelBlock;
 constexpr int64_t kFreeReorder = 8192;
 
-enum class BlockKind { kNone, kPointwise, kDepthwise, kUnary, kBinary, kReduceHW };
+enum class BlockKind { kNone, kPointwise, kDepthwise, kDense3x3, kUnary, kBinary, kReduceHW };
 
-bool is_conv(BlockKind k) { return k == BlockKind::kPointwise || k == BlockKind::kDepthwise; }
+bool is_conv(BlockKind k) { return k == BlockKind::kPointwise || k == BlockKind::kDepthwise || k == BlockKind::kDense3x3; }
 
 bool ints_all(const ir::Node& n, const char* name, int64_t v) {
   const ir::Attribute* a = n.attrs.find(name);
@@ -83,6 +83,10 @@ BlockKind conv_kind(const ir::Graph& g, const ir::Node& n) {
   if (group == 1 && Cg == C && KH == 1 && KW == 1 && ints_all(n, "strides", 1) && ints_all(n, "pads", 0))
     return BlockKind::kPointwise;
   if (group == C && M == C && Cg == 1) return BlockKind::kDepthwise;
+  // Winograd's convs (nn_conv_winograd.h) with the channels for which it is picked.
+  if (group == 1 && Cg == C && KH == 3 && KW == 3 && C >= 16 && M >= 16 && ints_all(n, "strides", 1) &&
+      ints_all(n, "dilations", 1))
+    return BlockKind::kDense3x3;
   return BlockKind::kNone;
 }
 
@@ -214,7 +218,7 @@ Expected<bool> block_channels(ir::Graph& graph, const PassContext&) {
   }
   struct Chain {
     int convs = 0;
-    bool depthwise = false;
+    bool anchored = false;  // holds a depthwise or 3x3 conv
     std::set<ir::ValueId> entries;  // values that need a costly ToBlocked
     int exits = 0;                  // outputs that need a costly FromBlocked
   };
@@ -223,7 +227,7 @@ Expected<bool> block_channels(ir::Graph& graph, const PassContext&) {
     if (kind[i].kind == BlockKind::kNone) continue;
     Chain& c = chains[uf.find(static_cast<int>(i))];
     c.convs += is_conv(kind[i].kind) ? 1 : 0;
-    c.depthwise |= kind[i].kind == BlockKind::kDepthwise;
+    c.anchored |= kind[i].kind == BlockKind::kDepthwise || kind[i].kind == BlockKind::kDense3x3;
     const ir::Node& node = graph.node(static_cast<ir::NodeId>(i));
     for (size_t s = 0; s < node.inputs.size(); ++s) {
       const ir::ValueId v = node.inputs[s];
@@ -238,7 +242,7 @@ Expected<bool> block_channels(ir::Graph& graph, const PassContext&) {
     if (kind[i].kind == BlockKind::kNone) continue;
     const Chain& c = chains[uf.find(static_cast<int>(i))];
     const int reorders = static_cast<int>(c.entries.size()) + c.exits;
-    member[i] = c.depthwise && c.convs >= 2 * reorders;
+    member[i] = c.anchored && c.convs >= 2 * reorders;
     any |= member[i];
   }
   if (!any) return false;

@@ -43,7 +43,7 @@ Tensor to_blocked(const Tensor& x) {
 struct Case {
   Shape x;  // NCHW
   int64_t m;
-  int64_t k;  // window (k x k); depthwise when group = C
+  int64_t k;  // window (k x k); depthwise when group = C, else dense (1x1 or 3x3)
   bool depthwise;
   std::vector<int64_t> strides, pads, dilations;
   std::string auto_pad;
@@ -68,6 +68,10 @@ TEST(BlockedConv, MatchesReferenceAndFusedConv) {
       {{1, 8, 9, 10}, 8, 3, true, {3, 2}, {0, 1, 2, 0}, {}, ""},        // asymmetric
       {{1, 16, 7, 9}, 16, 3, true, {2, 2}, {}, {}, "SAME_UPPER"},
       {{1, 8, 6, 6}, 8, 4, true, {1, 1}, {1, 2, 2, 1}, {}, ""},         // even window
+      {{1, 16, 9, 11}, 24, 3, false, {}, {1, 1, 1, 1}, {}, ""},          // Winograd: tiles past the edges
+      {{2, 32, 14, 14}, 16, 3, false, {}, {1, 1, 1, 1}, {}, ""},
+      {{1, 8, 6, 7}, 8, 3, false, {1, 1}, {0, 1, 2, 0}, {}, ""},          // asymmetric pads
+      {{1, 24, 5, 5}, 40, 3, false, {}, {}, {}, "SAME_UPPER"},
   };
   for (const Case& c : cases) {
     for (const Act& a : kActs) {
@@ -121,8 +125,9 @@ TEST(BlockedConv, Errors) {
     return s.message().find(what) != std::string::npos;
   };
   const Tensor xb = random_tensor(DType::kFloat32, {1, 2, 5, 5, 8}, rng);
-  // A dense 3x3 conv is neither pointwise nor depthwise: refused at creation, naming the node.
-  auto dense = NodeBuilder("BlockedConv", 1, "com.onnxrt").name("bc").attr_ints("pads", {1, 1, 1, 1}).build();
+  // A dense 3x3 conv with stride 2 is none of the kinds: refused at creation, naming the node.
+  auto dense = NodeBuilder("BlockedConv", 1, "com.onnxrt").name("bc").attr_ints("pads", {1, 1, 1, 1})
+                   .attr_ints("strides", {2, 2}).build();
   auto e = run_node(kernels::Backend::kCpu, dense, {xb, random_tensor(DType::kFloat32, {16, 16, 3, 3}, rng)}, 1);
   ASSERT_FALSE(e.has_value());
   EXPECT_TRUE(has(e.status(), "bc")) << e.status().to_string();

@@ -1,8 +1,9 @@
 // The channel-blocked ops on the CPU: com.onnxrt ToBlocked, FromBlocked and BlockedConv (contract
 // in ir/infer_fused.h, layout chosen by passes/block_channels.cc, microkernels in
-// ukernels/nn/blocked.h). BlockedConv runs the two conv kinds that the blocked layout makes
-// faster: pointwise convs (a GEMM over pixels with 8-channel weight vectors) and depthwise convs
-// (one FMA per tap for 8 channels); it rejects other geometries at creation.
+// ukernels/nn/blocked.h). BlockedConv runs the conv kinds that the blocked layout makes faster:
+// pointwise convs (a GEMM over pixels with 8-channel weight vectors), depthwise convs (one FMA per
+// tap for 8 channels) and dense 3x3 stride-1 convs (Winograd, nn_conv_winograd.h, whose transforms
+// read and write whole 8-channel runs); it rejects other geometries at creation.
 #include <algorithm>
 #include <functional>
 #include <limits>
@@ -14,6 +15,7 @@
 #include "ir/infer_nn_window.h"
 #include "kernels/cpu/fused_epilogue.h"
 #include "kernels/cpu/nn_common.h"
+#include "kernels/cpu/nn_conv_winograd.h"
 #include "kernels/ukernels/nn/blocked.h"
 #include "tensor/sym_shape.h"
 
@@ -126,17 +128,25 @@ class BlockedConvKernel final : public Kernel {
     const bool unit_strides = wa.strides.empty() || std::all_of(wa.strides.begin(), wa.strides.end(), [](int64_t s) { return s == 1; });
     const bool no_pads = wa.auto_pad != ir::AutoPad::kNotSet ||
                          std::all_of(wa.pads.begin(), wa.pads.end(), [](int64_t p) { return p == 0; });
+    const bool unit_dilations =
+        wa.dilations.empty() || std::all_of(wa.dilations.begin(), wa.dilations.end(), [](int64_t d) { return d == 1; });
     if (G == 1 && k->KH_ == 1 && k->KW_ == 1 && unit_strides && no_pads) {
-      k->depthwise_ = false;
+      k->kind_ = Kind::kPointwise;
     } else if (G == k->M_ && k->K_ == 1) {
-      k->depthwise_ = true;
+      k->kind_ = Kind::kDepthwise;
+    } else if (G == 1 && k->KH_ == 3 && k->KW_ == 3 && unit_strides && unit_dilations) {
+      k->kind_ = Kind::kWinograd;
     } else {
-      return init.error("BlockedConv runs pointwise convs (1x1, stride 1, no padding, group 1) and depthwise "
-                        "convs (group = channels, W [C, 1, KH, KW]); got group " + std::to_string(G) + " and W " +
-                        describe(w));
+      return init.error("BlockedConv runs pointwise convs (1x1, stride 1, no padding, group 1), depthwise "
+                        "convs (group = channels, W [C, 1, KH, KW]) and 3x3 convs (stride 1, dilation 1, group "
+                        "1); got group " + std::to_string(G) + " and W " + describe(w));
     }
-    if (k->M_ % kB != 0 || (!k->depthwise_ && k->K_ % kB != 0))
+    if (k->M_ % kB != 0 || (k->kind_ != Kind::kDepthwise && k->K_ % kB != 0))
       return init.error("BlockedConv needs input and output channels that are multiples of 8, got W " + describe(w));
+    if (k->kind_ == Kind::kWinograd) {
+      k->wino_ = winograd::Weights::make(w->data<float>(), k->M_, k->K_, k->winograd_tile(init));
+      return std::unique_ptr<Kernel>(std::move(k));
+    }
     k->pack(w->data<float>());
     return std::unique_ptr<Kernel>(std::move(k));
   }
@@ -145,7 +155,7 @@ class BlockedConvKernel final : public Kernel {
     const Tensor* x = ctx.input(0);
     ONNXRT_RETURN_IF_ERROR(check_blocked(ctx, x, "input X"));
     const int64_t N = x->dim(0), CB = x->dim(1), H = x->dim(2), W = x->dim(3);
-    const int64_t C = depthwise_ ? M_ : K_;
+    const int64_t C = kind_ == Kind::kDepthwise ? M_ : K_;
     if (CB * kB != C)
       return ctx.error("input X " + describe(x) + " has " + std::to_string(CB * kB) + " channels, W expects " +
                        std::to_string(C));
@@ -164,7 +174,8 @@ class BlockedConvKernel final : public Kernel {
     if (y->size() == 0) return Status::ok();
     const float* bias = b ? b->data<float>() : nullptr;
     const float* zd = z ? z->data<float>() : nullptr;
-    if (depthwise_) {
+    if (kind_ == Kind::kWinograd) return run_winograd(ctx, x->data<float>(), N, H, W, dh, dw, bias, zd, y->data<float>());
+    if (kind_ == Kind::kDepthwise) {
       ukernels::DwConv2dArgs g{H, W, dh.out, dw.out, KH_, KW_, 1, 1, 1, 1, dh.pad_begin, dw.pad_begin, clamp(), lo(), hi()};
       const auto& st = attrs_.w.strides;
       const auto& dl = attrs_.w.dilations;
@@ -179,7 +190,11 @@ class BlockedConvKernel final : public Kernel {
     return Status::ok();
   }
 
-  const char* variant() const override { return depthwise_ ? "blocked_depthwise" : "blocked_pointwise"; }
+  const char* variant() const override {
+    return kind_ == Kind::kDepthwise ? "blocked_depthwise"
+           : kind_ == Kind::kWinograd ? (wino_.tile() == 4 ? "blocked_winograd_f4" : "blocked_winograd_f2")
+                                      : "blocked_pointwise";
+  }
   bool prepacked_input(size_t i) const override { return i == 1; }
 
  private:
@@ -194,8 +209,46 @@ class BlockedConvKernel final : public Kernel {
     fused::apply_epilogue(e, y, n, 1, n);
   }
 
+  // ConvGeom of a 2-D dense conv for the Winograd driver (NCHW semantics: C, M, in, out, pads).
+  nn::ConvGeom geometry(int64_t N, int64_t H, int64_t W, const ir::WindowDim& dh, const ir::WindowDim& dw) const {
+    nn::ConvGeom g;
+    g.N = N, g.C = K_, g.M = M_, g.G = 1, g.Cg = K_, g.Mg = M_;
+    g.in = {H, W};
+    g.out = {dh.out, dw.out};
+    g.kernel = {3, 3};
+    g.stride = {1, 1};
+    g.dil = {1, 1};
+    g.pad_begin = {dh.pad_begin, dw.pad_begin};
+    g.in_size = H * W, g.out_size = dh.out * dw.out, g.kernel_size = 9;
+    return g;
+  }
+
+  // The Winograd tile for the declared input shape (winograd::pick_tile), F(4x4) when it is not
+  // static or pick_tile prefers im2col (the pass only blocks 3x3 convs with 16+ channels each way,
+  // where it never does on the CPUs the pass runs on).
+  int winograd_tile(const KernelInit& init) const {
+    const ir::ValueType* xt = init.input_types.empty() ? nullptr : init.input_types[0];
+    if (!xt || !xt->is_static() || xt->rank() != 5) return 4;
+    const int64_t N = xt->shape[0].value(), H = xt->shape[2].value(), W = xt->shape[3].value();
+    auto dims = ir::window_dims(attrs_.w, {H, W});
+    if (!dims) return 4;
+    const int t = winograd::pick_tile(geometry(N, H, W, (*dims)[0], (*dims)[1]));
+    return t == 0 ? 4 : t;
+  }
+
+  Status run_winograd(KernelContext& ctx, const float* x, int64_t N, int64_t H, int64_t W, const ir::WindowDim& dh,
+                      const ir::WindowDim& dw, const float* bias, const float* z, float* y) const {
+    const nn::ConvGeom g = geometry(N, H, W, dh, dw);
+    ThreadPool& pool = ctx.threads();
+    const int64_t n = winograd::scratch_floats(g, wino_.tile(), pool.num_threads());
+    auto* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(n) * sizeof(float)));
+    if (!s) return ctx.error("out of memory for the Winograd buffers");
+    winograd::conv(wino_, g, x, bias, z, act_, y, s, pool, /*blocked=*/true);
+    return Status::ok();
+  }
+
   void pack(const float* w) {
-    if (depthwise_) {
+    if (kind_ == Kind::kDepthwise) {
       // [C/8][KH*KW][8]
       const int64_t taps = KH_ * KW_;
       packed_.resize(static_cast<size_t>(M_ * taps));
@@ -307,9 +360,11 @@ class BlockedConvKernel final : public Kernel {
     run_split(ctx.threads(), tasks, run_task);
   }
 
+  enum class Kind { kPointwise, kDepthwise, kWinograd };
   ir::FusedActivation act_;
   nn::ConvAttrs attrs_;
-  bool depthwise_ = false;
+  Kind kind_ = Kind::kPointwise;
+  winograd::Weights wino_;
   int64_t M_ = 0, K_ = 0, KH_ = 0, KW_ = 0;
   std::vector<BlockGroup> groups_;
   std::vector<float> packed_;

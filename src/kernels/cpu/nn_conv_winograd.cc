@@ -29,6 +29,7 @@ using ukernels::kWinogradLanes;
 
 // Chunk budget for V plus the GEMM results, in floats (~1 MB, the L2 of the dev machine's Zen 4).
 constexpr int64_t kChunkFloats = 256 * 1024;
+constexpr int64_t kB = ir::kChannelBlock;  // lanes per block of the blocked layout
 // ...but at least this many tiles per chunk: each chunk streams all of U through the GEMMs, and
 // with wide layers (C = M = 512: U is 38 MB for F(4x4)) a chunk of a few tiles spent its time
 // reading U. The per-xi working set of the GEMM (V[xi], Mx[xi]) stays small either way.
@@ -168,7 +169,7 @@ int64_t chunk_floats(const nn::ConvGeom& g, const Tiling& t, int64_t rows) {
 // (null: on the caller).
 void run_chunk(const Weights& w, const nn::ConvGeom& g, const Tiling& t, const float* x, const float* bias,
                const float* z, const ir::FusedActivation& act, float* y, float* scratch, int64_t r0,
-               int64_t nrows, ThreadPool* pool) {
+               int64_t nrows, ThreadPool* pool, bool blocked) {
   const int64_t C = g.C, M = g.M, H = g.in[0], W = g.in[1], OH = g.out[0], OW = g.out[1];
   const int64_t ph = g.pad_begin[0], pw = g.pad_begin[1];
   const int64_t cblocks = (C + kWinogradLanes - 1) / kWinogradLanes;
@@ -201,6 +202,15 @@ void run_chunk(const Weights& w, const nn::ConvGeom& g, const Tiling& t, const f
         }
         std::fill(brow, brow + j0 * kWinogradLanes, 0.f);
         std::fill(brow + j1 * kWinogradLanes, brow + t.buf_cols * kWinogradLanes, 0.f);
+        if (blocked) {
+          // Channels c0.. are one or two blocks whose pixels hold 8 lanes each: whole runs.
+          for (int64_t h = 0; h * kB < lanes; ++h) {
+            const float* src = x + (((n * (C / kB) + c0 / kB + h) * H + ih) * W - pw) * kB;
+            for (int64_t j = j0; j < j1; ++j)
+              std::copy(src + j * kB, src + j * kB + kB, brow + j * kWinogradLanes + h * kB);
+          }
+          continue;
+        }
         for (int64_t l = 0; l < lanes; ++l) {
           const float* src = x + ((n * C + c0 + l) * H + ih) * W - pw;
           for (int64_t j = j0; j < j1; ++j) brow[j * kWinogradLanes + l] = src[j];
@@ -245,6 +255,25 @@ void run_chunk(const Weights& w, const nn::ConvGeom& g, const Tiling& t, const f
       a.out_row_stride = t.tiles_w * t.tile * kWinogradLanes;
       out_fn(a);
       const int64_t oh0 = ty * t.tile, nr = std::min(t.tile, OH - oh0);
+      if (blocked) {
+        for (int64_t h = 0; h * kB < lanes; ++h) {
+          const int64_t at = ((n * (M / kB) + m0 / kB + h) * OH + oh0) * OW * kB;
+          float* yb = y + at;
+          for (int64_t r = 0; r < nr; ++r) {
+            const float* src = obuf + r * a.out_row_stride + h * kB;
+            float* dst = yb + r * OW * kB;
+            for (int64_t j = 0; j < OW; ++j) std::copy(src + j * kWinogradLanes, src + j * kWinogradLanes + kB, dst + j * kB);
+          }
+          if (has_epi) {
+            fused::Epilogue e;
+            e.act = act;
+            e.z = z ? z + at : nullptr;
+            e.ldz = OW * kB;
+            fused::apply_epilogue(e, yb, OW * kB, nr, OW * kB);
+          }
+        }
+        return;
+      }
       for (int64_t l = 0; l < lanes; ++l) {
         float* yc = y + ((n * M + m0 + l) * OH + oh0) * OW;
         for (int64_t r = 0; r < nr; ++r) {
@@ -274,19 +303,19 @@ int64_t scratch_floats(const nn::ConvGeom& g, int tile, int threads) {
 }
 
 void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
-          const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool) {
+          const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool, bool blocked) {
   const Tiling t = tiling(g, w.tile());
   const int64_t tasks = row_split_tasks(g, t, pool.num_threads());
   if (tasks > 1) {
     const int64_t per = chunk_floats(g, t, (t.rows + tasks - 1) / tasks);
     pool.run_tasks(tasks, [&](int64_t k) {
       const int64_t r0 = t.rows * k / tasks, r1 = t.rows * (k + 1) / tasks;
-      run_chunk(w, g, t, x, bias, z, act, y, scratch + k * per, r0, r1 - r0, nullptr);
+      run_chunk(w, g, t, x, bias, z, act, y, scratch + k * per, r0, r1 - r0, nullptr, blocked);
     });
     return;
   }
   for (int64_t r0 = 0; r0 < t.rows; r0 += t.chunk_rows)
-    run_chunk(w, g, t, x, bias, z, act, y, scratch, r0, std::min(t.chunk_rows, t.rows - r0), &pool);
+    run_chunk(w, g, t, x, bias, z, act, y, scratch, r0, std::min(t.chunk_rows, t.rows - r0), &pool, blocked);
 }
 
 }  // namespace onnxrt::kernels::winograd

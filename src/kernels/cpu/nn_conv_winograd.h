@@ -54,7 +54,9 @@ int64_t scratch_floats(const nn::ConvGeom& g, int tile, int threads);
 
 // y = act(conv(x, w) + bias + z) for all images; bias, z may be null. `w` must match g's M and C
 // (and applies(g) must hold). `scratch` holds scratch_floats(g, w.tile(), pool.num_threads()) floats.
+// `blocked`: x, z and y are in the channel-blocked layout [N, C/8, H, W, 8] (ir/infer_fused.h; C and
+// M multiples of 8), read and written as whole 8-channel runs (com.onnxrt BlockedConv).
 void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
-          const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool);
+          const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool, bool blocked = false);
 
 }  // namespace onnxrt::kernels::winograd
