@@ -7,6 +7,9 @@
 // Members of a chain (all float32, rank 4 in NCHW, channel counts known multiples of 8):
 //   pointwise convs: group 1, 1x1 window, strides 1, no padding, W constant, auto_pad unset;
 //   depthwise convs: group = C = M, W [C, 1, KH, KW], any window, strides, padding, dilation;
+//   3x3 stride-1 convs with 16+ channels each way (Winograd, as in NCHW), which anchor a chain like
+//     depthwise convs; other convs of one group with a width stride of 1 or 2 (per-tap pointwise
+//     tiles), which do not;
 //   element-wise ops on one tensor (Relu, Clip, Sigmoid, Swish, ...): the same op on the blocked
 //     tensor, element for element;
 //   Add / Mul / Sub / Div of two such tensors with the same channels (broadcasting over N, H, W
@@ -40,9 +43,11 @@ namespace {
 constexpr int64_t kB = ir::kChannelBlock;
 constexpr int64_t kFreeReorder = 8192;
 
-enum class BlockKind { kNone, kPointwise, kDepthwise, kDense3x3, kUnary, kBinary, kReduceHW };
+enum class BlockKind { kNone, kPointwise, kDepthwise, kDense3x3, kDense, kUnary, kBinary, kReduceHW };
 
-bool is_conv(BlockKind k) { return k == BlockKind::kPointwise || k == BlockKind::kDepthwise || k == BlockKind::kDense3x3; }
+bool is_conv(BlockKind k) {
+  return k == BlockKind::kPointwise || k == BlockKind::kDepthwise || k == BlockKind::kDense3x3 || k == BlockKind::kDense;
+}
 
 bool ints_all(const ir::Node& n, const char* name, int64_t v) {
   const ir::Attribute* a = n.attrs.find(name);
@@ -87,6 +92,11 @@ BlockKind conv_kind(const ir::Graph& g, const ir::Node& n) {
   if (group == 1 && Cg == C && KH == 3 && KW == 3 && C >= 16 && M >= 16 && ints_all(n, "strides", 1) &&
       ints_all(n, "dilations", 1))
     return BlockKind::kDense3x3;
+  // Other convs of one group, as a sum of pointwise convs over the taps (the blocked kernel's
+  // tiles step 1 or 2 input pixels): ResNet's stride-2 convs between stages.
+  const ir::Attribute* st = n.attrs.find("strides");
+  const int64_t sw = st && st->ints.size() == 2 ? st->ints[1] : 1;
+  if (group == 1 && Cg == C && (sw == 1 || sw == 2)) return BlockKind::kDense;
   return BlockKind::kNone;
 }
 

@@ -72,6 +72,12 @@ TEST(BlockedConv, MatchesReferenceAndFusedConv) {
       {{2, 32, 14, 14}, 16, 3, false, {}, {1, 1, 1, 1}, {}, ""},
       {{1, 8, 6, 7}, 8, 3, false, {1, 1}, {0, 1, 2, 0}, {}, ""},          // asymmetric pads
       {{1, 24, 5, 5}, 40, 3, false, {}, {}, {}, "SAME_UPPER"},
+      {{1, 16, 14, 13}, 24, 3, false, {2, 2}, {1, 1, 1, 1}, {}, ""},     // dense, per-tap tiles
+      {{2, 8, 11, 9}, 16, 3, false, {3, 1}, {0, 2, 1, 1}, {2, 1}, ""},   // dilated, odd strides
+      {{1, 8, 9, 9}, 8, 5, false, {1, 1}, {2, 2, 2, 2}, {}, ""},          // 5x5, too narrow for Winograd
+      {{1, 264, 9, 9}, 16, 3, false, {2, 2}, {1, 1, 1, 1}, {}, ""},      // dense with K in 2 slices
+      {{2, 16, 14, 13}, 24, 1, false, {2, 2}, {}, {}, ""},               // strided 1x1: compact copy
+      {{1, 8, 7, 8}, 8, 1, false, {1, 2}, {}, {}, ""},
   };
   for (const Case& c : cases) {
     for (const Act& a : kActs) {
@@ -125,13 +131,13 @@ TEST(BlockedConv, Errors) {
     return s.message().find(what) != std::string::npos;
   };
   const Tensor xb = random_tensor(DType::kFloat32, {1, 2, 5, 5, 8}, rng);
-  // A dense 3x3 conv with stride 2 is none of the kinds: refused at creation, naming the node.
+  // A dense conv with a width stride of 3 is none of the kinds: refused at creation, naming it.
   auto dense = NodeBuilder("BlockedConv", 1, "com.onnxrt").name("bc").attr_ints("pads", {1, 1, 1, 1})
-                   .attr_ints("strides", {2, 2}).build();
+                   .attr_ints("strides", {1, 3}).build();
   auto e = run_node(kernels::Backend::kCpu, dense, {xb, random_tensor(DType::kFloat32, {16, 16, 3, 3}, rng)}, 1);
   ASSERT_FALSE(e.has_value());
   EXPECT_TRUE(has(e.status(), "bc")) << e.status().to_string();
-  EXPECT_TRUE(has(e.status(), "pointwise")) << e.status().to_string();
+  EXPECT_TRUE(has(e.status(), "width stride")) << e.status().to_string();
   // Output channels that are not a multiple of 8, and channels that do not match W.
   auto pw = NodeBuilder("BlockedConv", 1, "com.onnxrt").build();
   EXPECT_FALSE(run_node(kernels::Backend::kCpu, pw, {xb, random_tensor(DType::kFloat32, {12, 16, 1, 1}, rng)}, 1)

@@ -56,12 +56,14 @@ TEST(BlockedUkernels, PointwiseMatchesAFloat64Loop) {
       const int max_px = uk::blocked_pointwise_tile_pixels(ob);
       for (int64_t in_blocks : {1, 2, 5})
         for (int px = 1; px <= max_px; ++px)
-          for (int variant = 0; variant < 16; ++variant) {
-            // bit 0: bias + residual, bit 1: clamp, bit 2: accumulate onto y, bit 3: no finish
+          for (int variant = 0; variant < 32; ++variant) {
+            // bit 0: bias + residual, bit 1: clamp, bit 2: accumulate onto y, bit 3: no finish,
+            // bit 4: input pixels 2 apart
             const bool accumulate = variant & 4, finish = !(variant & 8);
+            const int64_t step = variant & 16 ? 2 : 1;
             const int64_t P = px + 3;  // plane wider than the tile: strides matter
             const int64_t K = in_blocks * 8;
-            const std::vector<float> x = random_floats(static_cast<size_t>(in_blocks * P * 8), rng);
+            const std::vector<float> x = random_floats(static_cast<size_t>(in_blocks * P * 2 * 8), rng);
             const std::vector<float> w = random_floats(static_cast<size_t>(K * ob * 8), rng);
             const std::vector<float> bias = random_floats(static_cast<size_t>(ob * 8), rng);
             const std::vector<float> z = random_floats(static_cast<size_t>(ob * P * 8), rng);
@@ -77,7 +79,8 @@ TEST(BlockedUkernels, PointwiseMatchesAFloat64Loop) {
             uk::BlockedPointwiseArgs a{};
             a.in_blocks = in_blocks;
             a.x = x.data() + 8;  // the tile starts at pixel 1
-            a.x_block_stride = P * 8;
+            a.x_block_stride = P * 2 * 8;
+            a.x_pixel_step = step;
             a.w = w.data();
             a.bias = variant & 1 ? bias.data() : nullptr;
             a.y = y.data() + 8;
@@ -104,7 +107,7 @@ TEST(BlockedUkernels, PointwiseMatchesAFloat64Loop) {
                   }
                   double acc = accumulate ? y0[static_cast<size_t>((b * P + p) * 8 + j)] : 0.0;
                   for (int64_t k = 0; k < K; ++k)
-                    acc += static_cast<double>(x[static_cast<size_t>((k / 8) * P * 8 + p * 8 + k % 8)]) *
+                    acc += static_cast<double>(x[static_cast<size_t>((k / 8) * P * 2 * 8 + 8 + (p - 1) * step * 8 + k % 8)]) *
                            w[static_cast<size_t>(k * ob * 8 + b * 8 + j)];
                   if (!finish) {
                     ASSERT_NEAR(got, acc, 1e-4 * (1 + std::abs(acc))) << where;

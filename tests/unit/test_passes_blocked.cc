@@ -197,7 +197,7 @@ TEST(PassesBlocked, SymbolicBatch) {
 }
 
 // ResNet bottlenecks with 16+ channels: their 3x3 convs run blocked too (Winograd reads and
-// writes the blocked layout), so whole stages convert.
+// writes the blocked layout), and so do the stride-2 convs between stages, so whole stages convert.
 TEST(PassesBlocked, BottleneckStagesRunBlocked) {
   if (!blocked_kernels_here()) GTEST_SKIP() << "block_channels is off on this CPU";
   GraphBuilder b;
@@ -218,10 +218,23 @@ TEST(PassesBlocked, BottleneckStagesRunBlocked) {
     b.node("Relu", {t + "s"}, {t + "y"});
     in = t + "y";
   }
-  b.output(in);
+  // A downsampling block: stride-2 3x3 conv and a stride-2 1x1 shortcut (the dense kernels).
+  b.random_constant("dw1", {16, 32, 1, 1});
+  b.random_constant("dw2", {16, 16, 3, 3});
+  b.random_constant("dw3", {64, 16, 1, 1});
+  b.random_constant("dws", {64, 32, 1, 1});
+  b.node("Conv", {in, "dw1"}, {"dr"}, conv_attrs(1, 1, 1));
+  b.node("Relu", {"dr"}, {"drr"});
+  b.node("Conv", {"drr", "dw2"}, {"dc"}, conv_attrs(1, 3, 2));
+  b.node("Relu", {"dc"}, {"dcr"});
+  b.node("Conv", {"dcr", "dw3"}, {"de"}, conv_attrs(1, 1, 1));
+  b.node("Conv", {in, "dws"}, {"ds"}, conv_attrs(1, 1, 2));
+  b.node("Add", {"de", "ds"}, {"dsum"});
+  b.node("Relu", {"dsum"}, {"dy"});
+  b.output("dy");
   fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 32, 10, 10}, b.rng)}}, 1e-4);
   const std::vector<std::string> ops = graph_ops(b.g);
-  EXPECT_EQ(count(ops, "BlockedConv"), 9);
+  EXPECT_EQ(count(ops, "BlockedConv"), 13);
   EXPECT_EQ(count(ops, "ToBlocked"), 1);
   EXPECT_EQ(count(ops, "FromBlocked"), 1);
 }

@@ -58,6 +58,10 @@ void run_split(ThreadPool& pool, int64_t tasks, const std::function<void(int64_t
   }
 }
 
+// K slices of the pointwise and dense kernels, in input blocks: a group's weights for one slice
+// (<= 24 KiB) stay in L1 while a chunk's tiles run over them.
+constexpr int64_t kSliceBlocks = 32;
+
 // Pixels per task chunk of the layout changes: 2 x 64 KiB of floats.
 constexpr int64_t kReorderChunk = 2048;
 
@@ -136,10 +140,12 @@ class BlockedConvKernel final : public Kernel {
       k->kind_ = Kind::kDepthwise;
     } else if (G == 1 && k->KH_ == 3 && k->KW_ == 3 && unit_strides && unit_dilations) {
       k->kind_ = Kind::kWinograd;
+    } else if (G == 1 && (wa.strides.empty() || wa.strides[1] == 1 || wa.strides[1] == 2)) {
+      k->kind_ = Kind::kDense;
     } else {
-      return init.error("BlockedConv runs pointwise convs (1x1, stride 1, no padding, group 1), depthwise "
-                        "convs (group = channels, W [C, 1, KH, KW]) and 3x3 convs (stride 1, dilation 1, group "
-                        "1); got group " + std::to_string(G) + " and W " + describe(w));
+      return init.error("BlockedConv runs depthwise convs (group = channels, W [C, 1, KH, KW]) and convs of "
+                        "one group with a width stride of 1 or 2; got group " + std::to_string(G) + ", W " +
+                        describe(w) + " and width stride " + std::to_string(wa.strides[1]));
     }
     if (k->M_ % kB != 0 || (k->kind_ != Kind::kDepthwise && k->K_ % kB != 0))
       return init.error("BlockedConv needs input and output channels that are multiples of 8, got W " + describe(w));
@@ -175,6 +181,30 @@ class BlockedConvKernel final : public Kernel {
     const float* bias = b ? b->data<float>() : nullptr;
     const float* zd = z ? z->data<float>() : nullptr;
     if (kind_ == Kind::kWinograd) return run_winograd(ctx, x->data<float>(), N, H, W, dh, dw, bias, zd, y->data<float>());
+    if (kind_ == Kind::kDense && KH_ == 1 && KW_ == 1 && dh.pad_begin == 0 && dw.pad_begin == 0) {
+      // A strided 1x1 conv (ResNet's downsampling shortcut): the pixels it reads, copied into a
+      // compact blocked tensor (a quarter of X at stride 2), then the pointwise kernel. Read in
+      // place by per-tap tiles, the half-used cache lines and unsliced K made 256 -> 512 @56 -> 28
+      // 20% slower than the NCHW GEMM.
+      const auto& st = attrs_.w.strides;
+      const int64_t sh = st.empty() ? 1 : st[0], sw = st.empty() ? 1 : st[1];
+      const int64_t OH = dh.out, OW = dw.out;
+      auto* sub = static_cast<float*>(ctx.scratch(static_cast<size_t>(N * CB * OH * OW * kB) * sizeof(float)));
+      if (!sub) return ctx.error("out of memory for the strided input");
+      const float* xd = x->data<float>();
+      for (int64_t p = 0; p < N * CB; ++p)
+        for (int64_t oh = 0; oh < OH; ++oh)
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            const float* src = xd + ((p * H + oh * sh) * W + ow * sw) * kB;
+            std::copy(src, src + kB, sub + ((p * OH + oh) * OW + ow) * kB);
+          }
+      run_pointwise(ctx, sub, N, CB, OH * OW, bias, zd, y->data<float>());
+      return Status::ok();
+    }
+    if (kind_ == Kind::kDense) {
+      run_dense(ctx, x->data<float>(), N, CB, H, W, dh, dw, bias, zd, y->data<float>());
+      return Status::ok();
+    }
     if (kind_ == Kind::kDepthwise) {
       ukernels::DwConv2dArgs g{H, W, dh.out, dw.out, KH_, KW_, 1, 1, 1, 1, dh.pad_begin, dw.pad_begin, clamp(), lo(), hi()};
       const auto& st = attrs_.w.strides;
@@ -193,6 +223,7 @@ class BlockedConvKernel final : public Kernel {
   const char* variant() const override {
     return kind_ == Kind::kDepthwise ? "blocked_depthwise"
            : kind_ == Kind::kWinograd ? (wino_.tile() == 4 ? "blocked_winograd_f4" : "blocked_winograd_f2")
+           : kind_ == Kind::kDense    ? "blocked_direct"
                                       : "blocked_pointwise";
   }
   bool prepacked_input(size_t i) const override { return i == 1; }
@@ -256,14 +287,17 @@ class BlockedConvKernel final : public Kernel {
         for (int64_t t = 0; t < taps; ++t) packed_[static_cast<size_t>(((c / kB) * taps + t) * kB + c % kB)] = w[c * taps + t];
       return;
     }
-    const int64_t blocks = M_ / kB;
+    // Per group of output blocks: [tap][K][ob*8] (one tap for pointwise convs).
+    const int64_t blocks = M_ / kB, taps = KH_ * KW_;
     for (int64_t first = 0; first < blocks;) {
       const int ob = blocks - first == 1 ? 1 : (blocks - first) % 2 == 1 ? 3 : 2;
       groups_.push_back({first, ob, static_cast<int64_t>(packed_.size())});
-      packed_.resize(packed_.size() + static_cast<size_t>(K_ * ob * kB));
+      packed_.resize(packed_.size() + static_cast<size_t>(taps * K_ * ob * kB));
       float* p = packed_.data() + groups_.back().packed;
-      for (int64_t k = 0; k < K_; ++k)
-        for (int64_t j = 0; j < ob * kB; ++j) p[k * ob * kB + j] = w[(first * kB + j) * K_ + k];
+      for (int64_t t = 0; t < taps; ++t)
+        for (int64_t k = 0; k < K_; ++k)
+          for (int64_t j = 0; j < ob * kB; ++j)
+            p[(t * K_ + k) * ob * kB + j] = w[((first * kB + j) * K_ + k) * taps + t];
       first += ob;
     }
   }
@@ -274,7 +308,6 @@ class BlockedConvKernel final : public Kernel {
     // K in slices of at most kSliceBlocks input blocks: a group's weights for one slice (<= 24 KiB)
     // stay in L1 while the chunk's tiles run over them. Unsliced, 960 -> 320 @7x7 streamed 120 KiB
     // of weights per tile from L2 and ran 18% slower than the NCHW packed GEMM.
-    constexpr int64_t kSliceBlocks = 32;
     const int64_t slices = (CB + kSliceBlocks - 1) / kSliceBlocks;
     // Pixel chunks: the chunk's input slice (<= 32 KiB) stays in cache while every group of output
     // blocks runs over it. Chunks and the tiles within one are split evenly: 49 pixels as 24 + 24 +
@@ -331,6 +364,106 @@ class BlockedConvKernel final : public Kernel {
     run_split(ctx.threads(), tasks, run_task);
   }
 
+  // A dense conv as a sum of pointwise convs, one per tap: per output row, each tap's tiles
+  // accumulate into the row over the columns whose input pixel lies inside X (the input pixels of a
+  // tile are `stride` apart: 1 or 2), starting from a zeroed row; then bias, Z and the activation in
+  // one pass while the row is in L1. ResNet's stride-2 3x3 and 1x1 convs between stages keep their
+  // stage's tensors blocked this way.
+  void run_dense(KernelContext& ctx, const float* x, int64_t N, int64_t CB, int64_t H, int64_t W,
+                 const ir::WindowDim& dh, const ir::WindowDim& dw, const float* bias, const float* z, float* y) const {
+    const auto& uk = ukernels::blocked_ukernels();
+    const auto& st = attrs_.w.strides;
+    const auto& dl = attrs_.w.dilations;
+    const int64_t sh = st.empty() ? 1 : st[0], sw = st.empty() ? 1 : st[1];
+    const int64_t dlh = dl.empty() ? 1 : dl[0], dlw = dl.empty() ? 1 : dl[1];
+    const int64_t OH = dh.out, OW = dw.out, MB = M_ / kB, taps = KH_ * KW_;
+    const int64_t ngroups = static_cast<int64_t>(groups_.size());
+    const int64_t want = wanted_tasks(static_cast<double>(N) * OH * OW * K_ * M_ * taps, ctx.threads());
+    const int64_t items = N * OH;
+    const int64_t parts = std::clamp<int64_t>((want + items - 1) / items, 1, ngroups);
+    const int64_t row_tasks = want > 1 ? std::clamp<int64_t>(2 * want / parts, 1, items) : 1;
+    const int64_t tasks = want > 1 ? row_tasks * parts : 1;
+    const int64_t xs = H * W * kB, ys = OH * OW * kB;
+    auto run_task = [&](int64_t t) {
+      // Task t: rows [r0, r1) of the flattened (n, oh), groups [g0, g1).
+      const int64_t rt = tasks == 1 ? 0 : t / parts, part = tasks == 1 ? 0 : t % parts;
+      const int64_t r0 = items * rt / row_tasks, r1 = items * (rt + 1) / row_tasks;
+      const int64_t nparts = tasks == 1 ? 1 : parts;
+      const int64_t g0 = ngroups * part / nparts, g1 = ngroups * (part + 1) / nparts;
+      ukernels::BlockedPointwiseArgs a{};
+      a.in_blocks = CB;
+      a.x_block_stride = xs;
+      a.y_block_stride = ys;
+      a.x_pixel_step = sw;
+      a.accumulate = true;
+      a.finish = false;
+      // Rows in chunks whose input rows (<= 256 KiB) stay in L2 while every tap runs over them;
+      // the taps loop outside the rows, so a tap's weights (<= 48 KiB) are read once per chunk.
+      // Rows outside, taps inside read all of a group's weights per row: 256 -> 512 3x3 at 7x7
+      // streamed 4.7 MB per row and ran at 30 GFLOP/s.
+      // K runs in slices of kSliceBlocks input blocks, as in run_pointwise.
+      const int64_t slices = (CB + kSliceBlocks - 1) / kSliceBlocks;
+      const int64_t row_bytes = W * std::min(CB, kSliceBlocks) * kB * 4;
+      const int64_t chunk = std::max<int64_t>(1, ((256 << 10) / std::max<int64_t>(row_bytes, 1) - KH_) / sh);
+      for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
+        const int64_t c1 = std::min(r1, c0 + chunk);
+        for (int64_t gi = g0; gi < g1; ++gi) {
+          const BlockGroup& g = groups_[static_cast<size_t>(gi)];
+          const int px = ukernels::blocked_pointwise_tile_pixels(g.ob);
+          auto row_of = [&](int64_t r) { return y + (((r / OH) * MB + g.first) * OH + r % OH) * OW * kB; };
+          for (int64_t r = c0; r < c1; ++r)
+            for (int b = 0; b < g.ob; ++b) std::fill(row_of(r) + b * ys, row_of(r) + b * ys + OW * kB, 0.f);
+          for (int64_t sl = 0; sl < slices; ++sl)
+          for (int64_t kh = 0; kh < KH_; ++kh)
+            for (int64_t kw = 0; kw < KW_; ++kw) {
+              // Columns ow with 0 <= ow*sw - pw + kw*dlw < W.
+              const int64_t shift = kw * dlw - dw.pad_begin;
+              const int64_t lo = shift >= 0 ? 0 : (-shift + sw - 1) / sw;
+              const int64_t hi = W - 1 - shift < 0 ? 0 : std::min(OW, (W - 1 - shift) / sw + 1);
+              if (lo >= hi) continue;
+              const int64_t b0 = sl * kSliceBlocks;
+              a.in_blocks = std::min(CB, b0 + kSliceBlocks) - b0;
+              a.w = packed_.data() + g.packed + ((kh * KW_ + kw) * K_ + b0 * kB) * g.ob * kB;
+              const int64_t tiles = (hi - lo + px - 1) / px;
+              for (int64_t r = c0; r < c1; ++r) {
+                const int64_t n = r / OH, oh = r % OH;
+                const int64_t ih = oh * sh - dh.pad_begin + kh * dlh;
+                if (ih < 0 || ih >= H) continue;
+                const float* xrow = x + ((n * CB + b0) * H + ih) * W * kB;
+                float* yrow = row_of(r);
+                for (int64_t i = 0; i < tiles; ++i) {
+                  const int64_t p = lo + (hi - lo) * i / tiles;
+                  a.pixels = lo + (hi - lo) * (i + 1) / tiles - p;
+                  a.x = xrow + (p * sw + shift) * kB;
+                  a.y = yrow + p * kB;
+                  uk.pointwise(a, g.ob);
+                }
+              }
+            }
+          for (int64_t r = c0; r < c1; ++r) {
+            const int64_t n = r / OH, oh = r % OH;
+            for (int b = 0; b < g.ob; ++b) {
+              float* yb = row_of(r) + b * ys;
+              const float* zb = z ? z + ((n * MB + g.first + b) * OH + oh) * OW * kB : nullptr;
+              const float* bb = bias ? bias + (g.first + b) * kB : nullptr;
+              for (int64_t ow = 0; ow < OW; ++ow)
+                for (int64_t j = 0; j < kB; ++j) {
+                  float v = yb[ow * kB + j] + (bb ? bb[j] : 0.f) + (zb ? zb[ow * kB + j] : 0.f);
+                  if (clamp()) {  // as the microkernels' max/min pair, NaN included
+                    v = v > lo() ? v : lo();
+                    v = v < hi() ? v : hi();
+                  }
+                  yb[ow * kB + j] = v;
+                }
+              post(yb, OW * kB);
+            }
+          }
+        }
+      }
+    };
+    run_split(ctx.threads(), tasks, run_task);
+  }
+
   void run_depthwise(KernelContext& ctx, const float* x, int64_t N, int64_t CB, const ukernels::DwConv2dArgs& g,
                      const float* bias, const float* z, float* y) const {
     const auto& uk = ukernels::blocked_ukernels();
@@ -360,7 +493,7 @@ class BlockedConvKernel final : public Kernel {
     run_split(ctx.threads(), tasks, run_task);
   }
 
-  enum class Kind { kPointwise, kDepthwise, kWinograd };
+  enum class Kind { kPointwise, kDepthwise, kWinograd, kDense };
   ir::FusedActivation act_;
   nn::ConvAttrs attrs_;
   Kind kind_ = Kind::kPointwise;

@@ -14,9 +14,11 @@ namespace onnxrt::kernels::ukernels {
 
 inline constexpr int64_t kBlock = 8;  // channels per block
 
-// One tile of a pointwise (1x1, stride 1) conv: `ob` blocks of output channels (1..3) x `pixels`
-// consecutive pixels (1..blocked_pointwise_tile_pixels(ob)).
-//   y[b][p][j] = clamp(bias[b*8 + j] + z[b][p][j] + sum_k x[k/8][p][k%8] * w[k*ob*8 + b*8 + j])
+// One tile of a pointwise (1x1) conv: `ob` blocks of output channels (1..3) x `pixels` consecutive
+// output pixels (1..blocked_pointwise_tile_pixels(ob)), whose inputs are x_pixel_step (1 or 2)
+// pixels apart (s = x_pixel_step):
+//   y[b][p][j] = clamp(bias[b*8 + j] + z[b][p][j] + sum_k x[k/8][s*p][k%8] * w[k*ob*8 + b*8 + j])
+// Also one tap of a dense conv (kernels/cpu/fused_blocked.cc): the taps' tiles accumulate.
 // where block b of y (z) is at y + b*y_block_stride, and input block i at x + i*x_block_stride.
 // A deep K runs in slices (the caller's K blocking): `accumulate` starts the sums from y instead
 // of 0, and only with `finish` are bias, z and the clamp applied; otherwise y gets the raw sums.
@@ -30,6 +32,7 @@ struct BlockedPointwiseArgs {
   const float* z;     // null: no residual; else at y's offsets
   int64_t y_block_stride;
   int64_t pixels;
+  int64_t x_pixel_step = 1;
   bool accumulate = false;
   bool finish = true;
   bool clamp;

@@ -14,7 +14,7 @@ namespace {
 // vectors and one broadcast input: per input channel OB loads and PX broadcasts feed OB*PX FMAs.
 // Accumulators are plain locals indexed by constants after unrolling (GCC otherwise kept an
 // array of them in memory, as noted in conv_direct_f32_avx2.cc).
-template <int OB, int PX>
+template <int OB, int PX, int XSTEP>
 void pointwise(const BlockedPointwiseArgs& a) {
   __m256 acc[PX][OB];
 #pragma GCC unroll 8
@@ -33,7 +33,7 @@ void pointwise(const BlockedPointwiseArgs& a) {
       for (int b = 0; b < OB; ++b) wv[b] = _mm256_loadu_ps(w + b * 8);
 #pragma GCC unroll 8
       for (int p = 0; p < PX; ++p) {
-        const __m256 xv = _mm256_broadcast_ss(x + p * 8 + c);
+        const __m256 xv = _mm256_broadcast_ss(x + p * XSTEP * 8 + c);
 #pragma GCC unroll 3
         for (int b = 0; b < OB; ++b) acc[p][b] = _mm256_fmadd_ps(xv, wv[b], acc[p][b]);
       }
@@ -62,11 +62,14 @@ void pointwise(const BlockedPointwiseArgs& a) {
   }
 }
 
+// The input pixels of a tile are x_pixel_step (1 or 2) pixels apart: a compile-time step keeps the
+// broadcasts' offsets in their immediates.
 template <int OB, int... P>
 void pointwise_pixels(const BlockedPointwiseArgs& a, std::integer_sequence<int, P...>) {
   using Fn = void (*)(const BlockedPointwiseArgs&);
-  static constexpr Fn fns[] = {&pointwise<OB, P + 1>...};
-  fns[a.pixels - 1](a);
+  static constexpr Fn step1[] = {&pointwise<OB, P + 1, 1>...};
+  static constexpr Fn step2[] = {&pointwise<OB, P + 1, 2>...};
+  (a.x_pixel_step == 2 ? step2 : step1)[a.pixels - 1](a);
 }
 
 // T output pixels of one row at columns ow .. ow+T-1, all taps inside the row (no column checks);

@@ -24,7 +24,7 @@ void blocked_pointwise_f32_scalar(const BlockedPointwiseArgs& a, int ob) {
         const int64_t at = b * a.y_block_stride + p * 8 + j;
         float acc = a.accumulate ? a.y[at] : 0.f;
         for (int64_t k = 0; k < a.in_blocks * 8; ++k)
-          acc += a.x[(k / 8) * a.x_block_stride + p * 8 + k % 8] * a.w[k * ob * 8 + b * 8 + j];
+          acc += a.x[(k / 8) * a.x_block_stride + p * a.x_pixel_step * 8 + k % 8] * a.w[k * ob * 8 + b * 8 + j];
         if (!a.finish) {
           a.y[at] = acc;
           continue;
