@@ -1,5 +1,6 @@
-// Partial-vector stores, lane masks and stride-2 shuffles for the AVX2 nn microkernels. Include only from *_avx2.cc files
-// (built with -mavx2 -mfma); internal linkage so that no other build of them can be linked in.
+// Partial-vector stores, lane masks, stride-2 shuffles and the 8x8 transpose for the AVX2 nn
+// microkernels. Include only from *_avx2.cc files (built with -mavx2 -mfma); internal linkage so
+// that no other build of them can be linked in.
 #pragma once
 
 #include <immintrin.h>
@@ -52,6 +53,28 @@ inline __m256 even_of(__m256 lo, __m256 hi) { return _mm256_shuffle_ps(lo, hi, _
 inline __m256 odd_of(__m256 lo, __m256 hi) { return _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)); }
 inline __m256 in_order(__m256 v) {
   return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+// v[r] (row r of an 8x8 matrix) becomes column r, in place.
+inline void transpose8(__m256 v[8]) {
+  __m256 t[8];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_ps(v[2 * i], v[2 * i + 1]);      // per 128-bit lane: a0 b0 a1 b1
+    t[2 * i + 1] = _mm256_unpackhi_ps(v[2 * i], v[2 * i + 1]);  //                   a2 b2 a3 b3
+  }
+  __m256 u[8];
+  for (int i = 0; i < 2; ++i) {
+    // u[4i+k], 128-bit lane L: element 4L+k of rows 4i..4i+3.
+    u[4 * i + 0] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  // Column k (k < 4) is the low lane of u[k] then the low lane of u[4+k]; column 4+k the highs.
+  for (int k = 0; k < 4; ++k) {
+    v[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
+    v[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "kernels/ukernels/nn/avx2_lanes.h"
 #include "kernels/ukernels/nn/blocked.h"
 
 namespace onnxrt::kernels::ukernels {
@@ -156,25 +157,6 @@ void depthwise_rows(const BlockedDepthwiseArgs& a) {
     }
     if (ow < ow_hi) interior.template operator()<1>(ow);
     for (ow = ow_hi; ow < g.OW; ++ow) edge(ow);
-  }
-}
-
-// 8x8 transpose of the rows r[0..7] in place.
-inline void transpose8(__m256 r[8]) {
-  __m256 t[8], u[8];
-  for (int i = 0; i < 4; ++i) {
-    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  for (int i = 0; i < 2; ++i) {
-    u[4 * i + 0] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (int i = 0; i < 4; ++i) {
-    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
-    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
   }
 }
 

@@ -8,32 +8,6 @@
 
 namespace onnxrt::kernels::ukernels {
 
-namespace {
-
-// v[r] (row r of an 8x8 matrix) becomes column r, in place.
-inline void transpose8(__m256 v[8]) {
-  __m256 t[8];
-  for (int i = 0; i < 4; ++i) {
-    t[2 * i] = _mm256_unpacklo_ps(v[2 * i], v[2 * i + 1]);      // per 128-bit lane: a0 b0 a1 b1
-    t[2 * i + 1] = _mm256_unpackhi_ps(v[2 * i], v[2 * i + 1]);  //                   a2 b2 a3 b3
-  }
-  __m256 u[8];
-  for (int i = 0; i < 2; ++i) {
-    // u[4i+k], 128-bit lane L: element 4L+k of rows 4i..4i+3.
-    u[4 * i + 0] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  // Column k (k < 4) is the low lane of u[k] then the low lane of u[4+k]; column 4+k the highs.
-  for (int k = 0; k < 4; ++k) {
-    v[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
-    v[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
-  }
-}
-
-}  // namespace
-
 void copy_stride2_f32_avx2(const float* src, float* dst, int64_t n) {
   int64_t t = 0;
   // 8 outputs read src[2t .. 2t+15]; src[2t+15] is only readable while t + 8 < n.
