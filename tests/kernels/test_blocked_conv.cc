@@ -78,6 +78,8 @@ TEST(BlockedConv, MatchesReferenceAndFusedConv) {
       {{1, 264, 9, 9}, 16, 3, false, {2, 2}, {1, 1, 1, 1}, {}, ""},      // dense with K in 2 slices
       {{2, 16, 14, 13}, 24, 1, false, {2, 2}, {}, {}, ""},               // strided 1x1: compact copy
       {{1, 8, 7, 8}, 8, 1, false, {1, 2}, {}, {}, ""},
+      {{1, 8, 8, 8}, 16, 1, false, {2, 2}, {0, 0, 1, 1}, {}, ""},        // 1x1 whose last outputs read padding
+      {{1, 8, 5, 6}, 8, 1, false, {1, 1}, {0, 0, 1, 2}, {}, ""},
   };
   for (const Case& c : cases) {
     for (const Act& a : kActs) {
@@ -138,6 +140,11 @@ TEST(BlockedConv, Errors) {
   ASSERT_FALSE(e.has_value());
   EXPECT_TRUE(has(e.status(), "bc")) << e.status().to_string();
   EXPECT_TRUE(has(e.status(), "width stride")) << e.status().to_string();
+  // A grouped conv that is not depthwise (no strides attribute), likewise.
+  auto grouped = NodeBuilder("BlockedConv", 1, "com.onnxrt").attr_i("group", 2).attr_ints("pads", {1, 1, 1, 1}).build();
+  auto g = run_node(kernels::Backend::kCpu, grouped, {xb, random_tensor(DType::kFloat32, {16, 8, 3, 3}, rng)}, 1);
+  ASSERT_FALSE(g.has_value());
+  EXPECT_TRUE(has(g.status(), "group 2")) << g.status().to_string();
   // Output channels that are not a multiple of 8, and channels that do not match W.
   auto pw = NodeBuilder("BlockedConv", 1, "com.onnxrt").build();
   EXPECT_FALSE(run_node(kernels::Backend::kCpu, pw, {xb, random_tensor(DType::kFloat32, {12, 16, 1, 1}, rng)}, 1)

@@ -1,9 +1,10 @@
 // The channel-blocked ops on the CPU: com.onnxrt ToBlocked, FromBlocked and BlockedConv (contract
 // in ir/infer_fused.h, layout chosen by passes/block_channels.cc, microkernels in
-// ukernels/nn/blocked.h). BlockedConv runs the conv kinds that the blocked layout makes faster:
-// pointwise convs (a GEMM over pixels with 8-channel weight vectors), depthwise convs (one FMA per
-// tap for 8 channels) and dense 3x3 stride-1 convs (Winograd, nn_conv_winograd.h, whose transforms
-// read and write whole 8-channel runs); it rejects other geometries at creation.
+// ukernels/nn/blocked.h). BlockedConv runs pointwise convs (a GEMM over pixels with 8-channel
+// weight vectors), depthwise convs (one FMA per tap for 8 channels), 3x3 stride-1 convs (Winograd,
+// nn_conv_winograd.h, whose transforms read and write whole 8-channel runs) and other one-group
+// convs with a width stride of 1 or 2 (per-tap pointwise tiles); it rejects other geometries (a
+// grouped conv that is not depthwise, a wider width stride) at creation.
 #include <algorithm>
 #include <functional>
 #include <limits>
@@ -107,7 +108,7 @@ Status reorder(KernelContext& ctx) {
 struct BlockGroup {
   int64_t first;  // first output block
   int ob;         // blocks in the group
-  int64_t packed; // offset of its weights [K][ob*8] in the packed buffer
+  int64_t packed; // offset of its weights [tap][K][ob*8] in the packed buffer
 };
 
 class BlockedConvKernel final : public Kernel {
@@ -140,12 +141,12 @@ class BlockedConvKernel final : public Kernel {
       k->kind_ = Kind::kDepthwise;
     } else if (G == 1 && k->KH_ == 3 && k->KW_ == 3 && unit_strides && unit_dilations) {
       k->kind_ = Kind::kWinograd;
-    } else if (G == 1 && (wa.strides.empty() || wa.strides[1] == 1 || wa.strides[1] == 2)) {
+    } else if (const int64_t sw = wa.strides.size() == 2 ? wa.strides[1] : 1; G == 1 && (sw == 1 || sw == 2)) {
       k->kind_ = Kind::kDense;
     } else {
       return init.error("BlockedConv runs depthwise convs (group = channels, W [C, 1, KH, KW]) and convs of "
                         "one group with a width stride of 1 or 2; got group " + std::to_string(G) + ", W " +
-                        describe(w) + " and width stride " + std::to_string(wa.strides[1]));
+                        describe(w) + " and width stride " + std::to_string(sw));
     }
     if (k->M_ % kB != 0 || (k->kind_ != Kind::kDepthwise && k->K_ % kB != 0))
       return init.error("BlockedConv needs input and output channels that are multiples of 8, got W " + describe(w));
@@ -181,13 +182,14 @@ class BlockedConvKernel final : public Kernel {
     const float* bias = b ? b->data<float>() : nullptr;
     const float* zd = z ? z->data<float>() : nullptr;
     if (kind_ == Kind::kWinograd) return run_winograd(ctx, x->data<float>(), N, H, W, dh, dw, bias, zd, y->data<float>());
-    if (kind_ == Kind::kDense && KH_ == 1 && KW_ == 1 && dh.pad_begin == 0 && dw.pad_begin == 0) {
-      // A strided 1x1 conv (ResNet's downsampling shortcut): the pixels it reads, copied into a
-      // compact blocked tensor (a quarter of X at stride 2), then the pointwise kernel. Read in
-      // place by per-tap tiles, the half-used cache lines and unsliced K made 256 -> 512 @56 -> 28
-      // 20% slower than the NCHW GEMM.
-      const auto& st = attrs_.w.strides;
-      const int64_t sh = st.empty() ? 1 : st[0], sw = st.empty() ? 1 : st[1];
+    const auto& st = attrs_.w.strides;
+    const int64_t sh = st.size() == 2 ? st[0] : 1, sw = st.size() == 2 ? st[1] : 1;
+    if (kind_ == Kind::kDense && KH_ == 1 && KW_ == 1 && dh.pad_begin == 0 && dw.pad_begin == 0 &&
+        (dh.out - 1) * sh < H && (dw.out - 1) * sw < W) {
+      // A strided 1x1 conv (ResNet's downsampling shortcut) whose every output reads a pixel of X
+      // (no padding): the pixels it reads, copied into a compact blocked tensor (a quarter of X at
+      // stride 2), then the pointwise kernel. Read in place by per-tap tiles, the half-used cache
+      // lines and unsliced K made 256 -> 512 @56 -> 28 20% slower than the NCHW GEMM.
       const int64_t OH = dh.out, OW = dw.out;
       auto* sub = static_cast<float*>(ctx.scratch(static_cast<size_t>(N * CB * OH * OW * kB) * sizeof(float)));
       if (!sub) return ctx.error("out of memory for the strided input");
@@ -206,11 +208,9 @@ class BlockedConvKernel final : public Kernel {
       return Status::ok();
     }
     if (kind_ == Kind::kDepthwise) {
-      ukernels::DwConv2dArgs g{H, W, dh.out, dw.out, KH_, KW_, 1, 1, 1, 1, dh.pad_begin, dw.pad_begin, clamp(), lo(), hi()};
-      const auto& st = attrs_.w.strides;
+      ukernels::DwConv2dArgs g{H, W, dh.out, dw.out, KH_, KW_, sh, sw, 1, 1, dh.pad_begin, dw.pad_begin, clamp(), lo(), hi()};
       const auto& dl = attrs_.w.dilations;
-      if (!st.empty()) g.sh = st[0], g.sw = st[1];
-      if (!dl.empty()) g.dh = dl[0], g.dw = dl[1];
+      if (dl.size() == 2) g.dh = dl[0], g.dw = dl[1];
       run_depthwise(ctx, x->data<float>(), N, CB, g, bias, zd, y->data<float>());
     } else {
       if (dh.out != H || dw.out != W || dh.pad_begin != 0 || dw.pad_begin != 0)
