@@ -27,20 +27,16 @@ namespace {
 constexpr int64_t kB = ir::kChannelBlock;
 static_assert(kB == ukernels::kBlock);
 
-std::string describe(const Tensor* t) {
-  return t ? std::string(dtype_name(t->dtype())) + shape_to_string(t->shape()) : std::string("none");
-}
-
 Status check_blocked(const KernelContext& ctx, const Tensor* t, const char* what) {
   if (!t || t->dtype() != DType::kFloat32 || t->rank() != 5 || t->dim(4) != kB)
     return ctx.error(std::string(what) + " must be a channel-blocked float32 tensor [N, C/8, H, W, 8], got " +
-                     describe(t));
+                     nn::dtype_and_shape(t));
   return Status::ok();
 }
 
 Status check_output(const KernelContext& ctx, const Tensor* y, const Shape& expected) {
   if (!y || y->dtype() != DType::kFloat32 || y->shape() != expected)
-    return ctx.error("output Y is " + describe(y) + ", expected float32" + shape_to_string(expected));
+    return ctx.error("output Y is " + nn::dtype_and_shape(y) + ", expected float32" + shape_to_string(expected));
   return Status::ok();
 }
 
@@ -72,7 +68,7 @@ Status reorder(KernelContext& ctx) {
   const Tensor* x = ctx.input(0);
   if (to_blocked) {
     if (!x || x->dtype() != DType::kFloat32 || x->rank() != 4 || x->dim(1) % kB != 0)
-      return ctx.error("input X must be float32 [N, C, H, W] with C a multiple of 8, got " + describe(x));
+      return ctx.error("input X must be float32 [N, C, H, W] with C a multiple of 8, got " + nn::dtype_and_shape(x));
   } else {
     ONNXRT_RETURN_IF_ERROR(check_blocked(ctx, x, "input X"));
   }
@@ -118,7 +114,7 @@ class BlockedConvKernel final : public Kernel {
     if (!act) return act.status();
     const Tensor* w = init.constant_inputs.size() > 1 ? init.constant_inputs[1] : nullptr;
     if (!w || w->dtype() != DType::kFloat32 || w->rank() != 4)
-      return init.error("W must be a constant float32 tensor [M, C/group, KH, KW], got " + describe(w));
+      return init.error("W must be a constant float32 tensor [M, C/group, KH, KW], got " + nn::dtype_and_shape(w));
     auto attrs = nn::read_conv_attrs(init.node, 2, {w->dim(2), w->dim(3)});
     if (!attrs) return attrs.status();
     auto k = std::unique_ptr<BlockedConvKernel>(new BlockedConvKernel());
@@ -146,10 +142,10 @@ class BlockedConvKernel final : public Kernel {
     } else {
       return init.error("BlockedConv runs depthwise convs (group = channels, W [C, 1, KH, KW]) and convs of "
                         "one group with a width stride of 1 or 2; got group " + std::to_string(G) + ", W " +
-                        describe(w) + " and width stride " + std::to_string(sw));
+                        nn::dtype_and_shape(w) + " and width stride " + std::to_string(sw));
     }
     if (k->M_ % kB != 0 || (k->kind_ != Kind::kDepthwise && k->K_ % kB != 0))
-      return init.error("BlockedConv needs input and output channels that are multiples of 8, got W " + describe(w));
+      return init.error("BlockedConv needs input and output channels that are multiples of 8, got W " + nn::dtype_and_shape(w));
     if (k->kind_ == Kind::kWinograd) {
       k->wino_ = winograd::Weights::make(w->data<float>(), k->M_, k->K_, k->winograd_tile(init));
       return std::unique_ptr<Kernel>(std::move(k));
@@ -164,7 +160,7 @@ class BlockedConvKernel final : public Kernel {
     const int64_t N = x->dim(0), CB = x->dim(1), H = x->dim(2), W = x->dim(3);
     const int64_t C = kind_ == Kind::kDepthwise ? M_ : K_;
     if (CB * kB != C)
-      return ctx.error("input X " + describe(x) + " has " + std::to_string(CB * kB) + " channels, W expects " +
+      return ctx.error("input X " + nn::dtype_and_shape(x) + " has " + std::to_string(CB * kB) + " channels, W expects " +
                        std::to_string(C));
     auto dims = ir::window_dims(attrs_.w, {H, W});
     if (!dims) return ctx.error(dims.status().message());
@@ -174,10 +170,10 @@ class BlockedConvKernel final : public Kernel {
     ONNXRT_RETURN_IF_ERROR(check_output(ctx, y, out));
     const Tensor* b = ctx.num_inputs() > 2 ? ctx.input(2) : nullptr;
     if (b && (b->dtype() != DType::kFloat32 || b->size() != M_))
-      return ctx.error("input B must be float32 with " + std::to_string(M_) + " elements, got " + describe(b));
+      return ctx.error("input B must be float32 with " + std::to_string(M_) + " elements, got " + nn::dtype_and_shape(b));
     const Tensor* z = ctx.num_inputs() > 3 ? ctx.input(3) : nullptr;
     if (z && (z->dtype() != DType::kFloat32 || z->shape() != out))
-      return ctx.error("input Z must be float32" + shape_to_string(out) + " (the output's shape), got " + describe(z));
+      return ctx.error("input Z must be float32" + shape_to_string(out) + " (the output's shape), got " + nn::dtype_and_shape(z));
     if (y->size() == 0) return Status::ok();
     const float* bias = b ? b->data<float>() : nullptr;
     const float* zd = z ? z->data<float>() : nullptr;
@@ -204,7 +200,7 @@ class BlockedConvKernel final : public Kernel {
       return Status::ok();
     }
     if (kind_ == Kind::kDense) {
-      run_dense(ctx, x->data<float>(), N, CB, H, W, dh, dw, bias, zd, y->data<float>());
+      run_dense(ctx, x->data<float>(), N, CB, H, W, dh, dw, sh, sw, bias, zd, y->data<float>());
       return Status::ok();
     }
     if (kind_ == Kind::kDepthwise) {
@@ -370,11 +366,10 @@ class BlockedConvKernel final : public Kernel {
   // one pass while the row is in L1. ResNet's stride-2 3x3 and 1x1 convs between stages keep their
   // stage's tensors blocked this way.
   void run_dense(KernelContext& ctx, const float* x, int64_t N, int64_t CB, int64_t H, int64_t W,
-                 const ir::WindowDim& dh, const ir::WindowDim& dw, const float* bias, const float* z, float* y) const {
+                 const ir::WindowDim& dh, const ir::WindowDim& dw, int64_t sh, int64_t sw, const float* bias,
+                 const float* z, float* y) const {
     const auto& uk = ukernels::blocked_ukernels();
-    const auto& st = attrs_.w.strides;
     const auto& dl = attrs_.w.dilations;
-    const int64_t sh = st.empty() ? 1 : st[0], sw = st.empty() ? 1 : st[1];
     const int64_t dlh = dl.empty() ? 1 : dl[0], dlw = dl.empty() ? 1 : dl[1];
     const int64_t OH = dh.out, OW = dw.out, MB = M_ / kB, taps = KH_ * KW_;
     const int64_t ngroups = static_cast<int64_t>(groups_.size());

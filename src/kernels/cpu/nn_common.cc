@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "tensor/sym_shape.h"
+
 namespace onnxrt::kernels::nn {
 
 namespace {
@@ -154,6 +156,10 @@ Expected<AxisSplit> split_at_axis(const KernelContext& ctx, const Shape& shape, 
     else s.inner *= shape[d];
   }
   return s;
+}
+
+std::string dtype_and_shape(const Tensor* t) {
+  return t ? std::string(dtype_name(t->dtype())) + shape_to_string(t->shape()) : std::string("none");
 }
 
 }  // namespace onnxrt::kernels::nn

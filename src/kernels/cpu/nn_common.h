@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "ir/infer_nn_window.h"
@@ -50,6 +51,9 @@ Expected<PoolGeom> pool_geometry(const KernelContext& ctx, const std::optional<i
                                  const Tensor& x, const Tensor& y);
 // Reads a pool's window attributes (ceil_mode per the op's opset).
 Expected<ir::WindowAttrs> read_pool_attrs(const ir::Node& node, size_t spatial_rank);
+
+// "float32[1,8,4,4,8]" for error messages; "none" for a missing tensor.
+std::string dtype_and_shape(const Tensor* t);
 
 // Checks that `t` is float32 with `n` elements (per-channel parameters).
 Status check_param(const KernelContext& ctx, const Tensor* t, const char* name, int64_t n);

@@ -14,10 +14,6 @@ namespace {
 
 constexpr int64_t kB = ir::kChannelBlock;
 
-std::string describe(const Tensor* t) {
-  return t ? std::string(dtype_name(t->dtype())) + shape_to_string(t->shape()) : std::string("none");
-}
-
 bool is_blocked(const Tensor* t) {
   return t && t->dtype() == DType::kFloat32 && t->rank() == 5 && t->dim(4) == kB;
 }
@@ -27,12 +23,12 @@ Status ref_reorder(KernelContext& ctx) {
   const Tensor* x = ctx.input(0);
   const bool ok = to_blocked ? x && x->dtype() == DType::kFloat32 && x->rank() == 4 && x->dim(1) % kB == 0
                              : is_blocked(x);
-  if (!ok) return ctx.error("input X " + describe(x) + " has the wrong layout for this op");
+  if (!ok) return ctx.error("input X " + nn::dtype_and_shape(x) + " has the wrong layout for this op");
   const int64_t N = x->dim(0), C = to_blocked ? x->dim(1) : x->dim(1) * kB, H = x->dim(2), W = x->dim(3);
   const Shape blocked{N, C / kB, H, W, kB}, plain{N, C, H, W};
   Tensor* y = ctx.output(0);
   if (!y || y->dtype() != DType::kFloat32 || y->shape() != (to_blocked ? blocked : plain))
-    return ctx.error("output Y is " + describe(y) + ", expected float32" +
+    return ctx.error("output Y is " + nn::dtype_and_shape(y) + ", expected float32" +
                      shape_to_string(to_blocked ? blocked : plain));
   for (int64_t n = 0; n < N; ++n)
     for (int64_t c = 0; c < C; ++c)
@@ -51,15 +47,15 @@ Status ref_blocked_conv(KernelContext& ctx) {
   if (!act) return act.status();
   const Tensor* x = ctx.input(0);
   const Tensor* w = ctx.input(1);
-  if (!is_blocked(x)) return ctx.error("input X must be channel-blocked float32, got " + describe(x));
+  if (!is_blocked(x)) return ctx.error("input X must be channel-blocked float32, got " + nn::dtype_and_shape(x));
   if (!w || w->dtype() != DType::kFloat32 || w->rank() != 4)
-    return ctx.error("input W must be float32 [M, C/group, KH, KW], got " + describe(w));
+    return ctx.error("input W must be float32 [M, C/group, KH, KW], got " + nn::dtype_and_shape(w));
   auto attrs = nn::read_conv_attrs(ctx.node(), 2, {w->dim(2), w->dim(3)});
   if (!attrs) return attrs.status();
   const int64_t N = x->dim(0), C = x->dim(1) * kB, H = x->dim(2), W = x->dim(3);
   const int64_t M = w->dim(0), Cg = w->dim(1), KH = w->dim(2), KW = w->dim(3), G = attrs->group;
   if (G <= 0 || Cg * G != C || M % G != 0 || M % kB != 0)
-    return ctx.error("W " + describe(w) + " and group " + std::to_string(G) + " do not fit X " + describe(x));
+    return ctx.error("W " + nn::dtype_and_shape(w) + " and group " + std::to_string(G) + " do not fit X " + nn::dtype_and_shape(x));
   auto dims = ir::window_dims(attrs->w, {H, W});
   if (!dims) return ctx.error(dims.status().message());
   const int64_t OH = (*dims)[0].out, OW = (*dims)[1].out;
@@ -71,11 +67,11 @@ Status ref_blocked_conv(KernelContext& ctx) {
   const Shape out{N, M / kB, OH, OW, kB};
   Tensor* y = ctx.output(0);
   if (!y || y->dtype() != DType::kFloat32 || y->shape() != out)
-    return ctx.error("output Y is " + describe(y) + ", expected float32" + shape_to_string(out));
+    return ctx.error("output Y is " + nn::dtype_and_shape(y) + ", expected float32" + shape_to_string(out));
   const Tensor* b = ctx.num_inputs() > 2 ? ctx.input(2) : nullptr;
   const Tensor* z = ctx.num_inputs() > 3 ? ctx.input(3) : nullptr;
-  if (b && (b->dtype() != DType::kFloat32 || b->size() != M)) return ctx.error("bad B " + describe(b));
-  if (z && (z->dtype() != DType::kFloat32 || z->shape() != out)) return ctx.error("bad Z " + describe(z));
+  if (b && (b->dtype() != DType::kFloat32 || b->size() != M)) return ctx.error("bad B " + nn::dtype_and_shape(b));
+  if (z && (z->dtype() != DType::kFloat32 || z->shape() != out)) return ctx.error("bad Z " + nn::dtype_and_shape(z));
   const float* xd = x->data<float>();
   const float* wd = w->data<float>();
   const int64_t Mg = M / G;
