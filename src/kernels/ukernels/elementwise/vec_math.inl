@@ -38,26 +38,35 @@ typename V::reg exp_v(typename V::reg x) {
 
 // exp for the functions built on it (sigmoid, tanh, erfc, softmax), which only need exp's value
 // where it is a normal float: results below FLT_MIN (x < -87.33) are 0 and results above 2.4e38
-// (x > 88.37) are inf. Inside that range 2^n is one write of n + 127 into the exponent field:
-// adding 1.5 * 2^23 + 127 to x log2 e rounds it to an integer held, biased, in the low mantissa
-// bits, which a shift by 23 moves into place. That and a degree-6 minimax polynomial (relative
-// error 3.5e-9, against 5e-9 for exp_v's degree-7 Taylor) take about half of exp_v's vector
-// instructions; exp_v keeps the subnormal results and the last 0.35 before overflow for Exp.
+// (x > 88.37) are inf (exp_fast_v). Inside that range 2^n is one write of n + 127 into the
+// exponent field: adding 1.5 * 2^23 + 127 to x log2 e rounds it to an integer held, biased, in the
+// low mantissa bits, which a shift by 23 moves into place. That and a degree-6 minimax polynomial
+// (relative error 3.5e-9, against 5e-9 for exp_v's degree-7 Taylor) take about half of exp_v's
+// vector instructions; exp_v keeps the subnormal results and the last 0.35 before overflow for Exp.
+constexpr float kExpFastLo = -87.33f, kExpFastHi = 88.37f;
+
+// exp of x clamped to [kExpFastLo, kExpFastHi]: 1.2e-38 below, 2.4e38 above, NaN stays NaN (see
+// V::max). For callers whose result does not change beyond that range (the LSTM cell's gates).
 template <class V>
-typename V::reg exp_fast_v(typename V::reg x) {
+typename V::reg exp_clamped_v(typename V::reg x) {
   using R = typename V::reg;
-  constexpr float kLo = -87.33f, kHi = 88.37f;
-  const R xc = V::min(V::set1(kHi), V::max(V::set1(kLo), x));  // NaN stays NaN (see V::max)
-  const R shifter = V::set1(12583039.0f);                      // 1.5 * 2^23 + 127
+  const R xc = V::min(V::set1(kExpFastHi), V::max(V::set1(kExpFastLo), x));
+  const R shifter = V::set1(12583039.0f);  // 1.5 * 2^23 + 127
   const R t = V::fmadd(xc, V::set1(1.44269504088896341f), shifter);
   const R n = V::sub(t, shifter);
   R r = V::fnmadd(n, V::set1(0.693359375f), xc);
   r = V::fnmadd(n, V::set1(-2.12194440054690583e-4f), r);
   static constexpr float kC[7] = {1.0f,           1.0f,           0x1.fffffcp-2f, 0x1.555492p-3f,
                                   0x1.5558d8p-5f, 0x1.1239d4p-7f, 0x1.6a3582p-10f};
-  const R e = V::mul(poly<V>(r, kC, 7), V::exponent_field(t));
-  const R zeroed = V::select(V::lt(x, V::set1(kLo)), e, V::set1(0.0f));
-  return V::select(V::lt(V::set1(kHi), x), zeroed, V::set1(std::numeric_limits<float>::infinity()));
+  return V::mul(poly<V>(r, kC, 7), V::exponent_field(t));
+}
+
+template <class V>
+typename V::reg exp_fast_v(typename V::reg x) {
+  using R = typename V::reg;
+  const R e = exp_clamped_v<V>(x);
+  const R zeroed = V::select(V::lt(x, V::set1(kExpFastLo)), e, V::set1(0.0f));
+  return V::select(V::lt(V::set1(kExpFastHi), x), zeroed, V::set1(std::numeric_limits<float>::infinity()));
 }
 
 template <class V>
@@ -132,6 +141,26 @@ typename V::reg gelu_tanh_v(typename V::reg x) {
   return V::mul(V::mul(V::set1(0.5f), x), V::add(V::set1(1.0f), tanh_v<V>(inner)));
 }
 
+// The LSTM cell's gate functions, to an absolute error of 2e-7 instead of sigmoid_v's and
+// tanh_v's relative 2-3 ulp: the cell was 11% of the benchmark LSTM, and tanh_v's small-argument
+// polynomial and both functions' range selects were a third of the cell's instructions. The gates
+// only ever meet sums and products with values of order 1 (c = f c + i g, h = o tanh(c)), where
+// an absolute error at float rounding is what the float arithmetic around them has anyway.
+// sigmoid(x) = 1 / (1 + e^-x): with e^-x clamped the far left tail is 4e-39, not smaller.
+template <class V>
+typename V::reg sigmoid_cell_v(typename V::reg x) {
+  const typename V::reg one = V::set1(1.0f);
+  return V::div(one, V::add(one, exp_clamped_v<V>(V::sub(V::set1(0.0f), x))));
+}
+
+// tanh(x) = 1 - 2 / (e^2x + 1): +-1 where float tanh rounds to +-1, and near 0 an absolute error
+// of ~1 ulp of 1, where tanh_v switches to a polynomial to keep its relative accuracy.
+template <class V>
+typename V::reg tanh_cell_v(typename V::reg x) {
+  const typename V::reg one = V::set1(1.0f);
+  return V::fnmadd(V::set1(2.0f), V::div(one, V::add(exp_clamped_v<V>(V::add(x, x)), one)), one);
+}
+
 // The LSTM cell of ew::LstmCellArgs on one vector of units: each pointer is that vector's
 // first unit, gate k of a gate array at offset k * stride.
 template <class V>
@@ -147,10 +176,10 @@ void lstm_cell_vector(const float* gates, const float* pre, const float* bias, i
     // NaN passes both clamps (V::max / V::min return their second operand on NaN).
     if (clip > 0.0f) g[k] = V::min(V::set1(clip), V::max(V::set1(-clip), g[k]));
   }
-  const R i = sigmoid_v<V>(g[0]), o = sigmoid_v<V>(g[1]), f = sigmoid_v<V>(g[2]);
-  const R cn = V::fmadd(f, V::load(c), V::mul(i, tanh_v<V>(g[3])));
+  const R i = sigmoid_cell_v<V>(g[0]), o = sigmoid_cell_v<V>(g[1]), f = sigmoid_cell_v<V>(g[2]);
+  const R cn = V::fmadd(f, V::load(c), V::mul(i, tanh_cell_v<V>(g[3])));
   V::store(c, cn);
-  const R hn = V::mul(o, tanh_v<V>(cn));
+  const R hn = V::mul(o, tanh_cell_v<V>(cn));
   V::store(h, hn);
   if (y) V::store(y, hn);
 }
