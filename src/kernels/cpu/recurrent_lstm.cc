@@ -10,6 +10,11 @@
 // benchmark LSTM (hidden 256, batch 4, a step is ~20 us of work) 2 threads gained only 15% there
 // (2.98 -> 2.59 ms; onnxruntime 2.79 -> 1.76). Each thread also reads only its share of R (1 MB at hidden 256, a whole
 // Zen 4 L2), which stays in its core's cache from step to step.
+// On AVX2 CPUs without AVX-512 the step product runs on row panels (ukernels::sgemm_rows_avx2:
+// tiles of 4 rows x 24 columns, reading h in place) instead of the packed-B GEMM, whose 4-row
+// tiles keep too few accumulators for the FMA latency: the benchmark LSTM's step went from ~90%
+// to ~99% of the FMA peak in isolation. Elsewhere the packed-B GEMM's own tiles (AVX-512: 32
+// columns) run it.
 // The input projection X·Wᵀ of all steps is one GEMM up front, parallel over its rows, in the same
 // interleaved column order. With the default activations (every PyTorch export) a unit's gates
 // then run as one fused pass (ew::lstm_cell_f32_ukernel) that also adds both biases; otherwise the
@@ -20,10 +25,13 @@
 #include <thread>
 #include <vector>
 
+#include "base/cpu_features.h"
 #include "base/thread_pool.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/recurrent_common.h"
 #include "kernels/ukernels/elementwise/ukernels.h"
+#include "kernels/ukernels/gemm/sgemm.h"
+#include "tensor/tensor_alloc.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -42,6 +50,7 @@ namespace {
 // row and gate kind) without helping 1-2 threads.
 constexpr int64_t kBlock = 64;
 static_assert((4 * kBlock) % kPackedColumnAlign == 0);
+static_assert((4 * kBlock) % ukernels::kRowPanelStep == 0);  // row panels of a block start aligned
 
 // Per participant and step, below this many multiply-adds another thread costs more (meeting
 // once per step, ~0.3 us on two cores) than it saves.
@@ -65,9 +74,41 @@ PackedB pack_interleaved(const float* m, int64_t H, int64_t cols) {
   return PackedB::pack(true, cols, 4 * H, rows.data(), cols);
 }
 
+using ukernels::kRowPanelStep;
+using ukernels::kRowPanelWidth;
+
+int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
+
+// M [4H, H] (one direction of R) in interleaved order as row panels (ukernels::SgemmRowsFn): per
+// block of units, its 4n columns in panels of kRowPanelWidth, the last one narrower (rounded up
+// to kRowPanelStep, zero-padded). Block b starts at b * 4 * kBlock * H floats: every block but
+// the last is full and 4 * kBlock is a multiple of kRowPanelStep. Null when out of memory.
+std::shared_ptr<float> pack_row_panels(const float* m, int64_t H) {
+  const int64_t nblk = (H + kBlock - 1) / kBlock, K = H;
+  const int64_t last = 4 * (H - (nblk - 1) * kBlock);
+  const size_t count = static_cast<size_t>(((nblk - 1) * 4 * kBlock + round_up(last, kRowPanelStep)) * K);
+  std::shared_ptr<void> storage = allocate_weight_bytes(count * sizeof(float));
+  if (!storage) return nullptr;
+  std::shared_ptr<float> data(storage, static_cast<float*>(storage.get()));
+  float* out = data.get();
+  for (int64_t blk = 0; blk < nblk; ++blk) {
+    const int64_t q0 = blk * 4 * kBlock, cols = 4 * std::min(kBlock, H - blk * kBlock);
+    for (int64_t j0 = 0; j0 < cols; j0 += kRowPanelWidth) {
+      const int64_t w = std::min(kRowPanelWidth, cols - j0), pw = round_up(w, kRowPanelStep);
+      for (int64_t k = 0; k < K; ++k)
+        for (int64_t jj = 0; jj < pw; ++jj) *out++ = jj < w ? m[source_row(q0 + j0 + jj, H) * H + k] : 0.0f;
+    }
+  }
+  return data;
+}
+
+// Whether the step product runs on row panels here (see the header).
+bool use_row_panels() { return cpu_features().has_avx2_fma() && !cpu_features().has_avx512(); }
+
 struct DirWeights {
-  PackedB w;  // [I] -> [4H], interleaved columns
-  PackedB r;  // [H] -> [4H], interleaved columns
+  PackedB w;                     // [I] -> [4H], interleaved columns
+  PackedB r;                     // [H] -> [4H], interleaved columns; empty with row panels
+  std::shared_ptr<float> r_rows;  // R as row panels (pack_row_panels), or null
 };
 
 class CpuLstmKernel final : public Kernel {
@@ -75,7 +116,9 @@ class CpuLstmKernel final : public Kernel {
   CpuLstmKernel(rnn::RnnAttrs at, std::vector<DirWeights> dirs, int64_t input, int64_t hidden)
       : at_(std::move(at)), dirs_(std::move(dirs)), input_(input), hidden_(hidden),
         default_cell_(has_default_cell(at_)) {}
-  const char* variant() const override { return "sgemm_interleaved"; }
+  const char* variant() const override {
+    return !dirs_.empty() && dirs_.front().r_rows ? "row_panels_avx2" : "sgemm_interleaved";
+  }
   // W and R are read only through their packed copies (run() checks their shapes, not data).
   bool prepacked_input(size_t i) const override { return i == 1 || i == 2; }
 
@@ -191,7 +234,17 @@ class CpuLstmKernel final : public Kernel {
     float* c = st.c(d);
     const float* xw = st.xw(d);
     const int64_t q0 = b0 * 4 * kBlock, q1 = std::min(GH, b1 * 4 * kBlock);
-    sgemm_packed_columns(false, B, 1.0f, h_cur, H, dirs_[static_cast<size_t>(d)].r, q0, q1, 0.0f, hr, GH);
+    const DirWeights& dw = dirs_[static_cast<size_t>(d)];
+    if (dw.r_rows) {
+      for (int64_t blk = b0; blk < b1; ++blk) {
+        const int64_t q = blk * 4 * kBlock, cols = 4 * std::min(kBlock, H - blk * kBlock);
+        const float* panel = dw.r_rows.get() + q * H;
+        for (int64_t j0 = 0; j0 < cols; j0 += kRowPanelWidth, panel += kRowPanelWidth * H)
+          ukernels::sgemm_rows_avx2(B, std::min(kRowPanelWidth, cols - j0), H, h_cur, H, panel, hr + q + j0, GH);
+      }
+    } else {
+      sgemm_packed_columns(false, B, 1.0f, h_cur, H, dw.r, q0, q1, 0.0f, hr, GH);
+    }
     if (st.fused) return cell_fused(st, s, d, b0, b1, backwards);
 
     const rnn::Activation f = at_.act(d, 0), ga = at_.act(d, 1), ha = at_.act(d, 2);
@@ -334,8 +387,14 @@ std::unique_ptr<Kernel> make_cpu_lstm_interleaved(const rnn::RnnAttrs& at, const
   for (int64_t d = 0; d < at.dirs; ++d) {
     DirWeights dw;
     dw.w = pack_interleaved(w.data<float>() + d * 4 * H * I, H, I);
-    dw.r = pack_interleaved(r.data<float>() + d * 4 * H * H, H, H);
-    if (dw.w.empty() || dw.r.empty()) return nullptr;  // out of memory: the generic kernel may cope
+    if (use_row_panels()) {
+      dw.r_rows = pack_row_panels(r.data<float>() + d * 4 * H * H, H);
+      if (!dw.r_rows) return nullptr;  // out of memory: the generic kernel may cope
+    } else {
+      dw.r = pack_interleaved(r.data<float>() + d * 4 * H * H, H, H);
+      if (dw.r.empty()) return nullptr;
+    }
+    if (dw.w.empty()) return nullptr;
     dirs.push_back(std::move(dw));
   }
   return std::unique_ptr<Kernel>(new CpuLstmKernel(at, std::move(dirs), I, H));

@@ -1,6 +1,7 @@
 // Portable microkernel. Written so that the compiler can keep the 4x8 accumulator tile in
 // (SSE2 baseline) vector registers: 8 of the 16 xmm. 4x16 spilled and ran at 9 GFLOP/s, 4x8
 // runs at 34 and 6x8 at 28 on the dev machine. Used only without AVX2+FMA or ONNXRT_ISA=scalar.
+// Also the portable row-panel product (sgemm_rows_scalar), which the AVX2 one is tested against.
 #include "kernels/ukernels/gemm/sgemm.h"
 
 namespace onnxrt::kernels::ukernels {
@@ -51,5 +52,18 @@ void ukernel(int64_t m, int64_t n, int64_t k, const float* a, const float* b, in
 }  // namespace
 
 SgemmUkernel sgemm_ukernel_scalar() { return {kMr, kNr, &ukernel, "sgemm_4x8_scalar"}; }
+
+void sgemm_rows_scalar(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, const float* p,
+                       float* c, int64_t ldc) {
+  const int64_t width = (n + kRowPanelStep - 1) / kRowPanelStep * kRowPanelStep;
+  for (int64_t i = 0; i < m; ++i) {
+    float acc[kRowPanelWidth] = {};
+    for (int64_t k = 0; k < K; ++k) {
+      const float ai = a[i * lda + k];
+      for (int64_t j = 0; j < n; ++j) acc[j] += ai * p[k * width + j];
+    }
+    for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = acc[j];
+  }
+}
 
 }  // namespace onnxrt::kernels::ukernels
