@@ -95,8 +95,12 @@ std::shared_ptr<float> pack_row_panels(const float* m, int64_t H) {
     const int64_t q0 = blk * 4 * kBlock, cols = 4 * std::min(kBlock, H - blk * kBlock);
     for (int64_t j0 = 0; j0 < cols; j0 += kRowPanelWidth) {
       const int64_t w = std::min(kRowPanelWidth, cols - j0), pw = round_up(w, kRowPanelStep);
-      for (int64_t k = 0; k < K; ++k)
-        for (int64_t jj = 0; jj < pw; ++jj) *out++ = jj < w ? m[source_row(q0 + j0 + jj, H) * H + k] : 0.0f;
+      // Column by column: each reads one contiguous row of M (a panel, K * pw floats, stays in L2).
+      for (int64_t jj = 0; jj < pw; ++jj) {
+        const float* row = jj < w ? m + source_row(q0 + j0 + jj, H) * H : nullptr;
+        for (int64_t k = 0; k < K; ++k) out[k * pw + jj] = row ? row[k] : 0.0f;
+      }
+      out += K * pw;
     }
   }
   return data;
