@@ -16,8 +16,11 @@
 //   ToBlocked(X)                   NCHW [N, C, H, W] -> blocked
 //   FromBlocked(X)                 blocked -> NCHW
 //   BlockedConv(X, W, B?, Z?)      FusedConv on blocked X, Z and Y, W and B as for Conv (2-D);
-//                                  the CPU kernel runs pointwise (1x1, stride 1, no padding) and
-//                                  depthwise (group = C = M) convs
+//                                  the CPU kernel runs pointwise (1x1, stride 1, no padding),
+//                                  depthwise (group = C = M), 3x3 and other one-group convs with
+//                                  a width stride of 1 or 2. With x_layout = "NCHW" X is NCHW
+//                                  with any channel count (a network's stem on an image), the
+//                                  conv has one group and no Z, and only Y is blocked.
 #pragma once
 
 #include <array>

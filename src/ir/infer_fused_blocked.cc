@@ -66,7 +66,17 @@ Status infer_from_blocked(InferContext& ctx) {
 Status infer_blocked_conv(InferContext& ctx) {
   auto act = read_fused_activation(ctx.node());
   if (!act) return act.status();
-  ONNXRT_RETURN_IF_ERROR(require_blocked(ctx, 0, "X"));
+  AttrReader a(ctx.node());
+  const std::string x_layout = a.s("x_layout", "blocked");
+  const bool x_nchw = x_layout == "NCHW";
+  if (!x_nchw && x_layout != "blocked")
+    return ctx.error("x_layout '" + x_layout + "' must be 'blocked' or 'NCHW'");
+  if (x_nchw) {
+    ONNXRT_RETURN_IF_ERROR(require_float32(ctx, 0, 4, "X"));
+    if (ctx.has_input(3)) return ctx.error("takes no Z with x_layout 'NCHW'");
+  } else {
+    ONNXRT_RETURN_IF_ERROR(require_blocked(ctx, 0, "X"));
+  }
   ONNXRT_RETURN_IF_ERROR(require_float32(ctx, 1, 4, "W"));
   const ValueType& xt = ctx.input_type(0);
   const ValueType& wt = ctx.input_type(1);
@@ -79,19 +89,20 @@ Status infer_blocked_conv(InferContext& ctx) {
     if (bt.has_shape && bt.shape[0].is_known() && bt.shape[0].value() != m)
       return ctx.error("B " + type_string(bt) + " must have W.shape[0] = " + std::to_string(m) + " elements");
   }
-  AttrReader a(ctx.node());
   const int64_t group = a.i("group", 1);
   WindowAttrs w;
   Status st = read_window_attrs(a, 2, {wt.shape[2].value(), wt.shape[3].value()}, false, &w);
   if (!st) return ctx.error(st.message());
   ONNXRT_RETURN_IF_ERROR(a.status());
   if (group <= 0) return ctx.error("group " + std::to_string(group) + " must be positive");
+  if (x_nchw && group != 1) return ctx.error("group " + std::to_string(group) + " must be 1 with x_layout 'NCHW'");
   if (!xt.has_shape) {
     ctx.outputs[0] = ValueType::tensor_unknown_rank(DType::kFloat32);
     return Status::ok();
   }
-  if (xt.shape[1].is_known() && xt.shape[1].value() * kLanes != wt.shape[1].value() * group)
-    return ctx.error("X " + type_string(xt) + " has " + std::to_string(xt.shape[1].value() * kLanes) +
+  const int64_t x_channels_per_dim1 = x_nchw ? 1 : kLanes;
+  if (xt.shape[1].is_known() && xt.shape[1].value() * x_channels_per_dim1 != wt.shape[1].value() * group)
+    return ctx.error("X " + type_string(xt) + " has " + std::to_string(xt.shape[1].value() * x_channels_per_dim1) +
                      " channels, expected W.shape[1] * group = " + std::to_string(wt.shape[1].value() * group));
   SymShape out{xt.shape[0], m / kLanes, Dim(), Dim(), kLanes};
   for (size_t d = 0; d < 2; ++d) {

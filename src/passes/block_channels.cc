@@ -14,7 +14,9 @@
 //     tensor, element for element;
 //   Add / Mul / Sub / Div of two such tensors with the same channels (broadcasting over N, H, W
 //     is the same blocked: the squeeze-excite gate [N, C, 1, 1]), or of one and a single value;
-//   ReduceMean over H and W with keepdims (squeeze-excite's pooling), its axes made [2, 3].
+//   ReduceMean over H and W with keepdims (squeeze-excite's pooling), its axes made [2, 3];
+//   convs of one group on an NCHW input whose channels are not a multiple of 8 (a stem on an
+//     image), which read X as it is and write blocked (is_stem).
 // Members joined through their blocked inputs form chains; a chain is converted when it holds a
 // depthwise conv and at least two convs per layout change it needs, so that the reorders are paid
 // back (a ResNet's 1x1 convs between 3x3 ones never qualify). Layout changes of tensors of at most
@@ -43,10 +45,11 @@ namespace {
 constexpr int64_t kB = ir::kChannelBlock;
 constexpr int64_t kFreeReorder = 8192;
 
-enum class BlockKind { kNone, kPointwise, kDepthwise, kDense3x3, kDense, kUnary, kBinary, kReduceHW };
+enum class BlockKind { kNone, kPointwise, kDepthwise, kDense3x3, kDense, kStem, kUnary, kBinary, kReduceHW };
 
 bool is_conv(BlockKind k) {
-  return k == BlockKind::kPointwise || k == BlockKind::kDepthwise || k == BlockKind::kDense3x3 || k == BlockKind::kDense;
+  return k == BlockKind::kPointwise || k == BlockKind::kDepthwise || k == BlockKind::kDense3x3 ||
+         k == BlockKind::kDense || k == BlockKind::kStem;
 }
 
 bool ints_all(const ir::Node& n, const char* name, int64_t v) {
@@ -100,6 +103,30 @@ BlockKind conv_kind(const ir::Graph& g, const ir::Node& n) {
   return BlockKind::kNone;
 }
 
+// A conv of one group on an NCHW input whose channel count is not a multiple of 8 (a stem on an
+// RGB image), without a residual, with a width stride of 1 or 2: a member that reads X as it is
+// and writes blocked (BlockedConv with x_layout "NCHW"), so the chain after it starts without a
+// ToBlocked.
+bool is_stem(const ir::Graph& g, const ir::Node& n) {
+  if (n.inputs.size() < 2 || (n.inputs.size() > 3 && n.inputs[3] != ir::kNoValue)) return false;
+  const ir::ValueId x = n.inputs[0];
+  if (x == ir::kNoValue || !fusion::is_float32(g, x)) return false;
+  const ir::ValueType& t = g.value(x).type;
+  if (!t.has_shape || t.rank() != 4 || !t.shape[1].is_known()) return false;
+  const int64_t C = t.shape[1].value();
+  const ir::ValueInfo& w = g.value(n.inputs[1]);
+  if (C <= 0 || C % kB == 0 || !w.constant || w.is_graph_input || w.constant->dtype() != DType::kFloat32 ||
+      w.constant->rank() != 4 || w.constant->dim(1) != C)
+    return false;
+  const int64_t M = w.constant->dim(0);
+  if (M == 0 || M % kB != 0) return false;
+  if (const ir::Attribute* ap = n.attrs.find("auto_pad"); ap && ap->s != "NOTSET") return false;
+  const ir::Attribute* ga = n.attrs.find("group");
+  const ir::Attribute* st = n.attrs.find("strides");
+  const int64_t sw = st && st->ints.size() == 2 ? st->ints[1] : 1;
+  return (!ga || ga->i == 1) && (sw == 1 || sw == 2);
+}
+
 // ReduceMean over exactly H and W with keepdims = 1 (axes from the attribute before opset 18,
 // from a constant input since).
 bool reduces_hw(const ir::Graph& g, const ir::Node& n) {
@@ -136,6 +163,7 @@ Blockable block_kind(const ir::Graph& g, ir::NodeId id) {
   const bool fused = n.domain == ir::kFusedDomain;
   if (fusion::is_op(n, "Conv") || (fused && n.op_type == "FusedConv")) {
     const BlockKind k = conv_kind(g, n);
+    if (k == BlockKind::kNone && is_stem(g, n)) return {BlockKind::kStem, 0u};  // X stays NCHW
     return {k, k == BlockKind::kNone ? 0u : 0b1001u};  // X and Z
   }
   if (blockable_channels(g, n.outputs[0]) == 0) return {};
@@ -289,6 +317,13 @@ Expected<bool> block_channels(ir::Graph& graph, const PassContext&) {
       node.op_type = "BlockedConv";
       node.domain = std::string(ir::kFusedDomain);
       node.opset = 1;
+      if (k.kind == BlockKind::kStem) {
+        ir::Attribute layout;
+        layout.name = "x_layout";
+        layout.kind = ir::AttrKind::kString;
+        layout.s = "NCHW";
+        node.attrs.set(layout);
+      }
     } else if (k.kind == BlockKind::kReduceHW) {
       // H and W stay dims 2 and 3, but negative axes would now count from the lanes.
       if (node.opset < 18) {

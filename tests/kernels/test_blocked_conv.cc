@@ -115,6 +115,47 @@ TEST(BlockedConv, MatchesReferenceAndFusedConv) {
   }
 }
 
+// x_layout "NCHW": a stem on an image writes blocked output from an NCHW input of any channel
+// count, against the reference FusedConv on the same data (then blocked) and the blocked
+// reference. Windows 3 and 7, width strides 1 and 2, pads past the edges, dilation, 1-3 groups
+// of output blocks, rows too short for one tile.
+TEST(BlockedConv, NchwInputStemMatchesReferenceAndFusedConv) {
+  std::mt19937 rng(29);
+  const Case cases[] = {
+      {{1, 3, 16, 16}, 32, 3, false, {2, 2}, {1, 1, 1, 1}, {}, ""},   // MobileNetV2's stem
+      {{2, 3, 23, 21}, 64, 7, false, {2, 2}, {3, 3, 3, 3}, {}, ""},   // ResNet's
+      {{1, 1, 9, 10}, 8, 3, false, {1, 1}, {1, 1, 1, 1}, {}, ""},
+      {{1, 4, 11, 7}, 24, 3, false, {1, 2}, {0, 2, 1, 0}, {2, 1}, ""},
+      {{1, 5, 6, 3}, 40, 5, false, {1, 1}, {2, 2, 2, 2}, {}, ""},
+      {{1, 3, 12, 12}, 16, 3, false, {2, 2}, {}, {}, "SAME_UPPER"},
+      {{1, 2, 4, 4}, 8, 1, false, {}, {}, {}, ""},
+  };
+  for (const Case& c : cases) {
+    for (const Act& a : {kActs[0], kActs[2], kActs[5]}) {
+      for (bool with_bias : {false, true}) {
+        SCOPED_TRACE(std::string("act '") + a.name + "' bias " + std::to_string(with_bias) + " x " +
+                     shape_to_string(c.x) + " k " + std::to_string(c.k));
+        auto attrs = [&](NodeBuilder b) {
+          if (!c.strides.empty()) b.attr_ints("strides", c.strides);
+          if (!c.pads.empty()) b.attr_ints("pads", c.pads);
+          if (!c.dilations.empty()) b.attr_ints("dilations", c.dilations);
+          if (!c.auto_pad.empty()) b.attr_s("auto_pad", c.auto_pad);
+          return b.build();
+        };
+        const ir::Node stem = attrs(with_act("BlockedConv", a).attr_s("x_layout", "NCHW"));
+        const ir::Node plain = attrs(with_act("FusedConv", a));
+        std::vector<Tensor> in{random_tensor(DType::kFloat32, c.x, rng),
+                               random_tensor(DType::kFloat32, {c.m, c.x[1], c.k, c.k}, rng)};
+        if (with_bias) in.push_back(random_tensor(DType::kFloat32, {c.m}, rng));
+        const Tensor expected = to_blocked(run1(kernels::Backend::kReference, plain, in));
+        const double tol = 1e-5 * (4 + std::sqrt(static_cast<double>(c.k * c.k * c.x[1])));
+        EXPECT_TRUE(tensors_close(run1(kernels::Backend::kCpu, stem, in), expected, tol, 1e-5));
+        expect_matches_reference(stem, in, 1, tol, 1e-5);
+      }
+    }
+  }
+}
+
 TEST(BlockedConv, LayoutChangesMatchReference) {
   std::mt19937 rng(19);
   for (const Shape& s : {Shape{1, 8, 1, 1}, Shape{2, 16, 5, 7}, Shape{1, 24, 112, 112}, Shape{3, 8, 0, 4}}) {
@@ -162,6 +203,24 @@ TEST(BlockedConv, Errors) {
                          random_tensor(DType::kFloat32, {1, 1, 5, 4, 8}, rng)}, 1)
                    .has_value());
   EXPECT_FALSE(run_node(kernels::Backend::kCpu, pw, {xb, w, random_tensor(DType::kFloat32, {7}, rng)}, 1).has_value());
+  // x_layout "NCHW": blocked X, a Z, more than one group, an unknown layout.
+  auto stem = NodeBuilder("BlockedConv", 1, "com.onnxrt").name("stem").attr_s("x_layout", "NCHW").build();
+  const Tensor x3 = random_tensor(DType::kFloat32, {1, 3, 5, 5}, rng), w3 = random_tensor(DType::kFloat32, {8, 3, 1, 1}, rng);
+  EXPECT_TRUE(run_node(kernels::Backend::kCpu, stem, {x3, w3}, 1).has_value());
+  EXPECT_FALSE(run_node(kernels::Backend::kCpu, stem, {xb, w3}, 1).has_value());
+  auto sz = run_node(kernels::Backend::kCpu, stem,
+                     {x3, w3, random_tensor(DType::kFloat32, {8}, rng), random_tensor(DType::kFloat32, {1, 1, 5, 5, 8}, rng)}, 1);
+  ASSERT_FALSE(sz.has_value());
+  EXPECT_TRUE(has(sz.status(), "no Z")) << sz.status().to_string();
+  auto sg = run_node(kernels::Backend::kCpu,
+                     NodeBuilder("BlockedConv", 1, "com.onnxrt").attr_s("x_layout", "NCHW").attr_i("group", 3).build(),
+                     {x3, random_tensor(DType::kFloat32, {24, 1, 1, 1}, rng)}, 1);
+  ASSERT_FALSE(sg.has_value());
+  EXPECT_TRUE(has(sg.status(), "group 3")) << sg.status().to_string();
+  auto sl = run_node(kernels::Backend::kCpu, NodeBuilder("BlockedConv", 1, "com.onnxrt").attr_s("x_layout", "NHWC").build(),
+                     {x3, w3}, 1);
+  ASSERT_FALSE(sl.has_value());
+  EXPECT_TRUE(has(sl.status(), "x_layout")) << sl.status().to_string();
   // ToBlocked needs a channel count that is a multiple of 8.
   auto tb = run_node(kernels::Backend::kCpu, NodeBuilder("ToBlocked", 1, "com.onnxrt").build(),
                      {random_tensor(DType::kFloat32, {1, 12, 2, 2}, rng)}, 1);

@@ -1,5 +1,5 @@
 // The channel-blocked microkernels (ukernels/nn/blocked.h), scalar and AVX2, against float64 loops
-// written here: the pointwise tile for every block count and pixel count, input depths of 1-5
+// written here: the pointwise and stem tiles for every block count and pixel count, input depths of 1-5
 // blocks, with and without bias, residual and clamp, starting from partial sums or not, finishing
 // or storing raw sums; the depthwise rows over window sizes 1-7,
 // strides 1-3, dilations 1-2, pads (asymmetric, wider than the window), plane sizes around the
@@ -26,17 +26,18 @@ constexpr float kGuard = 12345.f;
 struct Isa {
   const char* name;
   void (*pointwise)(const uk::BlockedPointwiseArgs&, int);
+  void (*stem)(const uk::BlockedStemArgs&, int);
   void (*depthwise)(const uk::BlockedDepthwiseArgs&);
   void (*to_blocked)(const float*, int64_t, int64_t, int64_t, float*);
   void (*from_blocked)(const float*, int64_t, int64_t, float*, int64_t);
 };
 
 std::vector<Isa> isas() {
-  std::vector<Isa> v{{"scalar", &uk::blocked_pointwise_f32_scalar, &uk::blocked_depthwise_f32_scalar,
-                      &uk::to_blocked_f32_scalar, &uk::from_blocked_f32_scalar}};
+  std::vector<Isa> v{{"scalar", &uk::blocked_pointwise_f32_scalar, &uk::blocked_stem_f32_scalar,
+                      &uk::blocked_depthwise_f32_scalar, &uk::to_blocked_f32_scalar, &uk::from_blocked_f32_scalar}};
   if (cpu_features().has_avx2_fma())
-    v.push_back({"avx2", &uk::blocked_pointwise_f32_avx2, &uk::blocked_depthwise_f32_avx2, &uk::to_blocked_f32_avx2,
-                 &uk::from_blocked_f32_avx2});
+    v.push_back({"avx2", &uk::blocked_pointwise_f32_avx2, &uk::blocked_stem_f32_avx2, &uk::blocked_depthwise_f32_avx2,
+                 &uk::to_blocked_f32_avx2, &uk::from_blocked_f32_avx2});
   return v;
 }
 
@@ -124,6 +125,62 @@ TEST(BlockedUkernels, PointwiseMatchesAFloat64Loop) {
 struct DwCase {
   int64_t H, W, KH, KW, sh, sw, dh, dw, pt, pl, pb, pr;
 };
+
+// The stem tile: every block count and pixel count, pixel steps 1 and 2, tap counts around the
+// unrolling, a tap table that jumps around the input, with and without bias and clamp.
+TEST(BlockedUkernels, StemMatchesAFloat64Loop) {
+  std::mt19937 rng(5);
+  for (const Isa& isa : isas()) {
+    for (int ob = 1; ob <= 3; ++ob) {
+      const int max_px = uk::blocked_pointwise_tile_pixels(ob);
+      for (int64_t taps : {1, 3, 27})
+        for (int64_t step : {1, 2})
+          for (int px = 1; px <= max_px; ++px)
+            for (int variant = 0; variant < 4; ++variant) {  // bit 0: bias, bit 1: clamp
+              const std::vector<float> x = random_floats(400, rng);
+              std::vector<int64_t> off(static_cast<size_t>(taps));
+              std::uniform_int_distribution<int64_t> at(0, 400 - 1 - (max_px - 1) * step);
+              for (int64_t& o : off) o = at(rng);
+              const std::vector<float> w = random_floats(static_cast<size_t>(taps * ob * 8), rng);
+              const std::vector<float> bias = random_floats(static_cast<size_t>(ob * 8), rng);
+              const int64_t ys = px * 8 + 5;  // blocks of y apart, with guards between
+              std::vector<float> y(static_cast<size_t>(ob * ys), kGuard);
+              uk::BlockedStemArgs a{};
+              a.taps = taps;
+              a.tap_off = off.data();
+              a.x = x.data();
+              a.x_pixel_step = step;
+              a.w = w.data();
+              a.bias = variant & 1 ? bias.data() : nullptr;
+              a.y = y.data();
+              a.y_block_stride = ys;
+              a.pixels = px;
+              a.clamp = variant & 2;
+              a.lo = -1.f;
+              a.hi = 1.5f;
+              isa.stem(a, ob);
+              for (int b = 0; b < ob; ++b)
+                for (int64_t i = 0; i < ys; ++i) {
+                  const float got = y[static_cast<size_t>(b * ys + i)];
+                  const std::string what = std::string(isa.name) + " ob " + std::to_string(ob) + " taps " +
+                                           std::to_string(taps) + " step " + std::to_string(step) + " px " +
+                                           std::to_string(px) + " variant " + std::to_string(variant) + " at " +
+                                           std::to_string(b) + "," + std::to_string(i);
+                  if (i >= px * 8) {
+                    EXPECT_EQ(got, kGuard) << what;
+                    continue;
+                  }
+                  const int64_t p = i / 8, j = i % 8;
+                  double want = variant & 1 ? bias[static_cast<size_t>(b * 8 + j)] : 0.0;
+                  for (int64_t t = 0; t < taps; ++t)
+                    want += static_cast<double>(x[static_cast<size_t>(off[static_cast<size_t>(t)] + p * step)]) *
+                            w[static_cast<size_t>(t * ob * 8 + b * 8 + j)];
+                  EXPECT_NEAR(got, clamped(want, variant & 2, -1.0, 1.5), 1e-5 * (1 + std::sqrt(taps))) << what;
+                }
+            }
+    }
+  }
+}
 
 TEST(BlockedUkernels, DepthwiseMatchesAFloat64Loop) {
   std::mt19937 rng(5);

@@ -46,9 +46,13 @@ def test_optimized_graph_uses_the_blocked_layout(exported, tmp_path):
     if not _blocked_layout_enabled():
         assert "BlockedConv" not in ops
         return
-    # 3 blocks x 3 convs and the 1x1 head; the stem (a dense 3x3 conv) stays NCHW.
-    assert ops.count("BlockedConv") == 10, ops
-    assert ops.count("ToBlocked") == 1 and ops.count("FromBlocked") == 1, ops
+    # The stem (3 input channels, read NCHW, written blocked), 3 blocks x 3 convs and the 1x1
+    # head: no layout change on the way in, one on the way out.
+    assert ops.count("BlockedConv") == 11, ops
+    assert ops.count("ToBlocked") == 0 and ops.count("FromBlocked") == 1, ops
+    stems = [n for n in onnx.load(opts.optimized_model_filepath).graph.node
+             if n.op_type == "BlockedConv" and any(a.name == "x_layout" and a.s == b"NCHW" for a in n.attribute)]
+    assert len(stems) == 1, stems
 
 
 @pytest.mark.parametrize("threads", [1, 2])

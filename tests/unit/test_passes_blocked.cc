@@ -85,6 +85,50 @@ TEST(PassesBlocked, InvertedResidualChainRunsBlocked) {
   EXPECT_EQ(b.g.output_names().back(), y);
 }
 
+// A stem on an RGB image (3 channels, not a multiple of 8) joins the chain after it: it reads the
+// image as NCHW and writes blocked, so the chain starts without a ToBlocked. A stem followed by a
+// node the chain does not take (ResNet's max pool) stays a plain conv.
+TEST(PassesBlocked, ImageStemWritesBlocked) {
+  if (!blocked_kernels_here()) GTEST_SKIP() << "block_channels is off on this CPU";
+  {
+    GraphBuilder b;
+    b.input("x", {1, 3, 32, 32});
+    b.random_constant("ws", {16, 3, 3, 3});
+    b.random_constant("bs", {16});
+    b.node("Conv", {"x", "ws", "bs"}, {"s"}, conv_attrs(1, 3, 2));
+    b.node("Relu", {"s"}, {"sr"});
+    std::string y = inverted_residual(b, "sr", 16, 16, 1, "a");
+    y = inverted_residual(b, y, 16, 24, 2, "b");
+    b.output(y);
+    fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 3, 32, 32}, b.rng)}}, 1e-4);
+    const std::vector<std::string> ops = graph_ops(b.g);
+    EXPECT_EQ(count(ops, "BlockedConv"), 7);
+    EXPECT_EQ(count(ops, "ToBlocked"), 0);
+    EXPECT_EQ(count(ops, "FromBlocked"), 1);
+    EXPECT_EQ(ops.front(), "BlockedConv");
+    const ir::Node& first = b.g.node(b.g.topological_order().value().front());
+    const ir::Attribute* layout = first.attrs.find("x_layout");
+    ASSERT_NE(layout, nullptr);
+    EXPECT_EQ(layout->s, "NCHW");
+  }
+  {
+    GraphBuilder b;
+    b.input("x", {1, 3, 32, 32});
+    b.random_constant("ws", {16, 3, 7, 7});
+    b.node("Conv", {"x", "ws"}, {"s"}, conv_attrs(1, 7, 2));
+    ir::Attributes pool = conv_attrs(1, 3, 2);
+    pool.erase("group");
+    b.node("MaxPool", {"s"}, {"p"}, pool);
+    std::string y = inverted_residual(b, "p", 16, 16, 1, "a");
+    y = inverted_residual(b, y, 16, 16, 1, "b");
+    b.output(y);
+    fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 3, 32, 32}, b.rng)}}, 1e-4);
+    const std::vector<std::string> ops = graph_ops(b.g);
+    EXPECT_EQ(count(ops, "Conv") + count(ops, "FusedConv"), 1);
+    EXPECT_EQ(count(ops, "MaxPool"), 1);
+  }
+}
+
 TEST(PassesBlocked, ValuesReadOutsideTheChainGetFromBlocked) {
   if (!blocked_kernels_here()) GTEST_SKIP() << "block_channels is off on this CPU";
   GraphBuilder b;

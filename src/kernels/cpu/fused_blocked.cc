@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/thread_pool.h"
+#include "ir/attribute.h"
 #include "ir/infer_fused.h"
 #include "ir/infer_nn_window.h"
 #include "kernels/cpu/fused_epilogue.h"
@@ -117,6 +118,11 @@ class BlockedConvKernel final : public Kernel {
       return init.error("W must be a constant float32 tensor [M, C/group, KH, KW], got " + nn::dtype_and_shape(w));
     auto attrs = nn::read_conv_attrs(init.node, 2, {w->dim(2), w->dim(3)});
     if (!attrs) return attrs.status();
+    ir::AttrReader ar(init.node);
+    const std::string x_layout = ar.s("x_layout", "blocked");
+    ONNXRT_RETURN_IF_ERROR(ar.status());
+    if (x_layout != "blocked" && x_layout != "NCHW")
+      return init.error("x_layout '" + x_layout + "' must be 'blocked' or 'NCHW'");
     auto k = std::unique_ptr<BlockedConvKernel>(new BlockedConvKernel());
     k->act_ = *act;
     k->attrs_ = *attrs;
@@ -131,20 +137,26 @@ class BlockedConvKernel final : public Kernel {
                          std::all_of(wa.pads.begin(), wa.pads.end(), [](int64_t p) { return p == 0; });
     const bool unit_dilations =
         wa.dilations.empty() || std::all_of(wa.dilations.begin(), wa.dilations.end(), [](int64_t d) { return d == 1; });
-    if (G == 1 && k->KH_ == 1 && k->KW_ == 1 && unit_strides && no_pads) {
+    const int64_t sw = wa.strides.size() == 2 ? wa.strides[1] : 1;
+    if (x_layout == "NCHW") {
+      if (G != 1 || (sw != 1 && sw != 2))
+        return init.error("BlockedConv with x_layout 'NCHW' runs convs of one group with a width stride of 1 or 2; got "
+                          "group " + std::to_string(G) + " and width stride " + std::to_string(sw));
+      k->kind_ = Kind::kStem;
+    } else if (G == 1 && k->KH_ == 1 && k->KW_ == 1 && unit_strides && no_pads) {
       k->kind_ = Kind::kPointwise;
     } else if (G == k->M_ && k->K_ == 1) {
       k->kind_ = Kind::kDepthwise;
     } else if (G == 1 && k->KH_ == 3 && k->KW_ == 3 && unit_strides && unit_dilations) {
       k->kind_ = Kind::kWinograd;
-    } else if (const int64_t sw = wa.strides.size() == 2 ? wa.strides[1] : 1; G == 1 && (sw == 1 || sw == 2)) {
+    } else if (G == 1 && (sw == 1 || sw == 2)) {
       k->kind_ = Kind::kDense;
     } else {
       return init.error("BlockedConv runs depthwise convs (group = channels, W [C, 1, KH, KW]) and convs of "
                         "one group with a width stride of 1 or 2; got group " + std::to_string(G) + ", W " +
                         nn::dtype_and_shape(w) + " and width stride " + std::to_string(sw));
     }
-    if (k->M_ % kB != 0 || (k->kind_ != Kind::kDepthwise && k->K_ % kB != 0))
+    if (k->M_ % kB != 0 || (k->kind_ != Kind::kDepthwise && k->kind_ != Kind::kStem && k->K_ % kB != 0))
       return init.error("BlockedConv needs input and output channels that are multiples of 8, got W " + nn::dtype_and_shape(w));
     if (k->kind_ == Kind::kWinograd) {
       k->wino_ = winograd::Weights::make(w->data<float>(), k->M_, k->K_, k->winograd_tile(init));
@@ -156,11 +168,17 @@ class BlockedConvKernel final : public Kernel {
 
   Status run(KernelContext& ctx) const override {
     const Tensor* x = ctx.input(0);
-    ONNXRT_RETURN_IF_ERROR(check_blocked(ctx, x, "input X"));
+    if (kind_ == Kind::kStem) {
+      if (!x || x->dtype() != DType::kFloat32 || x->rank() != 4)
+        return ctx.error("input X must be float32 [N, C, H, W] (x_layout 'NCHW'), got " + nn::dtype_and_shape(x));
+    } else {
+      ONNXRT_RETURN_IF_ERROR(check_blocked(ctx, x, "input X"));
+    }
+    const int64_t x_channels = kind_ == Kind::kStem ? x->dim(1) : x->dim(1) * kB;
     const int64_t N = x->dim(0), CB = x->dim(1), H = x->dim(2), W = x->dim(3);
     const int64_t C = kind_ == Kind::kDepthwise ? M_ : K_;
-    if (CB * kB != C)
-      return ctx.error("input X " + nn::dtype_and_shape(x) + " has " + std::to_string(CB * kB) + " channels, W expects " +
+    if (x_channels != C)
+      return ctx.error("input X " + nn::dtype_and_shape(x) + " has " + std::to_string(x_channels) + " channels, W expects " +
                        std::to_string(C));
     auto dims = ir::window_dims(attrs_.w, {H, W});
     if (!dims) return ctx.error(dims.status().message());
@@ -172,6 +190,7 @@ class BlockedConvKernel final : public Kernel {
     if (b && (b->dtype() != DType::kFloat32 || b->size() != M_))
       return ctx.error("input B must be float32 with " + std::to_string(M_) + " elements, got " + nn::dtype_and_shape(b));
     const Tensor* z = ctx.num_inputs() > 3 ? ctx.input(3) : nullptr;
+    if (z && kind_ == Kind::kStem) return ctx.error("takes no Z with x_layout 'NCHW'");
     if (z && (z->dtype() != DType::kFloat32 || z->shape() != out))
       return ctx.error("input Z must be float32" + shape_to_string(out) + " (the output's shape), got " + nn::dtype_and_shape(z));
     if (y->size() == 0) return Status::ok();
@@ -180,6 +199,7 @@ class BlockedConvKernel final : public Kernel {
     if (kind_ == Kind::kWinograd) return run_winograd(ctx, x->data<float>(), N, H, W, dh, dw, bias, zd, y->data<float>());
     const auto& st = attrs_.w.strides;
     const int64_t sh = st.size() == 2 ? st[0] : 1, sw = st.size() == 2 ? st[1] : 1;
+    if (kind_ == Kind::kStem) return run_stem(ctx, x->data<float>(), N, H, W, dh, dw, sh, sw, bias, y->data<float>());
     if (kind_ == Kind::kDense && KH_ == 1 && KW_ == 1 && dh.pad_begin == 0 && dw.pad_begin == 0 &&
         (dh.out - 1) * sh < H && (dw.out - 1) * sw < W) {
       // A strided 1x1 conv (ResNet's downsampling shortcut) whose every output reads a pixel of X
@@ -217,7 +237,8 @@ class BlockedConvKernel final : public Kernel {
   }
 
   const char* variant() const override {
-    return kind_ == Kind::kDepthwise ? "blocked_depthwise"
+    return kind_ == Kind::kStem        ? "blocked_stem"
+           : kind_ == Kind::kDepthwise ? "blocked_depthwise"
            : kind_ == Kind::kWinograd ? (wino_.tile() == 4 ? "blocked_winograd_f4" : "blocked_winograd_f2")
            : kind_ == Kind::kDense    ? "blocked_direct"
                                       : "blocked_pointwise";
@@ -459,6 +480,78 @@ class BlockedConvKernel final : public Kernel {
     run_split(ctx.threads(), tasks, run_task);
   }
 
+  // A conv on an NCHW input with any channel count (a network's stem on an image) writing blocked
+  // output, so that the chain after it needs no ToBlocked: the input zero-padded once (no tap then
+  // needs a bounds check), then per output row the stem tiles of every group of output blocks,
+  // reading one scalar per tap and pixel through a table of tap offsets in the order of the packed
+  // weights (taps [kh, kw] outer, channels inner). MobileNetV2's 3 -> 32 stem: 417 us NCHW plus
+  // 61 us for the ToBlocked after it.
+  Status run_stem(KernelContext& ctx, const float* x, int64_t N, int64_t H, int64_t W, const ir::WindowDim& dh,
+                  const ir::WindowDim& dw, int64_t sh, int64_t sw, const float* bias, float* y) const {
+    const auto& uk = ukernels::blocked_ukernels();
+    const auto& dl = attrs_.w.dilations;
+    const int64_t dlh = dl.empty() ? 1 : dl[0], dlw = dl.empty() ? 1 : dl[1];
+    const int64_t OH = dh.out, OW = dw.out, MB = M_ / kB, C = K_, ph = dh.pad_begin, pw = dw.pad_begin;
+    // The padded plane holds rows -ph .. and columns -pw .. of X, as far as any tap reaches.
+    const int64_t Hp = std::max(H + ph, (OH - 1) * sh + (KH_ - 1) * dlh + 1);
+    const int64_t Wp = std::max(W + pw, (OW - 1) * sw + (KW_ - 1) * dlw + 1);
+    const int64_t plane = Hp * Wp;
+    auto* xp = static_cast<float*>(ctx.scratch(static_cast<size_t>(N * C * plane) * sizeof(float)));
+    if (!xp) return ctx.error("out of memory for the padded input");
+    std::vector<int64_t> tap_off(static_cast<size_t>(KH_ * KW_ * C));
+    for (int64_t kh = 0; kh < KH_; ++kh)
+      for (int64_t kw = 0; kw < KW_; ++kw)
+        for (int64_t c = 0; c < C; ++c)
+          tap_off[static_cast<size_t>((kh * KW_ + kw) * C + c)] = c * plane + kh * dlh * Wp + kw * dlw;
+    const int64_t want = wanted_tasks(static_cast<double>(N) * OH * OW * C * KH_ * KW_ * M_, ctx.threads());
+    const int64_t pad_rows = N * C * Hp;
+    run_split(ctx.threads(), want > 1 ? std::min(want, pad_rows) : 1, [&](int64_t t) {
+      const int64_t tasks = want > 1 ? std::min(want, pad_rows) : 1;
+      for (int64_t r = pad_rows * t / tasks; r < pad_rows * (t + 1) / tasks; ++r) {
+        const int64_t nc = r / Hp, ih = r % Hp - ph;
+        float* dst = xp + r * Wp;
+        if (ih < 0 || ih >= H) {
+          std::fill(dst, dst + Wp, 0.f);
+          continue;
+        }
+        std::fill(dst, dst + pw, 0.f);
+        std::copy(x + (nc * H + ih) * W, x + (nc * H + ih + 1) * W, dst + pw);
+        std::fill(dst + pw + W, dst + Wp, 0.f);
+      }
+    });
+    const int64_t rows = N * OH, tasks = want > 1 ? std::min(want, rows) : 1, ys = OH * OW * kB;
+    run_split(ctx.threads(), tasks, [&](int64_t t) {
+      ukernels::BlockedStemArgs a{};
+      a.taps = static_cast<int64_t>(tap_off.size());
+      a.tap_off = tap_off.data();
+      a.x_pixel_step = sw;
+      a.y_block_stride = ys;
+      a.clamp = clamp();
+      a.lo = lo();
+      a.hi = hi();
+      for (int64_t r = rows * t / tasks; r < rows * (t + 1) / tasks; ++r) {
+        const int64_t n = r / OH, oh = r % OH;
+        const float* xrow = xp + n * C * plane + oh * sh * Wp;
+        for (const BlockGroup& g : groups_) {
+          const int px = ukernels::blocked_pointwise_tile_pixels(g.ob);
+          const int64_t tiles = (OW + px - 1) / px;
+          float* yrow = y + ((n * MB + g.first) * OH + oh) * OW * kB;
+          a.w = packed_.data() + g.packed;
+          a.bias = bias ? bias + g.first * kB : nullptr;
+          for (int64_t i = 0; i < tiles; ++i) {
+            const int64_t p = OW * i / tiles;
+            a.pixels = OW * (i + 1) / tiles - p;
+            a.x = xrow + p * sw;
+            a.y = yrow + p * kB;
+            uk.stem(a, g.ob);
+            for (int b = 0; b < g.ob; ++b) post(a.y + b * ys, a.pixels * kB);
+          }
+        }
+      }
+    });
+    return Status::ok();
+  }
+
   void run_depthwise(KernelContext& ctx, const float* x, int64_t N, int64_t CB, const ukernels::DwConv2dArgs& g,
                      const float* bias, const float* z, float* y) const {
     const auto& uk = ukernels::blocked_ukernels();
@@ -492,7 +585,7 @@ class BlockedConvKernel final : public Kernel {
     run_split(ctx.threads(), tasks, run_task);
   }
 
-  enum class Kind { kPointwise, kDepthwise, kWinograd, kDense };
+  enum class Kind { kPointwise, kDepthwise, kWinograd, kDense, kStem };
   ir::FusedActivation act_;
   nn::ConvAttrs attrs_;
   Kind kind_ = Kind::kPointwise;

@@ -2,6 +2,7 @@
 // the blocked index [n, c/8, h, w, c%8], for any group and window, accumulated in double.
 #include <string>
 
+#include "ir/attribute.h"
 #include "ir/infer_fused.h"
 #include "ir/infer_nn_window.h"
 #include "kernels/cpu/fused_epilogue.h"
@@ -47,12 +48,17 @@ Status ref_blocked_conv(KernelContext& ctx) {
   if (!act) return act.status();
   const Tensor* x = ctx.input(0);
   const Tensor* w = ctx.input(1);
-  if (!is_blocked(x)) return ctx.error("input X must be channel-blocked float32, got " + nn::dtype_and_shape(x));
+  ir::AttrReader ar(ctx.node());
+  const bool x_nchw = ar.s("x_layout", "blocked") == "NCHW";
+  ONNXRT_RETURN_IF_ERROR(ar.status());
+  if (x_nchw ? !(x && x->dtype() == DType::kFloat32 && x->rank() == 4) : !is_blocked(x))
+    return ctx.error(std::string("input X must be ") + (x_nchw ? "float32 [N, C, H, W]" : "channel-blocked float32") +
+                     ", got " + nn::dtype_and_shape(x));
   if (!w || w->dtype() != DType::kFloat32 || w->rank() != 4)
     return ctx.error("input W must be float32 [M, C/group, KH, KW], got " + nn::dtype_and_shape(w));
   auto attrs = nn::read_conv_attrs(ctx.node(), 2, {w->dim(2), w->dim(3)});
   if (!attrs) return attrs.status();
-  const int64_t N = x->dim(0), C = x->dim(1) * kB, H = x->dim(2), W = x->dim(3);
+  const int64_t N = x->dim(0), C = x->dim(1) * (x_nchw ? 1 : kB), H = x->dim(2), W = x->dim(3);
   const int64_t M = w->dim(0), Cg = w->dim(1), KH = w->dim(2), KW = w->dim(3), G = attrs->group;
   if (G <= 0 || Cg * G != C || M % G != 0 || M % kB != 0)
     return ctx.error("W " + nn::dtype_and_shape(w) + " and group " + std::to_string(G) + " do not fit X " + nn::dtype_and_shape(x));
@@ -71,7 +77,8 @@ Status ref_blocked_conv(KernelContext& ctx) {
   const Tensor* b = ctx.num_inputs() > 2 ? ctx.input(2) : nullptr;
   const Tensor* z = ctx.num_inputs() > 3 ? ctx.input(3) : nullptr;
   if (b && (b->dtype() != DType::kFloat32 || b->size() != M)) return ctx.error("bad B " + nn::dtype_and_shape(b));
-  if (z && (z->dtype() != DType::kFloat32 || z->shape() != out)) return ctx.error("bad Z " + nn::dtype_and_shape(z));
+  if (z && (x_nchw || z->dtype() != DType::kFloat32 || z->shape() != out))
+    return ctx.error("bad Z " + nn::dtype_and_shape(z));
   const float* xd = x->data<float>();
   const float* wd = w->data<float>();
   const int64_t Mg = M / G;
@@ -87,8 +94,9 @@ Status ref_blocked_conv(KernelContext& ctx) {
               for (int64_t kw = 0; kw < KW; ++kw) {
                 const int64_t ih = oh * sh - ph + kh * dh, iw = ow * sw - pw + kw * dw;
                 if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                acc += static_cast<double>(xd[(((n * (C / kB) + c / kB) * H + ih) * W + iw) * kB + c % kB]) *
-                       wd[((m * Cg + cg) * KH + kh) * KW + kw];
+                const int64_t xi = x_nchw ? ((n * C + c) * H + ih) * W + iw
+                                          : (((n * (C / kB) + c / kB) * H + ih) * W + iw) * kB + c % kB;
+                acc += static_cast<double>(xd[xi]) * wd[((m * Cg + cg) * KH + kh) * KW + kw];
               }
           }
           const int64_t yi = (((n * (M / kB) + m / kB) * OH + oh) * OW + ow) * kB + m % kB;

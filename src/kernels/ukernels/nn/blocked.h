@@ -43,6 +43,29 @@ int blocked_pointwise_tile_pixels(int ob);
 void blocked_pointwise_f32_scalar(const BlockedPointwiseArgs& a, int ob);
 void blocked_pointwise_f32_avx2(const BlockedPointwiseArgs& a, int ob);
 
+// One tile of a conv whose input is NCHW with few channels (a network's stem on an RGB image),
+// writing blocked output: `ob` blocks of output channels (1..3) x `pixels` consecutive output
+// pixels of one row (1..blocked_pointwise_tile_pixels(ob)), over `taps` (channel, kh, kw) taps:
+//   y[b][p][j] = clamp(bias[b*8 + j] + sum_t x[tap_off[t] + p*s] * w[t*ob*8 + b*8 + j])
+// where x is a zero-padded input at the tile's first tap, s = x_pixel_step (1 or 2), and block b
+// of y is at y + b*y_block_stride. The pointwise tile with scalar inputs found through a tap table
+// instead of 8-channel input vectors.
+struct BlockedStemArgs {
+  int64_t taps;
+  const int64_t* tap_off;
+  const float* x;
+  int64_t x_pixel_step = 1;
+  const float* w;     // [taps][ob*8]
+  const float* bias;  // ob*8 values, or null
+  float* y;
+  int64_t y_block_stride;
+  int64_t pixels;
+  bool clamp;
+  float lo, hi;
+};
+void blocked_stem_f32_scalar(const BlockedStemArgs& a, int ob);
+void blocked_stem_f32_avx2(const BlockedStemArgs& a, int ob);
+
 // Output rows [oh0, oh1) of a depthwise conv on one channel block, geometry as for dwconv2d
 // (zero padding, strides, dilations), with bias, residual z and clamp:
 //   y[oh][ow][j] = clamp(bias[j] + z[oh][ow][j] + sum_{kh,kw} w[kh*KW + kw][j] * x[ih][iw][j])
@@ -68,6 +91,7 @@ void from_blocked_f32_avx2(const float* x, int64_t p0, int64_t p1, float* y, int
 // The best of each for this CPU.
 struct BlockedUkernels {
   void (*pointwise)(const BlockedPointwiseArgs&, int);
+  void (*stem)(const BlockedStemArgs&, int);
   void (*depthwise)(const BlockedDepthwiseArgs&);
   void (*to_blocked)(const float*, int64_t, int64_t, int64_t, float*);
   void (*from_blocked)(const float*, int64_t, int64_t, float*, int64_t);

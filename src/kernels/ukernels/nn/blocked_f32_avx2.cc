@@ -11,6 +11,27 @@ namespace onnxrt::kernels::ukernels {
 
 namespace {
 
+// Bias, residual z (at y's offsets, may be null) and clamp on a tile of accumulators, then the
+// only store of y.
+template <int OB, int PX>
+inline void finish_tile(const __m256 (&acc)[PX][OB], const float* bias_p, const float* z_p, float* y_p,
+                        int64_t y_block_stride, bool clamp, float lo_f, float hi_f) {
+  const __m256 lo = _mm256_set1_ps(lo_f), hi = _mm256_set1_ps(hi_f);
+#pragma GCC unroll 3
+  for (int b = 0; b < OB; ++b) {
+    const __m256 bias = bias_p ? _mm256_loadu_ps(bias_p + b * 8) : _mm256_setzero_ps();
+    float* y = y_p + b * y_block_stride;
+    const float* z = z_p ? z_p + b * y_block_stride : nullptr;
+#pragma GCC unroll 8
+    for (int p = 0; p < PX; ++p) {
+      __m256 v = _mm256_add_ps(acc[p][b], bias);
+      if (z) v = _mm256_add_ps(v, _mm256_loadu_ps(z + p * 8));
+      if (clamp) v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+      _mm256_storeu_ps(y + p * 8, v);
+    }
+  }
+}
+
 // OB blocks x PX pixels of accumulators (12 of the 16 registers, 8 for one block), OB weight
 // vectors and one broadcast input: per input channel OB loads and PX broadcasts feed OB*PX FMAs.
 // Accumulators are plain locals indexed by constants after unrolling (GCC otherwise kept an
@@ -47,20 +68,32 @@ void pointwise(const BlockedPointwiseArgs& a) {
       for (int p = 0; p < PX; ++p) _mm256_storeu_ps(a.y + b * a.y_block_stride + p * 8, acc[p][b]);
     return;
   }
-  const __m256 lo = _mm256_set1_ps(a.lo), hi = _mm256_set1_ps(a.hi);
+  finish_tile<OB, PX>(acc, a.bias, a.z, a.y, a.y_block_stride, a.clamp, a.lo, a.hi);
+}
+
+// The stem tile (BlockedStemArgs): the pointwise tile's loop with one broadcast input per tap and
+// pixel, found through the tap table.
+template <int OB, int PX, int XSTEP>
+void stem(const BlockedStemArgs& a) {
+  __m256 acc[PX][OB];
+#pragma GCC unroll 8
+  for (int p = 0; p < PX; ++p)
 #pragma GCC unroll 3
-  for (int b = 0; b < OB; ++b) {
-    const __m256 bias = a.bias ? _mm256_loadu_ps(a.bias + b * 8) : _mm256_setzero_ps();
-    float* y = a.y + b * a.y_block_stride;
-    const float* z = a.z ? a.z + b * a.y_block_stride : nullptr;
+    for (int b = 0; b < OB; ++b) acc[p][b] = _mm256_setzero_ps();
+  const float* w = a.w;
+  for (int64_t t = 0; t < a.taps; ++t, w += OB * 8) {
+    const float* x = a.x + a.tap_off[t];
+    __m256 wv[OB];
+#pragma GCC unroll 3
+    for (int b = 0; b < OB; ++b) wv[b] = _mm256_loadu_ps(w + b * 8);
 #pragma GCC unroll 8
     for (int p = 0; p < PX; ++p) {
-      __m256 v = _mm256_add_ps(acc[p][b], bias);
-      if (z) v = _mm256_add_ps(v, _mm256_loadu_ps(z + p * 8));
-      if (a.clamp) v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
-      _mm256_storeu_ps(y + p * 8, v);
+      const __m256 xv = _mm256_broadcast_ss(x + p * XSTEP);
+#pragma GCC unroll 3
+      for (int b = 0; b < OB; ++b) acc[p][b] = _mm256_fmadd_ps(xv, wv[b], acc[p][b]);
     }
   }
+  finish_tile<OB, PX>(acc, a.bias, nullptr, a.y, a.y_block_stride, a.clamp, a.lo, a.hi);
 }
 
 // The input pixels of a tile are x_pixel_step (1 or 2) pixels apart: a compile-time step keeps the
@@ -70,6 +103,14 @@ void pointwise_pixels(const BlockedPointwiseArgs& a, std::integer_sequence<int, 
   using Fn = void (*)(const BlockedPointwiseArgs&);
   static constexpr Fn step1[] = {&pointwise<OB, P + 1, 1>...};
   static constexpr Fn step2[] = {&pointwise<OB, P + 1, 2>...};
+  (a.x_pixel_step == 2 ? step2 : step1)[a.pixels - 1](a);
+}
+
+template <int OB, int... P>
+void stem_pixels(const BlockedStemArgs& a, std::integer_sequence<int, P...>) {
+  using Fn = void (*)(const BlockedStemArgs&);
+  static constexpr Fn step1[] = {&stem<OB, P + 1, 1>...};
+  static constexpr Fn step2[] = {&stem<OB, P + 1, 2>...};
   (a.x_pixel_step == 2 ? step2 : step1)[a.pixels - 1](a);
 }
 
@@ -166,6 +207,12 @@ void blocked_pointwise_f32_avx2(const BlockedPointwiseArgs& a, int ob) {
   if (ob == 1) return pointwise_pixels<1>(a, std::make_integer_sequence<int, 8>());
   if (ob == 2) return pointwise_pixels<2>(a, std::make_integer_sequence<int, 6>());
   return pointwise_pixels<3>(a, std::make_integer_sequence<int, 4>());
+}
+
+void blocked_stem_f32_avx2(const BlockedStemArgs& a, int ob) {
+  if (ob == 1) return stem_pixels<1>(a, std::make_integer_sequence<int, 8>());
+  if (ob == 2) return stem_pixels<2>(a, std::make_integer_sequence<int, 6>());
+  return stem_pixels<3>(a, std::make_integer_sequence<int, 4>());
 }
 
 void blocked_depthwise_f32_avx2(const BlockedDepthwiseArgs& a) {

@@ -35,6 +35,18 @@ void blocked_pointwise_f32_scalar(const BlockedPointwiseArgs& a, int ob) {
       }
 }
 
+void blocked_stem_f32_scalar(const BlockedStemArgs& a, int ob) {
+  for (int b = 0; b < ob; ++b)
+    for (int64_t p = 0; p < a.pixels; ++p)
+      for (int j = 0; j < 8; ++j) {
+        float acc = 0.f;
+        for (int64_t t = 0; t < a.taps; ++t)
+          acc += a.x[a.tap_off[t] + p * a.x_pixel_step] * a.w[t * ob * 8 + b * 8 + j];
+        const float v = acc + (a.bias ? a.bias[b * 8 + j] : 0.f);
+        a.y[b * a.y_block_stride + p * 8 + j] = finish(v, a.clamp, a.lo, a.hi);
+      }
+}
+
 void blocked_depthwise_f32_scalar(const BlockedDepthwiseArgs& a) {
   const DwConv2dArgs& g = a.geom;
   for (int64_t oh = a.oh0; oh < a.oh1; ++oh)
@@ -68,10 +80,10 @@ void from_blocked_f32_scalar(const float* x, int64_t p0, int64_t p1, float* y, i
 
 const BlockedUkernels& blocked_ukernels() {
   static const BlockedUkernels k = cpu_features().has_avx2_fma()
-      ? BlockedUkernels{&blocked_pointwise_f32_avx2, &blocked_depthwise_f32_avx2, &to_blocked_f32_avx2,
-                        &from_blocked_f32_avx2}
-      : BlockedUkernels{&blocked_pointwise_f32_scalar, &blocked_depthwise_f32_scalar, &to_blocked_f32_scalar,
-                        &from_blocked_f32_scalar};
+      ? BlockedUkernels{&blocked_pointwise_f32_avx2, &blocked_stem_f32_avx2, &blocked_depthwise_f32_avx2,
+                        &to_blocked_f32_avx2, &from_blocked_f32_avx2}
+      : BlockedUkernels{&blocked_pointwise_f32_scalar, &blocked_stem_f32_scalar, &blocked_depthwise_f32_scalar,
+                        &to_blocked_f32_scalar, &from_blocked_f32_scalar};
   return k;
 }
 
