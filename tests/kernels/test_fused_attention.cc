@@ -101,6 +101,40 @@ TEST(FusedAttention, MatchesReference) {
   }
 }
 
+// Additive masks whose rows end in masked keys (transformers' causal masks hold the float
+// minimum, padding masks -inf): the kernel skips those keys, which must not change a value, also
+// for a row whose keys are all masked, a row masked in the middle only, and masks per batch and
+// head, with and without the causal attribute.
+TEST(FusedAttention, MaskedKeySuffixesMatchReference) {
+  std::mt19937 rng(23);
+  const float lowest = std::numeric_limits<float>::lowest(), inf = std::numeric_limits<float>::infinity();
+  const Case cases[] = {{1, 2, 128, 128, 16, 16}, {2, 3, 40, 70, 8, 8}, {1, 1, 1, 33, 8, 8}};
+  for (const Case& c : cases) {
+    for (int kind = 0; kind < 3; ++kind) {  // 0: causal [Sq, Sk], 1: padding [B, 1, 1, Sk], 2: [B, H, Sq, Sk]
+      for (bool causal_attr : {false, true}) {
+        SCOPED_TRACE("Sq" + std::to_string(c.Sq) + " Sk" + std::to_string(c.Sk) + " kind " + std::to_string(kind) +
+                     " causal " + std::to_string(causal_attr));
+        std::vector<Tensor> in = attention_inputs(c, kLayouts[1], MaskKind::kNone, rng);
+        const Shape ms = kind == 0 ? Shape{c.Sq, c.Sk} : kind == 1 ? Shape{c.B, 1, 1, c.Sk} : Shape{c.B, c.H, c.Sq, c.Sk};
+        Tensor m = random_tensor(DType::kFloat32, ms, rng, -1.0, 1.0);
+        float* md = m.data<float>();
+        const int64_t rows = m.size() / c.Sk;
+        for (int64_t r = 0; r < rows; ++r) {
+          float* row = md + r * c.Sk;
+          const int64_t i = kind == 0 ? r : r % std::max<int64_t>(c.Sq, 1);
+          const int64_t keep = kind == 0 ? std::min(c.Sk, i + 1) : 1 + (r * 7) % c.Sk;
+          for (int64_t j = keep; j < c.Sk; ++j) row[j] = (r % 2) ? lowest : -inf;
+          if (r % 5 == 3) row[0] = lowest;                                   // masked in front only
+          if (r % 11 == 4) std::fill(row, row + c.Sk, (r % 2) ? lowest : -inf);  // everything masked
+        }
+        in.push_back(m);
+        const float scale = 1.0f / std::sqrt(static_cast<float>(c.D));
+        expect_matches_reference(attention_node(kLayouts[1], scale, causal_attr), in, 1, 2e-5, 1e-4);
+      }
+    }
+  }
+}
+
 TEST(FusedAttention, EmptyDims) {
   std::mt19937 rng(3);
   const Layout& l = kLayouts[1];

@@ -58,6 +58,39 @@ void permuted_view(const Dims4& shape, const Dims4& strides, const Perm& perm, D
 
 Dims4 dims4(const Tensor& t) { return {t.dim(0), t.dim(1), t.dim(2), t.dim(3)}; }
 
+// Mask values at or below this are "masked out" (see suffix_limits).
+constexpr float kMaskedOut = -1e30f;
+
+// Per mask row (the mask's own batch, head and query dims; size-1 dims broadcast): the number of
+// leading keys up to its last unmasked one, or Sk when every key is masked. `any`: some row ends
+// in masked keys.
+struct SuffixLimits {
+  bool any = false;
+  std::vector<int64_t> limit;
+  int64_t mb = 0, mh = 0, mq = 0;  // strides in `limit` of batch, head, query (0: broadcast)
+  int64_t at(int64_t b, int64_t h, int64_t i) const { return limit[static_cast<size_t>(b * mb + h * mh + i * mq)]; }
+};
+
+SuffixLimits suffix_limits(const float* mask, const Dims4& ms, int64_t B, int64_t H, int64_t Sq, int64_t Sk) {
+  SuffixLimits l;
+  const int64_t nb = ms[0] ? B : 1, nh = ms[1] ? H : 1, nq = ms[2] ? Sq : 1;
+  l.mq = ms[2] ? 1 : 0;
+  l.mh = ms[1] ? nq : 0;
+  l.mb = ms[0] ? nh * nq : 0;
+  l.limit.resize(static_cast<size_t>(nb * nh * nq));
+  for (int64_t b = 0; b < nb; ++b)
+    for (int64_t h = 0; h < nh; ++h)
+      for (int64_t i = 0; i < nq; ++i) {
+        const float* row = mask + b * ms[0] + h * ms[1] + i * ms[2];
+        int64_t n = Sk;
+        while (n > 0 && row[(n - 1) * ms[3]] <= kMaskedOut) --n;
+        if (n == 0) n = Sk;
+        l.any |= n < Sk;
+        l.limit[static_cast<size_t>((b * nh + h) * nq + i)] = n;
+      }
+  return l;
+}
+
 class FusedAttentionKernel final : public Kernel {
  public:
   explicit FusedAttentionKernel(const ir::FusedAttentionAttrs& at) : at_(at) {}
@@ -148,8 +181,14 @@ class FusedAttentionKernel final : public Kernel {
     const bool k_is_kt = at_.k_perm == Perm{0, 1, 2, 3};
     const int64_t ldk = k_is_kt ? ks[2] : ks[3];
 
+    // Keys each row of an additive mask leaves: past a row's last key whose mask is above
+    // kMaskedOut (-inf, or the float minimum that transformers' causal and padding masks use),
+    // every score is exp(<= -1e30) = exactly 0 after the softmax, so those keys are skipped as a
+    // causal block skips the triangle (HF Llama's 4 attentions: ~40% of their GEMM work). A row
+    // whose keys are all masked is not limited: its softmax is not a sum of zeros.
+    const SuffixLimits lim = mp0 && !at_.causal && ms[3] != 0 ? suffix_limits(mp0, ms, B, H, Sq, Sk) : SuffixLimits{};
     static const ew::SoftmaxRowF32Fn softmax_row = ew::softmax_row_f32_ukernel();
-    const int64_t rb = row_block(at_.causal, Sk);
+    const int64_t rb = row_block(at_.causal || lim.any, Sk);
     const int64_t blocks = (Sq + rb - 1) / rb;
     const double cost = static_cast<double>(rb) * static_cast<double>(Sk) * static_cast<double>(D + Dv + 8);
     ctx.threads().parallel_for(B * H * blocks, cost, [&](int64_t t0, int64_t t1) {
@@ -159,7 +198,11 @@ class FusedAttentionKernel final : public Kernel {
         const int64_t bh = t / blocks, b = bh / H, h = bh % H;
         const int64_t r0 = (t % blocks) * rb, rows = std::min(rb, Sq - r0);
         // Keys past the block's last row are masked for every row of a causal block.
-        const int64_t kv = at_.causal ? std::min(Sk, r0 + rows) : Sk;
+        int64_t kv = at_.causal ? std::min(Sk, r0 + rows) : Sk;
+        if (lim.any) {
+          kv = 0;
+          for (int64_t r = 0; r < rows; ++r) kv = std::max(kv, lim.at(b, h, r0 + r));
+        }
         const float* qp = qp0 + b * qs[0] + h * qs[1] + r0 * qs[2];
         const float* kp = kp0 + b * ks[0] + h * ks[1];
         const float* vp = vp0 + b * vs[0] + h * vs[1];
@@ -172,7 +215,7 @@ class FusedAttentionKernel final : public Kernel {
         for (int64_t r = 0; r < rows; ++r) {
           const int64_t i = r0 + r;
           float* row = s + r * kv;
-          const int64_t n = at_.causal ? std::min(Sk, i + 1) : kv;
+          const int64_t n = at_.causal ? std::min(Sk, i + 1) : lim.any ? lim.at(b, h, i) : kv;
           // The mask add and the Softmax kernel's own row microkernel (nn_softmax.cc), so fused
           // and unfused round alike.
           softmax_row(row, mp0 ? mp0 + b * ms[0] + h * ms[1] + i * ms[2] : nullptr, ms[3], row, n);
