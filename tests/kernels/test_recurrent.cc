@@ -153,13 +153,14 @@ TEST(RecurrentKernels, AttributesMatchReference) {
 
 // The LSTM kernel for constant weights packs hidden units in blocks of 64 and splits a step's
 // blocks over the threads: hidden sizes past one block with a short last block, both directions
-// (blocks of both in one step), batch entries that stop early, and steps large enough for two
-// threads (the test pool has two).
+// (blocks of both in one step), batch entries that stop early, steps large enough for two
+// threads (the test pool has two), and an input projection of several row chunks.
 TEST(RecurrentKernels, LstmBlocksAndThreadsMatchReference) {
   std::mt19937 rng(35);
   for (const char* dir : {"forward", "reverse", "bidirectional"}) {
     for (auto [seq, batch, input, hidden] :
-         {std::tuple<int64_t, int64_t, int64_t, int64_t>{3, 8, 9, 70}, {4, 5, 16, 64}, {2, 3, 5, 129}, {5, 1, 3, 200}}) {
+         {std::tuple<int64_t, int64_t, int64_t, int64_t>{3, 8, 9, 70}, {4, 5, 16, 64}, {2, 3, 5, 129}, {5, 1, 3, 200},
+          {7, 9, 300, 20}}) {  // the last: input projection in row chunks of 52 (row panels)
       Case c = mk("LSTM", seq, batch, input, hidden);
       c.direction = dir;
       c.h0 = c.c0 = true;

@@ -79,12 +79,12 @@ using ukernels::kRowPanelWidth;
 
 int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
 
-// M [4H, H] (one direction of R) in interleaved order as row panels (ukernels::SgemmRowsFn): per
-// block of units, its 4n columns in panels of kRowPanelWidth, the last one narrower (rounded up
-// to kRowPanelStep, zero-padded). Block b starts at b * 4 * kBlock * H floats: every block but
+// M [4H, K] (one direction of W or R) in interleaved order as row panels (ukernels::SgemmRowsFn):
+// per block of units, its 4n columns in panels of kRowPanelWidth, the last one narrower (rounded
+// up to kRowPanelStep, zero-padded). Block b starts at b * 4 * kBlock * K floats: every block but
 // the last is full and 4 * kBlock is a multiple of kRowPanelStep. Null when out of memory.
-std::shared_ptr<float> pack_row_panels(const float* m, int64_t H) {
-  const int64_t nblk = (H + kBlock - 1) / kBlock, K = H;
+std::shared_ptr<float> pack_row_panels(const float* m, int64_t H, int64_t K) {
+  const int64_t nblk = (H + kBlock - 1) / kBlock;
   const int64_t last = 4 * (H - (nblk - 1) * kBlock);
   const size_t count = static_cast<size_t>(((nblk - 1) * 4 * kBlock + round_up(last, kRowPanelStep)) * K);
   std::shared_ptr<void> storage = allocate_weight_bytes(count * sizeof(float));
@@ -97,7 +97,7 @@ std::shared_ptr<float> pack_row_panels(const float* m, int64_t H) {
       const int64_t w = std::min(kRowPanelWidth, cols - j0), pw = round_up(w, kRowPanelStep);
       // Column by column: each reads one contiguous row of M (a panel, K * pw floats, stays in L2).
       for (int64_t jj = 0; jj < pw; ++jj) {
-        const float* row = jj < w ? m + source_row(q0 + j0 + jj, H) * H : nullptr;
+        const float* row = jj < w ? m + source_row(q0 + j0 + jj, H) * K : nullptr;
         for (int64_t k = 0; k < K; ++k) out[k * pw + jj] = row ? row[k] : 0.0f;
       }
       out += K * pw;
@@ -106,14 +106,31 @@ std::shared_ptr<float> pack_row_panels(const float* m, int64_t H) {
   return data;
 }
 
+// C [rows, 4H] (row stride ldc) = A [rows, K] (row stride lda) times the row panels P of
+// pack_row_panels(., H, K), for the unit blocks [b0, b1).
+void row_panels_product(int64_t rows, const float* a, int64_t lda, const float* p, int64_t H, int64_t K,
+                        int64_t b0, int64_t b1, float* c, int64_t ldc) {
+  for (int64_t blk = b0; blk < b1; ++blk) {
+    const int64_t q = blk * 4 * kBlock, cols = 4 * std::min(kBlock, H - blk * kBlock);
+    const float* panel = p + q * K;
+    for (int64_t j0 = 0; j0 < cols; j0 += kRowPanelWidth, panel += kRowPanelWidth * K)
+      ukernels::sgemm_rows_avx2(rows, std::min(kRowPanelWidth, cols - j0), K, a, lda, panel, c + q + j0, ldc);
+  }
+}
+
 // Whether the step product runs on row panels here (see the header).
 bool use_row_panels() { return cpu_features().has_avx2_fma() && !cpu_features().has_avx512(); }
 
 struct DirWeights {
-  PackedB w;                     // [I] -> [4H], interleaved columns
-  PackedB r;                     // [H] -> [4H], interleaved columns; empty with row panels
-  std::shared_ptr<float> r_rows;  // R as row panels (pack_row_panels), or null
+  PackedB w;                      // [I] -> [4H], interleaved columns; empty with row panels
+  PackedB r;                      // [H] -> [4H], interleaved columns; empty with row panels
+  std::shared_ptr<float> w_rows;  // W and R as row panels (pack_row_panels), or null
+  std::shared_ptr<float> r_rows;
 };
+
+// Rows of X per task of the input projection on row panels: the rows' inputs (<= 64 KiB) stay in
+// cache while every panel of W passes over them.
+int64_t projection_rows(int64_t input) { return std::clamp<int64_t>(16384 / std::max<int64_t>(input, 1) / 4 * 4, 4, 256); }
 
 class CpuLstmKernel final : public Kernel {
  public:
@@ -161,12 +178,27 @@ class CpuLstmKernel final : public Kernel {
           bias[q] = bw[k] + bw[GH + k];
         }
       }
-      if (g.b && !st.fused) {
-        sgemm_packed_bias(false, S * B, 1.0f, g.x->data<float>(), g.input, dirs_[static_cast<size_t>(d)].w, 1.0f,
-                          bias, xw, GH, pool);
+      const DirWeights& dw = dirs_[static_cast<size_t>(d)];
+      const bool add_bias = g.b && !st.fused;
+      if (dw.w_rows) {
+        // Tasks of (row chunk, unit block), chunk-major so that a thread's blocks share its rows.
+        const int64_t R = S * B, I = g.input, nblk = (H + kBlock - 1) / kBlock;
+        const int64_t chunk = projection_rows(I), chunks = (R + chunk - 1) / chunk;
+        const float* xd = g.x->data<float>();
+        pool->parallel_for(chunks * nblk, static_cast<double>(chunk * 4 * kBlock * I), [&](int64_t t0, int64_t t1) {
+          for (int64_t t = t0; t < t1; ++t) {
+            const int64_t r0 = t / nblk * chunk, rows = std::min(chunk, R - r0), blk = t % nblk;
+            row_panels_product(rows, xd + r0 * I, I, dw.w_rows.get(), H, I, blk, blk + 1, xw + r0 * GH, GH);
+            if (!add_bias) continue;
+            const int64_t q = blk * 4 * kBlock, cols = 4 * std::min(kBlock, H - blk * kBlock);
+            for (int64_t r = r0; r < r0 + rows; ++r)
+              for (int64_t j = q; j < q + cols; ++j) xw[r * GH + j] += bias[j];
+          }
+        });
+      } else if (add_bias) {
+        sgemm_packed_bias(false, S * B, 1.0f, g.x->data<float>(), g.input, dw.w, 1.0f, bias, xw, GH, pool);
       } else {
-        sgemm_packed(false, S * B, 1.0f, g.x->data<float>(), g.input, dirs_[static_cast<size_t>(d)].w, 0.0f, xw,
-                     GH, pool);
+        sgemm_packed(false, S * B, 1.0f, g.x->data<float>(), g.input, dw.w, 0.0f, xw, GH, pool);
       }
       float* h = st.h(d, 0);
       float* c = st.c(d);
@@ -240,12 +272,7 @@ class CpuLstmKernel final : public Kernel {
     const int64_t q0 = b0 * 4 * kBlock, q1 = std::min(GH, b1 * 4 * kBlock);
     const DirWeights& dw = dirs_[static_cast<size_t>(d)];
     if (dw.r_rows) {
-      for (int64_t blk = b0; blk < b1; ++blk) {
-        const int64_t q = blk * 4 * kBlock, cols = 4 * std::min(kBlock, H - blk * kBlock);
-        const float* panel = dw.r_rows.get() + q * H;
-        for (int64_t j0 = 0; j0 < cols; j0 += kRowPanelWidth, panel += kRowPanelWidth * H)
-          ukernels::sgemm_rows_avx2(B, std::min(kRowPanelWidth, cols - j0), H, h_cur, H, panel, hr + q + j0, GH);
-      }
+      row_panels_product(B, h_cur, H, dw.r_rows.get(), H, H, b0, b1, hr, GH);
     } else {
       sgemm_packed_columns(false, B, 1.0f, h_cur, H, dw.r, q0, q1, 0.0f, hr, GH);
     }
@@ -390,15 +417,15 @@ std::unique_ptr<Kernel> make_cpu_lstm_interleaved(const rnn::RnnAttrs& at, const
   std::vector<DirWeights> dirs;
   for (int64_t d = 0; d < at.dirs; ++d) {
     DirWeights dw;
-    dw.w = pack_interleaved(w.data<float>() + d * 4 * H * I, H, I);
     if (use_row_panels()) {
-      dw.r_rows = pack_row_panels(r.data<float>() + d * 4 * H * H, H);
-      if (!dw.r_rows) return nullptr;  // out of memory: the generic kernel may cope
+      dw.w_rows = pack_row_panels(w.data<float>() + d * 4 * H * I, H, I);
+      dw.r_rows = pack_row_panels(r.data<float>() + d * 4 * H * H, H, H);
+      if (!dw.w_rows || !dw.r_rows) return nullptr;  // out of memory: the generic kernel may cope
     } else {
+      dw.w = pack_interleaved(w.data<float>() + d * 4 * H * I, H, I);
       dw.r = pack_interleaved(r.data<float>() + d * 4 * H * H, H, H);
-      if (dw.r.empty()) return nullptr;
+      if (dw.w.empty() || dw.r.empty()) return nullptr;
     }
-    if (dw.w.empty()) return nullptr;
     dirs.push_back(std::move(dw));
   }
   return std::unique_ptr<Kernel>(new CpuLstmKernel(at, std::move(dirs), I, H));
