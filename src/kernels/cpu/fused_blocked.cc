@@ -504,10 +504,9 @@ class BlockedConvKernel final : public Kernel {
         for (int64_t c = 0; c < C; ++c)
           tap_off[static_cast<size_t>((kh * KW_ + kw) * C + c)] = c * plane + kh * dlh * Wp + kw * dlw;
     const int64_t want = wanted_tasks(static_cast<double>(N) * OH * OW * C * KH_ * KW_ * M_, ctx.threads());
-    const int64_t pad_rows = N * C * Hp;
-    run_split(ctx.threads(), want > 1 ? std::min(want, pad_rows) : 1, [&](int64_t t) {
-      const int64_t tasks = want > 1 ? std::min(want, pad_rows) : 1;
-      for (int64_t r = pad_rows * t / tasks; r < pad_rows * (t + 1) / tasks; ++r) {
+    const int64_t pad_rows = N * C * Hp, pad_tasks = want > 1 ? std::min(want, pad_rows) : 1;
+    run_split(ctx.threads(), pad_tasks, [&](int64_t t) {
+      for (int64_t r = pad_rows * t / pad_tasks; r < pad_rows * (t + 1) / pad_tasks; ++r) {
         const int64_t nc = r / Hp, ih = r % Hp - ph;
         float* dst = xp + r * Wp;
         if (ih < 0 || ih >= H) {

@@ -12,9 +12,9 @@
 // Zen 4 L2), which stays in its core's cache from step to step.
 // On AVX2 CPUs without AVX-512 the step product runs on row panels (ukernels::sgemm_rows_avx2:
 // tiles of 4 rows x 24 columns, reading h in place) instead of the packed-B GEMM, whose 4-row
-// tiles keep too few accumulators for the FMA latency: the benchmark LSTM's step went from ~90%
-// to ~99% of the FMA peak in isolation; so does the input projection below. Elsewhere the packed-B
-// GEMM's own tiles (AVX-512: 32 columns) run both.
+// tiles keep too few accumulators for the FMA latency (recurrent_bench: the step 91-93 -> 92-95
+// GFLOP/s, the input projection below 94-95 -> 97.5-98; the benchmark LSTM 2.72 -> 2.65 ms for
+// both). Elsewhere the packed-B GEMM's own tiles (AVX-512: 32 columns) run both.
 // The input projection X·Wᵀ of all steps is one product up front, parallel over its rows, in the
 // same interleaved column order. With the default activations (every PyTorch export) a unit's gates
 // then run as one fused pass (ew::lstm_cell_f32_ukernel) that also adds both biases; otherwise the

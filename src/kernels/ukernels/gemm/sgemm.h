@@ -29,8 +29,9 @@ SgemmUkernel sgemm_ukernel_avx512();
 //   a  rows of A at a + i*lda, read in place (no packing: a step's h is a few KB);
 //   p  the panel: K rows of width round_up(n, 8), contiguous, zero-padded past n.
 // At m = 4 the 6x16 tile above holds 8 accumulators, exactly what two FMA pipes of latency 4 need
-// in flight, and ran the benchmark LSTM's step at ~90% of the FMA peak on Zen 3; rows of 4 x 24
-// columns hold 12 and ran at ~99% (same 1 MB of weights streamed from L3 each step).
+// in flight; rows of 4 x 24 columns hold 12. benchmarks/kernels/recurrent_bench on Zen 3 (weights
+// from L3, as in a model): the LSTM step 4 x 1024 x 256 91-93 -> 92-95 GFLOP/s, the projection
+// 128 x 1024 x 128 94-95 -> 97.5-98 (FMA peak ~97-100).
 constexpr int64_t kRowPanelWidth = 24;
 constexpr int64_t kRowPanelStep = 8;  // panel widths are multiples of this
 using SgemmRowsFn = void (*)(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, const float* p,
