@@ -67,6 +67,16 @@ class KernelContext {
   // (arena, pool) so that the value stays valid after its inputs are released. The default
   // handles tensors only, by copying into allocate_output().
   virtual Status set_output_value(size_t i, Value v);
+  // Makes output i a view of `base`'s bytes from `byte_offset` on, with `dtype` and `shape`,
+  // instead of a copy. Only where the view cannot outlive what it shows: `base` must hold its own
+  // storage (a graph input, a constant, an owned value; not per-run arena or pool memory, which
+  // is reused after its last reader), and the output must not be handed to the caller (who would
+  // get memory shared with an input). Returns false when it cannot; the kernel then writes
+  // output(i) as usual. The default (contexts outside a plan) always returns false.
+  virtual bool set_output_view(size_t i, const Tensor& base, size_t byte_offset, DType dtype, const Shape& shape) {
+    (void)i, (void)base, (void)byte_offset, (void)dtype, (void)shape;
+    return false;
+  }
   // Runs the graph attribute `attr_name` of this node with `inputs` bound to its graph inputs
   // (outer-scope values come from the enclosing run); returns its graph outputs, owned.
   virtual Expected<std::vector<Value>> run_subgraph(std::string_view attr_name, std::span<const Value> inputs) {

@@ -79,6 +79,7 @@ class StepContext final : public kernels::KernelContext {
     return &state_.slots[static_cast<size_t>(step_.inputs[i])];
   }
   Status set_output_value(size_t i, Value v) override;
+  bool set_output_view(size_t i, const Tensor& base, size_t byte_offset, DType dtype, const Shape& shape) override;
   Expected<std::vector<Value>> run_subgraph(std::string_view attr_name, std::span<const Value> inputs) override;
 
   // Allocates output i with its final shape; see the placement rules in the plan header.
@@ -103,6 +104,14 @@ class StepContext final : public kernels::KernelContext {
     ++state_.pooled_extra_holders[p];
     state_.slots[static_cast<size_t>(out)] = Tensor::borrow(dtype, shape, p, nullptr);
     return true;
+  }
+
+  // Output 0 of a view step whose input 0 holds its own storage (a graph input, a constant):
+  // the output shows the same bytes. (The memory plan shares blocks only between intermediates.)
+  bool view_of_kept_input(DType dtype, const Shape& shape) {
+    if (!step_.kernel || !step_.kernel->output_is_view()) return false;
+    const Tensor* x = input(0);
+    return x && x->dtype() == dtype && x->size() == shape_size(shape) && set_output_view(0, *x, 0, dtype, shape);
   }
 
   const plan::ExecutionPlan& plan_;
@@ -139,6 +148,8 @@ Status StepContext::allocate(size_t i, DType dtype, const Shape& shape) {
                           info.dtype == dtype;
   if (info.is_graph_output || dtype == DType::kString) {
     v = allocate_uninitialized(dtype, shape);  // handed to the caller: must own its storage
+  } else if (i == 0 && view_of_kept_input(dtype, shape)) {
+    return Status::ok();
   } else if (fits_arena) {
     v = Tensor::borrow(dtype, shape, static_cast<char*>(state_.arena.get()) + info.arena_offset, nullptr);
   } else if (i == 0 && view_of_pooled_input(slot, dtype, shape)) {
@@ -174,6 +185,21 @@ Status StepContext::set_output_value(size_t i, Value v) {
   release_slot(slot);
   state_.slots[static_cast<size_t>(slot)] = std::move(owned);
   return Status::ok();
+}
+
+bool StepContext::set_output_view(size_t i, const Tensor& base, size_t byte_offset, DType dtype, const Shape& shape) {
+  if (i >= step_.outputs.size() || step_.outputs[i] == plan::kNoSlot) return false;
+  const plan::Slot slot = step_.outputs[i];
+  if (plan_.slots[static_cast<size_t>(slot)].is_graph_output || !base.storage() || dtype == DType::kString)
+    return false;
+  const int64_t count = shape_size(shape);
+  if (count < 0 || byte_offset > base.nbytes() ||
+      dtype_storage_bytes(dtype, static_cast<size_t>(count)) > base.nbytes() - byte_offset)
+    return false;
+  release_slot(slot);
+  state_.slots[static_cast<size_t>(slot)] =
+      Tensor::borrow(dtype, shape, static_cast<char*>(const_cast<void*>(base.raw())) + byte_offset, base.storage());
+  return true;
 }
 
 Expected<std::vector<Value>> StepContext::run_subgraph(std::string_view attr_name, std::span<const Value> inputs) {

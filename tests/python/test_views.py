@@ -96,3 +96,61 @@ def test_unary_in_place_never_writes_into_the_callers_input(chain, batch):
         (y,) = sess.run(None, {"x": x})
         np.testing.assert_array_equal(x, before)
         np.testing.assert_allclose(y.ravel(), np.tanh(1 / (1 + np.exp(-before.ravel()))), rtol=1e-6, atol=1e-6)
+
+
+def gather_graph(x_shape, indices, axis, out_is_gather: bool):
+    """g = Gather(x, indices, axis); y = Tanh(Sigmoid(g)) (Sigmoid may write in place over a dying
+    input). Outputs y, and g itself when out_is_gather."""
+    nodes = [helper.make_node("Gather", ["x", "idx"], ["g"], axis=axis),
+             helper.make_node("Sigmoid", ["g"], ["s"]), helper.make_node("Tanh", ["s"], ["y"])]
+    outs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
+    if out_is_gather:
+        outs.append(helper.make_tensor_value_info("g", TensorProto.FLOAT, None))
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)], outs,
+                          [numpy_helper.from_array(np.array(indices, np.int64), "idx")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+
+
+@pytest.mark.parametrize("x_shape,indices,axis", [
+    ([4, 3, 5], 2, 0), ([4, 3, 5], -1, 0), ([4, 3, 5], [1, 2], 0), ([4, 3, 5], [3, 1], 0),
+    ([1, 6, 5], 4, 1), ([1, 6, 5], [2, 3, 4], 1), ([2, 6, 5], 1, 1), (["n", 3, 5], [0, 1], 0)])
+@pytest.mark.parametrize("out_is_gather", [False, True])
+def test_gather_of_a_graph_input_never_aliases_what_the_caller_sees(x_shape, indices, axis, out_is_gather):
+    """A Gather that picks one contiguous run of a graph input (consecutive indices on a leading
+    axis) shows the caller's array instead of copying it. The in-place Sigmoid after it must not
+    write into that array, and a Gather that is itself a graph output must be the caller's own
+    copy: changing x after the run must not change it."""
+    sess = onnxrt.InferenceSession(gather_graph(x_shape, indices, axis, out_is_gather).SerializeToString())
+    rng = np.random.default_rng(5)
+    for n in (4, 4, 2):
+        x = rng.standard_normal([n if d == "n" else d for d in x_shape]).astype(np.float32)
+        before = x.copy()
+        outs = sess.run(None, {"x": x})
+        want_g = np.take(before, np.array(indices), axis=axis)
+        np.testing.assert_array_equal(x, before)
+        np.testing.assert_allclose(outs[0], np.tanh(1 / (1 + np.exp(-want_g))), rtol=1e-6, atol=1e-6)
+        if out_is_gather:
+            np.testing.assert_array_equal(outs[1], want_g)
+            assert not np.shares_memory(outs[1], x)
+            x[...] = 7
+            np.testing.assert_array_equal(outs[1], want_g)
+
+
+def test_gather_view_outlives_later_buffers():
+    """Views of a graph input are read after every arena block has been reused: a = Gather(x, 0)
+    is read last, after intermediates of its size were written (they may take a's planned block)."""
+    nodes = [helper.make_node("Gather", ["x", "zero"], ["a"], axis=0),
+             helper.make_node("Gather", ["x", "one"], ["b"], axis=0),
+             helper.make_node("Neg", ["b"], ["c"]), helper.make_node("Exp", ["c"], ["d"]),
+             helper.make_node("Add", ["d", "a"], ["y"])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 8, 3])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(np.array(0, np.int64), "zero"),
+                           numpy_helper.from_array(np.array(1, np.int64), "one")])
+    sess = onnxrt.InferenceSession(helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+                                   .SerializeToString())
+    rng = np.random.default_rng(6)
+    for _ in range(3):
+        x = rng.standard_normal((2, 8, 3)).astype(np.float32)
+        (y,) = sess.run(None, {"x": x})
+        np.testing.assert_allclose(y, np.exp(-x[1]) + x[0], rtol=1e-6, atol=1e-6)

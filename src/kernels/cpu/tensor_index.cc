@@ -41,6 +41,20 @@ Status gather_kernel(KernelContext& ctx) {
                        std::to_string(n - 1) + "])");
   }
   const int64_t es = static_cast<int64_t>(elem_bytes(x.dtype()));
+  // Consecutive indices on a leading axis pick one contiguous run of x (a stacked KV cache's
+  // per-layer Gather, 24 x 0.4 MB in the GPT-2 decode step): a view where the context allows.
+  if (outer == 1 && m > 0) {
+    auto normalized = [&](int64_t k) {
+      const int64_t v = index_at(ind, k);
+      return v < 0 ? v + n : v;
+    };
+    const int64_t first = normalized(0);
+    bool run = true;
+    for (int64_t k = 1; k < m && run; ++k) run = normalized(k) == first + k;
+    const Shape shape = y.shape();
+    if (run && ctx.set_output_view(0, x, static_cast<size_t>(first * inner * es), y.dtype(), shape))
+      return Status::ok();
+  }
   const char* s = static_cast<const char*>(x.raw());
   char* d = static_cast<char*>(y.raw());
   ctx.threads().parallel_for(outer * m, static_cast<double>(inner), [&](int64_t b, int64_t e) {
