@@ -64,6 +64,13 @@ struct SlotInfo {
   bool static_shape = false;
   Shape shape;                // valid when static_shape
   int64_t arena_offset = -1;  // >= 0: lives in the arena at this byte offset
+  // Written straight into part of a Concat's output (memory_plan.cc): its bytes are those from
+  // `placed_offset` on of slot `placed_in`, so the Concat copies nothing for it. In the arena this
+  // is only its offset; when the Concat's output is a graph output the executor allocates that
+  // output as soon as its first placed input is made (`has_placed_inputs` marks such outputs).
+  Slot placed_in = kNoSlot;
+  int64_t placed_offset = 0;
+  bool has_placed_inputs = false;
 };
 
 // A nested plan's outer-scope value and the enclosing plan's slot it is read from.

@@ -34,6 +34,93 @@ Slot block_root(const std::vector<Slot>& shares, Slot v) {
   return v;
 }
 
+// Element bytes of a dtype whose elements are whole bytes; 0 for strings and sub-byte types.
+int64_t whole_element_bytes(DType t) {
+  if (t == DType::kString) return 0;
+  const auto one = static_cast<int64_t>(dtype_storage_bytes(t, 1));
+  return one > 0 && static_cast<int64_t>(dtype_storage_bytes(t, 2)) == 2 * one ? one : 0;
+}
+
+// The value whose producer writes the bytes that `v` shows: back through views (Reshape and
+// kin share their input's bytes); kNoSlot when that leaves the run's own intermediates.
+Slot bytes_source(const ExecutionPlan& plan, const std::vector<int64_t>& def, Slot v) {
+  while (true) {
+    const SlotInfo& info = plan.slots[static_cast<size_t>(v)];
+    if (info.is_graph_input || info.is_graph_output || info.is_constant || info.is_outer_scope) return kNoSlot;
+    const int64_t s = def[static_cast<size_t>(v)];
+    if (s < 0) return kNoSlot;
+    const Step& step = plan.steps[static_cast<size_t>(s)];
+    if (!step.kernel || !step.kernel->output_is_view() || step.outputs[0] != v) return v;
+    if (step.inputs.empty() || step.inputs[0] == kNoSlot) return kNoSlot;
+    v = step.inputs[0];
+  }
+}
+
+// Concats whose output is its inputs laid end to end (every dim before the axis is 1, as the
+// GPT-2 decode step's stacks of 12 per-layer caches, 2 x 4.7 MB, and channel concats at batch 1)
+// have their inputs written in place by the inputs' producers; the Concat then copies nothing
+// for them (its kernel skips an input already where it belongs). An input qualifies when its
+// bytes come (through views) from an intermediate of the output's dtype made by a kernel that
+// cannot write over one of its own inputs, which is in no other Concat and has no placed inputs
+// itself (no nesting). The output must be an arena intermediate or a graph output. Sets
+// placed_in / placed_offset / has_placed_inputs. Only inputs at 64-byte aligned offsets.
+void place_concat_inputs(ExecutionPlan& plan, const std::vector<int64_t>& def, const std::vector<int64_t>& bytes_of,
+                         const std::vector<Slot>& shares) {
+  // Blocks that a later value takes over to write in place (Kernel::output_reuses_input): the
+  // value's bytes change while the block lives, so it can be neither a placed input nor a Concat
+  // output holding placed inputs (whose reads the take-over did not count).
+  std::vector<bool> written_over(plan.slots.size(), false);
+  for (size_t v = 0; v < plan.slots.size(); ++v) {
+    if (shares[v] == kNoSlot) continue;
+    const Step& maker = plan.steps[static_cast<size_t>(def[v])];
+    if (!maker.kernel->output_is_view()) written_over[static_cast<size_t>(block_root(shares, static_cast<Slot>(v)))] = true;
+  }
+  for (const Step& step : plan.steps) {
+    const ir::Node& node = *step.node;
+    if (!step.kernel || step.reference_kernel || step.kernel_sets_outputs || !step.static_shapes ||
+        node.op_type != "Concat" || !(node.domain.empty() || node.domain == "ai.onnx") || step.outputs.size() != 1 ||
+        step.outputs[0] == kNoSlot)
+      continue;
+    const Slot out = step.outputs[0];
+    SlotInfo& o = plan.slots[static_cast<size_t>(out)];
+    const int64_t es = whole_element_bytes(o.dtype);
+    if (es == 0 || !o.static_shape || o.placed_in != kNoSlot || written_over[static_cast<size_t>(out)] ||
+        shares[static_cast<size_t>(out)] != kNoSlot || o.is_graph_input || o.is_constant ||
+        o.is_outer_scope || (bytes_of[static_cast<size_t>(out)] < 0 && !o.is_graph_output))
+      continue;
+    ir::AttrReader attrs(node);
+    int64_t axis = attrs.i("axis", 1);
+    const auto rank = static_cast<int64_t>(o.shape.size());
+    if (!attrs.status().is_ok() || axis < -rank || axis >= rank) continue;
+    if (axis < 0) axis += rank;
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= o.shape[static_cast<size_t>(d)];
+    for (int64_t d = axis + 1; d < rank; ++d) inner *= o.shape[static_cast<size_t>(d)];
+    if (outer != 1) continue;
+    int64_t col = 0;  // elements of the output before this input
+    for (Slot x : step.inputs) {
+      if (x == kNoSlot) break;
+      const SlotInfo& xi = plan.slots[static_cast<size_t>(x)];
+      if (!xi.static_shape || static_cast<int64_t>(xi.shape.size()) != rank) break;
+      const int64_t offset = col * es;
+      col += xi.shape[static_cast<size_t>(axis)] * inner;
+      const Slot src = bytes_source(plan, def, x);
+      // Kernels may count on 64-byte aligned outputs, as arena blocks and pooled buffers are.
+      if (src == kNoSlot || src == out || offset % kAlignment != 0) continue;
+      SlotInfo& si = plan.slots[static_cast<size_t>(src)];
+      const Step& maker = plan.steps[static_cast<size_t>(def[static_cast<size_t>(src)])];
+      if (si.placed_in != kNoSlot || si.has_placed_inputs || si.dtype != o.dtype ||
+          bytes_of[static_cast<size_t>(src)] < 0 || shape_size(si.shape) != shape_size(xi.shape) ||
+          shape_size(si.shape) == 0 || maker.kernel_sets_outputs || !maker.static_shapes ||
+          shares[static_cast<size_t>(src)] != kNoSlot || written_over[static_cast<size_t>(src)])
+        continue;
+      si.placed_in = out;
+      si.placed_offset = offset;
+      o.has_placed_inputs = true;
+    }
+  }
+}
+
 // For each value, the value whose arena block it takes over (kNoSlot: its own block). Two kinds
 // of step share: a view (Kernel::output_is_view: Reshape and kin) gives its output input 0's
 // block whether or not the input is read later, since neither is ever written again; a kernel
@@ -105,6 +192,7 @@ void assign_arena_offsets(ExecutionPlan& plan) {
     bytes_of[v] = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   }
   const std::vector<Slot> shares = shared_blocks(plan, def, last, bytes_of);
+  place_concat_inputs(plan, def, bytes_of, shares);
   // A value that shares another's block is placed with it: the block of the chain's first value
   // lives until the last member's last reader.
   auto root = [&](Slot v) { return block_root(shares, v); };
@@ -114,10 +202,19 @@ void assign_arena_offsets(ExecutionPlan& plan) {
     const size_t r = static_cast<size_t>(root(static_cast<Slot>(v)));
     chain_last[r] = std::max(chain_last[r], last[v]);
   }
+  // A Concat's output block also holds its placed inputs from the first one's making on.
+  std::vector<int64_t> block_first(def);
+  for (size_t v = 0; v < plan.slots.size(); ++v) {
+    const Slot in = plan.slots[v].placed_in;
+    if (in == kNoSlot) continue;
+    const auto o = static_cast<size_t>(in);
+    block_first[o] = std::min(block_first[o], def[v]);
+    chain_last[o] = std::max(chain_last[o], chain_last[v]);
+  }
   std::vector<Block> blocks;
   for (size_t v = 0; v < plan.slots.size(); ++v)
-    if (bytes_of[v] >= 0 && shares[v] == kNoSlot)
-      blocks.push_back({static_cast<Slot>(v), bytes_of[v], def[v], chain_last[v]});
+    if (bytes_of[v] >= 0 && shares[v] == kNoSlot && plan.slots[v].placed_in == kNoSlot)
+      blocks.push_back({static_cast<Slot>(v), bytes_of[v], block_first[v], chain_last[v]});
   std::sort(blocks.begin(), blocks.end(), [](const Block& a, const Block& b) {
     return a.bytes != b.bytes ? a.bytes > b.bytes : a.slot < b.slot;
   });
@@ -139,6 +236,11 @@ void assign_arena_offsets(ExecutionPlan& plan) {
     placed.push_back(&b);
   }
   for (const Block& b : blocks) plan.slots[static_cast<size_t>(b.slot)].arena_offset = b.offset;
+  for (SlotInfo& info : plan.slots) {
+    if (info.placed_in == kNoSlot) continue;
+    const int64_t o = plan.slots[static_cast<size_t>(info.placed_in)].arena_offset;
+    info.arena_offset = o >= 0 ? o + info.placed_offset : -1;
+  }
   for (size_t v = 0; v < plan.slots.size(); ++v)
     if (shares[v] != kNoSlot) plan.slots[v].arena_offset = plan.slots[static_cast<size_t>(root(static_cast<Slot>(v)))].arena_offset;
   plan.arena_bytes = arena;

@@ -106,6 +106,18 @@ class StepContext final : public kernels::KernelContext {
     return true;
   }
 
+  // A value placed in a Concat's output that is a graph output (plan::SlotInfo::placed_in): its
+  // part of that output, which is allocated here if this is the first part made.
+  Tensor placed_part(const plan::SlotInfo& info) {
+    const auto o = static_cast<size_t>(info.placed_in);
+    const plan::SlotInfo& oi = plan_.slots[o];
+    Value& whole = state_.slots[o];
+    if (!whole.is_tensor() || whole.tensor().shape() != oi.shape || whole.tensor().dtype() != oi.dtype)
+      whole = allocate_uninitialized(oi.dtype, oi.shape);
+    Tensor& t = whole.tensor();
+    return Tensor::borrow(info.dtype, info.shape, static_cast<char*>(t.raw()) + info.placed_offset, t.storage());
+  }
+
   // Output 0 of a view step whose input 0 holds its own storage (a graph input, a constant):
   // the output shows the same bytes. (The memory plan shares blocks only between intermediates.)
   bool view_of_kept_input(DType dtype, const Shape& shape) {
@@ -146,8 +158,14 @@ Status StepContext::allocate(size_t i, DType dtype, const Shape& shape) {
   // The arena block was sized for the planned shape; anything else goes to the pool.
   const bool fits_arena = info.arena_offset >= 0 && state_.arena && info.static_shape && info.shape == shape &&
                           info.dtype == dtype;
-  if (info.is_graph_output || dtype == DType::kString) {
+  const bool planned_shape = info.static_shape && info.shape == shape && info.dtype == dtype;
+  if (info.has_placed_inputs && planned_shape && v.is_tensor() && v.tensor().shape() == shape &&
+      v.tensor().dtype() == dtype) {
+    return Status::ok();  // allocated when its first placed input was made; holds those inputs
+  } else if (info.is_graph_output || dtype == DType::kString) {
     v = allocate_uninitialized(dtype, shape);  // handed to the caller: must own its storage
+  } else if (info.placed_in != plan::kNoSlot && info.arena_offset < 0 && planned_shape) {
+    v = placed_part(info);
   } else if (i == 0 && view_of_kept_input(dtype, shape)) {
     return Status::ok();
   } else if (fits_arena) {

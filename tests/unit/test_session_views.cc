@@ -2,6 +2,8 @@
 // of consecutive indices on a leading axis, and Reshape-like ops on a graph input, read the feed's
 // own bytes. What the caller gets back must still be its own (Session::run: "none is shared with
 // a feed"), and the views must give the same values as the copies they replace, run after run.
+// And the reverse: Concat inputs that the memory plan places inside the Concat's output
+// (plan::SlotInfo::placed_in); tests/python/test_concat_in_place.py checks their values.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -11,6 +13,7 @@
 #include "kernels/harness.h"
 #include "onnx/model_io.h"
 #include "onnxrt/session.h"
+#include "plan/execution_plan.h"
 
 namespace onnxrt::testing {
 namespace {
@@ -66,6 +69,58 @@ TEST(SessionViews, GraphOutputsNeverShareTheFeed) {
     for (int64_t i = 0; i < 60; ++i) {
       EXPECT_EQ(r.data<float>()[i], xs[i]);
       EXPECT_EQ(t.data<float>()[i], -xs[i]);
+    }
+  }
+}
+
+// x[1, 16, 4]: a = Exp(x), b = Neg(x), u = Unsqueeze(b) -> Squeeze (views), cat = Concat(a, x, v)
+// on axis 1, y = Sin(cat). `cat` is a graph output or an intermediate.
+std::unique_ptr<plan::ExecutionPlan> concat_plan(bool cat_is_output) {
+  auto g = std::make_unique<ir::Graph>();
+  g->opset_imports.push_back({"", 18});
+  EXPECT_TRUE(g->add_input("x", ir::ValueType::tensor(DType::kFloat32, to_sym_shape(Shape{1, 16, 4}))));
+  EXPECT_TRUE(g->add_initializer("zero", make_tensor<int64_t>(DType::kInt64, {1}, {0})));
+  auto add = [&](ir::Node n, std::vector<std::string> in, std::vector<std::string> out) {
+    auto r = g->add_node(std::move(n), in, out);
+    EXPECT_TRUE(r) << r.status().to_string();
+  };
+  add(NodeBuilder("Exp", 13).build(), {"x"}, {"a"});
+  add(NodeBuilder("Neg", 13).build(), {"x"}, {"b"});
+  add(NodeBuilder("Unsqueeze", 13).build(), {"b", "zero"}, {"u"});
+  add(NodeBuilder("Squeeze", 13).build(), {"u", "zero"}, {"v"});
+  add(NodeBuilder("Concat", 13).attr_i("axis", 1).build(), {"a", "x", "v"}, {"cat"});
+  add(NodeBuilder("Sin", 13).build(), {"cat"}, {"y"});
+  EXPECT_TRUE(g->add_output("y").is_ok());
+  if (cat_is_output) EXPECT_TRUE(g->add_output("cat").is_ok());
+  auto p = plan::build_plan(std::move(g));
+  EXPECT_TRUE(p) << p.status().to_string();
+  return p ? std::move(*p) : nullptr;
+}
+
+TEST(ConcatPlacement, PartsAreWrittenInsideTheConcat) {
+  for (bool cat_is_output : {false, true}) {
+    SCOPED_TRACE(cat_is_output ? "graph output" : "intermediate");
+    auto p = concat_plan(cat_is_output);
+    ASSERT_TRUE(p);
+    auto slot = [&](const char* name) -> const plan::SlotInfo& {
+      return p->slots[static_cast<size_t>(p->graph->find(name))];
+    };
+    const auto cat = static_cast<plan::Slot>(p->graph->find("cat"));
+    EXPECT_TRUE(slot("cat").has_placed_inputs);
+    // a at the start, x (a graph input) copied, b (behind two views) after 32 rows of 4 floats.
+    EXPECT_EQ(slot("a").placed_in, cat);
+    EXPECT_EQ(slot("a").placed_offset, 0);
+    EXPECT_EQ(slot("x").placed_in, plan::kNoSlot);
+    EXPECT_EQ(slot("b").placed_in, cat);
+    EXPECT_EQ(slot("b").placed_offset, 32 * 4 * 4);
+    if (cat_is_output) {
+      EXPECT_EQ(slot("a").arena_offset, -1);
+      EXPECT_EQ(slot("b").arena_offset, -1);
+    } else {
+      ASSERT_GE(slot("cat").arena_offset, 0);
+      EXPECT_EQ(slot("a").arena_offset, slot("cat").arena_offset);
+      EXPECT_EQ(slot("b").arena_offset, slot("cat").arena_offset + 512);
+      EXPECT_EQ(slot("v").arena_offset, slot("b").arena_offset);  // the views share b's bytes
     }
   }
 }

@@ -218,6 +218,11 @@ Status concat_kernel(KernelContext& ctx) {
                        " does not fit output " + shape_to_string(y->shape()));
     const char* s = static_cast<const char*>(x->raw());
     char* d = static_cast<char*>(y->raw()) + col * static_cast<int64_t>(es);
+    // An input the memory plan placed in the output (plan::SlotInfo::placed_in) is there already.
+    if (outer == 1 && s == d) {
+      col += row;
+      continue;
+    }
     for (int64_t o = 0; o < outer; ++o)
       copy_elements(y->dtype(), s + o * row * static_cast<int64_t>(es),
                     d + o * out_row * static_cast<int64_t>(es), row);
