@@ -1,7 +1,8 @@
 // The row-panel SGEMM microkernels (ukernels::SgemmRowsFn, the LSTM step product) against a
 // float64 product: every row count around the 4-row tiles, every panel width up to 24 (the
 // masked last vector), K from 1 to past the LSTM's 256, and strided A and C whose gaps must stay
-// untouched. Also the panel layout the LSTM kernel packs, through its variant name.
+// untouched. Also the panel layout the LSTM kernel packs, through its variant name; and the
+// vector-row products of decode attention (DotRowsFn, AxpyRowsFn).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -66,6 +67,62 @@ TEST(SgemmRows, MatchesFloat64Product) {
               EXPECT_NEAR(got, want, 1e-6 * mag + 1e-7) << what;
             }
           }
+        }
+      }
+    }
+  }
+}
+
+// dot_rows and axpy_rows (scalar and AVX2) against float64: every row count around the 8-row
+// blocks, lengths around the 8-float vectors and the 32-float column blocks, rows at a stride
+// past their length; outputs past n (d) keep their guard values.
+TEST(VectorRows, MatchFloat64Products) {
+  std::mt19937 rng(59);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  constexpr float kGuard = -777.0f;
+  struct Fns {
+    const char* name;
+    kernels::ukernels::DotRowsFn dot;
+    kernels::ukernels::AxpyRowsFn axpy;
+  };
+  std::vector<Fns> fns{{"scalar", &kernels::ukernels::dot_rows_scalar, &kernels::ukernels::axpy_rows_scalar}};
+  if (cpu_features().has_avx2_fma())
+    fns.push_back({"avx2", &kernels::ukernels::dot_rows_avx2, &kernels::ukernels::axpy_rows_avx2});
+  for (const Fns& f : fns) {
+    for (int64_t n : {1, 2, 3, 7, 8, 9, 15, 16, 17, 129}) {
+      for (int64_t d : {1, 5, 8, 13, 31, 32, 33, 64, 70}) {
+        const std::string what = std::string(f.name) + " n " + std::to_string(n) + " d " + std::to_string(d);
+        const int64_t ld = d + 3;
+        std::vector<float> r(static_cast<size_t>(n * ld)), x(static_cast<size_t>(d)), w(static_cast<size_t>(n));
+        for (float& e : r) e = u(rng);
+        for (float& e : x) e = u(rng);
+        for (float& e : w) e = u(rng);
+        std::vector<float> dots(static_cast<size_t>(n + 4), kGuard), sums(static_cast<size_t>(d + 4), kGuard);
+        f.dot(x.data(), r.data(), ld, n, d, 0.5f, dots.data());
+        f.axpy(w.data(), r.data(), ld, n, d, sums.data());
+        for (int64_t j = 0; j < n + 4; ++j) {
+          if (j >= n) {
+            EXPECT_EQ(dots[static_cast<size_t>(j)], kGuard) << what << ": dot written past n";
+            continue;
+          }
+          double want = 0.0, mag = 0.0;
+          for (int64_t k = 0; k < d; ++k) {
+            const double t = static_cast<double>(x[static_cast<size_t>(k)]) * r[static_cast<size_t>(j * ld + k)];
+            want += t, mag += std::fabs(t);
+          }
+          EXPECT_NEAR(dots[static_cast<size_t>(j)], 0.5 * want, 1e-6 * mag + 1e-7) << what << " dot " << j;
+        }
+        for (int64_t k = 0; k < d + 4; ++k) {
+          if (k >= d) {
+            EXPECT_EQ(sums[static_cast<size_t>(k)], kGuard) << what << ": axpy written past d";
+            continue;
+          }
+          double want = 0.0, mag = 0.0;
+          for (int64_t j = 0; j < n; ++j) {
+            const double t = static_cast<double>(w[static_cast<size_t>(j)]) * r[static_cast<size_t>(j * ld + k)];
+            want += t, mag += std::fabs(t);
+          }
+          EXPECT_NEAR(sums[static_cast<size_t>(k)], want, 1e-6 * mag + 1e-7) << what << " axpy " << k;
         }
       }
     }

@@ -8,17 +8,20 @@
 // around attention become strides (the perms keep a unit-stride last dim for the GEMMs), as do
 // the Split and Reshapes of a packed QKV input (row stride 3E, offsets 0, E, 2E).
 // Causal blocks only compute the key columns up to their last row, which skips about half of both
-// GEMMs for a square causal mask.
+// GEMMs for a square causal mask. Blocks of one or two query rows (decode steps) use vector-row
+// products on K and V in place instead of the GEMMs (kFewQueryRows).
 #include "kernels/cpu/fused_attention.h"
 
 #include <algorithm>
 #include <array>
 #include <vector>
 
+#include "base/cpu_features.h"
 #include "base/thread_pool.h"
 #include "ir/infer_fused.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/ukernels/elementwise/ukernels.h"
+#include "kernels/ukernels/gemm/sgemm.h"
 #include "tensor/sym_shape.h"
 
 namespace onnxrt::kernels {
@@ -37,9 +40,25 @@ using Dims4 = std::array<int64_t, 4>;
 constexpr int64_t kCausalRowBlock = 32;
 constexpr int64_t kScoresBlockFloats = 32 * 1024;
 
+// Blocks of at most this many query rows (a decode step's one query against its KV cache) take
+// their scores and output rows from vector-row products on K and V in place (DotRowsFn,
+// AxpyRowsFn) instead of the GEMM, which packs K^T and V for a tile of 6 rows that holds 1.
+// GPT-2 decode attention (12 heads, 129 keys): 78 -> 20 us per layer at 1 thread (per_node.py).
+constexpr int64_t kFewQueryRows = 2;
+
 int64_t row_block(bool causal, int64_t sk) {
   if (causal) return kCausalRowBlock;
   return std::clamp<int64_t>(kScoresBlockFloats / std::max<int64_t>(sk, 1), 32, 256);
+}
+
+struct VectorRows {
+  ukernels::DotRowsFn dot;
+  ukernels::AxpyRowsFn axpy;
+};
+
+VectorRows vector_rows() {
+  if (cpu_features().has_avx2_fma()) return {&ukernels::dot_rows_avx2, &ukernels::axpy_rows_avx2};
+  return {&ukernels::dot_rows_scalar, &ukernels::axpy_rows_scalar};
 }
 
 // Row-major strides of a rank-4 shape.
@@ -188,6 +207,7 @@ class FusedAttentionKernel final : public Kernel {
     // whose keys are all masked is not limited: its softmax is not a sum of zeros.
     const SuffixLimits lim = mp0 && !at_.causal && ms[3] != 0 ? suffix_limits(mp0, ms, B, H, Sq, Sk) : SuffixLimits{};
     static const ew::SoftmaxRowF32Fn softmax_row = ew::softmax_row_f32_ukernel();
+    static const VectorRows rows_fn = vector_rows();
     const int64_t rb = row_block(at_.causal || lim.any, Sk);
     const int64_t blocks = (Sq + rb - 1) / rb;
     const double cost = static_cast<double>(rb) * static_cast<double>(Sk) * static_cast<double>(D + Dv + 8);
@@ -207,8 +227,19 @@ class FusedAttentionKernel final : public Kernel {
         const float* kp = kp0 + b * ks[0] + h * ks[1];
         const float* vp = vp0 + b * vs[0] + h * vs[1];
         float* op = yd + b * os[0] + h * os[1] + r0 * os[2];
+        const bool few = rows <= kFewQueryRows;
         if (D == 0) {
           std::fill(s, s + rows * kv, 0.0f);
+        } else if (few) {
+          for (int64_t r = 0; r < rows; ++r) {
+            float* row = s + r * kv;
+            if (k_is_kt) {  // K^T rows run along the keys: the scores are a sum of them
+              rows_fn.axpy(qp + r * qs[2], kp, ldk, D, kv, row);
+              for (int64_t j = 0; j < kv; ++j) row[j] *= at_.scale;
+            } else {
+              rows_fn.dot(qp + r * qs[2], kp, ldk, kv, D, at_.scale, row);
+            }
+          }
         } else {
           sgemm(false, !k_is_kt, rows, kv, D, at_.scale, qp, qs[2], kp, ldk, 0.0f, s, kv, nullptr);
         }
@@ -223,7 +254,11 @@ class FusedAttentionKernel final : public Kernel {
             for (int64_t j = 0; j < n; ++j) row[j] = row[j] != row[j] ? 0.0f : row[j];
           std::fill(row + n, row + kv, 0.0f);
         }
-        sgemm(false, false, rows, Dv, kv, 1.0f, s, kv, vp, vs[2], 0.0f, op, os[2], nullptr);
+        if (few) {
+          for (int64_t r = 0; r < rows; ++r) rows_fn.axpy(s + r * kv, vp, vs[2], kv, Dv, op + r * os[2]);
+        } else {
+          sgemm(false, false, rows, Dv, kv, 1.0f, s, kv, vp, vs[2], 0.0f, op, os[2], nullptr);
+        }
       }
     });
     return Status::ok();

@@ -41,6 +41,19 @@ void sgemm_rows_scalar(int64_t m, int64_t n, int64_t K, const float* a, int64_t 
 void sgemm_rows_avx2(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, const float* p,
                      float* c, int64_t ldc);
 
+// One vector against a few rows read in place, for attention with one query row (a decode step
+// against its KV cache), where the packed GEMM would pack K^T and V for one row of arithmetic:
+//   dot_rows:  out[j] = alpha * sum_k x[k] * r[j * ld + k]   for j < n   (scores = q K^T)
+//   axpy_rows: out[k] = sum_j w[j] * r[j * ld + k]           for k < d   (y = p V; out is written)
+// (rows_f32_avx2.cc; the scalar versions in sgemm_4x8_scalar.cc are the reference.)
+using DotRowsFn = void (*)(const float* x, const float* r, int64_t ld, int64_t n, int64_t d, float alpha,
+                           float* out);
+using AxpyRowsFn = void (*)(const float* w, const float* r, int64_t ld, int64_t n, int64_t d, float* out);
+void dot_rows_scalar(const float* x, const float* r, int64_t ld, int64_t n, int64_t d, float alpha, float* out);
+void dot_rows_avx2(const float* x, const float* r, int64_t ld, int64_t n, int64_t d, float alpha, float* out);
+void axpy_rows_scalar(const float* w, const float* r, int64_t ld, int64_t n, int64_t d, float* out);
+void axpy_rows_avx2(const float* w, const float* r, int64_t ld, int64_t n, int64_t d, float* out);
+
 // Small problems without packing (sgemm_small_avx512.cc): C[M,N] = alpha * op(A) * B + beta * C,
 // B row-major with leading dimension ldb (an unpacked B, or a packed one with a single panel and
 // K block, whose layout is the same). Requires N <= kSmallMaxN; beta 0 means C is not read. With

@@ -66,4 +66,18 @@ void sgemm_rows_scalar(int64_t m, int64_t n, int64_t K, const float* a, int64_t 
   }
 }
 
+void dot_rows_scalar(const float* x, const float* r, int64_t ld, int64_t n, int64_t d, float alpha, float* out) {
+  for (int64_t j = 0; j < n; ++j) {
+    float acc = 0.0f;
+    for (int64_t k = 0; k < d; ++k) acc += x[k] * r[j * ld + k];
+    out[j] = alpha * acc;
+  }
+}
+
+void axpy_rows_scalar(const float* w, const float* r, int64_t ld, int64_t n, int64_t d, float* out) {
+  for (int64_t k = 0; k < d; ++k) out[k] = 0.0f;
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t k = 0; k < d; ++k) out[k] += w[j] * r[j * ld + k];
+}
+
 }  // namespace onnxrt::kernels::ukernels
