@@ -171,6 +171,29 @@ TEST(TensorOpsKernels, ConcatSplitMatchReference) {
   EXPECT_EQ(as_floats((*c)[0]), (std::vector<float>{1, 2, 3}));
 }
 
+// Concats large enough to be copied by both of the test pool's threads: the ranges they take cut
+// through rows and inputs anywhere (a KV cache grown by one position, a batch stacked on axis 0,
+// many short rows with an empty input between them).
+TEST(TensorOpsKernels, ThreadedConcatMatchesReference) {
+  std::mt19937 rng(8);
+  struct Case {
+    int64_t axis;
+    std::vector<Shape> inputs;
+  };
+  const Case cases[] = {
+      {2, {{1, 12, 128, 64}, {1, 12, 1, 64}}},
+      {0, {{3, 40000}, {1, 40000}}},
+      {-1, {{2000, 3}, {2000, 0}, {2000, 50}, {2000, 1}}},
+  };
+  for (DType t : {DType::kFloat32, DType::kInt64, DType::kUInt8, DType::kString}) {
+    for (const Case& c : cases) {
+      std::vector<Tensor> in;
+      for (const Shape& sh : c.inputs) in.push_back(random_tensor(t, sh, rng, -9, 9));
+      expect_matches_reference(NodeBuilder("Concat", 13).attr_i("axis", c.axis).build(), in, 1, 0, 0);
+    }
+  }
+}
+
 TEST(TensorOpsKernels, GatherMatchesReference) {
   std::mt19937 rng(5);
   for (DType t : kTypes)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/thread_pool.h"
 #include "ir/attribute.h"
 #include "ir/infer_tensor_util.h"
 #include "kernels/cpu/tensor_ops.h"
@@ -206,28 +207,38 @@ Status concat_kernel(KernelContext& ctx) {
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < *ax; ++i) outer *= y->dim(i);
   for (int64_t i = *ax + 1; i < y->rank(); ++i) inner *= y->dim(i);
-  const size_t es = elem_bytes(y->dtype());
+  const auto es = static_cast<int64_t>(elem_bytes(y->dtype()));
   const int64_t out_row = y->dim(*ax) * inner;
-  int64_t col = 0;
-  for (size_t k = 0; k < ctx.num_inputs(); ++k) {
+  // Input k fills columns [cols[k], cols[k + 1]) of every output row.
+  const size_t n_in = ctx.num_inputs();
+  std::vector<int64_t> cols(n_in + 1, 0);
+  std::vector<const char*> src(n_in);
+  std::vector<bool> in_place(n_in);
+  for (size_t k = 0; k < n_in; ++k) {
     const Tensor* x = ctx.input(k);
     if (!x) return ctx.error("input " + std::to_string(k) + " is missing");
     const int64_t row = x->rank() == y->rank() ? x->dim(*ax) * inner : -1;
-    if (row < 0 || x->size() != outer * row || col + row > out_row)
+    if (row < 0 || x->size() != outer * row || cols[k] + row > out_row)
       return ctx.error("input " + std::to_string(k) + " shape " + shape_to_string(x->shape()) +
                        " does not fit output " + shape_to_string(y->shape()));
-    const char* s = static_cast<const char*>(x->raw());
-    char* d = static_cast<char*>(y->raw()) + col * static_cast<int64_t>(es);
+    cols[k + 1] = cols[k] + row;
+    src[k] = static_cast<const char*>(x->raw());
     // An input the memory plan placed in the output (plan::SlotInfo::placed_in) is there already.
-    if (outer == 1 && s == d) {
-      col += row;
-      continue;
-    }
-    for (int64_t o = 0; o < outer; ++o)
-      copy_elements(y->dtype(), s + o * row * static_cast<int64_t>(es),
-                    d + o * out_row * static_cast<int64_t>(es), row);
-    col += row;
+    in_place[k] = outer == 1 && src[k] == static_cast<const char*>(y->raw()) + cols[k] * es;
   }
+  if (cols[n_in] != out_row) return ctx.error("inputs do not fill output " + shape_to_string(y->shape()));
+  // Over ranges of the output's elements, so that one large input (a KV cache) is copied by every
+  // thread, and small Concats (shape arithmetic) stay on the caller.
+  char* dst = static_cast<char*>(y->raw());
+  ctx.threads().parallel_for(outer * out_row, 1.0, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e;) {
+      const int64_t o = i / out_row, c = i % out_row;
+      const auto k = static_cast<size_t>(std::upper_bound(cols.begin(), cols.end(), c) - cols.begin() - 1);
+      const int64_t row = cols[k + 1] - cols[k], n = std::min(e - i, cols[k + 1] - c);
+      if (!in_place[k]) copy_elements(y->dtype(), src[k] + (o * row + c - cols[k]) * es, dst + i * es, n);
+      i += n;
+    }
+  });
   return Status::ok();
 }
 
