@@ -113,7 +113,7 @@ class StepContext final : public kernels::KernelContext {
     const plan::SlotInfo& oi = plan_.slots[o];
     Value& whole = state_.slots[o];
     if (!whole.is_tensor() || whole.tensor().shape() != oi.shape || whole.tensor().dtype() != oi.dtype)
-      whole = allocate_uninitialized(oi.dtype, oi.shape);
+      whole = state_.outputs->allocate(oi.dtype, oi.shape);
     Tensor& t = whole.tensor();
     return Tensor::borrow(info.dtype, info.shape, static_cast<char*>(t.raw()) + info.placed_offset, t.storage());
   }
@@ -163,7 +163,7 @@ Status StepContext::allocate(size_t i, DType dtype, const Shape& shape) {
       v.tensor().dtype() == dtype) {
     return Status::ok();  // allocated when its first placed input was made; holds those inputs
   } else if (info.is_graph_output || dtype == DType::kString) {
-    v = allocate_uninitialized(dtype, shape);  // handed to the caller: must own its storage
+    v = state_.outputs->allocate(dtype, shape);  // handed to the caller: must own its storage
   } else if (info.placed_in != plan::kNoSlot && info.arena_offset < 0 && planned_shape) {
     v = placed_part(info);
   } else if (i == 0 && view_of_kept_input(dtype, shape)) {

@@ -9,6 +9,7 @@
 #include "base/thread_pool.h"
 #include "plan/execution_plan.h"
 #include "runtime/buffer_pool.h"
+#include "runtime/output_recycler.h"
 #include "runtime/profiler.h"
 
 namespace onnxrt::runtime {
@@ -22,6 +23,7 @@ struct RunState {
   std::unordered_map<void*, int> pooled_extra_holders;
   std::shared_ptr<void> arena;
   BufferPool pool;
+  std::shared_ptr<OutputRecycler> outputs = std::make_shared<OutputRecycler>();  // graph outputs
   // States of nested plans (subgraphs), made on first use and reused by every iteration and
   // every later run that takes this state. A subgraph never runs twice at once within one run.
   std::unordered_map<const plan::ExecutionPlan*, std::unique_ptr<RunState>> nested;
