@@ -73,9 +73,10 @@ void place_concat_inputs(ExecutionPlan& plan, const std::vector<int64_t>& def, c
   for (size_t v = 0; v < plan.slots.size(); ++v) {
     if (shares[v] == kNoSlot) continue;
     const Step& maker = plan.steps[static_cast<size_t>(def[v])];
-    if (!maker.kernel->output_is_view()) written_over[static_cast<size_t>(block_root(shares, static_cast<Slot>(v)))] = true;
+    if (!maker.kernel || !maker.kernel->output_is_view()) written_over[static_cast<size_t>(block_root(shares, static_cast<Slot>(v)))] = true;
   }
   for (const Step& step : plan.steps) {
+    if (!step.node) continue;  // plans built by hand (tests) may have steps without nodes
     const ir::Node& node = *step.node;
     if (!step.kernel || step.reference_kernel || step.kernel_sets_outputs || !step.static_shapes ||
         node.op_type != "Concat" || !(node.domain.empty() || node.domain == "ai.onnx") || step.outputs.size() != 1 ||
