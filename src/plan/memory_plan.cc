@@ -36,9 +36,8 @@ Slot block_root(const std::vector<Slot>& shares, Slot v) {
 
 // Element bytes of a dtype whose elements are whole bytes; 0 for strings and sub-byte types.
 int64_t whole_element_bytes(DType t) {
-  if (t == DType::kString) return 0;
-  const auto one = static_cast<int64_t>(dtype_storage_bytes(t, 1));
-  return one > 0 && static_cast<int64_t>(dtype_storage_bytes(t, 2)) == 2 * one ? one : 0;
+  const int bits = t == DType::kString ? 0 : dtype_bits(t);
+  return bits >= 8 && bits % 8 == 0 ? bits / 8 : 0;
 }
 
 // The value whose producer writes the bytes that `v` shows: back through views (Reshape and
@@ -60,10 +59,11 @@ Slot bytes_source(const ExecutionPlan& plan, const std::vector<int64_t>& def, Sl
 // GPT-2 decode step's stacks of 12 per-layer caches, 2 x 4.7 MB, and channel concats at batch 1)
 // have their inputs written in place by the inputs' producers; the Concat then copies nothing
 // for them (its kernel skips an input already where it belongs). An input qualifies when its
-// bytes come (through views) from an intermediate of the output's dtype made by a kernel that
-// cannot write over one of its own inputs, which is in no other Concat and has no placed inputs
-// itself (no nesting). The output must be an arena intermediate or a graph output. Sets
-// placed_in / placed_offset / has_placed_inputs. Only inputs at 64-byte aligned offsets.
+// bytes come (through views) from an intermediate of the output's dtype that has a block of its
+// own (it took over no input's) which no later op writes over in place, is in no other Concat
+// and has no placed inputs itself (no nesting), at a 64-byte aligned offset. The output must be
+// an arena intermediate or a graph output, and not written over in place either. Sets
+// placed_in / placed_offset / has_placed_inputs.
 void place_concat_inputs(ExecutionPlan& plan, const std::vector<int64_t>& def, const std::vector<int64_t>& bytes_of,
                          const std::vector<Slot>& shares) {
   // Blocks that a later value takes over to write in place (Kernel::output_reuses_input): the
