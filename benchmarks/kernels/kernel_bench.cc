@@ -25,6 +25,7 @@
 #include "base/thread_pool.h"
 #include "ir/graph.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/qgemm.h"
 #include "onnx/model_io.h"
 #include "onnxrt/onnxrt.h"
 
@@ -250,6 +251,24 @@ double sgemm_gflops(const GemmShape& s, ThreadPool* pool) {
   return 2.0 * s.m * s.n * s.k / t * 1e-9;
 }
 
+// MatMulInteger's product with a constant int8 B: uint8 A minus a zero point, int32 C.
+double qgemm_gops(const GemmShape& s, ThreadPool* pool) {
+  std::mt19937 rng(1);
+  std::vector<uint8_t> A(s.m * s.k);
+  std::vector<int8_t> B(s.k * s.n);
+  std::vector<int32_t> C(s.m * s.n);
+  for (auto& x : A) x = static_cast<uint8_t>(rng());
+  for (auto& x : B) x = static_cast<int8_t>(rng());
+  const uint8_t za = 128;
+  const int8_t zb = 3;
+  const kernels::QuantPackedB pb = kernels::QuantPackedB::pack(s.k, s.n, {B.data(), true, s.n, &zb, 1});
+  std::vector<int16_t> scratch(kernels::qgemm_scratch_elements(s.m, s.k));
+  const double t = time_call([&] {
+    kernels::qgemm(s.m, {A.data(), false, s.k, &za, 1}, pb, C.data(), s.n, scratch.data(), pool);
+  });
+  return 2.0 * s.m * s.n * s.k / t * 1e-9;
+}
+
 std::string fixed(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
@@ -285,7 +304,7 @@ int main(int argc, char** argv) {
       for (std::string t; std::getline(list, t, ',');) thread_counts.push_back(std::atoi(t.c_str()));
     } else if (a == "--doc" && i + 1 < argc) {
       doc_path = argv[++i];
-    } else if (a == "--only" && i + 1 < argc) {  // ops whose label contains this (profiling)
+    } else if (a == "--only" && i + 1 < argc) {  // ops whose label contains this (profiling); "sgemm" / "qgemm": that GEMM table only
       only = argv[++i];
     } else {
       std::fprintf(stderr, "usage: %s [--threads 1,2] [--doc docs/performance.md] [--only LABEL]\n", argv[0]);
@@ -324,7 +343,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < thread_counts.size(); ++i) md << "---:|";
   md << "\n";
   for (const GemmShape& s : shapes) {
-    if (!only.empty()) break;
+    if (!only.empty() && only != "sgemm") break;
     md << "| " << s.label << " |";
     for (size_t i = 0; i < thread_counts.size(); ++i) {
       ThreadPool pool(thread_counts[i]);
@@ -337,13 +356,32 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "gemm %s done\n", s.label);
   }
 
+  md << "\n| int8 GEMM, uint8 A x int8 B -> int32 (M x N x K) |";
+  for (int t : thread_counts) md << " " << t << " thread GOP/s (x fp32 FMA peak) |";
+  md << "\n|---|";
+  for (size_t i = 0; i < thread_counts.size(); ++i) md << "---:|";
+  md << "\n";
+  for (const GemmShape& s : shapes) {
+    if (!only.empty() && only != "qgemm") break;
+    md << "| " << s.label << " |";
+    for (size_t i = 0; i < thread_counts.size(); ++i) {
+      ThreadPool pool(thread_counts[i]);
+      g_thread_clock = thread_counts[i] == 1;
+      const double g = qgemm_gops(s, &pool);
+      g_thread_clock = false;
+      md << " " << fixed(g, 1) << " (" << fixed(g / peak[i], 2) << "x) |";
+    }
+    md << "\n";
+    std::fprintf(stderr, "qgemm %s done\n", s.label);
+  }
+
   md << "\n| op | ";
   for (int t : thread_counts) md << t << " thread us (GFLOP/s or GB/s) | ";
   md << "\n|---|";
   for (size_t i = 0; i < thread_counts.size(); ++i) md << "---:|";
   md << "\n";
   for (const OpCase& c : op_cases()) {
-    if (!only.empty() && c.label.find(only) == std::string::npos) continue;
+    if (!only.empty() && (only == "sgemm" || only == "qgemm" || c.label.find(only) == std::string::npos)) continue;
     md << "| " << c.label << " |";
     for (int t : thread_counts) {
       std::string error;

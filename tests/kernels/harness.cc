@@ -221,6 +221,31 @@ void expect_matches_reference(const ir::Node& node, const std::vector<Tensor>& i
   }
 }
 
+void expect_matches_reference_without_constants(const ir::Node& node, const std::vector<Tensor>& inputs,
+                                                double tol) {
+  auto ref = run_node(kernels::Backend::kReference, node, inputs, 1);
+  ASSERT_TRUE(ref.has_value()) << ref.status().to_string();
+  std::vector<ir::ValueType> types;
+  for (const Tensor& t : inputs) types.push_back(ir::ValueType::tensor(t.dtype(), to_sym_shape(t.shape())));
+  std::vector<const ir::ValueType*> tp;
+  std::vector<const Tensor*> ptrs, no_constants(inputs.size(), nullptr);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    tp.push_back(inputs[i].defined() ? &types[i] : nullptr);
+    ptrs.push_back(inputs[i].defined() ? &inputs[i] : nullptr);
+  }
+  const ir::ValueType out_type = ir::ValueType::tensor((*ref)[0].dtype(), to_sym_shape((*ref)[0].shape()));
+  const ir::ValueType* op[] = {&out_type};
+  const kernels::KernelEntry* e = kernels::find_kernel(kernels::Backend::kCpu, "", node.op_type,
+                                                       node.opset, inputs[0].dtype());
+  ASSERT_NE(e, nullptr);
+  kernels::KernelInit init{node, tp, no_constants, op};
+  auto k = e->factory(init);
+  ASSERT_TRUE(k.has_value()) << k.status().to_string();
+  FixedKernelContext ctx(node, ptrs, Tensor::allocate((*ref)[0].dtype(), (*ref)[0].shape()));
+  ASSERT_TRUE((*k)->run(ctx).is_ok());
+  EXPECT_TRUE(tensors_close(ctx.out(), (*ref)[0], tol, tol)) << node.op_type;
+}
+
 std::vector<Tensor> evaluate_graph(const ir::Graph& g, const std::map<std::string, Tensor>& feeds) {
   std::map<ir::ValueId, Tensor> vals;
   for (ir::ValueId v : g.inputs()) vals[v] = feeds.at(g.value(v).name);

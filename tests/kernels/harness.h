@@ -123,4 +123,9 @@ std::vector<std::string> graph_ops(const ir::Graph& g);
 void expect_matches_reference(const ir::Node& node, const std::vector<Tensor>& inputs,
                               size_t num_outputs, double atol, double rtol);
 
+// The same for output 0, but the CPU kernel's create() sees no constant inputs (run() gets the
+// weights it would otherwise have prepacked), through a FixedKernelContext.
+void expect_matches_reference_without_constants(const ir::Node& node, const std::vector<Tensor>& inputs,
+                                                double tol);
+
 }  // namespace onnxrt::testing

@@ -1,5 +1,6 @@
-// The CPU quantization kernel table. The kernels (cpu/quant_ops.cc) are exact integer loops;
-// the reference table points at the same ones (see quant_ops.h).
+// The CPU quantization kernel table. The kernels (cpu/quant_ops.cc) are exact integer loops,
+// shared with the reference table, except MatMulInteger and QLinearMatMul, whose products come
+// from the packed integer GEMM (see quant_ops.h).
 #include "kernels/cpu/quant_ops.h"
 #include "kernels/kernel_families.h"
 
@@ -14,8 +15,8 @@ constexpr KernelEntry kTable[] = {
     {"", "QuantizeLinear", 10, kMaxOpset, kAny, &make_quantize_linear},
     {"", "DequantizeLinear", 10, kMaxOpset, kAny, &make_dequantize_linear},
     {"", "DynamicQuantizeLinear", 11, kMaxOpset, kAny, &make_dynamic_quantize_linear},
-    {"", "MatMulInteger", 10, kMaxOpset, kAny, &make_matmul_integer},
-    {"", "QLinearMatMul", 10, kMaxOpset, kAny, &make_qlinear_matmul},
+    {"", "MatMulInteger", 10, kMaxOpset, kAny, &make_matmul_integer_qgemm},
+    {"", "QLinearMatMul", 10, kMaxOpset, kAny, &make_qlinear_matmul_qgemm},
     {"", "ConvInteger", 10, kMaxOpset, kAny, &make_conv_integer},
     {"", "QLinearConv", 10, kMaxOpset, kAny, &make_qlinear_conv},
 };

@@ -16,12 +16,16 @@
 #include "base/thread_pool.h"
 #include "ir/attribute.h"
 #include "ir/infer_nn_window.h"
+#include "kernels/cpu/qgemm.h"
+#include "kernels/ukernels/elementwise/quantize.h"
 
 namespace onnxrt::kernels::quant {
 
 namespace {
 
 std::string name(DType t) { return std::string(dtype_name(t)); }
+
+bool is_quant8(DType t) { return t == DType::kInt8 || t == DType::kUInt8; }
 
 // Rounds `v` to the precision of float type `t` (float, float16, bfloat16; double unchanged).
 double round_to(DType t, double v) {
@@ -213,6 +217,23 @@ class DequantizeKernel final : public Kernel {
       ONNXRT_ASSIGN_OR_RETURN(zm, param_map(ctx, x, *zp, axis, block, "x_zero_point"));
       if (zp->dtype() != x.dtype()) return ctx.error("x_zero_point must be " + name(x.dtype()));
     }
+    if (is_quant8(x.dtype()) && sm.mode == 0 && (!zp || zm.mode == 0) && scale.dtype() == DType::kFloat32 &&
+        y.dtype() == DType::kFloat32) {
+      // Per tensor, 8-bit to float32: (x - zp) is exact in float32 and the product rounds once,
+      // as in the general loop below; typed so that it vectorizes.
+      const float s0 = scale.data<float>()[0], z0 = zp ? static_cast<float>(load(*zp, 0)) : 0.0f;
+      float* py = y.data<float>();
+      for_blocks(ctx, x.size(), 1.0, [&](int64_t b, int64_t e) {
+        if (x.dtype() == DType::kInt8) {
+          const int8_t* px = x.data<int8_t>();
+          for (int64_t i = b; i < e; ++i) py[i] = (static_cast<float>(px[i]) - z0) * s0;
+        } else {
+          const uint8_t* px = x.data<uint8_t>();
+          for (int64_t i = b; i < e; ++i) py[i] = (static_cast<float>(px[i]) - z0) * s0;
+        }
+      });
+      return Status::ok();
+    }
     // int32 x with an int32 zero point computes in float64 in numpy; everything else in float32.
     const DType p = x.dtype() == DType::kInt32 && zp ? DType::kFloat64 : DType::kFloat32;
     for_blocks(ctx, x.size(), 4.0, [&](int64_t b, int64_t e) {
@@ -232,10 +253,21 @@ Status dynamic_quantize_run(KernelContext& ctx) {
   const Tensor& x = *ctx.input(0);
   if (x.dtype() != DType::kFloat32) return ctx.error("x must be float, got " + name(x.dtype()));
   const float* px = x.data<float>();
+  // Per-thread minima and maxima, then theirs: min and max are exact, so any split gives the same.
+  const int threads = ctx.threads().num_threads();
+  std::vector<float> part_lo(static_cast<size_t>(threads), 0.0f), part_hi(static_cast<size_t>(threads), 0.0f);
+  const int64_t chunk = (x.size() + threads - 1) / threads;
+  const ew::MinMaxF32Fn minmax = ew::minmax_f32_ukernel();
+  ctx.threads().parallel_for(threads, 2.0 * static_cast<double>(chunk), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t b = std::min(x.size(), t * chunk), e = std::min(x.size(), b + chunk);
+      minmax(px + b, e - b, &part_lo[static_cast<size_t>(t)], &part_hi[static_cast<size_t>(t)]);
+    }
+  });
   float mx = 0, mn = 0;
-  for (int64_t i = 0; i < x.size(); ++i) {
-    mx = std::max(mx, px[i]);
-    mn = std::min(mn, px[i]);
+  for (int t = 0; t < threads; ++t) {
+    mx = std::max(mx, part_hi[static_cast<size_t>(t)]);
+    mn = std::min(mn, part_lo[static_cast<size_t>(t)]);
   }
   const float scale = (mx == mn ? 1.0f : mx - mn) / 255.0f;
   const float zp_f = std::clamp(0.0f - mn / scale, 0.0f, 255.0f);
@@ -243,10 +275,8 @@ Status dynamic_quantize_run(KernelContext& ctx) {
   const float zpi = std::isnan(zp_f) ? 0.0f : std::nearbyint(zp_f);
   Tensor& y = *ctx.output(0);
   uint8_t* py = y.data<uint8_t>();
-  ctx.threads().parallel_for(x.size(), 4.0, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i)
-      py[i] = static_cast<uint8_t>(round_saturate(std::nearbyint(px[i] / scale) + zpi, 0, 255));
-  });
+  const ew::QuantizeU8Fn quantize = ew::quantize_u8_ukernel();
+  ctx.threads().parallel_for(x.size(), 4.0, [&](int64_t b, int64_t e) { quantize(px + b, e - b, scale, zpi, py + b); });
   if (ctx.num_outputs() > 1 && ctx.output(1)) ctx.output(1)->data<float>()[0] = scale;
   if (ctx.num_outputs() > 2 && ctx.output(2)) ctx.output(2)->data<uint8_t>()[0] = static_cast<uint8_t>(zpi);
   return Status::ok();
@@ -312,9 +342,21 @@ Expected<bool> per_vector(KernelContext& ctx, const Tensor* t, int64_t n, const 
                    std::to_string(t->size()));
 }
 
+QuantOperand quant_operand(const Tensor& t, int64_t ld, const Tensor* zp) {
+  return {t.raw(), t.dtype() == DType::kInt8, ld, zp ? zp->raw() : nullptr, zp ? zp->size() : 0};
+}
+
+// MatMulInteger and QLinearMatMul. The int32 products come from qgemm (CPU table, B prepacked
+// when it and its zero point are constant) or from the plain loops (reference table); the
+// requantization of QLinearMatMul is the same code for both.
 class MatMulKernel final : public Kernel {
  public:
   bool qlinear = false;
+  bool use_qgemm = false;
+  QuantPackedB packed;  // constant 2-D B minus its constant zero point
+
+  const char* variant() const override { return use_qgemm ? "qgemm" : "loop"; }
+  bool prepacked_input(size_t i) const override { return i == (qlinear ? 3u : 1u) && !packed.empty(); }
 
   Status run(KernelContext& ctx) const override {
     const size_t ia = 0, ib = qlinear ? 3 : 1;
@@ -324,8 +366,7 @@ class MatMulKernel final : public Kernel {
     const Tensor* bzp = qlinear ? ctx.input(5) : (ctx.num_inputs() > 3 ? ctx.input(3) : nullptr);
     Tensor& y = *ctx.output(0);
     for (const Tensor* t : {&a, &b})
-      if (t->dtype() != DType::kInt8 && t->dtype() != DType::kUInt8)
-        return ctx.error("operands must be int8 or uint8, got " + name(t->dtype()));
+      if (!is_quant8(t->dtype())) return ctx.error("operands must be int8 or uint8, got " + name(t->dtype()));
     if (azp && azp->dtype() != a.dtype()) return ctx.error("a_zero_point must be " + name(a.dtype()));
     if (bzp && bzp->dtype() != b.dtype()) return ctx.error("b_zero_point must be " + name(b.dtype()));
     ONNXRT_ASSIGN_OR_RETURN(MatMulGeom g, matmul_geom(ctx, a, b));
@@ -337,16 +378,51 @@ class MatMulKernel final : public Kernel {
     const Tensor* ys = qlinear ? ctx.input(6) : nullptr;
     const Tensor* yzp = qlinear && ctx.num_inputs() > 7 ? ctx.input(7) : nullptr;
     bool as_row = false, bs_col = false;
-    DType sp = DType::kFloat32;
-    int64_t lo = 0, hi = 0;
     if (qlinear) {
       ONNXRT_ASSIGN_OR_RETURN(as_row, per_vector(ctx, as, g.M, "a_scale"));
       ONNXRT_ASSIGN_OR_RETURN(bs_col, per_vector(ctx, bs, g.N, "b_scale"));
       if (ys->size() != 1) return ctx.error("y_scale must be a scalar");
       if (yzp && yzp->size() != 1) return ctx.error("y_zero_point must be a scalar");
-      sp = promote(promote(as->dtype(), bs->dtype()), ys->dtype());
-      int_range(y.dtype(), &lo, &hi);
     }
+    int32_t* acc = qlinear ? static_cast<int32_t*>(ctx.scratch(static_cast<size_t>(y.size()) * 4 + 64))
+                           : y.data<int32_t>();
+    if (use_qgemm) {
+      products_qgemm(ctx, g, a, b, azp, bzp, acc);
+    } else {
+      products_loop(ctx, g, a, b, azp, azp_row, bzp, bzp_col, acc);
+    }
+    if (!qlinear) return Status::ok();
+
+    // numpy: (a_scale * b_scale / y_scale) in the scales' type, then int32 * that in float64.
+    const DType sp = promote(promote(as->dtype(), bs->dtype()), ys->dtype());
+    int64_t lo = 0, hi = 0;
+    int_range(y.dtype(), &lo, &hi);
+    const double y_scale = load(*ys, 0), y_zero = yzp ? static_cast<double>(load_int(*yzp, 0)) : 0.0;
+    auto mult = [&](int64_t m, int64_t n) {
+      return round_to(sp, round_to(sp, load(*as, as_row ? m : 0) * load(*bs, bs_col ? n : 0)) / y_scale);
+    };
+    std::vector<double> col_mult;  // per column when the multiplier does not depend on the row
+    if (!as_row) {
+      col_mult.resize(static_cast<size_t>(g.N));
+      for (int64_t n = 0; n < g.N; ++n) col_mult[static_cast<size_t>(n)] = mult(0, n);
+    }
+    ctx.threads().parallel_for(g.batch * g.M, 8.0 * static_cast<double>(g.N), [&](int64_t r0, int64_t r1) {
+      for (int64_t row = r0; row < r1; ++row) {
+        const int64_t m = row % g.M;
+        for (int64_t n = 0; n < g.N; ++n) {
+          const double k = as_row ? mult(m, n) : col_mult[static_cast<size_t>(n)];
+          const double d = static_cast<double>(acc[row * g.N + n]) * k;
+          store_int(y, row * g.N + n, round_saturate(yzp ? d + y_zero : d, lo, hi));
+        }
+      }
+    });
+    return Status::ok();
+  }
+
+ private:
+  // The reference: int64 sums of zero-point-shifted products, stored as int32 (wrapping).
+  void products_loop(KernelContext& ctx, const MatMulGeom& g, const Tensor& a, const Tensor& b, const Tensor* azp,
+                     bool azp_row, const Tensor* bzp, bool bzp_col, int32_t* out) const {
     ctx.threads().parallel_for(g.batch * g.M, static_cast<double>(g.K * g.N), [&](int64_t begin, int64_t end) {
       std::vector<int64_t> acc(static_cast<size_t>(g.N));
       for (int64_t row = begin; row < end; ++row) {
@@ -362,21 +438,38 @@ class MatMulKernel final : public Kernel {
             acc[static_cast<size_t>(n)] += av * (load_int(b, b0 + k * g.N + n) - zb);
           }
         }
-        const int64_t o = row * g.N;
-        if (!qlinear) {
-          for (int64_t n = 0; n < g.N; ++n) y.data<int32_t>()[o + n] = static_cast<int32_t>(acc[static_cast<size_t>(n)]);
-          continue;
-        }
-        for (int64_t n = 0; n < g.N; ++n) {
-          // numpy: (a_scale * b_scale / y_scale) in the scales' type, then int32 * that in float64.
-          const double mult = round_to(sp, round_to(sp, load(*as, as_row ? m : 0) * load(*bs, bs_col ? n : 0)) / load(*ys, 0));
-          double d = static_cast<double>(static_cast<int32_t>(acc[static_cast<size_t>(n)])) * mult;
-          if (yzp) d += static_cast<double>(load_int(*yzp, 0));
-          store_int(y, o + n, round_saturate(d, lo, hi));
-        }
+        for (int64_t n = 0; n < g.N; ++n)
+          out[row * g.N + n] = static_cast<int32_t>(static_cast<uint32_t>(acc[static_cast<size_t>(n)]));
       }
     });
-    return Status::ok();
+  }
+
+  void products_qgemm(KernelContext& ctx, const MatMulGeom& g, const Tensor& a, const Tensor& b, const Tensor* azp,
+                      const Tensor* bzp, int32_t* out) const {
+    if (g.batch == 0 || g.M == 0 || g.N == 0) return;
+    // Batches that share one B and whose A matrices follow each other run as one product of
+    // batch * M rows (a per-row zero point repeats every M rows).
+    bool stacked = true;
+    for (int64_t i = 0; i < g.batch; ++i) {
+      stacked = stacked && g.b_off[static_cast<size_t>(i)] == g.b_off[0] && g.a_off[static_cast<size_t>(i)] == i * g.M * g.K;
+    }
+    const int64_t rows = stacked ? g.batch * g.M : g.M;
+    auto* a_scratch = static_cast<int16_t*>(ctx.scratch(qgemm_scratch_elements(rows, g.K) * 2 + 64));
+    QuantPackedB per_run;
+    int16_t* b_scratch = nullptr;
+    if (packed.empty()) b_scratch = static_cast<int16_t*>(ctx.scratch(QuantPackedB::packed_elements(g.K, g.N) * 2 + 64));
+    const auto* a_bytes = static_cast<const uint8_t*>(a.raw());
+    for (int64_t i = 0; i < (stacked ? 1 : g.batch); ++i) {
+      const int64_t b_off = g.b_off[static_cast<size_t>(i)];
+      if (packed.empty() && (i == 0 || b_off != g.b_off[static_cast<size_t>(i - 1)])) {
+        QuantOperand qb = quant_operand(b, g.N, bzp);
+        qb.data = static_cast<const uint8_t*>(b.raw()) + b_off;
+        per_run = QuantPackedB::pack_into(g.K, g.N, qb, b_scratch);
+      }
+      QuantOperand qa = quant_operand(a, g.K, azp);
+      qa.data = a_bytes + g.a_off[static_cast<size_t>(i)];
+      qgemm(rows, qa, packed.empty() ? per_run : packed, out + i * g.M * g.N, g.N, a_scratch, &ctx.threads());
+    }
   }
 };
 
@@ -520,15 +613,38 @@ Expected<std::unique_ptr<Kernel>> make_dynamic_quantize_linear(const KernelInit&
   return std::unique_ptr<Kernel>(new FunctionKernel(&dynamic_quantize_run, "default"));
 }
 
-Expected<std::unique_ptr<Kernel>> make_matmul_integer(const KernelInit&) {
-  return std::unique_ptr<Kernel>(new MatMulKernel());
+namespace {
+const Tensor* constant_input(const KernelInit& init, size_t i) {
+  return i < init.constant_inputs.size() ? init.constant_inputs[i] : nullptr;
 }
 
-Expected<std::unique_ptr<Kernel>> make_qlinear_matmul(const KernelInit& init) {
-  if (init.input_types.size() < 7) return init.error("needs 8 inputs");
+// `fast`: products through qgemm, with B packed here when it is a constant matrix whose zero
+// point (absent, or one per tensor or per column) is constant too.
+Expected<std::unique_ptr<Kernel>> make_matmul(const KernelInit& init, bool qlinear, bool fast) {
+  if (qlinear && init.input_types.size() < 7) return init.error("needs 8 inputs");
   auto k = std::make_unique<MatMulKernel>();
-  k->qlinear = true;
+  k->qlinear = qlinear;
+  k->use_qgemm = fast;
+  const size_t ib = qlinear ? 3 : 1, izb = qlinear ? 5 : 3;
+  const Tensor* b = constant_input(init, ib);
+  const bool zb_given = izb < init.input_types.size() && init.input_types[izb];
+  const Tensor* zb = constant_input(init, izb);
+  if (fast && b && b->rank() == 2 && is_quant8(b->dtype()) && (!zb_given || zb)) {
+    const int64_t K = b->dim(0), N = b->dim(1);
+    const bool zb_ok = !zb || (zb->dtype() == b->dtype() && (zb->size() == 1 || zb->size() == N));
+    if (zb_ok) k->packed = QuantPackedB::pack(K, N, quant_operand(*b, N, zb));
+  }
   return std::unique_ptr<Kernel>(std::move(k));
+}
+}  // namespace
+
+Expected<std::unique_ptr<Kernel>> make_matmul_integer(const KernelInit& init) { return make_matmul(init, false, false); }
+Expected<std::unique_ptr<Kernel>> make_qlinear_matmul(const KernelInit& init) { return make_matmul(init, true, false); }
+Expected<std::unique_ptr<Kernel>> make_matmul_integer_qgemm(const KernelInit& init) {
+  return make_matmul(init, false, true);
+}
+Expected<std::unique_ptr<Kernel>> make_qlinear_matmul_qgemm(const KernelInit& init) {
+  return make_matmul(init, true, true);
 }
 
 namespace {

@@ -1,7 +1,9 @@
 // Kernels of the quantization family: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
 // MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv. They are simple, exact loops (the
 // integer products accumulate in int64), so the CPU and reference tables share them; the kernel
-// tests pin their values against onnx.reference.
+// tests pin their values against onnx.reference. The CPU table's MatMulInteger and QLinearMatMul
+// (the *_qgemm factories) take their products from the packed integer GEMM (cpu/qgemm.h) and are
+// tested against the loops.
 #pragma once
 
 #include <memory>
@@ -15,6 +17,8 @@ Expected<std::unique_ptr<Kernel>> make_dequantize_linear(const KernelInit& init)
 Expected<std::unique_ptr<Kernel>> make_dynamic_quantize_linear(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_matmul_integer(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_qlinear_matmul(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_matmul_integer_qgemm(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_qlinear_matmul_qgemm(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_conv_integer(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_qlinear_conv(const KernelInit& init);
 

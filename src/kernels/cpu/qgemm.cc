@@ -1,0 +1,149 @@
+// Blocking and packing for the integer GEMM (qgemm.h). A is packed once per call into int16
+// micro-panels of kIgemmRows rows; B into panels of kIgemmCols columns. The work is split into
+// (row group, column panel) items; each item runs its row tiles over K blocks of kKcPairs pairs,
+// so that a panel's block (kKcPairs * 64 bytes = 16 KB) stays in L1 while the row tiles pass.
+#include "kernels/cpu/qgemm.h"
+
+#include <algorithm>
+
+#include "base/cpu_features.h"
+#include "kernels/ukernels/gemm/igemm.h"
+
+namespace onnxrt::kernels {
+namespace {
+
+using ukernels::kIgemmCols;
+using ukernels::kIgemmRows;
+
+constexpr int64_t kKcPairs = 256;
+constexpr int64_t kGroupTiles = 16;  // row tiles per work item (96 rows)
+
+int64_t pairs_of(int64_t K) { return (K + 1) / 2; }
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+int32_t element(const void* data, bool is_signed, int64_t i) {
+  return is_signed ? static_cast<const int8_t*>(data)[i] : static_cast<const uint8_t*>(data)[i];
+}
+
+int32_t zero_point(const QuantOperand& op, int64_t i) {
+  if (!op.zp || op.zp_count == 0) return 0;
+  return element(op.zp, op.is_signed, op.zp_count == 1 ? 0 : i % op.zp_count);
+}
+
+// Row tile t of A (rows [r0, r0 + mt)) into dst: for each k pair, mt pairs.
+template <typename T>
+void pack_a_tile(const QuantOperand& a, int64_t r0, int64_t mt, int64_t K, int16_t* dst) {
+  const T* src = static_cast<const T*>(a.data);
+  const int64_t pairs = pairs_of(K);
+  for (int64_t i = 0; i < mt; ++i) {
+    const T* row = src + (r0 + i) * a.ld;
+    const int32_t z = zero_point(a, r0 + i);
+    int16_t* d = dst + 2 * i;
+    for (int64_t k = 0; k + 1 < K; k += 2, d += 2 * mt) {
+      d[0] = static_cast<int16_t>(row[k] - z);
+      d[1] = static_cast<int16_t>(row[k + 1] - z);
+    }
+    if (K % 2) {
+      d = dst + 2 * i + (pairs - 1) * 2 * mt;
+      d[0] = static_cast<int16_t>(row[K - 1] - z);
+      d[1] = 0;
+    }
+  }
+}
+
+// Row by row within a panel, so that B is read in runs of kIgemmCols bytes.
+template <typename T>
+void pack_b(int64_t K, int64_t N, const QuantOperand& b, int16_t* dst) {
+  const T* src = static_cast<const T*>(b.data);
+  const int64_t pairs = pairs_of(K), panels = ceil_div(N, kIgemmCols);
+  int32_t z[kIgemmCols];
+  for (int64_t q = 0; q < panels; ++q) {
+    int16_t* panel = dst + q * pairs * 2 * kIgemmCols;
+    const int64_t c0 = q * kIgemmCols, nc = std::min<int64_t>(kIgemmCols, N - c0);
+    for (int64_t j = 0; j < nc; ++j) z[j] = zero_point(b, c0 + j);
+    for (int64_t k = 0; k < 2 * pairs; ++k) {
+      int16_t* d = panel + (k / 2) * 2 * kIgemmCols + (k % 2);
+      if (k >= K) {
+        for (int64_t j = 0; j < kIgemmCols; ++j) d[2 * j] = 0;
+        continue;
+      }
+      const T* row = src + k * b.ld + c0;
+      for (int64_t j = 0; j < kIgemmCols; ++j) d[2 * j] = j < nc ? static_cast<int16_t>(row[j] - z[j]) : 0;
+    }
+  }
+}
+
+ukernels::IgemmTileFn tile_for(QgemmIsa isa) {
+  const bool avx2 = cpu_features().has_avx2_fma();
+  if (isa == QgemmIsa::kScalar || !avx2) return &ukernels::igemm_tile_scalar;
+  return &ukernels::igemm_tile_avx2;
+}
+
+}  // namespace
+
+size_t QuantPackedB::packed_elements(int64_t K, int64_t N) {
+  return static_cast<size_t>(ceil_div(N, kIgemmCols) * pairs_of(K) * 2 * kIgemmCols);
+}
+
+QuantPackedB QuantPackedB::pack_into(int64_t K, int64_t N, const QuantOperand& b, int16_t* buffer) {
+  QuantPackedB p;
+  p.K_ = K;
+  p.N_ = N;
+  if (b.is_signed) pack_b<int8_t>(K, N, b, buffer);
+  else pack_b<uint8_t>(K, N, b, buffer);
+  p.data_ = buffer;
+  return p;
+}
+
+QuantPackedB QuantPackedB::pack(int64_t K, int64_t N, const QuantOperand& b) {
+  const size_t n = std::max<size_t>(packed_elements(K, N), 1);
+  std::shared_ptr<int16_t[]> owned(new int16_t[n]);
+  QuantPackedB p = pack_into(K, N, b, owned.get());
+  p.owned_ = std::move(owned);
+  return p;
+}
+
+size_t qgemm_scratch_elements(int64_t M, int64_t K) {
+  return static_cast<size_t>(ceil_div(M, kIgemmRows) * kIgemmRows * pairs_of(K) * 2);
+}
+
+void qgemm(int64_t M, const QuantOperand& a, const QuantPackedB& b, int32_t* C, int64_t ldc, int16_t* scratch,
+           ThreadPool* pool, QgemmIsa isa) {
+  const int64_t K = b.K(), N = b.N();
+  if (M <= 0 || N <= 0) return;
+  const int64_t pairs = pairs_of(K), tiles = ceil_div(M, kIgemmRows), panels = ceil_div(N, kIgemmCols);
+  const int64_t tile_stride = kIgemmRows * pairs * 2;  // int16 per packed row tile
+  auto pack_tiles = [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r0 = t * kIgemmRows, mt = std::min<int64_t>(kIgemmRows, M - r0);
+      if (a.is_signed) pack_a_tile<int8_t>(a, r0, mt, K, scratch + t * tile_stride);
+      else pack_a_tile<uint8_t>(a, r0, mt, K, scratch + t * tile_stride);
+    }
+  };
+  if (pool) pool->parallel_for(tiles, static_cast<double>(kIgemmRows * K), pack_tiles);
+  else pack_tiles(0, tiles);
+
+  const ukernels::IgemmTileFn tile = tile_for(isa);
+  const int64_t groups = ceil_div(tiles, kGroupTiles);
+  auto run_items = [&](int64_t i0, int64_t i1) {
+    for (int64_t item = i0; item < i1; ++item) {
+      const int64_t g = item / panels, q = item % panels;
+      const int64_t t0 = g * kGroupTiles, t1 = std::min(tiles, t0 + kGroupTiles);
+      const int64_t c0 = q * kIgemmCols, nc = std::min<int64_t>(kIgemmCols, N - c0);
+      const int16_t* panel = b.data_ + q * pairs * 2 * kIgemmCols;
+      for (int64_t p0 = 0; p0 < std::max<int64_t>(pairs, 1); p0 += kKcPairs) {
+        const int64_t pc = std::min(kKcPairs, pairs - p0);
+        for (int64_t t = t0; t < t1; ++t) {
+          const int64_t r0 = t * kIgemmRows, mt = std::min<int64_t>(kIgemmRows, M - r0);
+          tile(mt, nc, pc, scratch + t * tile_stride + p0 * 2 * mt, panel + p0 * 2 * kIgemmCols, C + r0 * ldc + c0,
+               ldc, p0 > 0);
+        }
+      }
+    }
+  };
+  const double cost = static_cast<double>(kGroupTiles * kIgemmRows) * kIgemmCols * std::max<int64_t>(K, 1) / 2;
+  if (pool) pool->parallel_for(groups * panels, cost, run_items);
+  else run_items(0, groups * panels);
+}
+
+}  // namespace onnxrt::kernels

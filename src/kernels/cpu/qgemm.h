@@ -1,0 +1,60 @@
+// Integer GEMM for the quantized products (MatMulInteger, QLinearMatMul):
+//   C[m, n] = sum_k (A[m, k] - za[m]) * (B[k, n] - zb[n])      (int32, wrapping)
+// A and B are int8 or uint8; za and zb are per tensor (one value), per row of A / column of B, or
+// absent (0). The zero points are subtracted while packing into int16 pairs, so the microkernels
+// (ukernels/gemm/igemm.h) multiply exact small integers and every path gives the same bits as the
+// reference loops in quant_ops.cc.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "base/thread_pool.h"
+
+namespace onnxrt::kernels {
+
+// An int8 / uint8 operand: element (r, c) at data[r * ld + c]; zero points of the element type,
+// `zp_count` of them (0: none, 1: per tensor, else per row of A / column of B). A's zero point
+// of row r is zp[r % zp_count], so a batch of matrices stacked as rows shares per-row values.
+struct QuantOperand {
+  const void* data = nullptr;
+  bool is_signed = false;
+  int64_t ld = 0;
+  const void* zp = nullptr;
+  int64_t zp_count = 0;
+};
+
+enum class QgemmIsa { kAuto, kScalar, kAvx2 };
+
+// B[K, N] minus its zero points, packed into the microkernel's int16 panels. Immutable once
+// built, so a packed constant weight serves concurrent runs. pack() allocates; pack_into() uses
+// the caller's buffer of packed_elements(K, N) int16 (per-run scratch for a B that is not
+// constant), which must outlive the result.
+class QuantPackedB {
+ public:
+  static QuantPackedB pack(int64_t K, int64_t N, const QuantOperand& b);
+  static QuantPackedB pack_into(int64_t K, int64_t N, const QuantOperand& b, int16_t* buffer);
+  static size_t packed_elements(int64_t K, int64_t N);
+  int64_t K() const { return K_; }
+  int64_t N() const { return N_; }
+  bool empty() const { return data_ == nullptr; }
+
+ private:
+  friend void qgemm(int64_t, const QuantOperand&, const QuantPackedB&, int32_t*, int64_t, int16_t*, ThreadPool*,
+                    QgemmIsa);
+  int64_t K_ = 0, N_ = 0;
+  const int16_t* data_ = nullptr;
+  std::shared_ptr<int16_t[]> owned_;
+};
+
+// int16 elements of the scratch qgemm needs for A with M rows and K columns.
+size_t qgemm_scratch_elements(int64_t M, int64_t K);
+
+// C[M, N] (row stride ldc) = (A - za) * (B - zb), with B from QuantPackedB. `scratch` holds
+// qgemm_scratch_elements(M, K) int16. pool may be null (single-threaded); isa kAuto follows
+// cpu_features() (tests name one to run both tiles on one machine).
+void qgemm(int64_t M, const QuantOperand& a, const QuantPackedB& b, int32_t* C, int64_t ldc, int16_t* scratch,
+           ThreadPool* pool, QgemmIsa isa = QgemmIsa::kAuto);
+
+}  // namespace onnxrt::kernels

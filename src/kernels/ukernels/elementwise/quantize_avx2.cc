@@ -1,0 +1,55 @@
+// AVX2 dynamic quantization (see quantize.h). vmaxps / vminps return their second operand when
+// either is NaN, so with the running value second a NaN element leaves it unchanged, and a NaN
+// quotient clamps to 0.
+#include <immintrin.h>
+
+#include "kernels/ukernels/elementwise/quantize.h"
+
+namespace onnxrt::kernels::ew {
+
+void minmax_f32_avx2(const float* x, int64_t n, float* lo, float* hi) {
+  __m256 mn0 = _mm256_setzero_ps(), mx0 = mn0, mn1 = mn0, mx1 = mn0;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
+    mx0 = _mm256_max_ps(a, mx0);
+    mn0 = _mm256_min_ps(a, mn0);
+    mx1 = _mm256_max_ps(b, mx1);
+    mn1 = _mm256_min_ps(b, mn1);
+  }
+  alignas(32) float lanes_lo[8], lanes_hi[8];
+  _mm256_store_ps(lanes_lo, _mm256_min_ps(mn0, mn1));
+  _mm256_store_ps(lanes_hi, _mm256_max_ps(mx0, mx1));
+  float mn = 0, mx = 0;
+  for (int j = 0; j < 8; ++j) {
+    mn = lanes_lo[j] < mn ? lanes_lo[j] : mn;
+    mx = lanes_hi[j] > mx ? lanes_hi[j] : mx;
+  }
+  for (; i < n; ++i) {
+    mn = x[i] < mn ? x[i] : mn;
+    mx = x[i] > mx ? x[i] : mx;
+  }
+  *lo = mn;
+  *hi = mx;
+}
+
+void quantize_u8_avx2(const float* x, int64_t n, float scale, float zero_point, uint8_t* y) {
+  const __m256 s = _mm256_set1_ps(scale), z = _mm256_set1_ps(zero_point);
+  const __m256 zero = _mm256_setzero_ps(), top = _mm256_set1_ps(255.0f);
+  auto eight = [&](const float* p) {
+    const __m256 q = _mm256_round_ps(_mm256_div_ps(_mm256_loadu_ps(p), s), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(_mm256_add_ps(q, z), zero), top));
+  };
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i a = eight(x + i), b = eight(x + i + 8), c = eight(x + i + 16), d = eight(x + i + 24);
+    // packs work per 128-bit lane: undo the lane interleave with one dword permute.
+    const __m256i words = _mm256_packus_epi32(a, b), words2 = _mm256_packus_epi32(c, d);
+    const __m256i bytes = _mm256_packus_epi16(words, words2);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), _mm256_permutevar8x32_epi32(bytes, order));
+  }
+  quantize_u8_scalar(x + i, n - i, scale, zero_point, y + i);
+}
+
+}  // namespace onnxrt::kernels::ew

@@ -1,0 +1,33 @@
+// Integer GEMM microkernels for the quantized products (MatMulInteger, QLinearMatMul):
+//   C[i, j] (+)= sum_p a[p][i] . b[p][j]       (int32, wrapping like the spec's int32 result)
+// where every operand is an int16 pair: the caller has already subtracted the zero points, so a
+// uint8 or int8 value minus its zero point lies in [-255, 255] and the pair's two products sum to
+// at most 2 * 255 * 255 (vpmaddwd never saturates there). Products of exact integers in exact
+// integer sums: every path, scalar or vector, gives the same bits.
+//   a   packed A micro-panel: for each k pair p, the m (<= kIgemmRows) pairs (a[i][2p], a[i][2p+1]),
+//       contiguous (m * 2 int16 per pair);
+//   b   packed B panel: for each k pair p, kIgemmCols columns of (b[2p][j], b[2p+1][j]), the
+//       columns past the matrix zero (kIgemmCols * 2 int16 per pair);
+//   c   rows at c + i * ldc; only the first n (<= kIgemmCols) columns are written;
+//   accumulate: add to C instead of storing (later K blocks).
+// The driver (kernels/cpu/qgemm.cc) packs and blocks.
+#pragma once
+
+#include <cstdint>
+
+namespace onnxrt::kernels::ukernels {
+
+constexpr int kIgemmRows = 6;
+constexpr int kIgemmCols = 16;
+
+using IgemmTileFn = void (*)(int64_t m, int64_t n, int64_t pairs, const int16_t* a, const int16_t* b, int32_t* c,
+                             int64_t ldc, bool accumulate);
+
+void igemm_tile_scalar(int64_t m, int64_t n, int64_t pairs, const int16_t* a, const int16_t* b, int32_t* c,
+                       int64_t ldc, bool accumulate);
+// AVX2: a 6 x 16 tile is 12 ymm accumulators of int32; each k pair is one vpmaddwd + vpaddd per
+// accumulator (16 multiply-adds per vpmaddwd, against 8 per fp32 FMA).
+void igemm_tile_avx2(int64_t m, int64_t n, int64_t pairs, const int16_t* a, const int16_t* b, int32_t* c,
+                     int64_t ldc, bool accumulate);
+
+}  // namespace onnxrt::kernels::ukernels

@@ -1,0 +1,70 @@
+// AVX2 integer tile (see igemm.h): per k pair, 2 loads of B (16 columns x 2 int16 each), one
+// 32-bit broadcast of A per row, and a vpmaddwd + vpaddd per accumulator. 12 accumulators, 2 B
+// vectors and a broadcast fill 15 of the 16 ymm registers.
+#include <immintrin.h>
+
+#include "kernels/ukernels/gemm/igemm.h"
+
+namespace onnxrt::kernels::ukernels {
+namespace {
+
+template <int MR>
+void tile(int64_t n, int64_t pairs, const int16_t* a, const int16_t* b, int32_t* c, int64_t ldc, bool accumulate) {
+  __m256i acc0[MR], acc1[MR];
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i) acc0[i] = acc1[i] = _mm256_setzero_si256();
+  const int32_t* a32 = reinterpret_cast<const int32_t*>(a);  // one int32 = one (a0, a1) pair
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < pairs; ++p) {
+    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
+    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16));
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; ++i) {
+      int32_t pair;
+      __builtin_memcpy(&pair, a32 + i, 4);
+      const __m256i ai = _mm256_set1_epi32(pair);
+      acc0[i] = _mm256_add_epi32(acc0[i], _mm256_madd_epi16(ai, b0));
+      acc1[i] = _mm256_add_epi32(acc1[i], _mm256_madd_epi16(ai, b1));
+    }
+    a32 += MR;
+    b += 2 * kIgemmCols;
+  }
+  if (n == kIgemmCols) {
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; ++i) {
+      __m256i* ci = reinterpret_cast<__m256i*>(c + i * ldc);
+      if (accumulate) {
+        acc0[i] = _mm256_add_epi32(acc0[i], _mm256_loadu_si256(ci));
+        acc1[i] = _mm256_add_epi32(acc1[i], _mm256_loadu_si256(ci + 1));
+      }
+      _mm256_storeu_si256(ci, acc0[i]);
+      _mm256_storeu_si256(ci + 1, acc1[i]);
+    }
+    return;
+  }
+  // Right edge: through a buffer, so that C is never touched past column n.
+  alignas(32) int32_t buf[kIgemmCols];
+  for (int i = 0; i < MR; ++i) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(buf), acc0[i]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(buf + 8), acc1[i]);
+    int32_t* ci = c + i * ldc;
+    for (int64_t j = 0; j < n; ++j)
+      ci[j] = static_cast<int32_t>(static_cast<uint32_t>(buf[j]) + (accumulate ? static_cast<uint32_t>(ci[j]) : 0u));
+  }
+}
+
+}  // namespace
+
+void igemm_tile_avx2(int64_t m, int64_t n, int64_t pairs, const int16_t* a, const int16_t* b, int32_t* c,
+                     int64_t ldc, bool accumulate) {
+  switch (m) {
+    case 1: return tile<1>(n, pairs, a, b, c, ldc, accumulate);
+    case 2: return tile<2>(n, pairs, a, b, c, ldc, accumulate);
+    case 3: return tile<3>(n, pairs, a, b, c, ldc, accumulate);
+    case 4: return tile<4>(n, pairs, a, b, c, ldc, accumulate);
+    case 5: return tile<5>(n, pairs, a, b, c, ldc, accumulate);
+    default: return tile<6>(n, pairs, a, b, c, ldc, accumulate);
+  }
+}
+
+}  // namespace onnxrt::kernels::ukernels

@@ -1,0 +1,27 @@
+// Portable integer tile: the reference the AVX2 tile is tested against, and the path of CPUs
+// without AVX2. Unsigned arithmetic wraps where int32 would overflow (the result is the int32
+// sum modulo 2^32, as the spec's int32 accumulation gives).
+#include "kernels/ukernels/gemm/igemm.h"
+
+namespace onnxrt::kernels::ukernels {
+
+void igemm_tile_scalar(int64_t m, int64_t n, int64_t pairs, const int16_t* a, const int16_t* b, int32_t* c,
+                       int64_t ldc, bool accumulate) {
+  uint32_t acc[kIgemmRows][kIgemmCols] = {};
+  for (int64_t p = 0; p < pairs; ++p, a += 2 * m, b += 2 * kIgemmCols) {
+    for (int64_t i = 0; i < m; ++i) {
+      const int32_t a0 = a[2 * i], a1 = a[2 * i + 1];
+      for (int j = 0; j < kIgemmCols; ++j)
+        acc[i][j] += static_cast<uint32_t>(a0 * b[2 * j] + a1 * b[2 * j + 1]);
+    }
+  }
+  for (int64_t i = 0; i < m; ++i) {
+    int32_t* ci = c + i * ldc;
+    for (int64_t j = 0; j < n; ++j) {
+      const uint32_t v = accumulate ? acc[i][j] + static_cast<uint32_t>(ci[j]) : acc[i][j];
+      ci[j] = static_cast<int32_t>(v);
+    }
+  }
+}
+
+}  // namespace onnxrt::kernels::ukernels
