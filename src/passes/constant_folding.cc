@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <unordered_set>
 
 #include "passes/pass.h"
@@ -15,7 +16,10 @@ bool is_nondeterministic(const ir::Node& n) {
 }
 
 // Folding a node that expands a few bytes into a huge tensor (ConstantOfShape, Expand, Tile)
-// would bloat the plan's memory with something cheap to compute; keep those as nodes.
+// would bloat the plan's memory with something cheap to compute; keep those as nodes. Nodes that
+// make no more elements than their largest input only widen them (DequantizeLinear of a QDQ
+// model's int8 weights, a Cast): those fold at any size, so that the consumer sees a constant
+// weight it can prepack instead of dequantizing it on every run.
 constexpr size_t kMaxGrowthBytes = 1 << 20;
 
 bool has_subgraph(const ir::Node& n) {
@@ -39,6 +43,7 @@ Expected<bool> fold_constants(ir::Graph& graph, const PassContext& ctx) {
     if (is_nondeterministic(n) || has_subgraph(n)) continue;
     bool all_constant = true;
     size_t input_bytes = 0;
+    int64_t max_input_elements = 0;
     std::vector<const Tensor*> inputs;
     for (ir::ValueId v : n.inputs) {
       if (v == ir::kNoValue) {
@@ -53,14 +58,19 @@ Expected<bool> fold_constants(ir::Graph& graph, const PassContext& ctx) {
       }
       inputs.push_back(&*info.constant);
       input_bytes += info.constant->nbytes();
+      max_input_elements = std::max(max_input_elements, info.constant->size());
     }
     if (!all_constant) continue;
     auto outputs = ctx.evaluate(n, inputs, n.outputs.size());
     // A node that cannot be evaluated now (no kernel yet) just stays; the plan reports it.
     if (!outputs) continue;
     size_t output_bytes = 0;
-    for (const Tensor& t : *outputs) output_bytes += t.nbytes();
-    if (output_bytes > input_bytes + kMaxGrowthBytes) continue;
+    bool widens_only = true;
+    for (const Tensor& t : *outputs) {
+      output_bytes += t.nbytes();
+      widens_only = widens_only && t.size() <= max_input_elements;
+    }
+    if (output_bytes > input_bytes + kMaxGrowthBytes && !widens_only) continue;
     const std::vector<ir::ValueId> outs = n.outputs;
     graph.remove_node(id);
     for (size_t i = 0; i < outs.size(); ++i) {

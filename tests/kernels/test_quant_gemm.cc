@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -262,6 +263,52 @@ TEST(QuantDynamicQuantizeLinear, ThreadedKernelMatchesSpecFormula) {
       const float q = std::clamp(std::nearbyint(v[static_cast<size_t>(i)] / scale) + zp, 0.0f, 255.0f);
       ASSERT_EQ((*y)[0].data<uint8_t>()[i], static_cast<uint8_t>(q)) << i;
     }
+  }
+}
+
+TEST(QuantizeLinearUkernels, VectorMatchesScalar) {
+  std::mt19937 rng(17);
+  std::normal_distribution<float> g(0.0f, 600.0f);
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (int64_t n : {0, 5, 32, 33, 1000}) {
+    std::vector<float> x(static_cast<size_t>(n));
+    for (float& v : x) v = g(rng);
+    for (int64_t i = 0; i < n; i += 5) x[static_cast<size_t>(i)] = 7.0f * (static_cast<float>(i % 23) - 11.5f);
+    if (n > 10) x[3] = nan, x[4] = inf, x[6] = -inf, x[7] = 3e9f, x[8] = -3e12f;
+    for (bool is_signed : {false, true}) {
+      const int32_t lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255, zp = is_signed ? -3 : 131;
+      std::vector<uint8_t> y0(static_cast<size_t>(n)), y1(static_cast<size_t>(n));
+      kernels::ew::quantize_8bit_scalar(x.data(), n, 7.0f, zp, lo, hi, is_signed, y0.data());
+      for (int64_t i = 0; i < n; ++i) {
+        // The reference's steps: float division, rint, x86's int32 conversion, wrapping add, clamp.
+        const double r = std::nearbyint(static_cast<double>(x[static_cast<size_t>(i)] / 7.0f));
+        const int64_t v = r >= -2147483648.0 && r < 2147483648.0 ? static_cast<int64_t>(r) : INT32_MIN;
+        const int64_t want = std::clamp<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(v + zp)), lo, hi);
+        ASSERT_EQ(y0[static_cast<size_t>(i)], static_cast<uint8_t>(want)) << "x " << x[static_cast<size_t>(i)];
+      }
+      if (!cpu_features().has_avx2_fma()) continue;
+      kernels::ew::quantize_8bit_avx2(x.data(), n, 7.0f, zp, lo, hi, is_signed, y1.data());
+      EXPECT_EQ(y0, y1) << n << (is_signed ? " int8" : " uint8");
+    }
+  }
+}
+
+TEST(QuantQuantizeLinear, PerTensorPathMatchesPerAxisPath) {
+  // The same scale and zero point per tensor (vectorized path) and repeated per axis (the general
+  // loop) must give the same bytes.
+  std::mt19937 rng(18);
+  for (DType dt : {DType::kUInt8, DType::kInt8}) {
+    const Tensor x = random_tensor(DType::kFloat32, {4, 517}, rng, -40.0, 40.0);
+    const uint8_t zbyte = dt == DType::kInt8 ? static_cast<uint8_t>(-5) : 117;
+    Tensor z1 = Tensor::allocate(dt, {}), z4 = Tensor::allocate(dt, {4});
+    static_cast<uint8_t*>(z1.raw())[0] = zbyte;
+    for (int i = 0; i < 4; ++i) static_cast<uint8_t*>(z4.raw())[i] = zbyte;
+    auto per_tensor = run_node(kernels::Backend::kCpu, NodeBuilder("QuantizeLinear", 13).build(),
+                               {x, make_tensor<float>(DType::kFloat32, {}, {0.13f}), z1}, 1);
+    auto per_axis = run_node(kernels::Backend::kCpu, NodeBuilder("QuantizeLinear", 13).attr_i("axis", 0).build(),
+                             {x, make_tensor<float>(DType::kFloat32, {4}, {0.13f, 0.13f, 0.13f, 0.13f}), z4}, 1);
+    ASSERT_TRUE(per_tensor.has_value() && per_axis.has_value());
+    EXPECT_TRUE(tensors_close((*per_tensor)[0], (*per_axis)[0], 0, 0)) << dtype_name(dt);
   }
 }
 

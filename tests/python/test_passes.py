@@ -70,3 +70,31 @@ def test_conv_batchnorm_kept_when_conv_output_has_another_reader(tmp_path):
 def test_batchnorm_before_opset_9_is_not_folded(tmp_path):
     model = _conv_bn_model(True, extra_consumer=False, opset=7)
     assert "BatchNormalization" in _optimized_ops(model, tmp_path)
+
+
+def test_large_dequantized_weight_is_folded_but_expand_is_not(tmp_path):
+    """A QDQ model's int8 weight, dequantized: 4 MB of float from 1 MB of int8 folds into a constant
+    (the MatMul then prepacks it); an Expand of a few bytes into 4 MB stays a node."""
+    rng = np.random.default_rng(3)
+    K, N = 1024, 1024
+    wq = rng.integers(-127, 128, (K, N)).astype(np.int8)
+    inits = [numpy_helper.from_array(wq, "wq"), numpy_helper.from_array(np.array(0.01, np.float32), "ws"),
+             numpy_helper.from_array(np.array(0, np.int8), "wz"),
+             numpy_helper.from_array(np.array([0.5], np.float32), "one"),
+             numpy_helper.from_array(np.array([K, N], np.int64), "shape")]
+    nodes = [helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["w"]),
+             helper.make_node("MatMul", ["x", "w"], ["y0"]),
+             helper.make_node("Expand", ["one", "shape"], ["big"]),
+             helper.make_node("Add", ["w", "big"], ["wb"]),
+             helper.make_node("MatMul", ["x", "wb"], ["y1"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, K])],
+                              [helper.make_tensor_value_info("y0", TensorProto.FLOAT, None),
+                               helper.make_tensor_value_info("y1", TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    ops = _optimized_ops(model, tmp_path)
+    assert "DequantizeLinear" not in ops and "Expand" in ops, ops
+    x = rng.standard_normal((3, K)).astype(np.float32)
+    got = onnxrt.InferenceSession(model.SerializeToString()).run(None, {"x": x})
+    w = wq.astype(np.float32) * np.float32(0.01)
+    np.testing.assert_allclose(got[0], x @ w, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(got[1], x @ (w + np.float32(0.5)), rtol=1e-4, atol=1e-4)

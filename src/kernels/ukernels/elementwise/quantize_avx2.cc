@@ -52,4 +52,25 @@ void quantize_u8_avx2(const float* x, int64_t n, float scale, float zero_point, 
   quantize_u8_scalar(x + i, n - i, scale, zero_point, y + i);
 }
 
+void quantize_8bit_avx2(const float* x, int64_t n, float scale, int32_t zero_point, int32_t lo, int32_t hi,
+                        bool is_signed, uint8_t* y) {
+  const __m256 s = _mm256_set1_ps(scale);
+  const __m256i z = _mm256_set1_epi32(zero_point), vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
+  // vcvtps2dq gives INT32_MIN for NaN and out-of-range values, as the scalar conversion does.
+  auto eight = [&](const float* p) {
+    const __m256i q = _mm256_cvtps_epi32(_mm256_div_ps(_mm256_loadu_ps(p), s));  // rounds half to even
+    return _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(q, z), vlo), vhi);
+  };
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i a = eight(x + i), b = eight(x + i + 8), c = eight(x + i + 16), d = eight(x + i + 24);
+    // Values already lie in [lo, hi], inside the byte type: the packs only narrow.
+    const __m256i words = _mm256_packs_epi32(a, b), words2 = _mm256_packs_epi32(c, d);
+    const __m256i bytes = is_signed ? _mm256_packs_epi16(words, words2) : _mm256_packus_epi16(words, words2);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), _mm256_permutevar8x32_epi32(bytes, order));
+  }
+  quantize_8bit_scalar(x + i, n - i, scale, zero_point, lo, hi, is_signed, y + i);
+}
+
 }  // namespace onnxrt::kernels::ew

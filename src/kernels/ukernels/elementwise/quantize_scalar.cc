@@ -1,6 +1,7 @@
 // Portable dynamic-quantization loops: the reference for the AVX2 versions and the path of CPUs
 // without AVX2.
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "base/cpu_features.h"
@@ -25,12 +26,27 @@ void quantize_u8_scalar(const float* x, int64_t n, float scale, float zero_point
   }
 }
 
+void quantize_8bit_scalar(const float* x, int64_t n, float scale, int32_t zero_point, int32_t lo, int32_t hi,
+                          bool is_signed, uint8_t* y) {
+  (void)is_signed;  // the byte of a clamped int32 is its int8 or uint8 code either way
+  for (int64_t i = 0; i < n; ++i) {
+    const float r = std::nearbyint(x[i] / scale);
+    const int32_t v = r >= -2147483648.0f && r < 2147483648.0f ? static_cast<int32_t>(r) : INT32_MIN;
+    const auto z = static_cast<int32_t>(static_cast<uint32_t>(v) + static_cast<uint32_t>(zero_point));
+    y[i] = static_cast<uint8_t>(std::clamp(z, lo, hi));
+  }
+}
+
 MinMaxF32Fn minmax_f32_ukernel() {
   return cpu_features().has_avx2_fma() ? &minmax_f32_avx2 : &minmax_f32_scalar;
 }
 
 QuantizeU8Fn quantize_u8_ukernel() {
   return cpu_features().has_avx2_fma() ? &quantize_u8_avx2 : &quantize_u8_scalar;
+}
+
+Quantize8BitFn quantize_8bit_ukernel() {
+  return cpu_features().has_avx2_fma() ? &quantize_8bit_avx2 : &quantize_8bit_scalar;
 }
 
 }  // namespace onnxrt::kernels::ew
