@@ -133,8 +133,8 @@ TEST(Qgemm, MatchesInt64SumsOverShapesAndZeroPoints) {
         const std::vector<int32_t> want = naive(s.M, s.N, s.K, a.values, za.values, b.values, zb.values);
         const QuantOperand qa{a.raw.data(), as, s.K, za.raw.data(), static_cast<int64_t>(za.raw.size())};
         const QuantOperand qb{b.raw.data(), bs, s.N, zb.raw.data(), static_cast<int64_t>(zb.raw.size())};
-        const QuantPackedB packed = QuantPackedB::pack(s.K, s.N, qb);
         for (QgemmIsa isa : {QgemmIsa::kScalar, QgemmIsa::kAvx2}) {
+          const QuantPackedB packed = QuantPackedB::pack(s.K, s.N, qb, isa);  // panels packed by that ISA too
           for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
             std::vector<int16_t> scratch(kernels::qgemm_scratch_elements(s.M, s.K));
             std::vector<int32_t> c(static_cast<size_t>(s.M * s.N), 12345);
@@ -205,6 +205,67 @@ TEST(QuantMatMulKernels, MatchReferenceLoops) {
                                  quant_tensor(at, {}, rng)};
           expect_matches_reference(qlm, in, 1, 0, 0);
           expect_matches_reference_without_constants(qlm, in, 0);
+        }
+      }
+    }
+  }
+}
+
+struct QconvCase {
+  Shape x, w;
+  int64_t group;
+  std::vector<int64_t> strides, dilations, pads;
+  const char* auto_pad;
+};
+
+TEST(QuantConvKernels, MatchReferenceLoops) {
+  std::mt19937 rng(19);
+  const QconvCase cases[] = {
+      {{1, 3, 7, 6}, {5, 3, 3, 3}, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}, ""},
+      {{2, 8, 9, 9}, {16, 8, 1, 1}, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}, ""},        // 1x1: X read in place
+      {{1, 8, 9, 9}, {6, 8, 1, 1}, 1, {2, 2}, {1, 1}, {0, 0, 0, 0}, ""},         // strided 1x1
+      {{1, 6, 10, 11}, {6, 1, 3, 3}, 6, {2, 1}, {1, 1}, {1, 0, 1, 2}, ""},       // depthwise
+      {{1, 4, 8, 8}, {6, 2, 3, 2}, 2, {1, 2}, {2, 1}, {0, 0, 0, 0}, "SAME_UPPER"},
+      {{1, 3, 12, 12}, {7, 3, 7, 7}, 1, {2, 2}, {1, 1}, {3, 3, 3, 3}, ""},       // a stem
+      {{2, 4, 11}, {5, 4, 3}, 1, {2}, {2}, {1, 2}, ""},                           // 1-D
+      {{1, 2, 4, 5, 6}, {3, 2, 2, 3, 2}, 1, {1, 2, 1}, {1, 1, 2}, {1, 0, 1, 0, 1, 1}, ""},  // 3-D
+      {{1, 40, 6, 6}, {33, 40, 3, 3}, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}, ""},      // several row tiles
+  };
+  for (const QconvCase& c : cases) {
+    for (DType xt : {DType::kUInt8, DType::kInt8}) {
+      for (DType wt : {DType::kUInt8, DType::kInt8}) {
+        auto node = [&](const char* op) {
+          NodeBuilder b(op, 10);
+          b.attr_i("group", c.group).attr_ints("strides", c.strides).attr_ints("dilations", c.dilations);
+          if (*c.auto_pad) {
+            b.attr_s("auto_pad", c.auto_pad);
+          } else {
+            b.attr_ints("pads", c.pads);
+          }
+          return b.build();
+        };
+        const int64_t M = c.w[0];
+        const Tensor x = quant_tensor(xt, c.x, rng), w = quant_tensor(wt, c.w, rng);
+        for (int zp_kind = 0; zp_kind < 3; ++zp_kind) {
+          std::vector<Tensor> in{x, w};
+          if (zp_kind > 0) {
+            in.push_back(quant_tensor(xt, {}, rng));
+            in.push_back(quant_tensor(wt, zp_kind == 2 ? Shape{M} : Shape{}, rng));
+          }
+          expect_matches_reference(node("ConvInteger"), in, 1, 0, 0);
+        }
+        for (bool per_channel : {false, true}) {
+          const Shape ch = per_channel ? Shape{M} : Shape{};
+          std::vector<Tensor> in{x,
+                                 random_tensor(DType::kFloat32, {}, rng, 0.01, 0.05),
+                                 quant_tensor(xt, {}, rng),
+                                 w,
+                                 random_tensor(DType::kFloat32, ch, rng, 0.001, 0.02),
+                                 quant_tensor(wt, ch, rng),
+                                 random_tensor(DType::kFloat32, {}, rng, 0.05, 0.5),
+                                 quant_tensor(xt, {}, rng),
+                                 random_tensor(DType::kInt32, {M}, rng, -5000, 5000)};
+          expect_matches_reference(node("QLinearConv"), in, 1, 0, 0);
         }
       }
     }

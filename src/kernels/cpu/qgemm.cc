@@ -51,28 +51,6 @@ void pack_a_tile(const QuantOperand& a, int64_t r0, int64_t mt, int64_t K, int16
   }
 }
 
-// Row by row within a panel, so that B is read in runs of kIgemmCols bytes.
-template <typename T>
-void pack_b(int64_t K, int64_t N, const QuantOperand& b, int16_t* dst) {
-  const T* src = static_cast<const T*>(b.data);
-  const int64_t pairs = pairs_of(K), panels = ceil_div(N, kIgemmCols);
-  int32_t z[kIgemmCols];
-  for (int64_t q = 0; q < panels; ++q) {
-    int16_t* panel = dst + q * pairs * 2 * kIgemmCols;
-    const int64_t c0 = q * kIgemmCols, nc = std::min<int64_t>(kIgemmCols, N - c0);
-    for (int64_t j = 0; j < nc; ++j) z[j] = zero_point(b, c0 + j);
-    for (int64_t k = 0; k < 2 * pairs; ++k) {
-      int16_t* d = panel + (k / 2) * 2 * kIgemmCols + (k % 2);
-      if (k >= K) {
-        for (int64_t j = 0; j < kIgemmCols; ++j) d[2 * j] = 0;
-        continue;
-      }
-      const T* row = src + k * b.ld + c0;
-      for (int64_t j = 0; j < kIgemmCols; ++j) d[2 * j] = j < nc ? static_cast<int16_t>(row[j] - z[j]) : 0;
-    }
-  }
-}
-
 ukernels::IgemmTileFn tile_for(QgemmIsa isa) {
   const bool avx2 = cpu_features().has_avx2_fma();
   if (isa == QgemmIsa::kScalar || !avx2) return &ukernels::igemm_tile_scalar;
@@ -85,20 +63,27 @@ size_t QuantPackedB::packed_elements(int64_t K, int64_t N) {
   return static_cast<size_t>(ceil_div(N, kIgemmCols) * pairs_of(K) * 2 * kIgemmCols);
 }
 
-QuantPackedB QuantPackedB::pack_into(int64_t K, int64_t N, const QuantOperand& b, int16_t* buffer) {
+QuantPackedB QuantPackedB::pack_into(int64_t K, int64_t N, const QuantOperand& b, int16_t* buffer, QgemmIsa isa) {
+  const auto pack = isa != QgemmIsa::kScalar && cpu_features().has_avx2_fma() ? &ukernels::igemm_pack_panel_avx2
+                                                                               : &ukernels::igemm_pack_panel_scalar;
+  const int64_t panel_size = pairs_of(K) * 2 * kIgemmCols;
+  int16_t z[kIgemmCols];
+  for (int64_t q = 0; q < ceil_div(N, kIgemmCols); ++q) {
+    const int64_t c0 = q * kIgemmCols, nc = std::min<int64_t>(kIgemmCols, N - c0);
+    for (int64_t j = 0; j < kIgemmCols; ++j) z[j] = static_cast<int16_t>(j < nc ? zero_point(b, c0 + j) : 0);
+    pack(static_cast<const uint8_t*>(b.data) + c0, b.is_signed, b.ld, K, nc, z, buffer + q * panel_size);
+  }
   QuantPackedB p;
   p.K_ = K;
   p.N_ = N;
-  if (b.is_signed) pack_b<int8_t>(K, N, b, buffer);
-  else pack_b<uint8_t>(K, N, b, buffer);
   p.data_ = buffer;
   return p;
 }
 
-QuantPackedB QuantPackedB::pack(int64_t K, int64_t N, const QuantOperand& b) {
+QuantPackedB QuantPackedB::pack(int64_t K, int64_t N, const QuantOperand& b, QgemmIsa isa) {
   const size_t n = std::max<size_t>(packed_elements(K, N), 1);
   std::shared_ptr<int16_t[]> owned(new int16_t[n]);
-  QuantPackedB p = pack_into(K, N, b, owned.get());
+  QuantPackedB p = pack_into(K, N, b, owned.get(), isa);
   p.owned_ = std::move(owned);
   return p;
 }

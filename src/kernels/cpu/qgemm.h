@@ -33,8 +33,9 @@ enum class QgemmIsa { kAuto, kScalar, kAvx2 };
 // constant), which must outlive the result.
 class QuantPackedB {
  public:
-  static QuantPackedB pack(int64_t K, int64_t N, const QuantOperand& b);
-  static QuantPackedB pack_into(int64_t K, int64_t N, const QuantOperand& b, int16_t* buffer);
+  static QuantPackedB pack(int64_t K, int64_t N, const QuantOperand& b, QgemmIsa isa = QgemmIsa::kAuto);
+  static QuantPackedB pack_into(int64_t K, int64_t N, const QuantOperand& b, int16_t* buffer,
+                                QgemmIsa isa = QgemmIsa::kAuto);
   static size_t packed_elements(int64_t K, int64_t N);
   int64_t K() const { return K_; }
   int64_t N() const { return N_; }

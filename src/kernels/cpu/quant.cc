@@ -1,6 +1,6 @@
 // The CPU quantization kernel table. The kernels (cpu/quant_ops.cc) are exact integer loops,
-// shared with the reference table, except MatMulInteger and QLinearMatMul, whose products come
-// from the packed integer GEMM (see quant_ops.h).
+// shared with the reference table, except MatMulInteger, QLinearMatMul, ConvInteger and
+// QLinearConv, whose sums come from the packed integer GEMM (see quant_ops.h).
 #include "kernels/cpu/quant_ops.h"
 #include "kernels/kernel_families.h"
 
@@ -17,8 +17,8 @@ constexpr KernelEntry kTable[] = {
     {"", "DynamicQuantizeLinear", 11, kMaxOpset, kAny, &make_dynamic_quantize_linear},
     {"", "MatMulInteger", 10, kMaxOpset, kAny, &make_matmul_integer_qgemm},
     {"", "QLinearMatMul", 10, kMaxOpset, kAny, &make_qlinear_matmul_qgemm},
-    {"", "ConvInteger", 10, kMaxOpset, kAny, &make_conv_integer},
-    {"", "QLinearConv", 10, kMaxOpset, kAny, &make_qlinear_conv},
+    {"", "ConvInteger", 10, kMaxOpset, kAny, &make_conv_integer_qgemm},
+    {"", "QLinearConv", 10, kMaxOpset, kAny, &make_qlinear_conv_qgemm},
 };
 
 }  // namespace

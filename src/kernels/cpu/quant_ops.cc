@@ -16,6 +16,8 @@
 #include "base/thread_pool.h"
 #include "ir/attribute.h"
 #include "ir/infer_nn_window.h"
+#include "kernels/cpu/nn_conv_depthwise.h"
+#include "kernels/cpu/qconv_im2col.h"
 #include "kernels/cpu/qgemm.h"
 #include "kernels/ukernels/elementwise/quantize.h"
 
@@ -420,9 +422,17 @@ class MatMulKernel final : public Kernel {
       col_mult.resize(static_cast<size_t>(g.N));
       for (int64_t n = 0; n < g.N; ++n) col_mult[static_cast<size_t>(n)] = mult(0, n);
     }
+    const ew::Requantize8BitFn requantize = ew::requantize_8bit_ukernel();
+    const bool bytes_out = is_quant8(y.dtype()) && !as_row;
+    auto* y8 = static_cast<uint8_t*>(y.raw());
     ctx.threads().parallel_for(g.batch * g.M, 8.0 * static_cast<double>(g.N), [&](int64_t r0, int64_t r1) {
       for (int64_t row = r0; row < r1; ++row) {
         const int64_t m = row % g.M;
+        if (bytes_out) {
+          requantize(acc + row * g.N, g.N, col_mult.data(), 1, y_zero, static_cast<int32_t>(lo), static_cast<int32_t>(hi),
+                     y8 + row * g.N);
+          continue;
+        }
         for (int64_t n = 0; n < g.N; ++n) {
           const double k = as_row ? mult(m, n) : col_mult[static_cast<size_t>(n)];
           const double d = static_cast<double>(acc[row * g.N + n]) * k;
@@ -488,11 +498,16 @@ class MatMulKernel final : public Kernel {
 };
 
 // ---- ConvInteger / QLinearConv: direct N-D convolution of zero-point-shifted integers.
+// ConvInteger and QLinearConv. The int32 sums (bias included) come from im2col + qgemm (CPU
+// table) or from the direct loops (reference table); QLinearConv's requantization is shared.
 class ConvKernel final : public Kernel {
  public:
   bool qlinear = false;
+  bool use_qgemm = false;
   ir::WindowAttrs win;
   int64_t group = 1;
+
+  const char* variant() const override { return use_qgemm ? "im2col_qgemm" : "loop"; }
 
   Status run(KernelContext& ctx) const override {
     const Tensor& x = *ctx.input(0);
@@ -502,13 +517,15 @@ class ConvKernel final : public Kernel {
     const Tensor* bias = qlinear && ctx.num_inputs() > 8 ? ctx.input(8) : nullptr;
     Tensor& y = *ctx.output(0);
     for (const Tensor* t : {&x, &w})
-      if (t->dtype() != DType::kInt8 && t->dtype() != DType::kUInt8)
-        return ctx.error("X and W must be int8 or uint8, got " + name(t->dtype()));
+      if (!is_quant8(t->dtype())) return ctx.error("X and W must be int8 or uint8, got " + name(t->dtype()));
+    if (xzp && xzp->dtype() != x.dtype()) return ctx.error("x_zero_point must be " + name(x.dtype()));
+    if (wzp && wzp->dtype() != w.dtype()) return ctx.error("w_zero_point must be " + name(w.dtype()));
     if (x.rank() < 3 || w.rank() != x.rank()) return ctx.error("X and W must have the same rank >= 3");
     const size_t sr = static_cast<size_t>(x.rank() - 2);
     if (win.rank() != sr) return ctx.error("window rank does not match X");
-    std::vector<int64_t> in_sp(x.shape().begin() + 2, x.shape().end());
-    auto dims = ir::window_dims(win, in_sp);
+    QconvGeometry geo;
+    geo.in.assign(x.shape().begin() + 2, x.shape().end());
+    auto dims = ir::window_dims(win, geo.in);
     if (!dims) return ctx.error(dims.status().message());
     const int64_t N = x.dim(0), C = x.dim(1), M = w.dim(0), CG = w.dim(1);
     if (CG * group != C || M % group != 0)
@@ -519,75 +536,182 @@ class ConvKernel final : public Kernel {
     if (xzp && xzp->size() != 1) return ctx.error("x_zero_point must be a scalar");
     ONNXRT_ASSIGN_OR_RETURN(bool wzp_ch, per_vector(ctx, wzp, M, "w_zero_point"));
     if (bias && bias->size() != M) return ctx.error("B must have " + std::to_string(M) + " elements");
+    if (bias && bias->dtype() != DType::kInt32) return ctx.error("B must be int32, got " + name(bias->dtype()));
     const Tensor* xs = qlinear ? ctx.input(1) : nullptr;
     const Tensor* ws = qlinear ? ctx.input(4) : nullptr;
     const Tensor* ys = qlinear ? ctx.input(6) : nullptr;
     const Tensor* yzp = qlinear && ctx.num_inputs() > 7 ? ctx.input(7) : nullptr;
     bool ws_ch = false;
-    DType sp = DType::kFloat32;
-    int64_t lo = 0, hi = 0;
     if (qlinear) {
       ONNXRT_ASSIGN_OR_RETURN(ws_ch, per_vector(ctx, ws, M, "w_scale"));
       if (xs->size() != 1 || ys->size() != 1) return ctx.error("x_scale and y_scale must be scalars");
-      sp = promote(promote(xs->dtype(), ws->dtype()), ys->dtype());
-      int_range(y.dtype(), &lo, &hi);
     }
-    int64_t out_sp = 1, in_spn = 1, k_sp = 1;
+    geo.kernel = win.kernel;
+    geo.strides = win.strides;
+    geo.dilations = win.dilations;
+    geo.out = std::move(*dims);
     for (size_t d = 0; d < sr; ++d) {
-      out_sp *= (*dims)[d].out;
-      in_spn *= in_sp[d];
-      k_sp *= win.kernel[d];
+      geo.out_pixels *= geo.out[d].out;
+      geo.in_pixels *= geo.in[d];
+      geo.window *= win.kernel[d];
     }
-    if (y.size() != N * M * out_sp) return ctx.error("output has the wrong element count");
+    if (y.size() != N * M * geo.out_pixels) return ctx.error("output has the wrong element count");
+    int32_t* acc = qlinear ? static_cast<int32_t*>(ctx.scratch(static_cast<size_t>(y.size()) * 4 + 64))
+                           : y.data<int32_t>();
+    if (use_qgemm) {
+      sums_qgemm(ctx, geo, x, w, xzp, wzp, wzp_ch, bias, acc);
+    } else {
+      sums_loop(ctx, geo, x, w, xzp, wzp, wzp_ch, bias, acc);
+    }
+    if (!qlinear) return Status::ok();
+
+    const DType sp = promote(promote(xs->dtype(), ws->dtype()), ys->dtype());
+    int64_t lo = 0, hi = 0;
+    int_range(y.dtype(), &lo, &hi);
+    const double y_zero = yzp ? static_cast<double>(load_int(*yzp, 0)) : 0.0;
+    const ew::Requantize8BitFn requantize = ew::requantize_8bit_ukernel();
+    auto* y8 = static_cast<uint8_t*>(y.raw());
+    ctx.threads().parallel_for(N * M, 8.0 * static_cast<double>(geo.out_pixels), [&](int64_t r0, int64_t r1) {
+      for (int64_t nm = r0; nm < r1; ++nm) {
+        const int64_t m = nm % M;
+        const double mult = round_to(sp, round_to(sp, load(*xs, 0) * load(*ws, ws_ch ? m : 0)) / load(*ys, 0));
+        if (is_quant8(y.dtype())) {
+          requantize(acc + nm * geo.out_pixels, geo.out_pixels, &mult, 0, y_zero, static_cast<int32_t>(lo),
+                     static_cast<int32_t>(hi), y8 + nm * geo.out_pixels);
+          continue;
+        }
+        for (int64_t i = nm * geo.out_pixels; i < (nm + 1) * geo.out_pixels; ++i) {
+          const double d = static_cast<double>(acc[i]) * mult;
+          // The reference clips before rounding (same result: the bounds are integers).
+          store_int(y, i, round_saturate(yzp ? d + y_zero : d, lo, hi));
+        }
+      }
+    });
+    return Status::ok();
+  }
+
+ private:
+  // The reference: direct N-D loops in int64, stored as int32 (wrapping).
+  void sums_loop(KernelContext& ctx, const QconvGeometry& geo, const Tensor& x, const Tensor& w, const Tensor* xzp,
+                 const Tensor* wzp, bool wzp_ch, const Tensor* bias, int32_t* out) const {
+    const size_t sr = geo.in.size();
+    const int64_t C = x.dim(1), M = w.dim(0), CG = w.dim(1), mpg = M / group;
     const int64_t zx = xzp ? load_int(*xzp, 0) : 0;
-    const int64_t mpg = M / group;
-    ctx.threads().parallel_for(N * M, static_cast<double>(out_sp * CG * k_sp), [&](int64_t begin, int64_t end) {
+    ctx.threads().parallel_for(x.dim(0) * M, static_cast<double>(geo.out_pixels * CG * geo.window),
+                               [&](int64_t begin, int64_t end) {
       std::vector<int64_t> opos(sr), kpos(sr);
       for (int64_t nm = begin; nm < end; ++nm) {
         const int64_t n = nm / M, m = nm % M, g = m / mpg;
         const int64_t zw = wzp ? load_int(*wzp, wzp_ch ? m : 0) : 0;
-        double mult = 0;
-        if (qlinear)
-          mult = round_to(sp, round_to(sp, load(*xs, 0) * load(*ws, ws_ch ? m : 0)) / load(*ys, 0));
-        for (int64_t o = 0; o < out_sp; ++o) {
+        for (int64_t o = 0; o < geo.out_pixels; ++o) {
           int64_t rem = o;
           for (size_t d = sr; d-- > 0;) {
-            opos[d] = rem % (*dims)[d].out;
-            rem /= (*dims)[d].out;
+            opos[d] = rem % geo.out[d].out;
+            rem /= geo.out[d].out;
           }
           int64_t acc = bias ? bias->data<int32_t>()[m] : 0;
           for (int64_t c = 0; c < CG; ++c) {
-            const int64_t xc = (n * C + g * CG + c) * in_spn;
-            const int64_t wc = (m * CG + c) * k_sp;
-            for (int64_t k = 0; k < k_sp; ++k) {
+            const int64_t xc = (n * C + g * CG + c) * geo.in_pixels;
+            const int64_t wc = (m * CG + c) * geo.window;
+            for (int64_t k = 0; k < geo.window; ++k) {
               int64_t kr = k, xoff = 0;
               bool inside = true;
               for (size_t d = sr; d-- > 0;) {
-                kpos[d] = kr % win.kernel[d];
-                kr /= win.kernel[d];
+                kpos[d] = kr % geo.kernel[d];
+                kr /= geo.kernel[d];
               }
               for (size_t d = 0; d < sr && inside; ++d) {
-                const int64_t p = opos[d] * win.strides[d] - (*dims)[d].pad_begin + kpos[d] * win.dilations[d];
-                inside = p >= 0 && p < in_sp[d];
-                xoff = xoff * in_sp[d] + p;
+                const int64_t p = opos[d] * geo.strides[d] - geo.out[d].pad_begin + kpos[d] * geo.dilations[d];
+                inside = p >= 0 && p < geo.in[d];
+                xoff = xoff * geo.in[d] + p;
               }
               if (!inside) continue;
               acc += (load_int(x, xc + xoff) - zx) * (load_int(w, wc + k) - zw);
             }
           }
-          const int64_t yi = nm * out_sp + o;
-          if (!qlinear) {
-            y.data<int32_t>()[yi] = static_cast<int32_t>(acc);
-            continue;
-          }
-          double d = static_cast<double>(static_cast<int32_t>(acc)) * mult;
-          if (yzp) d += static_cast<double>(load_int(*yzp, 0));
-          // The reference clips before rounding (same result: the bounds are integers).
-          store_int(y, yi, round_saturate(d, lo, hi));
+          out[nm * geo.out_pixels + o] = static_cast<int32_t>(static_cast<uint32_t>(acc));
         }
       }
     });
-    return Status::ok();
+  }
+
+  // Per image and group: Y_g[mpg, pixels] = (W_g - zw) [mpg, CG * window] x (patches - zx). W is
+  // the GEMM's A (its per-channel zero points are per row); the patches are its B, packed per run.
+  // A 1x1 window with stride 1 and no padding reads X's planes as they are.
+  void sums_qgemm(KernelContext& ctx, const QconvGeometry& geo, const Tensor& x, const Tensor& w, const Tensor* xzp,
+                  const Tensor* wzp, bool wzp_ch, const Tensor* bias, int32_t* out) const {
+    const int64_t N = x.dim(0), C = x.dim(1), M = w.dim(0), CG = w.dim(1), mpg = M / group;
+    const int64_t K = CG * geo.window, P = geo.out_pixels;
+    if (N == 0 || M == 0 || P == 0) return;
+    if (geo.in.size() == 2 && CG == 1 && group > 1 && geo.window <= kExactFloatTaps)
+      return sums_depthwise_f32(ctx, geo, x, w, xzp, wzp, wzp_ch, bias, out);
+    bool direct = geo.window == 1;
+    for (size_t d = 0; d < geo.in.size(); ++d)
+      direct = direct && geo.strides[d] == 1 && geo.out[d].pad_begin == 0 && geo.out[d].out == geo.in[d];
+    const uint8_t pad = xzp ? static_cast<const uint8_t*>(xzp->raw())[0] : 0;
+    auto* cols = direct ? nullptr : static_cast<uint8_t*>(ctx.scratch(static_cast<size_t>(K * P) + 64));
+    auto* b_scratch = static_cast<int16_t*>(ctx.scratch(QuantPackedB::packed_elements(K, P) * 2 + 64));
+    auto* a_scratch = static_cast<int16_t*>(ctx.scratch(qgemm_scratch_elements(mpg, K) * 2 + 64));
+    const auto* xb = static_cast<const uint8_t*>(x.raw());
+    const auto* wb = static_cast<const uint8_t*>(w.raw());
+    for (int64_t n = 0; n < N; ++n) {
+      for (int64_t g = 0; g < group; ++g) {
+        const uint8_t* xg = xb + (n * C + g * CG) * geo.in_pixels;
+        if (!direct) qconv_im2col(geo, CG, xg, pad, cols);
+        const QuantOperand patches{direct ? xg : cols, x.dtype() == DType::kInt8, P, xzp ? xzp->raw() : nullptr,
+                                   xzp ? 1 : 0};
+        const QuantPackedB packed = QuantPackedB::pack_into(K, P, patches, b_scratch);
+        const int64_t m0 = g * mpg;
+        const QuantOperand weights{wb + m0 * K, w.dtype() == DType::kInt8, K,
+                                   wzp ? static_cast<const uint8_t*>(wzp->raw()) + (wzp_ch ? m0 : 0) : nullptr,
+                                   wzp ? (wzp_ch ? mpg : 1) : 0};
+        int32_t* og = out + (n * M + m0) * P;
+        qgemm(mpg, weights, packed, og, P, a_scratch, &ctx.threads());
+        if (!bias) continue;
+        for (int64_t m = 0; m < mpg; ++m) {
+          const auto b = static_cast<uint32_t>(bias->data<int32_t>()[m0 + m]);
+          for (int64_t i = m * P; i < (m + 1) * P; ++i) og[i] = static_cast<int32_t>(static_cast<uint32_t>(og[i]) + b);
+        }
+      }
+    }
+  }
+
+  // A depthwise window of at most kExactFloatTaps taps sums products of at most 255 * 255 into
+  // less than 2^24, so float32 holds every partial sum exactly, in any order: the zero-point
+  // shifted values run through the float depthwise kernel (padding 0 = the zero point) and come
+  // back as the exact int32 sums. One GEMM per channel would pack a 1-row A and a 9-row B each.
+  static constexpr int64_t kExactFloatTaps = 258;
+  void sums_depthwise_f32(KernelContext& ctx, const QconvGeometry& geo, const Tensor& x, const Tensor& w,
+                          const Tensor* xzp, const Tensor* wzp, bool wzp_ch, const Tensor* bias, int32_t* out) const {
+    nn::ConvGeom g;
+    g.N = x.dim(0), g.C = x.dim(1), g.M = w.dim(0), g.G = group, g.Cg = 1, g.Mg = g.M / group;
+    g.in = geo.in, g.kernel = geo.kernel, g.stride = geo.strides, g.dil = geo.dilations;
+    for (const ir::WindowDim& d : geo.out) g.out.push_back(d.out), g.pad_begin.push_back(d.pad_begin);
+    g.in_size = geo.in_pixels, g.out_size = geo.out_pixels, g.kernel_size = geo.window;
+    const int64_t nx = x.size(), nw = w.size(), ny = g.N * g.M * g.out_size;
+    auto* xf = static_cast<float*>(ctx.scratch(static_cast<size_t>(nx + nw + ny) * 4 + 64));
+    float* wf = xf + nx;
+    float* yf = wf + nw;
+    const float zx = xzp ? static_cast<float>(load_int(*xzp, 0)) : 0.0f;
+    for_blocks(ctx, nx, 1.0, [&](int64_t b, int64_t e) {
+      if (x.dtype() == DType::kInt8) {
+        for (int64_t i = b; i < e; ++i) xf[i] = static_cast<float>(x.data<int8_t>()[i]) - zx;
+      } else {
+        for (int64_t i = b; i < e; ++i) xf[i] = static_cast<float>(x.data<uint8_t>()[i]) - zx;
+      }
+    });
+    for (int64_t i = 0; i < nw; ++i) {
+      const int64_t m = i / geo.window;
+      wf[i] = static_cast<float>(load_int(w, i) - (wzp ? load_int(*wzp, wzp_ch ? m : 0) : 0));
+    }
+    depthwise::conv(g, xf, wf, nullptr, nullptr, ir::FusedActivation{}, yf, ctx.threads());
+    ctx.threads().parallel_for(g.N * g.M, static_cast<double>(g.out_size), [&](int64_t p0, int64_t p1) {
+      for (int64_t plane = p0; plane < p1; ++plane) {
+        const auto bias_m = bias ? static_cast<uint32_t>(bias->data<int32_t>()[plane % g.M]) : 0u;
+        for (int64_t i = plane * g.out_size; i < (plane + 1) * g.out_size; ++i)
+          out[i] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int32_t>(yf[i])) + bias_m);
+      }
+    });
   }
 };
 
@@ -662,7 +786,7 @@ Expected<std::unique_ptr<Kernel>> make_qlinear_matmul_qgemm(const KernelInit& in
 }
 
 namespace {
-Expected<std::unique_ptr<Kernel>> make_conv(const KernelInit& init, bool qlinear) {
+Expected<std::unique_ptr<Kernel>> make_conv(const KernelInit& init, bool qlinear, bool fast) {
   const size_t iw = qlinear ? 3 : 1;
   if (init.input_types.size() <= iw || !init.input_types[0] || !init.input_types[iw])
     return init.error("needs inputs X and W");
@@ -676,6 +800,7 @@ Expected<std::unique_ptr<Kernel>> make_conv(const KernelInit& init, bool qlinear
       if (wt.shape[static_cast<size_t>(d)].is_known()) kw[static_cast<size_t>(d - 2)] = wt.shape[static_cast<size_t>(d)].value();
   auto k = std::make_unique<ConvKernel>();
   k->qlinear = qlinear;
+  k->use_qgemm = fast;
   ir::AttrReader a(init.node);
   k->group = a.i("group", 1);
   Status st = ir::read_window_attrs(a, static_cast<size_t>(rank - 2), kw, false, &k->win);
@@ -688,7 +813,11 @@ Expected<std::unique_ptr<Kernel>> make_conv(const KernelInit& init, bool qlinear
 }
 }  // namespace
 
-Expected<std::unique_ptr<Kernel>> make_conv_integer(const KernelInit& init) { return make_conv(init, false); }
-Expected<std::unique_ptr<Kernel>> make_qlinear_conv(const KernelInit& init) { return make_conv(init, true); }
+Expected<std::unique_ptr<Kernel>> make_conv_integer(const KernelInit& init) { return make_conv(init, false, false); }
+Expected<std::unique_ptr<Kernel>> make_qlinear_conv(const KernelInit& init) { return make_conv(init, true, false); }
+Expected<std::unique_ptr<Kernel>> make_conv_integer_qgemm(const KernelInit& init) {
+  return make_conv(init, false, true);
+}
+Expected<std::unique_ptr<Kernel>> make_qlinear_conv_qgemm(const KernelInit& init) { return make_conv(init, true, true); }
 
 }  // namespace onnxrt::kernels::quant

@@ -21,5 +21,7 @@ Expected<std::unique_ptr<Kernel>> make_matmul_integer_qgemm(const KernelInit& in
 Expected<std::unique_ptr<Kernel>> make_qlinear_matmul_qgemm(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_conv_integer(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_qlinear_conv(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_conv_integer_qgemm(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_qlinear_conv_qgemm(const KernelInit& init);
 
 }  // namespace onnxrt::kernels::quant

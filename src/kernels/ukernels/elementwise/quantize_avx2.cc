@@ -73,4 +73,26 @@ void quantize_8bit_avx2(const float* x, int64_t n, float scale, int32_t zero_poi
   quantize_8bit_scalar(x + i, n - i, scale, zero_point, lo, hi, is_signed, y + i);
 }
 
+void requantize_8bit_avx2(const int32_t* acc, int64_t n, const double* mult, int64_t mult_stride, double zero,
+                          int32_t lo, int32_t hi, uint8_t* y) {
+  const __m256d z = _mm256_set1_pd(zero), vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m128i q[2];
+    for (int h = 0; h < 2; ++h) {
+      const __m256d a = _mm256_cvtepi32_pd(_mm_loadu_si128(reinterpret_cast<const __m128i*>(acc + i + 4 * h)));
+      const __m256d m = mult_stride ? _mm256_loadu_pd(mult + i + 4 * h) : _mm256_set1_pd(mult[0]);
+      // Separate multiply and add (the product rounds first); vmaxpd returns its second operand
+      // for NaN, so NaN becomes lo.
+      const __m256d d = _mm256_round_pd(_mm256_add_pd(_mm256_mul_pd(a, m), z), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      q[h] = _mm256_cvtpd_epi32(_mm256_min_pd(_mm256_max_pd(d, vlo), vhi));
+    }
+    // Eight int32 in [lo, hi] to bytes: the byte of each is its int8 / uint8 code.
+    const __m128i words = _mm_packs_epi32(q[0], q[1]);
+    const __m128i bytes = lo < 0 ? _mm_packs_epi16(words, words) : _mm_packus_epi16(words, words);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(y + i), bytes);
+  }
+  requantize_8bit_scalar(acc + i, n - i, mult + i * mult_stride, mult_stride, zero, lo, hi, y + i);
+}
+
 }  // namespace onnxrt::kernels::ew

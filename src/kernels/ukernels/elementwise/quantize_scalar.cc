@@ -37,12 +37,24 @@ void quantize_8bit_scalar(const float* x, int64_t n, float scale, int32_t zero_p
   }
 }
 
+void requantize_8bit_scalar(const int32_t* acc, int64_t n, const double* mult, int64_t mult_stride, double zero,
+                            int32_t lo, int32_t hi, uint8_t* y) {
+  for (int64_t i = 0; i < n; ++i) {
+    const double d = static_cast<double>(acc[i]) * mult[i * mult_stride] + zero;
+    y[i] = static_cast<uint8_t>(std::isnan(d) ? lo : static_cast<int32_t>(std::clamp(std::nearbyint(d), double{lo}, double{hi})));
+  }
+}
+
 MinMaxF32Fn minmax_f32_ukernel() {
   return cpu_features().has_avx2_fma() ? &minmax_f32_avx2 : &minmax_f32_scalar;
 }
 
 QuantizeU8Fn quantize_u8_ukernel() {
   return cpu_features().has_avx2_fma() ? &quantize_u8_avx2 : &quantize_u8_scalar;
+}
+
+Requantize8BitFn requantize_8bit_ukernel() {
+  return cpu_features().has_avx2_fma() ? &requantize_8bit_avx2 : &requantize_8bit_scalar;
 }
 
 Quantize8BitFn quantize_8bit_ukernel() {

@@ -30,4 +30,12 @@ void igemm_tile_scalar(int64_t m, int64_t n, int64_t pairs, const int16_t* a, co
 void igemm_tile_avx2(int64_t m, int64_t n, int64_t pairs, const int16_t* a, const int16_t* b, int32_t* c,
                      int64_t ldc, bool accumulate);
 
+// Packs one panel: columns [0, nc) (nc <= kIgemmCols) of rows [0, K) of an 8-bit B (row r at
+// b + r * ld, int8 when is_signed) minus the columns' zero points z[j], into kIgemmCols * 2 *
+// ceil(K / 2) int16 (the layout above); rows past K and columns past nc are zero.
+void igemm_pack_panel_scalar(const uint8_t* b, bool is_signed, int64_t ld, int64_t K, int64_t nc, const int16_t* z,
+                             int16_t* panel);
+void igemm_pack_panel_avx2(const uint8_t* b, bool is_signed, int64_t ld, int64_t K, int64_t nc, const int16_t* z,
+                           int16_t* panel);
+
 }  // namespace onnxrt::kernels::ukernels

@@ -72,4 +72,22 @@ void igemm_tile_avx2(int64_t m, int64_t n, int64_t pairs, const int16_t* a, cons
   }
 }
 
+void igemm_pack_panel_avx2(const uint8_t* b, bool is_signed, int64_t ld, int64_t K, int64_t nc, const int16_t* z,
+                           int16_t* panel) {
+  if (nc != kIgemmCols) return igemm_pack_panel_scalar(b, is_signed, ld, K, nc, z, panel);
+  const __m256i zv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(z));
+  auto row16 = [&](int64_t k) {
+    if (k >= K) return _mm256_setzero_si256();
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k * ld));
+    return _mm256_sub_epi16(is_signed ? _mm256_cvtepi8_epi16(bytes) : _mm256_cvtepu8_epi16(bytes), zv);
+  };
+  for (int64_t k = 0; k < K; k += 2, panel += 2 * kIgemmCols) {
+    const __m256i r0 = row16(k), r1 = row16(k + 1);
+    // unpack interleaves within 128-bit lanes: lo holds columns 0-3 | 8-11, hi 4-7 | 12-15.
+    const __m256i lo = _mm256_unpacklo_epi16(r0, r1), hi = _mm256_unpackhi_epi16(r0, r1);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(panel), _mm256_permute2x128_si256(lo, hi, 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(panel + 16), _mm256_permute2x128_si256(lo, hi, 0x31));
+  }
+}
+
 }  // namespace onnxrt::kernels::ukernels

@@ -24,4 +24,18 @@ void igemm_tile_scalar(int64_t m, int64_t n, int64_t pairs, const int16_t* a, co
   }
 }
 
+void igemm_pack_panel_scalar(const uint8_t* b, bool is_signed, int64_t ld, int64_t K, int64_t nc, const int16_t* z,
+                             int16_t* panel) {
+  const int64_t pairs = (K + 1) / 2;
+  for (int64_t k = 0; k < 2 * pairs; ++k) {
+    int16_t* d = panel + (k / 2) * 2 * kIgemmCols + (k % 2);
+    const uint8_t* row = k < K ? b + k * ld : nullptr;
+    for (int64_t j = 0; j < kIgemmCols; ++j) {
+      int32_t v = 0;
+      if (row && j < nc) v = (is_signed ? static_cast<int32_t>(static_cast<int8_t>(row[j])) : row[j]) - z[j];
+      d[2 * j] = static_cast<int16_t>(v);
+    }
+  }
+}
+
 }  // namespace onnxrt::kernels::ukernels

@@ -1,0 +1,84 @@
+#include "kernels/cpu/qconv_im2col.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace onnxrt::kernels {
+namespace {
+
+// One output row of a 2-D window tap: out_w pixels from input row `row` (null: in the padding).
+void tap_row(const uint8_t* row, int64_t in_w, int64_t out_w, int64_t stride, int64_t start, uint8_t pad,
+             uint8_t* dst) {
+  if (!row) {
+    std::memset(dst, pad, static_cast<size_t>(out_w));
+    return;
+  }
+  for (int64_t o = 0; o < out_w; ++o) {
+    const int64_t iw = start + o * stride;
+    dst[o] = iw >= 0 && iw < in_w ? row[iw] : pad;
+  }
+}
+
+void im2col_2d(const QconvGeometry& g, int64_t channels, const uint8_t* x, uint8_t pad, uint8_t* dst) {
+  const int64_t ih_n = g.in[0], iw_n = g.in[1], oh_n = g.out[0].out, ow_n = g.out[1].out;
+  for (int64_t c = 0; c < channels; ++c) {
+    const uint8_t* plane = x + c * g.in_pixels;
+    for (int64_t kh = 0; kh < g.kernel[0]; ++kh) {
+      for (int64_t kw = 0; kw < g.kernel[1]; ++kw, dst += g.out_pixels) {
+        const int64_t start = kw * g.dilations[1] - g.out[1].pad_begin;
+        for (int64_t oh = 0; oh < oh_n; ++oh) {
+          const int64_t ih = oh * g.strides[0] - g.out[0].pad_begin + kh * g.dilations[0];
+          const uint8_t* row = ih >= 0 && ih < ih_n ? plane + ih * iw_n : nullptr;
+          uint8_t* d = dst + oh * ow_n;
+          // Stride 1 without padding in this row: one copy.
+          if (row && g.strides[1] == 1 && start >= 0 && start + ow_n <= iw_n) {
+            std::memcpy(d, row + start, static_cast<size_t>(ow_n));
+          } else {
+            tap_row(row, iw_n, ow_n, g.strides[1], start, pad, d);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Any rank: odometers over the window and the output positions.
+void im2col_nd(const QconvGeometry& g, int64_t channels, const uint8_t* x, uint8_t pad, uint8_t* dst) {
+  const size_t r = g.in.size();
+  std::vector<int64_t> kpos(r), opos(r);
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t k = 0; k < g.window; ++k, dst += g.out_pixels) {
+      int64_t kr = k;
+      for (size_t d = r; d-- > 0;) {
+        kpos[d] = kr % g.kernel[d];
+        kr /= g.kernel[d];
+      }
+      for (int64_t o = 0; o < g.out_pixels; ++o) {
+        int64_t orr = o, off = 0;
+        bool inside = true;
+        for (size_t d = r; d-- > 0;) {
+          opos[d] = orr % g.out[d].out;
+          orr /= g.out[d].out;
+        }
+        for (size_t d = 0; d < r && inside; ++d) {
+          const int64_t p = opos[d] * g.strides[d] - g.out[d].pad_begin + kpos[d] * g.dilations[d];
+          inside = p >= 0 && p < g.in[d];
+          off = off * g.in[d] + p;
+        }
+        dst[o] = inside ? x[c * g.in_pixels + off] : pad;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void qconv_im2col(const QconvGeometry& g, int64_t channels, const uint8_t* x, uint8_t pad_byte, uint8_t* dst) {
+  if (g.in.size() == 2) {
+    im2col_2d(g, channels, x, pad_byte, dst);
+  } else {
+    im2col_nd(g, channels, x, pad_byte, dst);
+  }
+}
+
+}  // namespace onnxrt::kernels

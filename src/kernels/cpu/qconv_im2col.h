@@ -1,0 +1,27 @@
+// im2col for the quantized convolutions (ConvInteger, QLinearConv on the integer GEMM): the
+// patches of one image and group of an N-D, 8-bit X as a [CG * window, out_pixels] byte matrix,
+// row (c, window offset), column output pixel. Positions in the padding get `pad_byte` (X's zero
+// point, so that they count as zero once the GEMM subtracts it). Bytes are copied as they are,
+// so int8 and uint8 share the code.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ir/infer_nn_window.h"
+
+namespace onnxrt::kernels {
+
+struct QconvGeometry {
+  std::vector<int64_t> in;      // input spatial dims
+  std::vector<int64_t> kernel;  // window dims
+  std::vector<int64_t> strides, dilations;
+  std::vector<ir::WindowDim> out;  // output dims and begin pads
+  int64_t in_pixels = 1, out_pixels = 1, window = 1;
+};
+
+// x: the CG channel planes of one image and group (in_pixels bytes each, contiguous);
+// dst: CG * window rows of out_pixels bytes.
+void qconv_im2col(const QconvGeometry& g, int64_t channels, const uint8_t* x, uint8_t pad_byte, uint8_t* dst);
+
+}  // namespace onnxrt::kernels
