@@ -19,9 +19,10 @@ void tap_row(const uint8_t* row, int64_t in_w, int64_t out_w, int64_t stride, in
   }
 }
 
-void im2col_2d(const QconvGeometry& g, int64_t channels, const uint8_t* x, uint8_t pad, uint8_t* dst) {
+void im2col_2d(const QconvGeometry& g, int64_t c0, int64_t c1, const uint8_t* x, uint8_t pad, uint8_t* dst) {
   const int64_t ih_n = g.in[0], iw_n = g.in[1], oh_n = g.out[0].out, ow_n = g.out[1].out;
-  for (int64_t c = 0; c < channels; ++c) {
+  dst += c0 * g.window * g.out_pixels;
+  for (int64_t c = c0; c < c1; ++c) {
     const uint8_t* plane = x + c * g.in_pixels;
     for (int64_t kh = 0; kh < g.kernel[0]; ++kh) {
       for (int64_t kw = 0; kw < g.kernel[1]; ++kw, dst += g.out_pixels) {
@@ -43,10 +44,11 @@ void im2col_2d(const QconvGeometry& g, int64_t channels, const uint8_t* x, uint8
 }
 
 // Any rank: odometers over the window and the output positions.
-void im2col_nd(const QconvGeometry& g, int64_t channels, const uint8_t* x, uint8_t pad, uint8_t* dst) {
+void im2col_nd(const QconvGeometry& g, int64_t c0, int64_t c1, const uint8_t* x, uint8_t pad, uint8_t* dst) {
   const size_t r = g.in.size();
   std::vector<int64_t> kpos(r), opos(r);
-  for (int64_t c = 0; c < channels; ++c) {
+  dst += c0 * g.window * g.out_pixels;
+  for (int64_t c = c0; c < c1; ++c) {
     for (int64_t k = 0; k < g.window; ++k, dst += g.out_pixels) {
       int64_t kr = k;
       for (size_t d = r; d-- > 0;) {
@@ -73,11 +75,11 @@ void im2col_nd(const QconvGeometry& g, int64_t channels, const uint8_t* x, uint8
 
 }  // namespace
 
-void qconv_im2col(const QconvGeometry& g, int64_t channels, const uint8_t* x, uint8_t pad_byte, uint8_t* dst) {
+void qconv_im2col(const QconvGeometry& g, int64_t c0, int64_t c1, const uint8_t* x, uint8_t pad_byte, uint8_t* dst) {
   if (g.in.size() == 2) {
-    im2col_2d(g, channels, x, pad_byte, dst);
+    im2col_2d(g, c0, c1, x, pad_byte, dst);
   } else {
-    im2col_nd(g, channels, x, pad_byte, dst);
+    im2col_nd(g, c0, c1, x, pad_byte, dst);
   }
 }
 

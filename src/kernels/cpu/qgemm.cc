@@ -63,16 +63,21 @@ size_t QuantPackedB::packed_elements(int64_t K, int64_t N) {
   return static_cast<size_t>(ceil_div(N, kIgemmCols) * pairs_of(K) * 2 * kIgemmCols);
 }
 
-QuantPackedB QuantPackedB::pack_into(int64_t K, int64_t N, const QuantOperand& b, int16_t* buffer, QgemmIsa isa) {
+QuantPackedB QuantPackedB::pack_into(int64_t K, int64_t N, const QuantOperand& b, int16_t* buffer, QgemmIsa isa,
+                                     ThreadPool* pool) {
   const auto pack = isa != QgemmIsa::kScalar && cpu_features().has_avx2_fma() ? &ukernels::igemm_pack_panel_avx2
                                                                                : &ukernels::igemm_pack_panel_scalar;
-  const int64_t panel_size = pairs_of(K) * 2 * kIgemmCols;
-  int16_t z[kIgemmCols];
-  for (int64_t q = 0; q < ceil_div(N, kIgemmCols); ++q) {
-    const int64_t c0 = q * kIgemmCols, nc = std::min<int64_t>(kIgemmCols, N - c0);
-    for (int64_t j = 0; j < kIgemmCols; ++j) z[j] = static_cast<int16_t>(j < nc ? zero_point(b, c0 + j) : 0);
-    pack(static_cast<const uint8_t*>(b.data) + c0, b.is_signed, b.ld, K, nc, z, buffer + q * panel_size);
-  }
+  const int64_t panel_size = pairs_of(K) * 2 * kIgemmCols, panels = ceil_div(N, kIgemmCols);
+  auto pack_panels = [&](int64_t q0, int64_t q1) {
+    int16_t z[kIgemmCols];
+    for (int64_t q = q0; q < q1; ++q) {
+      const int64_t c0 = q * kIgemmCols, nc = std::min<int64_t>(kIgemmCols, N - c0);
+      for (int64_t j = 0; j < kIgemmCols; ++j) z[j] = static_cast<int16_t>(j < nc ? zero_point(b, c0 + j) : 0);
+      pack(static_cast<const uint8_t*>(b.data) + c0, b.is_signed, b.ld, K, nc, z, buffer + q * panel_size);
+    }
+  };
+  if (pool) pool->parallel_for(panels, static_cast<double>(2 * K * kIgemmCols), pack_panels);
+  else pack_panels(0, panels);
   QuantPackedB p;
   p.K_ = K;
   p.N_ = N;

@@ -34,8 +34,9 @@ enum class QgemmIsa { kAuto, kScalar, kAvx2 };
 class QuantPackedB {
  public:
   static QuantPackedB pack(int64_t K, int64_t N, const QuantOperand& b, QgemmIsa isa = QgemmIsa::kAuto);
+  // With a pool, panels are packed on every thread.
   static QuantPackedB pack_into(int64_t K, int64_t N, const QuantOperand& b, int16_t* buffer,
-                                QgemmIsa isa = QgemmIsa::kAuto);
+                                QgemmIsa isa = QgemmIsa::kAuto, ThreadPool* pool = nullptr);
   static size_t packed_elements(int64_t K, int64_t N);
   int64_t K() const { return K_; }
   int64_t N() const { return N_; }

@@ -657,10 +657,14 @@ class ConvKernel final : public Kernel {
     for (int64_t n = 0; n < N; ++n) {
       for (int64_t g = 0; g < group; ++g) {
         const uint8_t* xg = xb + (n * C + g * CG) * geo.in_pixels;
-        if (!direct) qconv_im2col(geo, CG, xg, pad, cols);
+        if (!direct) {
+          ctx.threads().parallel_for(CG, static_cast<double>(geo.window * P),
+                                     [&](int64_t c0, int64_t c1) { qconv_im2col(geo, c0, c1, xg, pad, cols); });
+        }
         const QuantOperand patches{direct ? xg : cols, x.dtype() == DType::kInt8, P, xzp ? xzp->raw() : nullptr,
                                    xzp ? 1 : 0};
-        const QuantPackedB packed = QuantPackedB::pack_into(K, P, patches, b_scratch);
+        const QuantPackedB packed =
+            QuantPackedB::pack_into(K, P, patches, b_scratch, QgemmIsa::kAuto, &ctx.threads());
         const int64_t m0 = g * mpg;
         const QuantOperand weights{wb + m0 * K, w.dtype() == DType::kInt8, K,
                                    wzp ? static_cast<const uint8_t*>(wzp->raw()) + (wzp_ch ? m0 : 0) : nullptr,
