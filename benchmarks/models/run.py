@@ -177,6 +177,43 @@ def write_plot(results: list[dict], path: Path) -> None:
     path.write_text("\n".join(out) + "\n")
 
 
+def speed_table(rows: list[dict]) -> list[str]:
+    lines = ["| model | threads | onnxrt median (p90) ms | onnxruntime median (p90) ms | speedup | max abs diff |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['model']} | {r['threads']} | fails: {r['error']} | | | |")
+            continue
+        lines.append(
+            f"| {r['model']} | {r['threads']} | {r['onnxrt_median_ms']:.3f} ({r['onnxrt_p90_ms']:.3f}) | "
+            f"{r['ort_median_ms']:.3f} ({r['ort_p90_ms']:.3f}) | {r['speedup']:.2f}x | {r['max_abs_diff']:.2e} |"
+        )
+    ok = [r for r in rows if "speedup" in r]
+    if ok:
+        lines += [""]
+        for t in sorted({r["threads"] for r in ok}):
+            rs = [r["speedup"] for r in ok if r["threads"] == t]
+            geo = float(np.exp(np.mean(np.log(rs))))
+            lines.append(f"- {t} thread(s): geometric mean speedup {geo:.2f}x; onnxrt faster on "
+                         f"{sum(x >= 1.0 for x in rs)} of {len(rs)} models.")
+    return lines
+
+
+def memory_table(rows: list[dict]) -> list[str]:
+    lines = ["| model | threads | onnxrt create ms | onnxrt peak RSS MB | onnxruntime create ms | "
+             "onnxruntime peak RSS MB | create speedup |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        if "onnxrt_create_ms" not in r:
+            continue
+        f = lambda k: "-" if r.get(k) is None else f"{r[k]:.0f}"  # noqa: E731
+        ratio = (f"{r['ort_create_ms'] / r['onnxrt_create_ms']:.1f}x"
+                 if r.get("ort_create_ms") and r.get("onnxrt_create_ms") else "-")
+        lines.append(f"| {r['model']} | {r['threads']} | {f('onnxrt_create_ms')} | {f('onnxrt_peak_rss_mb')} | "
+                     f"{f('ort_create_ms')} | {f('ort_peak_rss_mb')} | {ratio} |")
+    return lines
+
+
 def write_doc(results: list[dict], command: str) -> None:
     import onnxruntime
 
@@ -192,42 +229,32 @@ def write_doc(results: list[dict], command: str) -> None:
         "speedup = onnxruntime median / onnxrt median (above 1: onnxrt is faster). Models are built in "
         "benchmarks/models/zoo.py with random weights and exported with torch.onnx.export(dynamo=True), opset 18.",
         "",
-        "| model | threads | onnxrt median (p90) ms | onnxruntime median (p90) ms | speedup | max abs diff |",
-        "|---|---:|---:|---:|---:|---:|",
     ]
-    for r in results:
-        if "error" in r:
-            lines.append(f"| {r['model']} | {r['threads']} | fails: {r['error']} | | | |")
-            continue
-        lines.append(
-            f"| {r['model']} | {r['threads']} | {r['onnxrt_median_ms']:.3f} ({r['onnxrt_p90_ms']:.3f}) | "
-            f"{r['ort_median_ms']:.3f} ({r['ort_p90_ms']:.3f}) | {r['speedup']:.2f}x | {r['max_abs_diff']:.2e} |"
-        )
-    ok = [r for r in results if "speedup" in r]
+    quantized = {e.name for e in zoo.QUANTIZED}
+    main_rows = [r for r in results if r["model"] not in quantized]
+    quant_rows = [r for r in results if r["model"] in quantized]
+    lines += speed_table(main_rows)
+    ok = [r for r in main_rows if "speedup" in r]
     if ok:
-        lines += [""]
-        for t in sorted({r["threads"] for r in ok}):
-            rs = [r["speedup"] for r in ok if r["threads"] == t]
-            geo = float(np.exp(np.mean(np.log(rs))))
-            lines.append(f"- {t} thread(s): geometric mean speedup {geo:.2f}x; onnxrt faster on "
-                         f"{sum(x >= 1.0 for x in rs)} of {len(rs)} models.")
         write_plot(ok, ROOT / "docs" / "performance_speedup.svg")
         lines += ["", "![speedup per model](performance_speedup.svg)"]
-    mem = [r for r in results if "onnxrt_create_ms" in r]
-    if mem:
+    if any("onnxrt_create_ms" in r for r in main_rows):
         lines += ["", "## Session creation and peak RSS (fresh process each)", "",
                   "Each figure is the median of 3 fresh processes per runtime, alternating; creation "
                   "excludes importing the package; peak RSS is the process's VmHWM after creation. "
-                  "create speedup = onnxruntime create ms / onnxrt create ms.", "",
-                  "| model | threads | onnxrt create ms | onnxrt peak RSS MB | onnxruntime create ms | "
-                  "onnxruntime peak RSS MB | create speedup |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]
-        for r in mem:
-            f = lambda k: "-" if r.get(k) is None else f"{r[k]:.0f}"  # noqa: E731
-            ratio = (f"{r['ort_create_ms'] / r['onnxrt_create_ms']:.1f}x"
-                     if r.get("ort_create_ms") and r.get("onnxrt_create_ms") else "-")
-            lines.append(f"| {r['model']} | {r['threads']} | {f('onnxrt_create_ms')} | {f('onnxrt_peak_rss_mb')} | "
-                         f"{f('ort_create_ms')} | {f('ort_peak_rss_mb')} | {ratio} |")
+                  "create speedup = onnxruntime create ms / onnxrt create ms.", ""]
+        lines += memory_table(main_rows)
+    if quant_rows:
+        lines += ["", "## Quantized models (outside issue #8's suite)", "",
+                  "The same measurement on models quantized with onnxruntime.quantization (benchmarks/models/zoo.py "
+                  "QUANTIZED): `_qdyn` = quantize_dynamic (int8 weights, DynamicQuantizeLinear + MatMulInteger), "
+                  "`_qdq` = quantize_static in the QDQ format (uint8 activations, int8 weights), and a plain-ONNX "
+                  "QLinearConv chain. Not part of the suite's geometric mean above. max abs diff is against "
+                  "onnxruntime, whose AVX2 int8 products are not exact (see the notes below); onnxrt's equal "
+                  "onnx's reference (tests/python/test_quantized_models.py).", ""]
+        lines += speed_table(quant_rows)
+        if any("onnxrt_create_ms" in r for r in quant_rows):
+            lines += [""] + memory_table(quant_rows)
     # Hand-written analysis (what changed, what is still slower and why) follows the table.
     notes = Path(__file__).with_name("performance_notes.md")
     if notes.exists():
@@ -254,7 +281,7 @@ def write_doc(results: list[dict], command: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default=",".join(e.name for e in zoo.ZOO))
+    parser.add_argument("--models", default=",".join(e.name for e in zoo.ZOO + zoo.QUANTIZED))
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)

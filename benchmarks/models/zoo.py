@@ -355,7 +355,79 @@ class Entry:
     name: str
     build: Callable[[], nn.Module]  # kind "sklearn": returns the ONNX bytes
     inputs: Callable[[], tuple]
-    kind: str = "torch"
+    kind: str = "torch"  # "sklearn" / "onnx": build() returns the ONNX bytes
+
+
+# --- quantized models (outside issue #8's suite; run.py reports them in a table of their own) ------
+def _quantized(base: str, mode: str) -> Callable[[], bytes]:
+    """A zoo model through onnxruntime.quantization, as users quantize: mode "dynamic" is
+    quantize_dynamic (int8 weights; DynamicQuantizeLinear + MatMulInteger), "qdq" quantize_static in
+    the QDQ format (uint8 activations, int8 weights) calibrated on 8 seeded random inputs."""
+
+    def build() -> bytes:
+        import logging
+        import tempfile
+
+        from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType, quantize_dynamic,
+                                              quantize_static)
+
+        logging.getLogger().setLevel(logging.ERROR)  # the quantizer's "run pre-processing" advice
+        entry = BY_NAME[base]
+        src, _ = export(entry)
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d) / "q.onnx"
+            if mode == "dynamic":
+                quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8)
+            else:
+                import onnx
+
+                name = onnx.load(str(src), load_external_data=False).graph.input[0].name
+
+                class Calibration(CalibrationDataReader):
+                    def __init__(self):
+                        self.seed = 0
+
+                    def get_next(self):
+                        self.seed += 1
+                        if self.seed > 8:
+                            return None
+                        torch.manual_seed(100 + self.seed)
+                        return {name: entry.inputs()[0].numpy()}
+
+                quantize_static(str(src), str(out), Calibration(), quant_format=QuantFormat.QDQ,
+                                activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+            return out.read_bytes()
+
+    build.__name__ = f"{base}_{mode}"
+    return build
+
+
+def qlinearconv_chain() -> bytes:
+    """Six QLinearConv nodes in plain ONNX (the QOperator format without onnxruntime's contrib ops):
+    3x3 stem, 3x3 stride 2, 1x1, 3x3 depthwise, 1x1, 3x3 stride 2, on a 112x112 image; uint8
+    activations, int8 weights with per-channel scales, int32 biases; seeded random weights."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    layers = [(3, 32, 3, 1, 1), (32, 64, 3, 2, 1), (64, 64, 1, 1, 1), (64, 64, 3, 1, 64), (64, 128, 1, 1, 1),
+              (128, 128, 3, 2, 1)]
+    inits = [numpy_helper.from_array(np.array(0.02, np.float32), "s"), numpy_helper.from_array(np.array(128, np.uint8), "z")]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q0"])]
+    for i, (ci, co, k, stride, group) in enumerate(layers):
+        inits += [numpy_helper.from_array(rng.integers(-127, 128, (co, ci // group, k, k)).astype(np.int8), f"w{i}"),
+                  numpy_helper.from_array((rng.random(co) * 0.002 + 0.0005).astype(np.float32), f"ws{i}"),
+                  numpy_helper.from_array(np.zeros(co, np.int8), f"wz{i}"),
+                  numpy_helper.from_array(rng.integers(-2000, 2000, co).astype(np.int32), f"b{i}")]
+        nodes.append(helper.make_node("QLinearConv", [f"q{i}", "s", "z", f"w{i}", f"ws{i}", f"wz{i}", "s", "z", f"b{i}"],
+                                      [f"q{i + 1}"], kernel_shape=[k, k], strides=[stride, stride], pads=[k // 2] * 4,
+                                      group=group))
+    nodes.append(helper.make_node("DequantizeLinear", [f"q{len(layers)}", "s", "z"], ["y"]))
+    graph = helper.make_graph(nodes, "qlinearconv_chain",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 112, 112])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)], ir_version=9).SerializeToString()
 
 
 def _images(batch, size=224):
@@ -384,7 +456,20 @@ ZOO = [
 EXTRA = [
     Entry("effnet_style_b1", EfficientNetStyle, _images(1)),
 ]
-BY_NAME = {e.name: e for e in ZOO + EXTRA}
+# Quantized models: run.py runs them after ZOO and reports them in their own table.
+def _inputs_of(base: str) -> Callable[[], tuple]:
+    return lambda: BY_NAME[base].inputs()
+
+
+QUANTIZED = [
+    Entry("transformer_2layer_s128_qdyn", _quantized("transformer_2layer_s128", "dynamic"),
+          _inputs_of("transformer_2layer_s128"), "onnx"),
+    Entry("bert_base_s128_qdyn", _quantized("bert_base_s128", "dynamic"), _inputs_of("bert_base_s128"), "onnx"),
+    Entry("mobilenetv2_b1_qdq", _quantized("mobilenetv2_b1", "qdq"), _inputs_of("mobilenetv2_b1"), "onnx"),
+    Entry("resnet50_b1_qdq", _quantized("resnet50_b1", "qdq"), _inputs_of("resnet50_b1"), "onnx"),
+    Entry("qlinearconv_chain_b1", qlinearconv_chain, _images(1, 112), "onnx"),
+]
+BY_NAME = {e.name: e for e in ZOO + EXTRA + QUANTIZED}
 
 
 def export(entry: Entry, opset: int = OPSET) -> tuple[Path, tuple]:
@@ -398,6 +483,16 @@ def export(entry: Entry, opset: int = OPSET) -> tuple[Path, tuple]:
             CACHE.mkdir(parents=True, exist_ok=True)
             path.write_bytes(entry.build())
         return path, entry.inputs()
+    if entry.kind == "onnx":
+        import onnxruntime
+
+        # Keyed by the onnxruntime version: its quantizer makes the quantized files.
+        path = CACHE / f"{entry.name}_ort{onnxruntime.__version__}.onnx"
+        if not path.exists():
+            CACHE.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(entry.build())
+        torch.manual_seed(0)
+        return path, tuple(t.numpy() for t in entry.inputs())
     torch.manual_seed(0)
     model = entry.build().eval()
     inputs = entry.inputs()
