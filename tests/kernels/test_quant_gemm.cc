@@ -13,6 +13,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/cpu_features.h"
@@ -269,6 +270,25 @@ TEST(QuantConvKernels, MatchReferenceLoops) {
         }
       }
     }
+  }
+}
+
+TEST(QuantConvKernels, LargeImagesRunInPixelBlocks) {
+  // Packed patches over the 4 MB block bound: a 3x3 conv (576 x 4096 int16) and a 1x1 conv read in
+  // place (64 x 40000) each run in two pixel blocks.
+  std::mt19937 rng(20);
+  const auto conv3 = NodeBuilder("QLinearConv", 10).attr_ints("pads", {1, 1, 1, 1}).build();
+  const auto conv1 = NodeBuilder("QLinearConv", 10).build();
+  for (auto [node, xs, ws] : {std::tuple{conv3, Shape{1, 64, 64, 64}, Shape{8, 64, 3, 3}},
+                              std::tuple{conv1, Shape{1, 64, 200, 200}, Shape{4, 64, 1, 1}}}) {
+    const int64_t M = ws[0];
+    expect_matches_reference(node,
+                             {quant_tensor(DType::kUInt8, xs, rng), make_tensor<float>(DType::kFloat32, {}, {0.02f}),
+                              quant_tensor(DType::kUInt8, {}, rng), quant_tensor(DType::kInt8, ws, rng),
+                              random_tensor(DType::kFloat32, {M}, rng, 0.0005, 0.002), quant_tensor(DType::kInt8, {M}, rng),
+                              make_tensor<float>(DType::kFloat32, {}, {0.3f}), quant_tensor(DType::kUInt8, {}, rng),
+                              random_tensor(DType::kInt32, {M}, rng, -5000, 5000)},
+                             1, 0, 0);
   }
 }
 

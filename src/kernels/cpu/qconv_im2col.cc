@@ -19,23 +19,26 @@ void tap_row(const uint8_t* row, int64_t in_w, int64_t out_w, int64_t stride, in
   }
 }
 
-void im2col_2d(const QconvGeometry& g, int64_t c0, int64_t c1, const uint8_t* x, uint8_t pad, uint8_t* dst) {
-  const int64_t ih_n = g.in[0], iw_n = g.in[1], oh_n = g.out[0].out, ow_n = g.out[1].out;
-  dst += c0 * g.window * g.out_pixels;
+void im2col_2d(const QconvGeometry& g, int64_t p0, int64_t p1, int64_t c0, int64_t c1, const uint8_t* x, uint8_t pad,
+               uint8_t* dst) {
+  const int64_t ih_n = g.in[0], iw_n = g.in[1], ow_n = g.out[1].out, width = p1 - p0;
+  dst += c0 * g.window * width;
   for (int64_t c = c0; c < c1; ++c) {
     const uint8_t* plane = x + c * g.in_pixels;
     for (int64_t kh = 0; kh < g.kernel[0]; ++kh) {
-      for (int64_t kw = 0; kw < g.kernel[1]; ++kw, dst += g.out_pixels) {
-        const int64_t start = kw * g.dilations[1] - g.out[1].pad_begin;
-        for (int64_t oh = 0; oh < oh_n; ++oh) {
+      for (int64_t kw = 0; kw < g.kernel[1]; ++kw, dst += width) {
+        // Output rows, each cut to [p0, p1).
+        for (int64_t oh = p0 / ow_n; oh * ow_n < p1; ++oh) {
+          const int64_t ow0 = std::max<int64_t>(p0 - oh * ow_n, 0), ow1 = std::min(p1 - oh * ow_n, ow_n);
           const int64_t ih = oh * g.strides[0] - g.out[0].pad_begin + kh * g.dilations[0];
           const uint8_t* row = ih >= 0 && ih < ih_n ? plane + ih * iw_n : nullptr;
-          uint8_t* d = dst + oh * ow_n;
-          // Stride 1 without padding in this row: one copy.
-          if (row && g.strides[1] == 1 && start >= 0 && start + ow_n <= iw_n) {
-            std::memcpy(d, row + start, static_cast<size_t>(ow_n));
+          const int64_t start = kw * g.dilations[1] - g.out[1].pad_begin + ow0 * g.strides[1];
+          uint8_t* d = dst + oh * ow_n + ow0 - p0;
+          // Stride 1 without padding in this segment: one copy.
+          if (row && g.strides[1] == 1 && start >= 0 && start + (ow1 - ow0) <= iw_n) {
+            std::memcpy(d, row + start, static_cast<size_t>(ow1 - ow0));
           } else {
-            tap_row(row, iw_n, ow_n, g.strides[1], start, pad, d);
+            tap_row(row, iw_n, ow1 - ow0, g.strides[1], start, pad, d);
           }
         }
       }
@@ -44,18 +47,19 @@ void im2col_2d(const QconvGeometry& g, int64_t c0, int64_t c1, const uint8_t* x,
 }
 
 // Any rank: odometers over the window and the output positions.
-void im2col_nd(const QconvGeometry& g, int64_t c0, int64_t c1, const uint8_t* x, uint8_t pad, uint8_t* dst) {
+void im2col_nd(const QconvGeometry& g, int64_t p0, int64_t p1, int64_t c0, int64_t c1, const uint8_t* x, uint8_t pad,
+               uint8_t* dst) {
   const size_t r = g.in.size();
   std::vector<int64_t> kpos(r), opos(r);
-  dst += c0 * g.window * g.out_pixels;
+  dst += c0 * g.window * (p1 - p0);
   for (int64_t c = c0; c < c1; ++c) {
-    for (int64_t k = 0; k < g.window; ++k, dst += g.out_pixels) {
+    for (int64_t k = 0; k < g.window; ++k, dst += p1 - p0) {
       int64_t kr = k;
       for (size_t d = r; d-- > 0;) {
         kpos[d] = kr % g.kernel[d];
         kr /= g.kernel[d];
       }
-      for (int64_t o = 0; o < g.out_pixels; ++o) {
+      for (int64_t o = p0; o < p1; ++o) {
         int64_t orr = o, off = 0;
         bool inside = true;
         for (size_t d = r; d-- > 0;) {
@@ -67,7 +71,7 @@ void im2col_nd(const QconvGeometry& g, int64_t c0, int64_t c1, const uint8_t* x,
           inside = p >= 0 && p < g.in[d];
           off = off * g.in[d] + p;
         }
-        dst[o] = inside ? x[c * g.in_pixels + off] : pad;
+        dst[o - p0] = inside ? x[c * g.in_pixels + off] : pad;
       }
     }
   }
@@ -75,11 +79,12 @@ void im2col_nd(const QconvGeometry& g, int64_t c0, int64_t c1, const uint8_t* x,
 
 }  // namespace
 
-void qconv_im2col(const QconvGeometry& g, int64_t c0, int64_t c1, const uint8_t* x, uint8_t pad_byte, uint8_t* dst) {
+void qconv_im2col(const QconvGeometry& g, int64_t p0, int64_t p1, int64_t c0, int64_t c1, const uint8_t* x,
+                  uint8_t pad_byte, uint8_t* dst) {
   if (g.in.size() == 2) {
-    im2col_2d(g, c0, c1, x, pad_byte, dst);
+    im2col_2d(g, p0, p1, c0, c1, x, pad_byte, dst);
   } else {
-    im2col_nd(g, c0, c1, x, pad_byte, dst);
+    im2col_nd(g, p0, p1, c0, c1, x, pad_byte, dst);
   }
 }
 

@@ -20,9 +20,11 @@ struct QconvGeometry {
   int64_t in_pixels = 1, out_pixels = 1, window = 1;
 };
 
-// x: the channel planes of one image and group (in_pixels bytes each, contiguous); dst: rows of
-// out_pixels bytes, channel c's window at rows [c * window, (c + 1) * window). Fills the rows of
+// x: the channel planes of one image and group (in_pixels bytes each, contiguous). Output pixels
+// [p0, p1) only (callers bound their scratch by taking the pixels in blocks): dst has rows of
+// p1 - p0 bytes, channel c's window at rows [c * window, (c + 1) * window). Fills the rows of
 // channels [c0, c1), so that threads can split the channels.
-void qconv_im2col(const QconvGeometry& g, int64_t c0, int64_t c1, const uint8_t* x, uint8_t pad_byte, uint8_t* dst);
+void qconv_im2col(const QconvGeometry& g, int64_t p0, int64_t p1, int64_t c0, int64_t c1, const uint8_t* x,
+                  uint8_t pad_byte, uint8_t* dst);
 
 }  // namespace onnxrt::kernels

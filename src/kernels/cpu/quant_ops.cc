@@ -19,6 +19,7 @@
 #include "kernels/cpu/nn_conv_depthwise.h"
 #include "kernels/cpu/qconv_im2col.h"
 #include "kernels/cpu/qgemm.h"
+#include "kernels/ukernels/gemm/igemm.h"
 #include "kernels/ukernels/elementwise/quantize.h"
 
 namespace onnxrt::kernels::quant {
@@ -648,29 +649,39 @@ class ConvKernel final : public Kernel {
     bool direct = geo.window == 1;
     for (size_t d = 0; d < geo.in.size(); ++d)
       direct = direct && geo.strides[d] == 1 && geo.out[d].pad_begin == 0 && geo.out[d].out == geo.in[d];
+    // Pixels in blocks whose packed patches take at most about kPackedBlockBytes, so that scratch
+    // stays bounded on large images. (Each block packs W again: 1 MB blocks cost the 3x3 convs of
+    // the QLinearConv chain ~7%; at 4 MB its convs run in one block.)
+    const int64_t block = std::min(P, std::max<int64_t>(ukernels::kIgemmCols,
+                                                         kPackedBlockBytes / (2 * K) / ukernels::kIgemmCols *
+                                                             ukernels::kIgemmCols));
     const uint8_t pad = xzp ? static_cast<const uint8_t*>(xzp->raw())[0] : 0;
-    auto* cols = direct ? nullptr : static_cast<uint8_t*>(ctx.scratch(static_cast<size_t>(K * P) + 64));
-    auto* b_scratch = static_cast<int16_t*>(ctx.scratch(QuantPackedB::packed_elements(K, P) * 2 + 64));
+    auto* cols = direct ? nullptr : static_cast<uint8_t*>(ctx.scratch(static_cast<size_t>(K * block) + 64));
+    auto* b_scratch = static_cast<int16_t*>(ctx.scratch(QuantPackedB::packed_elements(K, block) * 2 + 64));
     auto* a_scratch = static_cast<int16_t*>(ctx.scratch(qgemm_scratch_elements(mpg, K) * 2 + 64));
     const auto* xb = static_cast<const uint8_t*>(x.raw());
     const auto* wb = static_cast<const uint8_t*>(w.raw());
     for (int64_t n = 0; n < N; ++n) {
       for (int64_t g = 0; g < group; ++g) {
         const uint8_t* xg = xb + (n * C + g * CG) * geo.in_pixels;
-        if (!direct) {
-          ctx.threads().parallel_for(CG, static_cast<double>(geo.window * P),
-                                     [&](int64_t c0, int64_t c1) { qconv_im2col(geo, c0, c1, xg, pad, cols); });
-        }
-        const QuantOperand patches{direct ? xg : cols, x.dtype() == DType::kInt8, P, xzp ? xzp->raw() : nullptr,
-                                   xzp ? 1 : 0};
-        const QuantPackedB packed =
-            QuantPackedB::pack_into(K, P, patches, b_scratch, QgemmIsa::kAuto, &ctx.threads());
         const int64_t m0 = g * mpg;
         const QuantOperand weights{wb + m0 * K, w.dtype() == DType::kInt8, K,
                                    wzp ? static_cast<const uint8_t*>(wzp->raw()) + (wzp_ch ? m0 : 0) : nullptr,
                                    wzp ? (wzp_ch ? mpg : 1) : 0};
         int32_t* og = out + (n * M + m0) * P;
-        qgemm(mpg, weights, packed, og, P, a_scratch, &ctx.threads());
+        for (int64_t p0 = 0; p0 < P; p0 += block) {
+          const int64_t p1 = std::min(P, p0 + block);
+          if (!direct) {
+            ctx.threads().parallel_for(CG, static_cast<double>(geo.window * (p1 - p0)), [&](int64_t c0, int64_t c1) {
+              qconv_im2col(geo, p0, p1, c0, c1, xg, pad, cols);
+            });
+          }
+          const QuantOperand patches{direct ? xg + p0 : cols, x.dtype() == DType::kInt8, direct ? P : p1 - p0,
+                                     xzp ? xzp->raw() : nullptr, xzp ? 1 : 0};
+          const QuantPackedB packed =
+              QuantPackedB::pack_into(K, p1 - p0, patches, b_scratch, QgemmIsa::kAuto, &ctx.threads());
+          qgemm(mpg, weights, packed, og + p0, P, a_scratch, &ctx.threads());
+        }
         if (!bias) continue;
         for (int64_t m = 0; m < mpg; ++m) {
           const auto b = static_cast<uint32_t>(bias->data<int32_t>()[m0 + m]);
@@ -679,6 +690,8 @@ class ConvKernel final : public Kernel {
       }
     }
   }
+
+  static constexpr int64_t kPackedBlockBytes = 4 << 20;
 
   // A depthwise window of at most kExactFloatTaps taps sums products of at most 255 * 255 into
   // less than 2^24, so float32 holds every partial sum exactly, in any order: the zero-point
