@@ -260,7 +260,7 @@ double qgemm_gops(const GemmShape& s, ThreadPool* pool) {
   for (auto& x : A) x = static_cast<uint8_t>(rng());
   for (auto& x : B) x = static_cast<int8_t>(rng());
   const uint8_t za = 128;
-  const int8_t zb = 3;
+  const int8_t zb = 0;  // symmetric weights, as quantize_dynamic makes them: B packs as int8
   const kernels::QuantPackedB pb = kernels::QuantPackedB::pack(s.k, s.n, {B.data(), true, s.n, &zb, 1});
   std::vector<int16_t> scratch(kernels::qgemm_scratch_elements(s.m, s.k));
   const double t = time_call([&] {

@@ -1,5 +1,6 @@
 // Blocking and packing for the integer GEMM (qgemm.h). A is packed once per call into int16
-// micro-panels of kIgemmRows rows; B into panels of kIgemmCols columns. The work is split into
+// micro-panels of kIgemmRows rows; B into panels of kIgemmCols columns (int16, or int8 widened
+// per K block into a 16 KB stack buffer). The work is split into
 // (row group, column panel) items; each item runs its row tiles over K blocks of kKcPairs pairs,
 // so that a panel's block (kKcPairs * 64 bytes = 16 KB) stays in L1 while the row tiles pass.
 #include "kernels/cpu/qgemm.h"
@@ -17,6 +18,8 @@ using ukernels::kIgemmRows;
 
 constexpr int64_t kKcPairs = 256;
 constexpr int64_t kGroupTiles = 16;  // row tiles per work item (96 rows)
+// Row groups of at most this many tiles run the narrow tile on int8 panels (see run_items).
+constexpr int64_t kNarrowTileMaxTiles = 2;
 
 int64_t pairs_of(int64_t K) { return (K + 1) / 2; }
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -89,7 +92,17 @@ QuantPackedB QuantPackedB::pack(int64_t K, int64_t N, const QuantOperand& b, Qge
   const size_t n = std::max<size_t>(packed_elements(K, N), 1);
   std::shared_ptr<int16_t[]> owned(new int16_t[n]);
   QuantPackedB p = pack_into(K, N, b, owned.get(), isa);
-  p.owned_ = std::move(owned);
+  const size_t used = packed_elements(K, N);
+  const bool fits = std::all_of(owned.get(), owned.get() + used, [](int16_t v) { return v >= -128 && v <= 127; });
+  if (!fits) {
+    p.owned_ = std::move(owned);
+    return p;
+  }
+  std::shared_ptr<int8_t[]> narrow(new int8_t[n]);
+  for (size_t i = 0; i < used; ++i) narrow[i] = static_cast<int8_t>(owned[i]);
+  p.data_ = nullptr;
+  p.narrow_ = narrow.get();
+  p.owned_narrow_ = std::move(narrow);
   return p;
 }
 
@@ -114,19 +127,33 @@ void qgemm(int64_t M, const QuantOperand& a, const QuantPackedB& b, int32_t* C, 
   else pack_tiles(0, tiles);
 
   const ukernels::IgemmTileFn tile = tile_for(isa);
+  const auto widen = tile == &ukernels::igemm_tile_scalar ? &ukernels::igemm_widen_scalar : &ukernels::igemm_widen_avx2;
   const int64_t groups = ceil_div(tiles, kGroupTiles);
+  const int64_t panel_size = pairs * 2 * kIgemmCols;
   auto run_items = [&](int64_t i0, int64_t i1) {
+    alignas(64) int16_t wide[kKcPairs * 2 * kIgemmCols];  // one K block of a narrow panel, widened
     for (int64_t item = i0; item < i1; ++item) {
       const int64_t g = item / panels, q = item % panels;
       const int64_t t0 = g * kGroupTiles, t1 = std::min(tiles, t0 + kGroupTiles);
+      // Few row tiles read the narrow panel directly; more share one widened copy of each block.
+      const bool narrow_tile = !b.data_ && t1 - t0 <= kNarrowTileMaxTiles && tile == &ukernels::igemm_tile_avx2;
       const int64_t c0 = q * kIgemmCols, nc = std::min<int64_t>(kIgemmCols, N - c0);
-      const int16_t* panel = b.data_ + q * pairs * 2 * kIgemmCols;
       for (int64_t p0 = 0; p0 < std::max<int64_t>(pairs, 1); p0 += kKcPairs) {
         const int64_t pc = std::min(kKcPairs, pairs - p0);
+        if (narrow_tile) {
+          const int8_t* block = b.narrow_ + q * panel_size + p0 * 2 * kIgemmCols;
+          for (int64_t t = t0; t < t1; ++t) {
+            const int64_t r0 = t * kIgemmRows, mt = std::min<int64_t>(kIgemmRows, M - r0);
+            ukernels::igemm_tile_narrow_avx2(mt, nc, pc, scratch + t * tile_stride + p0 * 2 * mt, block,
+                                             C + r0 * ldc + c0, ldc, p0 > 0);
+          }
+          continue;
+        }
+        const int16_t* block = b.data_ ? b.data_ + q * panel_size + p0 * 2 * kIgemmCols : wide;
+        if (!b.data_) widen(b.narrow_ + q * panel_size + p0 * 2 * kIgemmCols, pc * 2 * kIgemmCols, wide);
         for (int64_t t = t0; t < t1; ++t) {
           const int64_t r0 = t * kIgemmRows, mt = std::min<int64_t>(kIgemmRows, M - r0);
-          tile(mt, nc, pc, scratch + t * tile_stride + p0 * 2 * mt, panel + p0 * 2 * kIgemmCols, C + r0 * ldc + c0,
-               ldc, p0 > 0);
+          tile(mt, nc, pc, scratch + t * tile_stride + p0 * 2 * mt, block, C + r0 * ldc + c0, ldc, p0 > 0);
         }
       }
     }

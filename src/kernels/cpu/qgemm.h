@@ -28,9 +28,12 @@ struct QuantOperand {
 enum class QgemmIsa { kAuto, kScalar, kAvx2 };
 
 // B[K, N] minus its zero points, packed into the microkernel's int16 panels. Immutable once
-// built, so a packed constant weight serves concurrent runs. pack() allocates; pack_into() uses
-// the caller's buffer of packed_elements(K, N) int16 (per-run scratch for a B that is not
-// constant), which must outlive the result.
+// built, so a packed constant weight serves concurrent runs. pack() allocates; when every
+// B - zb fits int8 (symmetric int8 weights, the usual case) it keeps the panels as int8 and
+// qgemm widens one K block of a panel at a time: half the memory, and half the bytes a
+// single-row product (a decode step) streams. pack_into() uses the caller's buffer of
+// packed_elements(K, N) int16 (per-run scratch for a B that is not constant), which must
+// outlive the result.
 class QuantPackedB {
  public:
   static QuantPackedB pack(int64_t K, int64_t N, const QuantOperand& b, QgemmIsa isa = QgemmIsa::kAuto);
@@ -40,14 +43,17 @@ class QuantPackedB {
   static size_t packed_elements(int64_t K, int64_t N);
   int64_t K() const { return K_; }
   int64_t N() const { return N_; }
-  bool empty() const { return data_ == nullptr; }
+  bool empty() const { return data_ == nullptr && narrow_ == nullptr; }
+  bool narrow() const { return narrow_ != nullptr; }
 
  private:
   friend void qgemm(int64_t, const QuantOperand&, const QuantPackedB&, int32_t*, int64_t, int16_t*, ThreadPool*,
                     QgemmIsa);
   int64_t K_ = 0, N_ = 0;
   const int16_t* data_ = nullptr;
+  const int8_t* narrow_ = nullptr;  // the same layout in int8 (pack() only)
   std::shared_ptr<int16_t[]> owned_;
+  std::shared_ptr<int8_t[]> owned_narrow_;
 };
 
 // int16 elements of the scratch qgemm needs for A with M rows and K columns.

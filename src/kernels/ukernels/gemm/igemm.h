@@ -38,4 +38,14 @@ void igemm_pack_panel_scalar(const uint8_t* b, bool is_signed, int64_t ld, int64
 void igemm_pack_panel_avx2(const uint8_t* b, bool is_signed, int64_t ld, int64_t K, int64_t nc, const int16_t* z,
                            int16_t* panel);
 
+// The AVX2 tile on a narrow (int8) B panel, sign-extended as it is loaded: for row groups of one
+// or two tiles (decode steps), where widening a K block first would not pay for itself.
+void igemm_tile_narrow_avx2(int64_t m, int64_t n, int64_t pairs, const int16_t* a, const int8_t* b, int32_t* c,
+                            int64_t ldc, bool accumulate);
+
+// Sign-extends n int8 to int16: a panel packed narrow (int8, same layout) back to the tiles' int16,
+// one K block at a time.
+void igemm_widen_scalar(const int8_t* src, int64_t n, int16_t* dst);
+void igemm_widen_avx2(const int8_t* src, int64_t n, int16_t* dst);
+
 }  // namespace onnxrt::kernels::ukernels

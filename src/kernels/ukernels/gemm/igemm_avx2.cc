@@ -8,16 +8,22 @@
 namespace onnxrt::kernels::ukernels {
 namespace {
 
-template <int MR>
-void tile(int64_t n, int64_t pairs, const int16_t* a, const int16_t* b, int32_t* c, int64_t ldc, bool accumulate) {
+// B as int16 (the packed layout) or int8 (the narrow layout, sign-extended as it is loaded).
+inline __m256i load_b(const int16_t* b) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b)); }
+inline __m256i load_b(const int8_t* b) {
+  return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+}
+
+template <int MR, typename TB>
+void tile(int64_t n, int64_t pairs, const int16_t* a, const TB* b, int32_t* c, int64_t ldc, bool accumulate) {
   __m256i acc0[MR], acc1[MR];
 #pragma GCC unroll 6
   for (int i = 0; i < MR; ++i) acc0[i] = acc1[i] = _mm256_setzero_si256();
   const int32_t* a32 = reinterpret_cast<const int32_t*>(a);  // one int32 = one (a0, a1) pair
 #pragma GCC unroll 2
   for (int64_t p = 0; p < pairs; ++p) {
-    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
-    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16));
+    const __m256i b0 = load_b(b);
+    const __m256i b1 = load_b(b + 16);
 #pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
       int32_t pair;
@@ -58,10 +64,9 @@ void tile(int64_t n, int64_t pairs, const int16_t* a, const int16_t* b, int32_t*
   }
 }
 
-}  // namespace
-
-void igemm_tile_avx2(int64_t m, int64_t n, int64_t pairs, const int16_t* a, const int16_t* b, int32_t* c,
-                     int64_t ldc, bool accumulate) {
+template <typename TB>
+void tile_rows(int64_t m, int64_t n, int64_t pairs, const int16_t* a, const TB* b, int32_t* c, int64_t ldc,
+               bool accumulate) {
   switch (m) {
     case 1: return tile<1>(n, pairs, a, b, c, ldc, accumulate);
     case 2: return tile<2>(n, pairs, a, b, c, ldc, accumulate);
@@ -70,6 +75,18 @@ void igemm_tile_avx2(int64_t m, int64_t n, int64_t pairs, const int16_t* a, cons
     case 5: return tile<5>(n, pairs, a, b, c, ldc, accumulate);
     default: return tile<6>(n, pairs, a, b, c, ldc, accumulate);
   }
+}
+
+}  // namespace
+
+void igemm_tile_avx2(int64_t m, int64_t n, int64_t pairs, const int16_t* a, const int16_t* b, int32_t* c,
+                     int64_t ldc, bool accumulate) {
+  tile_rows(m, n, pairs, a, b, c, ldc, accumulate);
+}
+
+void igemm_tile_narrow_avx2(int64_t m, int64_t n, int64_t pairs, const int16_t* a, const int8_t* b, int32_t* c,
+                            int64_t ldc, bool accumulate) {
+  tile_rows(m, n, pairs, a, b, c, ldc, accumulate);
 }
 
 void igemm_pack_panel_avx2(const uint8_t* b, bool is_signed, int64_t ld, int64_t K, int64_t nc, const int16_t* z,
@@ -88,6 +105,16 @@ void igemm_pack_panel_avx2(const uint8_t* b, bool is_signed, int64_t ld, int64_t
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(panel), _mm256_permute2x128_si256(lo, hi, 0x20));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(panel + 16), _mm256_permute2x128_si256(lo, hi, 0x31));
   }
+}
+
+void igemm_widen_avx2(const int8_t* src, int64_t n, int16_t* dst) {
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_cvtepi8_epi16(_mm256_castsi256_si128(v)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 16), _mm256_cvtepi8_epi16(_mm256_extracti128_si256(v, 1)));
+  }
+  igemm_widen_scalar(src + i, n - i, dst + i);
 }
 
 }  // namespace onnxrt::kernels::ukernels

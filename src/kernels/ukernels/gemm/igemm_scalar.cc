@@ -38,4 +38,8 @@ void igemm_pack_panel_scalar(const uint8_t* b, bool is_signed, int64_t ld, int64
   }
 }
 
+void igemm_widen_scalar(const int8_t* src, int64_t n, int16_t* dst) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+
 }  // namespace onnxrt::kernels::ukernels
