@@ -130,7 +130,40 @@ Status infer_fused_swish(InferContext& ctx) {
   return swish(ctx);
 }
 
+// MatMulIntegerToFloat(A, B, a_zero_point, b_zero_point, scale, bias): MatMulInteger's shape, float
+// output; scale has one element or the output's last dim, bias the last dim (passes/fuse_quant_matmul.cc).
+Status infer_matmul_integer_to_float(InferContext& ctx) {
+  InferFn mmi = find_infer_fn("", "MatMulInteger");
+  if (!mmi) return ctx.error("MatMulInteger inference is missing");
+  ONNXRT_RETURN_IF_ERROR(mmi(ctx));
+  ctx.outputs[0].dtype = DType::kFloat32;
+  const ValueType& yt = ctx.outputs[0];
+  const int64_t n = yt.has_shape && !yt.shape.empty() && yt.shape.back().is_known() ? yt.shape.back().value() : -1;
+  for (size_t i : {size_t{4}, size_t{5}}) {
+    if (!ctx.has_input(i)) {
+      if (i == 4) return ctx.error("input 4 (scale) is required");
+      continue;
+    }
+    const ValueType& t = ctx.input_type(i);
+    if (!t.is_tensor() || t.dtype != DType::kFloat32)
+      return ctx.error(std::string(i == 4 ? "input 4 (scale)" : "input 5 (bias)") + " must be float, got " + type_string(t));
+    if (!t.has_shape) continue;
+    int64_t size = 1;
+    bool known = true;
+    for (const auto& d : t.shape) {
+      if (!d.is_known()) known = false;
+      else size *= d.value();
+    }
+    const bool ok = !known || (i == 4 && size == 1) || (t.rank() == 1 && (n < 0 || size == n));
+    if (!ok)
+      return ctx.error(std::string(i == 4 ? "input 4 (scale) " : "input 5 (bias) ") + type_string(t) +
+                       " must have 1 element (scale only) or the output's last dim, output is " + type_string(yt));
+  }
+  return Status::ok();
+}
+
 constexpr OpInfo kFusedOps[] = {
+    {kFusedDomain, "MatMulIntegerToFloat", &infer_matmul_integer_to_float},
     {kFusedDomain, "FusedConv", &infer_fused_conv},
     {kFusedDomain, "FusedMatMul", &infer_fused_matmul},
     {kFusedDomain, "FusedAttention", &infer_fused_attention},

@@ -52,6 +52,8 @@ Expected<bool> fuse_activation(ir::Graph& graph, const PassContext& ctx);
 // x * Sigmoid(x) and x * Sigmoid(alpha * x) -> com.onnxrt Swish (ONNX Swish-24 semantics), the
 // form torch exports SiLU in.
 Expected<bool> fuse_swish(ir::Graph& graph, const PassContext& ctx);
+// MatMulInteger -> Cast -> Mul(scale) [-> Add(bias)] -> com.onnxrt MatMulIntegerToFloat.
+Expected<bool> fuse_quant_matmul(ir::Graph& graph, const PassContext& ctx);
 // MatMul(Q, K^T) [* scale] [+ mask] [causal Where] -> Softmax -> MatMul(., V), with the exporter's
 // Transposes around it, -> FusedAttention (ir/infer_fused.h).
 Expected<bool> fuse_attention(ir::Graph& graph, const PassContext& ctx);

@@ -18,6 +18,7 @@ std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
   p.push_back({"fuse_conv_add", &fuse_conv_add});
   p.push_back({"fuse_matmul_add", &fuse_matmul_add});
   p.push_back({"fuse_swish", &fuse_swish});
+  p.push_back({"fuse_quant_matmul", &fuse_quant_matmul});
   p.push_back({"fuse_activation", &fuse_activation});
   p.push_back({"fuse_attention", &fuse_attention});
   // After the conv fusions: it converts FusedConv nodes with their Z and activation.

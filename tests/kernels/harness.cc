@@ -235,7 +235,7 @@ void expect_matches_reference_without_constants(const ir::Node& node, const std:
   }
   const ir::ValueType out_type = ir::ValueType::tensor((*ref)[0].dtype(), to_sym_shape((*ref)[0].shape()));
   const ir::ValueType* op[] = {&out_type};
-  const kernels::KernelEntry* e = kernels::find_kernel(kernels::Backend::kCpu, "", node.op_type,
+  const kernels::KernelEntry* e = kernels::find_kernel(kernels::Backend::kCpu, node.domain, node.op_type,
                                                        node.opset, inputs[0].dtype());
   ASSERT_NE(e, nullptr);
   kernels::KernelInit init{node, tp, no_constants, op};

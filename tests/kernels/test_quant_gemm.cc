@@ -224,6 +224,27 @@ struct QconvCase {
   const char* auto_pad;
 };
 
+TEST(QuantMatMulKernels, IntegerToFloatMatchesReferenceLoops) {
+  // com.onnxrt MatMulIntegerToFloat: per-tensor and per-column scales, with and without a bias,
+  // batched A (one stacked product) and batched B (one product per matrix).
+  std::mt19937 rng(21);
+  const auto node = NodeBuilder("MatMulIntegerToFloat", 1, "com.onnxrt").build();
+  for (auto [as, bs] : std::vector<std::pair<Shape, Shape>>{{{3, 40}, {40, 20}}, {{2, 7, 33}, {33, 17}},
+                                                            {{2, 5, 9}, {2, 9, 6}}, {{1, 130, 64}, {64, 48}}}) {
+    const int64_t N = bs.back();
+    for (bool per_col : {false, true}) {
+      for (bool bias : {false, true}) {
+        std::vector<Tensor> in{quant_tensor(DType::kUInt8, as, rng), quant_tensor(DType::kInt8, bs, rng),
+                               quant_tensor(DType::kUInt8, {}, rng), quant_tensor(DType::kInt8, {}, rng),
+                               random_tensor(DType::kFloat32, per_col ? Shape{N} : Shape{}, rng, 0.0001, 0.01)};
+        if (bias) in.push_back(random_tensor(DType::kFloat32, {N}, rng, -1, 1));
+        expect_matches_reference(node, in, 1, 0, 0);
+        expect_matches_reference_without_constants(node, in, 0);
+      }
+    }
+  }
+}
+
 TEST(QuantConvKernels, MatchReferenceLoops) {
   std::mt19937 rng(19);
   const QconvCase cases[] = {

@@ -98,3 +98,40 @@ def test_large_dequantized_weight_is_folded_but_expand_is_not(tmp_path):
     w = wq.astype(np.float32) * np.float32(0.01)
     np.testing.assert_allclose(got[0], x @ w, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(got[1], x @ (w + np.float32(0.5)), rtol=1e-4, atol=1e-4)
+
+
+def _quant_matmul_model(scale_shape, with_bias: bool) -> onnx.ModelProto:
+    rng = np.random.default_rng(4)
+    K, N = 40, 24
+    inits = [numpy_helper.from_array(rng.integers(-127, 128, (K, N)).astype(np.int8), "b"),
+             numpy_helper.from_array(np.array(0, np.int8), "bz"),
+             numpy_helper.from_array((rng.random(scale_shape) * 0.01).astype(np.float32), "scale"),
+             numpy_helper.from_array(rng.standard_normal(N).astype(np.float32), "bias")]
+    nodes = [helper.make_node("DynamicQuantizeLinear", ["x"], ["xq", "xs", "xz"]),
+             helper.make_node("MatMulInteger", ["xq", "b", "xz", "bz"], ["acc"]),
+             helper.make_node("Cast", ["acc"], ["accf"], to=TensorProto.FLOAT),
+             helper.make_node("Mul", ["xs", "scale"], ["s"]),
+             helper.make_node("Mul", ["accf", "s"], ["y0" if with_bias else "y"])]
+    if with_bias:
+        nodes.append(helper.make_node("Add", ["bias", "y0"], ["y"]))
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 5, K])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+
+
+@pytest.mark.parametrize("scale_shape,with_bias,fused", [((), True, True), ((24,), True, True), ((1, 1), False, True),
+                                                         ((3, 1, 1, 24), False, False)])
+def test_dynamic_quantized_matmul_is_fused_and_exact(scale_shape, with_bias, fused, tmp_path):
+    """quantize_dynamic's MatMulInteger -> Cast -> Mul(scale) [-> Add(bias)] becomes one
+    MatMulIntegerToFloat with the same bits as the reference; a scale that would widen the
+    output through broadcasting is left alone."""
+    from onnx.reference import ReferenceEvaluator
+
+    model = _quant_matmul_model(scale_shape, with_bias)
+    ops = _optimized_ops(model, tmp_path)
+    assert ("MatMulIntegerToFloat" in ops) == fused, ops
+    assert ("Cast" in ops) != fused, ops
+    x = np.random.default_rng(5).standard_normal((2, 5, 40)).astype(np.float32)
+    got = onnxrt.InferenceSession(model.SerializeToString()).run(None, {"x": x})[0]
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    np.testing.assert_array_equal(got, want)

@@ -17,6 +17,7 @@ constexpr KernelEntry kTable[] = {
     {"", "DynamicQuantizeLinear", 11, kMaxOpset, kAny, &make_dynamic_quantize_linear},
     {"", "MatMulInteger", 10, kMaxOpset, kAny, &make_matmul_integer_qgemm},
     {"", "QLinearMatMul", 10, kMaxOpset, kAny, &make_qlinear_matmul_qgemm},
+    {"com.onnxrt", "MatMulIntegerToFloat", 1, kMaxOpset, kAny, &make_matmul_integer_to_float_qgemm},
     {"", "ConvInteger", 10, kMaxOpset, kAny, &make_conv_integer_qgemm},
     {"", "QLinearConv", 10, kMaxOpset, kAny, &make_qlinear_conv_qgemm},
 };

@@ -19,6 +19,10 @@ Expected<std::unique_ptr<Kernel>> make_matmul_integer(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_qlinear_matmul(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_matmul_integer_qgemm(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_qlinear_matmul_qgemm(const KernelInit& init);
+// com.onnxrt MatMulIntegerToFloat (passes/fuse_quant_matmul.cc): MatMulInteger's inputs, then a
+// float scale (1 or N elements) and an optional float bias (N): float(products) * scale + bias.
+Expected<std::unique_ptr<Kernel>> make_matmul_integer_to_float(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_matmul_integer_to_float_qgemm(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_conv_integer(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_qlinear_conv(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_conv_integer_qgemm(const KernelInit& init);

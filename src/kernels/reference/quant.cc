@@ -16,6 +16,7 @@ constexpr KernelEntry kTable[] = {
     {"", "DynamicQuantizeLinear", 11, kMaxOpset, kAny, &make_dynamic_quantize_linear},
     {"", "MatMulInteger", 10, kMaxOpset, kAny, &make_matmul_integer},
     {"", "QLinearMatMul", 10, kMaxOpset, kAny, &make_qlinear_matmul},
+    {"com.onnxrt", "MatMulIntegerToFloat", 1, kMaxOpset, kAny, &make_matmul_integer_to_float},
     {"", "ConvInteger", 10, kMaxOpset, kAny, &make_conv_integer},
     {"", "QLinearConv", 10, kMaxOpset, kAny, &make_qlinear_conv},
 };
