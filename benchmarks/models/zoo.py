@@ -465,6 +465,8 @@ QUANTIZED = [
     Entry("transformer_2layer_s128_qdyn", _quantized("transformer_2layer_s128", "dynamic"),
           _inputs_of("transformer_2layer_s128"), "onnx"),
     Entry("bert_base_s128_qdyn", _quantized("bert_base_s128", "dynamic"), _inputs_of("bert_base_s128"), "onnx"),
+    Entry("gpt2_prefill_s128_qdyn", _quantized("gpt2_prefill_s128", "dynamic"), _inputs_of("gpt2_prefill_s128"), "onnx"),
+    Entry("gpt2_decode_kv128_qdyn", _quantized("gpt2_decode_kv128", "dynamic"), _inputs_of("gpt2_decode_kv128"), "onnx"),
     Entry("mobilenetv2_b1_qdq", _quantized("mobilenetv2_b1", "qdq"), _inputs_of("mobilenetv2_b1"), "onnx"),
     Entry("resnet50_b1_qdq", _quantized("resnet50_b1", "qdq"), _inputs_of("resnet50_b1"), "onnx"),
     Entry("qlinearconv_chain_b1", qlinearconv_chain, _images(1, 112), "onnx"),
