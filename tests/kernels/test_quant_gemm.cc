@@ -120,7 +120,7 @@ TEST(Qgemm, MatchesInt64SumsOverShapesAndZeroPoints) {
   struct Shape3 {
     int64_t M, N, K;
   };
-  int narrow_cases = 0, wide_cases = 0;  // B - zb within int8 (kept as int8 panels) or not
+  int shifted_cases = 0, unshifted_cases = 0;  // B - zb outside int8 in some column, or not
   const Shape3 shapes[] = {{1, 1, 1},  {1, 17, 3},   {5, 16, 2},   {6, 32, 64},  {7, 33, 513},
                            {13, 5, 1}, {97, 40, 31}, {200, 18, 9}, {3, 70, 1030}, {1, 2304, 20}};
   for (const Shape3& s : shapes) {
@@ -135,23 +135,28 @@ TEST(Qgemm, MatchesInt64SumsOverShapesAndZeroPoints) {
         const std::vector<int32_t> want = naive(s.M, s.N, s.K, a.values, za.values, b.values, zb.values);
         const QuantOperand qa{a.raw.data(), as, s.K, za.raw.data(), static_cast<int64_t>(za.raw.size())};
         const QuantOperand qb{b.raw.data(), bs, s.N, zb.raw.data(), static_cast<int64_t>(zb.raw.size())};
+        std::vector<int16_t> wide_buffer(QuantPackedB::packed_elements(s.K, s.N));
         for (QgemmIsa isa : {QgemmIsa::kScalar, QgemmIsa::kAvx2}) {
-          const QuantPackedB packed = QuantPackedB::pack(s.K, s.N, qb, isa);  // panels packed by that ISA too
-          ++(packed.narrow() ? narrow_cases : wide_cases);
+         // Constant B (int8 panels, shifted where B - zb does not fit int8) and per-run B (int16).
+         for (bool constant : {true, false}) {
+          const QuantPackedB packed = constant ? QuantPackedB::pack(s.K, s.N, qb, isa)
+                                               : QuantPackedB::pack_into(s.K, s.N, qb, wide_buffer.data(), isa);
+          if (constant) ++(packed.shifted() ? shifted_cases : unshifted_cases);
           for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
             std::vector<int16_t> scratch(kernels::qgemm_scratch_elements(s.M, s.K));
             std::vector<int32_t> c(static_cast<size_t>(s.M * s.N), 12345);
             kernels::qgemm(s.M, qa, packed, c.data(), s.N, scratch.data(), p, isa);
             ASSERT_EQ(c, want) << "M " << s.M << " N " << s.N << " K " << s.K << " signs " << signs << " zero points "
                                << zp_kind << " isa " << static_cast<int>(isa) << (p ? " threaded" : "")
-                               << (packed.narrow() ? " narrow" : " wide");
+                               << (packed.narrow() ? " narrow" : " wide") << (packed.shifted() ? " shifted" : "");
           }
+         }
         }
       }
     }
   }
-  EXPECT_GT(narrow_cases, 20);
-  EXPECT_GT(wide_cases, 20);
+  EXPECT_GT(shifted_cases, 20);
+  EXPECT_GT(unshifted_cases, 20);
 }
 
 TEST(Qgemm, Int32SumsWrapAsTheSpecsInt32Accumulator) {

@@ -6,6 +6,8 @@
 #include "kernels/cpu/qgemm.h"
 
 #include <algorithm>
+#include <climits>
+#include <vector>
 
 #include "base/cpu_features.h"
 #include "kernels/ukernels/gemm/igemm.h"
@@ -90,17 +92,42 @@ QuantPackedB QuantPackedB::pack_into(int64_t K, int64_t N, const QuantOperand& b
 
 QuantPackedB QuantPackedB::pack(int64_t K, int64_t N, const QuantOperand& b, QgemmIsa isa) {
   const size_t n = std::max<size_t>(packed_elements(K, N), 1);
-  std::shared_ptr<int16_t[]> owned(new int16_t[n]);
-  QuantPackedB p = pack_into(K, N, b, owned.get(), isa);
-  const size_t used = packed_elements(K, N);
-  const bool fits = std::all_of(owned.get(), owned.get() + used, [](int16_t v) { return v >= -128 && v <= 127; });
-  if (!fits) {
-    p.owned_ = std::move(owned);
-    return p;
+  // Every 8-bit B packs as int8: column j stores B - s_j, with s_j its zero point when B - zb
+  // fits int8 (symmetric int8 weights), else the middle of the type (0 for int8, 128 for uint8),
+  // and qgemm adds (s_j - zb_j) * (row sum of A - za) back. Packed panel by panel through a
+  // one-panel int16 buffer, never holding the whole matrix as int16.
+  std::vector<int32_t> lo(static_cast<size_t>(N), INT32_MAX), hi(static_cast<size_t>(N), INT32_MIN);
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t j = 0; j < N; ++j) {
+      const int32_t v = element(b.data, b.is_signed, k * b.ld + j);
+      lo[static_cast<size_t>(j)] = std::min(lo[static_cast<size_t>(j)], v);
+      hi[static_cast<size_t>(j)] = std::max(hi[static_cast<size_t>(j)], v);
+    }
+  std::vector<uint8_t> shift(static_cast<size_t>(N));  // s_j, as a byte of B's type
+  QuantPackedB p;
+  p.K_ = K;
+  p.N_ = N;
+  for (int64_t j = 0; j < N; ++j) {
+    const int32_t z = zero_point(b, j);
+    const bool fits = K == 0 || (lo[static_cast<size_t>(j)] - z >= -128 && hi[static_cast<size_t>(j)] - z <= 127);
+    const int32_t s = fits ? z : (b.is_signed ? 0 : 128);
+    shift[static_cast<size_t>(j)] = static_cast<uint8_t>(s);
+    if (s != z) {
+      if (p.col_offset_.empty()) p.col_offset_.assign(static_cast<size_t>(N), 0);
+      p.col_offset_[static_cast<size_t>(j)] = s - z;
+    }
   }
   std::shared_ptr<int8_t[]> narrow(new int8_t[n]);
-  for (size_t i = 0; i < used; ++i) narrow[i] = static_cast<int8_t>(owned[i]);
-  p.data_ = nullptr;
+  const int64_t panel_size = pairs_of(K) * 2 * kIgemmCols;
+  std::vector<int16_t> panel(static_cast<size_t>(panel_size));
+  for (int64_t q = 0; q < ceil_div(N, kIgemmCols); ++q) {
+    const int64_t c0 = q * kIgemmCols, nc = std::min<int64_t>(kIgemmCols, N - c0);
+    const QuantOperand cols{static_cast<const uint8_t*>(b.data) + c0, b.is_signed, b.ld, shift.data() + c0,
+                            std::max<int64_t>(nc, 2)};  // per column (a count of 1 would mean per tensor)
+    pack_into(K, nc, cols, panel.data(), isa);
+    for (int64_t i = 0; i < panel_size; ++i)
+      narrow[static_cast<size_t>(q * panel_size + i)] = static_cast<int8_t>(panel[static_cast<size_t>(i)]);
+  }
   p.narrow_ = narrow.get();
   p.owned_narrow_ = std::move(narrow);
   return p;
@@ -161,6 +188,21 @@ void qgemm(int64_t M, const QuantOperand& a, const QuantPackedB& b, int32_t* C, 
   const double cost = static_cast<double>(kGroupTiles * kIgemmRows) * kIgemmCols * std::max<int64_t>(K, 1) / 2;
   if (pool) pool->parallel_for(groups * panels, cost, run_items);
   else run_items(0, groups * panels);
+  if (b.col_offset_.empty()) return;
+
+  // Columns packed with a shift: C[r, j] += (sum_k A[r, k] - za) * offset_j, wrapping like the sums.
+  auto add_offsets = [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      uint32_t sum = 0;
+      for (int64_t k = 0; k < K; ++k) sum += static_cast<uint32_t>(element(a.data, a.is_signed, r * a.ld + k));
+      sum -= static_cast<uint32_t>(K) * static_cast<uint32_t>(zero_point(a, r));
+      int32_t* row = C + r * ldc;
+      for (int64_t j = 0; j < N; ++j)
+        row[j] = static_cast<int32_t>(static_cast<uint32_t>(row[j]) + sum * static_cast<uint32_t>(b.col_offset_[static_cast<size_t>(j)]));
+    }
+  };
+  if (pool) pool->parallel_for(M, static_cast<double>(K + N), add_offsets);
+  else add_offsets(0, M);
 }
 
 }  // namespace onnxrt::kernels

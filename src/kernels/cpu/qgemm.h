@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "base/thread_pool.h"
 
@@ -28,10 +29,11 @@ struct QuantOperand {
 enum class QgemmIsa { kAuto, kScalar, kAvx2 };
 
 // B[K, N] minus its zero points, packed into the microkernel's int16 panels. Immutable once
-// built, so a packed constant weight serves concurrent runs. pack() allocates; when every
-// B - zb fits int8 (symmetric int8 weights, the usual case) it keeps the panels as int8 and
-// qgemm widens one K block of a panel at a time: half the memory, and half the bytes a
-// single-row product (a decode step) streams. pack_into() uses the caller's buffer of
+// built, so a packed constant weight serves concurrent runs. pack() allocates and keeps the panels
+// as int8 (qgemm widens them one K block at a time): half the memory, and half the bytes a
+// single-row product (a decode step) streams. A column whose B - zb does not fit int8 (uint8
+// weights with a zero point) is stored shifted by the middle of its type instead, and qgemm adds
+// the difference times each row's sum of A - za back. pack_into() uses the caller's buffer of
 // packed_elements(K, N) int16 (per-run scratch for a B that is not constant), which must
 // outlive the result.
 class QuantPackedB {
@@ -45,6 +47,7 @@ class QuantPackedB {
   int64_t N() const { return N_; }
   bool empty() const { return data_ == nullptr && narrow_ == nullptr; }
   bool narrow() const { return narrow_ != nullptr; }
+  bool shifted() const { return !col_offset_.empty(); }
 
  private:
   friend void qgemm(int64_t, const QuantOperand&, const QuantPackedB&, int32_t*, int64_t, int16_t*, ThreadPool*,
@@ -52,6 +55,7 @@ class QuantPackedB {
   int64_t K_ = 0, N_ = 0;
   const int16_t* data_ = nullptr;
   const int8_t* narrow_ = nullptr;  // the same layout in int8 (pack() only)
+  std::vector<int32_t> col_offset_;  // pack(): per column, (shift - zero point) to add back times A's row sums
   std::shared_ptr<int16_t[]> owned_;
   std::shared_ptr<int8_t[]> owned_narrow_;
 };
