@@ -266,7 +266,22 @@ Status infer_qlinear_conv(InferContext& ctx) {
   return conv_shape(ctx, 0, 3, out);
 }
 
+// com.onnxrt MatMulInt8Weight(A float, W 8-bit 2-D, scale, zero_point) (passes/
+// fuse_dequantize_matmul.cc): MatMul(A, DequantizeLinear(W)), float output.
+Status infer_matmul_int8_weight(InferContext& ctx) {
+  ONNXRT_RETURN_IF_ERROR(require_tensor(ctx, 0, "A"));
+  ONNXRT_RETURN_IF_ERROR(require_tensor(ctx, 1, "W"));
+  ONNXRT_RETURN_IF_ERROR(require_tensor(ctx, 2, "scale"));
+  if (ctx.input_type(0).dtype != DType::kFloat32 || !is_int8(ctx.input_type(1).dtype) ||
+      ctx.input_type(2).dtype != DType::kFloat32)
+    return ctx.error("A and scale must be float and W int8 or uint8, got " + name(ctx.input_type(0).dtype) + ", " +
+                     name(ctx.input_type(2).dtype) + " and " + name(ctx.input_type(1).dtype));
+  if (ctx.input_type(1).has_shape && ctx.input_type(1).rank() != 2) return ctx.error("W must be 2-D");
+  return matmul_shape(ctx, 0, 1, DType::kFloat32);
+}
+
 constexpr OpInfo kOps[] = {
+    {"com.onnxrt", "MatMulInt8Weight", &infer_matmul_int8_weight},
     {"", "QuantizeLinear", &infer_quantize},
     {"", "DequantizeLinear", &infer_dequantize},
     {"", "DynamicQuantizeLinear", &infer_dynamic_quantize},

@@ -30,7 +30,9 @@ bool has_subgraph(const ir::Node& n) {
 
 }  // namespace
 
-Expected<bool> fold_constants(ir::Graph& graph, const PassContext& ctx) {
+namespace {
+
+Expected<bool> fold(ir::Graph& graph, const PassContext& ctx, bool keep_dequantized_weights) {
   if (!ctx.evaluate) return false;
   ONNXRT_ASSIGN_OR_RETURN(std::vector<ir::NodeId> order, graph.topological_order());
   bool changed = false;
@@ -41,6 +43,8 @@ Expected<bool> fold_constants(ir::Graph& graph, const PassContext& ctx) {
       ONNXRT_RETURN_IF_ERROR(graph.reinfer(id));
     }
     if (is_nondeterministic(n) || has_subgraph(n)) continue;
+    // A dequantized MatMul weight stays 8-bit: fuse_dequantize_matmul, next, takes it.
+    if (keep_dequantized_weights && dequantized_matmul_weight(graph, n)) continue;
     bool all_constant = true;
     size_t input_bytes = 0;
     int64_t max_input_elements = 0;
@@ -82,6 +86,14 @@ Expected<bool> fold_constants(ir::Graph& graph, const PassContext& ctx) {
     changed = true;
   }
   return changed;
+}
+
+}  // namespace
+
+Expected<bool> fold_constants(ir::Graph& graph, const PassContext& ctx) { return fold(graph, ctx, false); }
+
+Expected<bool> fold_constants_keeping_quantized_weights(ir::Graph& graph, const PassContext& ctx) {
+  return fold(graph, ctx, true);
 }
 
 }  // namespace onnxrt::passes

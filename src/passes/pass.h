@@ -52,6 +52,13 @@ Expected<bool> fuse_activation(ir::Graph& graph, const PassContext& ctx);
 // x * Sigmoid(x) and x * Sigmoid(alpha * x) -> com.onnxrt Swish (ONNX Swish-24 semantics), the
 // form torch exports SiLU in.
 Expected<bool> fuse_swish(ir::Graph& graph, const PassContext& ctx);
+// fold_constants that leaves the DequantizeLinear nodes fuse_dequantize_matmul takes (the
+// extended levels run both; the basic level folds them).
+Expected<bool> fold_constants_keeping_quantized_weights(ir::Graph& graph, const PassContext& ctx);
+// MatMul(A, DequantizeLinear(constant 8-bit W)) -> com.onnxrt MatMulInt8Weight (W stays int8).
+Expected<bool> fuse_dequantize_matmul(ir::Graph& graph, const PassContext& ctx);
+// True when that pass would take DequantizeLinear node `n` (constant folding leaves it alone).
+bool dequantized_matmul_weight(const ir::Graph& g, const ir::Node& n);
 // MatMulInteger -> Cast -> Mul(scale) [-> Add(bias)] -> com.onnxrt MatMulIntegerToFloat.
 Expected<bool> fuse_quant_matmul(ir::Graph& graph, const PassContext& ctx);
 // MatMul(Q, K^T) [* scale] [+ mask] [causal Where] -> Softmax -> MatMul(., V), with the exporter's

@@ -9,7 +9,13 @@ std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
   if (level == GraphOptimizationLevel::kDisableAll) return p;
   // A fusion, but before folding, which would otherwise materialise the transposed weight.
   if (level != GraphOptimizationLevel::kBasic) p.push_back({"fuse_matmul_transpose", &fuse_matmul_transpose});
-  p.push_back({"fold_constants", &fold_constants});
+  if (level == GraphOptimizationLevel::kBasic) {
+    p.push_back({"fold_constants", &fold_constants});
+  } else {
+    // After folding (a Transpose of the weight folds first), which leaves its nodes.
+    p.push_back({"fold_constants", &fold_constants_keeping_quantized_weights});
+    p.push_back({"fuse_dequantize_matmul", &fuse_dequantize_matmul});
+  }
   p.push_back({"eliminate_identity", &eliminate_identity});
   p.push_back({"fold_conv_batchnorm", &fold_conv_batchnorm});
   p.push_back({"eliminate_dead_code", &eliminate_dead_code});

@@ -250,6 +250,53 @@ TEST(QuantMatMulKernels, IntegerToFloatMatchesReferenceLoops) {
   }
 }
 
+TEST(QuantMatMulKernels, Int8WeightMatchesReference) {
+  // com.onnxrt MatMulInt8Weight: few rows (int8 GEMV, scaled per column) and more rows (blocks
+  // dequantized for SGEMM), int8 weights with zero points that fit and uint8 ones that need the
+  // shift, per-tensor and per-column parameters, widths around the 32-column vectors and the
+  // 256-column blocks.
+  std::mt19937 rng(22);
+  const auto node = NodeBuilder("MatMulInt8Weight", 1, "com.onnxrt").build();
+  for (auto [as, K, N] : std::vector<std::tuple<Shape, int64_t, int64_t>>{
+           {{1, 70}, 70, 33}, {{3, 64}, 64, 300}, {{2, 2, 48}, 48, 31}, {{9, 40}, 40, 520}, {{2, 5, 16}, 16, 64}, {{70}, 70, 8}}) {
+    for (DType wt : {DType::kInt8, DType::kUInt8}) {
+      for (bool per_col : {false, true}) {
+        const Shape p = per_col ? Shape{N} : Shape{};
+        const std::vector<Tensor> in{random_tensor(DType::kFloat32, as, rng), quant_tensor(wt, {K, N}, rng),
+                                     random_tensor(DType::kFloat32, p, rng, 0.001, 0.02), quant_tensor(wt, p, rng)};
+        expect_matches_reference(node, in, 1, 1e-4, 1e-4);
+      }
+    }
+  }
+}
+
+TEST(GemvInt8Weight, MatchesFloat64Sums) {
+  std::mt19937 rng(23);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> b(-128, 127);
+  std::vector<std::pair<const char*, void (*)(const float*, int64_t, const int8_t*, int64_t, int64_t, float*)>> fns{
+      {"scalar", &kernels::ukernels::gemv_int8w_scalar}};
+  if (cpu_features().has_avx2_fma()) fns.push_back({"avx2", &kernels::ukernels::gemv_int8w_avx2});
+  for (auto [name, fn] : fns) {
+    for (int64_t n : {1, 31, 32, 33, 70}) {
+      for (int64_t K : {0, 1, 5, 200}) {
+        const int64_t ld = n + 7;
+        std::vector<float> x(static_cast<size_t>(K)), acc(static_cast<size_t>(n) + 1, -9.0f);
+        std::vector<int8_t> q(static_cast<size_t>(K * ld));
+        for (float& v : x) v = u(rng);
+        for (int8_t& v : q) v = static_cast<int8_t>(b(rng));
+        fn(x.data(), K, q.data(), ld, n, acc.data());
+        for (int64_t j = 0; j < n; ++j) {
+          double want = 0;
+          for (int64_t k = 0; k < K; ++k) want += double{x[static_cast<size_t>(k)]} * q[static_cast<size_t>(k * ld + j)];
+          EXPECT_NEAR(acc[static_cast<size_t>(j)], want, 1e-4 * (1 + K)) << name << " n " << n << " K " << K << " j " << j;
+        }
+        EXPECT_EQ(acc[static_cast<size_t>(n)], -9.0f) << name << ": written past n";
+      }
+    }
+  }
+}
+
 TEST(QuantConvKernels, MatchReferenceLoops) {
   std::mt19937 rng(19);
   const QconvCase cases[] = {

@@ -135,3 +135,52 @@ def test_dynamic_quantized_matmul_is_fused_and_exact(scale_shape, with_bias, fus
     got = onnxrt.InferenceSession(model.SerializeToString()).run(None, {"x": x})[0]
     want = ReferenceEvaluator(model).run(None, {"x": x})[0]
     np.testing.assert_array_equal(got, want)
+
+
+def _dequantized_matmul_model(rows, w_type, transposed: bool, per_column: bool) -> onnx.ModelProto:
+    rng = np.random.default_rng(6)
+    K, N = 48, 300
+    lo, hi = (-128, 128) if w_type == np.int8 else (0, 256)
+    w = rng.integers(lo, hi, (N, K) if transposed else (K, N)).astype(w_type)
+    shape = (N,) if per_column else ()
+    inits = [numpy_helper.from_array(w, "wq"),
+             numpy_helper.from_array((rng.random(shape) * 0.01 + 0.001).astype(np.float32), "ws"),
+             numpy_helper.from_array(rng.integers(lo // 2 + 1, hi // 2, shape).astype(w_type), "wz")]
+    nodes = [helper.make_node("DequantizeLinear", ["wt" if transposed else "wq", "ws", "wz"], ["w"]),
+             helper.make_node("MatMul", ["x", "w"], ["y"])]
+    if transposed:  # quantize_dynamic's tied lm_head: Transpose(wte_quantized) -> DequantizeLinear
+        nodes.insert(0, helper.make_node("Transpose", ["wq"], ["wt"], perm=[1, 0]))
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [rows, K])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)], ir_version=10)
+
+
+@pytest.mark.parametrize("rows,fused", [(1, True), (3, True), ("n", True), (16, False)])
+@pytest.mark.parametrize("w_type,transposed,per_column", [(np.int8, False, False), (np.uint8, True, False),
+                                                          (np.uint8, False, True)])
+def test_dequantized_matmul_weight_stays_int8(rows, fused, w_type, transposed, per_column, tmp_path):
+    """MatMul(A, DequantizeLinear(constant 8-bit W)) keeps W as int8 (MatMulInt8Weight) when A has
+    few or unknown rows; with a known larger row count the weight is folded to float instead.
+    Both match onnx's reference to float tolerance, at 1 to 40 rows."""
+    from onnx.reference import ReferenceEvaluator
+
+    model = _dequantized_matmul_model(rows, w_type, transposed, per_column)
+    ops = _optimized_ops(model, tmp_path)
+    assert ("MatMulInt8Weight" in ops) == fused, ops
+    assert "DequantizeLinear" not in ops, ops
+    sess = onnxrt.InferenceSession(model.SerializeToString())
+    ref = ReferenceEvaluator(model)
+    for n in ([rows] if isinstance(rows, int) else [1, 4, 5, 40]):
+        x = np.random.default_rng(n).standard_normal((n, 48)).astype(np.float32)
+        got, want = sess.run(None, {"x": x})[0], ref.run(None, {"x": x})[0]
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * float(np.abs(want).max()))
+
+
+def test_basic_level_folds_dequantized_weights(tmp_path):
+    model = _dequantized_matmul_model("n", np.int8, False, False)
+    path = tmp_path / "opt.onnx"
+    so = onnxrt.SessionOptions()
+    so.optimized_model_filepath = str(path)
+    so.graph_optimization_level = onnxrt.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    onnxrt.InferenceSession(model.SerializeToString(), so)
+    assert [n.op_type for n in onnx.load(str(path)).graph.node] == ["MatMul"]

@@ -18,6 +18,7 @@ constexpr KernelEntry kTable[] = {
     {"", "MatMulInteger", 10, kMaxOpset, kAny, &make_matmul_integer_qgemm},
     {"", "QLinearMatMul", 10, kMaxOpset, kAny, &make_qlinear_matmul_qgemm},
     {"com.onnxrt", "MatMulIntegerToFloat", 1, kMaxOpset, kAny, &make_matmul_integer_to_float_qgemm},
+    {"com.onnxrt", "MatMulInt8Weight", 1, kMaxOpset, kAny, &make_matmul_int8_weight},
     {"", "ConvInteger", 10, kMaxOpset, kAny, &make_conv_integer_qgemm},
     {"", "QLinearConv", 10, kMaxOpset, kAny, &make_qlinear_conv_qgemm},
 };

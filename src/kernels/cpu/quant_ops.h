@@ -23,6 +23,10 @@ Expected<std::unique_ptr<Kernel>> make_qlinear_matmul_qgemm(const KernelInit& in
 // float scale (1 or N elements) and an optional float bias (N): float(products) * scale + bias.
 Expected<std::unique_ptr<Kernel>> make_matmul_integer_to_float(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_matmul_integer_to_float_qgemm(const KernelInit& init);
+// com.onnxrt MatMulInt8Weight (passes/fuse_dequantize_matmul.cc; cpu/quant_matmul_weight.cc):
+// MatMul(A, DequantizeLinear(W)) with W kept int8.
+Expected<std::unique_ptr<Kernel>> make_matmul_int8_weight(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_matmul_int8_weight_reference(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_conv_integer(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_qlinear_conv(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_conv_integer_qgemm(const KernelInit& init);

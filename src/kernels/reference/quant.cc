@@ -17,6 +17,7 @@ constexpr KernelEntry kTable[] = {
     {"", "MatMulInteger", 10, kMaxOpset, kAny, &make_matmul_integer},
     {"", "QLinearMatMul", 10, kMaxOpset, kAny, &make_qlinear_matmul},
     {"com.onnxrt", "MatMulIntegerToFloat", 1, kMaxOpset, kAny, &make_matmul_integer_to_float},
+    {"com.onnxrt", "MatMulInt8Weight", 1, kMaxOpset, kAny, &make_matmul_int8_weight_reference},
     {"", "ConvInteger", 10, kMaxOpset, kAny, &make_conv_integer},
     {"", "QLinearConv", 10, kMaxOpset, kAny, &make_qlinear_conv},
 };

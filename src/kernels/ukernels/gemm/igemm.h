@@ -43,6 +43,11 @@ void igemm_pack_panel_avx2(const uint8_t* b, bool is_signed, int64_t ld, int64_t
 void igemm_tile_narrow_avx2(int64_t m, int64_t n, int64_t pairs, const int16_t* a, const int8_t* b, int32_t* c,
                             int64_t ldc, bool accumulate);
 
+// Float vector times int8 matrix, for MatMulInt8Weight's few-row products (decode steps):
+//   acc[j] = sum_k x[k] * q[k * ldq + j]   for j < n, in float32 (int8 values are exact there).
+void gemv_int8w_scalar(const float* x, int64_t K, const int8_t* q, int64_t ldq, int64_t n, float* acc);
+void gemv_int8w_avx2(const float* x, int64_t K, const int8_t* q, int64_t ldq, int64_t n, float* acc);
+
 // Sign-extends n int8 to int16: a panel packed narrow (int8, same layout) back to the tiles' int16,
 // one K block at a time.
 void igemm_widen_scalar(const int8_t* src, int64_t n, int16_t* dst);

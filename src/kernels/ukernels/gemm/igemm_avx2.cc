@@ -107,6 +107,29 @@ void igemm_pack_panel_avx2(const uint8_t* b, bool is_signed, int64_t ld, int64_t
   }
 }
 
+void gemv_int8w_avx2(const float* x, int64_t K, const int8_t* q, int64_t ldq, int64_t n, float* acc) {
+  int64_t j = 0;
+  // 32 columns at a time: 4 accumulators, each int8 group of 8 widened to int32, then to float.
+  for (; j + 32 <= n; j += 32) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    const int8_t* col = q + j;
+    for (int64_t k = 0; k < K; ++k, col += ldq) {
+      const __m256 xk = _mm256_broadcast_ss(x + k);
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col));
+      const __m128i lo = _mm256_castsi256_si128(b), hi = _mm256_extracti128_si256(b, 1);
+      a0 = _mm256_fmadd_ps(xk, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), a0);
+      a1 = _mm256_fmadd_ps(xk, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))), a1);
+      a2 = _mm256_fmadd_ps(xk, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), a2);
+      a3 = _mm256_fmadd_ps(xk, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))), a3);
+    }
+    _mm256_storeu_ps(acc + j, a0);
+    _mm256_storeu_ps(acc + j + 8, a1);
+    _mm256_storeu_ps(acc + j + 16, a2);
+    _mm256_storeu_ps(acc + j + 24, a3);
+  }
+  if (j < n) gemv_int8w_scalar(x, K, q + j, ldq, n - j, acc + j);
+}
+
 void igemm_widen_avx2(const int8_t* src, int64_t n, int16_t* dst) {
   int64_t i = 0;
   for (; i + 32 <= n; i += 32) {

@@ -38,6 +38,15 @@ void igemm_pack_panel_scalar(const uint8_t* b, bool is_signed, int64_t ld, int64
   }
 }
 
+void gemv_int8w_scalar(const float* x, int64_t K, const int8_t* q, int64_t ldq, int64_t n, float* acc) {
+  for (int64_t j = 0; j < n; ++j) acc[j] = 0.0f;
+  for (int64_t k = 0; k < K; ++k) {
+    const float xk = x[k];
+    const int8_t* row = q + k * ldq;
+    for (int64_t j = 0; j < n; ++j) acc[j] += xk * static_cast<float>(row[j]);
+  }
+}
+
 void igemm_widen_scalar(const int8_t* src, int64_t n, int16_t* dst) {
   for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
 }
