@@ -250,8 +250,8 @@ def write_doc(results: list[dict], command: str) -> None:
                   "QUANTIZED): `_qdyn` = quantize_dynamic (int8 weights, DynamicQuantizeLinear + MatMulInteger), "
                   "`_qdq` = quantize_static in the QDQ format (uint8 activations, int8 weights), and a plain-ONNX "
                   "QLinearConv chain. Not part of the suite's geometric mean above. max abs diff is against "
-                  "onnxruntime, whose AVX2 int8 products are not exact (see the notes below); onnxrt's equal "
-                  "onnx's reference (tests/python/test_quantized_models.py).", ""]
+                  "onnxruntime, whose AVX2 int8 products are not exact (see the notes below); onnxrt's integer "
+                  "products equal onnx's reference (tests/python/test_quantized_models.py).", ""]
         lines += speed_table(quant_rows)
         if any("onnxrt_create_ms" in r for r in quant_rows):
             lines += [""] + memory_table(quant_rows)
