@@ -337,43 +337,31 @@ int main(int argc, char** argv) {
       {"LSTM step: 4 x 1024 x 256", 4, 1024, 256},
       {"ResNet 3x3 im2col: 3136 x 64 x 576", 3136, 64, 576},
   };
-  md << "\n| SGEMM (M x N x K) |";
-  for (int t : thread_counts) md << " " << t << " thread GFLOP/s (% of peak) |";
-  md << "\n|---|";
-  for (size_t i = 0; i < thread_counts.size(); ++i) md << "---:|";
-  md << "\n";
-  for (const GemmShape& s : shapes) {
-    if (!only.empty() && only != "sgemm") break;
-    md << "| " << s.label << " |";
-    for (size_t i = 0; i < thread_counts.size(); ++i) {
-      ThreadPool pool(thread_counts[i]);
-      g_thread_clock = thread_counts[i] == 1;
-      const double g = sgemm_gflops(s, &pool);
-      g_thread_clock = false;
-      md << " " << fixed(g, 1) << " (" << fixed(100.0 * g / peak[i], 0) << "%) |";
-    }
+  // One table per GEMM: rate per shape and thread count, and its ratio to the fp32 FMA peak.
+  auto gemm_table = [&](const char* heading, const char* unit, const char* key,
+                        double (*rate)(const GemmShape&, ThreadPool*), bool percent) {
+    md << "\n| " << heading << " |";
+    for (int t : thread_counts) md << " " << t << " thread " << unit << (percent ? " (% of peak) |" : " (x fp32 FMA peak) |");
+    md << "\n|---|";
+    for (size_t i = 0; i < thread_counts.size(); ++i) md << "---:|";
     md << "\n";
-    std::fprintf(stderr, "gemm %s done\n", s.label);
-  }
-
-  md << "\n| int8 GEMM, uint8 A x int8 B -> int32 (M x N x K) |";
-  for (int t : thread_counts) md << " " << t << " thread GOP/s (x fp32 FMA peak) |";
-  md << "\n|---|";
-  for (size_t i = 0; i < thread_counts.size(); ++i) md << "---:|";
-  md << "\n";
-  for (const GemmShape& s : shapes) {
-    if (!only.empty() && only != "qgemm") break;
-    md << "| " << s.label << " |";
-    for (size_t i = 0; i < thread_counts.size(); ++i) {
-      ThreadPool pool(thread_counts[i]);
-      g_thread_clock = thread_counts[i] == 1;
-      const double g = qgemm_gops(s, &pool);
-      g_thread_clock = false;
-      md << " " << fixed(g, 1) << " (" << fixed(g / peak[i], 2) << "x) |";
+    for (const GemmShape& s : shapes) {
+      if (!only.empty() && only != key) break;
+      md << "| " << s.label << " |";
+      for (size_t i = 0; i < thread_counts.size(); ++i) {
+        ThreadPool pool(thread_counts[i]);
+        g_thread_clock = thread_counts[i] == 1;
+        const double g = rate(s, &pool);
+        g_thread_clock = false;
+        md << " " << fixed(g, 1) << " ("
+           << (percent ? fixed(100.0 * g / peak[i], 0) + "%" : fixed(g / peak[i], 2) + "x") << ") |";
+      }
+      md << "\n";
+      std::fprintf(stderr, "%s %s done\n", key, s.label);
     }
-    md << "\n";
-    std::fprintf(stderr, "qgemm %s done\n", s.label);
-  }
+  };
+  gemm_table("SGEMM (M x N x K)", "GFLOP/s", "sgemm", &sgemm_gflops, true);
+  gemm_table("int8 GEMM, uint8 A x int8 B -> int32 (M x N x K)", "GOP/s", "qgemm", &qgemm_gops, false);
 
   md << "\n| op | ";
   for (int t : thread_counts) md << t << " thread us (GFLOP/s or GB/s) | ";
