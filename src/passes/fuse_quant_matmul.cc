@@ -58,7 +58,7 @@ std::optional<QuantMatMulMatch> match(const ir::Graph& g, ir::NodeId id) {
   m.scale = other_input(g.node(m.mul), converted);
   size_t rank = 0;
   const int64_t scale_size = m.scale == ir::kNoValue ? -1 : static_size(g, m.scale, &rank);
-  if (!((scale_size == 1 && rank <= yt.rank()) || (rank == 1 && scale_size == n))) return std::nullopt;
+  if (!((scale_size == 1 && static_cast<int64_t>(rank) <= yt.rank()) || (rank == 1 && scale_size == n))) return std::nullopt;
   const ir::ValueId scaled = g.node(m.mul).outputs[0];
   const ir::NodeId add = sole_consumer(g, scaled);
   if (add >= 0 && is_op(g.node(add), "Add")) {

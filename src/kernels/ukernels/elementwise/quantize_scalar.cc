@@ -41,7 +41,7 @@ void requantize_8bit_scalar(const int32_t* acc, int64_t n, const double* mult, i
                             int32_t lo, int32_t hi, uint8_t* y) {
   for (int64_t i = 0; i < n; ++i) {
     const double d = static_cast<double>(acc[i]) * mult[i * mult_stride] + zero;
-    y[i] = static_cast<uint8_t>(std::isnan(d) ? lo : static_cast<int32_t>(std::clamp(std::nearbyint(d), double{lo}, double{hi})));
+    y[i] = static_cast<uint8_t>(std::isnan(d) ? lo : static_cast<int32_t>(std::clamp(std::nearbyint(d), static_cast<double>(lo), static_cast<double>(hi))));
   }
 }
 
