@@ -33,7 +33,7 @@ void im2col_2d(const QconvGeometry& g, int64_t p0, int64_t p1, int64_t c0, int64
           const int64_t ih = oh * g.strides[0] - g.out[0].pad_begin + kh * g.dilations[0];
           const uint8_t* row = ih >= 0 && ih < ih_n ? plane + ih * iw_n : nullptr;
           const int64_t start = kw * g.dilations[1] - g.out[1].pad_begin + ow0 * g.strides[1];
-          uint8_t* d = dst + oh * ow_n + ow0 - p0;
+          uint8_t* d = dst + (oh * ow_n + ow0 - p0);  // the pixel's index within the block
           // Stride 1 without padding in this segment: one copy.
           if (row && g.strides[1] == 1 && start >= 0 && start + (ow1 - ow0) <= iw_n) {
             std::memcpy(d, row + start, static_cast<size_t>(ow1 - ow0));

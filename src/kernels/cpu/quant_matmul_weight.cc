@@ -45,6 +45,10 @@ class MatMulInt8WeightKernel final : public Kernel {
     const float* pa = a.data<float>();
     float* py = y.data<float>();
     if (rows == 0 || N == 0) return Status::ok();
+    if (K == 0) {  // empty sums (and no weight bytes to point into)
+      std::fill(py, py + rows * N, 0.0f);
+      return Status::ok();
+    }
     if (reference) {
       std::vector<float> w = dequantized(0, N);
       for (int64_t r = 0; r < rows; ++r)

@@ -108,6 +108,7 @@ void igemm_pack_panel_avx2(const uint8_t* b, bool is_signed, int64_t ld, int64_t
 }
 
 void gemv_int8w_avx2(const float* x, int64_t K, const int8_t* q, int64_t ldq, int64_t n, float* acc) {
+  if (K == 0) return gemv_int8w_scalar(x, K, q, ldq, n, acc);  // zeros; q may be null (no rows)
   int64_t j = 0;
   // 32 columns at a time: 4 accumulators, each int8 group of 8 widened to int32, then to float.
   for (; j + 32 <= n; j += 32) {
