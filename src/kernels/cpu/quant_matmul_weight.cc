@@ -61,18 +61,18 @@ class MatMulInt8WeightKernel final : public Kernel {
     }
     if (rows <= kFewRows) {
       const auto gemv = cpu_features().has_avx2_fma() ? &ukernels::gemv_int8w_avx2 : &ukernels::gemv_int8w_scalar;
+      float sum_x[kFewRows] = {};  // each row's sum, for the columns stored shifted
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t k = 0; k < K; ++k) sum_x[r] += pa[r * K + k];
       const int64_t chunks = (N + kColumnBlock - 1) / kColumnBlock;
       ctx.threads().parallel_for(chunks, static_cast<double>(rows * K * kColumnBlock), [&](int64_t c0, int64_t c1) {
         const int64_t j0 = c0 * kColumnBlock, j1 = std::min(N, c1 * kColumnBlock);
         for (int64_t r = 0; r < rows; ++r) {
-          const float* x = pa + r * K;
-          float sum_x = 0.0f;
-          for (int64_t k = 0; k < K; ++k) sum_x += x[k];
           float* yr = py + r * N;
-          gemv(x, K, q.data() + j0, N, j1 - j0, yr + j0);
+          gemv(pa + r * K, K, q.data() + j0, N, j1 - j0, yr + j0);
           for (int64_t j = j0; j < j1; ++j) {
             const size_t c = static_cast<size_t>(j);
-            yr[j] = scale[c] * (off[c] ? yr[j] + static_cast<float>(off[c]) * sum_x : yr[j]);
+            yr[j] = scale[c] * (off[c] ? yr[j] + static_cast<float>(off[c]) * sum_x[r] : yr[j]);
           }
         }
       });
