@@ -412,35 +412,32 @@ class MatMulKernel final : public Kernel {
     }
     int32_t* acc = qlinear || to_float ? static_cast<int32_t*>(ctx.scratch(static_cast<size_t>(y.size()) * 4 + 64))
                                        : y.data<int32_t>();
-    // MatMulIntegerToFloat: what Cast(to float), Mul(scale) and Add(bias) compute, in that order,
-    // for rows [r0, r1) and columns [c0, c1) of the products; separate loops so that each vectorizes.
-    const float* ps = scale ? scale->data<float>() : nullptr;
-    const float* pb = bias ? bias->data<float>() : nullptr;
-    // (Run per block of products inside qgemm, while in cache, this was slower: 185 against 180 ms
-    // for the quantized BERT, bench_model at 1 thread; the rows here stream and vectorize.)
-    auto finish_float = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
-      float* py = y.data<float>();
-      for (int64_t row = r0; row < r1; ++row) {
-        const int32_t* ar = acc + row * g.N;
-        float* yr = py + row * g.N;
-        if (scale->size() == 1) {
-          const float s0 = ps[0];
-          for (int64_t n = c0; n < c1; ++n) yr[n] = static_cast<float>(ar[n]) * s0;
-        } else {
-          for (int64_t n = c0; n < c1; ++n) yr[n] = static_cast<float>(ar[n]) * ps[n];
-        }
-        if (pb)
-          for (int64_t n = c0; n < c1; ++n) yr[n] += pb[n];
-      }
-    };
     if (use_qgemm) {
       products_qgemm(ctx, g, a, b, azp, bzp, acc);
     } else {
       products_loop(ctx, g, a, b, azp, azp_row, bzp, bzp_col, acc);
     }
     if (to_float) {
-      ctx.threads().parallel_for(g.batch * g.M, 2.0 * static_cast<double>(g.N),
-                                 [&](int64_t r0, int64_t r1) { finish_float(r0, r1, 0, g.N); });
+      // What Cast(to float), Mul(scale) and Add(bias) compute, in that order, a row at a time;
+      // separate loops so that each vectorizes. (Converting each block of products inside qgemm,
+      // while in cache, was slower: 185 against 180 ms for the quantized BERT, bench_model.)
+      const float* ps = scale->data<float>();
+      const float* pb = bias ? bias->data<float>() : nullptr;
+      float* py = y.data<float>();
+      ctx.threads().parallel_for(g.batch * g.M, 2.0 * static_cast<double>(g.N), [&](int64_t r0, int64_t r1) {
+        for (int64_t row = r0; row < r1; ++row) {
+          const int32_t* ar = acc + row * g.N;
+          float* yr = py + row * g.N;
+          if (scale->size() == 1) {
+            const float s0 = ps[0];
+            for (int64_t n = 0; n < g.N; ++n) yr[n] = static_cast<float>(ar[n]) * s0;
+          } else {
+            for (int64_t n = 0; n < g.N; ++n) yr[n] = static_cast<float>(ar[n]) * ps[n];
+          }
+          if (pb)
+            for (int64_t n = 0; n < g.N; ++n) yr[n] += pb[n];
+        }
+      });
       return Status::ok();
     }
     if (!qlinear) return Status::ok();
