@@ -90,12 +90,7 @@ QuantPackedB QuantPackedB::pack_into(int64_t K, int64_t N, const QuantOperand& b
   return p;
 }
 
-QuantPackedB QuantPackedB::pack(int64_t K, int64_t N, const QuantOperand& b, QgemmIsa isa) {
-  const size_t n = std::max<size_t>(packed_elements(K, N), 1);
-  // Every 8-bit B packs as int8: column j stores B - s_j, with s_j its zero point when B - zb
-  // fits int8 (symmetric int8 weights), else the middle of the type (0 for int8, 128 for uint8),
-  // and qgemm adds (s_j - zb_j) * (row sum of A - za) back. Packed panel by panel through a
-  // one-panel int16 buffer, never holding the whole matrix as int16.
+std::vector<int32_t> int8_column_shifts(int64_t K, int64_t N, const QuantOperand& b) {
   std::vector<int32_t> lo(static_cast<size_t>(N), INT32_MAX), hi(static_cast<size_t>(N), INT32_MIN);
   for (int64_t k = 0; k < K; ++k)
     for (int64_t j = 0; j < N; ++j) {
@@ -103,18 +98,32 @@ QuantPackedB QuantPackedB::pack(int64_t K, int64_t N, const QuantOperand& b, Qge
       lo[static_cast<size_t>(j)] = std::min(lo[static_cast<size_t>(j)], v);
       hi[static_cast<size_t>(j)] = std::max(hi[static_cast<size_t>(j)], v);
     }
+  std::vector<int32_t> shift(static_cast<size_t>(N));
+  for (int64_t j = 0; j < N; ++j) {
+    const size_t c = static_cast<size_t>(j);
+    const int32_t z = zero_point(b, j);
+    const bool fits = K == 0 || (lo[c] - z >= -128 && hi[c] - z <= 127);
+    shift[c] = fits ? z : (b.is_signed ? 0 : 128);
+  }
+  return shift;
+}
+
+QuantPackedB QuantPackedB::pack(int64_t K, int64_t N, const QuantOperand& b, QgemmIsa isa) {
+  const size_t n = std::max<size_t>(packed_elements(K, N), 1);
+  // Every 8-bit B packs as int8: column j stores B - s_j (int8_column_shifts), and qgemm adds
+  // (s_j - zb_j) * (row sum of A - za) back. Packed panel by panel through a one-panel int16
+  // buffer, never holding the whole matrix as int16.
+  const std::vector<int32_t> s = int8_column_shifts(K, N, b);
   std::vector<uint8_t> shift(static_cast<size_t>(N));  // s_j, as a byte of B's type
   QuantPackedB p;
   p.K_ = K;
   p.N_ = N;
   for (int64_t j = 0; j < N; ++j) {
-    const int32_t z = zero_point(b, j);
-    const bool fits = K == 0 || (lo[static_cast<size_t>(j)] - z >= -128 && hi[static_cast<size_t>(j)] - z <= 127);
-    const int32_t s = fits ? z : (b.is_signed ? 0 : 128);
-    shift[static_cast<size_t>(j)] = static_cast<uint8_t>(s);
-    if (s != z) {
+    const int32_t sj = s[static_cast<size_t>(j)], z = zero_point(b, j);
+    shift[static_cast<size_t>(j)] = static_cast<uint8_t>(sj);
+    if (sj != z) {
       if (p.col_offset_.empty()) p.col_offset_.assign(static_cast<size_t>(N), 0);
-      p.col_offset_[static_cast<size_t>(j)] = s - z;
+      p.col_offset_[static_cast<size_t>(j)] = sj - z;
     }
   }
   std::shared_ptr<int8_t[]> narrow(new int8_t[n]);

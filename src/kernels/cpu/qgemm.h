@@ -60,6 +60,12 @@ class QuantPackedB {
   std::shared_ptr<int8_t[]> owned_narrow_;
 };
 
+// For each column j of an 8-bit B[K, N] (operand b, with its zero points): the shift s_j that
+// makes every B - s_j fit int8: the column's zero point when B - zb already fits (symmetric int8
+// weights), else the middle of the type (0 for int8, 128 for uint8). Storing B - s_j as int8,
+// a product adds (s_j - zb_j) times the sum of the other operand back.
+std::vector<int32_t> int8_column_shifts(int64_t K, int64_t N, const QuantOperand& b);
+
 // int16 elements of the scratch qgemm needs for A with M rows and K columns.
 size_t qgemm_scratch_elements(int64_t M, int64_t K);
 

@@ -13,6 +13,7 @@
 
 #include "base/cpu_features.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/qgemm.h"
 #include "kernels/cpu/quant_ops.h"
 #include "kernels/ukernels/gemm/igemm.h"
 
@@ -129,21 +130,13 @@ Expected<std::unique_ptr<Kernel>> make(const KernelInit& init, bool reference) {
   auto at = [&](const Tensor& t, int64_t i) -> int32_t {
     return is_signed ? t.data<int8_t>()[i] : t.data<uint8_t>()[i];
   };
-  std::vector<int32_t> lo(static_cast<size_t>(N), 255), hi(static_cast<size_t>(N), -128);
-  for (int64_t r = 0; r < K; ++r)
-    for (int64_t j = 0; j < N; ++j) {
-      lo[static_cast<size_t>(j)] = std::min(lo[static_cast<size_t>(j)], at(*w, r * N + j));
-      hi[static_cast<size_t>(j)] = std::max(hi[static_cast<size_t>(j)], at(*w, r * N + j));
-    }
+  const QuantOperand weight{w->raw(), is_signed, N, z ? z->raw() : nullptr, z ? z->size() : 0};
+  const std::vector<int32_t> shift = int8_column_shifts(K, N, weight);
   k->scale.resize(static_cast<size_t>(N));
   k->off.resize(static_cast<size_t>(N));
-  std::vector<int32_t> shift(static_cast<size_t>(N));
   for (int64_t j = 0; j < N; ++j) {
     const size_t c = static_cast<size_t>(j);
-    const int32_t zp = z ? at(*z, z->size() == 1 ? 0 : j) : 0;
-    const bool fits = K == 0 || (lo[c] - zp >= -128 && hi[c] - zp <= 127);
-    shift[c] = fits ? zp : (is_signed ? 0 : 128);
-    k->off[c] = shift[c] - zp;
+    k->off[c] = shift[c] - (z ? at(*z, z->size() == 1 ? 0 : j) : 0);
     k->scale[c] = s->data<float>()[s->size() == 1 ? 0 : j];
   }
   k->q.resize(static_cast<size_t>(K * N));
