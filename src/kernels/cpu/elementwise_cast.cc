@@ -10,6 +10,7 @@
 #include "base/float8.h"
 #include "ir/attribute.h"
 #include "kernels/cpu/elementwise_impl.h"
+#include "kernels/ukernels/elementwise/convert_16bit.h"
 #include "kernels/reference/elementwise_cast.h"
 #include "kernels/reference/elementwise_types.h"
 
@@ -28,7 +29,22 @@ void cast_range(const void* x, void* y, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) py[i] = cast_value<D>(px[i]);
 }
 
+template <Widen16Fn (Convert16Fns::*kFn)>
+void widen_range(const void* x, void* y, int64_t begin, int64_t end) {
+  (convert_16bit_ukernels().*kFn)(static_cast<const uint16_t*>(x) + begin, static_cast<float*>(y) + begin, end - begin);
+}
+
+template <Narrow16Fn (Convert16Fns::*kFn)>
+void narrow_range(const void* x, void* y, int64_t begin, int64_t end) {
+  (convert_16bit_ukernels().*kFn)(static_cast<const float*>(x) + begin, static_cast<uint16_t*>(y) + begin, end - begin);
+}
+
 CastFn find_typed_cast(DType from, DType to) {
+  // float16 / bfloat16 <-> float32, the casts at the edges of 16-bit models: vectorized.
+  if (from == DType::kFloat16 && to == DType::kFloat32) return &widen_range<&Convert16Fns::widen_f16>;
+  if (from == DType::kBFloat16 && to == DType::kFloat32) return &widen_range<&Convert16Fns::widen_bf16>;
+  if (from == DType::kFloat32 && to == DType::kFloat16) return &narrow_range<&Convert16Fns::narrow_f16>;
+  if (from == DType::kFloat32 && to == DType::kBFloat16) return &narrow_range<&Convert16Fns::narrow_bf16>;
   CastFn fn = nullptr;
   visit_numeric(from, [&](auto ts) {
     using S = typename decltype(ts)::type;

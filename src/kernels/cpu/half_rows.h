@@ -7,7 +7,9 @@
 #include <cstdint>
 
 #include "base/half.h"
+#include "kernels/ukernels/elementwise/convert_16bit.h"
 #include "onnxrt/dtype.h"
+#include "onnxrt/tensor.h"
 
 namespace onnxrt::kernels {
 
@@ -15,7 +17,10 @@ inline bool is_16bit_float(DType t) { return t == DType::kFloat16 || t == DType:
 
 // dst[i] = float(src[i * stride]) for i < n; `t` is kFloat16 or kBFloat16.
 inline void widen_16bit(DType t, const uint16_t* src, float* dst, int64_t n, int64_t stride = 1) {
-  if (t == DType::kFloat16) {
+  if (stride == 1) {
+    const ew::Convert16Fns& f = ew::convert_16bit_ukernels();
+    (t == DType::kFloat16 ? f.widen_f16 : f.widen_bf16)(src, dst, n);
+  } else if (t == DType::kFloat16) {
     for (int64_t i = 0; i < n; ++i) dst[i] = half_to_float(src[i * stride]);
   } else {
     for (int64_t i = 0; i < n; ++i) dst[i] = bfloat16_to_float(src[i * stride]);
@@ -24,11 +29,19 @@ inline void widen_16bit(DType t, const uint16_t* src, float* dst, int64_t n, int
 
 // dst[i * stride] = t(src[i]) for i < n, rounded to nearest even.
 inline void narrow_16bit(DType t, const float* src, uint16_t* dst, int64_t n, int64_t stride = 1) {
-  if (t == DType::kFloat16) {
+  if (stride == 1) {
+    const ew::Convert16Fns& f = ew::convert_16bit_ukernels();
+    (t == DType::kFloat16 ? f.narrow_f16 : f.narrow_bf16)(src, dst, n);
+  } else if (t == DType::kFloat16) {
     for (int64_t i = 0; i < n; ++i) dst[i * stride] = float_to_half(src[i]);
   } else {
     for (int64_t i = 0; i < n; ++i) dst[i * stride] = float_to_bfloat16(src[i]);
   }
+}
+
+// All of a float16 / bfloat16 tensor widened into dst (t.size() floats).
+inline void widen_tensor(const Tensor& t, float* dst) {
+  widen_16bit(t.dtype(), t.data<uint16_t>(), dst, t.size());
 }
 
 }  // namespace onnxrt::kernels

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "base/half.h"
+#include "kernels/cpu/half_rows.h"
 #include "base/thread_pool.h"
 #include "ir/attribute.h"
 #include "kernels/cpu/gemm.h"
@@ -116,13 +116,6 @@ class GemmF32 final : public Kernel {
   bool prepacked_input(size_t i) const override { return i == 1 && !packed.empty(); }
 };
 
-template <bool kBf16>
-void widen(const Tensor* t, float* dst) {
-  const uint16_t* s = t->data<uint16_t>();
-  for (int64_t i = 0; i < t->size(); ++i) dst[i] = kBf16 ? bfloat16_to_float(s[i]) : half_to_float(s[i]);
-}
-
-template <bool kBf16>
 class GemmHalf final : public Kernel {
  public:
   GemmAttrs at;
@@ -138,12 +131,11 @@ class GemmHalf final : public Kernel {
     float* fb = fa + na;
     float* fc = fb + nb;
     float* fy = fc + nc;
-    widen<kBf16>(op.a, fa);
-    if (!use_packed) widen<kBf16>(op.b, fb);
-    if (op.c) widen<kBf16>(op.c, fc);
+    widen_tensor(*op.a, fa);
+    if (!use_packed) widen_tensor(*op.b, fb);
+    if (op.c) widen_tensor(*op.c, fc);
     gemm_f32(at, op, fa, fb, op.c ? fc : nullptr, fy, use_packed ? &packed : nullptr, ctx.threads());
-    uint16_t* y = op.y->data<uint16_t>();
-    for (int64_t i = 0; i < ny; ++i) y[i] = kBf16 ? float_to_bfloat16(fy[i]) : float_to_half(fy[i]);
+    narrow_16bit(op.y->dtype(), fy, op.y->data<uint16_t>(), ny);
     return Status::ok();
   }
   const char* variant() const override { return "sgemm_widened"; }
@@ -195,13 +187,12 @@ Expected<std::unique_ptr<Kernel>> finish(std::unique_ptr<K> k, const GemmAttrs& 
   return std::unique_ptr<Kernel>(std::move(k));
 }
 
-template <bool kBf16>
 Expected<std::unique_ptr<Kernel>> make_half(const Tensor* b, int64_t K, int64_t N,
                                             const GemmAttrs& at) {
-  auto k = std::make_unique<GemmHalf<kBf16>>();
+  auto k = std::make_unique<GemmHalf>();
   if (b) {
     std::vector<float> wide(static_cast<size_t>(b->size()));
-    widen<kBf16>(b, wide.data());
+    widen_tensor(*b, wide.data());
     k->packed = PackedB::pack(at.trans_b, K, N, wide.data(), b->dim(1));
   }
   return finish(std::move(k), at);
@@ -232,8 +223,8 @@ Expected<std::unique_ptr<Kernel>> make_gemm(const KernelInit& init) {
       if (b) k->packed = PackedB::pack(at.trans_b, bK, bN, b->data<float>(), b->dim(1));
       return finish(std::move(k), at);
     }
-    case DType::kFloat16: return make_half<false>(b, bK, bN, at);
-    case DType::kBFloat16: return make_half<true>(b, bK, bN, at);
+    case DType::kFloat16:
+    case DType::kBFloat16: return make_half(b, bK, bN, at);
     case DType::kFloat64: return finish(std::make_unique<GemmLoop<double>>(), at);
     case DType::kInt32: return finish(std::make_unique<GemmLoop<int32_t>>(), at);
     case DType::kInt64: return finish(std::make_unique<GemmLoop<int64_t>>(), at);

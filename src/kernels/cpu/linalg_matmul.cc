@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "base/half.h"
+#include "kernels/cpu/half_rows.h"
 #include "base/thread_pool.h"
 #include "ir/attribute.h"
 #include "kernels/cpu/gemm.h"
@@ -129,12 +129,6 @@ class MatMulF32 final : public Kernel {
 
 // float16 / bfloat16: widen to float, multiply with SGEMM, round once at the end (more accurate
 // than accumulating in 16 bits, as onnxruntime's CPU kernels also do).
-template <bool kBf16>
-float widen(uint16_t h) {
-  return kBf16 ? bfloat16_to_float(h) : half_to_float(h);
-}
-
-template <bool kBf16>
 class MatMulHalf final : public Kernel {
  public:
   PackedB packed;  // constant 2-D B, widened and packed once
@@ -146,11 +140,10 @@ class MatMulHalf final : public Kernel {
     float* fa = static_cast<float*>(ctx.scratch(static_cast<size_t>(na + nb + ny) * 4 + 64));
     float* fb = fa + na;
     float* fy = fb + nb;
-    for (int64_t i = 0; i < na; ++i) fa[i] = widen<kBf16>(op.a->data<uint16_t>()[i]);
-    for (int64_t i = 0; i < nb; ++i) fb[i] = widen<kBf16>(op.b->data<uint16_t>()[i]);
+    widen_tensor(*op.a, fa);
+    if (!use_packed) widen_tensor(*op.b, fb);
     matmul_f32(op.s, fa, fb, fy, use_packed ? &packed : nullptr, ctx.threads());
-    uint16_t* y = op.y->data<uint16_t>();
-    for (int64_t i = 0; i < ny; ++i) y[i] = kBf16 ? float_to_bfloat16(fy[i]) : float_to_half(fy[i]);
+    narrow_16bit(op.y->dtype(), fy, op.y->data<uint16_t>(), ny);
     return Status::ok();
   }
   const char* variant() const override { return "sgemm_widened"; }
@@ -187,13 +180,12 @@ class MatMulLoop final : public Kernel {
   const char* variant() const override { return "loop"; }
 };
 
-template <bool kBf16>
 std::unique_ptr<Kernel> make_half(const KernelInit& init) {
-  auto k = std::make_unique<MatMulHalf<kBf16>>();
+  auto k = std::make_unique<MatMulHalf>();
   const Tensor* b = init.constant_inputs.size() > 1 ? init.constant_inputs[1] : nullptr;
   if (b && b->dtype() == init.input_types[0]->dtype && b->rank() == 2 && b->size() > 0) {
     std::vector<float> wide(static_cast<size_t>(b->size()));
-    for (int64_t i = 0; i < b->size(); ++i) wide[static_cast<size_t>(i)] = widen<kBf16>(b->data<uint16_t>()[i]);
+    widen_tensor(*b, wide.data());
     k->packed = PackedB::pack(false, b->dim(0), b->dim(1), wide.data(), b->dim(1));
   }
   return k;
@@ -215,8 +207,8 @@ Expected<std::unique_ptr<Kernel>> make_matmul(const KernelInit& init) {
       }
       return std::unique_ptr<Kernel>(std::move(k));
     }
-    case DType::kFloat16: return make_half<false>(init);
-    case DType::kBFloat16: return make_half<true>(init);
+    case DType::kFloat16:
+    case DType::kBFloat16: return make_half(init);
     case DType::kFloat64: return std::unique_ptr<Kernel>(new MatMulLoop<double>());
     case DType::kInt32: return std::unique_ptr<Kernel>(new MatMulLoop<int32_t>());
     case DType::kInt64: return std::unique_ptr<Kernel>(new MatMulLoop<int64_t>());
