@@ -42,6 +42,8 @@ namespace onnxrt::passes {
 
 namespace {
 
+using fusion::fresh_name;
+
 constexpr int64_t kB = ir::kChannelBlock;
 constexpr int64_t kFreeReorder = 8192;
 
@@ -193,12 +195,6 @@ struct UnionFind {
   int find(int a) { return parent[a] == a ? a : parent[a] = find(parent[a]); }
   void unite(int a, int b) { parent[find(a)] = find(b); }
 };
-
-std::string fresh_name(const ir::Graph& g, const std::string& base) {
-  std::string name = base;
-  for (int i = 1; g.find(name) != ir::kNoValue; ++i) name = base + "_" + std::to_string(i);
-  return name;
-}
 
 // Whether value `v` (a member's output) is read anywhere other than a member's blocked slot.
 bool read_outside(const ir::Graph& g, ir::ValueId v, const std::vector<Blockable>& kind) {

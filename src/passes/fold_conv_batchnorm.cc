@@ -23,6 +23,9 @@ const Tensor* f32_constant(const ir::Graph& g, ir::ValueId v) {
   return &*info.constant;
 }
 
+using fusion::fresh_name;
+using fusion::replace_input;
+
 bool is_inference_batchnorm(const ir::Node& bn) {
   if (bn.op_type != "BatchNormalization" || !bn.domain.empty() || bn.opset < 9 || bn.inputs.size() != 5)
     return false;
@@ -30,27 +33,6 @@ bool is_inference_batchnorm(const ir::Node& bn) {
     if (bn.outputs[i] != ir::kNoValue) return false;
   const ir::Attribute* training = bn.attrs.find("training_mode");
   return !training || training->i == 0;
-}
-
-std::string fresh_name(const ir::Graph& g, std::string name) {
-  while (g.find(name) != ir::kNoValue) name += "_";
-  return name;
-}
-
-void replace_input(ir::Graph& g, ir::NodeId id, size_t slot, ir::ValueId v) {
-  auto& ins = g.node(id).inputs;
-  if (ins.size() <= slot) ins.resize(slot + 1, ir::kNoValue);
-  if (ins[slot] != ir::kNoValue) {
-    auto& cons = g.value(ins[slot]).consumers;
-    for (auto it = cons.begin(); it != cons.end(); ++it) {
-      if (*it == id) {
-        cons.erase(it);
-        break;
-      }
-    }
-  }
-  ins[slot] = v;
-  if (v != ir::kNoValue) g.value(v).consumers.push_back(id);
 }
 
 // Folds bn (node `bn_id`) into conv (`conv_id`); false when the pattern's constants do not fit.

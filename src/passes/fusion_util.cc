@@ -71,6 +71,24 @@ ir::ValueId fused_input(const ir::Graph& g, ir::NodeId id, size_t slot) {
   return slot < ins.size() ? ins[slot] : ir::kNoValue;
 }
 
+std::string fresh_name(const ir::Graph& g, const std::string& base) {
+  std::string name = base;
+  for (int i = 1; g.find(name) != ir::kNoValue; ++i) name = base + "_" + std::to_string(i);
+  return name;
+}
+
+void replace_input(ir::Graph& g, ir::NodeId id, size_t slot, ir::ValueId v) {
+  auto& ins = g.node(id).inputs;
+  if (ins.size() <= slot) ins.resize(slot + 1, ir::kNoValue);
+  if (ins[slot] != ir::kNoValue) {
+    auto& cons = g.value(ins[slot]).consumers;
+    const auto it = std::find(cons.begin(), cons.end(), id);
+    if (it != cons.end()) cons.erase(it);
+  }
+  ins[slot] = v;
+  if (v != ir::kNoValue) g.value(v).consumers.push_back(id);
+}
+
 void set_fused_input(ir::Graph& g, ir::NodeId id, size_t slot, ir::ValueId v) {
   auto& ins = g.node(id).inputs;
   if (ins.size() <= slot) ins.resize(slot + 1, ir::kNoValue);

@@ -40,6 +40,12 @@ void make_fused(ir::Graph& g, ir::NodeId id);
 // Adds the com.onnxrt opset import (version 1) when the graph lacks it.
 void add_fused_import(ir::Graph& g);
 
+// `base`, or base_1, base_2, ... : the first name no value of the graph has.
+std::string fresh_name(const ir::Graph& g, const std::string& base);
+// Sets input `slot` of a node (padding with omitted inputs), moving the use from the value read
+// before to `v` in the consumer lists.
+void replace_input(ir::Graph& g, ir::NodeId id, size_t slot, ir::ValueId v);
+
 // Reads an input slot of a fused node (kNoValue when absent).
 ir::ValueId fused_input(const ir::Graph& g, ir::NodeId id, size_t slot);
 // Sets input `slot` (padding with omitted inputs) and keeps the consumer lists right.

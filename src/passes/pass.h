@@ -39,6 +39,11 @@ Expected<bool> eliminate_identity(ir::Graph& graph, const PassContext& ctx);
 // Removes nodes whose outputs nobody reads, and values nothing refers to.
 Expected<bool> eliminate_dead_code(ir::Graph& graph, const PassContext& ctx);
 
+// float16 / bfloat16 nodes switched to float32, with Casts where their values meet the rest of the
+// graph, so that float32 fusions and kernels apply (values are no longer rounded to 16 bits
+// between the switched nodes: see widen_16bit_floats.cc).
+Expected<bool> widen_16bit_floats(ir::Graph& graph, const PassContext& ctx);
+
 // Fusions into our com.onnxrt ops (ir/infer_fused.h); float32 only, never across a graph output
 // or a value with other readers. Conv + Add(Z of the same shape) -> FusedConv with Z.
 Expected<bool> fuse_conv_add(ir::Graph& graph, const PassContext& ctx);

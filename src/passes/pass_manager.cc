@@ -15,6 +15,8 @@ std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
     // After folding (a Transpose of the weight folds first), which leaves its nodes.
     p.push_back({"fold_constants", &fold_constants_keeping_quantized_weights});
     p.push_back({"fuse_dequantize_matmul", &fuse_dequantize_matmul});
+    // After folding (constants fold in their own type first); its Cast-turned-Identity nodes go next.
+    p.push_back({"widen_16bit_floats", &widen_16bit_floats});
   }
   p.push_back({"eliminate_identity", &eliminate_identity});
   p.push_back({"fold_conv_batchnorm", &fold_conv_batchnorm});
