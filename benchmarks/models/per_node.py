@@ -61,6 +61,8 @@ def random_feed(sess: ort.InferenceSession) -> dict:
         shape = [d if isinstance(d, int) else 1 for d in i.shape]
         if i.type in ("tensor(int64)", "tensor(int32)"):
             feed[i.name] = rng.integers(0, 100, shape).astype(np.int64 if i.type == "tensor(int64)" else np.int32)
+        elif i.type == "tensor(float16)":
+            feed[i.name] = rng.random(shape).astype(np.float16)
         else:
             feed[i.name] = rng.random(shape).astype(np.float32)
     return feed

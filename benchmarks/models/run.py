@@ -214,6 +214,23 @@ def memory_table(rows: list[dict]) -> list[str]:
     return lines
 
 
+# Models measured the same way but kept out of issue #8's suite and its geometric means.
+SIDE_TABLES = [
+    (zoo.QUANTIZED, "## Quantized models (outside issue #8's suite)",
+     "The same measurement on models quantized with onnxruntime.quantization (benchmarks/models/zoo.py "
+     "QUANTIZED): `_qdyn` = quantize_dynamic (int8 weights, DynamicQuantizeLinear + MatMulInteger), "
+     "`_qdq` = quantize_static in the QDQ format (uint8 activations, int8 weights), and a plain-ONNX "
+     "QLinearConv chain. Not part of the suite's geometric mean above. max abs diff is against "
+     "onnxruntime, whose AVX2 int8 products are not exact (see the notes below); onnxrt's integer "
+     "products equal onnx's reference (tests/python/test_quantized_models.py)."),
+    (zoo.HALF, "## float16 models (outside issue #8's suite)",
+     "The same measurement on suite models converted with `.half()` before export (benchmarks/models/zoo.py "
+     "HALF): float16 weights, inputs and outputs. Both runtimes compute them in float32 between casts "
+     "(onnxrt: passes/widen_16bit_floats.cc), so max abs diff is a float16 rounding of the output, "
+     "not an error of either. Not part of the suite's geometric mean above."),
+]
+
+
 def write_doc(results: list[dict], command: str) -> None:
     import onnxruntime
 
@@ -230,9 +247,8 @@ def write_doc(results: list[dict], command: str) -> None:
         "benchmarks/models/zoo.py with random weights and exported with torch.onnx.export(dynamo=True), opset 18.",
         "",
     ]
-    quantized = {e.name for e in zoo.QUANTIZED}
-    main_rows = [r for r in results if r["model"] not in quantized]
-    quant_rows = [r for r in results if r["model"] in quantized]
+    side_names = {e.name for e in zoo.QUANTIZED + zoo.HALF}
+    main_rows = [r for r in results if r["model"] not in side_names]
     lines += speed_table(main_rows)
     ok = [r for r in main_rows if "speedup" in r]
     if ok:
@@ -244,17 +260,15 @@ def write_doc(results: list[dict], command: str) -> None:
                   "excludes importing the package; peak RSS is the process's VmHWM after creation. "
                   "create speedup = onnxruntime create ms / onnxrt create ms.", ""]
         lines += memory_table(main_rows)
-    if quant_rows:
-        lines += ["", "## Quantized models (outside issue #8's suite)", "",
-                  "The same measurement on models quantized with onnxruntime.quantization (benchmarks/models/zoo.py "
-                  "QUANTIZED): `_qdyn` = quantize_dynamic (int8 weights, DynamicQuantizeLinear + MatMulInteger), "
-                  "`_qdq` = quantize_static in the QDQ format (uint8 activations, int8 weights), and a plain-ONNX "
-                  "QLinearConv chain. Not part of the suite's geometric mean above. max abs diff is against "
-                  "onnxruntime, whose AVX2 int8 products are not exact (see the notes below); onnxrt's integer "
-                  "products equal onnx's reference (tests/python/test_quantized_models.py).", ""]
-        lines += speed_table(quant_rows)
-        if any("onnxrt_create_ms" in r for r in quant_rows):
-            lines += [""] + memory_table(quant_rows)
+    for entries, heading, text in SIDE_TABLES:
+        names = {e.name for e in entries}
+        rows = [r for r in results if r["model"] in names]
+        if not rows:
+            continue
+        lines += ["", heading, "", text, ""]
+        lines += speed_table(rows)
+        if any("onnxrt_create_ms" in r for r in rows):
+            lines += [""] + memory_table(rows)
     # Hand-written analysis (what changed, what is still slower and why) follows the table.
     notes = Path(__file__).with_name("performance_notes.md")
     if notes.exists():
@@ -281,7 +295,7 @@ def write_doc(results: list[dict], command: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default=",".join(e.name for e in zoo.ZOO + zoo.QUANTIZED))
+    parser.add_argument("--models", default=",".join(e.name for e in zoo.ZOO + zoo.QUANTIZED + zoo.HALF))
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)

@@ -471,7 +471,38 @@ QUANTIZED = [
     Entry("resnet50_b1_qdq", _quantized("resnet50_b1", "qdq"), _inputs_of("resnet50_b1"), "onnx"),
     Entry("qlinearconv_chain_b1", qlinearconv_chain, _images(1, 112), "onnx"),
 ]
-BY_NAME = {e.name: e for e in ZOO + EXTRA + QUANTIZED}
+
+
+# --- float16 models (outside issue #8's suite; run.py reports them in a table of their own) -------
+def _half(base: str) -> Callable[[], bytes]:
+    """A zoo model converted with .half() and exported as users export float16 models (dynamo,
+    opset 18): float16 weights, inputs and outputs."""
+
+    def build() -> bytes:
+        import tempfile
+
+        entry = BY_NAME[base]
+        torch.manual_seed(0)
+        model = entry.build().eval().half()
+        with tempfile.TemporaryDirectory() as d, warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            program = torch.onnx.export(model, _half_inputs(base)(), dynamo=True, opset_version=OPSET, verbose=False)
+            program.save(str(Path(d) / "m.onnx"), external_data=False)
+            return (Path(d) / "m.onnx").read_bytes()
+
+    build.__name__ = f"{base}_fp16"
+    return build
+
+
+def _half_inputs(base: str) -> Callable[[], tuple]:
+    return lambda: tuple(t.half() if t.is_floating_point() else t for t in BY_NAME[base].inputs())
+
+
+HALF = [
+    Entry(f"{base}_fp16", _half(base), _half_inputs(base), "onnx")
+    for base in ("transformer_2layer_s128", "bert_base_s128", "gpt2_decode_kv128", "mobilenetv2_b1", "resnet50_b1")
+]
+BY_NAME = {e.name: e for e in ZOO + EXTRA + QUANTIZED + HALF}
 
 
 def export(entry: Entry, opset: int = OPSET) -> tuple[Path, tuple]:
@@ -488,7 +519,8 @@ def export(entry: Entry, opset: int = OPSET) -> tuple[Path, tuple]:
     if entry.kind == "onnx":
         import onnxruntime
 
-        # Keyed by the onnxruntime version: its quantizer makes the quantized files.
+        # Keyed by the onnxruntime version: its quantizer makes the quantized files (the float16
+        # files share the scheme).
         path = CACHE / f"{entry.name}_ort{onnxruntime.__version__}.onnx"
         if not path.exists():
             CACHE.mkdir(parents=True, exist_ok=True)
