@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "base/cpu_features.h"
+#include "base/half.h"
 #include "base/thread_pool.h"
 #include "ir/graph.h"
 #include "kernels/cpu/gemm.h"
@@ -239,17 +240,24 @@ struct GemmShape {
   int64_t m, n, k;
 };
 
-double sgemm_gflops(const GemmShape& s, ThreadPool* pool) {
+// half: B kept as float16 panels (PackedB::pack_half, float16 weights), widened in the microkernel.
+double packed_gflops(const GemmShape& s, ThreadPool* pool, bool half) {
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> d(-1, 1);
   std::vector<float> A(s.m * s.k), B(s.k * s.n), C(s.m * s.n);
   for (auto& x : A) x = d(rng);
   for (auto& x : B) x = d(rng);
-  const kernels::PackedB pb = kernels::PackedB::pack(false, s.k, s.n, B.data(), s.n);
+  std::vector<uint16_t> B16(B.size());
+  for (size_t i = 0; i < B.size(); ++i) B16[i] = float_to_half(B[i]);
+  const kernels::PackedB pb = half ? kernels::PackedB::pack_half(false, s.k, s.n, B16.data(), s.n)
+                                   : kernels::PackedB::pack(false, s.k, s.n, B.data(), s.n);
   const double t = time_call(
       [&] { kernels::sgemm_packed(false, s.m, 1.f, A.data(), s.k, pb, 0.f, C.data(), s.n, pool); });
   return 2.0 * s.m * s.n * s.k / t * 1e-9;
 }
+
+double sgemm_gflops(const GemmShape& s, ThreadPool* pool) { return packed_gflops(s, pool, false); }
+double sgemm_f16b_gflops(const GemmShape& s, ThreadPool* pool) { return packed_gflops(s, pool, true); }
 
 // MatMulInteger's product with a constant int8 B: uint8 A minus a zero point, int32 C.
 double qgemm_gops(const GemmShape& s, ThreadPool* pool) {
@@ -361,6 +369,8 @@ int main(int argc, char** argv) {
     }
   };
   gemm_table("SGEMM (M x N x K)", "GFLOP/s", "sgemm", &sgemm_gflops, true);
+  gemm_table("SGEMM, float16 B widened in the microkernel (M x N x K)", "GFLOP/s", "sgemm_f16b", &sgemm_f16b_gflops,
+             true);
   gemm_table("int8 GEMM, uint8 A x int8 B -> int32 (M x N x K)", "GOP/s", "qgemm", &qgemm_gops, false);
 
   md << "\n| op | ";
@@ -369,7 +379,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < thread_counts.size(); ++i) md << "---:|";
   md << "\n";
   for (const OpCase& c : op_cases()) {
-    if (!only.empty() && (only == "sgemm" || only == "qgemm" || c.label.find(only) == std::string::npos)) continue;
+    if (!only.empty() && (only == "sgemm" || only == "sgemm_f16b" || only == "qgemm" || c.label.find(only) == std::string::npos)) continue;
     md << "| " << c.label << " |";
     for (int t : thread_counts) {
       std::string error;

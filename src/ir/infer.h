@@ -45,6 +45,8 @@ class InferContext {
   // The dim that a deterministic function of other dims gives, named by `key`: equal to every
   // other derived_dim of the same key (SymbolTable::derived).
   Dim derived_dim(const std::string& key) { return symbols_ ? Dim::symbol(symbols_->derived(key)) : Dim::symbol(0); }
+  // For inference functions that delegate to another with adjusted input types.
+  SymbolTable* symbols() const { return symbols_; }
 
   // Errors that name the node: "Gather 'g1': input 1 (indices) must be int32 or int64, got float".
   Status error(const std::string& message) const;

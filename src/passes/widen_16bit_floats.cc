@@ -15,6 +15,12 @@
 // 16-bit output a subgraph reads by name, and ops with a type attribute other than Cast's `to`,
 // keep their types. A graph with no such computing node is left alone (a lone Cast or Reshape
 // gains nothing).
+//
+// Two kinds of float16 constant stay 16-bit, since converting them would only double their
+// memory: a MatMul's constant 2-D weight (the MatMul becomes com.onnxrt FusedMatMul, whose kernel
+// packs the weight as float16 panels and widens them in the GEMM microkernel: half the weight
+// memory, and half the memory traffic when decoding; float16 B only, bfloat16 weights widen), and
+// the table of a Gather (an embedding: only the gathered rows are cast).
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -61,9 +67,14 @@ bool has_dtype(const ir::Graph& g, ir::ValueId v, DType t) {
 
 // Whether node `id` may compute in float32 instead of `t`: a listed op that reads or makes a `t`
 // tensor, with only tensor inputs and outputs, whose `t` outputs no subgraph reads by name.
+bool is_constant(const ir::Graph& g, ir::ValueId v) {
+  return v != ir::kNoValue && g.value(v).constant && !g.value(v).is_graph_input;
+}
+
 bool switchable(const ir::Graph& g, ir::NodeId id, DType t) {
   const ir::Node& n = g.node(id);
   if (!n.domain.empty() || (!kMovers.count(n.op_type) && !kComputers.count(n.op_type))) return false;
+  if (n.op_type == "Gather" && !n.inputs.empty() && is_constant(g, n.inputs[0])) return false;
   bool touches = false;
   for (ir::ValueId v : n.inputs) {
     if (v == ir::kNoValue) continue;
@@ -109,9 +120,16 @@ ir::Node cast_node(const ir::Graph& g, const std::string& name, DType to) {
   return n;
 }
 
+// A MatMul whose B a float16 constant 2-D weight: it reads B as it is (see the top).
+bool keeps_half_weight(const ir::Graph& g, const ir::Node& n, DType t) {
+  return t == DType::kFloat16 && n.domain.empty() && n.op_type == "MatMul" && n.inputs.size() == 2 &&
+         n.inputs[0] != n.inputs[1] && is_constant(g, n.inputs[1]) && has_dtype(g, n.inputs[1], t) &&
+         g.value(n.inputs[1]).constant->rank() == 2;
+}
+
 class Widener {
  public:
-  Widener(ir::Graph& g, DType t) : g_(g), t_(t), on_(g.num_nodes(), false) {}
+  Widener(ir::Graph& g, DType t) : g_(g), t_(t), on_(g.num_nodes(), false), half_b_(g.num_nodes(), false) {}
 
   Expected<bool> run() {
     bool computes = false;
@@ -119,6 +137,7 @@ class Widener {
       const auto id = static_cast<ir::NodeId>(i);
       if (g_.is_removed(id) || !switchable(g_, id, t_)) continue;
       on_[i] = true;
+      half_b_[i] = keeps_half_weight(g_, g_.node(id), t_);
       computes |= !kMovers.count(g_.node(id).op_type);
     }
     if (!computes) return false;
@@ -158,6 +177,12 @@ class Widener {
 
  private:
   bool on(ir::NodeId id) const { return id >= 0 && static_cast<size_t>(id) < on_.size() && on_[static_cast<size_t>(id)]; }
+  // Whether switched node `id` reads `v` only as its float16 weight.
+  bool reads_as_half_weight(ir::NodeId id, ir::ValueId v) const {
+    if (!on(id) || !half_b_[static_cast<size_t>(id)]) return false;
+    const ir::Node& n = g_.node(id);
+    return n.inputs[1] == v && n.inputs[0] != v;
+  }
 
   // `v` is made by a switched node, so it becomes float32; nodes left as they are and graph
   // outputs read a Cast back to `t` instead.
@@ -185,7 +210,12 @@ class Widener {
   Status widen_for_switched(ir::ValueId v) {
     ir::ValueInfo& info = g_.value(v);
     bool only_switched = !info.is_graph_output && !info.is_graph_input && !g_.is_read_implicitly(v);
-    for (ir::NodeId c : info.consumers) only_switched &= on(c);
+    bool wanted = false;  // by a switched node other than as a float16 weight
+    for (ir::NodeId c : info.consumers) {
+      only_switched &= on(c) && !reads_as_half_weight(c, v);
+      wanted |= on(c) && !reads_as_half_weight(c, v);
+    }
+    if (!wanted) return Status::ok();
     if (info.constant && only_switched) {
       info.constant = widened(*info.constant);
       info.type.dtype = DType::kFloat32;
@@ -203,7 +233,7 @@ class Widener {
     }
     const std::vector<ir::NodeId> readers = g_.value(v).consumers;
     for (ir::NodeId c : readers)
-      if (on(c)) redirect(g_, c, v, wide);
+      if (on(c) && !reads_as_half_weight(c, v)) redirect(g_, c, v, wide);
     return Status::ok();
   }
 
@@ -211,6 +241,7 @@ class Widener {
   // (a Cast between float32 and `t` becomes an Identity of float32).
   void switch_node(ir::NodeId id) {
     ir::Node& n = g_.node(id);
+    if (half_b_[static_cast<size_t>(id)]) return fusion::make_fused(g_, id);
     if (n.op_type != "Cast") return;
     const ir::Attribute* to = n.attrs.find("to");
     if (to && to->i == static_cast<int64_t>(t_)) {
@@ -228,6 +259,7 @@ class Widener {
   ir::Graph& g_;
   DType t_;
   std::vector<bool> on_;
+  std::vector<bool> half_b_;  // switched MatMuls that keep their float16 weight
 };
 
 }  // namespace

@@ -2,10 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <string>
 #include <limits>
 #include <random>
 #include <vector>
 
+#include "base/half.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/harness.h"
 
@@ -122,6 +125,63 @@ TEST(LinalgSgemm, PackedBMatchesEveryIsa) {
                           Case{false, false, 0, 16, 16, 1.f, 0.f, 0},
                           Case{false, false, 4, 16, 0, 1.f, 3.f, 0}}) {
       check(isa, c, true, &pool, rng);
+    }
+  }
+}
+
+// float16 panels (PackedB::pack_half) hold the same values as float32 panels of the widened B,
+// and the microkernels do the same multiply-adds in the same order: the results must be the same
+// bits, on every path (plain, epilogue blocks, column ranges), for plain, transposed and
+// misaligned B. Families without a float16 tile (AVX-512) fall back to float32 panels.
+TEST(LinalgSgemm, PackedHalfBMatchesPackedFloatBitForBit) {
+  std::mt19937 rng(14);
+  ThreadPool& pool = testing::test_pool();
+  for (GemmIsa isa : kIsas) {
+    for (const Case& c : {Case{false, false, 1, 1, 1, 1.f, 0.f, 0}, Case{false, true, 7, 45, 300, 1.f, 0.f, 2},
+                          Case{true, false, 33, 17, 5, 0.5f, 2.f, 0}, Case{false, false, 150, 1090, 270, 1.f, 0.f, 0},
+                          Case{false, false, 1, 2304, 768, 1.f, 0.f, 0}, Case{false, true, 3, 100, 513, 1.f, 1.f, 1},
+                          Case{false, false, 0, 16, 16, 1.f, 0.f, 0}, Case{false, false, 4, 16, 0, 1.f, 3.f, 0}}) {
+      for (int misalign = 0; misalign < 2; ++misalign) {
+        SCOPED_TRACE(::testing::Message() << sgemm_variant(isa) << " tb=" << c.tb << " M=" << c.M << " N=" << c.N
+                                          << " K=" << c.K << " misaligned=" << misalign);
+        const int64_t br = c.tb ? c.N : c.K, bc = c.tb ? c.K : c.N, ldb = bc + c.pad, lda = c.K + c.pad;
+        const int64_t lda_t = c.ta ? c.M + c.pad : lda, ldc = c.N + c.pad;
+        std::vector<float> A = random_vec(static_cast<size_t>(std::max<int64_t>((c.ta ? c.K : c.M) * lda_t, 1)), rng);
+        std::vector<float> B = random_vec(static_cast<size_t>(std::max<int64_t>(br * ldb, 1)), rng);
+        std::vector<uint16_t> h(B.size());
+        for (size_t i = 0; i < B.size(); ++i) {
+          h[i] = float_to_half(B[i] * 4.f);
+          B[i] = half_to_float(h[i]);
+        }
+        std::vector<char> bytes(h.size() * 2 + 1);
+        std::memcpy(bytes.data() + misalign, h.data(), h.size() * 2);
+        const PackedB pf = PackedB::pack(c.tb, c.K, c.N, B.data(), ldb, isa);
+        const PackedB ph = PackedB::pack_half(c.tb, c.K, c.N, reinterpret_cast<const uint16_t*>(bytes.data() + misalign),
+                                              ldb, isa);
+        EXPECT_EQ(ph.is_half(), std::string(sgemm_variant(isa)) != "sgemm_12x32_avx512");
+        const std::vector<float> C0 = random_vec(static_cast<size_t>(std::max<int64_t>(c.M * ldc, 1)), rng);
+        std::vector<float> want = C0, got = C0;
+        sgemm_packed(c.ta, c.M, c.alpha, A.data(), lda_t, pf, c.beta, want.data(), ldc, &pool);
+        sgemm_packed(c.ta, c.M, c.alpha, A.data(), lda_t, ph, c.beta, got.data(), ldc, &pool);
+        ASSERT_EQ(got, want);
+        // Epilogue blocks cover C exactly once, as with float32 panels.
+        std::vector<int> seen(static_cast<size_t>(std::max<int64_t>(c.M * c.N, 1)), 0);
+        got = C0;
+        sgemm_packed_epilogue(c.ta, c.M, c.alpha, A.data(), lda_t, ph, c.beta, got.data(), ldc, &pool,
+                              [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+                                for (int64_t i = r0; i < r1; ++i)
+                                  for (int64_t j = c0; j < c1; ++j) ++seen[static_cast<size_t>(i * c.N + j)];
+                              });
+        ASSERT_EQ(got, want);
+        if (c.K > 0 && c.M * c.N > 0)
+          for (int v : seen) ASSERT_EQ(v, 1);
+        // Column ranges on the calling thread (the LSTM path).
+        got = C0;
+        for (int64_t n0 = 0; n0 < c.N; n0 += kPackedColumnAlign * 2)
+          sgemm_packed_columns(c.ta, c.M, c.alpha, A.data(), lda_t, ph, n0, n0 + kPackedColumnAlign * 2, c.beta,
+                               got.data(), ldc);
+        ASSERT_EQ(got, want);
+      }
     }
   }
 }

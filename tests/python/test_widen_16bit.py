@@ -86,14 +86,15 @@ def test_float16_graph_runs_in_float32_between_casts(tmp_path):
     opt = onnx.load(str(path))
     ops = [n.op_type for n in opt.graph.node]
     # The If branch reads h by name, so the Add making h stays float16: x is widened for the
-    # MatMul, m narrowed for the Add, h widened for the Relu and y narrowed for the output. W
-    # keeps its float16 copy for Compress beside the float32 one.
+    # MatMul, m narrowed for the Add, h widened for the Relu and y narrowed for the output. The
+    # MatMul becomes FusedMatMul reading W as the float16 weight it is, which Compress reads too:
+    # no float32 copy of W.
     casts = [n for n in opt.graph.node if n.op_type == "Cast"]
     assert sorted(helper.get_attribute_value(a) for n in casts for a in n.attribute if a.name == "to") == sorted(
         [TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.FLOAT, TensorProto.FLOAT16]), ops
-    assert "Compress" in ops and "If" in ops
+    assert "Compress" in ops and "If" in ops and "FusedMatMul" in ops and "MatMul" not in ops
     inits = {i.name: i.data_type for i in opt.graph.initializer}
-    assert inits["W"] == TensorProto.FLOAT16 and TensorProto.FLOAT in [t for n, t in inits.items() if n.startswith("W")]
+    assert inits["W"] == TensorProto.FLOAT16 and not [n for n in inits if n.startswith("W") and n != "W"]
 
     x16 = v["x"].astype(np.float16)
     for flag in (True, False):
@@ -172,3 +173,41 @@ def test_float16_transformer_closer_to_float32_truth_than_op_by_op(tmp_path):
     assert err(wide).mean() < 0.7 * err(per_op).mean()
     assert err(wide).max() <= err(per_op).max()
     np.testing.assert_allclose(wide.astype(np.float32), theirs.astype(np.float32), atol=1e-2)
+
+
+@pytest.mark.parametrize("rows", [1, 5, 64])
+def test_float16_weights_stay_16_bit_and_embeddings_are_gathered_16_bit(rows, tmp_path):
+    """An embedding Gather, a Linear (MatMul + Add + Relu) and a second Linear on a float16 model:
+    the weights stay float16 initializers read by FusedMatMul (packed as float16 panels), the table
+    stays float16 with only the gathered rows cast, and the outputs are the float32 computation on
+    the float16 values, rounded once."""
+    rng = np.random.default_rng(rows)
+    V, D, H = 50, 24, 40
+    table = rng.standard_normal((V, D)).astype(np.float16)
+    w1 = (rng.standard_normal((D, H)) * 0.2).astype(np.float16)
+    b1 = rng.standard_normal(H).astype(np.float16)
+    w2 = (rng.standard_normal((H, D)) * 0.2).astype(np.float16)
+    nodes = [helper.make_node("Gather", ["table", "ids"], ["e"]),
+             helper.make_node("MatMul", ["e", "w1"], ["m1"]), helper.make_node("Add", ["m1", "b1"], ["a1"]),
+             helper.make_node("Relu", ["a1"], ["r1"]), helper.make_node("MatMul", ["r1", "w2"], ["y"])]
+    inits = [numpy_helper.from_array(a, n) for a, n in ((table, "table"), (w1, "w1"), (b1, "b1"), (w2, "w2"))]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("ids", TensorProto.INT64, [rows])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT16, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    path = tmp_path / "opt.onnx"
+    sess = _session(model, path=path)
+    opt = onnx.load(str(path))
+    # (the saved model renames the narrowed output back to "y" with an Identity)
+    assert [n.op_type for n in opt.graph.node] == ["Gather", "Cast", "FusedMatMul", "FusedMatMul", "Cast", "Identity"]
+    kinds = {i.name: i.data_type for i in opt.graph.initializer}
+    assert kinds["table"] == kinds["w1"] == kinds["w2"] == TensorProto.FLOAT16 and kinds["b1"] == TensorProto.FLOAT
+    ids = rng.integers(0, V, rows)
+    (y,) = sess.run(None, {"ids": ids})
+    f = lambda a: a.astype(np.float32)  # noqa: E731
+    want = np.maximum(f(table)[ids] @ f(w1) + f(b1), 0) @ f(w2)
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(f(y), want, rtol=2e-3, atol=2e-3)
+    # Two threads split the float16 panels by columns: the same bits.
+    so = onnxrt.SessionOptions()
+    so.intra_op_num_threads = 2
+    np.testing.assert_array_equal(onnxrt.InferenceSession(model.SerializeToString(), so).run(None, {"ids": ids})[0], y)

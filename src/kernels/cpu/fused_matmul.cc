@@ -9,6 +9,8 @@
 // from memory feeds 4 microkernel tiles with 48-row bands but 11 with 128 rows (the microkernel
 // loop over a 128 x 3072 x 768 packed B: 80% vs 91% of the FMA peak on the Zen 4 dev VM; BERT-base
 // and GPT-2 prefill at 1 thread 3-5% faster overall).
+// A constant float16 B (a float16 model's weight, kept 16-bit by passes/widen_16bit_floats.cc) is
+// packed as float16 panels that the microkernel widens as it loads them.
 #include <algorithm>
 
 #include "base/thread_pool.h"
@@ -36,8 +38,11 @@ class FusedMatMulKernel final : public Kernel {
     const Tensor* z = ctx.num_inputs() > 3 ? ctx.input(3) : nullptr;
     Tensor* y = ctx.output(0);
     if (!a || !b || !y) return ctx.error("inputs A, B and output Y are required");
-    if (a->dtype() != DType::kFloat32 || b->dtype() != DType::kFloat32)
-      return ctx.error("A and B must be float32");
+    // A float16 B is a constant weight packed in create() (float16 panels): only that path reads it.
+    const bool half_b = b->dtype() == DType::kFloat16 && !packed_.empty();
+    if (a->dtype() != DType::kFloat32 || (b->dtype() != DType::kFloat32 && !half_b))
+      return ctx.error("A must be float32 and B float32 (or a constant 2-D float16 weight), got " +
+                       std::string(dtype_name(a->dtype())) + " and " + std::string(dtype_name(b->dtype())));
     if (trans_b_ && b->rank() != 2) return ctx.error("with trans_b = 1, B must be 2-D, got " + shape_to_string(b->shape()));
     // op(B)'s shape: the product is checked and laid out as MatMul(A, op(B)).
     const Shape b_shape = trans_b_ ? Shape{b->dim(1), b->dim(0)} : b->shape();
@@ -56,7 +61,7 @@ class FusedMatMulKernel final : public Kernel {
     const int64_t M = s.M, N = s.N, K = s.K;
     if (s.batch * M * N == 0) return Status::ok();
     const float* ad = a->data<float>();
-    const float* bd = b->data<float>();
+    const float* bd = half_b ? nullptr : b->data<float>();
     float* yd = y->data<float>();
     fused::Epilogue epi;
     epi.act = act_;
@@ -75,6 +80,8 @@ class FusedMatMulKernel final : public Kernel {
       return Status::ok();
     }
     const bool use_packed = !packed_.empty() && packed_.K() == K && packed_.N() == N;
+    if (half_b && !use_packed)
+      return ctx.error("float16 B " + shape_to_string(b->shape()) + " does not match its packed weight");
     const int64_t rows = s.batch * M;
     if (use_packed) {
       GemmEpilogue on_block;  // empty: a plain product
@@ -104,7 +111,9 @@ class FusedMatMulKernel final : public Kernel {
     }
     return Status::ok();
   }
-  const char* variant() const override { return packed_.empty() ? "sgemm" : "sgemm_packed"; }
+  const char* variant() const override {
+    return packed_.empty() ? "sgemm" : packed_.is_half() ? "sgemm_packed_f16b" : "sgemm_packed";
+  }
   // Packed only for a 2-D B, which has no batch dims: run() then always takes the packed path.
   bool prepacked_input(size_t i) const override { return i == 1 && !packed_.empty(); }
 
@@ -125,9 +134,10 @@ Expected<std::unique_ptr<Kernel>> make_cpu_fused_matmul(const KernelInit& init) 
   PackedB packed;
   const Tensor* b = init.constant_inputs.size() > 1 ? init.constant_inputs[1] : nullptr;
   // With trans_b, B is [N, K] and the packing reads B^T directly: no transposed copy is made.
-  if (b && b->dtype() == DType::kFloat32 && b->rank() == 2) {
+  if (b && (b->dtype() == DType::kFloat32 || b->dtype() == DType::kFloat16) && b->rank() == 2) {
     const int64_t K = trans_b ? b->dim(1) : b->dim(0), N = trans_b ? b->dim(0) : b->dim(1);
-    packed = PackedB::pack(trans_b, K, N, b->data<float>(), b->dim(1));
+    packed = b->dtype() == DType::kFloat32 ? PackedB::pack(trans_b, K, N, b->data<float>(), b->dim(1))
+                                           : PackedB::pack_half(trans_b, K, N, b->data<uint16_t>(), b->dim(1));
   }
   return std::unique_ptr<Kernel>(new FusedMatMulKernel(*act, trans_b, std::move(packed)));
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/cpu_features.h"
+#include "base/half.h"
 #include "kernels/ukernels/gemm/sgemm.h"
 #include "tensor/tensor_alloc.h"
 
@@ -24,12 +25,15 @@ namespace onnxrt::kernels {
 
 struct PackedBAccess {
   static const float* data(const PackedB& b) { return b.data_.get(); }
+  static const uint16_t* half(const PackedB& b) { return b.half_.get(); }
   static GemmIsa isa(const PackedB& b) { return b.isa_; }
-  static void init(PackedB& b, int64_t K, int64_t N, GemmIsa isa, std::shared_ptr<float> d) {
+  static void init(PackedB& b, int64_t K, int64_t N, GemmIsa isa, std::shared_ptr<float> d,
+                   std::shared_ptr<uint16_t> h = nullptr) {
     b.K_ = K;
     b.N_ = N;
     b.isa_ = isa;
     b.data_ = std::move(d);
+    b.half_ = std::move(h);
   }
 };
 
@@ -145,16 +149,18 @@ void pack_a(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int
 // op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels of kc*nr floats, zero-padded on the right.
 // Walks B in its own row order (sequential reads, one write stream per panel); going panel by
 // panel would stride through kc rows per panel and touch a new page almost every row for wide B.
-void pack_b(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0,
-            int64_t nc, int64_t nr, float* out) {
+// T is float, or uint16_t for float16 panels (copied as they are: packing only moves values).
+template <typename T>
+void pack_b(bool trans, const T* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0,
+            int64_t nc, int64_t nr, T* out) {
   if (!trans) {
     for (int64_t k = 0; k < kc; ++k) {
-      const float* src = B + (p0 + k) * ldb + j0;
+      const T* src = B + (p0 + k) * ldb + j0;
       for (int64_t jr = 0; jr < nc; jr += nr) {
         const int64_t n = std::min(nr, nc - jr);
-        float* d = out + (jr / nr) * kc * nr + k * nr;
+        T* d = out + (jr / nr) * kc * nr + k * nr;
         for (int64_t j = 0; j < n; ++j) d[j] = src[jr + j];
-        for (int64_t j = n; j < nr; ++j) d[j] = 0.f;
+        for (int64_t j = n; j < nr; ++j) d[j] = T(0);  // +0 in float16 too
       }
     }
     return;
@@ -165,16 +171,16 @@ void pack_b(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int
   constexpr int64_t kTile = 8;
   for (int64_t jr = 0; jr < nc; jr += nr) {
     const int64_t n = std::min(nr, nc - jr);
-    float* dst = out + (jr / nr) * kc * nr;
+    T* dst = out + (jr / nr) * kc * nr;
     for (int64_t k = 0; k < kc; ++k)
-      for (int64_t j = n; j < nr; ++j) dst[k * nr + j] = 0.f;
+      for (int64_t j = n; j < nr; ++j) dst[k * nr + j] = T(0);
     for (int64_t j = 0; j < n; j += kTile) {
       const int64_t jn = std::min(kTile, n - j);
-      const float* src = B + (j0 + jr + j) * ldb + p0;
+      const T* src = B + (j0 + jr + j) * ldb + p0;
       int64_t k = 0;
       if (jn == kTile) {
         for (; k + kTile <= kc; k += kTile) {
-          float tile[kTile][kTile];
+          T tile[kTile][kTile];
           for (int64_t a = 0; a < kTile; ++a)
             for (int64_t b = 0; b < kTile; ++b) tile[b][a] = src[a * ldb + k + b];
           for (int64_t b = 0; b < kTile; ++b)
@@ -191,21 +197,23 @@ void pack_b(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int
 // whose raw_data may start at any byte (onnx/tensor_proto.h). Blocks of kKc x kStageCols of op(B)
 // are first copied bytewise into aligned scratch, then packed as usual: no float is ever read
 // through a misaligned pointer, and the extra copy stays in cache.
-void pack_b_misaligned(bool trans, const float* B, int64_t ldb, int64_t K, int64_t N, int64_t nr,
-                       int64_t n_pad, float* out) {
+template <typename T>
+void pack_b_misaligned(bool trans, const T* B, int64_t ldb, int64_t K, int64_t N, int64_t nr,
+                       int64_t n_pad, T* out) {
   constexpr int64_t kStageCols = 256;  // a multiple of every microkernel's NR
+  constexpr int64_t kSize = sizeof(T);
   const char* bytes = reinterpret_cast<const char*>(B);
-  std::vector<float> stage(static_cast<size_t>(kKc * kStageCols));
+  std::vector<T> stage(static_cast<size_t>(kKc * kStageCols));
   for (int64_t pc = 0; pc < K; pc += kKc) {
     const int64_t kc = std::min(kKc, K - pc);
     for (int64_t j0 = 0; j0 < N; j0 += kStageCols) {
       const int64_t nc = std::min(kStageCols, N - j0);
       if (!trans) {  // rows pc.. of B [K, N], columns j0..: staged as [kc, nc]
         for (int64_t k = 0; k < kc; ++k)
-          std::memcpy(stage.data() + k * nc, bytes + ((pc + k) * ldb + j0) * 4, static_cast<size_t>(nc) * 4);
+          std::memcpy(stage.data() + k * nc, bytes + ((pc + k) * ldb + j0) * kSize, static_cast<size_t>(nc * kSize));
       } else {  // B is [N, K]: rows j0.., columns pc..: staged as [nc, kc]
         for (int64_t j = 0; j < nc; ++j)
-          std::memcpy(stage.data() + j * kc, bytes + ((j0 + j) * ldb + pc) * 4, static_cast<size_t>(kc) * 4);
+          std::memcpy(stage.data() + j * kc, bytes + ((j0 + j) * ldb + pc) * kSize, static_cast<size_t>(kc * kSize));
       }
       // Panels j0 / nr onwards of block pc.
       pack_b(trans, stage.data(), trans ? kc : nc, 0, kc, 0, nc, nr, out + pc * n_pad + (j0 / nr) * kc * nr);
@@ -227,6 +235,9 @@ struct Problem {
   float* C;
   int64_t ldc;
   const GemmEpilogue* epilogue = nullptr;  // called on each finished block of C; null: none
+  const uint16_t* packed_half = nullptr;   // float16 PackedB data in packed's layout (packed null)
+
+  bool is_packed() const { return packed != nullptr || packed_half != nullptr; }
 };
 
 // The epilogue over all of C in blocks of kEpilogueMaxCols columns, for the paths that produce C
@@ -241,20 +252,24 @@ void run_block(const Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
   const int64_t mr = p.uk.mr, nr = p.uk.nr;
   const int64_t mc_max = std::max<int64_t>(mr, kMcTarget / mr * mr);
   // With a single row panel B is used once: packing it would cost as much as the arithmetic.
-  const bool direct_b = p.packed == nullptr && !p.trans_b && (m1 - m0) <= mr;
+  const bool direct_b = !p.is_packed() && !p.trans_b && (m1 - m0) <= mr;
   float* abuf = tl_a.get(static_cast<size_t>(mc_max * kKc));
-  float* bbuf = (p.packed || direct_b) ? nullptr : tl_b.get(static_cast<size_t>(kKc * kNc));
-  if (!abuf || (!bbuf && !p.packed && !direct_b)) return;  // out of memory: nothing sane to do
+  float* bbuf = (p.is_packed() || direct_b) ? nullptr : tl_b.get(static_cast<size_t>(kKc * kNc));
+  if (!abuf || (!bbuf && !p.is_packed() && !direct_b)) return;  // out of memory: nothing sane to do
   const int64_t kc_step = direct_b ? kDirectKc : kKc;
+  const int64_t elem_bytes = p.packed_half ? 2 : 4;
   for (int64_t jc = n0; jc < n1; jc += kNc) {
     const int64_t nc = std::min(kNc, n1 - jc);
     for (int64_t pc = 0; pc < p.K; pc += kc_step) {
       const int64_t kc = std::min(kc_step, p.K - pc);
       const float beta = pc == 0 ? p.beta : 1.f;
-      const float* bblock;
+      const float* bblock = nullptr;
+      const uint16_t* hblock = nullptr;  // float16 panels
       int64_t panel_stride, ldbk;
-      if (p.packed) {
-        bblock = p.packed + pc * p.n_pad + (jc / nr) * kc * nr;
+      if (p.is_packed()) {
+        const int64_t off = pc * p.n_pad + (jc / nr) * kc * nr;
+        if (p.packed_half) hblock = p.packed_half + off;
+        else bblock = p.packed + off;
         panel_stride = kc * nr;
         ldbk = nr;
       } else if (direct_b) {
@@ -276,7 +291,8 @@ void run_block(const Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
         int64_t epi_c0 = 0;
         for (int64_t jr = 0; jr < nc; jr += nr) {
           const int64_t n = std::min(nr, nc - jr);
-          const float* bp = bblock + (jr / nr) * panel_stride;
+          const float* bp = bblock ? bblock + (jr / nr) * panel_stride : nullptr;
+          const uint16_t* hp = hblock ? hblock + (jr / nr) * panel_stride : nullptr;
           float* cp = p.C + ic * p.ldc + jc + jr;
           // A model's weights are read from DRAM when they exceed the caches (each transformer
           // layer's are used once per run), and the hardware prefetchers stop at 4 KB pages: a
@@ -285,16 +301,21 @@ void run_block(const Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
           // GPT-2 prefill 366-372 -> 356. With few tiles per panel the prefetches crowd them
           // (Winograd's short strips: ResNet-50 1.5% slower when every panel was prefetched).
           const int64_t ntiles = (mc + mr - 1) / mr;
-          const bool prefetch = p.packed && ntiles >= kPrefetchMinTiles && jr + nr < nc;
-          const int64_t lines = kc * nr * static_cast<int64_t>(sizeof(float)) / 64;
+          const bool prefetch = p.is_packed() && ntiles >= kPrefetchMinTiles && jr + nr < nc;
+          const int64_t lines = kc * nr * elem_bytes / 64;
           const int64_t lines_per_tile = (lines + ntiles - 1) / ntiles;
-          const char* next = reinterpret_cast<const char*>(bp + panel_stride);
+          const char* next = hp ? reinterpret_cast<const char*>(hp + panel_stride)
+                                : reinterpret_cast<const char*>(bp + panel_stride);
           for (int64_t ir = 0, t = 0; ir < mc; ir += mr, ++t) {
             if (prefetch)
               for (int64_t l = t * lines_per_tile, e = std::min(lines, l + lines_per_tile); l < e; ++l)
                 __builtin_prefetch(next + 64 * l, 0, 2);  // locality 2: into L2 (prefetcht1)
-            p.uk.fn(std::min(mr, mc - ir), n, kc, abuf + ir * kc, bp, ldbk, cp + ir * p.ldc,
-                    p.ldc, p.alpha, beta);
+            if (hp)
+              p.uk.half_fn(std::min(mr, mc - ir), n, kc, abuf + ir * kc, hp, ldbk, cp + ir * p.ldc, p.ldc,
+                           p.alpha, beta);
+            else
+              p.uk.fn(std::min(mr, mc - ir), n, kc, abuf + ir * kc, bp, ldbk, cp + ir * p.ldc, p.ldc,
+                      p.alpha, beta);
           }
           if (epilogue_now && (jr + n - epi_c0 >= kEpilogueMaxCols || jr + n == nc)) {
             (*p.epilogue)(ic, ic + mc, jc + epi_c0, jc + jr + n);
@@ -324,7 +345,8 @@ bool use_small_path(const Problem& p) {
   // since this runs on every GEMM call.
   static const ukernels::SgemmUkernelFn avx512 = ukernels::sgemm_ukernel_avx512().fn;
   if (p.uk.fn != avx512) return false;
-  if (p.N > ukernels::kSmallMaxN || p.K > ukernels::kSmallMaxK || p.M * p.N * p.K > (1 << 16)) return false;
+  if (p.packed_half || p.N > ukernels::kSmallMaxN || p.K > ukernels::kSmallMaxK || p.M * p.N * p.K > (1 << 16))
+    return false;
   if (p.packed) return p.N <= p.uk.nr && p.K <= kKc;  // one panel, one K block: row-major [K][nr]
   return !p.trans_b;
 }
@@ -391,19 +413,20 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
   sgemm_isa(GemmIsa::kAuto, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, pool);
 }
 
-PackedB PackedB::pack(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb,
-                      GemmIsa isa) {
-  PackedB out;
-  const GemmIsa resolved = resolve(isa);
-  const int64_t nr = ukernel_for(resolved).nr;
+namespace {
+
+// Panels of op(B) for the packed layout: K blocks of kKc, inside each the NR panels of all N (the
+// order run_block walks). T is float, or uint16_t for float16 panels.
+template <typename T>
+std::shared_ptr<T> pack_panels(bool trans_b, int64_t K, int64_t N, const T* B, int64_t ldb, int64_t nr) {
   const int64_t n_pad = (std::max<int64_t>(N, 0) + nr - 1) / nr * nr;
   const size_t count = static_cast<size_t>(std::max<int64_t>(K, 0) * n_pad);
   // Lives as long as the kernel: weight storage (its own pre-faulted mapping when large; see
   // tensor_alloc.h).
-  std::shared_ptr<void> storage = allocate_weight_bytes(std::max<size_t>(64, count * 4));
-  std::shared_ptr<float> data(storage, static_cast<float*>(storage.get()));
-  // Same block order as run_block walks: K blocks of kKc, inside each the NR panels of all N.
-  if (reinterpret_cast<uintptr_t>(B) % alignof(float) != 0) {
+  std::shared_ptr<void> storage = allocate_weight_bytes(std::max<size_t>(64, count * sizeof(T)));
+  std::shared_ptr<T> data(storage, static_cast<T*>(storage.get()));
+  if (!data) return data;
+  if (reinterpret_cast<uintptr_t>(B) % alignof(T) != 0) {
     pack_b_misaligned(trans_b, B, ldb, K, N, nr, n_pad, data.get());
   } else {
     for (int64_t pc = 0; pc < K; pc += kKc) {
@@ -411,41 +434,68 @@ PackedB PackedB::pack(bool trans_b, int64_t K, int64_t N, const float* B, int64_
       if (N > 0) pack_b(trans_b, B, ldb, pc, kc, 0, N, nr, data.get() + pc * n_pad);
     }
   }
-  PackedBAccess::init(out, K, N, resolved, std::move(data));
+  return data;
+}
+
+// The Problem of a product with a packed B (float32 or float16 panels).
+Problem packed_problem(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda, const PackedB& B,
+                       float beta, float* C, int64_t ldc) {
+  const SgemmUkernel uk = ukernel_for(PackedBAccess::isa(B));
+  const int64_t n_pad = (B.N() + uk.nr - 1) / uk.nr * uk.nr;
+  Problem p{uk, trans_a, false, M, B.N(), B.K(), alpha, beta, A, lda, nullptr, 0, PackedBAccess::data(B), n_pad, C, ldc};
+  p.packed_half = PackedBAccess::half(B);
+  return p;
+}
+
+}  // namespace
+
+PackedB PackedB::pack(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb,
+                      GemmIsa isa) {
+  PackedB out;
+  const GemmIsa resolved = resolve(isa);
+  PackedBAccess::init(out, K, N, resolved, pack_panels(trans_b, K, N, B, ldb, ukernel_for(resolved).nr));
+  return out;
+}
+
+PackedB PackedB::pack_half(bool trans_b, int64_t K, int64_t N, const uint16_t* B, int64_t ldb, GemmIsa isa) {
+  PackedB out;
+  const GemmIsa resolved = resolve(isa);
+  const SgemmUkernel uk = ukernel_for(resolved);
+  if (!uk.half_fn) {  // this family has no float16 tile: widen and pack as float32
+    const int64_t rows = trans_b ? N : K, cols = trans_b ? K : N;
+    std::vector<float> wide(static_cast<size_t>(std::max<int64_t>(rows, 0) * std::max<int64_t>(ldb, 0)));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) {
+        uint16_t h;
+        std::memcpy(&h, reinterpret_cast<const char*>(B) + (r * ldb + c) * 2, 2);  // B may be misaligned
+        wide[static_cast<size_t>(r * ldb + c)] = half_to_float(h);
+      }
+    return pack(trans_b, K, N, wide.data(), ldb, resolved);
+  }
+  PackedBAccess::init(out, K, N, resolved, nullptr, pack_panels(trans_b, K, N, B, ldb, uk.nr));
   return out;
 }
 
 void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,
                   const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool) {
-  const SgemmUkernel uk = ukernel_for(PackedBAccess::isa(B));
-  const int64_t n_pad = (B.N() + uk.nr - 1) / uk.nr * uk.nr;
-  Problem p{uk,    trans_a, false, M,       B.N(), B.K(), alpha, beta, A, lda, nullptr, 0,
-            PackedBAccess::data(B), n_pad, C, ldc};
-  if (p.packed == nullptr && p.K > 0 && p.N > 0) return;  // pack() failed to allocate
-  run(p, pool);
+  sgemm_packed_epilogue(trans_a, M, alpha, A, lda, B, beta, C, ldc, pool, GemmEpilogue());
 }
 
 void sgemm_packed_epilogue(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,
                            const PackedB& B, float beta, float* C, int64_t ldc, ThreadPool* pool,
                            const GemmEpilogue& epilogue) {
-  const SgemmUkernel uk = ukernel_for(PackedBAccess::isa(B));
-  const int64_t n_pad = (B.N() + uk.nr - 1) / uk.nr * uk.nr;
-  Problem p{uk,    trans_a, false, M,       B.N(), B.K(), alpha, beta, A, lda, nullptr, 0,
-            PackedBAccess::data(B), n_pad, C, ldc};
+  Problem p = packed_problem(trans_a, M, alpha, A, lda, B, beta, C, ldc);
   if (epilogue) p.epilogue = &epilogue;
-  if (p.packed == nullptr && p.K > 0 && p.N > 0) return;  // pack() failed to allocate
+  if (!p.is_packed() && p.K > 0 && p.N > 0) return;  // pack() failed to allocate
   run(p, pool);
 }
 
 void sgemm_packed_bias(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,
                        const PackedB& B, float beta, const float* bias, float* C, int64_t ldc,
                        ThreadPool* pool) {
-  const SgemmUkernel uk = ukernel_for(PackedBAccess::isa(B));
-  const int64_t n_pad = (B.N() + uk.nr - 1) / uk.nr * uk.nr;
-  Problem p{uk,    trans_a, false, M,       B.N(), B.K(), alpha, beta, A, lda, nullptr, 0,
-            PackedBAccess::data(B), n_pad, C, ldc};
+  const Problem p = packed_problem(trans_a, M, alpha, A, lda, B, beta, C, ldc);
   if (p.packed && p.K > 0 && M > 0 && use_small_path(p)) {
-    ukernels::sgemm_small_avx512(M, p.N, p.K, alpha, A, lda, trans_a, p.packed, uk.nr, beta, C, ldc, bias);
+    ukernels::sgemm_small_avx512(M, p.N, p.K, alpha, A, lda, trans_a, p.packed, p.uk.nr, beta, C, ldc, bias);
     return;
   }
   // The bias is added per block while the block is in cache (a pre-filled C was a serial pass
@@ -462,14 +512,11 @@ void sgemm_packed_bias(bool trans_a, int64_t M, float alpha, const float* A, int
 void sgemm_packed_columns(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,
                           const PackedB& B, int64_t n0, int64_t n1, float beta, float* C,
                           int64_t ldc) {
-  const SgemmUkernel uk = ukernel_for(PackedBAccess::isa(B));
-  const int64_t n_pad = (B.N() + uk.nr - 1) / uk.nr * uk.nr;
+  const Problem p = packed_problem(trans_a, M, alpha, A, lda, B, beta, C, ldc);
   n1 = std::min(n1, B.N());
-  if (M <= 0 || n0 >= n1 || n0 < 0 || n0 % uk.nr != 0) return;
-  Problem p{uk,    trans_a, false, M,       B.N(), B.K(), alpha, beta, A, lda, nullptr, 0,
-            PackedBAccess::data(B), n_pad, C, ldc};
+  if (M <= 0 || n0 >= n1 || n0 < 0 || n0 % p.uk.nr != 0) return;
   if (p.K <= 0) return scale_c(M, n1 - n0, beta, C + n0, ldc);
-  if (p.packed == nullptr) return;  // pack() failed to allocate
+  if (!p.is_packed()) return;  // pack() failed to allocate
   run_block(p, 0, M, n0, n1);
 }
 

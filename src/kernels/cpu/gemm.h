@@ -35,9 +35,16 @@ class PackedB {
   // Copies op(B) (B itself is not referenced afterwards).
   static PackedB pack(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb,
                       GemmIsa isa = GemmIsa::kAuto);
+  // op(B) of float16 values (bit patterns), kept as float16 panels that the microkernel widens as
+  // it loads them: half the memory and, for few-row products (decoding), half the memory
+  // traffic. Exact: every float16 is a float32. Microkernel families without a float16 tile
+  // (AVX-512) get float32 panels instead. B may be misaligned.
+  static PackedB pack_half(bool trans_b, int64_t K, int64_t N, const uint16_t* B, int64_t ldb,
+                           GemmIsa isa = GemmIsa::kAuto);
   int64_t K() const { return K_; }
   int64_t N() const { return N_; }
-  bool empty() const { return data_ == nullptr; }
+  bool empty() const { return data_ == nullptr && half_ == nullptr; }
+  bool is_half() const { return half_ != nullptr; }
 
  private:
   friend struct PackedBAccess;
@@ -45,6 +52,7 @@ class PackedB {
   int64_t N_ = 0;
   GemmIsa isa_ = GemmIsa::kAuto;  // resolved: never kAuto after pack()
   std::shared_ptr<float> data_;
+  std::shared_ptr<uint16_t> half_;  // float16 panels (data_ is then null)
 };
 
 // C[M,N] = alpha * op(A)[M,K] * B + beta * C with B from PackedB::pack (B.K() == K, B.N() == N).

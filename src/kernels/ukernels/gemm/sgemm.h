@@ -13,11 +13,18 @@ namespace onnxrt::kernels::ukernels {
 using SgemmUkernelFn = void (*)(int64_t m, int64_t n, int64_t k, const float* a, const float* b,
                                 int64_t ldb, float* c, int64_t ldc, float alpha, float beta);
 
+// The same product with B given as float16 panels, widened as they load (for float16 weights kept
+// in 16 bits: half the memory traffic of a GEMV, half the weight memory). b is always a packed,
+// zero-padded panel (ldb == nr), so every one of its nr columns may be read.
+using SgemmHalfBUkernelFn = void (*)(int64_t m, int64_t n, int64_t k, const float* a, const uint16_t* b,
+                                     int64_t ldb, float* c, int64_t ldc, float alpha, float beta);
+
 struct SgemmUkernel {
   int mr;  // rows per register tile
   int nr;  // columns per register tile
   SgemmUkernelFn fn;
   const char* name;
+  SgemmHalfBUkernelFn half_fn = nullptr;  // null: this family keeps float16 weights as float32
 };
 
 SgemmUkernel sgemm_ukernel_scalar();

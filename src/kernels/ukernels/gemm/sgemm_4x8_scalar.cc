@@ -2,6 +2,7 @@
 // (SSE2 baseline) vector registers: 8 of the 16 xmm. 4x16 spilled and ran at 9 GFLOP/s, 4x8
 // runs at 34 and 6x8 at 28 on the dev machine. Used only without AVX2+FMA or ONNXRT_ISA=scalar.
 // Also the portable row-panel product (sgemm_rows_scalar), which the AVX2 one is tested against.
+#include "base/half.h"
 #include "kernels/ukernels/gemm/sgemm.h"
 
 namespace onnxrt::kernels::ukernels {
@@ -10,22 +11,27 @@ namespace {
 constexpr int kMr = 4;
 constexpr int kNr = 8;
 
-template <int MR>
-void tile(int64_t n, int64_t K, const float* a, const float* b, int64_t ldb, float* c,
+inline float load(float b) { return b; }
+inline float load(uint16_t b) { return half_to_float(b); }  // float16 panels (half_fn)
+
+template <int MR, typename BT>
+void tile(int64_t n, int64_t K, const float* a, const BT* b, int64_t ldb, float* c,
           int64_t ldc, float alpha, float beta) {
   float acc[MR][kNr] = {};
   if (n == kNr) {
     for (int64_t k = 0; k < K; ++k, a += MR, b += ldb) {
+      float bk[kNr];
+      for (int j = 0; j < kNr; ++j) bk[j] = load(b[j]);
       for (int i = 0; i < MR; ++i) {
         const float ai = a[i];
-        for (int j = 0; j < kNr; ++j) acc[i][j] += ai * b[j];
+        for (int j = 0; j < kNr; ++j) acc[i][j] += ai * bk[j];
       }
     }
   } else {  // unpacked B at the right edge: never read past column n
     for (int64_t k = 0; k < K; ++k, a += MR, b += ldb) {
       for (int i = 0; i < MR; ++i) {
         const float ai = a[i];
-        for (int64_t j = 0; j < n; ++j) acc[i][j] += ai * b[j];
+        for (int64_t j = 0; j < n; ++j) acc[i][j] += ai * load(b[j]);
       }
     }
   }
@@ -39,7 +45,8 @@ void tile(int64_t n, int64_t K, const float* a, const float* b, int64_t ldb, flo
   }
 }
 
-void ukernel(int64_t m, int64_t n, int64_t k, const float* a, const float* b, int64_t ldb,
+template <typename BT>
+void ukernel(int64_t m, int64_t n, int64_t k, const float* a, const BT* b, int64_t ldb,
              float* c, int64_t ldc, float alpha, float beta) {
   switch (m) {
     case 1: return tile<1>(n, k, a, b, ldb, c, ldc, alpha, beta);
@@ -51,7 +58,9 @@ void ukernel(int64_t m, int64_t n, int64_t k, const float* a, const float* b, in
 
 }  // namespace
 
-SgemmUkernel sgemm_ukernel_scalar() { return {kMr, kNr, &ukernel, "sgemm_4x8_scalar"}; }
+SgemmUkernel sgemm_ukernel_scalar() {
+  return {kMr, kNr, &ukernel<float>, "sgemm_4x8_scalar", &ukernel<uint16_t>};
+}
 
 void sgemm_rows_scalar(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, const float* p,
                        float* c, int64_t ldc) {

@@ -1,6 +1,10 @@
 // AVX2+FMA microkernel: a 6x16 tile is 12 ymm accumulators + 2 B vectors + 1 broadcast of the
 // 16 registers. The right edge uses maskload/maskstore so an unpacked B is never over-read.
+// The float16-B variant widens each 8 values with F16C's vcvtph2ps as it loads them; its panels
+// are packed and zero-padded, so it reads all 16 columns at the edge too.
 #include <immintrin.h>
+
+#include <type_traits>
 
 #include "kernels/ukernels/gemm/sgemm.h"
 
@@ -15,8 +19,13 @@ inline __m256i lane_mask(int64_t valid) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(valid)), idx);
 }
 
-template <int MR>
-void tile(int64_t n, int64_t K, const float* a, const float* b, int64_t ldb, float* c,
+inline __m256 load8(const float* b) { return _mm256_loadu_ps(b); }
+inline __m256 load8(const uint16_t* b) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+}
+
+template <int MR, typename BT>
+void tile(int64_t n, int64_t K, const float* a, const BT* b, int64_t ldb, float* c,
           int64_t ldc, float alpha, float beta) {
   const __m256i m0 = lane_mask(n < 8 ? n : 8);
   const __m256i m1 = lane_mask(n > 8 ? n - 8 : 0);
@@ -24,11 +33,11 @@ void tile(int64_t n, int64_t K, const float* a, const float* b, int64_t ldb, flo
   __m256 acc1[MR];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) acc0[i] = acc1[i] = _mm256_setzero_ps();
-  if (n == kNr) {
+  if (n == kNr || std::is_same_v<BT, uint16_t>) {
 #pragma GCC unroll 2
     for (int64_t k = 0; k < K; ++k) {
-      const __m256 b0 = _mm256_loadu_ps(b);
-      const __m256 b1 = _mm256_loadu_ps(b + 8);
+      const __m256 b0 = load8(b);
+      const __m256 b1 = load8(b + 8);
 #pragma GCC unroll 8
       for (int i = 0; i < MR; ++i) {
         const __m256 ai = _mm256_broadcast_ss(a + i);
@@ -40,8 +49,8 @@ void tile(int64_t n, int64_t K, const float* a, const float* b, int64_t ldb, flo
     }
   } else {
     for (int64_t k = 0; k < K; ++k) {
-      const __m256 b0 = _mm256_maskload_ps(b, m0);
-      const __m256 b1 = _mm256_maskload_ps(b + 8, m1);
+      const __m256 b0 = _mm256_maskload_ps(reinterpret_cast<const float*>(b), m0);
+      const __m256 b1 = _mm256_maskload_ps(reinterpret_cast<const float*>(b) + 8, m1);
 #pragma GCC unroll 8
       for (int i = 0; i < MR; ++i) {
         const __m256 ai = _mm256_broadcast_ss(a + i);
@@ -92,7 +101,8 @@ void tile(int64_t n, int64_t K, const float* a, const float* b, int64_t ldb, flo
   }
 }
 
-void ukernel(int64_t m, int64_t n, int64_t k, const float* a, const float* b, int64_t ldb,
+template <typename BT>
+void ukernel(int64_t m, int64_t n, int64_t k, const float* a, const BT* b, int64_t ldb,
              float* c, int64_t ldc, float alpha, float beta) {
   switch (m) {
     case 1: return tile<1>(n, k, a, b, ldb, c, ldc, alpha, beta);
@@ -106,6 +116,8 @@ void ukernel(int64_t m, int64_t n, int64_t k, const float* a, const float* b, in
 
 }  // namespace
 
-SgemmUkernel sgemm_ukernel_avx2() { return {kMr, kNr, &ukernel, "sgemm_6x16_avx2"}; }
+SgemmUkernel sgemm_ukernel_avx2() {
+  return {kMr, kNr, &ukernel<float>, "sgemm_6x16_avx2", &ukernel<uint16_t>};
+}
 
 }  // namespace onnxrt::kernels::ukernels
