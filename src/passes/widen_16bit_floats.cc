@@ -92,12 +92,29 @@ bool switchable(const ir::Graph& g, ir::NodeId id, DType t) {
   return touches;
 }
 
+// GELU's irrational constants, which an exporter writes rounded to the model's 16-bit type (sqrt 2
+// as 1.4140625 in float16). Computing in float32, a one-element constant equal to such a rounding
+// is taken as the float32 constant it stands for: the difference is below the 16-bit type's
+// precision, and the float32 fusions recognise GELU by these constants (its five-node erf form
+// ran as five passes otherwise).
+constexpr double kGeluConstants[] = {1.41421356237309505, 0.707106781186547524, 0.797884560802865356, 0.044715};
+
+float widened_value(uint16_t bits, DType t) {
+  return t == DType::kBFloat16 ? bfloat16_to_float(bits) : half_to_float(bits);
+}
+
 Tensor widened(const Tensor& x) {
   Tensor y = Tensor::allocate(DType::kFloat32, x.shape());
   const uint16_t* s = x.data<uint16_t>();
   float* d = y.data<float>();
-  const bool bf16 = x.dtype() == DType::kBFloat16;
-  for (int64_t i = 0; i < x.size(); ++i) d[i] = bf16 ? bfloat16_to_float(s[i]) : half_to_float(s[i]);
+  const DType t = x.dtype();
+  for (int64_t i = 0; i < x.size(); ++i) d[i] = widened_value(s[i], t);
+  if (x.size() == 1) {
+    for (double c : kGeluConstants) {
+      const float f = static_cast<float>(c);
+      if (s[0] == (t == DType::kBFloat16 ? float_to_bfloat16(f) : float_to_half(f))) d[0] = f;
+    }
+  }
   return y;
 }
 

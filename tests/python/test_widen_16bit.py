@@ -7,6 +7,9 @@ and graphs with nothing to compute are left alone."""
 from __future__ import annotations
 
 import io
+import os
+import tempfile
+from math import erf
 
 import ml_dtypes
 import numpy as np
@@ -211,3 +214,36 @@ def test_float16_weights_stay_16_bit_and_embeddings_are_gathered_16_bit(rows, tm
     so = onnxrt.SessionOptions()
     so.intra_op_num_threads = 2
     np.testing.assert_array_equal(onnxrt.InferenceSession(model.SerializeToString(), so).run(None, {"ids": ids})[0], y)
+
+
+def test_float16_gelu_constants_are_recognised():
+    """A float16 export writes GELU's sqrt 2 as 1.4140625: computed in float32, the fusion takes it
+    for sqrt 2 and the Linear + GELU becomes one FusedMatMul, within float16 rounding of the exact
+    GELU; a constant that is not a rounded GELU constant (1.5) is left as it is."""
+    rng = np.random.default_rng(5)
+    w = (rng.standard_normal((16, 32)) * 0.3).astype(np.float16)
+    x = rng.standard_normal((4, 16)).astype(np.float16)
+    for divisor, fused in ((np.sqrt(2.0), True), (1.5, False)):
+        nodes = [helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("Div", ["h", "c"], ["d"]),
+                 helper.make_node("Erf", ["d"], ["e"]), helper.make_node("Add", ["e", "one"], ["a"]),
+                 helper.make_node("Mul", ["h", "a"], ["m"]), helper.make_node("Mul", ["m", "half"], ["y"])]
+        inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(np.array(divisor, np.float16), "c"),
+                 numpy_helper.from_array(np.array(1, np.float16), "one"),
+                 numpy_helper.from_array(np.array(0.5, np.float16), "half")]
+        graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT16, [4, 16])],
+                                  [helper.make_tensor_value_info("y", TensorProto.FLOAT16, None)], inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+        sess = _session(model)
+        (y,) = sess.run(None, {"x": x})
+        h = x.astype(np.float64) @ w.astype(np.float64)
+        want = 0.5 * h * (1 + np.vectorize(erf)(h / float(np.float16(divisor)) if not fused else h / np.sqrt(2.0)))
+        np.testing.assert_allclose(y.astype(np.float64), want, rtol=2e-3, atol=2e-3)
+        ops = [n.op_type for n in _optimized_graph(model).node]
+        assert ("Erf" not in ops) == fused, ops
+
+
+def _optimized_graph(model: onnx.ModelProto) -> onnx.GraphProto:
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "opt.onnx")
+        _session(model, path=path)
+        return onnx.load(path).graph
