@@ -247,3 +247,30 @@ def _optimized_graph(model: onnx.ModelProto) -> onnx.GraphProto:
         path = os.path.join(d, "opt.onnx")
         _session(model, path=path)
         return onnx.load(path).graph
+
+
+@pytest.mark.parametrize("name", ["cnn", "mobilenetv2_stack", "efficientnet_block", "transformer_encoder", "gpt_block",
+                                  "lstm"])
+def test_float16_zoo_models_at_least_as_close_to_float32_as_op_by_op(name):
+    """Zoo models through .half() and torch.onnx.export: onnxrt's output (float32 between casts)
+    is as close to the float32 model on the same float16 weights and inputs as op-by-op rounding
+    (the basic level) and as onnxruntime, within a margin for the final float16 rounding."""
+    import torch_zoo
+
+    model = torch_zoo.build(name).half()
+    x = tuple(t.half() for t in torch_zoo.inputs(name, 3))
+    program = torch.onnx.export(model, x, dynamo=True, opset_version=18, verbose=False)
+    data = program.model_proto.SerializeToString()
+    with torch.no_grad():
+        truth = model.float()(*[t.float() for t in x])
+    truth = (truth[0] if isinstance(truth, (tuple, list)) else truth).double().numpy()
+    sess = onnxrt.InferenceSession(data)
+    feed = {i.name: t.numpy() for i, t in zip(sess.get_inputs(), x)}
+    so = onnxrt.SessionOptions()
+    so.graph_optimization_level = BASIC
+    err = lambda a: float(np.abs(a.astype(np.float64) - truth).max())  # noqa: E731
+    ours = err(sess.run(None, feed)[0])
+    per_op = err(onnxrt.InferenceSession(data, so).run(None, feed)[0])
+    theirs = err(ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, feed)[0])
+    half_ulp = float(np.spacing(np.float16(np.abs(truth).max()))) / 2
+    assert ours <= min(per_op, theirs) + half_ulp, (ours, per_op, theirs)
