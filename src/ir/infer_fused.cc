@@ -99,14 +99,15 @@ Status infer_fused_matmul(InferContext& ctx) {
   const int64_t trans_b = attrs.i("trans_b", 0);
   ONNXRT_RETURN_IF_ERROR(attrs.status());
   if (trans_b != 0 && trans_b != 1) return ctx.error("trans_b must be 0 or 1, got " + std::to_string(trans_b));
-  // A float16 B with a float32 A: a float16 weight kept in 16 bits (passes/widen_16bit_floats.cc);
-  // the product is float32 and is inferred as if B were widened.
+  // A float16 / bfloat16 B with a float32 A: a 16-bit weight kept in 16 bits
+  // (passes/widen_16bit_floats.cc); the product is float32 and is inferred as if B were widened.
   std::vector<const ValueType*> types;
   std::vector<const Tensor*> values;
   ValueType wide_b;
   const bool half_b = ctx.num_inputs() > 1 && ctx.has_input(0) && ctx.has_input(1) &&
                       ctx.input_type(0).is_tensor() && ctx.input_type(0).dtype == DType::kFloat32 &&
-                      ctx.input_type(1).is_tensor() && ctx.input_type(1).dtype == DType::kFloat16;
+                      ctx.input_type(1).is_tensor() &&
+                      (ctx.input_type(1).dtype == DType::kFloat16 || ctx.input_type(1).dtype == DType::kBFloat16);
   for (size_t i = 0; i < ctx.num_inputs(); ++i) {
     types.push_back(ctx.has_input(i) ? &ctx.input_type(i) : nullptr);
     values.push_back(ctx.input_value(i));
@@ -115,7 +116,7 @@ Status infer_fused_matmul(InferContext& ctx) {
     wide_b = ctx.input_type(1);
     wide_b.dtype = DType::kFloat32;
     types[1] = &wide_b;
-    values[1] = nullptr;  // the float16 values are not float32 data
+    values[1] = nullptr;  // the 16-bit values are not float32 data
   }
   InferContext product(ctx.node(), types, values, ctx.symbols());
   if (trans_b) {

@@ -15,7 +15,7 @@ namespace onnxrt::passes {
 namespace {
 
 // A plain MatMul with a float32 constant 2-D B, or an unfinished FusedMatMul (no Z, no
-// activation; its constant B may be a float16 weight kept 16-bit); `want_bias` also requires
+// activation; its constant B may be a 16-bit weight kept 16-bit); `want_bias` also requires
 // that no bias is set yet.
 bool fusable_matmul(const ir::Graph& g, ir::NodeId p, bool want_bias) {
   using namespace fusion;
@@ -25,7 +25,9 @@ bool fusable_matmul(const ir::Graph& g, ir::NodeId p, bool want_bias) {
   if ((!plain && !fused) || n.inputs.size() < 2 || n.outputs.size() != 1) return false;
   const ir::ValueInfo& b = g.value(n.inputs[1]);
   if (n.inputs[1] == ir::kNoValue || !b.constant || b.is_graph_input ||
-      b.constant->rank() != 2 || !(b.constant->dtype() == DType::kFloat32 || (fused && b.constant->dtype() == DType::kFloat16)))
+      b.constant->rank() != 2 ||
+      !(b.constant->dtype() == DType::kFloat32 ||
+        (fused && (b.constant->dtype() == DType::kFloat16 || b.constant->dtype() == DType::kBFloat16))))
     return false;
   if (!is_float32(g, n.inputs[0])) return false;
   if (fused_input(g, p, 3) != ir::kNoValue || fused_activation(g, p).kind != ir::FusedAct::kNone)

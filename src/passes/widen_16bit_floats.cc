@@ -16,11 +16,11 @@
 // keep their types. A graph with no such computing node is left alone (a lone Cast or Reshape
 // gains nothing).
 //
-// Two kinds of float16 constant stay 16-bit, since converting them would only double their
-// memory: a MatMul's constant 2-D weight (the MatMul becomes com.onnxrt FusedMatMul, whose kernel
-// packs the weight as float16 panels and widens them in the GEMM microkernel: half the weight
-// memory, and half the memory traffic when decoding; float16 B only, bfloat16 weights widen), and
-// the table of a Gather (an embedding: only the gathered rows are cast).
+// Two kinds of 16-bit constant stay 16-bit, since converting them would only double their memory:
+// a MatMul's constant 2-D weight (the MatMul becomes com.onnxrt FusedMatMul, whose kernel packs
+// the weight as 16-bit panels and widens them in the GEMM microkernel: half the weight memory, and
+// half the memory traffic when decoding), and the table of a Gather (an embedding: only the
+// gathered rows are cast).
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -137,9 +137,9 @@ ir::Node cast_node(const ir::Graph& g, const std::string& name, DType to) {
   return n;
 }
 
-// A MatMul whose B a float16 constant 2-D weight: it reads B as it is (see the top).
+// A MatMul whose B is a 16-bit constant 2-D weight: it reads B as it is (see the top).
 bool keeps_half_weight(const ir::Graph& g, const ir::Node& n, DType t) {
-  return t == DType::kFloat16 && n.domain.empty() && n.op_type == "MatMul" && n.inputs.size() == 2 &&
+  return n.domain.empty() && n.op_type == "MatMul" && n.inputs.size() == 2 &&
          n.inputs[0] != n.inputs[1] && is_constant(g, n.inputs[1]) && has_dtype(g, n.inputs[1], t) &&
          g.value(n.inputs[1]).constant->rank() == 2;
 }
@@ -194,7 +194,7 @@ class Widener {
 
  private:
   bool on(ir::NodeId id) const { return id >= 0 && static_cast<size_t>(id) < on_.size() && on_[static_cast<size_t>(id)]; }
-  // Whether switched node `id` reads `v` only as its float16 weight.
+  // Whether switched node `id` reads `v` only as its 16-bit weight.
   bool reads_as_half_weight(ir::NodeId id, ir::ValueId v) const {
     if (!on(id) || !half_b_[static_cast<size_t>(id)]) return false;
     const ir::Node& n = g_.node(id);
@@ -227,7 +227,7 @@ class Widener {
   Status widen_for_switched(ir::ValueId v) {
     ir::ValueInfo& info = g_.value(v);
     bool only_switched = !info.is_graph_output && !info.is_graph_input && !g_.is_read_implicitly(v);
-    bool wanted = false;  // by a switched node other than as a float16 weight
+    bool wanted = false;  // by a switched node other than as a 16-bit weight
     for (ir::NodeId c : info.consumers) {
       only_switched &= on(c) && !reads_as_half_weight(c, v);
       wanted |= on(c) && !reads_as_half_weight(c, v);
@@ -276,7 +276,7 @@ class Widener {
   ir::Graph& g_;
   DType t_;
   std::vector<bool> on_;
-  std::vector<bool> half_b_;  // switched MatMuls that keep their float16 weight
+  std::vector<bool> half_b_;  // switched MatMuls that keep their 16-bit weight
 };
 
 }  // namespace

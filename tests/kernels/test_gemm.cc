@@ -129,7 +129,7 @@ TEST(LinalgSgemm, PackedBMatchesEveryIsa) {
   }
 }
 
-// float16 panels (PackedB::pack_half) hold the same values as float32 panels of the widened B,
+// float16 / bfloat16 panels (PackedB::pack_half / pack_bf16) hold the same values as float32 panels of the widened B,
 // and the microkernels do the same multiply-adds in the same order: the results must be the same
 // bits, on every path (plain, epilogue blocks, column ranges), for plain, transposed and
 // misaligned B. Families without a float16 tile (AVX-512) fall back to float32 panels.
@@ -141,23 +141,26 @@ TEST(LinalgSgemm, PackedHalfBMatchesPackedFloatBitForBit) {
                           Case{true, false, 33, 17, 5, 0.5f, 2.f, 0}, Case{false, false, 150, 1090, 270, 1.f, 0.f, 0},
                           Case{false, false, 1, 2304, 768, 1.f, 0.f, 0}, Case{false, true, 3, 100, 513, 1.f, 1.f, 1},
                           Case{false, false, 0, 16, 16, 1.f, 0.f, 0}, Case{false, false, 4, 16, 0, 1.f, 3.f, 0}}) {
-      for (int misalign = 0; misalign < 2; ++misalign) {
+      for (int variant = 0; variant < 4; ++variant) {
+        const int misalign = variant & 1;
+        const bool bf16 = variant & 2;
         SCOPED_TRACE(::testing::Message() << sgemm_variant(isa) << " tb=" << c.tb << " M=" << c.M << " N=" << c.N
-                                          << " K=" << c.K << " misaligned=" << misalign);
+                                          << " K=" << c.K << " misaligned=" << misalign << " bf16=" << bf16);
         const int64_t br = c.tb ? c.N : c.K, bc = c.tb ? c.K : c.N, ldb = bc + c.pad, lda = c.K + c.pad;
         const int64_t lda_t = c.ta ? c.M + c.pad : lda, ldc = c.N + c.pad;
         std::vector<float> A = random_vec(static_cast<size_t>(std::max<int64_t>((c.ta ? c.K : c.M) * lda_t, 1)), rng);
         std::vector<float> B = random_vec(static_cast<size_t>(std::max<int64_t>(br * ldb, 1)), rng);
         std::vector<uint16_t> h(B.size());
         for (size_t i = 0; i < B.size(); ++i) {
-          h[i] = float_to_half(B[i] * 4.f);
-          B[i] = half_to_float(h[i]);
+          h[i] = bf16 ? float_to_bfloat16(B[i] * 4.f) : float_to_half(B[i] * 4.f);
+          B[i] = bf16 ? bfloat16_to_float(h[i]) : half_to_float(h[i]);
         }
         std::vector<char> bytes(h.size() * 2 + 1);
         std::memcpy(bytes.data() + misalign, h.data(), h.size() * 2);
         const PackedB pf = PackedB::pack(c.tb, c.K, c.N, B.data(), ldb, isa);
-        const PackedB ph = PackedB::pack_half(c.tb, c.K, c.N, reinterpret_cast<const uint16_t*>(bytes.data() + misalign),
-                                              ldb, isa);
+        const uint16_t* h16 = reinterpret_cast<const uint16_t*>(bytes.data() + misalign);
+        const PackedB ph = bf16 ? PackedB::pack_bf16(c.tb, c.K, c.N, h16, ldb, isa)
+                                : PackedB::pack_half(c.tb, c.K, c.N, h16, ldb, isa);
         EXPECT_EQ(ph.is_half(), std::string(sgemm_variant(isa)) != "sgemm_12x32_avx512");
         const std::vector<float> C0 = random_vec(static_cast<size_t>(std::max<int64_t>(c.M * ldc, 1)), rng);
         std::vector<float> want = C0, got = C0;

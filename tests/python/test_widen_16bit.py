@@ -179,23 +179,24 @@ def test_float16_transformer_closer_to_float32_truth_than_op_by_op(tmp_path):
 
 
 @pytest.mark.parametrize("rows", [1, 5, 64])
-def test_float16_weights_stay_16_bit_and_embeddings_are_gathered_16_bit(rows, tmp_path):
-    """An embedding Gather, a Linear (MatMul + Add + Relu) and a second Linear on a float16 model:
-    the weights stay float16 initializers read by FusedMatMul (packed as float16 panels), the table
-    stays float16 with only the gathered rows cast, and the outputs are the float32 computation on
-    the float16 values, rounded once."""
+@pytest.mark.parametrize("np_type, elem", [(np.float16, TensorProto.FLOAT16), (ml_dtypes.bfloat16, TensorProto.BFLOAT16)])
+def test_16bit_weights_stay_16_bit_and_embeddings_are_gathered_16_bit(rows, np_type, elem, tmp_path):
+    """An embedding Gather, a Linear (MatMul + Add + Relu) and a second Linear on a float16 (and a
+    bfloat16) model: the weights stay 16-bit initializers read by FusedMatMul (packed as 16-bit
+    panels), the table stays 16-bit with only the gathered rows cast, and the outputs are the
+    float32 computation on the 16-bit values, rounded once."""
     rng = np.random.default_rng(rows)
     V, D, H = 50, 24, 40
-    table = rng.standard_normal((V, D)).astype(np.float16)
-    w1 = (rng.standard_normal((D, H)) * 0.2).astype(np.float16)
-    b1 = rng.standard_normal(H).astype(np.float16)
-    w2 = (rng.standard_normal((H, D)) * 0.2).astype(np.float16)
+    table = rng.standard_normal((V, D)).astype(np_type)
+    w1 = (rng.standard_normal((D, H)) * 0.2).astype(np_type)
+    b1 = rng.standard_normal(H).astype(np_type)
+    w2 = (rng.standard_normal((H, D)) * 0.2).astype(np_type)
     nodes = [helper.make_node("Gather", ["table", "ids"], ["e"]),
              helper.make_node("MatMul", ["e", "w1"], ["m1"]), helper.make_node("Add", ["m1", "b1"], ["a1"]),
              helper.make_node("Relu", ["a1"], ["r1"]), helper.make_node("MatMul", ["r1", "w2"], ["y"])]
     inits = [numpy_helper.from_array(a, n) for a, n in ((table, "table"), (w1, "w1"), (b1, "b1"), (w2, "w2"))]
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("ids", TensorProto.INT64, [rows])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT16, None)], inits)
+                              [helper.make_tensor_value_info("y", elem, None)], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
     path = tmp_path / "opt.onnx"
     sess = _session(model, path=path)
@@ -203,13 +204,14 @@ def test_float16_weights_stay_16_bit_and_embeddings_are_gathered_16_bit(rows, tm
     # (the saved model renames the narrowed output back to "y" with an Identity)
     assert [n.op_type for n in opt.graph.node] == ["Gather", "Cast", "FusedMatMul", "FusedMatMul", "Cast", "Identity"]
     kinds = {i.name: i.data_type for i in opt.graph.initializer}
-    assert kinds["table"] == kinds["w1"] == kinds["w2"] == TensorProto.FLOAT16 and kinds["b1"] == TensorProto.FLOAT
+    assert kinds["table"] == kinds["w1"] == kinds["w2"] == elem and kinds["b1"] == TensorProto.FLOAT
     ids = rng.integers(0, V, rows)
     (y,) = sess.run(None, {"ids": ids})
     f = lambda a: a.astype(np.float32)  # noqa: E731
     want = np.maximum(f(table)[ids] @ f(w1) + f(b1), 0) @ f(w2)
-    assert y.dtype == np.float16
-    np.testing.assert_allclose(f(y), want, rtol=2e-3, atol=2e-3)
+    assert y.dtype == np_type
+    ulp = 2e-3 if np_type == np.float16 else 1.6e-2  # one rounding of the output to the 16-bit type
+    np.testing.assert_allclose(f(y), want, rtol=ulp, atol=ulp)
     # Two threads split the float16 panels by columns: the same bits.
     so = onnxrt.SessionOptions()
     so.intra_op_num_threads = 2

@@ -9,8 +9,8 @@
 // from memory feeds 4 microkernel tiles with 48-row bands but 11 with 128 rows (the microkernel
 // loop over a 128 x 3072 x 768 packed B: 80% vs 91% of the FMA peak on the Zen 4 dev VM; BERT-base
 // and GPT-2 prefill at 1 thread 3-5% faster overall).
-// A constant float16 B (a float16 model's weight, kept 16-bit by passes/widen_16bit_floats.cc) is
-// packed as float16 panels that the microkernel widens as it loads them.
+// A constant float16 / bfloat16 B (a 16-bit model's weight, kept 16-bit by
+// passes/widen_16bit_floats.cc) is packed as 16-bit panels that the microkernel widens as it loads.
 #include <algorithm>
 
 #include "base/thread_pool.h"
@@ -38,10 +38,11 @@ class FusedMatMulKernel final : public Kernel {
     const Tensor* z = ctx.num_inputs() > 3 ? ctx.input(3) : nullptr;
     Tensor* y = ctx.output(0);
     if (!a || !b || !y) return ctx.error("inputs A, B and output Y are required");
-    // A float16 B is a constant weight packed in create() (float16 panels): only that path reads it.
-    const bool half_b = b->dtype() == DType::kFloat16 && !packed_.empty();
+    // A float16 / bfloat16 B is a constant weight packed in create() (16-bit panels): only that
+    // path reads it.
+    const bool half_b = (b->dtype() == DType::kFloat16 || b->dtype() == DType::kBFloat16) && !packed_.empty();
     if (a->dtype() != DType::kFloat32 || (b->dtype() != DType::kFloat32 && !half_b))
-      return ctx.error("A must be float32 and B float32 (or a constant 2-D float16 weight), got " +
+      return ctx.error("A must be float32 and B float32 (or a constant 2-D 16-bit weight), got " +
                        std::string(dtype_name(a->dtype())) + " and " + std::string(dtype_name(b->dtype())));
     if (trans_b_ && b->rank() != 2) return ctx.error("with trans_b = 1, B must be 2-D, got " + shape_to_string(b->shape()));
     // op(B)'s shape: the product is checked and laid out as MatMul(A, op(B)).
@@ -81,7 +82,7 @@ class FusedMatMulKernel final : public Kernel {
     }
     const bool use_packed = !packed_.empty() && packed_.K() == K && packed_.N() == N;
     if (half_b && !use_packed)
-      return ctx.error("float16 B " + shape_to_string(b->shape()) + " does not match its packed weight");
+      return ctx.error("16-bit B " + shape_to_string(b->shape()) + " does not match its packed weight");
     const int64_t rows = s.batch * M;
     if (use_packed) {
       GemmEpilogue on_block;  // empty: a plain product
@@ -112,7 +113,7 @@ class FusedMatMulKernel final : public Kernel {
     return Status::ok();
   }
   const char* variant() const override {
-    return packed_.empty() ? "sgemm" : packed_.is_half() ? "sgemm_packed_f16b" : "sgemm_packed";
+    return packed_.empty() ? "sgemm" : packed_.is_half() ? "sgemm_packed_16bit_b" : "sgemm_packed";
   }
   // Packed only for a 2-D B, which has no batch dims: run() then always takes the packed path.
   bool prepacked_input(size_t i) const override { return i == 1 && !packed_.empty(); }
@@ -134,10 +135,11 @@ Expected<std::unique_ptr<Kernel>> make_cpu_fused_matmul(const KernelInit& init) 
   PackedB packed;
   const Tensor* b = init.constant_inputs.size() > 1 ? init.constant_inputs[1] : nullptr;
   // With trans_b, B is [N, K] and the packing reads B^T directly: no transposed copy is made.
-  if (b && (b->dtype() == DType::kFloat32 || b->dtype() == DType::kFloat16) && b->rank() == 2) {
+  if (b && b->rank() == 2) {
     const int64_t K = trans_b ? b->dim(1) : b->dim(0), N = trans_b ? b->dim(0) : b->dim(1);
-    packed = b->dtype() == DType::kFloat32 ? PackedB::pack(trans_b, K, N, b->data<float>(), b->dim(1))
-                                           : PackedB::pack_half(trans_b, K, N, b->data<uint16_t>(), b->dim(1));
+    if (b->dtype() == DType::kFloat32) packed = PackedB::pack(trans_b, K, N, b->data<float>(), b->dim(1));
+    if (b->dtype() == DType::kFloat16) packed = PackedB::pack_half(trans_b, K, N, b->data<uint16_t>(), b->dim(1));
+    if (b->dtype() == DType::kBFloat16) packed = PackedB::pack_bf16(trans_b, K, N, b->data<uint16_t>(), b->dim(1));
   }
   return std::unique_ptr<Kernel>(new FusedMatMulKernel(*act, trans_b, std::move(packed)));
 }

@@ -26,14 +26,16 @@ namespace onnxrt::kernels {
 struct PackedBAccess {
   static const float* data(const PackedB& b) { return b.data_.get(); }
   static const uint16_t* half(const PackedB& b) { return b.half_.get(); }
+  static bool bf16(const PackedB& b) { return b.bf16_; }
   static GemmIsa isa(const PackedB& b) { return b.isa_; }
   static void init(PackedB& b, int64_t K, int64_t N, GemmIsa isa, std::shared_ptr<float> d,
-                   std::shared_ptr<uint16_t> h = nullptr) {
+                   std::shared_ptr<uint16_t> h = nullptr, bool bf16 = false) {
     b.K_ = K;
     b.N_ = N;
     b.isa_ = isa;
     b.data_ = std::move(d);
     b.half_ = std::move(h);
+    b.bf16_ = bf16;
   }
 };
 
@@ -236,6 +238,7 @@ struct Problem {
   int64_t ldc;
   const GemmEpilogue* epilogue = nullptr;  // called on each finished block of C; null: none
   const uint16_t* packed_half = nullptr;   // float16 PackedB data in packed's layout (packed null)
+  bool half_is_bf16 = false;               // packed_half holds bfloat16
 
   bool is_packed() const { return packed != nullptr || packed_half != nullptr; }
 };
@@ -311,7 +314,7 @@ void run_block(const Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
               for (int64_t l = t * lines_per_tile, e = std::min(lines, l + lines_per_tile); l < e; ++l)
                 __builtin_prefetch(next + 64 * l, 0, 2);  // locality 2: into L2 (prefetcht1)
             if (hp)
-              p.uk.half_fn(std::min(mr, mc - ir), n, kc, abuf + ir * kc, hp, ldbk, cp + ir * p.ldc, p.ldc,
+              (p.half_is_bf16 ? p.uk.bf16_fn : p.uk.half_fn)(std::min(mr, mc - ir), n, kc, abuf + ir * kc, hp, ldbk, cp + ir * p.ldc, p.ldc,
                            p.alpha, beta);
             else
               p.uk.fn(std::min(mr, mc - ir), n, kc, abuf + ir * kc, bp, ldbk, cp + ir * p.ldc, p.ldc,
@@ -444,6 +447,7 @@ Problem packed_problem(bool trans_a, int64_t M, float alpha, const float* A, int
   const int64_t n_pad = (B.N() + uk.nr - 1) / uk.nr * uk.nr;
   Problem p{uk, trans_a, false, M, B.N(), B.K(), alpha, beta, A, lda, nullptr, 0, PackedBAccess::data(B), n_pad, C, ldc};
   p.packed_half = PackedBAccess::half(B);
+  p.half_is_bf16 = PackedBAccess::bf16(B);
   return p;
 }
 
@@ -457,23 +461,37 @@ PackedB PackedB::pack(bool trans_b, int64_t K, int64_t N, const float* B, int64_
   return out;
 }
 
-PackedB PackedB::pack_half(bool trans_b, int64_t K, int64_t N, const uint16_t* B, int64_t ldb, GemmIsa isa) {
+namespace {
+
+// pack_half / pack_bf16: 16-bit panels, or float32 panels of the widened values for a family
+// without a 16-bit tile.
+PackedB pack_16bit(bool trans_b, int64_t K, int64_t N, const uint16_t* B, int64_t ldb, GemmIsa isa, bool bf16) {
   PackedB out;
   const GemmIsa resolved = resolve(isa);
   const SgemmUkernel uk = ukernel_for(resolved);
-  if (!uk.half_fn) {  // this family has no float16 tile: widen and pack as float32
+  if (!(bf16 ? uk.bf16_fn : uk.half_fn)) {
     const int64_t rows = trans_b ? N : K, cols = trans_b ? K : N;
     std::vector<float> wide(static_cast<size_t>(std::max<int64_t>(rows, 0) * std::max<int64_t>(ldb, 0)));
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < cols; ++c) {
         uint16_t h;
         std::memcpy(&h, reinterpret_cast<const char*>(B) + (r * ldb + c) * 2, 2);  // B may be misaligned
-        wide[static_cast<size_t>(r * ldb + c)] = half_to_float(h);
+        wide[static_cast<size_t>(r * ldb + c)] = bf16 ? bfloat16_to_float(h) : half_to_float(h);
       }
-    return pack(trans_b, K, N, wide.data(), ldb, resolved);
+    return PackedB::pack(trans_b, K, N, wide.data(), ldb, resolved);
   }
-  PackedBAccess::init(out, K, N, resolved, nullptr, pack_panels(trans_b, K, N, B, ldb, uk.nr));
+  PackedBAccess::init(out, K, N, resolved, nullptr, pack_panels(trans_b, K, N, B, ldb, uk.nr), bf16);
   return out;
+}
+
+}  // namespace
+
+PackedB PackedB::pack_half(bool trans_b, int64_t K, int64_t N, const uint16_t* B, int64_t ldb, GemmIsa isa) {
+  return pack_16bit(trans_b, K, N, B, ldb, isa, false);
+}
+
+PackedB PackedB::pack_bf16(bool trans_b, int64_t K, int64_t N, const uint16_t* B, int64_t ldb, GemmIsa isa) {
+  return pack_16bit(trans_b, K, N, B, ldb, isa, true);
 }
 
 void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,

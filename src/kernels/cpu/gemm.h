@@ -41,6 +41,9 @@ class PackedB {
   // (AVX-512) get float32 panels instead. B may be misaligned.
   static PackedB pack_half(bool trans_b, int64_t K, int64_t N, const uint16_t* B, int64_t ldb,
                            GemmIsa isa = GemmIsa::kAuto);
+  // The same for bfloat16 values (bit patterns).
+  static PackedB pack_bf16(bool trans_b, int64_t K, int64_t N, const uint16_t* B, int64_t ldb,
+                           GemmIsa isa = GemmIsa::kAuto);
   int64_t K() const { return K_; }
   int64_t N() const { return N_; }
   bool empty() const { return data_ == nullptr && half_ == nullptr; }
@@ -52,7 +55,8 @@ class PackedB {
   int64_t N_ = 0;
   GemmIsa isa_ = GemmIsa::kAuto;  // resolved: never kAuto after pack()
   std::shared_ptr<float> data_;
-  std::shared_ptr<uint16_t> half_;  // float16 panels (data_ is then null)
+  std::shared_ptr<uint16_t> half_;  // float16 or bfloat16 panels (data_ is then null)
+  bool bf16_ = false;               // half_ holds bfloat16
 };
 
 // C[M,N] = alpha * op(A)[M,K] * B + beta * C with B from PackedB::pack (B.K() == K, B.N() == N).

@@ -13,9 +13,9 @@ namespace onnxrt::kernels::ukernels {
 using SgemmUkernelFn = void (*)(int64_t m, int64_t n, int64_t k, const float* a, const float* b,
                                 int64_t ldb, float* c, int64_t ldc, float alpha, float beta);
 
-// The same product with B given as float16 panels, widened as they load (for float16 weights kept
-// in 16 bits: half the memory traffic of a GEMV, half the weight memory). b is always a packed,
-// zero-padded panel (ldb == nr), so every one of its nr columns may be read.
+// The same product with B given as float16 (or bfloat16) panels, widened as they load (for 16-bit
+// weights kept in 16 bits: half the memory traffic of a GEMV, half the weight memory). b is always
+// a packed, zero-padded panel (ldb == nr), so every one of its nr columns may be read.
 using SgemmHalfBUkernelFn = void (*)(int64_t m, int64_t n, int64_t k, const float* a, const uint16_t* b,
                                      int64_t ldb, float* c, int64_t ldc, float alpha, float beta);
 
@@ -24,7 +24,8 @@ struct SgemmUkernel {
   int nr;  // columns per register tile
   SgemmUkernelFn fn;
   const char* name;
-  SgemmHalfBUkernelFn half_fn = nullptr;  // null: this family keeps float16 weights as float32
+  SgemmHalfBUkernelFn half_fn = nullptr;  // float16 B; null: this family keeps float16 weights as float32
+  SgemmHalfBUkernelFn bf16_fn = nullptr;  // bfloat16 B; likewise
 };
 
 SgemmUkernel sgemm_ukernel_scalar();

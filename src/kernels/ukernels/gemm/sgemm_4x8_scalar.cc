@@ -11,17 +11,23 @@ namespace {
 constexpr int kMr = 4;
 constexpr int kNr = 8;
 
-inline float load(float b) { return b; }
-inline float load(uint16_t b) { return half_to_float(b); }  // float16 panels (half_fn)
+template <bool kBf16>
+inline float load(float b) {
+  return b;
+}
+template <bool kBf16>
+inline float load(uint16_t b) {  // float16 / bfloat16 panels (half_fn / bf16_fn)
+  return kBf16 ? bfloat16_to_float(b) : half_to_float(b);
+}
 
-template <int MR, typename BT>
+template <int MR, typename BT, bool kBf16 = false>
 void tile(int64_t n, int64_t K, const float* a, const BT* b, int64_t ldb, float* c,
           int64_t ldc, float alpha, float beta) {
   float acc[MR][kNr] = {};
   if (n == kNr) {
     for (int64_t k = 0; k < K; ++k, a += MR, b += ldb) {
       float bk[kNr];
-      for (int j = 0; j < kNr; ++j) bk[j] = load(b[j]);
+      for (int j = 0; j < kNr; ++j) bk[j] = load<kBf16>(b[j]);
       for (int i = 0; i < MR; ++i) {
         const float ai = a[i];
         for (int j = 0; j < kNr; ++j) acc[i][j] += ai * bk[j];
@@ -31,7 +37,7 @@ void tile(int64_t n, int64_t K, const float* a, const BT* b, int64_t ldb, float*
     for (int64_t k = 0; k < K; ++k, a += MR, b += ldb) {
       for (int i = 0; i < MR; ++i) {
         const float ai = a[i];
-        for (int64_t j = 0; j < n; ++j) acc[i][j] += ai * load(b[j]);
+        for (int64_t j = 0; j < n; ++j) acc[i][j] += ai * load<kBf16>(b[j]);
       }
     }
   }
@@ -45,21 +51,21 @@ void tile(int64_t n, int64_t K, const float* a, const BT* b, int64_t ldb, float*
   }
 }
 
-template <typename BT>
+template <typename BT, bool kBf16 = false>
 void ukernel(int64_t m, int64_t n, int64_t k, const float* a, const BT* b, int64_t ldb,
              float* c, int64_t ldc, float alpha, float beta) {
   switch (m) {
-    case 1: return tile<1>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 2: return tile<2>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 3: return tile<3>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    default: return tile<4>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 1: return tile<1, BT, kBf16>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 2: return tile<2, BT, kBf16>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 3: return tile<3, BT, kBf16>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    default: return tile<4, BT, kBf16>(n, k, a, b, ldb, c, ldc, alpha, beta);
   }
 }
 
 }  // namespace
 
 SgemmUkernel sgemm_ukernel_scalar() {
-  return {kMr, kNr, &ukernel<float>, "sgemm_4x8_scalar", &ukernel<uint16_t>};
+  return {kMr, kNr, &ukernel<float>, "sgemm_4x8_scalar", &ukernel<uint16_t>, &ukernel<uint16_t, true>};
 }
 
 void sgemm_rows_scalar(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, const float* p,

@@ -1,7 +1,8 @@
 // AVX2+FMA microkernel: a 6x16 tile is 12 ymm accumulators + 2 B vectors + 1 broadcast of the
 // 16 registers. The right edge uses maskload/maskstore so an unpacked B is never over-read.
-// The float16-B variant widens each 8 values with F16C's vcvtph2ps as it loads them; its panels
-// are packed and zero-padded, so it reads all 16 columns at the edge too.
+// The float16-B variant widens each 8 values with F16C's vcvtph2ps as it loads them (bfloat16: a
+// zero-extend and a 16-bit shift); its panels are packed and zero-padded, so it reads all 16
+// columns at the edge too.
 #include <immintrin.h>
 
 #include <type_traits>
@@ -19,12 +20,18 @@ inline __m256i lane_mask(int64_t valid) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(valid)), idx);
 }
 
-inline __m256 load8(const float* b) { return _mm256_loadu_ps(b); }
+template <bool kBf16>
+inline __m256 load8(const float* b) {
+  return _mm256_loadu_ps(b);
+}
+template <bool kBf16>
 inline __m256 load8(const uint16_t* b) {
-  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+  const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+  if constexpr (kBf16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  return _mm256_cvtph_ps(h);
 }
 
-template <int MR, typename BT>
+template <int MR, typename BT, bool kBf16 = false>
 void tile(int64_t n, int64_t K, const float* a, const BT* b, int64_t ldb, float* c,
           int64_t ldc, float alpha, float beta) {
   const __m256i m0 = lane_mask(n < 8 ? n : 8);
@@ -36,8 +43,8 @@ void tile(int64_t n, int64_t K, const float* a, const BT* b, int64_t ldb, float*
   if (n == kNr || std::is_same_v<BT, uint16_t>) {
 #pragma GCC unroll 2
     for (int64_t k = 0; k < K; ++k) {
-      const __m256 b0 = load8(b);
-      const __m256 b1 = load8(b + 8);
+      const __m256 b0 = load8<kBf16>(b);
+      const __m256 b1 = load8<kBf16>(b + 8);
 #pragma GCC unroll 8
       for (int i = 0; i < MR; ++i) {
         const __m256 ai = _mm256_broadcast_ss(a + i);
@@ -101,23 +108,23 @@ void tile(int64_t n, int64_t K, const float* a, const BT* b, int64_t ldb, float*
   }
 }
 
-template <typename BT>
+template <typename BT, bool kBf16 = false>
 void ukernel(int64_t m, int64_t n, int64_t k, const float* a, const BT* b, int64_t ldb,
              float* c, int64_t ldc, float alpha, float beta) {
   switch (m) {
-    case 1: return tile<1>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 2: return tile<2>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 3: return tile<3>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 4: return tile<4>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    case 5: return tile<5>(n, k, a, b, ldb, c, ldc, alpha, beta);
-    default: return tile<6>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 1: return tile<1, BT, kBf16>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 2: return tile<2, BT, kBf16>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 3: return tile<3, BT, kBf16>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 4: return tile<4, BT, kBf16>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    case 5: return tile<5, BT, kBf16>(n, k, a, b, ldb, c, ldc, alpha, beta);
+    default: return tile<6, BT, kBf16>(n, k, a, b, ldb, c, ldc, alpha, beta);
   }
 }
 
 }  // namespace
 
 SgemmUkernel sgemm_ukernel_avx2() {
-  return {kMr, kNr, &ukernel<float>, "sgemm_6x16_avx2", &ukernel<uint16_t>};
+  return {kMr, kNr, &ukernel<float>, "sgemm_6x16_avx2", &ukernel<uint16_t>, &ukernel<uint16_t, true>};
 }
 
 }  // namespace onnxrt::kernels::ukernels
