@@ -240,24 +240,29 @@ struct GemmShape {
   int64_t m, n, k;
 };
 
-// half: B kept as float16 panels (PackedB::pack_half, float16 weights), widened in the microkernel.
-double packed_gflops(const GemmShape& s, ThreadPool* pool, bool half) {
+// B as float32 panels, or kept as 16-bit panels (PackedB::pack_half / pack_bf16, a 16-bit model's
+// weights) widened in the microkernel.
+enum class BPanels { kFloat32, kFloat16, kBFloat16 };
+
+double packed_gflops(const GemmShape& s, ThreadPool* pool, BPanels panels) {
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> d(-1, 1);
   std::vector<float> A(s.m * s.k), B(s.k * s.n), C(s.m * s.n);
   for (auto& x : A) x = d(rng);
   for (auto& x : B) x = d(rng);
   std::vector<uint16_t> B16(B.size());
-  for (size_t i = 0; i < B.size(); ++i) B16[i] = float_to_half(B[i]);
-  const kernels::PackedB pb = half ? kernels::PackedB::pack_half(false, s.k, s.n, B16.data(), s.n)
-                                   : kernels::PackedB::pack(false, s.k, s.n, B.data(), s.n);
+  for (size_t i = 0; i < B.size(); ++i) B16[i] = panels == BPanels::kBFloat16 ? float_to_bfloat16(B[i]) : float_to_half(B[i]);
+  const kernels::PackedB pb = panels == BPanels::kFloat16    ? kernels::PackedB::pack_half(false, s.k, s.n, B16.data(), s.n)
+                              : panels == BPanels::kBFloat16 ? kernels::PackedB::pack_bf16(false, s.k, s.n, B16.data(), s.n)
+                                                             : kernels::PackedB::pack(false, s.k, s.n, B.data(), s.n);
   const double t = time_call(
       [&] { kernels::sgemm_packed(false, s.m, 1.f, A.data(), s.k, pb, 0.f, C.data(), s.n, pool); });
   return 2.0 * s.m * s.n * s.k / t * 1e-9;
 }
 
-double sgemm_gflops(const GemmShape& s, ThreadPool* pool) { return packed_gflops(s, pool, false); }
-double sgemm_f16b_gflops(const GemmShape& s, ThreadPool* pool) { return packed_gflops(s, pool, true); }
+double sgemm_gflops(const GemmShape& s, ThreadPool* pool) { return packed_gflops(s, pool, BPanels::kFloat32); }
+double sgemm_f16b_gflops(const GemmShape& s, ThreadPool* pool) { return packed_gflops(s, pool, BPanels::kFloat16); }
+double sgemm_bf16b_gflops(const GemmShape& s, ThreadPool* pool) { return packed_gflops(s, pool, BPanels::kBFloat16); }
 
 // MatMulInteger's product with a constant int8 B: uint8 A minus a zero point, int32 C.
 double qgemm_gops(const GemmShape& s, ThreadPool* pool) {
@@ -371,6 +376,8 @@ int main(int argc, char** argv) {
   gemm_table("SGEMM (M x N x K)", "GFLOP/s", "sgemm", &sgemm_gflops, true);
   gemm_table("SGEMM, float16 B widened in the microkernel (M x N x K)", "GFLOP/s", "sgemm_f16b", &sgemm_f16b_gflops,
              true);
+  gemm_table("SGEMM, bfloat16 B widened in the microkernel (M x N x K)", "GFLOP/s", "sgemm_bf16b",
+             &sgemm_bf16b_gflops, true);
   gemm_table("int8 GEMM, uint8 A x int8 B -> int32 (M x N x K)", "GOP/s", "qgemm", &qgemm_gops, false);
 
   md << "\n| op | ";
@@ -379,7 +386,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < thread_counts.size(); ++i) md << "---:|";
   md << "\n";
   for (const OpCase& c : op_cases()) {
-    if (!only.empty() && (only == "sgemm" || only == "sgemm_f16b" || only == "qgemm" || c.label.find(only) == std::string::npos)) continue;
+    if (!only.empty() && (only == "sgemm" || only == "sgemm_f16b" || only == "sgemm_bf16b" || only == "qgemm" || c.label.find(only) == std::string::npos)) continue;
     md << "| " << c.label << " |";
     for (int t : thread_counts) {
       std::string error;
