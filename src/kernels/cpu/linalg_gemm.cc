@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <vector>
 
-#include "kernels/cpu/half_rows.h"
 #include "base/thread_pool.h"
 #include "ir/attribute.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/half_rows.h"
 #include "kernels/cpu/linalg_common.h"
 
 namespace onnxrt::kernels {
@@ -119,7 +119,7 @@ class GemmF32 final : public Kernel {
 class GemmHalf final : public Kernel {
  public:
   GemmAttrs at;
-  PackedB packed;  // constant B, widened and packed once
+  PackedB packed;  // constant B, packed once as 16-bit panels
   Status run(KernelContext& ctx) const override {
     GemmOperands op;
     ONNXRT_RETURN_IF_ERROR(get_operands(ctx, at, &op));
@@ -190,10 +190,10 @@ Expected<std::unique_ptr<Kernel>> finish(std::unique_ptr<K> k, const GemmAttrs& 
 Expected<std::unique_ptr<Kernel>> make_half(const Tensor* b, int64_t K, int64_t N,
                                             const GemmAttrs& at) {
   auto k = std::make_unique<GemmHalf>();
-  if (b) {
-    std::vector<float> wide(static_cast<size_t>(b->size()));
-    widen_tensor(*b, wide.data());
-    k->packed = PackedB::pack(at.trans_b, K, N, wide.data(), b->dim(1));
+  if (b) {  // kept as 16-bit panels: the same products as float32 panels of the widened B
+    const uint16_t* bits = b->data<uint16_t>();
+    k->packed = b->dtype() == DType::kFloat16 ? PackedB::pack_half(at.trans_b, K, N, bits, b->dim(1))
+                                              : PackedB::pack_bf16(at.trans_b, K, N, bits, b->dim(1));
   }
   return finish(std::move(k), at);
 }

@@ -2,10 +2,10 @@
 #include <algorithm>
 #include <vector>
 
-#include "kernels/cpu/half_rows.h"
 #include "base/thread_pool.h"
 #include "ir/attribute.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/half_rows.h"
 #include "kernels/cpu/linalg_common.h"
 
 namespace onnxrt::kernels {
@@ -131,7 +131,7 @@ class MatMulF32 final : public Kernel {
 // than accumulating in 16 bits, as onnxruntime's CPU kernels also do).
 class MatMulHalf final : public Kernel {
  public:
-  PackedB packed;  // constant 2-D B, widened and packed once
+  PackedB packed;  // constant 2-D B, packed once as 16-bit panels
   Status run(KernelContext& ctx) const override {
     Operands op;
     ONNXRT_RETURN_IF_ERROR(get_operands(ctx, &op));
@@ -184,9 +184,10 @@ std::unique_ptr<Kernel> make_half(const KernelInit& init) {
   auto k = std::make_unique<MatMulHalf>();
   const Tensor* b = init.constant_inputs.size() > 1 ? init.constant_inputs[1] : nullptr;
   if (b && b->dtype() == init.input_types[0]->dtype && b->rank() == 2 && b->size() > 0) {
-    std::vector<float> wide(static_cast<size_t>(b->size()));
-    widen_tensor(*b, wide.data());
-    k->packed = PackedB::pack(false, b->dim(0), b->dim(1), wide.data(), b->dim(1));
+    // Kept as 16-bit panels: the same products as float32 panels of the widened B.
+    const uint16_t* bits = b->data<uint16_t>();
+    k->packed = b->dtype() == DType::kFloat16 ? PackedB::pack_half(false, b->dim(0), b->dim(1), bits, b->dim(1))
+                                              : PackedB::pack_bf16(false, b->dim(0), b->dim(1), bits, b->dim(1));
   }
   return k;
 }
