@@ -18,7 +18,7 @@ struct ActName {
   size_t num_params;
 };
 
-constexpr std::array<ActName, 10> kActs = {{
+constexpr std::array<ActName, 11> kActs = {{
     {"", FusedAct::kNone, 0},
     {"Relu", FusedAct::kRelu, 0},
     {"Clip", FusedAct::kClip, 2},
@@ -29,6 +29,7 @@ constexpr std::array<ActName, 10> kActs = {{
     {"HardSwish", FusedAct::kHardSwish, 0},
     {"Gelu", FusedAct::kGelu, 0},
     {"GeluTanh", FusedAct::kGeluTanh, 0},
+    {"QuantizeDequantize", FusedAct::kQuantizeDequantize, 4},
 }};
 
 }  // namespace
@@ -184,7 +185,33 @@ Status infer_matmul_integer_to_float(InferContext& ctx) {
   return Status::ok();
 }
 
+// QuantizeDequantize(X, scale, zero_point): X's type; scale a float32 scalar, zero_point a
+// scalar of a 8- or 16-bit integer type (the kernels take only those).
+Status infer_quantize_dequantize(InferContext& ctx) {
+  static const char* kNames[] = {"X", "scale", "zero_point"};
+  for (size_t i = 0; i < 3; ++i) {
+    if (!ctx.has_input(i)) return ctx.error(std::string("input ") + std::to_string(i) + " (" + kNames[i] + ") is required");
+    const ValueType& t = ctx.input_type(i);
+    if (!t.is_tensor()) return ctx.error(std::string(kNames[i]) + " must be a tensor, got " + type_string(t));
+    if (i > 0 && t.has_shape) {
+      int64_t size = 1;
+      for (const auto& d : t.shape) size *= d.is_known() ? d.value() : 1;
+      if (t.rank() > 1 || size != 1)
+        return ctx.error(std::string(kNames[i]) + " must be a scalar or have one element, got " + type_string(t));
+    }
+  }
+  const DType zt = ctx.input_type(2).dtype;
+  if (ctx.input_type(0).dtype != DType::kFloat32 || ctx.input_type(1).dtype != DType::kFloat32 ||
+      (zt != DType::kInt8 && zt != DType::kUInt8 && zt != DType::kInt16 && zt != DType::kUInt16))
+    return ctx.error("X and scale must be float and zero_point int8, uint8, int16 or uint16, got " +
+                     std::string(dtype_name(ctx.input_type(0).dtype)) + ", " +
+                     std::string(dtype_name(ctx.input_type(1).dtype)) + " and " + std::string(dtype_name(zt)));
+  ctx.outputs[0] = ctx.input_type(0);
+  return Status::ok();
+}
+
 constexpr OpInfo kFusedOps[] = {
+    {kFusedDomain, "QuantizeDequantize", &infer_quantize_dequantize},
     {kFusedDomain, "MatMulIntegerToFloat", &infer_matmul_integer_to_float},
     {kFusedDomain, "FusedConv", &infer_fused_conv},
     {kFusedDomain, "FusedMatMul", &infer_fused_matmul},
@@ -209,6 +236,15 @@ Expected<FusedActivation> read_fused_activation(const Node& node) {
     out.kind = n.kind;
     if (params.size() > 0) out.p0 = params[0];
     if (params.size() > 1) out.p1 = params[1];
+    if (params.size() > 2) out.p2 = params[2];
+    if (params.size() > 3) out.p3 = params[3];
+    if (out.kind == FusedAct::kQuantizeDequantize) {
+      // The kernels convert zero point and range to int32: integers of a 16-bit type's size.
+      auto integral = [](float v) { return v == std::nearbyint(v) && v >= -65536.f && v <= 65536.f; };
+      if (!integral(out.p1) || !integral(out.p2) || !integral(out.p3) || out.p2 > out.p3)
+        return invalid_model(node.describe() + ": activation 'QuantizeDequantize' takes scale, zero point, lo, hi "
+                             "with integral zero point and lo <= hi within +-65536");
+    }
     return out;
   }
   return invalid_model(node.describe() + ": unknown activation '" + name + "'");

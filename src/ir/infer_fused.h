@@ -11,6 +11,11 @@
 //   FusedAttention(Q, K, V, mask?) scaled dot-product attention, see FusedAttentionAttrs below.
 //   Swish(X)                       Y = X * sigmoid(alpha X), alpha (float, default 1): ONNX's
 //                                  Swish-24 for models of any opset (passes/fuse_swish.cc)
+//   QuantizeDequantize(X, scale, zero_point)   Y = DequantizeLinear(QuantizeLinear(X, scale,
+//                                  zero_point), scale, zero_point): X float32, scale a float32
+//                                  scalar, zero_point a scalar of int8, uint8, int16 or uint16
+//                                  (the quantized type), Y float32 of X's shape
+//                                  (passes/fuse_quantize_dequantize.cc)
 // The channel-blocked layout (passes/block_channels.cc): a float32 tensor [N, C/8, H, W, 8] holds
 // channel c of pixel (h, w) at [n, c/8, h, w, c%8], C a multiple of 8.
 //   ToBlocked(X)                   NCHW [N, C, H, W] -> blocked
@@ -28,6 +33,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/quantize_dequantize.h"
 #include "ir/graph.h"
 #include "onnxrt/status.h"
 
@@ -47,12 +53,17 @@ enum class FusedAct : uint8_t {
   kHardSwish,
   kGelu,         // erf form
   kGeluTanh,     // tanh approximation
+  // QuantizeLinear then DequantizeLinear per tensor (base/quantize_dequantize.h); params: scale,
+  // zero point, lo, hi (the integer type's range), the last three integers.
+  kQuantizeDequantize,
 };
 
 struct FusedActivation {
   FusedAct kind = FusedAct::kNone;
   float p0 = 0.f;
   float p1 = 0.f;
+  float p2 = 0.f;
+  float p3 = 0.f;
 };
 
 // Reads activation / activation_params of a fused node; an error names the node.
@@ -78,6 +89,9 @@ inline float apply_fused_activation(const FusedActivation& a, float x) {
     case FusedAct::kGelu: return 0.5f * x * (1.f + std::erf(x * 0.70710678118654752f));
     case FusedAct::kGeluTanh:
       return 0.5f * x * (1.f + std::tanh(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+    case FusedAct::kQuantizeDequantize:
+      return quantize_dequantize(x, a.p0, static_cast<int32_t>(a.p1), static_cast<int32_t>(a.p2),
+                                 static_cast<int32_t>(a.p3));
   }
   return x;
 }

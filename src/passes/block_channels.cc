@@ -10,8 +10,8 @@
 //   3x3 stride-1 convs with 16+ channels each way (Winograd, as in NCHW), which anchor a chain like
 //     depthwise convs; other convs of one group with a width stride of 1 or 2 (per-tap pointwise
 //     tiles), which do not;
-//   element-wise ops on one tensor (Relu, Clip, Sigmoid, Swish, ...): the same op on the blocked
-//     tensor, element for element;
+//   element-wise ops on one tensor (Relu, Clip, Sigmoid, Swish, QuantizeDequantize with its scalar
+//     parameters, ...): the same op on the blocked tensor, element for element;
 //   Add / Mul / Sub / Div of two such tensors with the same channels (broadcasting over N, H, W
 //     is the same blocked: the squeeze-excite gate [N, C, 1, 1]), or of one and a single value;
 //   ReduceMean over H and W with keepdims (squeeze-excite's pooling), its axes made [2, 3];
@@ -171,7 +171,7 @@ Blockable block_kind(const ir::Graph& g, ir::NodeId id) {
   if (blockable_channels(g, n.outputs[0]) == 0) return {};
   const bool plain = n.domain.empty();
   if ((plain && std::find(kUnaryOps.begin(), kUnaryOps.end(), n.op_type) != kUnaryOps.end()) ||
-      (fused && n.op_type == "Swish"))
+      (fused && (n.op_type == "Swish" || n.op_type == "QuantizeDequantize")))
     return blockable_channels(g, n.inputs[0]) ? Blockable{BlockKind::kUnary, 1u} : Blockable{};
   if (plain && (n.op_type == "Add" || n.op_type == "Mul" || n.op_type == "Sub" || n.op_type == "Div") &&
       n.inputs.size() == 2) {

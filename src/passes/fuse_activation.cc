@@ -1,7 +1,8 @@
 // Conv / FusedConv / FusedMatMul (or a MatMul with a constant 2-D B, or a Gemm that is one:
 // gemm_as_matmul) followed by an activation -> the fused op with that activation, applied while
 // each output tile is in cache. Activations: Relu, Clip (constant bounds), Sigmoid, Tanh,
-// LeakyRelu, HardSigmoid, HardSwish, Gelu, and the erf form of Gelu that exporters write out as
+// LeakyRelu, HardSigmoid, HardSwish, com.onnxrt QuantizeDequantize (constant scale and zero point:
+// a QDQ model's pair on an activation), Gelu, and the erf form of Gelu that exporters write out as
 // five nodes:
 //   x * (0.5 * (Erf(x / sqrt 2) + 1))   or   (x * (Erf(x / sqrt 2) + 1)) * 0.5   or
 //   (x * 0.5) * (Erf(x / sqrt 2) + 1)
@@ -35,7 +36,29 @@ bool near(std::optional<float> v, double want) {
 }
 
 // The activation that node `c` (reading the fused node's output) computes, if we can fuse it.
+// com.onnxrt QuantizeDequantize (passes/fuse_quantize_dequantize.cc) with constant scale and
+// zero point.
+std::optional<ir::FusedActivation> match_quantize_dequantize(const ir::Graph& g, const ir::Node& c) {
+  if (c.inputs.size() != 3 || c.outputs.size() != 1) return std::nullopt;
+  const std::optional<float> scale = scalar_constant(g, c.inputs[1]);
+  if (!scale || c.inputs[2] == ir::kNoValue) return std::nullopt;
+  const ir::ValueInfo& z = g.value(c.inputs[2]);
+  if (!z.constant || z.is_graph_input || z.constant->size() != 1) return std::nullopt;
+  ir::FusedActivation a;
+  a.kind = ir::FusedAct::kQuantizeDequantize;
+  a.p0 = *scale;
+  switch (z.constant->dtype()) {
+    case DType::kInt8: a.p1 = z.constant->data<int8_t>()[0], a.p2 = -128.f, a.p3 = 127.f; break;
+    case DType::kUInt8: a.p1 = z.constant->data<uint8_t>()[0], a.p2 = 0.f, a.p3 = 255.f; break;
+    case DType::kInt16: a.p1 = z.constant->data<int16_t>()[0], a.p2 = -32768.f, a.p3 = 32767.f; break;
+    case DType::kUInt16: a.p1 = z.constant->data<uint16_t>()[0], a.p2 = 0.f, a.p3 = 65535.f; break;
+    default: return std::nullopt;
+  }
+  return a;
+}
+
 std::optional<ir::FusedActivation> match_activation(const ir::Graph& g, const ir::Node& c) {
+  if (c.domain == ir::kFusedDomain && c.op_type == "QuantizeDequantize") return match_quantize_dequantize(g, c);
   if (!c.domain.empty() || c.outputs.size() != 1 || c.inputs.empty()) return std::nullopt;
   ir::FusedActivation a;
   ir::AttrReader r(c);

@@ -116,6 +116,8 @@ void set_fused_activation(ir::Graph& g, ir::NodeId id, const ir::FusedActivation
   const size_t np = ir::fused_activation_num_params(act.kind);
   if (np > 0) params.floats.push_back(act.p0);
   if (np > 1) params.floats.push_back(act.p1);
+  if (np > 2) params.floats.push_back(act.p2);
+  if (np > 3) params.floats.push_back(act.p3);
   n.attrs.set(params);
 }
 

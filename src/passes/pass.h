@@ -64,6 +64,9 @@ Expected<bool> fold_constants_keeping_quantized_weights(ir::Graph& graph, const 
 Expected<bool> fuse_dequantize_matmul(ir::Graph& graph, const PassContext& ctx);
 // True when that pass would take DequantizeLinear node `n` (constant folding leaves it alone).
 bool dequantized_matmul_weight(const ir::Graph& g, const ir::Node& n);
+// QuantizeLinear -> DequantizeLinear per tensor on a float32 activation -> com.onnxrt
+// QuantizeDequantize, an element-wise op the conv and matmul fusions take as an activation.
+Expected<bool> fuse_quantize_dequantize(ir::Graph& graph, const PassContext& ctx);
 // MatMulInteger -> Cast -> Mul(scale) [-> Add(bias)] -> com.onnxrt MatMulIntegerToFloat.
 Expected<bool> fuse_quant_matmul(ir::Graph& graph, const PassContext& ctx);
 // MatMul(Q, K^T) [* scale] [+ mask] [causal Where] -> Softmax -> MatMul(., V), with the exporter's

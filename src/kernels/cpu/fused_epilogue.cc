@@ -1,5 +1,6 @@
 #include "kernels/cpu/fused_epilogue.h"
 
+#include "kernels/ukernels/elementwise/quantize.h"
 #include "kernels/ukernels/elementwise/ukernels.h"
 #include "kernels/ukernels/nn/ukernels.h"
 
@@ -17,6 +18,7 @@ void apply_epilogue(const Epilogue& e, float* y, int64_t ldy, int64_t rows, int6
   a.p0 = e.act.p0;
   a.p1 = e.act.p1;
   ew::UnaryOp second = ew::UnaryOp::kCount;
+  const bool qdq = e.act.kind == FusedAct::kQuantizeDequantize;
   switch (e.act.kind) {
     case FusedAct::kNone: a.act = EpiAct::kNone; break;
     case FusedAct::kRelu: a.act = EpiAct::kRelu; break;
@@ -28,6 +30,14 @@ void apply_epilogue(const Epilogue& e, float* y, int64_t ldy, int64_t rows, int6
     case FusedAct::kTanh: second = ew::UnaryOp::kTanh; break;
     case FusedAct::kGelu: second = ew::UnaryOp::kGelu; break;
     case FusedAct::kGeluTanh: second = ew::UnaryOp::kGeluTanh; break;
+    case FusedAct::kQuantizeDequantize: a.act = EpiAct::kNone; break;
+  }
+  if (qdq) {
+    if (a.row_bias || a.col_bias || a.z) ukernels::epilogue_f32_ukernel()(a, y, ldy, rows, cols);
+    const ew::QuantizeDequantizeF32Fn fn = ew::quantize_dequantize_f32_ukernel();
+    const auto zp = static_cast<int32_t>(e.act.p1), lo = static_cast<int32_t>(e.act.p2), hi = static_cast<int32_t>(e.act.p3);
+    for (int64_t r = 0; r < rows; ++r) fn(y + r * ldy, cols, e.act.p0, zp, lo, hi, y + r * ldy);
+    return;
   }
   if (second == ew::UnaryOp::kCount || a.row_bias || a.col_bias || a.z)
     ukernels::epilogue_f32_ukernel()(a, y, ldy, rows, cols);

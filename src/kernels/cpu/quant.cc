@@ -14,6 +14,7 @@ constexpr DType kAny = DType::kUndefined;
 constexpr KernelEntry kTable[] = {
     {"", "QuantizeLinear", 10, kMaxOpset, kAny, &make_quantize_linear},
     {"", "DequantizeLinear", 10, kMaxOpset, kAny, &make_dequantize_linear},
+    {"com.onnxrt", "QuantizeDequantize", 1, kMaxOpset, kAny, &make_quantize_dequantize},
     {"", "DynamicQuantizeLinear", 11, kMaxOpset, kAny, &make_dynamic_quantize_linear},
     {"", "MatMulInteger", 10, kMaxOpset, kAny, &make_matmul_integer_qgemm},
     {"", "QLinearMatMul", 10, kMaxOpset, kAny, &make_qlinear_matmul_qgemm},

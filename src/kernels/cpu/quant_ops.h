@@ -27,6 +27,10 @@ Expected<std::unique_ptr<Kernel>> make_matmul_integer_to_float_qgemm(const Kerne
 // MatMul(A, DequantizeLinear(W)) with W kept int8.
 Expected<std::unique_ptr<Kernel>> make_matmul_int8_weight(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_matmul_int8_weight_reference(const KernelInit& init);
+// com.onnxrt QuantizeDequantize (passes/fuse_quantize_dequantize.cc; cpu/quant_qdq.cc):
+// DequantizeLinear(QuantizeLinear(X)) per tensor in one pass.
+Expected<std::unique_ptr<Kernel>> make_quantize_dequantize(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_quantize_dequantize_reference(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_conv_integer(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_qlinear_conv(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_conv_integer_qgemm(const KernelInit& init);

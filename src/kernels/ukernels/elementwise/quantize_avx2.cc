@@ -73,6 +73,29 @@ void quantize_8bit_avx2(const float* x, int64_t n, float scale, int32_t zero_poi
   quantize_8bit_scalar(x + i, n - i, scale, zero_point, lo, hi, is_signed, y + i);
 }
 
+void quantize_dequantize_f32_avx2(const float* x, int64_t n, float scale, int32_t zero_point, int32_t lo, int32_t hi,
+                                  float* y) {
+  const __m256 s = _mm256_set1_ps(scale);
+  const __m256i z = _mm256_set1_epi32(zero_point), vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
+  // The steps of quantize_8bit_avx2, then back: q - zero_point is exact in int32 and in float32.
+  auto eight = [&](const float* p) {
+    const __m256i q = _mm256_cvtps_epi32(_mm256_div_ps(_mm256_loadu_ps(p), s));  // rounds half to even
+    const __m256i c = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(q, z), vlo), vhi);
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(c, z)), s);
+  };
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 a = eight(x + i), b = eight(x + i + 8);
+    _mm256_storeu_ps(y + i, a);
+    _mm256_storeu_ps(y + i + 8, b);
+  }
+  if (i + 8 <= n) {
+    _mm256_storeu_ps(y + i, eight(x + i));
+    i += 8;
+  }
+  quantize_dequantize_f32_scalar(x + i, n - i, scale, zero_point, lo, hi, y + i);
+}
+
 void requantize_8bit_avx2(const int32_t* acc, int64_t n, const double* mult, int64_t mult_stride, double zero,
                           int32_t lo, int32_t hi, uint8_t* y) {
   const __m256d z = _mm256_set1_pd(zero), vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "base/cpu_features.h"
+#include "base/quantize_dequantize.h"
 #include "kernels/ukernels/elementwise/quantize.h"
 
 namespace onnxrt::kernels::ew {
@@ -37,6 +38,11 @@ void quantize_8bit_scalar(const float* x, int64_t n, float scale, int32_t zero_p
   }
 }
 
+void quantize_dequantize_f32_scalar(const float* x, int64_t n, float scale, int32_t zero_point, int32_t lo,
+                                    int32_t hi, float* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] = quantize_dequantize(x[i], scale, zero_point, lo, hi);
+}
+
 void requantize_8bit_scalar(const int32_t* acc, int64_t n, const double* mult, int64_t mult_stride, double zero,
                             int32_t lo, int32_t hi, uint8_t* y) {
   for (int64_t i = 0; i < n; ++i) {
@@ -55,6 +61,10 @@ QuantizeU8Fn quantize_u8_ukernel() {
 
 Requantize8BitFn requantize_8bit_ukernel() {
   return cpu_features().has_avx2_fma() ? &requantize_8bit_avx2 : &requantize_8bit_scalar;
+}
+
+QuantizeDequantizeF32Fn quantize_dequantize_f32_ukernel() {
+  return cpu_features().has_avx2_fma() ? &quantize_dequantize_f32_avx2 : &quantize_dequantize_f32_scalar;
 }
 
 Quantize8BitFn quantize_8bit_ukernel() {
