@@ -80,6 +80,7 @@ TEST(FusedAttention, MatchesReference) {
       {1, 1, 1, 1, 8, 8},     {2, 3, 5, 7, 8, 16},   {1, 2, 33, 17, 16, 8},  {1, 1, 1, 130, 64, 64},
       {1, 3, 130, 1, 8, 8},   {2, 4, 65, 65, 24, 24}, {1, 12, 128, 128, 64, 64}, {1, 2, 130, 130, 32, 40},
       {1, 2, 300, 600, 8, 8},  // several non-causal row blocks, with a tail
+      {1, 1, 40, 1200, 4, 4},  // two row blocks on every layout and mask: K^T and V packed once
       // One and two query rows (decode steps: vector-row products instead of the GEMM), head
       // sizes off the 8-float vectors, key counts around the 8-row blocks.
       {2, 3, 2, 77, 20, 36},  {2, 2, 1, 9, 5, 3},    {1, 12, 1, 129, 64, 64}, {1, 2, 2, 16, 33, 7},
