@@ -2,7 +2,8 @@
 // product of per-axis factors, so the kernel resizes one axis at a time, each axis with a table
 // of (source index, weight) taps per output index computed once. This is both the reference and
 // the CPU kernel (the passes are threaded); the pinned tests in tests/kernels/test_image_resize.cc
-// carry values from onnx.reference to keep it honest.
+// carry values from onnx.reference to keep it honest. The nearest mode skips the passes and copies
+// values (resize_nearest).
 //
 // Spec details that the tables encode:
 //   - the source coordinate x uses the float output length scale * in (not the integer output
@@ -99,13 +100,18 @@ AxisTaps axis_taps(const ir::ResizeAttrs& a, int64_t in, int64_t out, double sca
       t.extrap[static_cast<size_t>(y)] = 1;
       continue;
     }
-    const double fl = std::floor(x);
     if (a.mode == ResizeMode::kNearest) {
+      // A coordinate that is a whole or half number in exact arithmetic can land a rounding error
+      // off it (half_pixel_symmetric's offset: 1 + 2e-16 where floor and ceil must both give 1),
+      // and floor, ceil and the tie rules then pick the other pixel: within 1e-9 it counts as on it.
+      const double half = std::nearbyint(x * 2) / 2;
+      const double xs = std::fabs(x - half) <= 1e-9 * std::max(1.0, std::fabs(x)) ? half : x;
+      const double fl = std::floor(xs);
       int64_t i;
-      if (fl == x) {
-        i = image::coord_to_index(x);
+      if (fl == xs) {
+        i = image::coord_to_index(xs);
       } else {
-        const double r = x - fl;
+        const double r = xs - fl;
         bool up = false;
         switch (a.nearest) {
           case NearestMode::kRoundPreferFloor: up = r > 0.5; break;
@@ -120,6 +126,7 @@ AxisTaps axis_taps(const ir::ResizeAttrs& a, int64_t in, int64_t out, double sca
       w[0] = 1.0;
       continue;
     }
+    const double fl = std::floor(x);
     // Ratio in (0, 1]: an integral x counts as the end of the interval to its left.
     int64_t base = image::coord_to_index(fl);
     double r = x - fl;
@@ -216,6 +223,72 @@ void resize_typed(KernelContext& ctx, const ir::ResizeAttrs& a, const ir::Resize
   for (size_t i = 0; i < cur.size(); ++i) yd[i] = image::store<T>(cur[i]);
 }
 
+// The nearest mode copies values: per-axis source indices (axis_taps, one tap each), then a
+// gather in the element type with no round trip through double. Each output row along the last
+// axis is gathered once; a row that repeats the previous row's source (upsampling along an outer
+// axis) is copied from it. A YOLO-style 2x upsample of [1, 128, 20, 20] took 1.3 ms through the
+// double passes, 47x onnxruntime's time.
+template <typename T>
+void resize_nearest(KernelContext& ctx, const ir::ResizeAttrs& a, const ir::ResizePlan& p, const Tensor& x,
+                    Tensor& y) {
+  const Shape& xs = x.shape();
+  const size_t rank = xs.size();
+  const T* xd = x.data<T>();
+  T* yd = y.data<T>();
+  if (rank == 0) {
+    yd[0] = xd[0];
+    return;
+  }
+  std::vector<AxisTaps> taps(rank);
+  std::vector<int64_t> xstride(rank, 1);
+  for (size_t ax = rank - 1; ax-- > 0;) xstride[ax] = xstride[ax + 1] * xs[ax + 1];
+  for (size_t ax = 0; ax < rank; ++ax) {
+    const bool trivial_roi = !p.has_roi || (std::fabs(p.roi_start[ax]) < 1e-9 && std::fabs(p.roi_end[ax] - 1.0) < 1e-9);
+    if (std::fabs(p.scale[ax] - 1.0) <= 1e-9 && xs[ax] == p.out[ax] && trivial_roi) {  // as resize_typed: unchanged
+      taps[ax].idx.resize(static_cast<size_t>(xs[ax]));
+      for (int64_t i = 0; i < xs[ax]; ++i) taps[ax].idx[static_cast<size_t>(i)] = i;
+      taps[ax].extrap.assign(static_cast<size_t>(xs[ax]), 0);
+    } else {
+      taps[ax] = axis_taps(a, xs[ax], p.out[ax], p.scale[ax], p.roi_start[ax], p.roi_end[ax]);
+    }
+  }
+  const AxisTaps& last = taps[rank - 1];
+  const int64_t W = p.out[rank - 1], rows = y.size() / W;
+  const bool last_extrap = std::any_of(last.extrap.begin(), last.extrap.end(), [](uint8_t e) { return e != 0; });
+  const T ext = image::store<T>(a.extrapolation);
+  ctx.threads().parallel_for(rows, static_cast<double>(W), [&](int64_t b, int64_t e) {
+    int64_t prev = -1;  // source offset of the previous row gathered by this task
+    for (int64_t row = b; row < e; ++row) {
+      int64_t r = row, src = 0;
+      bool extrap = false;
+      for (size_t ax = rank - 1; ax-- > 0;) {
+        const auto o = static_cast<size_t>(r % p.out[ax]);
+        r /= p.out[ax];
+        extrap |= taps[ax].extrap[o] != 0;
+        src += taps[ax].idx[o] * xstride[ax];
+      }
+      T* d = yd + row * W;
+      if (extrap) {
+        std::fill(d, d + W, ext);
+        prev = -1;
+        continue;
+      }
+      if (src == prev) {
+        std::memcpy(d, d - W, static_cast<size_t>(W) * sizeof(T));
+        continue;
+      }
+      const T* s = xd + src;
+      const int64_t* ix = last.idx.data();
+      if (last_extrap) {
+        for (int64_t j = 0; j < W; ++j) d[j] = last.extrap[static_cast<size_t>(j)] ? ext : s[ix[j]];
+      } else {
+        for (int64_t j = 0; j < W; ++j) d[j] = s[ix[j]];
+      }
+      prev = src;
+    }
+  });
+}
+
 class ResizeKernel final : public Kernel {
  public:
   explicit ResizeKernel(ir::ResizeAttrs a) : a_(std::move(a)) {}
@@ -232,14 +305,20 @@ class ResizeKernel final : public Kernel {
     if (y->shape() != p->out || y->dtype() != x->dtype())
       return ctx.error("output Y has shape " + shape_to_string(y->shape()) + ", expected " +
                        shape_to_string(p->out));
+    // Nearest with an empty X and a non-empty Y has nothing to copy from: the passes decide.
+    const bool nearest = a_.mode == ir::ResizeMode::kNearest && (x->size() > 0 || y->size() == 0);
     if (!image::dispatch_numeric(x->dtype(), [&](auto t) {
-          resize_typed<decltype(t)>(ctx, a_, *p, *x, *y);
+          if (nearest) {
+            if (y->size() > 0) resize_nearest<decltype(t)>(ctx, a_, *p, *x, *y);
+          } else {
+            resize_typed<decltype(t)>(ctx, a_, *p, *x, *y);
+          }
         }))
       return not_implemented(ctx.node().describe() + ": no Resize kernel for element type " +
                              std::string(dtype_name(x->dtype())));
     return Status::ok();
   }
-  const char* variant() const override { return "separable"; }
+  const char* variant() const override { return a_.mode == ir::ResizeMode::kNearest ? "nearest_gather" : "separable"; }
 
  private:
   ir::ResizeAttrs a_;
