@@ -289,6 +289,91 @@ void resize_nearest(KernelContext& ctx, const ir::ResizeAttrs& a, const ir::Resi
   });
 }
 
+// Linear and cubic resizes of the last two axes (images: [N, C, H, W] with N and C unchanged, or
+// just the last axis): each output row is its own weighted sum of the source taps, in double as
+// the passes compute, straight from X's elements to Y's, with no tensor-sized double buffers and
+// one rounding at the end. A bilinear 2x upsample of [1, 64, 64, 64] took 17.9 ms through the
+// passes, 5.6x onnxruntime's time. False when the shape does not fit (the passes run instead).
+template <typename T>
+bool resize_last_two(KernelContext& ctx, const ir::ResizeAttrs& a, const ir::ResizePlan& p, const Tensor& x,
+                     Tensor& y) {
+  const Shape& xs = x.shape();
+  const size_t rank = xs.size();
+  if (rank < 2) return false;
+  auto unchanged = [&](size_t ax) {
+    const bool trivial_roi = !p.has_roi || (std::fabs(p.roi_start[ax]) < 1e-9 && std::fabs(p.roi_end[ax] - 1.0) < 1e-9);
+    return std::fabs(p.scale[ax] - 1.0) <= 1e-9 && xs[ax] == p.out[ax] && trivial_roi;
+  };
+  for (size_t ax = 0; ax + 2 < rank; ++ax)
+    if (!unchanged(ax)) return false;
+  if (y.size() == 0) return true;
+  const int64_t H = xs[rank - 2], W = xs[rank - 1], OH = p.out[rank - 2], OW = p.out[rank - 1];
+  if (H == 0 || W == 0) return false;
+  auto taps_of = [&](size_t ax) {
+    if (!unchanged(ax)) return axis_taps(a, xs[ax], p.out[ax], p.scale[ax], p.roi_start[ax], p.roi_end[ax]);
+    AxisTaps t;  // the identity, as the passes skip the axis
+    t.idx.resize(static_cast<size_t>(xs[ax]));
+    for (int64_t i = 0; i < xs[ax]; ++i) t.idx[static_cast<size_t>(i)] = i;
+    t.w.assign(static_cast<size_t>(xs[ax]), 1.0);
+    t.extrap.assign(static_cast<size_t>(xs[ax]), 0);
+    return t;
+  };
+  const AxisTaps th = taps_of(rank - 2), tw = taps_of(rank - 1);
+  const T* xd = x.data<T>();
+  T* yd = y.data<T>();
+  const int64_t rows = y.size() / OW;
+  const double cost = static_cast<double>(OW * (th.n + tw.n));
+  ctx.threads().parallel_for(rows, cost, [&](int64_t b, int64_t e) {
+    // Source rows interpolated along W, kept while consecutive output rows read them again (an
+    // upsample reads each one for several output rows): a small ring keyed by plane and row.
+    const auto slots = static_cast<size_t>(th.n + 1);
+    std::vector<double> ring(slots * static_cast<size_t>(OW)), acc(static_cast<size_t>(OW));
+    std::vector<int64_t> key(slots, -1);
+    size_t next_slot = 0;
+    auto source_row = [&](int64_t plane, int64_t sy) -> const double* {
+      const int64_t k = plane * H + sy;
+      for (size_t i = 0; i < slots; ++i)
+        if (key[i] == k) return &ring[i * static_cast<size_t>(OW)];
+      const size_t slot = next_slot;
+      next_slot = (next_slot + 1) % slots;
+      key[slot] = k;
+      double* r = &ring[slot * static_cast<size_t>(OW)];
+      const T* src = xd + k * W;
+      const int64_t* ix = tw.idx.data();
+      const double* wh = tw.w.data();
+      if (tw.n == 2) {
+        for (int64_t j = 0; j < OW; ++j)
+          r[j] = wh[2 * j] * image::load(src[ix[2 * j]]) + wh[2 * j + 1] * image::load(src[ix[2 * j + 1]]);
+      } else {
+        for (int64_t j = 0; j < OW; ++j) {
+          double h = 0;
+          for (int64_t m = 0; m < tw.n; ++m) h += wh[j * tw.n + m] * image::load(src[ix[j * tw.n + m]]);
+          r[j] = h;
+        }
+      }
+      return r;
+    };
+    for (int64_t row = b; row < e; ++row) {
+      const int64_t plane = row / OH, oy = row % OH;
+      T* d = yd + row * OW;
+      if (th.extrap[static_cast<size_t>(oy)]) {
+        std::fill(d, d + OW, image::store<T>(a.extrapolation));
+        continue;
+      }
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (int64_t k = 0; k < th.n; ++k) {
+        const double wv = th.w[static_cast<size_t>(oy * th.n + k)];
+        if (wv == 0) continue;
+        const double* r = source_row(plane, th.idx[static_cast<size_t>(oy * th.n + k)]);
+        for (int64_t j = 0; j < OW; ++j) acc[static_cast<size_t>(j)] += wv * r[j];
+      }
+      for (int64_t j = 0; j < OW; ++j)
+        d[j] = tw.extrap[static_cast<size_t>(j)] ? image::store<T>(a.extrapolation) : image::store<T>(acc[static_cast<size_t>(j)]);
+    }
+  });
+  return true;
+}
+
 class ResizeKernel final : public Kernel {
  public:
   explicit ResizeKernel(ir::ResizeAttrs a) : a_(std::move(a)) {}
@@ -310,7 +395,7 @@ class ResizeKernel final : public Kernel {
     if (!image::dispatch_numeric(x->dtype(), [&](auto t) {
           if (nearest) {
             if (y->size() > 0) resize_nearest<decltype(t)>(ctx, a_, *p, *x, *y);
-          } else {
+          } else if (!resize_last_two<decltype(t)>(ctx, a_, *p, *x, *y)) {
             resize_typed<decltype(t)>(ctx, a_, *p, *x, *y);
           }
         }))
