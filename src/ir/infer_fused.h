@@ -41,6 +41,9 @@ namespace onnxrt::ir {
 
 inline constexpr std::string_view kFusedDomain = "com.onnxrt";
 inline constexpr int64_t kChannelBlock = 8;  // channels per block of the blocked layout
+// BlockedConv keeps a dense conv's sums over all window taps in registers when KH * KW * C is at
+// most this (kernels/cpu/fused_blocked.cc); block_channels counts such convs as chain anchors.
+inline constexpr int64_t kBlockedDenseTapsMaxK = 9 * 64;
 
 enum class FusedAct : uint8_t {
   kNone,

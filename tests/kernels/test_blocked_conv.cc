@@ -74,6 +74,7 @@ TEST(BlockedConv, MatchesReferenceAndFusedConv) {
       {{1, 24, 5, 5}, 40, 3, false, {}, {}, {}, "SAME_UPPER"},
       {{1, 16, 14, 13}, 24, 3, false, {2, 2}, {1, 1, 1, 1}, {}, ""},     // dense, per-tap tiles
       {{2, 8, 11, 9}, 16, 3, false, {3, 1}, {0, 2, 1, 1}, {2, 1}, ""},   // dilated, odd strides
+      {{1, 8, 12, 11}, 8, 3, false, {1, 2}, {2, 2, 2, 2}, {1, 2}, ""},   // dilated along the width
       {{1, 8, 9, 9}, 8, 5, false, {1, 1}, {2, 2, 2, 2}, {}, ""},          // 5x5, too narrow for Winograd
       {{1, 264, 9, 9}, 16, 3, false, {2, 2}, {1, 1, 1, 1}, {}, ""},      // dense with K in 2 slices
       {{2, 16, 14, 13}, 24, 1, false, {2, 2}, {}, {}, ""},               // strided 1x1: compact copy

@@ -18,8 +18,10 @@ inline constexpr int64_t kBlock = 8;  // channels per block
 // output pixels (1..blocked_pointwise_tile_pixels(ob)), whose inputs are x_pixel_step (1 or 2)
 // pixels apart (s = x_pixel_step):
 //   y[b][p][j] = clamp(bias[b*8 + j] + z[b][p][j] + sum_k x[k/8][s*p][k%8] * w[k*ob*8 + b*8 + j])
-// Also one tap of a dense conv (kernels/cpu/fused_blocked.cc): the taps' tiles accumulate.
 // where block b of y (z) is at y + b*y_block_stride, and input block i at x + i*x_block_stride.
+// A dense conv (kernels/cpu/fused_blocked.cc) is the same tile summed over `taps` window taps: tap
+// t reads its inputs at x + tap_off[t] and its weights at w + t*w_tap_stride, all in registers.
+// (Or one tap per call, the calls accumulating through y.)
 // A deep K runs in slices (the caller's K blocking): `accumulate` starts the sums from y instead
 // of 0, and only with `finish` are bias, z and the clamp applied; otherwise y gets the raw sums.
 struct BlockedPointwiseArgs {
@@ -33,6 +35,9 @@ struct BlockedPointwiseArgs {
   int64_t y_block_stride;
   int64_t pixels;
   int64_t x_pixel_step = 1;
+  int64_t taps = 1;
+  const int64_t* tap_off = nullptr;  // null: one tap at offset 0
+  int64_t w_tap_stride = 0;          // floats between the taps' weights
   bool accumulate = false;
   bool finish = true;
   bool clamp;

@@ -44,20 +44,22 @@ void pointwise(const BlockedPointwiseArgs& a) {
 #pragma GCC unroll 3
     for (int b = 0; b < OB; ++b)
       acc[p][b] = a.accumulate ? _mm256_loadu_ps(a.y + b * a.y_block_stride + p * 8) : _mm256_setzero_ps();
-  const float* x = a.x;
-  const float* w = a.w;
   const int64_t xs = a.x_block_stride;
-  for (int64_t i = 0; i < a.in_blocks; ++i, x += xs) {
+  for (int64_t t = 0; t < a.taps; ++t) {
+    const float* x = a.x + (a.tap_off ? a.tap_off[t] : 0);
+    const float* w = a.w + t * a.w_tap_stride;
+    for (int64_t i = 0; i < a.in_blocks; ++i, x += xs) {
 #pragma GCC unroll 8
-    for (int c = 0; c < 8; ++c, w += OB * 8) {
-      __m256 wv[OB];
+      for (int c = 0; c < 8; ++c, w += OB * 8) {
+        __m256 wv[OB];
 #pragma GCC unroll 3
-      for (int b = 0; b < OB; ++b) wv[b] = _mm256_loadu_ps(w + b * 8);
+        for (int b = 0; b < OB; ++b) wv[b] = _mm256_loadu_ps(w + b * 8);
 #pragma GCC unroll 8
-      for (int p = 0; p < PX; ++p) {
-        const __m256 xv = _mm256_broadcast_ss(x + p * XSTEP * 8 + c);
+        for (int p = 0; p < PX; ++p) {
+          const __m256 xv = _mm256_broadcast_ss(x + p * XSTEP * 8 + c);
 #pragma GCC unroll 3
-        for (int b = 0; b < OB; ++b) acc[p][b] = _mm256_fmadd_ps(xv, wv[b], acc[p][b]);
+          for (int b = 0; b < OB; ++b) acc[p][b] = _mm256_fmadd_ps(xv, wv[b], acc[p][b]);
+        }
       }
     }
   }

@@ -23,8 +23,12 @@ void blocked_pointwise_f32_scalar(const BlockedPointwiseArgs& a, int ob) {
       for (int j = 0; j < 8; ++j) {
         const int64_t at = b * a.y_block_stride + p * 8 + j;
         float acc = a.accumulate ? a.y[at] : 0.f;
-        for (int64_t k = 0; k < a.in_blocks * 8; ++k)
-          acc += a.x[(k / 8) * a.x_block_stride + p * a.x_pixel_step * 8 + k % 8] * a.w[k * ob * 8 + b * 8 + j];
+        for (int64_t t = 0; t < a.taps; ++t) {
+          const float* x = a.x + (a.tap_off ? a.tap_off[t] : 0);
+          const float* w = a.w + t * a.w_tap_stride;
+          for (int64_t k = 0; k < a.in_blocks * 8; ++k)
+            acc += x[(k / 8) * a.x_block_stride + p * a.x_pixel_step * 8 + k % 8] * w[k * ob * 8 + b * 8 + j];
+        }
         if (!a.finish) {
           a.y[at] = acc;
           continue;
