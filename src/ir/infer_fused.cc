@@ -18,7 +18,7 @@ struct ActName {
   size_t num_params;
 };
 
-constexpr std::array<ActName, 11> kActs = {{
+constexpr std::array<ActName, 12> kActs = {{
     {"", FusedAct::kNone, 0},
     {"Relu", FusedAct::kRelu, 0},
     {"Clip", FusedAct::kClip, 2},
@@ -29,6 +29,7 @@ constexpr std::array<ActName, 11> kActs = {{
     {"HardSwish", FusedAct::kHardSwish, 0},
     {"Gelu", FusedAct::kGelu, 0},
     {"GeluTanh", FusedAct::kGeluTanh, 0},
+    {"Swish", FusedAct::kSwish, 1},
     {"QuantizeDequantize", FusedAct::kQuantizeDequantize, 4},
 }};
 

@@ -56,6 +56,7 @@ enum class FusedAct : uint8_t {
   kHardSwish,
   kGelu,         // erf form
   kGeluTanh,     // tanh approximation
+  kSwish,        // x * sigmoid(alpha x) (SiLU at alpha 1); params: alpha
   // QuantizeLinear then DequantizeLinear per tensor (base/quantize_dequantize.h); params: scale,
   // zero point, lo, hi (the integer type's range), the last three integers.
   kQuantizeDequantize,
@@ -92,6 +93,7 @@ inline float apply_fused_activation(const FusedActivation& a, float x) {
     case FusedAct::kGelu: return 0.5f * x * (1.f + std::erf(x * 0.70710678118654752f));
     case FusedAct::kGeluTanh:
       return 0.5f * x * (1.f + std::tanh(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+    case FusedAct::kSwish: return x / (1.f + std::exp(-a.p0 * x));
     case FusedAct::kQuantizeDequantize:
       return quantize_dequantize(x, a.p0, static_cast<int32_t>(a.p1), static_cast<int32_t>(a.p2),
                                  static_cast<int32_t>(a.p3));

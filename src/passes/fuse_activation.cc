@@ -1,9 +1,9 @@
 // Conv / FusedConv / FusedMatMul (or a MatMul with a constant 2-D B, or a Gemm that is one:
 // gemm_as_matmul) followed by an activation -> the fused op with that activation, applied while
 // each output tile is in cache. Activations: Relu, Clip (constant bounds), Sigmoid, Tanh,
-// LeakyRelu, HardSigmoid, HardSwish, com.onnxrt QuantizeDequantize (constant scale and zero point:
-// a QDQ model's pair on an activation), Gelu, and the erf form of Gelu that exporters write out as
-// five nodes:
+// LeakyRelu, HardSigmoid, HardSwish, com.onnxrt Swish (fuse_swish: SiLU), com.onnxrt
+// QuantizeDequantize (constant scale and zero point: a QDQ model's pair on an activation), Gelu,
+// and the erf form of Gelu that exporters write out as five nodes:
 //   x * (0.5 * (Erf(x / sqrt 2) + 1))   or   (x * (Erf(x / sqrt 2) + 1)) * 0.5   or
 //   (x * 0.5) * (Erf(x / sqrt 2) + 1)
 // (x / sqrt 2 may also be x * (1 / sqrt 2)), and the eight-node tanh form (match_gelu_tanh).
@@ -59,6 +59,14 @@ std::optional<ir::FusedActivation> match_quantize_dequantize(const ir::Graph& g,
 
 std::optional<ir::FusedActivation> match_activation(const ir::Graph& g, const ir::Node& c) {
   if (c.domain == ir::kFusedDomain && c.op_type == "QuantizeDequantize") return match_quantize_dequantize(g, c);
+  if (c.domain == ir::kFusedDomain && c.op_type == "Swish" && c.inputs.size() == 1 && c.outputs.size() == 1) {
+    ir::AttrReader r(c);  // passes/fuse_swish.cc: x * sigmoid(alpha x)
+    ir::FusedActivation a;
+    a.kind = ir::FusedAct::kSwish;
+    a.p0 = r.f("alpha", 1.f);
+    if (!r.status().is_ok()) return std::nullopt;
+    return a;
+  }
   if (!c.domain.empty() || c.outputs.size() != 1 || c.inputs.empty()) return std::nullopt;
   ir::FusedActivation a;
   ir::AttrReader r(c);

@@ -50,12 +50,14 @@ TEST(PassesSwish, SiluBetweenConvsInEitherOrder) {
     GraphBuilder b;
     build_conv_silu_conv(b, sigmoid_first);
     fuse_and_compare(b, feed_x(b, {1, 4, 6, 6}), 1e-5);
-    EXPECT_EQ(graph_ops(b.g), (std::vector<std::string>{"Conv", "Swish", "Conv"}));
-    const ir::Node* s = only_swish(b.g);
-    ASSERT_NE(s, nullptr);
-    EXPECT_FALSE(s->attrs.has("alpha"));
-    EXPECT_EQ(b.g.value(s->inputs[0]).name, "c");
-    EXPECT_EQ(b.g.value(s->outputs[0]).name, "silu");
+    // The Swish then becomes the first conv's activation (fuse_activation), under its own name.
+    EXPECT_EQ(graph_ops(b.g), (std::vector<std::string>{"FusedConv", "Conv"}));
+    const ir::Node& fc = b.g.node(b.g.topological_order().value().front());
+    auto act = ir::read_fused_activation(fc);
+    ASSERT_TRUE(act.has_value());
+    EXPECT_EQ(act->kind, ir::FusedAct::kSwish);
+    EXPECT_EQ(act->p0, 1.0f);
+    EXPECT_EQ(b.g.value(fc.outputs[0]).name, "silu");
     EXPECT_EQ(b.g.opset_version(ir::kFusedDomain), 1);
   }
 }

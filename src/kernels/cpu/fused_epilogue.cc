@@ -30,6 +30,7 @@ void apply_epilogue(const Epilogue& e, float* y, int64_t ldy, int64_t rows, int6
     case FusedAct::kTanh: second = ew::UnaryOp::kTanh; break;
     case FusedAct::kGelu: second = ew::UnaryOp::kGelu; break;
     case FusedAct::kGeluTanh: second = ew::UnaryOp::kGeluTanh; break;
+    case FusedAct::kSwish: second = ew::UnaryOp::kSilu; break;
     case FusedAct::kQuantizeDequantize: a.act = EpiAct::kNone; break;
   }
   if (qdq) {
@@ -43,7 +44,9 @@ void apply_epilogue(const Epilogue& e, float* y, int64_t ldy, int64_t rows, int6
     ukernels::epilogue_f32_ukernel()(a, y, ldy, rows, cols);
   if (second != ew::UnaryOp::kCount) {
     const ew::UnaryF32Fn fn = ew::unary_f32_ukernel();
-    for (int64_t r = 0; r < rows; ++r) fn(second, y + r * ldy, y + r * ldy, cols, ew::UnaryParams{});
+    // Swish's alpha, as the unfused Swish kernel passes it (the other ops take no parameter).
+    const ew::UnaryParams params{e.act.kind == FusedAct::kSwish ? e.act.p0 : 0.0f, 0.0f};
+    for (int64_t r = 0; r < rows; ++r) fn(second, y + r * ldy, y + r * ldy, cols, params);
   }
 }
 
