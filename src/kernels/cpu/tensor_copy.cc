@@ -1,11 +1,13 @@
 // The strided gather-copy behind Transpose, Slice, Expand, Tile and friends. After dropping
 // size-1 dims and merging dims that the source walks contiguously, almost every real case is one
 // of: contiguous runs (memcpy per row), a batched 2-D transpose (blocked so that both the reads
-// and the writes of a tile stay in L1), or a short strided walk.
+// and the writes of a tile stay in L1; 32-bit elements through the 8x8 register ukernel), or a
+// short strided walk.
 #include <algorithm>
 
 #include "base/thread_pool.h"
 #include "kernels/cpu/tensor_util.h"
+#include "kernels/ukernels/elementwise/transpose.h"
 
 namespace onnxrt::kernels::tensor_ops {
 namespace {
@@ -63,7 +65,8 @@ void run_copy(const E* src, E* dst, const std::vector<int64_t>& dims,
   for (int64_t d : dims) total *= d;
   const int64_t L = dims.back();
   const int64_t sL = strides.back();
-  constexpr int64_t kB = 16;  // tile edge for the blocked transpose
+  constexpr int64_t kB = 32;  // tile edge for the blocked transpose: 2 x 4 KiB of 32-bit values
+  static const ew::Transpose32Fn transpose32 = ew::transpose_32bit_ukernel();
 
   if (r >= 2 && strides[r - 2] == 1 && sL != 1 && sL != 0) {
     // dst[.., i, j] = src[.., i + j*sL]: a batch of 2-D transposes, done in kB x kB tiles.
@@ -84,8 +87,12 @@ void run_copy(const E* src, E* dst, const std::vector<int64_t>& dims,
         const int64_t i0 = rb * kB, i1 = std::min(R, i0 + kB);
         for (int64_t j0 = 0; j0 < L; j0 += kB) {
           const int64_t j1 = std::min(L, j0 + kB);
-          for (int64_t i = i0; i < i1; ++i)
-            for (int64_t j = j0; j < j1; ++j) d[i * L + j] = s[i + j * sL];
+          if constexpr (std::is_same_v<E, uint32_t>) {  // 8x8 blocks in registers
+            transpose32(s + i0 + j0 * sL, sL, d + i0 * L + j0, L, i1 - i0, j1 - j0);
+          } else {
+            for (int64_t i = i0; i < i1; ++i)
+              for (int64_t j = j0; j < j1; ++j) d[i * L + j] = s[i + j * sL];
+          }
         }
       }
     };

@@ -1,0 +1,19 @@
+// 2-D transposes of 32-bit elements (Transpose, and every strided copy that is one:
+// kernels/cpu/tensor_copy.cc): b[i*ldb + j] = a[j*lda + i] for i < m, j < n. The AVX2 version
+// moves 8x8 blocks through registers (8 row loads, 24 shuffles, 8 row stores) instead of one
+// element at a time; edges go element by element.
+#pragma once
+
+#include <cstdint>
+
+namespace onnxrt::kernels::ew {
+
+using Transpose32Fn = void (*)(const uint32_t* a, int64_t lda, uint32_t* b, int64_t ldb, int64_t m, int64_t n);
+
+void transpose_32bit_scalar(const uint32_t* a, int64_t lda, uint32_t* b, int64_t ldb, int64_t m, int64_t n);
+void transpose_32bit_avx2(const uint32_t* a, int64_t lda, uint32_t* b, int64_t ldb, int64_t m, int64_t n);
+
+// The variant for this CPU (cpu_features honours ONNXRT_ISA).
+Transpose32Fn transpose_32bit_ukernel();
+
+}  // namespace onnxrt::kernels::ew

@@ -1,0 +1,16 @@
+// The portable 2-D transpose (transpose.h): the fallback without AVX2 and the AVX2 version's edges.
+#include "base/cpu_features.h"
+#include "kernels/ukernels/elementwise/transpose.h"
+
+namespace onnxrt::kernels::ew {
+
+void transpose_32bit_scalar(const uint32_t* a, int64_t lda, uint32_t* b, int64_t ldb, int64_t m, int64_t n) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) b[i * ldb + j] = a[j * lda + i];
+}
+
+Transpose32Fn transpose_32bit_ukernel() {
+  return cpu_features().has_avx2_fma() ? &transpose_32bit_avx2 : &transpose_32bit_scalar;
+}
+
+}  // namespace onnxrt::kernels::ew
