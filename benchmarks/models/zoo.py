@@ -18,6 +18,8 @@ from typing import Callable
 import torch
 from torch import nn
 
+import zoo_extra  # noqa: E402  (beside this file: every importer puts benchmarks/models on sys.path)
+
 CACHE = Path(__file__).resolve().parents[1] / ".cache"
 OPSET = 18
 
@@ -455,6 +457,11 @@ ZOO = [
 # Models outside the default suite (run.py's tables); run.py --models and back_to_back.py take them.
 EXTRA = [
     Entry("effnet_style_b1", EfficientNetStyle, _images(1)),
+    Entry("yolo_style_b1", zoo_extra.YoloStyle, _images(1, 320)),
+    Entry("convnext_style_b1", zoo_extra.ConvNeXtStyle, _images(1)),
+    Entry("vit_style_b1", zoo_extra.ViTStyle, _images(1)),
+    Entry("hf_whisper_encoder", zoo_extra.hf_whisper_encoder, lambda: (torch.randn(1, 80, 3000),)),
+    Entry("hf_wav2vec2_1s", zoo_extra.hf_wav2vec2, lambda: (torch.randn(1, 16000),)),
 ]
 # Quantized models: run.py runs them after ZOO and reports them in their own table.
 def _inputs_of(base: str) -> Callable[[], tuple]:
