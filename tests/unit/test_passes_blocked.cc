@@ -300,36 +300,27 @@ TEST(PassesBlocked, ChainsThatDoNotPayStay) {
     fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 16, 8, 8}, b.rng)}}, 1e-4);
     EXPECT_EQ(count(graph_ops(b.g), "BlockedConv"), 3);
   }
-  // A bottleneck whose window conv is a 3x3 stride-2 conv over 256 channels: too wide for the
-  // all-taps-in-registers kernel, so nothing anchors the chain, though its layout changes are free.
-  {
+  // A bottleneck x -> 1x1 -> 3x3 (stride `stride`) -> 1x1 over `mid` channels, plus x when the
+  // stride is 1.
+  auto bottleneck = [](int64_t mid, int64_t stride) {
     GraphBuilder b;
     b.input("x", {1, 16, 8, 8});
-    b.random_constant("w1", {256, 16, 1, 1});
-    b.random_constant("w2", {256, 256, 3, 3});
-    b.random_constant("w3", {16, 256, 1, 1});
+    b.random_constant("w1", {mid, 16, 1, 1});
+    b.random_constant("w2", {mid, mid, 3, 3});
+    b.random_constant("w3", {16, mid, 1, 1});
     b.node("Conv", {"x", "w1"}, {"a"}, conv_attrs(1, 1, 1));
-    b.node("Conv", {"a", "w2"}, {"c"}, conv_attrs(1, 3, 2));
-    b.node("Conv", {"c", "w3"}, {"y"}, conv_attrs(1, 1, 1));
+    b.node("Conv", {"a", "w2"}, {"c"}, conv_attrs(1, 3, stride));
+    b.node("Conv", {"c", "w3"}, {stride == 1 ? "d" : "y"}, conv_attrs(1, 1, 1));
+    if (stride == 1) b.node("Add", {"d", "x"}, {"y"});
     b.output("y");
     fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 16, 8, 8}, b.rng)}}, 1e-4);
-    EXPECT_EQ(count(graph_ops(b.g), "BlockedConv"), 0);
-  }
-  // The same bottleneck with 8 channels inside: its 3x3 conv (72 taps x channels) anchors it.
-  {
-    GraphBuilder b;
-    b.input("x", {1, 16, 8, 8});
-    b.random_constant("w1", {8, 16, 1, 1});
-    b.random_constant("w2", {8, 8, 3, 3});
-    b.random_constant("w3", {16, 8, 1, 1});
-    b.node("Conv", {"x", "w1"}, {"a"}, conv_attrs(1, 1, 1));
-    b.node("Conv", {"a", "w2"}, {"c"}, conv_attrs(1, 3, 1));
-    b.node("Conv", {"c", "w3"}, {"d"}, conv_attrs(1, 1, 1));
-    b.node("Add", {"d", "x"}, {"y"});
-    b.output("y");
-    fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 16, 8, 8}, b.rng)}}, 1e-4);
-    EXPECT_EQ(count(graph_ops(b.g), "BlockedConv"), 3);
-  }
+    return count(graph_ops(b.g), "BlockedConv");
+  };
+  // Its window conv a 3x3 stride-2 conv over 256 channels: too wide for the all-taps-in-registers
+  // kernel, so nothing anchors the chain, though its layout changes are free.
+  EXPECT_EQ(bottleneck(256, 2), 0);
+  // With 8 channels inside, its 3x3 conv (72 taps x channels) anchors it.
+  EXPECT_EQ(bottleneck(8, 1), 3);
   // Channel counts that are not multiples of 8.
   {
     GraphBuilder b;

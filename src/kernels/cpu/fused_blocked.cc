@@ -100,6 +100,26 @@ Status reorder(KernelContext& ctx) {
   return Status::ok();
 }
 
+// Tasks of the dense paths over `items` output rows (n, oh) x `ngroups` groups of output blocks:
+// the rows split into about 2 * want ranges, and the groups too when rows alone are too few.
+struct RowGroupSplit {
+  int64_t items, ngroups, parts, row_tasks, tasks;
+  RowGroupSplit(int64_t want, int64_t items_, int64_t ngroups_) : items(items_), ngroups(ngroups_) {
+    parts = std::clamp<int64_t>((want + items - 1) / items, 1, ngroups);
+    row_tasks = want > 1 ? std::clamp<int64_t>(2 * want / parts, 1, items) : 1;
+    tasks = want > 1 ? row_tasks * parts : 1;
+  }
+  // Task t: rows [r0, r1) and groups [g0, g1).
+  void task(int64_t t, int64_t* r0, int64_t* r1, int64_t* g0, int64_t* g1) const {
+    const int64_t rt = tasks == 1 ? 0 : t / parts, part = tasks == 1 ? 0 : t % parts;
+    const int64_t nparts = tasks == 1 ? 1 : parts;
+    *r0 = items * rt / row_tasks;
+    *r1 = items * (rt + 1) / row_tasks;
+    *g0 = ngroups * part / nparts;
+    *g1 = ngroups * (part + 1) / nparts;
+  }
+};
+
 // Output blocks of the pointwise kernel, in groups of 2 (12 accumulators over 6 pixels) with one
 // group of 3 (over 4 pixels) when their number is odd, or a single block alone.
 struct BlockGroup {
@@ -409,17 +429,11 @@ class BlockedConvKernel final : public Kernel {
     const int64_t OH = dh.out, OW = dw.out, MB = M_ / kB, taps = KH_ * KW_;
     const int64_t ngroups = static_cast<int64_t>(groups_.size());
     const int64_t want = wanted_tasks(static_cast<double>(N) * OH * OW * K_ * M_ * taps, ctx.threads());
-    const int64_t items = N * OH;
-    const int64_t parts = std::clamp<int64_t>((want + items - 1) / items, 1, ngroups);
-    const int64_t row_tasks = want > 1 ? std::clamp<int64_t>(2 * want / parts, 1, items) : 1;
-    const int64_t tasks = want > 1 ? row_tasks * parts : 1;
+    const RowGroupSplit split(want, N * OH, ngroups);
     const int64_t xs = H * W * kB, ys = OH * OW * kB;
     auto run_task = [&](int64_t t) {
-      // Task t: rows [r0, r1) of the flattened (n, oh), groups [g0, g1).
-      const int64_t rt = tasks == 1 ? 0 : t / parts, part = tasks == 1 ? 0 : t % parts;
-      const int64_t r0 = items * rt / row_tasks, r1 = items * (rt + 1) / row_tasks;
-      const int64_t nparts = tasks == 1 ? 1 : parts;
-      const int64_t g0 = ngroups * part / nparts, g1 = ngroups * (part + 1) / nparts;
+      int64_t r0, r1, g0, g1;
+      split.task(t, &r0, &r1, &g0, &g1);
       ukernels::BlockedPointwiseArgs a{};
       a.in_blocks = CB;
       a.x_block_stride = xs;
@@ -491,7 +505,7 @@ class BlockedConvKernel final : public Kernel {
         }
       }
     };
-    run_split(ctx.threads(), tasks, run_task);
+    run_split(ctx.threads(), split.tasks, run_task);
   }
 
   // A dense conv with each tile's sums over all window taps in registers: X zero-padded once into
@@ -529,15 +543,11 @@ class BlockedConvKernel final : public Kernel {
         std::fill(dst + (pw + W) * kB, dst + Wp * kB, 0.f);
       }
     });
-    const int64_t ngroups = static_cast<int64_t>(groups_.size()), items = N * OH;
-    const int64_t parts = std::clamp<int64_t>((want + items - 1) / items, 1, ngroups);
-    const int64_t row_tasks = want > 1 ? std::clamp<int64_t>(2 * want / parts, 1, items) : 1;
-    const int64_t tasks = want > 1 ? row_tasks * parts : 1;
+    const RowGroupSplit split(want, N * OH, static_cast<int64_t>(groups_.size()));
     const int64_t ys = OH * OW * kB, slices = (CB + kSliceBlocks - 1) / kSliceBlocks;
-    run_split(ctx.threads(), tasks, [&](int64_t t) {
-      const int64_t rt = tasks == 1 ? 0 : t / parts, part = tasks == 1 ? 0 : t % parts;
-      const int64_t nparts = tasks == 1 ? 1 : parts;
-      const int64_t g0 = ngroups * part / nparts, g1 = ngroups * (part + 1) / nparts;
+    run_split(ctx.threads(), split.tasks, [&](int64_t t) {
+      int64_t r0, r1, g0, g1;
+      split.task(t, &r0, &r1, &g0, &g1);
       ukernels::BlockedPointwiseArgs a{};
       a.x_block_stride = plane;
       a.y_block_stride = ys;
@@ -547,7 +557,7 @@ class BlockedConvKernel final : public Kernel {
       a.clamp = clamp();
       a.lo = lo();
       a.hi = hi();
-      for (int64_t r = items * rt / row_tasks; r < items * (rt + 1) / row_tasks; ++r) {
+      for (int64_t r = r0; r < r1; ++r) {
         const int64_t n = r / OH, oh = r % OH;
         const float* xrow = xp + n * CB * plane + oh * sh * Wp * kB;
         for (int64_t gi = g0; gi < g1; ++gi) {
