@@ -40,6 +40,8 @@ class QuantizeDequantizeKernel final : public Kernel {
   const char* variant() const override { return vectorized_ ? "ukernel" : "scalar"; }
 
   Status run(KernelContext& ctx) const override {
+    if (ctx.num_inputs() < 3 || !ctx.input(0) || !ctx.input(1) || !ctx.input(2) || !ctx.output(0))
+      return ctx.error("needs inputs X, scale and zero_point and output Y");
     const Tensor& x = *ctx.input(0);
     const Tensor& scale = *ctx.input(1);
     const Tensor& zp = *ctx.input(2);
@@ -49,6 +51,8 @@ class QuantizeDequantizeKernel final : public Kernel {
     if (scale.size() != 1 || zp.size() != 1)
       return ctx.error("scale and zero_point must have one element, got " + std::to_string(scale.size()) + " and " +
                        std::to_string(zp.size()));
+    if (ctx.output(0)->dtype() != DType::kFloat32 || ctx.output(0)->shape() != x.shape())
+      return ctx.error("output Y must be float32 of X's shape " + shape_to_string(x.shape()));
     const float s = scale.data<float>()[0];
     const int32_t z = zero_point_value(zp);
     const float* px = x.data<float>();
