@@ -8,8 +8,8 @@
 //   pointwise convs: group 1, 1x1 window, strides 1, no padding, W constant, auto_pad unset;
 //   depthwise convs: group = C = M, W [C, 1, KH, KW], any window, strides, padding, dilation;
 //   3x3 stride-1 convs with 16+ channels each way (Winograd, as in NCHW), which anchor a chain like
-//     depthwise convs; other convs of one group with a width stride of 1 or 2 (per-tap pointwise
-//     tiles), which do not;
+//     depthwise convs; other convs of one group with a width stride of 1 or 2 (pointwise tiles
+//     over the taps), which anchor one when their window is narrow (registers_all_taps);
 //   element-wise ops on one tensor (Relu, Clip, Sigmoid, Swish, QuantizeDequantize with its scalar
 //     parameters, ...): the same op on the blocked tensor, element for element;
 //   Add / Mul / Sub / Div of two such tensors with the same channels (broadcasting over N, H, W
