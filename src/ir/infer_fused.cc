@@ -202,8 +202,9 @@ Status infer_quantize_dequantize(InferContext& ctx) {
     }
   }
   const DType zt = ctx.input_type(2).dtype;
+  int32_t lo = 0, hi = 0;
   if (ctx.input_type(0).dtype != DType::kFloat32 || ctx.input_type(1).dtype != DType::kFloat32 ||
-      (zt != DType::kInt8 && zt != DType::kUInt8 && zt != DType::kInt16 && zt != DType::kUInt16))
+      !quantized_range(zt, &lo, &hi))
     return ctx.error("X and scale must be float and zero_point int8, uint8, int16 or uint16, got " +
                      std::string(dtype_name(ctx.input_type(0).dtype)) + ", " +
                      std::string(dtype_name(ctx.input_type(1).dtype)) + " and " + std::string(dtype_name(zt)));

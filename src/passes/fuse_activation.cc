@@ -44,16 +44,14 @@ std::optional<ir::FusedActivation> match_quantize_dequantize(const ir::Graph& g,
   if (!scale || c.inputs[2] == ir::kNoValue) return std::nullopt;
   const ir::ValueInfo& z = g.value(c.inputs[2]);
   if (!z.constant || z.is_graph_input || z.constant->size() != 1) return std::nullopt;
+  int32_t lo = 0, hi = 0;
+  if (!quantized_range(z.constant->dtype(), &lo, &hi)) return std::nullopt;
   ir::FusedActivation a;
   a.kind = ir::FusedAct::kQuantizeDequantize;
   a.p0 = *scale;
-  switch (z.constant->dtype()) {
-    case DType::kInt8: a.p1 = z.constant->data<int8_t>()[0], a.p2 = -128.f, a.p3 = 127.f; break;
-    case DType::kUInt8: a.p1 = z.constant->data<uint8_t>()[0], a.p2 = 0.f, a.p3 = 255.f; break;
-    case DType::kInt16: a.p1 = z.constant->data<int16_t>()[0], a.p2 = -32768.f, a.p3 = 32767.f; break;
-    case DType::kUInt16: a.p1 = z.constant->data<uint16_t>()[0], a.p2 = 0.f, a.p3 = 65535.f; break;
-    default: return std::nullopt;
-  }
+  a.p1 = static_cast<float>(zero_point_at(z.constant->dtype(), z.constant->raw()));
+  a.p2 = static_cast<float>(lo);
+  a.p3 = static_cast<float>(hi);
   return a;
 }
 

@@ -13,6 +13,7 @@
 // Extended levels only: the basic level keeps the model's nodes.
 #include <cstring>
 
+#include "base/quantize_dequantize.h"
 #include "ir/attribute.h"
 #include "passes/fusion_util.h"
 #include "passes/pass.h"
@@ -20,10 +21,6 @@
 namespace onnxrt::passes {
 
 namespace {
-
-bool quantized_int(DType t) {
-  return t == DType::kInt8 || t == DType::kUInt8 || t == DType::kInt16 || t == DType::kUInt16;
-}
 
 // The single-element constant at input `slot` of `n`, or null.
 const Tensor* single_constant(const ir::Graph& g, const ir::Node& n, size_t slot) {
@@ -72,7 +69,8 @@ ir::NodeId pair_start(const ir::Graph& g, ir::NodeId d_id) {
       !fusion::is_float32(g, qn.inputs[0]) || !per_tensor_attrs(qn))
     return -1;
   const ir::ValueType& qt = g.value(q).type;
-  if (!qt.is_tensor() || !quantized_int(qt.dtype)) return -1;
+  int32_t lo = 0, hi = 0;
+  if (!qt.is_tensor() || !quantized_range(qt.dtype, &lo, &hi)) return -1;
   const Tensor* s = single_constant(g, qn, 1);
   const Tensor* s2 = single_constant(g, d, 1);
   if (!s || !s2 || s->dtype() != DType::kFloat32 || s2->dtype() != DType::kFloat32 ||

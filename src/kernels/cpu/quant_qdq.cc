@@ -14,26 +14,6 @@ namespace onnxrt::kernels::quant {
 
 namespace {
 
-// The value range of the quantized type that zero_point carries.
-bool quantized_range(DType t, int32_t* lo, int32_t* hi) {
-  switch (t) {
-    case DType::kInt8: *lo = -128, *hi = 127; return true;
-    case DType::kUInt8: *lo = 0, *hi = 255; return true;
-    case DType::kInt16: *lo = -32768, *hi = 32767; return true;
-    case DType::kUInt16: *lo = 0, *hi = 65535; return true;
-    default: return false;
-  }
-}
-
-int32_t zero_point_value(const Tensor& z) {
-  switch (z.dtype()) {
-    case DType::kInt8: return z.data<int8_t>()[0];
-    case DType::kUInt8: return z.data<uint8_t>()[0];
-    case DType::kInt16: return z.data<int16_t>()[0];
-    default: return z.data<uint16_t>()[0];
-  }
-}
-
 class QuantizeDequantizeKernel final : public Kernel {
  public:
   explicit QuantizeDequantizeKernel(bool vectorized) : vectorized_(vectorized) {}
@@ -54,7 +34,7 @@ class QuantizeDequantizeKernel final : public Kernel {
     if (ctx.output(0)->dtype() != DType::kFloat32 || ctx.output(0)->shape() != x.shape())
       return ctx.error("output Y must be float32 of X's shape " + shape_to_string(x.shape()));
     const float s = scale.data<float>()[0];
-    const int32_t z = zero_point_value(zp);
+    const int32_t z = zero_point_at(zp.dtype(), zp.raw());
     const float* px = x.data<float>();
     float* py = ctx.output(0)->data<float>();
     const ew::QuantizeDequantizeF32Fn fn =
