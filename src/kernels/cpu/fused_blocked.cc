@@ -100,6 +100,27 @@ Status reorder(KernelContext& ctx) {
   return Status::ok();
 }
 
+// X's planes (`planes` of H x W pixels, `px` floats per pixel: 1 for NCHW, 8 blocked) into xp
+// as zero-padded planes of Hp x Wp pixels, X's pixel (h, w) at (h + ph, w + pw), rows over `tasks`.
+void pad_planes(ThreadPool& pool, int64_t tasks, const float* x, int64_t planes, int64_t H, int64_t W, int64_t Hp,
+                int64_t Wp, int64_t ph, int64_t pw, int64_t px, float* xp) {
+  const int64_t rows = planes * Hp;
+  tasks = std::min(tasks, std::max<int64_t>(rows, 1));
+  run_split(pool, tasks, [&](int64_t t) {
+    for (int64_t r = rows * t / tasks; r < rows * (t + 1) / tasks; ++r) {
+      const int64_t plane = r / Hp, ih = r % Hp - ph;
+      float* dst = xp + r * Wp * px;
+      if (ih < 0 || ih >= H) {
+        std::fill(dst, dst + Wp * px, 0.f);
+        continue;
+      }
+      std::fill(dst, dst + pw * px, 0.f);
+      std::copy(x + (plane * H + ih) * W * px, x + (plane * H + ih + 1) * W * px, dst + pw * px);
+      std::fill(dst + (pw + W) * px, dst + Wp * px, 0.f);
+    }
+  });
+}
+
 // Tasks of the dense paths over `items` output rows (n, oh) x `ngroups` groups of output blocks:
 // the rows split into about 2 * want ranges, and the groups too when rows alone are too few.
 struct RowGroupSplit {
@@ -529,20 +550,7 @@ class BlockedConvKernel final : public Kernel {
     for (int64_t kh = 0; kh < KH_; ++kh)
       for (int64_t kw = 0; kw < KW_; ++kw) tap_off[static_cast<size_t>(kh * KW_ + kw)] = (kh * dlh * Wp + kw * dlw) * kB;
     const int64_t want = wanted_tasks(static_cast<double>(N) * OH * OW * K_ * M_ * taps, ctx.threads());
-    const int64_t pad_rows = N * CB * Hp, pad_tasks = want > 1 ? std::min(want, pad_rows) : 1;
-    run_split(ctx.threads(), pad_tasks, [&](int64_t t) {
-      for (int64_t r = pad_rows * t / pad_tasks; r < pad_rows * (t + 1) / pad_tasks; ++r) {
-        const int64_t nc = r / Hp, ih = r % Hp - ph;
-        float* dst = xp + r * Wp * kB;
-        if (ih < 0 || ih >= H) {
-          std::fill(dst, dst + Wp * kB, 0.f);
-          continue;
-        }
-        std::fill(dst, dst + pw * kB, 0.f);
-        std::copy(x + (nc * H + ih) * W * kB, x + (nc * H + ih + 1) * W * kB, dst + pw * kB);
-        std::fill(dst + (pw + W) * kB, dst + Wp * kB, 0.f);
-      }
-    });
+    pad_planes(ctx.threads(), want > 1 ? want : 1, x, N * CB, H, W, Hp, Wp, ph, pw, kB, xp);
     const RowGroupSplit split(want, N * OH, static_cast<int64_t>(groups_.size()));
     const int64_t ys = OH * OW * kB, slices = (CB + kSliceBlocks - 1) / kSliceBlocks;
     run_split(ctx.threads(), split.tasks, [&](int64_t t) {
@@ -613,20 +621,7 @@ class BlockedConvKernel final : public Kernel {
         for (int64_t c = 0; c < C; ++c)
           tap_off[static_cast<size_t>((kh * KW_ + kw) * C + c)] = c * plane + kh * dlh * Wp + kw * dlw;
     const int64_t want = wanted_tasks(static_cast<double>(N) * OH * OW * C * KH_ * KW_ * M_, ctx.threads());
-    const int64_t pad_rows = N * C * Hp, pad_tasks = want > 1 ? std::min(want, pad_rows) : 1;
-    run_split(ctx.threads(), pad_tasks, [&](int64_t t) {
-      for (int64_t r = pad_rows * t / pad_tasks; r < pad_rows * (t + 1) / pad_tasks; ++r) {
-        const int64_t nc = r / Hp, ih = r % Hp - ph;
-        float* dst = xp + r * Wp;
-        if (ih < 0 || ih >= H) {
-          std::fill(dst, dst + Wp, 0.f);
-          continue;
-        }
-        std::fill(dst, dst + pw, 0.f);
-        std::copy(x + (nc * H + ih) * W, x + (nc * H + ih + 1) * W, dst + pw);
-        std::fill(dst + pw + W, dst + Wp, 0.f);
-      }
-    });
+    pad_planes(ctx.threads(), want > 1 ? want : 1, x, N * C, H, W, Hp, Wp, ph, pw, 1, xp);
     const int64_t rows = N * OH, tasks = want > 1 ? std::min(want, rows) : 1, ys = OH * OW * kB;
     run_split(ctx.threads(), tasks, [&](int64_t t) {
       ukernels::BlockedStemArgs a{};
