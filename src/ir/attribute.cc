@@ -51,14 +51,16 @@ bool Attributes::erase(std::string_view name) {
   return false;
 }
 
-AttrReader::AttrReader(const Node& node) : attrs_(node.attrs), context_(node.describe() + ": ") {}
+AttrReader::AttrReader(const Node& node) : attrs_(node.attrs), node_(&node) {}
+
+std::string AttrReader::context() const { return node_ ? node_->describe() + ": " : context_; }
 
 const Attribute* AttrReader::get(std::string_view name, AttrKind kind) {
   const Attribute* a = attrs_.find(name);
   if (a == nullptr) return nullptr;
   if (a->kind != kind) {
     if (status_.is_ok()) {
-      status_ = invalid_model(context_ + "attribute '" + std::string(name) + "' must be " +
+      status_ = invalid_model(context() + "attribute '" + std::string(name) + "' must be " +
                               std::string(attr_kind_name(kind)) + ", got " +
                               std::string(attr_kind_name(a->kind)));
     }
@@ -110,7 +112,7 @@ std::shared_ptr<Graph> AttrReader::graph(std::string_view name) {
 const Attribute* AttrReader::required(std::string_view name, AttrKind kind) {
   const Attribute* a = get(name, kind);
   if (a == nullptr && status_.is_ok()) {
-    status_ = invalid_model(context_ + "required attribute '" + std::string(name) + "' (" +
+    status_ = invalid_model(context() + "required attribute '" + std::string(name) + "' (" +
                             std::string(attr_kind_name(kind)) + ") is missing");
   }
   return a;

@@ -86,6 +86,8 @@ class Attributes {
 // Typed access with defaults; see the file comment.
 class AttrReader {
  public:
+  // The node's description is made only when an error needs it: shape inference of dynamic
+  // shapes reads attributes at every run (every iteration of a loop body).
   explicit AttrReader(const Node& node);
   AttrReader(const Attributes& attrs, std::string context) : attrs_(attrs), context_(std::move(context)) {}
 
@@ -104,7 +106,9 @@ class AttrReader {
 
  private:
   const Attribute* get(std::string_view name, AttrKind kind);
+  std::string context() const;
   const Attributes& attrs_;
+  const Node* node_ = nullptr;
   std::string context_;
   Status status_;
 };

@@ -1,11 +1,14 @@
 // The CPU table of the ai.onnx.ml family: the tree ensembles have a flattened, threaded kernel
-// (cpu/ml_tree.cc); the other ops are memory-bound or tiny, so the reference kernels serve.
+// (cpu/ml_tree.cc), the support vector machines a vectorized, threaded one (cpu/ml_svm.cc); the
+// other ops are memory-bound or tiny, so the reference kernels serve.
 // The ml opsets (1..5) change attributes only, which the factories read from the node.
 #include "kernels/kernel_families.h"
 #include "kernels/reference/ml_common.h"
 
 namespace onnxrt::kernels::ml {
 Expected<std::unique_ptr<Kernel>> make_cpu_tree_ensemble(const KernelInit& init);  // cpu/ml_tree.cc
+Expected<std::unique_ptr<Kernel>> make_cpu_svm_classifier(const KernelInit& init);  // cpu/ml_svm.cc
+Expected<std::unique_ptr<Kernel>> make_cpu_svm_regressor(const KernelInit& init);
 }
 
 namespace onnxrt::kernels {
@@ -28,8 +31,8 @@ const KernelEntry kCpuMl[] = {
     {kMl, "LinearRegressor", 1, kMaxOpset, kAny, &ml::make_linear_regressor},
     {kMl, "Normalizer", 1, kMaxOpset, kAny, &ml::make_normalizer},
     {kMl, "OneHotEncoder", 1, kMaxOpset, kAny, &ml::make_one_hot_encoder},
-    {kMl, "SVMClassifier", 1, kMaxOpset, kAny, &ml::make_svm_classifier},
-    {kMl, "SVMRegressor", 1, kMaxOpset, kAny, &ml::make_svm_regressor},
+    {kMl, "SVMClassifier", 1, kMaxOpset, kAny, &ml::make_cpu_svm_classifier},
+    {kMl, "SVMRegressor", 1, kMaxOpset, kAny, &ml::make_cpu_svm_regressor},
     {kMl, "Scaler", 1, kMaxOpset, kAny, &ml::make_scaler},
     {kMl, "TreeEnsemble", 5, kMaxOpset, kAny, &ml::make_cpu_tree_ensemble},
     {kMl, "TreeEnsembleClassifier", 1, kMaxOpset, kAny, &ml::make_cpu_tree_ensemble},

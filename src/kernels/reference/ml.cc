@@ -1,4 +1,4 @@
-// The reference table of the ai.onnx.ml family. Kernels live in ml_basic.cc, ml_linear.cc,
+// The reference table of the ai.onnx.ml family. Kernels live in ml_basic.cc, ml_linear.cc, ml_svm.cc,
 // ml_tree.cc and ml_map.cc; each dispatches on its input types itself. The ml opsets
 // (1..5) change attributes only, which the factories read from the node.
 #include "kernels/kernel_families.h"
