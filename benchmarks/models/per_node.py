@@ -5,6 +5,7 @@ NCHWc reorders, are listed where they fall). For finding which nodes of a model 
 docs/performance.md comes from; the per-node figures in performance_notes.md were taken with it.
 
     python benchmarks/models/per_node.py MODEL.onnx [--threads 1] [--runs 30] [--below 1.0] [--by-op]
+        [--dynamic-dim 1]
 
 Columns: node, our kernel, output shape, our us, onnxruntime's us, onnxruntime/ours (> 1: we are
 faster). Profiling adds a little to every node for both runtimes; compare nodes, not totals with
@@ -52,13 +53,13 @@ def print_by_op(label: str, nodes: list) -> None:
         print(f"  {op:24s} {us:9.0f}")
 
 
-def random_feed(sess: ort.InferenceSession) -> dict:
+def random_feed(sess: ort.InferenceSession, dynamic_dim: int = 1) -> dict:
     """Floats in [0, 1); integer inputs (token ids, positions) get small ids that every vocabulary
-    holds. Symbolic dims are 1."""
+    holds. Symbolic dims are `dynamic_dim`."""
     rng = np.random.default_rng(0)
     feed = {}
     for i in sess.get_inputs():
-        shape = [d if isinstance(d, int) else 1 for d in i.shape]
+        shape = [d if isinstance(d, int) else dynamic_dim for d in i.shape]
         if i.type in ("tensor(int64)", "tensor(int32)"):
             feed[i.name] = rng.integers(0, 100, shape).astype(np.int64 if i.type == "tensor(int64)" else np.int32)
         elif i.type == "tensor(float16)":
@@ -75,6 +76,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--below", type=float, default=None, help="list only nodes with a ratio below this")
     ap.add_argument("--by-op", action="store_true", help="sum the nodes of each op type instead")
+    ap.add_argument("--dynamic-dim", type=int, default=1, help="the size of every symbolic input dim (a batch)")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,7 +86,7 @@ def main() -> None:
         so.enable_profiling = True
         so.profile_file_prefix = os.path.join(tmp, "ort")
         theirs = ort.InferenceSession(args.model, so, providers=["CPUExecutionProvider"])
-        feed = random_feed(theirs)
+        feed = random_feed(theirs, args.dynamic_dim)
         for _ in range(args.runs + 5):
             theirs.run(None, feed)
         with open(theirs.end_profiling()) as f:

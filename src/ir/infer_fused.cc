@@ -212,7 +212,27 @@ Status infer_quantize_dequantize(InferContext& ctx) {
   return Status::ok();
 }
 
+// SquaredDistances(X, V): X [N, K] and V [M, K] float32 -> [N, M].
+Status infer_squared_distances(InferContext& ctx) {
+  static const char* kNames[] = {"X", "V"};
+  for (size_t i = 0; i < 2; ++i) {
+    if (!ctx.has_input(i)) return ctx.error(std::string("input ") + std::to_string(i) + " (" + kNames[i] + ") is required");
+    const ValueType& t = ctx.input_type(i);
+    if (!t.is_tensor() || t.dtype != DType::kFloat32 || (t.has_shape && t.rank() != 2))
+      return ctx.error(std::string(kNames[i]) + " must be a 2-D float tensor, got " + type_string(t));
+  }
+  const ValueType& x = ctx.input_type(0);
+  const ValueType& v = ctx.input_type(1);
+  if (x.has_shape && v.has_shape && x.shape[1].is_known() && v.shape[1].is_known() &&
+      x.shape[1].value() != v.shape[1].value())
+    return ctx.error("X " + type_string(x) + " and V " + type_string(v) + " must have the same number of columns");
+  SymShape out = {x.has_shape ? x.shape[0] : ctx.fresh_dim(), v.has_shape ? v.shape[0] : ctx.fresh_dim()};
+  ctx.outputs[0] = ValueType::tensor(DType::kFloat32, out);
+  return Status::ok();
+}
+
 constexpr OpInfo kFusedOps[] = {
+    {kFusedDomain, "SquaredDistances", &infer_squared_distances},
     {kFusedDomain, "QuantizeDequantize", &infer_quantize_dequantize},
     {kFusedDomain, "MatMulIntegerToFloat", &infer_matmul_integer_to_float},
     {kFusedDomain, "FusedConv", &infer_fused_conv},

@@ -16,6 +16,10 @@
 //                                  scalar, zero_point a scalar of int8, uint8, int16 or uint16
 //                                  (the quantized type), Y float32 of X's shape
 //                                  (passes/fuse_quantize_dequantize.cc)
+//   SquaredDistances(X, V)         Y[i, j] = sum_k (X[i, k] - V[j, k])^2: X [N, K] and V [M, K]
+//                                  float32, Y [N, M] float32, each sum taken in double in k
+//                                  order and rounded once (passes/fuse_scan_distances.cc: the
+//                                  Scan that scikit-learn converters write for pairwise distances)
 // The channel-blocked layout (passes/block_channels.cc): a float32 tensor [N, C/8, H, W, 8] holds
 // channel c of pixel (h, w) at [n, c/8, h, w, c%8], C a multiple of 8.
 //   ToBlocked(X)                   NCHW [N, C, H, W] -> blocked

@@ -67,6 +67,8 @@ bool dequantized_matmul_weight(const ir::Graph& g, const ir::Node& n);
 // QuantizeLinear -> DequantizeLinear per tensor on a float32 activation -> com.onnxrt
 // QuantizeDequantize, an element-wise op the conv and matmul fusions take as an activation.
 Expected<bool> fuse_quantize_dequantize(ir::Graph& graph, const PassContext& ctx);
+// The Scan of scikit-learn converters' pairwise squared distances -> com.onnxrt SquaredDistances.
+Expected<bool> fuse_scan_distances(ir::Graph& graph, const PassContext& ctx);
 // MatMulInteger -> Cast -> Mul(scale) [-> Add(bias)] -> com.onnxrt MatMulIntegerToFloat.
 Expected<bool> fuse_quant_matmul(ir::Graph& graph, const PassContext& ctx);
 // MatMul(Q, K^T) [* scale] [+ mask] [causal Where] -> Softmax -> MatMul(., V), with the exporter's

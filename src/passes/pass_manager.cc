@@ -27,6 +27,7 @@ std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
   p.push_back({"fuse_matmul_add", &fuse_matmul_add});
   p.push_back({"fuse_swish", &fuse_swish});
   p.push_back({"fuse_quant_matmul", &fuse_quant_matmul});
+  p.push_back({"fuse_scan_distances", &fuse_scan_distances});
   // Before fuse_activation, which takes the pairs it makes as the activation of a Conv / MatMul.
   p.push_back({"fuse_quantize_dequantize", &fuse_quantize_dequantize});
   p.push_back({"fuse_activation", &fuse_activation});

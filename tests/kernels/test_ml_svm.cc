@@ -1,7 +1,8 @@
 // Support vector machines: the kernel-value ukernels (ukernels/ml/svm.h) against their definition
 // over swept shapes, the double exp against std::exp over its whole range, and the CPU
 // SVMClassifier / SVMRegressor against the reference kernel over random models of every kernel
-// type, class count, probability setting and post-transform.
+// type, class count, probability setting and post-transform; com.onnxrt SquaredDistances, which
+// shares the pair ukernel, against its reference with V constant and fed.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -206,6 +207,26 @@ TEST(SvmKernel, FeatureCountMismatchIsAnError) {
   auto r = run_node(kernels::Backend::kCpu, bad, {random_tensor(DType::kFloat32, {1, 2}, rng1)}, 1);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.status().message().find("support_vectors has 4 values for 3 vectors"), std::string::npos) << r.status().to_string();
+}
+
+TEST(SquaredDistancesKernel, MatchesReference) {
+  std::mt19937 rng(23);
+  const ir::Node node = NodeBuilder("SquaredDistances", 1, "com.onnxrt").build();
+  for (int64_t k : {1, 6, 20}) {
+    for (int64_t m : {1, 5, 8, 37}) {
+      for (int64_t n : {0, 1, 3, 70}) {
+        SCOPED_TRACE("n " + std::to_string(n) + " m " + std::to_string(m) + " k " + std::to_string(k));
+        const Tensor x = random_tensor(DType::kFloat32, {n, k}, rng, -3, 3);
+        const Tensor v = random_tensor(DType::kFloat32, {m, k}, rng, -3, 3);
+        // run_node hands V to create() as a constant (packed once); the other path packs per run.
+        expect_matches_reference(node, {x, v}, 1, 0, 0);
+        expect_matches_reference_without_constants(node, {x, v}, 0);
+      }
+    }
+  }
+  auto r = run_node(kernels::Backend::kCpu, node,
+                    {random_tensor(DType::kFloat32, {2, 3}, rng), random_tensor(DType::kFloat32, {4, 5}, rng)}, 1);
+  ASSERT_FALSE(r.has_value());
 }
 
 }  // namespace

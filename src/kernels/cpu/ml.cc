@@ -9,6 +9,7 @@ namespace onnxrt::kernels::ml {
 Expected<std::unique_ptr<Kernel>> make_cpu_tree_ensemble(const KernelInit& init);  // cpu/ml_tree.cc
 Expected<std::unique_ptr<Kernel>> make_cpu_svm_classifier(const KernelInit& init);  // cpu/ml_svm.cc
 Expected<std::unique_ptr<Kernel>> make_cpu_svm_regressor(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_cpu_squared_distances(const KernelInit& init);  // cpu/ml_distances.cc
 }
 
 namespace onnxrt::kernels {
@@ -38,6 +39,7 @@ const KernelEntry kCpuMl[] = {
     {kMl, "TreeEnsembleClassifier", 1, kMaxOpset, kAny, &ml::make_cpu_tree_ensemble},
     {kMl, "TreeEnsembleRegressor", 1, kMaxOpset, kAny, &ml::make_cpu_tree_ensemble},
     {kMl, "ZipMap", 1, kMaxOpset, kAny, &ml::make_zipmap},
+    {"com.onnxrt", "SquaredDistances", 1, kMaxOpset, DType::kFloat32, &ml::make_cpu_squared_distances},
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The reference table of the ai.onnx.ml family. Kernels live in ml_basic.cc, ml_linear.cc, ml_svm.cc,
-// ml_tree.cc and ml_map.cc; each dispatches on its input types itself. The ml opsets
+// ml_tree.cc, ml_map.cc and ml_distances.cc; each dispatches on its input types itself. The ml opsets
 // (1..5) change attributes only, which the factories read from the node.
 #include "kernels/kernel_families.h"
 #include "kernels/reference/ml_common.h"
@@ -31,6 +31,7 @@ const KernelEntry kReferenceMl[] = {
     {kMl, "TreeEnsembleClassifier", 1, kMaxOpset, kAny, &ml::make_reference_tree_ensemble},
     {kMl, "TreeEnsembleRegressor", 1, kMaxOpset, kAny, &ml::make_reference_tree_ensemble},
     {kMl, "ZipMap", 1, kMaxOpset, kAny, &ml::make_zipmap},
+    {"com.onnxrt", "SquaredDistances", 1, kMaxOpset, DType::kFloat32, &ml::make_squared_distances_reference},
 };
 
 }  // namespace

@@ -94,5 +94,6 @@ Expected<std::unique_ptr<Kernel>> make_reference_tree_ensemble(const KernelInit&
 Expected<std::unique_ptr<Kernel>> make_zipmap(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_cast_map(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_dict_vectorizer(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_squared_distances_reference(const KernelInit& init);  // com.onnxrt
 
 }  // namespace onnxrt::kernels::ml
