@@ -87,7 +87,7 @@ TEST(LinalgSgemm, SweepSmallShapesEveryIsa) {
   std::mt19937 rng(11);
   for (GemmIsa isa : kIsas) {
     for (int64_t M : {0, 1, 3, 6, 13, 25})
-      for (int64_t N : {0, 1, 8, 15, 16, 17, 33, 48, 64})
+      for (int64_t N : {0, 1, 2, 8, 15, 16, 17, 33, 48, 64})
         for (int64_t K : {0, 1, 7, 259})
           for (int t = 0; t < 4; ++t) {
             const bool ta = t & 1, tb = t & 2;
@@ -123,7 +123,10 @@ TEST(LinalgSgemm, PackedBMatchesEveryIsa) {
                           Case{true, false, 33, 17, 5, 0.5f, 2.f, 0},
                           Case{false, false, 150, 1090, 270, 1.f, 0.f, 0},
                           Case{false, false, 0, 16, 16, 1.f, 0.f, 0},
-                          Case{false, false, 4, 16, 0, 1.f, 3.f, 0}}) {
+                          Case{false, false, 4, 16, 0, 1.f, 3.f, 0},
+                          // One or two columns (the dot-product path), K over several packed blocks.
+                          Case{false, false, 1000, 1, 300, 1.f, 0.5f, 3},
+                          Case{false, true, 517, 2, 600, 0.75f, 0.f, 1}}) {
       check(isa, c, true, &pool, rng);
     }
   }
@@ -231,7 +234,8 @@ TEST(LinalgSgemm, PackedBiasMatchesBroadcastThenBeta) {
   ThreadPool& pool = testing::test_pool();
   struct S { int64_t M, N, K; bool ta; };
   for (const S& s : {S{97, 8, 8, false}, S{5, 1, 3, false}, S{33, 17, 40, true}, S{4, 64, 256, false},
-                     S{9, 65, 12, false}, S{130, 300, 270, false}, S{0, 8, 8, false}}) {
+                     S{9, 65, 12, false}, S{130, 300, 270, false}, S{0, 8, 8, false},
+                     S{1000, 1, 300, false}, S{700, 2, 20, false}}) {
     std::vector<float> A(static_cast<size_t>(std::max<int64_t>(1, s.M * s.K))), B(s.K * s.N), bias(s.N);
     for (auto& x : A) x = d(rng);
     for (auto& x : B) x = d(rng);

@@ -195,5 +195,32 @@ TEST(TensorMiscKernels, ReverseSequenceTensorScatterCol2ImDetTile1) {
   EXPECT_EQ(floats(t1[0]), (std::vector<float>{1, 2, 1, 2, 1, 2}));
 }
 
+// Concat of narrow rows (a classifier's score columns side by side) takes a row-by-row path; wide
+// rows the range walk. Both against the reference, over element sizes, piece widths and enough
+// rows for both threads; strings always take the walk.
+TEST(TensorMiscKernels, ConcatNarrowAndWideRowsMatchReference) {
+  std::mt19937 rng(31);
+  for (DType dt : {DType::kFloat32, DType::kInt64, DType::kUInt8, DType::kFloat16, DType::kString}) {
+    for (const std::vector<int64_t>& widths : {std::vector<int64_t>{1, 1}, {1, 2, 1}, {3, 5}, {2, 40}, {7}}) {
+      for (int64_t rows : {1, 3, 2001}) {
+        std::vector<Tensor> in;
+        for (int64_t w : widths) {
+          Tensor t = random_tensor(dt == DType::kString ? DType::kFloat32 : dt, {rows, w}, rng, -50, 50);
+          if (dt == DType::kString) {
+            Tensor s = Tensor::allocate(DType::kString, {rows, w});
+            for (int64_t i = 0; i < t.size(); ++i) s.data<std::string>()[i] = std::to_string(t.data<float>()[i]);
+            t = s;
+          }
+          in.push_back(t);
+        }
+        for (int64_t axis : {1, -1}) {
+          SCOPED_TRACE(std::string(dtype_name(dt)) + " rows " + std::to_string(rows) + " axis " + std::to_string(axis));
+          expect_matches_reference(NodeBuilder("Concat", 13).attr_i("axis", axis).build(), in, 1, 0, 0);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace onnxrt::testing

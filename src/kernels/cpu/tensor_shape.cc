@@ -227,9 +227,29 @@ Status concat_kernel(KernelContext& ctx) {
     in_place[k] = outer == 1 && src[k] == static_cast<const char*>(y->raw()) + cols[k] * es;
   }
   if (cols[n_in] != out_row) return ctx.error("inputs do not fill output " + shape_to_string(y->shape()));
+  char* dst = static_cast<char*>(y->raw());
+  // Narrow output rows (a classifier's [N, 1] score columns side by side): row by row, each piece
+  // a fixed-size copy. The range walk below searches and calls memcpy per piece: 25 us for
+  // [1000, 1] + [1000, 1], onnxruntime 6.
+  if (y->dtype() != DType::kString && out_row * es <= 64 && outer > 1) {
+    ctx.threads().parallel_for(outer, static_cast<double>(out_row), [&](int64_t b, int64_t e) {
+      for (size_t k = 0; k < n_in; ++k) {
+        const int64_t row = cols[k + 1] - cols[k];
+        const char* s = src[k] + b * row * es;
+        char* d = dst + (b * out_row + cols[k]) * es;
+        if (row * es == 4) {
+          for (int64_t o = b; o < e; ++o, s += 4, d += out_row * es) std::memcpy(d, s, 4);
+        } else if (row * es == 8) {
+          for (int64_t o = b; o < e; ++o, s += 8, d += out_row * es) std::memcpy(d, s, 8);
+        } else {
+          for (int64_t o = b; o < e; ++o, s += row * es, d += out_row * es) std::memcpy(d, s, static_cast<size_t>(row * es));
+        }
+      }
+    });
+    return Status::ok();
+  }
   // Over ranges of the output's elements, so that one large input (a KV cache) is copied by every
   // thread, and small Concats (shape arithmetic) stay on the caller.
-  char* dst = static_cast<char*>(y->raw());
   ctx.threads().parallel_for(outer * out_row, 1.0, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e;) {
       const int64_t o = i / out_row, c = i % out_row;
