@@ -2,7 +2,8 @@
 // over swept shapes, the double exp against std::exp over its whole range, and the CPU
 // SVMClassifier / SVMRegressor against the reference kernel over random models of every kernel
 // type, class count, probability setting and post-transform; com.onnxrt SquaredDistances, which
-// shares the pair ukernel, against its reference with V constant and fed.
+// shares the pair ukernel, against its reference with V constant and fed; and LinearClassifier /
+// LinearRegressor, whose CPU kernel uses it too.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -227,6 +228,44 @@ TEST(SquaredDistancesKernel, MatchesReference) {
   auto r = run_node(kernels::Backend::kCpu, node,
                     {random_tensor(DType::kFloat32, {2, 3}, rng), random_tensor(DType::kFloat32, {4, 5}, rng)}, 1);
   ASSERT_FALSE(r.has_value());
+}
+
+TEST(LinearModelKernel, MatchesReference) {
+  std::mt19937 rng(24);
+  const int64_t cols = 9;
+  for (int classes : {1, 2, 4}) {
+    for (const char* post : {"NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO", "PROBIT"}) {
+      for (int labels : {classes == 1 ? 2 : classes, classes == 1 ? 1 : classes}) {
+        for (bool intercepts : {true, false}) {
+          std::vector<int64_t> ids;
+          for (int c = 0; c < labels; ++c) ids.push_back(3 * c + 1);
+          NodeBuilder b = ml("LinearClassifier");
+          b.attr_floats("coefficients", uniform(rng, static_cast<size_t>(classes * cols), -1, 1))
+              .attr_ints("classlabels_ints", ids)
+              .attr_s("post_transform", post);
+          if (intercepts) b.attr_floats("intercepts", uniform(rng, static_cast<size_t>(classes), -0.5f, 0.5f));
+          const ir::Node node = b.build();
+          for (int64_t rows : {0, 1, 63, 65, 300}) {
+            SCOPED_TRACE(std::string("classes ") + std::to_string(classes) + " labels " + std::to_string(labels) + " " +
+                         post + (intercepts ? " intercepts" : "") + " rows " + std::to_string(rows));
+            expect_matches_reference(node, {random_tensor(DType::kFloat32, {rows, cols}, rng, -2, 2)}, 2, 1e-6, 1e-6);
+          }
+        }
+      }
+    }
+  }
+  for (int64_t targets : {1, 3}) {
+    const ir::Node node = ml("LinearRegressor")
+                              .attr_i("targets", targets)
+                              .attr_floats("coefficients", uniform(rng, static_cast<size_t>(targets * cols), -1, 1))
+                              .attr_floats("intercepts", uniform(rng, static_cast<size_t>(targets), -1, 1))
+                              .build();
+    for (DType dt : {DType::kFloat32, DType::kFloat64, DType::kInt64, DType::kInt32})
+      for (int64_t rows : {1, 130}) {
+        SCOPED_TRACE("targets " + std::to_string(targets) + " " + std::string(dtype_name(dt)) + " rows " + std::to_string(rows));
+        expect_matches_reference(node, {random_tensor(dt, {rows, cols}, rng, -3, 3)}, 1, 1e-6, 1e-6);
+      }
+  }
 }
 
 }  // namespace

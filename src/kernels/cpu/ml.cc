@@ -1,6 +1,7 @@
 // The CPU table of the ai.onnx.ml family: the tree ensembles have a flattened, threaded kernel
-// (cpu/ml_tree.cc), the support vector machines a vectorized, threaded one (cpu/ml_svm.cc); the
-// other ops are memory-bound or tiny, so the reference kernels serve.
+// (cpu/ml_tree.cc), the support vector machines and linear models vectorized, threaded ones
+// (cpu/ml_svm.cc, cpu/ml_linear.cc); the other ops are memory-bound or tiny, so the reference
+// kernels serve.
 // The ml opsets (1..5) change attributes only, which the factories read from the node.
 #include "kernels/kernel_families.h"
 #include "kernels/reference/ml_common.h"
@@ -10,6 +11,8 @@ Expected<std::unique_ptr<Kernel>> make_cpu_tree_ensemble(const KernelInit& init)
 Expected<std::unique_ptr<Kernel>> make_cpu_svm_classifier(const KernelInit& init);  // cpu/ml_svm.cc
 Expected<std::unique_ptr<Kernel>> make_cpu_svm_regressor(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_cpu_squared_distances(const KernelInit& init);  // cpu/ml_distances.cc
+Expected<std::unique_ptr<Kernel>> make_cpu_linear_classifier(const KernelInit& init);  // cpu/ml_linear.cc
+Expected<std::unique_ptr<Kernel>> make_cpu_linear_regressor(const KernelInit& init);
 }
 
 namespace onnxrt::kernels {
@@ -28,8 +31,8 @@ const KernelEntry kCpuMl[] = {
     {kMl, "FeatureVectorizer", 1, kMaxOpset, kAny, &ml::make_feature_vectorizer},
     {kMl, "Imputer", 1, kMaxOpset, kAny, &ml::make_imputer},
     {kMl, "LabelEncoder", 1, kMaxOpset, kAny, &ml::make_label_encoder},
-    {kMl, "LinearClassifier", 1, kMaxOpset, kAny, &ml::make_linear_classifier},
-    {kMl, "LinearRegressor", 1, kMaxOpset, kAny, &ml::make_linear_regressor},
+    {kMl, "LinearClassifier", 1, kMaxOpset, kAny, &ml::make_cpu_linear_classifier},
+    {kMl, "LinearRegressor", 1, kMaxOpset, kAny, &ml::make_cpu_linear_regressor},
     {kMl, "Normalizer", 1, kMaxOpset, kAny, &ml::make_normalizer},
     {kMl, "OneHotEncoder", 1, kMaxOpset, kAny, &ml::make_one_hot_encoder},
     {kMl, "SVMClassifier", 1, kMaxOpset, kAny, &ml::make_cpu_svm_classifier},

@@ -29,7 +29,7 @@ class CpuSvm final : public Kernel {
     static const ExpScaledF64Fn exp_scaled = exp_scaled_f64_ukernel();
     const int64_t c = m_.cols;
     std::vector<double> x(static_cast<size_t>(rows * c));
-    for (int64_t i = 0; i < rows * c; ++i) x[static_cast<size_t>(i)] = f.at_flat(r0 * c + i);
+    f.load_flat(r0 * c, rows * c, x.data());
     const SvmKernelSpec& k = m_.kernel;
     pairs(x.data(), rows, c, panels_.data(), m_.n_vectors, k.kind == SvmKernel::kRbf, out);
     const int64_t n = rows * m_.n_vectors;

@@ -410,12 +410,16 @@ class Scaler final : public Kernel {
       return ctx.error("scale/offset have " + std::to_string(scale_.size()) + "/" + std::to_string(offset_.size()) +
                        " values for " + std::to_string(c) + " features");
     float* y = ctx.output(0)->data<float>();
-    const int64_t total = f.rows * c;
-    for (int64_t i = 0; i < total; ++i) {
-      const size_t j = static_cast<size_t>(i % c);
-      const double off = offset_.empty() ? 0.0 : offset_[offset_.size() == 1 ? 0 : j];
-      const double sc = scale_.empty() ? 1.0 : scale_[scale_.size() == 1 ? 0 : j];
-      y[i] = static_cast<float>((f.at_flat(i) - off) * sc);
+    // Per column once, then row by row with the input's type switch outside the loop.
+    std::vector<double> off(static_cast<size_t>(c)), sc(static_cast<size_t>(c)), row(static_cast<size_t>(c));
+    for (int64_t j = 0; j < c; ++j) {
+      off[static_cast<size_t>(j)] = offset_.empty() ? 0.0 : offset_[offset_.size() == 1 ? 0 : static_cast<size_t>(j)];
+      sc[static_cast<size_t>(j)] = scale_.empty() ? 1.0 : scale_[scale_.size() == 1 ? 0 : static_cast<size_t>(j)];
+    }
+    for (int64_t r = 0; r < f.rows; ++r) {
+      f.load_flat(r * c, c, row.data());
+      for (int64_t j = 0; j < c; ++j)
+        y[r * c + j] = static_cast<float>((row[static_cast<size_t>(j)] - off[static_cast<size_t>(j)]) * sc[static_cast<size_t>(j)]);
     }
     return Status::ok();
   }

@@ -57,6 +57,14 @@ struct Features {
       default: return 0;
     }
   }
+  // Elements [first, first + n) as doubles, the type switch outside the loop.
+  void load_flat(int64_t first, int64_t n, double* out) const {
+    switch (dtype) {
+      case DType::kFloat32: for (int64_t i = 0; i < n; ++i) out[i] = static_cast<const float*>(data)[first + i]; break;
+      case DType::kFloat64: for (int64_t i = 0; i < n; ++i) out[i] = static_cast<const double*>(data)[first + i]; break;
+      default: for (int64_t i = 0; i < n; ++i) out[i] = at_flat(first + i); break;
+    }
+  }
 };
 
 // X as a Features view; an error names the node when X is missing or not float/double/int64/int32.
