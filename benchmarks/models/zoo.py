@@ -330,8 +330,9 @@ def _sklearn_to_onnx(model) -> bytes:
 
     x, y = _tree_data()
     model.fit(x[:4000], y[:4000])
+    last = model.steps[-1][1] if hasattr(model, "steps") else model  # a Pipeline's classifier
     return skl2onnx.to_onnx(model, x[:1], target_opset={"": 17, "ai.onnx.ml": 3},
-                            options={id(model): {"zipmap": False}}).SerializeToString()
+                            options={id(last): {"zipmap": False}}).SerializeToString()
 
 
 def random_forest():
@@ -346,6 +347,38 @@ def gradient_boosting():
     from sklearn.ensemble import GradientBoostingClassifier
 
     return _sklearn_to_onnx(GradientBoostingClassifier(n_estimators=100, max_depth=5, random_state=0))
+
+
+# Other scikit-learn classifiers on the same data (EXTRA, outside the suite): each is a different
+# converter path, checked against onnxruntime by run.py.
+def support_vector_machine():
+    """RBF SVC with probabilities (Platt scaling and pairwise coupling), 3 classes: SVMClassifier."""
+    from sklearn.svm import SVC
+
+    return _sklearn_to_onnx(SVC(probability=True, random_state=0))
+
+
+def nearest_neighbours():
+    """5 nearest of 4000 training rows: skl2onnx's pairwise-distance Scan, TopK and a vote."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    return _sklearn_to_onnx(KNeighborsClassifier(5))
+
+
+def logistic_regression():
+    """StandardScaler then multinomial LogisticRegression: Scaler and LinearClassifier."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return _sklearn_to_onnx(make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)))
+
+
+def mlp_classifier():
+    """Two hidden layers of 100: MatMul, Add, Relu and a Softmax in plain ONNX."""
+    from sklearn.neural_network import MLPClassifier
+
+    return _sklearn_to_onnx(MLPClassifier((100, 100), max_iter=200, random_state=0))
 
 
 def _tree_rows(batch):
@@ -462,6 +495,12 @@ EXTRA = [
     Entry("vit_style_b1", zoo_extra.ViTStyle, _images(1)),
     Entry("hf_whisper_encoder", zoo_extra.hf_whisper_encoder, lambda: (torch.randn(1, 80, 3000),)),
     Entry("hf_wav2vec2_1s", zoo_extra.hf_wav2vec2, lambda: (torch.randn(1, 16000),)),
+    Entry("svc_b1", support_vector_machine, _tree_rows(1), "sklearn"),
+    Entry("svc_b1000", support_vector_machine, _tree_rows(1000), "sklearn"),
+    Entry("knn_b1", nearest_neighbours, _tree_rows(1), "sklearn"),
+    Entry("knn_b1000", nearest_neighbours, _tree_rows(1000), "sklearn"),
+    Entry("logreg_b1000", logistic_regression, _tree_rows(1000), "sklearn"),
+    Entry("mlp_clf_b1000", mlp_classifier, _tree_rows(1000), "sklearn"),
 ]
 # Quantized models: run.py runs them after ZOO and reports them in their own table.
 def _inputs_of(base: str) -> Callable[[], tuple]:

@@ -87,7 +87,7 @@ TEST(LinalgSgemm, SweepSmallShapesEveryIsa) {
   std::mt19937 rng(11);
   for (GemmIsa isa : kIsas) {
     for (int64_t M : {0, 1, 3, 6, 13, 25})
-      for (int64_t N : {0, 1, 2, 8, 15, 16, 17, 33, 48, 64})
+      for (int64_t N : {0, 1, 2, 3, 4, 5, 8, 15, 16, 17, 24, 25, 33, 48, 64})
         for (int64_t K : {0, 1, 7, 259})
           for (int t = 0; t < 4; ++t) {
             const bool ta = t & 1, tb = t & 2;
@@ -235,7 +235,7 @@ TEST(LinalgSgemm, PackedBiasMatchesBroadcastThenBeta) {
   struct S { int64_t M, N, K; bool ta; };
   for (const S& s : {S{97, 8, 8, false}, S{5, 1, 3, false}, S{33, 17, 40, true}, S{4, 64, 256, false},
                      S{9, 65, 12, false}, S{130, 300, 270, false}, S{0, 8, 8, false},
-                     S{1000, 1, 300, false}, S{700, 2, 20, false}}) {
+                     S{1000, 1, 300, false}, S{700, 2, 20, false}, S{300, 3, 40, false}, S{257, 23, 300, false}}) {
     std::vector<float> A(static_cast<size_t>(std::max<int64_t>(1, s.M * s.K))), B(s.K * s.N), bias(s.N);
     for (auto& x : A) x = d(rng);
     for (auto& x : B) x = d(rng);

@@ -361,32 +361,51 @@ float b_at(const Problem& p, int64_t k, int64_t j) {
   return p.packed[pc * p.n_pad + (j / nr) * kc * nr + (k - pc) * nr + j % nr];
 }
 
-// One or two columns of C (A not transposed, float32 B): each column is A's rows dotted with one
-// column of op(B), read in place (dot_rows). The register tile spent 15 of its 16 lanes on
-// padding and packed A first: a scikit-learn MLP's output layer [1000, 100] x [100, 1] took 99 us
-// against onnxruntime's 32.
-constexpr int64_t kNarrowMaxN = 2;
+// Narrow products (N <= 24, A not transposed, float32 B), read A in place instead of packing it
+// for the 6x16 tile, which also spent most of its lanes on padding: a scikit-learn MLP's output
+// layer [1000, 100] x [100, 1] took 99 us (onnxruntime 32), [1000, 100] x [100, 3..8] 70-77 us
+// whatever N (onnxruntime 36-43). Up to four columns are row dot products (dot_rows, the
+// attention decode ukernel); up to 24 the LSTM's row-panel tile (sgemm_rows) against op(B)
+// copied once into a [K, round_up(N, 8)] panel. Threaded over row blocks, the epilogue per block.
+constexpr int64_t kDotMaxN = 4;
 bool use_narrow_path(const Problem& p) {
   static const ukernels::SgemmUkernelFn scalar = ukernels::sgemm_ukernel_scalar().fn;
-  return p.N <= kNarrowMaxN && !p.trans_a && !p.packed_half && p.uk.fn != scalar && cpu_features().has_avx2_fma();
+  return p.N <= ukernels::kRowPanelWidth && !p.trans_a && !p.packed_half && p.uk.fn != scalar &&
+         cpu_features().has_avx2_fma();
 }
 
 void run_narrow(const Problem& p, ThreadPool* pool) {
-  std::vector<float> cols(static_cast<size_t>(p.N * p.K));
+  const bool dots = p.N <= kDotMaxN;
+  // Dot products take op(B)'s columns contiguous; the row panels its rows, padded to 8.
+  const int64_t width = dots ? p.K : (p.N + ukernels::kRowPanelStep - 1) / ukernels::kRowPanelStep * ukernels::kRowPanelStep;
+  std::vector<float> b(static_cast<size_t>((dots ? p.N : p.K) * width), 0.f);
   for (int64_t j = 0; j < p.N; ++j)
-    for (int64_t k = 0; k < p.K; ++k) cols[static_cast<size_t>(j * p.K + k)] = b_at(p, k, j);
-  constexpr int64_t kRows = 256;
+    for (int64_t k = 0; k < p.K; ++k) b[static_cast<size_t>(dots ? j * p.K + k : k * width + j)] = b_at(p, k, j);
+  constexpr int64_t kRows = 128;
   const int64_t blocks = (p.M + kRows - 1) / kRows;
+  const bool direct = !dots && p.alpha == 1.f && p.beta == 0.f;  // the tile writes C itself
   auto work = [&](int64_t b0, int64_t b1) {
-    float dots[kRows];
-    for (int64_t b = b0; b < b1; ++b) {
-      const int64_t r0 = b * kRows, rows = std::min(kRows, p.M - r0);
-      for (int64_t j = 0; j < p.N; ++j) {
-        ukernels::dot_rows_avx2(cols.data() + j * p.K, p.A + r0 * p.lda, p.lda, rows, p.K, p.alpha, dots);
-        for (int64_t i = 0; i < rows; ++i) {
-          float& c = p.C[(r0 + i) * p.ldc + j];
-          c = p.beta == 0.f ? dots[i] : dots[i] + p.beta * c;
+    float tmp[kRows * ukernels::kRowPanelWidth];
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      const int64_t r0 = blk * kRows, rows = std::min(kRows, p.M - r0);
+      const float* a = p.A + r0 * p.lda;
+      float* c = p.C + r0 * p.ldc;
+      if (direct) {
+        ukernels::sgemm_rows_avx2(rows, p.N, p.K, a, p.lda, b.data(), c, p.ldc);
+      } else {
+        if (dots) {
+          for (int64_t j = 0; j < p.N; ++j)
+            ukernels::dot_rows_avx2(b.data() + j * p.K, a, p.lda, rows, p.K, p.alpha, tmp + j * kRows);
+        } else {
+          ukernels::sgemm_rows_avx2(rows, p.N, p.K, a, p.lda, b.data(), tmp, p.N);
         }
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < p.N; ++j) {
+            // dot_rows applied alpha already; the tile did not.
+            const float v = dots ? tmp[j * kRows + i] : p.alpha * tmp[i * p.N + j];
+            float& cij = c[i * p.ldc + j];
+            cij = p.beta == 0.f ? v : v + p.beta * cij;
+          }
       }
       if (p.epilogue) (*p.epilogue)(r0, r0 + rows, 0, p.N);
     }
