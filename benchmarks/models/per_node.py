@@ -36,7 +36,7 @@ def medians(events: list[dict], runs: int) -> list[tuple[str, float, str, str, s
             continue
         args = e.get("args", {})
         shapes = args.get("output_type_shape") or []
-        shape = str(next(iter(shapes[0].values()))) if shapes else ""
+        shape = str(next(iter(shapes[0].values()), "")) if shapes else ""
         per_node.setdefault(e["name"][: -len("_kernel_time")], []).append(
             (e["dur"], args.get("kernel", ""), shape, args.get("op_name", "")))
     return [(name, statistics.median(x[0] for x in v[-runs:]), v[0][1], v[0][2], v[0][3])
