@@ -31,6 +31,8 @@ struct Pass {
 Expected<bool> lower_gradient(ir::Graph& graph, const PassContext& ctx);
 // Conv -> BatchNormalization (inference) folded into the conv's weights and bias.
 Expected<bool> fold_conv_batchnorm(ir::Graph& graph, const PassContext& ctx);
+// A BatchNormalization no Conv absorbed -> the depthwise 1x1 Conv it is (extended levels).
+Expected<bool> batchnorm_to_depthwise_conv(ir::Graph& graph, const PassContext& ctx);
 // Replaces nodes whose inputs are all constants by their computed outputs, then re-infers the
 // types downstream (shapes often become concrete once a shape input is known).
 Expected<bool> fold_constants(ir::Graph& graph, const PassContext& ctx);

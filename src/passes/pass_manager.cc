@@ -22,6 +22,9 @@ std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
   p.push_back({"fold_conv_batchnorm", &fold_conv_batchnorm});
   p.push_back({"eliminate_dead_code", &eliminate_dead_code});
   if (level == GraphOptimizationLevel::kBasic) return p;
+  // After the folding above (a BN right after a Conv goes into it); before the fusions, which
+  // take the depthwise conv and its activation.
+  p.push_back({"batchnorm_to_depthwise_conv", &batchnorm_to_depthwise_conv});
   // Residual Adds first: an activation after the Add must end up after it in the fused op.
   p.push_back({"fuse_conv_add", &fuse_conv_add});
   p.push_back({"fuse_matmul_add", &fuse_matmul_add});
