@@ -30,10 +30,8 @@ class CpuSquaredDistances final : public Kernel {
   }
 
   Status run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.input(0);
-    const Tensor* v = ctx.input(1);
-    if (!x || !v || x->rank() != 2 || v->rank() != 2 || x->dim(1) != v->dim(1))
-      return ctx.error("X and V must be 2-D with the same number of columns");
+    const Tensor *x = nullptr, *v = nullptr;
+    ONNXRT_RETURN_IF_ERROR(squared_distances_inputs(ctx, x, v));
     const int64_t n = x->dim(0), m = v->dim(0), k = x->dim(1);
     std::vector<double> packed;
     const double* panels = panels_.data();

@@ -103,5 +103,7 @@ Expected<std::unique_ptr<Kernel>> make_zipmap(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_cast_map(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_dict_vectorizer(const KernelInit& init);
 Expected<std::unique_ptr<Kernel>> make_squared_distances_reference(const KernelInit& init);  // com.onnxrt
+// SquaredDistances' inputs X [N, K] and V [M, K] (both backends check them the same way).
+Status squared_distances_inputs(KernelContext& ctx, const Tensor*& x, const Tensor*& v);
 
 }  // namespace onnxrt::kernels::ml

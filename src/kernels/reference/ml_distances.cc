@@ -6,15 +6,21 @@
 
 namespace onnxrt::kernels::ml {
 
+Status squared_distances_inputs(KernelContext& ctx, const Tensor*& x, const Tensor*& v) {
+  x = ctx.input(0);
+  v = ctx.input(1);
+  if (!x || !v || x->rank() != 2 || v->rank() != 2 || x->dim(1) != v->dim(1))
+    return ctx.error("X and V must be 2-D with the same number of columns");
+  return Status::ok();
+}
+
 namespace {
 
 class ReferenceSquaredDistances final : public Kernel {
  public:
   Status run(KernelContext& ctx) const override {
-    const Tensor* x = ctx.input(0);
-    const Tensor* v = ctx.input(1);
-    if (!x || !v || x->rank() != 2 || v->rank() != 2 || x->dim(1) != v->dim(1))
-      return ctx.error("X and V must be 2-D with the same number of columns");
+    const Tensor *x = nullptr, *v = nullptr;
+    ONNXRT_RETURN_IF_ERROR(squared_distances_inputs(ctx, x, v));
     const int64_t n = x->dim(0), m = v->dim(0), k = x->dim(1);
     float* y = ctx.output(0)->data<float>();
     for (int64_t i = 0; i < n; ++i)
