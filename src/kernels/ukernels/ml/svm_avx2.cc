@@ -102,6 +102,10 @@ inline __m256d exp_in_range(__m256d x) {
 
 void svm_pairs_avx2(const double* x, int64_t rows, int64_t cols, const double* panels, int64_t n_vectors,
                     bool sqdist, double* out) {
+  if (cols == 0) {  // no features: every sum is empty (and the panels may be a null pointer)
+    for (int64_t i = 0; i < rows * n_vectors; ++i) out[i] = 0.0;
+    return;
+  }
   if (sqdist) pairs<true>(x, rows, cols, panels, n_vectors, out);
   else pairs<false>(x, rows, cols, panels, n_vectors, out);
 }

@@ -20,6 +20,10 @@ void svm_pack_vectors(const float* vectors, int64_t n_vectors, int64_t cols, dou
 
 void svm_pairs_scalar(const double* x, int64_t rows, int64_t cols, const double* panels, int64_t n_vectors,
                       bool sqdist, double* out) {
+  if (cols == 0) {  // no features: every sum is empty (and the panels may be a null pointer)
+    for (int64_t i = 0; i < rows * n_vectors; ++i) out[i] = 0.0;
+    return;
+  }
   for (int64_t i = 0; i < rows; ++i) {
     const double* xr = x + i * cols;
     for (int64_t v = 0; v < n_vectors; ++v) {
