@@ -367,11 +367,14 @@ float b_at(const Problem& p, int64_t k, int64_t j) {
 // whatever N (onnxruntime 36-43). Up to four columns are row dot products (dot_rows, the
 // attention decode ukernel); up to 24 the LSTM's row-panel tile (sgemm_rows) against op(B)
 // copied once into a [K, round_up(N, 8)] panel. Threaded over row blocks, the epilogue per block.
+// op(B) is copied into that layout on every call (K * N element reads), which the rows must pay
+// for: with few rows the tile path is cheaper ([1, 4096] x [4096, 16] took 207 us on the copy).
 constexpr int64_t kDotMaxN = 4;
+constexpr int64_t kNarrowMinRows = 64;
 bool use_narrow_path(const Problem& p) {
   static const ukernels::SgemmUkernelFn scalar = ukernels::sgemm_ukernel_scalar().fn;
-  return p.N <= ukernels::kRowPanelWidth && !p.trans_a && !p.packed_half && p.uk.fn != scalar &&
-         cpu_features().has_avx2_fma();
+  return p.N <= ukernels::kRowPanelWidth && p.M >= kNarrowMinRows && !p.trans_a && !p.packed_half &&
+         p.uk.fn != scalar && cpu_features().has_avx2_fma();
 }
 
 void run_narrow(const Problem& p, ThreadPool* pool) {
