@@ -3,10 +3,8 @@
 // machines' pair ukernel (ukernels/ml/svm.h: double sums in feature order) over coefficient rows
 // packed once, and blocks of rows spread over the threads. A logistic regression on [1000, 20]
 // spent 56 us reading each feature through a type switch (onnxruntime 21).
-#include <vector>
-
+#include "kernels/cpu/ml_packed_vectors.h"
 #include "kernels/reference/ml_linear.h"
-#include "kernels/ukernels/ml/svm.h"
 
 namespace onnxrt::kernels::ml {
 
@@ -15,25 +13,16 @@ namespace {
 class CpuLinear final : public Kernel {
  public:
   explicit CpuLinear(LinearModel m) : m_(std::move(m)) {
-    n_ = m_.rows();
-    c_ = m_.cols();
-    if (n_ <= 0 || c_ <= 0) return;  // the width comes with X: the reference's pairs
-    panels_.resize(static_cast<size_t>(svm_panels_size(n_, c_)));
-    svm_pack_vectors(m_.coefs.data(), n_, c_, panels_.data());
-    dots_ = [this](const Features& f, int64_t r0, int64_t rows, int64_t, double* out) {
-      static const SvmPairsFn pairs = svm_pairs_ukernel();
-      std::vector<double> x(static_cast<size_t>(rows * c_));
-      f.load_flat(r0 * c_, rows * c_, x.data());
-      pairs(x.data(), rows, c_, panels_.data(), n_, false, out);
-    };
+    if (m_.rows() <= 0 || m_.cols() <= 0) return;  // the width comes with X: the reference's pairs
+    rows_ = PackedVectors(m_.coefs.data(), m_.rows(), m_.cols());
+    dots_ = [this](const Features& f, int64_t r0, int64_t rows, int64_t, double* out) { rows_.pairs(f, r0, rows, false, out); };
   }
 
-  Status run(KernelContext& ctx) const override { return run_linear(ctx, m_, panels_.empty() ? nullptr : &dots_, true); }
+  Status run(KernelContext& ctx) const override { return run_linear(ctx, m_, rows_.empty() ? nullptr : &dots_, true); }
 
  private:
   LinearModel m_;
-  int64_t n_ = -1, c_ = -1;
-  std::vector<double> panels_;
+  PackedVectors rows_;  // the coefficient rows
   LinearDotsFn dots_;
 };
 

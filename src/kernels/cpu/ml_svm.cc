@@ -3,8 +3,7 @@
 // (ukernels/ml/svm.h) over support vectors packed once at creation, and blocks of rows spread
 // over the threads. Models without support vectors (linear) are a dot product per row and class
 // and stay on the reference's path.
-#include <vector>
-
+#include "kernels/cpu/ml_packed_vectors.h"
 #include "kernels/reference/ml_svm.h"
 #include "kernels/ukernels/ml/svm.h"
 
@@ -16,8 +15,7 @@ class CpuSvm final : public Kernel {
  public:
   explicit CpuSvm(SvmModel m) : m_(std::move(m)) {
     if (m_.svs.empty()) return;
-    panels_.resize(static_cast<size_t>(svm_panels_size(m_.n_vectors, m_.cols)));
-    svm_pack_vectors(m_.svs.data(), m_.n_vectors, m_.cols, panels_.data());
+    vectors_ = PackedVectors(m_.svs.data(), m_.n_vectors, m_.cols);
     rows_fn_ = [this](const Features& f, int64_t r0, int64_t rows, double* out) { kernel_rows(f, r0, rows, out); };
   }
 
@@ -25,13 +23,9 @@ class CpuSvm final : public Kernel {
 
  private:
   void kernel_rows(const Features& f, int64_t r0, int64_t rows, double* out) const {
-    static const SvmPairsFn pairs = svm_pairs_ukernel();
     static const ExpScaledF64Fn exp_scaled = exp_scaled_f64_ukernel();
-    const int64_t c = m_.cols;
-    std::vector<double> x(static_cast<size_t>(rows * c));
-    f.load_flat(r0 * c, rows * c, x.data());
     const SvmKernelSpec& k = m_.kernel;
-    pairs(x.data(), rows, c, panels_.data(), m_.n_vectors, k.kind == SvmKernel::kRbf, out);
+    vectors_.pairs(f, r0, rows, k.kind == SvmKernel::kRbf, out);
     const int64_t n = rows * m_.n_vectors;
     if (k.kind == SvmKernel::kRbf) {
       exp_scaled(out, n, -k.gamma);
@@ -41,7 +35,7 @@ class CpuSvm final : public Kernel {
   }
 
   SvmModel m_;
-  std::vector<double> panels_;
+  PackedVectors vectors_;
   SvmKernelRowsFn rows_fn_;
 };
 
