@@ -142,6 +142,20 @@ TEST(TensorIndexKernels, ScattersMatchReference) {
                                       random_tensor(t, {3, 4}, rng, -5, 5)}, 1, 0, 0);
       }
     }
+  // Wide slices with many duplicate rows (a GNN's index_add): on the 2-thread test pool the
+  // column split applies (slice >= 256), and every element must still see its updates in index
+  // order.
+  for (const char* red : {"none", "add", "max"}) {
+      SCOPED_TRACE(std::string("wide ") + red);
+      auto nd = NodeBuilder("ScatterND", 18).attr_s("reduction", red).build();
+      expect_matches_reference(nd, {random_tensor(DType::kFloat32, {40, 300}, rng),
+                                    random_tensor(DType::kInt64, {1000, 1}, rng, -40, 39),
+                                    random_tensor(DType::kFloat32, {1000, 300}, rng)}, 1, 0, 0);
+      auto el = NodeBuilder("ScatterElements", 18).attr_i("axis", 0).attr_s("reduction", red).build();
+      expect_matches_reference(el, {random_tensor(DType::kFloat16, {30, 70}, rng),
+                                    random_tensor(DType::kInt32, {90, 70}, rng, -30, 29),
+                                    random_tensor(DType::kFloat16, {90, 70}, rng)}, 1, 0, 0);
+    }
   // Pinned: duplicate indices accumulate in order; old Scatter has no reduction.
   EXPECT_EQ(run1(NodeBuilder("ScatterElements", 16).attr_i("axis", 1).attr_s("reduction", "add").build(),
                  {f32({1, 5}, {1, 2, 3, 4, 5}), i64({1, 2}, {1, 1}), f32({1, 2}, {1.1f, 2.1f})}),

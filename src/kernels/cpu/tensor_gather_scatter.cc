@@ -118,6 +118,72 @@ void scatter_combine(DType t, ScatterReduction r, void* dst, const void* upd) {
 }
 
 namespace {
+
+// Slices of `slice` elements of u, in index order, applied at data offsets offs (in elements).
+// The element type and the reduction are dispatched once per run, not per element (the per-element
+// scatter_combine made a GNN's index_add ScatterND of [10000, 128] take 9.6 ms). Duplicate offsets
+// apply in index order; the column ranges of large slices go to different threads, which keeps
+// that order for every element.
+template <typename T>
+void scatter_typed(ScatterReduction r, T* d, const T* u, const std::vector<int64_t>& offs, int64_t slice, int64_t c0,
+                   int64_t c1) {
+  using A = Arith<T>;
+  using V = typename A::type;
+  auto each = [&](auto&& op) {
+    for (size_t k = 0; k < offs.size(); ++k) {
+      T* dk = d + offs[k];
+      const T* uk = u + static_cast<int64_t>(k) * slice;
+      for (int64_t i = c0; i < c1; ++i) dk[i] = op(dk[i], uk[i]);
+    }
+  };
+  if constexpr (std::is_same_v<T, bool>) {
+    // Booleans reduce as logic: add/max = or, mul/min = and (as scatter_combine).
+    if (r == ScatterReduction::kNone) each([](bool, bool b) { return b; });
+    else if (r == ScatterReduction::kAdd || r == ScatterReduction::kMax) each([](bool a, bool b) { return a || b; });
+    else each([](bool a, bool b) { return a && b; });
+  } else {
+    switch (r) {
+      case ScatterReduction::kNone: each([](T, T b) { return b; }); break;
+      case ScatterReduction::kAdd:
+        each([](T a, T b) { return A::store(static_cast<V>(A::load(a) + A::load(b))); });
+        break;
+      case ScatterReduction::kMul:
+        each([](T a, T b) { return A::store(static_cast<V>(A::load(a) * A::load(b))); });
+        break;
+      case ScatterReduction::kMax: each([](T a, T b) { return A::store(std::max(A::load(a), A::load(b))); }); break;
+      case ScatterReduction::kMin: each([](T a, T b) { return A::store(std::min(A::load(a), A::load(b))); }); break;
+    }
+  }
+}
+
+void scatter_slices(DType t, ScatterReduction r, char* d, const char* u, const std::vector<int64_t>& offs,
+                    int64_t slice, ThreadPool& pool) {
+  auto columns = [&](auto run) {
+    // Threads split the columns of each slice: worth it only for wide slices and much work.
+    const double work = static_cast<double>(offs.size()) * static_cast<double>(slice);
+    if (slice >= 256 && work >= 1 << 18 && pool.num_threads() > 1) {
+      const int64_t chunks = std::min<int64_t>(slice / 64, 4 * pool.num_threads());
+      pool.run_tasks(chunks, [&](int64_t c) { run(slice * c / chunks, slice * (c + 1) / chunks); });
+    } else {
+      run(0, slice);
+    }
+  };
+  auto typed = [&]<typename T>() {
+    columns([&](int64_t c0, int64_t c1) {
+      scatter_typed(r, reinterpret_cast<T*>(d), reinterpret_cast<const T*>(u), offs, slice, c0, c1);
+    });
+  };
+  if (t == DType::kBool) {
+    typed.template operator()<bool>();
+    return;
+  }
+  if (dispatch_numeric(t, typed)) return;
+  // Other element types (strings, 8-bit floats) take no reduction (reduction_supported): copies.
+  const int64_t es = static_cast<int64_t>(elem_bytes(t));
+  for (size_t k = 0; k < offs.size(); ++k)
+    copy_elements(t, u + static_cast<int64_t>(k) * slice * es, d + offs[k] * es, slice);
+}
+
 Status reduction_supported(KernelContext& ctx, DType t, ScatterReduction r) {
   if (r == ScatterReduction::kNone) return Status::ok();
   if (t == DType::kBool) return Status::ok();
@@ -283,18 +349,9 @@ Status scatter_nd_kernel(KernelContext& ctx) {
   std::vector<int64_t> offs;
   ONNXRT_RETURN_IF_ERROR(nd_offsets(ctx, *ip, g, offs));
   ONNXRT_RETURN_IF_ERROR(copy_data(ctx, *xp, *yp));
-  const int64_t es = static_cast<int64_t>(elem_bytes(t));
   const char* u = static_cast<const char*>(up->raw());
   char* d = static_cast<char*>(yp->raw());
-  // Sequential: with duplicate indices the updates apply in index order.
-  for (size_t k = 0; k < offs.size(); ++k) {
-    const int64_t uo = static_cast<int64_t>(k) * g.slice;
-    if (red == ScatterReduction::kNone) {
-      copy_elements(t, u + uo * es, d + offs[k] * es, g.slice);
-    } else {
-      for (int64_t i = 0; i < g.slice; ++i) scatter_combine(t, red, d + (offs[k] + i) * es, u + (uo + i) * es);
-    }
-  }
+  scatter_slices(t, red, d, u, offs, g.slice, ctx.threads());
   return Status::ok();
 }
 
@@ -323,11 +380,7 @@ Status scatter_elements_kernel(KernelContext& ctx) {
   ONNXRT_RETURN_IF_ERROR(copy_data(ctx, *xp, *yp));
   std::vector<int64_t> offs;
   elements_offsets(*xp, *ip, *ax, offs);
-  const int64_t es = static_cast<int64_t>(elem_bytes(t));
-  const char* u = static_cast<const char*>(up->raw());
-  char* d = static_cast<char*>(yp->raw());
-  for (size_t k = 0; k < offs.size(); ++k)
-    scatter_combine(t, red, d + offs[k] * es, u + static_cast<int64_t>(k) * es);
+  scatter_slices(t, red, static_cast<char*>(yp->raw()), static_cast<const char*>(up->raw()), offs, 1, ctx.threads());
   return Status::ok();
 }
 
