@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "base/thread_pool.h"
 #include "kernels/cpu/nn_common.h"
@@ -155,6 +156,66 @@ void pool_plane(const Geom3& g, const PoolParams& pp, const float* x, float* y, 
   }
 }
 
+// Whether x holds a NaN (or an infinity: x * 0 is NaN for both, and the callers only need "maybe
+// NaN"). Sixteen independent lanes, so the compiler vectorizes it without reassociating.
+bool may_hold_nan(const float* x, int64_t n) {
+  float acc[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 16; ++j) acc[j] += x[i + j] * 0.0f;
+  for (; i < n; ++i) acc[0] += x[i] * 0.0f;
+  float all = 0.0f;
+  for (float a : acc) all += a;
+  return all != all;
+}
+
+// 3-D MaxPool without Indices (video CNNs' MaxPool3d): the max over a window is the 2-D max pool
+// of the elementwise max of its depth slices, so each output depth takes one pass over its
+// slices and one call of the 2-D microkernel (pool_plane stepped through every tap in scalar
+// code: C3D's pools took 14x onnxruntime's time). That equality needs max to be order-free, which
+// NaN breaks (the first tap's NaN stays, later ones are skipped): planes that may hold a NaN
+// take pool_plane.
+void maxpool3d(const Geom3& g, int64_t planes, const float* x, float* y, ThreadPool& pool) {
+  ukernels::DwConv2dArgs a{};
+  a.H = g.in[1], a.W = g.in[2], a.OH = g.out[1], a.OW = g.out[2], a.KH = g.k[1], a.KW = g.k[2];
+  a.sh = g.s[1], a.sw = g.s[2], a.dh = g.dil[1], a.dw = g.dil[2], a.ph = g.pb[1], a.pw = g.pb[2];
+  const ukernels::MaxPool2dF32Fn fn = ukernels::maxpool2d_f32_ukernel();
+  const int64_t slice_in = g.in[1] * g.in[2], slice_out = g.out[1] * g.out[2];
+  const PoolParams pp{PoolKind::kMax};
+  pool.parallel_for(planes, static_cast<double>(g.out_size) * g.k[0] * g.k[1] * g.k[2],
+                    [&](int64_t p0, int64_t p1) {
+    std::vector<float> depth_max(static_cast<size_t>(slice_in));
+    for (int64_t p = p0; p < p1; ++p) {
+      const float* xp = x + p * g.in_size;
+      float* yp = y + p * g.out_size;
+      if (may_hold_nan(xp, g.in_size)) {
+        pool_plane(g, pp, xp, yp, nullptr, 0);
+        continue;
+      }
+      for (int64_t od = 0; od < g.out[0]; ++od) {
+        const int64_t sd = od * g.s[0] - g.pb[0];
+        int64_t d0, d1;
+        taps(sd, g.dil[0], g.k[0], 0, g.in[0], &d0, &d1);
+        float* yo = yp + od * slice_out;
+        if (d0 == d1) {  // a window wholly in the padding: 0, as pool_plane
+          std::fill(yo, yo + slice_out, 0.0f);
+          continue;
+        }
+        const float* src = xp + (sd + d0 * g.dil[0]) * slice_in;
+        if (d1 - d0 > 1) {
+          std::copy(src, src + slice_in, depth_max.data());
+          for (int64_t td = d0 + 1; td < d1; ++td) {
+            const float* s = xp + (sd + td * g.dil[0]) * slice_in;
+            for (int64_t i = 0; i < slice_in; ++i) depth_max[i] = std::max(depth_max[i], s[i]);
+          }
+          src = depth_max.data();
+        }
+        fn(a, src, yo);
+      }
+    }
+  });
+}
+
 class PoolKernel final : public Kernel {
  public:
   PoolKernel(std::optional<ir::WindowAttrs> attrs, PoolParams pp) : attrs_(std::move(attrs)), pp_(pp) {}
@@ -198,6 +259,11 @@ class PoolKernel final : public Kernel {
                                    for (int64_t p = p0; p < p1; ++p)
                                      fn(a, xd + p * g.in_size, yd + p * g.out_size);
                                  });
+      return Status::ok();
+    }
+    if (pp_.kind == PoolKind::kMax && !id && geom->in.size() == 3 && window_fits(g.k[1], g.dil[1], g.in[1]) &&
+        window_fits(g.k[2], g.dil[2], g.in[2])) {
+      maxpool3d(g, geom->N * geom->C, xd, yd, ctx.threads());
       return Status::ok();
     }
     const double cost = static_cast<double>(g.out_size) * g.k[0] * g.k[1] * g.k[2];
