@@ -87,6 +87,8 @@ bool vector_op(const std::string& op, const Params& p, UnaryOp* u, UnaryParams* 
   else if (op == "LeakyRelu") *u = UnaryOp::kLeakyRelu;
   else if (op == "HardSigmoid") *u = UnaryOp::kHardSigmoid;
   else if (op == "Swish") *u = UnaryOp::kSilu;
+  else if (op == "Softplus") *u = UnaryOp::kSoftplus;
+  else if (op == "Mish") *u = UnaryOp::kMish;
   else return false;
   return true;
 }

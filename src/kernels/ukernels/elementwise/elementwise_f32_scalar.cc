@@ -23,6 +23,9 @@ float unary_one(UnaryOp op, float v, const UnaryParams& p) {
     case UnaryOp::kGeluTanh:
       return 0.5f * v * (1.0f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
     case UnaryOp::kSilu: return v / (1.0f + std::exp(-(p.alpha * v)));
+    // log1p(exp(x)) overflows for large x although the result is just x.
+    case UnaryOp::kSoftplus: return v > 20.0f ? v : std::log1p(std::exp(v));
+    case UnaryOp::kMish: return v * std::tanh(v > 20.0f ? v : std::log1p(std::exp(v)));
     case UnaryOp::kLeakyRelu: return v < 0.0f ? v * p.alpha : v;
     case UnaryOp::kClip: return std::isnan(v) ? v : std::min(p.beta, std::max(p.alpha, v));
     case UnaryOp::kHardSigmoid: return std::min(1.0f, std::max(0.0f, p.alpha * v + p.beta));

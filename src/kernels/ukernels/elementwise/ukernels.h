@@ -24,6 +24,8 @@ enum class UnaryOp : int32_t {
   kClip,      // [alpha, beta]
   kHardSigmoid,  // max(0, min(1, alpha x + beta))
   kSilu,      // x * sigmoid(alpha x) (Swish; SiLU at alpha = 1)
+  kSoftplus,  // log(1 + e^x)
+  kMish,      // x * tanh(softplus(x))
   kCount,
 };
 

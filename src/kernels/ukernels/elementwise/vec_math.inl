@@ -141,6 +141,23 @@ typename V::reg gelu_tanh_v(typename V::reg x) {
   return V::mul(V::mul(V::set1(0.5f), x), V::add(V::set1(1.0f), tanh_v<V>(inner)));
 }
 
+// softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|), never overflowing. With t = e^-|x| in
+// (0, 1], log1p(t) = 2 atanh(s) for s = t / (2 + t) <= 1/3: the odd series 2 s (1 + s^2/3 +
+// s^4/5 + ...) to s^16 leaves 1e-9 relative, and t's small values keep their relative accuracy
+// (forming 1 + t would round them away in the left tail, where softplus(x) ~ e^x). Below
+// x = -87.33 (results under FLT_MIN) exp_fast_v gives 0. max(0, x) returns x when x is NaN.
+template <class V>
+typename V::reg softplus_v(typename V::reg x) {
+  using R = typename V::reg;
+  static constexpr float kAtanhOdd[9] = {1.0f,         1.0f / 3,  1.0f / 5,  1.0f / 7, 1.0f / 9,
+                                         1.0f / 11,    1.0f / 13, 1.0f / 15, 1.0f / 17};
+  const R zero = V::set1(0.0f);
+  const R t = exp_fast_v<V>(V::sub(zero, V::abs(x)));
+  const R s = V::div(t, V::add(V::set1(2.0f), t));
+  const R log1p_t = V::mul(V::add(s, s), poly<V>(V::mul(s, s), kAtanhOdd, 9));
+  return V::add(V::max(zero, x), log1p_t);
+}
+
 // The LSTM cell's gate functions, to an absolute error of 2e-7 instead of sigmoid_v's and
 // tanh_v's relative 2-3 ulp: the cell was 11% of the benchmark LSTM, and tanh_v's small-argument
 // polynomial and both functions' range selects were a third of the cell's instructions. The gates
@@ -311,6 +328,10 @@ void unary_impl(onnxrt::kernels::ew::UnaryOp op, const float* x, float* y, int64
       const R na = V::set1(-p.alpha);
       return unary_loop<V>(x, y, n, [one, na](R v) { return V::div(v, V::add(one, exp_fast_v<V>(V::mul(v, na)))); });
     }
+    case UnaryOp::kSoftplus:
+      return unary_loop<V>(x, y, n, [](R v) { return softplus_v<V>(v); });
+    case UnaryOp::kMish:
+      return unary_loop<V>(x, y, n, [](R v) { return V::mul(v, tanh_v<V>(softplus_v<V>(v))); });
     case UnaryOp::kLeakyRelu: {
       const float a = p.alpha;
       return unary_loop<V>(x, y, n, [a](R v) {
