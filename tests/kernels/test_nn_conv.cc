@@ -54,6 +54,15 @@ TEST(NnConv, MatchesReference) {
       {{2, 3, 17}, {4, 3, 3}, 1, {2}, {}, {1, 2}, "", true},
       {{1, 4, 9}, {4, 1, 3}, 4, {1}, {2}, {2, 2}, "", true},
       {{1, 2, 12}, {3, 2, 4}, 1, {3}, {}, {}, "SAME_LOWER", false},
+      // 1-D convs on the 2-D paths (as_2d): depthwise (Conformer's k = 31, Mamba's causal k = 4,
+      // multiplier 2 with stride 3), direct (wav2vec2's first conv, a K = 72 stride-2 one) and
+      // pointwise
+      {{2, 16, 99}, {16, 1, 31}, 16, {}, {}, {15, 15}, "", true},
+      {{1, 8, 64}, {8, 1, 4}, 8, {}, {}, {3, 3}, "", false},
+      {{2, 8, 40}, {16, 1, 5}, 8, {3}, {}, {2, 1}, "", true},
+      {{1, 1, 400}, {32, 1, 10}, 1, {5}, {}, {}, "", false},
+      {{1, 24, 50}, {40, 24, 3}, 1, {2}, {}, {1, 1}, "", true},
+      {{2, 16, 70}, {24, 16, 1}, 1, {}, {}, {}, "", true},
       {{1, 2, 5, 6, 4}, {3, 2, 3, 3, 2}, 1, {1, 2, 1}, {}, {1, 1, 0, 1, 1, 1}, "", true},
       {{2, 4, 4, 5, 6}, {4, 2, 2, 3, 3}, 2, {2, 1, 2}, {1, 1, 2}, {}, "SAME_UPPER", true},
       // zero-size batch / channels

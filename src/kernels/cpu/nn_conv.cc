@@ -360,6 +360,18 @@ void gemm_item(const SgemmUkernel& uk, const ConvGeom& g, const float* x, bool p
   });
 }
 
+// A 1-D conv (Conv1d: Conformer's and Mamba's depthwise convs, wav2vec2's feature extractor) is
+// the 2-D conv of its [N, C, 1, L] view with a 1 x k window: the 2-D paths (the depthwise and
+// direct kernels) then take it too. W [M, C/G, k] already has the [M, C/G, 1, k] layout.
+void as_2d(ConvGeom& g) {
+  g.in.insert(g.in.begin(), 1);
+  g.out.insert(g.out.begin(), 1);
+  g.kernel.insert(g.kernel.begin(), 1);
+  g.stride.insert(g.stride.begin(), 1);
+  g.dil.insert(g.dil.begin(), 1);
+  g.pad_begin.insert(g.pad_begin.begin(), 0);
+}
+
 class ConvKernel final : public Kernel {
  public:
   ConvKernel(std::optional<nn::ConvAttrs> attrs, Tensor w, ir::FusedActivation act, bool has_z)
@@ -373,8 +385,9 @@ class ConvKernel final : public Kernel {
     if (!w_.defined() || w_.rank() < 3 || group <= 0 || w_.dim(0) % group != 0) return;
     const int64_t Mg = w_.dim(0) / group;
     const int64_t K = w_.size() / std::max<int64_t>(w_.dim(0), 1);
-    // Depthwise convs run directly on W.
-    if (w_.dim(1) == 1 && group > 1 && w_.rank() == 4) {
+    // Depthwise convs run directly on W. 1-D convs (W [M, C/G, k]) run as 1 x k 2-D ones (as_2d).
+    const bool w2d = w_.rank() == 4, w1d = w_.rank() == 3;
+    if (w_.dim(1) == 1 && group > 1 && (w2d || w1d)) {
       depthwise_ = true;
       return;
     }
@@ -384,8 +397,9 @@ class ConvKernel final : public Kernel {
       w_released_ = true;
       return;
     }
-    if (w_.rank() == 4 && (direct::applies_to_weights(group, w_.dim(2), w_.dim(3), K) ||
-                           direct::pointwise_applies_to_weights(group, w_.dim(2), w_.dim(3), K)))
+    const int64_t kh = w2d ? w_.dim(2) : 1, kw = w2d ? w_.dim(3) : w_.dim(2);
+    if ((w2d || w1d) && (direct::applies_to_weights(group, kh, kw, K) ||
+                         direct::pointwise_applies_to_weights(group, kh, kw, K)))
       direct_ = direct::Weights::make(w_.data<float>(), w_.dim(0), K);
     // The GEMM-packed copy is only a fallback for direct convs: skip it when the attributes
     // already guarantee that run() takes the direct path (packed bytes not kept: 3.2 MB for
@@ -435,6 +449,7 @@ class ConvKernel final : public Kernel {
     if (!x || !w || !y) return ctx.error("needs X, W and output Y");
     auto geom = nn::conv_geometry(ctx, attrs_, *x, *w, b, *y);
     if (!geom) return geom.status();
+    if (geom->in.size() == 1) as_2d(*geom);
     const ConvGeom& g = *geom;
     if (g.in.size() > 8) return ctx.error("more than 8 spatial dims are not supported");
     if (z && (z->dtype() != DType::kFloat32 || z->shape() != y->shape()))
