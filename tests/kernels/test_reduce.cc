@@ -231,6 +231,24 @@ TEST(ReduceArg, PinnedValues) {
   ASSERT_TRUE(r.has_value());
   EXPECT_TRUE(tensors_close((*r)[0], i64({2}, {0, 0}), 0, 0));
   EXPECT_FALSE(run_node(kernels::Backend::kCpu, NodeBuilder("ArgMax", 13).attr_i("axis", 2).build(), {x}, 1).has_value());
+  // Rows long enough for the two-pass path (>= 16): a NaN is the extreme (first NaN, or last with
+  // select_last_index), and -0 ties +0 (first or last of the two).
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> v(40, 1.0f);
+  v[5] = nan, v[15] = nan, v[7] = 9.0f;  // row 0
+  v[20 + 3] = -0.0f, v[20 + 17] = 0.0f;   // row 1: all ones except the two zeros
+  for (int i = 20; i < 40; ++i) v[static_cast<size_t>(i)] = (i == 23 || i == 37) ? v[static_cast<size_t>(i)] : 2.0f;
+  const Tensor rows = f32({2, 20}, v);
+  auto arg = [&](const char* op, int last) {
+    auto out = run_node(kernels::Backend::kCpu, NodeBuilder(op, 13).attr_i("axis", 1).attr_i("keepdims", 0)
+                                                    .attr_i("select_last_index", last).build(), {rows}, 1);
+    EXPECT_TRUE(out.has_value());
+    return std::vector<int64_t>((*out)[0].data<int64_t>(), (*out)[0].data<int64_t>() + 2);
+  };
+  EXPECT_EQ(arg("ArgMax", 0), (std::vector<int64_t>{5, 0}));
+  EXPECT_EQ(arg("ArgMax", 1), (std::vector<int64_t>{15, 19}));
+  EXPECT_EQ(arg("ArgMin", 0), (std::vector<int64_t>{5, 3}));
+  EXPECT_EQ(arg("ArgMin", 1), (std::vector<int64_t>{15, 17}));
 }
 
 // ---- TopK
