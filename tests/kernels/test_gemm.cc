@@ -251,5 +251,52 @@ TEST(LinalgSgemm, PackedBiasMatchesBroadcastThenBeta) {
   }
 }
 
+// PackedB::pack_constant shares the panels of one constant among its readers, and never hands
+// out the panels of a constant whose storage has gone, even when new data sits at the same
+// address and the old panels are still alive.
+TEST(LinalgSgemm, PackConstantSharesOnlyLiveBytes) {
+  std::mt19937 rng(77);
+  const int64_t K = 40, N = 24, M = 3;
+  auto buf = std::make_shared<std::vector<float>>(random_vec(static_cast<size_t>(K * N), rng));
+  const std::vector<float> A = random_vec(static_cast<size_t>(M * K), rng);
+  auto product = [&](const PackedB& pb) {
+    std::vector<float> C(static_cast<size_t>(M * N));
+    sgemm_packed(false, M, 1.f, A.data(), K, pb, 0.f, C.data(), N, nullptr);
+    return C;
+  };
+  auto naive = [&](const std::vector<float>& B) {
+    std::vector<float> C(static_cast<size_t>(M * N));
+    sgemm_isa(GemmIsa::kScalar, false, false, M, N, K, 1.f, A.data(), K, B.data(), N, 0.f, C.data(), N, nullptr);
+    return C;
+  };
+  auto close = [](const std::vector<float>& a, const std::vector<float>& b) {
+    for (size_t i = 0; i < a.size(); ++i)
+      if (std::fabs(a[i] - b[i]) > 1e-4f) return false;
+    return true;
+  };
+  const std::vector<float> first = *buf;
+  auto keep1 = std::make_shared<int>(1);
+  PackedB p1, p2;
+  {
+    const Tensor b = Tensor::borrow(DType::kFloat32, {K, N}, buf->data(), keep1);
+    p1 = PackedB::pack_constant(false, K, N, b);
+    p2 = PackedB::pack_constant(false, K, N, b);
+    EXPECT_EQ(p1.panels(), p2.panels());  // one copy for both readers
+    // Another geometry of the same bytes (B^T) is its own packing.
+    const PackedB pt = PackedB::pack_constant(true, N, K, Tensor::borrow(DType::kFloat32, {K, N}, buf->data(), keep1));
+    EXPECT_NE(p1.panels(), pt.panels());
+  }
+  EXPECT_TRUE(close(product(p1), naive(first)));
+  // The storage goes (p1 stays alive); new bytes at the same address must be packed anew.
+  keep1.reset();
+  const std::vector<float> second = random_vec(static_cast<size_t>(K * N), rng);
+  std::copy(second.begin(), second.end(), buf->begin());  // same address, new bytes
+  const Tensor b2 = Tensor::borrow(DType::kFloat32, {K, N}, buf->data(), std::make_shared<int>(2));
+  const PackedB p3 = PackedB::pack_constant(false, K, N, b2);
+  EXPECT_NE(p1.panels(), p3.panels());
+  EXPECT_TRUE(close(product(p3), naive(*buf)));
+  EXPECT_TRUE(close(product(p1), naive(first)));
+}
+
 }  // namespace
 }  // namespace onnxrt::kernels

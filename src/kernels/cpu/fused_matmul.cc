@@ -137,9 +137,7 @@ Expected<std::unique_ptr<Kernel>> make_cpu_fused_matmul(const KernelInit& init) 
   // With trans_b, B is [N, K] and the packing reads B^T directly: no transposed copy is made.
   if (b && b->rank() == 2) {
     const int64_t K = trans_b ? b->dim(1) : b->dim(0), N = trans_b ? b->dim(0) : b->dim(1);
-    if (b->dtype() == DType::kFloat32) packed = PackedB::pack(trans_b, K, N, b->data<float>(), b->dim(1));
-    if (b->dtype() == DType::kFloat16) packed = PackedB::pack_half(trans_b, K, N, b->data<uint16_t>(), b->dim(1));
-    if (b->dtype() == DType::kBFloat16) packed = PackedB::pack_bf16(trans_b, K, N, b->data<uint16_t>(), b->dim(1));
+    packed = PackedB::pack_constant(trans_b, K, N, *b);
   }
   return std::unique_ptr<Kernel>(new FusedMatMulKernel(*act, trans_b, std::move(packed)));
 }

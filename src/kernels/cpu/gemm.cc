@@ -11,6 +11,7 @@
 #include "kernels/cpu/gemm.h"
 
 #include <algorithm>
+#include <mutex>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -119,12 +120,25 @@ void pack_a_panel(const float* src, int64_t lda, int64_t kc, float* dst) {
     for (int i = 0; i < MR; ++i) dst[k * MR + i] = src[i * lda + k];
 }
 
-// A[i0:i0+mc, p0:p0+kc] into MR-row panels; panel r starts at out + r*kc (the last may be short
-// and is packed with its own row count, which is what the microkernel expects).
+// The row tiles of an mc-row block: as few as MR allows, of heights that differ by at most one.
+// With MR-high tiles and a short last one, 8 rows ran as 6 + 2 on AVX2, and the 2-row tile's 4
+// accumulators cannot cover the FMA latency: it took 60% of the 6-row tile's time for a third of
+// its work (an RNN's [8, 256] x [256, 256] steps at 50 GFLOP/s). As 4 + 4 both tiles keep 8
+// accumulators busy.
+struct RowTiles {
+  int64_t count, base, extra;
+  RowTiles(int64_t mc, int64_t mr) : count((mc + mr - 1) / mr), base(mc / count), extra(mc % count) {}
+  int64_t start(int64_t t) const { return t * base + std::min(t, extra); }
+  int64_t rows(int64_t t) const { return base + (t < extra ? 1 : 0); }
+};
+
+// A[i0:i0+mc, p0:p0+kc] into the row panels of RowTiles(mc, mr); the panel of tile t starts at
+// out + start(t)*kc and is packed with its own row count, which is what the microkernel expects.
 void pack_a(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0,
             int64_t kc, int64_t mr, float* out) {
-  for (int64_t ir = 0; ir < mc; ir += mr) {
-    const int64_t m = std::min(mr, mc - ir);
+  const RowTiles tiles(mc, mr);
+  for (int64_t t = 0; t < tiles.count; ++t) {
+    const int64_t ir = tiles.start(t), m = tiles.rows(t);
     float* dst = out + ir * kc;
     if (!trans) {
       const float* src = A + (i0 + ir) * lda + p0;
@@ -303,22 +317,23 @@ void run_block(const Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
           // next panel is fetched into L2, a slice per tile. BERT-base 1 thread 260 -> 250 ms,
           // GPT-2 prefill 366-372 -> 356. With few tiles per panel the prefetches crowd them
           // (Winograd's short strips: ResNet-50 1.5% slower when every panel was prefetched).
-          const int64_t ntiles = (mc + mr - 1) / mr;
+          const RowTiles tiles(mc, mr);
+          const int64_t ntiles = tiles.count;
           const bool prefetch = p.is_packed() && ntiles >= kPrefetchMinTiles && jr + nr < nc;
           const int64_t lines = kc * nr * elem_bytes / 64;
           const int64_t lines_per_tile = (lines + ntiles - 1) / ntiles;
           const char* next = hp ? reinterpret_cast<const char*>(hp + panel_stride)
                                 : reinterpret_cast<const char*>(bp + panel_stride);
-          for (int64_t ir = 0, t = 0; ir < mc; ir += mr, ++t) {
+          for (int64_t t = 0; t < ntiles; ++t) {
+            const int64_t ir = tiles.start(t), m = tiles.rows(t);
             if (prefetch)
               for (int64_t l = t * lines_per_tile, e = std::min(lines, l + lines_per_tile); l < e; ++l)
                 __builtin_prefetch(next + 64 * l, 0, 2);  // locality 2: into L2 (prefetcht1)
             if (hp)
-              (p.half_is_bf16 ? p.uk.bf16_fn : p.uk.half_fn)(std::min(mr, mc - ir), n, kc, abuf + ir * kc, hp, ldbk, cp + ir * p.ldc, p.ldc,
+              (p.half_is_bf16 ? p.uk.bf16_fn : p.uk.half_fn)(m, n, kc, abuf + ir * kc, hp, ldbk, cp + ir * p.ldc, p.ldc,
                            p.alpha, beta);
             else
-              p.uk.fn(std::min(mr, mc - ir), n, kc, abuf + ir * kc, bp, ldbk, cp + ir * p.ldc, p.ldc,
-                      p.alpha, beta);
+              p.uk.fn(m, n, kc, abuf + ir * kc, bp, ldbk, cp + ir * p.ldc, p.ldc, p.alpha, beta);
           }
           if (epilogue_now && (jr + n - epi_c0 >= kEpilogueMaxCols || jr + n == nc)) {
             (*p.epilogue)(ic, ic + mc, jc + epi_c0, jc + jr + n);
@@ -556,6 +571,61 @@ PackedB PackedB::pack_half(bool trans_b, int64_t K, int64_t N, const uint16_t* B
 
 PackedB PackedB::pack_bf16(bool trans_b, int64_t K, int64_t N, const uint16_t* B, int64_t ldb, GemmIsa isa) {
   return pack_16bit(trans_b, K, N, B, ldb, isa, true);
+}
+
+namespace {
+
+// Packings of constants for PackedB::pack_constant. An entry matches only while B's storage is
+// alive (the weak reference locks): the same pointer into live storage is the same immutable
+// bytes, while a freed constant's address may come back for other data. Entries whose storage
+// or panels have gone are dropped on the next lookup.
+struct SharedPacking {
+  const void* key;  // B's data
+  DType dtype;
+  bool trans_b;
+  int64_t K, N, ldb;
+  std::weak_ptr<void> storage;
+  PackedB meta;  // the packing's fields with its panels dropped (not kept alive by the cache)
+  std::weak_ptr<float> data;
+  std::weak_ptr<uint16_t> half;
+};
+std::mutex g_shared_mu;
+std::vector<SharedPacking> g_shared;
+
+}  // namespace
+
+PackedB PackedB::pack_constant(bool trans_b, int64_t K, int64_t N, const Tensor& b) {
+  const DType dt = b.dtype();
+  if (b.rank() != 2 || (dt != DType::kFloat32 && dt != DType::kFloat16 && dt != DType::kBFloat16)) return {};
+  const int64_t ldb = b.dim(1);
+  auto pack_now = [&] {
+    if (dt == DType::kFloat32) return pack(trans_b, K, N, b.data<float>(), ldb);
+    if (dt == DType::kFloat16) return pack_half(trans_b, K, N, b.data<uint16_t>(), ldb);
+    return pack_bf16(trans_b, K, N, b.data<uint16_t>(), ldb);
+  };
+  if (!b.storage() || !b.raw()) return pack_now();  // no owner to tell whether the bytes are still these
+  {
+    std::lock_guard<std::mutex> lock(g_shared_mu);
+    std::erase_if(g_shared, [](const SharedPacking& e) {
+      return e.storage.expired() || (e.data.expired() && e.half.expired());
+    });
+    for (const SharedPacking& e : g_shared) {
+      if (e.key != b.raw() || e.dtype != dt || e.trans_b != trans_b || e.K != K || e.N != N || e.ldb != ldb) continue;
+      PackedB hit = e.meta;
+      hit.data_ = e.data.lock();
+      hit.half_ = e.half.lock();
+      if (!hit.empty()) return hit;
+    }
+  }
+  PackedB packed = pack_now();
+  if (!packed.empty()) {
+    PackedB meta = packed;
+    meta.data_.reset();
+    meta.half_.reset();
+    std::lock_guard<std::mutex> lock(g_shared_mu);
+    g_shared.push_back({b.raw(), dt, trans_b, K, N, ldb, b.storage(), std::move(meta), packed.data_, packed.half_});
+  }
+  return packed;
 }
 
 void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda,

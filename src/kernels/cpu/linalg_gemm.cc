@@ -190,11 +190,8 @@ Expected<std::unique_ptr<Kernel>> finish(std::unique_ptr<K> k, const GemmAttrs& 
 Expected<std::unique_ptr<Kernel>> make_half(const Tensor* b, int64_t K, int64_t N,
                                             const GemmAttrs& at) {
   auto k = std::make_unique<GemmHalf>();
-  if (b) {  // kept as 16-bit panels: the same products as float32 panels of the widened B
-    const uint16_t* bits = b->data<uint16_t>();
-    k->packed = b->dtype() == DType::kFloat16 ? PackedB::pack_half(at.trans_b, K, N, bits, b->dim(1))
-                                              : PackedB::pack_bf16(at.trans_b, K, N, bits, b->dim(1));
-  }
+  // Kept as 16-bit panels: the same products as float32 panels of the widened B.
+  if (b) k->packed = PackedB::pack_constant(at.trans_b, K, N, *b);
   return finish(std::move(k), at);
 }
 
@@ -220,7 +217,7 @@ Expected<std::unique_ptr<Kernel>> make_gemm(const KernelInit& init) {
   switch (dt) {
     case DType::kFloat32: {
       auto k = std::make_unique<GemmF32>();
-      if (b) k->packed = PackedB::pack(at.trans_b, bK, bN, b->data<float>(), b->dim(1));
+      if (b) k->packed = PackedB::pack_constant(at.trans_b, bK, bN, *b);
       return finish(std::move(k), at);
     }
     case DType::kFloat16:

@@ -185,9 +185,7 @@ std::unique_ptr<Kernel> make_half(const KernelInit& init) {
   const Tensor* b = init.constant_inputs.size() > 1 ? init.constant_inputs[1] : nullptr;
   if (b && b->dtype() == init.input_types[0]->dtype && b->rank() == 2 && b->size() > 0) {
     // Kept as 16-bit panels: the same products as float32 panels of the widened B.
-    const uint16_t* bits = b->data<uint16_t>();
-    k->packed = b->dtype() == DType::kFloat16 ? PackedB::pack_half(false, b->dim(0), b->dim(1), bits, b->dim(1))
-                                              : PackedB::pack_bf16(false, b->dim(0), b->dim(1), bits, b->dim(1));
+    k->packed = PackedB::pack_constant(false, b->dim(0), b->dim(1), *b);
   }
   return k;
 }
@@ -204,7 +202,7 @@ Expected<std::unique_ptr<Kernel>> make_matmul(const KernelInit& init) {
       auto k = std::make_unique<MatMulF32>();
       const Tensor* b = init.constant_inputs.size() > 1 ? init.constant_inputs[1] : nullptr;
       if (b && b->dtype() == DType::kFloat32 && b->rank() == 2 && b->size() > 0) {
-        k->packed = PackedB::pack(false, b->dim(0), b->dim(1), b->data<float>(), b->dim(1));
+        k->packed = PackedB::pack_constant(false, b->dim(0), b->dim(1), *b);
       }
       return std::unique_ptr<Kernel>(std::move(k));
     }
