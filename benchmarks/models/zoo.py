@@ -487,6 +487,12 @@ ZOO = [
     Entry("gboost_b1", gradient_boosting, _tree_rows(1), "sklearn"),
     Entry("gboost_b1000", gradient_boosting, _tree_rows(1000), "sklearn"),
 ]
+def _graph_inputs():
+    g = torch.Generator().manual_seed(3)
+    return (torch.randn(2000, 64, generator=g), torch.randint(0, 2000, (10000,), generator=g),
+            torch.randint(0, 2000, (10000,), generator=g))
+
+
 # Models outside the default suite (run.py's tables); run.py --models and back_to_back.py take them.
 EXTRA = [
     Entry("effnet_style_b1", EfficientNetStyle, _images(1)),
@@ -501,6 +507,12 @@ EXTRA = [
     Entry("knn_b1000", nearest_neighbours, _tree_rows(1000), "sklearn"),
     Entry("logreg_b1000", logistic_regression, _tree_rows(1000), "sklearn"),
     Entry("mlp_clf_b1000", mlp_classifier, _tree_rows(1000), "sklearn"),
+    Entry("rnn_2layer_b8", zoo_extra.SimpleRNN, lambda: (torch.randn(8, 100, 64),)),
+    Entry("gcn_2000_nodes", zoo_extra.GraphConv, _graph_inputs),
+    Entry("c3d_b1", zoo_extra.C3D, lambda: (torch.randn(1, 3, 8, 56, 56),)),
+    Entry("detection_head", zoo_extra.DetectionHead, lambda: (torch.randn(1, 64, 40, 40),)),
+    Entry("mamba_style_s256", zoo_extra.MambaStyle, lambda: (torch.randn(1, 256, 256),)),
+    Entry("conformer_4s", zoo_extra.Conformer, lambda: (torch.randn(1, 1, 400, 80),)),
 ]
 # Quantized models: run.py runs them after ZOO and reports them in their own table.
 def _inputs_of(base: str) -> Callable[[], tuple]:

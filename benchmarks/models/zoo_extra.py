@@ -3,7 +3,11 @@ YOLO-style detector (3x3 stride-2 convs, SiLU, SPPF max pools, nearest upsamplin
 ConvNeXt-style classifier (7x7 depthwise convs, channels-last LayerNorm through permutes, GELU
 MLPs), a ViT-style encoder (16x16 patch conv, pre-norm nn.TransformerEncoder) and, from
 transformers configs, Whisper's audio encoder (1500 frames: long attention) and wav2vec2 (1-D conv
-feature extractor). Random weights, no downloads; zoo.py lists them in EXTRA (run.py --models)."""
+feature extractor). The eighteenth session's scan added families whose ops the others lack: an
+unrolled nn.RNN, a graph network's index_add (ScatterND add), a C3D video CNN (Conv3d, MaxPool3d),
+a detection head's post-processing (ArgMax, TopK, GatherElements), a Mamba-style block (Softplus,
+CumSum, causal depthwise Conv1d) and a Conformer (depthwise Conv1d, GLU, attention).
+Random weights, no downloads; zoo.py lists them in EXTRA (run.py --models)."""
 
 from __future__ import annotations
 
@@ -116,3 +120,115 @@ def hf_wav2vec2():
     config = transformers.Wav2Vec2Config(hidden_size=384, num_hidden_layers=4, num_attention_heads=6,
                                          intermediate_size=1536)
     return _LastHidden(transformers.Wav2Vec2Model(config), "input_values")
+
+
+class SimpleRNN(nn.Module):
+    """nn.RNN (tanh, 2 layers, hidden 256) over 100 steps of batch 8: torch.onnx unrolls it into a
+    MatMul + Add + Tanh per step, every step reading the same recurrent weight."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(64, 256, num_layers=2, batch_first=True)
+        self.out = nn.Linear(256, 10)
+
+    def forward(self, x):
+        return self.out(self.rnn(x)[0][:, -1])
+
+
+class GraphConv(nn.Module):
+    """Two graph-convolution layers over 2000 nodes and 10000 edges: messages gathered with
+    index_select and summed with index_add (ScatterND, reduction add, duplicate indices)."""
+
+    def __init__(self, nodes=2000, d=64):
+        super().__init__()
+        self.l1, self.l2, self.nodes = nn.Linear(d, 128), nn.Linear(128, 16), nodes
+
+    def forward(self, x, src, dst):
+        def propagate(h):
+            return torch.zeros(self.nodes, h.shape[1]).index_add(0, dst, h.index_select(0, src))
+        return propagate(self.l2(nn.functional.relu(propagate(self.l1(x)))))
+
+
+class C3D(nn.Module):
+    """A small C3D-style video classifier: 3x3x3 Conv3d + ReLU, MaxPool3d, global average pool."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv3d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool3d((1, 2, 2)),
+                                      nn.Conv3d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool3d(2),
+                                      nn.Conv3d(64, 128, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool3d(1))
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc(self.features(x).flatten(1))
+
+
+class DetectionHead(nn.Module):
+    """A YOLO-style head and its post-processing on a 40x40 feature map: 1x1 conv to 3 x 85
+    channels, objectness x class scores, the best class (max: ReduceMax + ArgMax), the 100 best
+    boxes (TopK) and their coordinates (GatherElements)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(64, 85 * 3, 1)
+
+    def forward(self, x):
+        p = self.conv(x).flatten(2).transpose(1, 2).reshape(1, -1, 85)
+        scores = p[..., 4:5].sigmoid() * p[..., 5:].sigmoid()
+        best, cls = scores.max(-1)
+        top, idx = best.topk(100, dim=1)
+        boxes = p[..., :4].gather(1, idx.unsqueeze(-1).expand(-1, -1, 4))
+        return boxes, top, cls.gather(1, idx)
+
+
+class MambaStyle(nn.Module):
+    """A Mamba-style gated block written as a parallel scan: causal depthwise Conv1d (k = 4),
+    SiLU, Softplus step sizes and CumSum / Exp for the decay."""
+
+    def __init__(self, d=256):
+        super().__init__()
+        self.inp, self.dt, self.out = nn.Linear(d, 2 * d), nn.Linear(d, d), nn.Linear(d, d)
+        self.conv = nn.Conv1d(d, d, 4, padding=3, groups=d)
+
+    def forward(self, x):
+        u, g = self.inp(x).chunk(2, -1)
+        u = nn.functional.silu(self.conv(u.transpose(1, 2))[..., : x.shape[1]].transpose(1, 2))
+        cum = torch.cumsum(-nn.functional.softplus(self.dt(u)), 1)
+        y = torch.exp(cum) * torch.cumsum(torch.exp(-cum).clamp(max=1e30) * u, 1)
+        return self.out(y * nn.functional.silu(g))
+
+
+class _ConformerBlock(nn.Module):
+    def __init__(self, d=144, heads=4):
+        super().__init__()
+        def ff():
+            return nn.Sequential(nn.LayerNorm(d), nn.Linear(d, 4 * d), nn.SiLU(), nn.Linear(4 * d, d))
+        self.ff1, self.ff2 = ff(), ff()
+        self.ln_att, self.ln_conv, self.ln_out = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
+        self.att = nn.MultiheadAttention(d, heads, batch_first=True)
+        self.pw1, self.pw2 = nn.Conv1d(d, 2 * d, 1), nn.Conv1d(d, d, 1)
+        self.dw, self.bn = nn.Conv1d(d, d, 31, padding=15, groups=d), nn.BatchNorm1d(d)
+
+    def forward(self, x):
+        x = x + 0.5 * self.ff1(x)
+        y = self.ln_att(x)
+        x = x + self.att(y, y, y, need_weights=False)[0]
+        y = nn.functional.glu(self.pw1(self.ln_conv(x).transpose(1, 2)), dim=1)
+        x = x + self.pw2(nn.functional.silu(self.bn(self.dw(y)))).transpose(1, 2)
+        return self.ln_out(x + 0.5 * self.ff2(x))
+
+
+class Conformer(nn.Module):
+    """A Conformer encoder (4 blocks of width 144, Conformer-S's shape) on 4 s of 80-bin features,
+    after a 2-conv stride-4 subsampling."""
+
+    def __init__(self):
+        super().__init__()
+        self.sub = nn.Sequential(nn.Conv2d(1, 144, 3, 2), nn.ReLU(), nn.Conv2d(144, 144, 3, 2), nn.ReLU())
+        self.proj = nn.Linear(144 * 19, 144)
+        self.blocks = nn.Sequential(*[_ConformerBlock() for _ in range(4)])
+
+    def forward(self, x):
+        x = self.sub(x)
+        b, c, t, f = x.shape
+        return self.blocks(self.proj(x.transpose(1, 2).reshape(b, t, c * f)))
