@@ -82,7 +82,15 @@ void elements_offsets(const Tensor& x, const Tensor& ind, int64_t ax, std::vecto
 // Copies data into the output of a scatter (unless they share storage).
 Status copy_data(KernelContext& ctx, const Tensor& x, Tensor& y) {
   if (y.size() != x.size() || y.dtype() != x.dtype()) return ctx.error("output does not match data");
-  if (x.raw() != y.raw()) copy_elements(x.dtype(), x.raw(), y.raw(), x.size());
+  if (x.raw() == y.raw()) return Status::ok();
+  // Split across threads when large: a graph network's index_add copies a 1 MB zero tensor every
+  // run, a serial phase during which the other thread would only spin.
+  const int64_t es = static_cast<int64_t>(elem_bytes(x.dtype()));
+  const auto* src = static_cast<const char*>(x.raw());
+  auto* dst = static_cast<char*>(y.raw());
+  ctx.threads().parallel_for(x.size(), 1.0, [&](int64_t b, int64_t e) {
+    copy_elements(x.dtype(), src + b * es, dst + b * es, e - b);
+  });
   return Status::ok();
 }
 
@@ -159,10 +167,10 @@ void scatter_typed(ScatterReduction r, T* d, const T* u, const std::vector<int64
 void scatter_slices(DType t, ScatterReduction r, char* d, const char* u, const std::vector<int64_t>& offs,
                     int64_t slice, ThreadPool& pool) {
   auto columns = [&](auto run) {
-    // Threads split the columns of each slice: worth it only for wide slices and much work.
+    // Threads split the columns of each slice (32+ each): worth it only with much work.
     const double work = static_cast<double>(offs.size()) * static_cast<double>(slice);
-    if (slice >= 256 && work >= 1 << 18 && pool.num_threads() > 1) {
-      const int64_t chunks = std::min<int64_t>(slice / 64, 4 * pool.num_threads());
+    if (slice >= 64 && work >= 1 << 16 && pool.num_threads() > 1) {
+      const int64_t chunks = std::min<int64_t>(slice / 32, 4 * pool.num_threads());
       pool.run_tasks(chunks, [&](int64_t c) { run(slice * c / chunks, slice * (c + 1) / chunks); });
     } else {
       run(0, slice);
