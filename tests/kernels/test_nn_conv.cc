@@ -63,6 +63,8 @@ TEST(NnConv, MatchesReference) {
       {{1, 1, 400}, {32, 1, 10}, 1, {5}, {}, {}, "", false},
       {{1, 24, 50}, {40, 24, 3}, 1, {2}, {}, {1, 1}, "", true},
       {{2, 16, 70}, {24, 16, 1}, 1, {}, {}, {}, "", true},
+      // pointwise with K and M above 64: the packed GEMM, not the direct kernel
+      {{1, 128, 10, 10}, {96, 128, 1, 1}, 1, {}, {}, {}, "", true},
       {{1, 2, 5, 6, 4}, {3, 2, 3, 3, 2}, 1, {1, 2, 1}, {}, {1, 1, 0, 1, 1, 1}, "", true},
       {{2, 4, 4, 5, 6}, {4, 2, 2, 3, 3}, 2, {2, 1, 2}, {1, 1, 2}, {}, "SAME_UPPER", true},
       // zero-size batch / channels

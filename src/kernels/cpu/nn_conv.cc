@@ -399,7 +399,7 @@ class ConvKernel final : public Kernel {
     }
     const int64_t kh = w2d ? w_.dim(2) : 1, kw = w2d ? w_.dim(3) : w_.dim(2);
     if ((w2d || w1d) && (direct::applies_to_weights(group, kh, kw, K) ||
-                         direct::pointwise_applies_to_weights(group, kh, kw, K)))
+                         direct::pointwise_applies_to_weights(group, kh, kw, K, w_.dim(0))))
       direct_ = direct::Weights::make(w_.data<float>(), w_.dim(0), K);
     // The GEMM-packed copy is only a fallback for direct convs: skip it when the attributes
     // already guarantee that run() takes the direct path (packed bytes not kept: 3.2 MB for

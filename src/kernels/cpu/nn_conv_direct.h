@@ -37,12 +37,13 @@ class Weights {
 bool applies(const nn::ConvGeom& g);
 bool applies_to_weights(int64_t group, int64_t kh, int64_t kw, int64_t K);
 
-// Pointwise convs (1x1 kernel, stride 1, no padding, any spatial rank) with K = C <= kMaxK: the
-// same microkernel reads X's channel planes in place (no padded copy, no im2col panels), and the
-// bias and Relu/Clip are applied in registers, so each output is written once. The im2col GEMM
+// Pointwise convs (1x1 kernel, stride 1, no padding, any spatial rank) with K = C <= kMaxK and K
+// or M at most 64: the same microkernel reads X's channel planes in place (no padded copy, no
+// im2col panels), and the bias and Relu/Clip are applied in registers, so each output is written
+// once. The im2col GEMM
 // packs B panels and then re-reads every output tile for its epilogue, which on large planes
 // with a short K (MobileNetV2's 16->96 @112) cost more than the multiply-adds.
-bool pointwise_applies_to_weights(int64_t group, int64_t kh, int64_t kw, int64_t K);
+bool pointwise_applies_to_weights(int64_t group, int64_t kh, int64_t kw, int64_t K, int64_t M);
 bool pointwise_applies(const nn::ConvGeom& g);
 void conv_pointwise(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
                     const ir::FusedActivation& act, float* y, ThreadPool& pool);
