@@ -2,6 +2,7 @@
 // around the axis and threads over independent lines; with inner > 1 the loops run across the
 // contiguous inner elements (vectorizable) instead of striding along the axis.
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <numeric>
@@ -50,12 +51,31 @@ bool arg_row_two_pass(const T* r, int64_t n, int64_t* out) {
   V m[kLanes], probe[kLanes] = {};
   for (int j = 0; j < kLanes; ++j) m[j] = widen(r[j]);
   int64_t k = 0;
-  for (; k + kLanes <= n; k += kLanes)
-    for (int j = 0; j < kLanes; ++j) {
-      const V v = widen(r[k + j]);
-      if constexpr (kFloat) probe[j] += v * V(0);
-      m[j] = IsMax ? (v > m[j] ? v : m[j]) : (v < m[j] ? v : m[j]);
+  if constexpr (std::is_same_v<T, float>) {
+    // GCC leaves the lane loop below scalar for float (maxss per value); generic vectors of 4
+    // make it maxps / mulps on any x86-64.
+    typedef float F4 __attribute__((vector_size(16)));
+    F4 m0, m1, p0 = {}, p1 = {};
+    std::memcpy(&m0, r, sizeof m0);
+    std::memcpy(&m1, r + 4, sizeof m1);
+    for (; k + kLanes <= n; k += kLanes) {
+      F4 v0, v1;
+      std::memcpy(&v0, r + k, sizeof v0);
+      std::memcpy(&v1, r + k + 4, sizeof v1);
+      p0 += v0 * 0.0f;
+      p1 += v1 * 0.0f;
+      m0 = IsMax ? (v0 > m0 ? v0 : m0) : (v0 < m0 ? v0 : m0);
+      m1 = IsMax ? (v1 > m1 ? v1 : m1) : (v1 < m1 ? v1 : m1);
     }
+    for (int j = 0; j < 4; ++j) m[j] = m0[j], m[j + 4] = m1[j], probe[j] = p0[j], probe[j + 4] = p1[j];
+  } else {
+    for (; k + kLanes <= n; k += kLanes)
+      for (int j = 0; j < kLanes; ++j) {
+        const V v = widen(r[k + j]);
+        if constexpr (kFloat) probe[j] += v * V(0);
+        m[j] = IsMax ? (v > m[j] ? v : m[j]) : (v < m[j] ? v : m[j]);
+      }
+  }
   V best = m[0];
   bool any_nan = false;
   for (int j = 0; j < kLanes; ++j) {
