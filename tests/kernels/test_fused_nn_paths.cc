@@ -13,14 +13,26 @@
 namespace onnxrt::testing {
 namespace {
 
+struct PoolCase {
+  Shape x;
+  std::vector<int64_t> k, s, d, pads;
+  int ceil;
+};
+
+// MaxPool (no Indices) of each case on random data, CPU against the reference.
+template <size_t N>
+void expect_max_pools_match(const PoolCase (&cases)[N], std::mt19937& rng) {
+  for (const PoolCase& c : cases) {
+    auto node = NodeBuilder("MaxPool", 12).attr_ints("kernel_shape", c.k).attr_ints("strides", c.s)
+                    .attr_ints("dilations", c.d).attr_ints("pads", c.pads).attr_i("ceil_mode", c.ceil).build();
+    SCOPED_TRACE("x " + shape_to_string(c.x));
+    expect_matches_reference(node, {random_tensor(DType::kFloat32, c.x, rng)}, 1, 0, 0);
+  }
+}
+
 TEST(FusedNnPaths, MaxPool2dMatchesReference) {
   std::mt19937 rng(43);
-  struct Case {
-    Shape x;
-    std::vector<int64_t> k, s, d, pads;
-    int ceil;
-  };
-  const Case cases[] = {
+  const PoolCase cases[] = {
       {{1, 2, 9, 40}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, 0},
       {{2, 3, 17, 35}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 0},
       {{1, 2, 11, 50}, {2, 3}, {3, 3}, {1, 2}, {0, 2, 1, 0}, 1},
@@ -29,12 +41,7 @@ TEST(FusedNnPaths, MaxPool2dMatchesReference) {
       {{1, 1, 2, 70}, {1, 4}, {1, 4}, {1, 1}, {0, 0, 0, 0}, 0},
       {{0, 2, 5, 5}, {2, 2}, {2, 2}, {1, 1}, {0, 0, 0, 0}, 0},
   };
-  for (const Case& c : cases) {
-    auto node = NodeBuilder("MaxPool", 12).attr_ints("kernel_shape", c.k).attr_ints("strides", c.s)
-                    .attr_ints("dilations", c.d).attr_ints("pads", c.pads).attr_i("ceil_mode", c.ceil).build();
-    SCOPED_TRACE("x " + shape_to_string(c.x));
-    expect_matches_reference(node, {random_tensor(DType::kFloat32, c.x, rng)}, 1, 0, 0);
-  }
+  expect_max_pools_match(cases, rng);
 }
 
 TEST(FusedNnPaths, MaxPool2dNaNFollowsReference) {
@@ -49,12 +56,7 @@ TEST(FusedNnPaths, MaxPool2dNaNFollowsReference) {
 
 TEST(FusedNnPaths, MaxPool3dMatchesReference) {
   std::mt19937 rng(44);
-  struct Case {
-    Shape x;
-    std::vector<int64_t> k, s, d, pads;
-    int ceil;
-  };
-  const Case cases[] = {
+  const PoolCase cases[] = {
       {{1, 3, 8, 28, 28}, {2, 2, 2}, {2, 2, 2}, {1, 1, 1}, {0, 0, 0, 0, 0, 0}, 0},
       {{2, 2, 5, 9, 20}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1, 1, 1, 1}, 0},
       {{1, 2, 7, 11, 17}, {1, 2, 2}, {1, 2, 2}, {1, 1, 1}, {0, 0, 0, 0, 0, 0}, 1},
@@ -62,12 +64,7 @@ TEST(FusedNnPaths, MaxPool3dMatchesReference) {
       {{1, 2, 3, 5, 5}, {5, 3, 3}, {1, 1, 1}, {1, 1, 1}, {2, 1, 1, 2, 1, 1}, 0},  // depth windows in the padding
       {{1, 2, 4, 1, 1}, {2, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0, 0, 0, 0}, 0},
   };
-  for (const Case& c : cases) {
-    auto node = NodeBuilder("MaxPool", 12).attr_ints("kernel_shape", c.k).attr_ints("strides", c.s)
-                    .attr_ints("dilations", c.d).attr_ints("pads", c.pads).attr_i("ceil_mode", c.ceil).build();
-    SCOPED_TRACE("x " + shape_to_string(c.x));
-    expect_matches_reference(node, {random_tensor(DType::kFloat32, c.x, rng)}, 1, 0, 0);
-  }
+  expect_max_pools_match(cases, rng);
   // A NaN that is not a window's first tap but the first of its column's depth slices: the
   // slice-max shortcut would drop the numbers behind it, so such planes take the tap loop.
   const float nan = std::numeric_limits<float>::quiet_NaN();
