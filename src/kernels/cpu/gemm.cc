@@ -11,10 +11,10 @@
 #include "kernels/cpu/gemm.h"
 
 #include <algorithm>
-#include <mutex>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "base/cpu_features.h"

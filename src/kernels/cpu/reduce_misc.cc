@@ -49,7 +49,6 @@ bool arg_row_two_pass(const T* r, int64_t n, int64_t* out) {
   constexpr bool kFloat = std::is_floating_point_v<V>;
   // v * 0 is NaN for NaN (and for infinities, which then take the scan too: harmless).
   V m[kLanes], probe[kLanes] = {};
-  for (int j = 0; j < kLanes; ++j) m[j] = widen(r[j]);
   int64_t k = 0;
   if constexpr (std::is_same_v<T, float>) {
     // GCC leaves the lane loop below scalar for float (maxss per value); generic vectors of 4
@@ -69,6 +68,7 @@ bool arg_row_two_pass(const T* r, int64_t n, int64_t* out) {
     }
     for (int j = 0; j < 4; ++j) m[j] = m0[j], m[j + 4] = m1[j], probe[j] = p0[j], probe[j + 4] = p1[j];
   } else {
+    for (int j = 0; j < kLanes; ++j) m[j] = widen(r[j]);
     for (; k + kLanes <= n; k += kLanes)
       for (int j = 0; j < kLanes; ++j) {
         const V v = widen(r[k + j]);
