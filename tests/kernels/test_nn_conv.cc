@@ -67,6 +67,11 @@ TEST(NnConv, MatchesReference) {
       {{1, 128, 10, 10}, {96, 128, 1, 1}, 1, {}, {}, {}, "", true},
       {{1, 2, 5, 6, 4}, {3, 2, 3, 3, 2}, 1, {1, 2, 1}, {}, {1, 1, 0, 1, 1, 1}, "", true},
       {{2, 4, 4, 5, 6}, {4, 2, 2, 3, 3}, 2, {2, 1, 2}, {1, 1, 2}, {}, "SAME_UPPER", true},
+      // 3-D im2col on a padded copy of X: 2400 output columns cross the 1024-column blocks in
+      // mid-row and mid-slice; strides and dilations per dim; no pads (X read in place)
+      {{1, 3, 6, 20, 20}, {8, 3, 3, 3, 3}, 1, {}, {}, {1, 1, 1, 1, 1, 1}, "", true},
+      {{1, 3, 7, 9, 11}, {5, 3, 3, 2, 3}, 1, {2, 1, 2}, {1, 2, 1}, {0, 2, 1, 1, 0, 2}, "", true},
+      {{2, 2, 5, 13, 14}, {4, 2, 2, 3, 3}, 1, {1, 2, 1}, {2, 1, 1}, {}, "", false},
       // zero-size batch / channels
       {{0, 3, 5, 5}, {4, 3, 3, 3}, 1, {}, {}, {1, 1, 1, 1}, "", true},
       {{1, 0, 5, 5}, {4, 0, 3, 3}, 1, {}, {}, {}, "", true},

@@ -137,47 +137,67 @@ struct PanelWriter {
   }
 };
 
-// A 2-D conv whose every tap falls inside X: no padding, and the last window ends in X.
-bool taps_inside_2d(const ConvGeom& g) {
-  if (g.in.size() != 2) return false;
-  for (size_t d = 0; d < 2; ++d)
+// A conv whose every tap falls inside X: no padding, and the last window ends in X.
+bool taps_inside(const ConvGeom& g) {
+  for (size_t d = 0; d < g.in.size(); ++d)
     if (g.pad_begin[d] != 0 || (g.out[d] - 1) * g.stride[d] + (g.kernel[d] - 1) * g.dil[d] >= g.in[d])
       return false;
   return true;
 }
 
-// X zero-padded so that every tap of a 2-D conv is inside it, as one [N*C, Hp, Wp] copy (`out`
-// holds padded_2d_size(g) floats); returns the geometry of the conv on that copy. Small convs
-// spent most of their im2col on border runs: this turns each (tap, output row) into one copy.
-int64_t padded_2d_size(const ConvGeom& g) {
-  const int64_t Hp = (g.out[0] - 1) * g.stride[0] + (g.kernel[0] - 1) * g.dil[0] + 1;
-  const int64_t Wp = (g.out[1] - 1) * g.stride[1] + (g.kernel[1] - 1) * g.dil[1] + 1;
-  return g.N * g.C * Hp * Wp;
+// The extent along spatial dim d that holds every tap of the conv.
+int64_t tap_extent(const ConvGeom& g, size_t d) {
+  return (g.out[d] - 1) * g.stride[d] + (g.kernel[d] - 1) * g.dil[d] + 1;
 }
 
-ConvGeom pad_input_2d(const ConvGeom& g, const float* x, float* out, ThreadPool& pool) {
+// X zero-padded so that every tap of the conv is inside it, as one [N*C, spatial...] copy (`out`
+// holds padded_size(g) floats); returns the geometry of the conv on that copy. Small convs spent
+// most of their im2col on border runs, and 3-D ones (C3D's 3x3x3) a third of their run on the
+// per-run border tests: this turns each (tap, output row) into one copy.
+int64_t padded_size(const ConvGeom& g) {
+  int64_t n = g.N * g.C;
+  for (size_t d = 0; d < g.in.size(); ++d) n *= tap_extent(g, d);
+  return n;
+}
+
+ConvGeom pad_input(const ConvGeom& g, const float* x, float* out, ThreadPool& pool) {
+  const size_t nd = g.in.size(), L = nd - 1;
   ConvGeom p = g;
-  p.in = {(g.out[0] - 1) * g.stride[0] + (g.kernel[0] - 1) * g.dil[0] + 1,
-          (g.out[1] - 1) * g.stride[1] + (g.kernel[1] - 1) * g.dil[1] + 1};
-  p.pad_begin = {0, 0};
-  p.in_size = p.in[0] * p.in[1];
-  const int64_t H = g.in[0], W = g.in[1], Hp = p.in[0], Wp = p.in[1];
-  const int64_t ph = g.pad_begin[0], pw = g.pad_begin[1];
+  p.in_size = 1;
+  for (size_t d = 0; d < nd; ++d) {
+    p.in[d] = tap_extent(g, d);
+    p.pad_begin[d] = 0;
+    p.in_size *= p.in[d];
+  }
+  const int64_t W = g.in[L], Wp = p.in[L], pw = g.pad_begin[L];
+  const int64_t rows = p.in_size / Wp;  // padded rows per plane
   // Padded column c holds input column c - pw.
   const int64_t c0 = std::min(pw, Wp), c1 = std::min(Wp, W + pw);
   pool.parallel_for(g.N * g.C, static_cast<double>(p.in_size), [&](int64_t p0, int64_t p1) {
     for (int64_t plane = p0; plane < p1; ++plane) {
       const float* src = x + plane * g.in_size;
       float* dst = out + plane * p.in_size;
-      for (int64_t r = 0; r < Hp; ++r) {
+      for (int64_t r = 0; r < rows; ++r) {
         float* row = dst + r * Wp;
-        const int64_t ih = r - ph;
-        if (ih < 0 || ih >= H) {
+        // The input row of padded row r: its outer coordinates shifted by the begin pads.
+        int64_t rem = r, src_row = 0, scale = 1;
+        bool inside = true;
+        for (size_t d = L; d-- > 0;) {
+          const int64_t id = rem % p.in[d] - g.pad_begin[d];
+          rem /= p.in[d];
+          if (id < 0 || id >= g.in[d]) {
+            inside = false;
+            break;
+          }
+          src_row += id * scale;
+          scale *= g.in[d];
+        }
+        if (!inside) {
           std::fill(row, row + Wp, 0.f);
           continue;
         }
         for (int64_t c = 0; c < c0; ++c) row[c] = 0.f;
-        if (c1 > c0) std::memcpy(row + c0, src + ih * W + (c0 - pw), static_cast<size_t>(c1 - c0) * sizeof(float));
+        if (c1 > c0) std::memcpy(row + c0, src + src_row * W + (c0 - pw), static_cast<size_t>(c1 - c0) * sizeof(float));
         for (int64_t c = std::max(c0, c1); c < Wp; ++c) row[c] = 0.f;
       }
     }
@@ -194,26 +214,41 @@ void pack_b_block(const ConvGeom& g, const float* x, bool pointwise, int64_t pc,
     for (int64_t k = 0; k < kc; ++k) w.put(k, 0, x + (pc + k) * g.in_size + j0, 1, nc);
     return;
   }
-  if (taps_inside_2d(g)) {
+  const size_t nd = g.in.size();
+  const size_t L = nd - 1;
+  if (taps_inside(g)) {
     // Every tap is inside X (padding was applied by copying X): an output row of a tap is one
     // strided run of X, with no border case to test.
-    const int64_t KW = g.kernel[1], KK = g.kernel_size, OW = g.out[1], W = g.in[1];
+    int64_t in_stride[8], o[8];  // spatial rank <= 8 is checked by the caller
+    in_stride[L] = 1;
+    for (size_t d = L; d > 0; --d) in_stride[d - 1] = in_stride[d] * g.in[d];
     for (int64_t k = 0; k < kc; ++k) {
-      const int64_t r = pc + k, c = r / KK, kh = (r % KK) / KW, kw = r % KW;
-      const float* base = x + c * g.in_size + kh * g.dil[0] * W + kw * g.dil[1];
-      int64_t oh = j0 / OW, ow = j0 % OW;
+      int64_t kr = (pc + k) % g.kernel_size, tap = 0;
+      for (size_t d = nd; d-- > 0;) {
+        tap += (kr % g.kernel[d]) * g.dil[d] * in_stride[d];
+        kr /= g.kernel[d];
+      }
+      const float* base = x + (pc + k) / g.kernel_size * g.in_size + tap;
+      int64_t rem = j0;
+      for (size_t d = nd; d-- > 0;) {
+        o[d] = rem % g.out[d];
+        rem /= g.out[d];
+      }
       for (int64_t j = 0; j < nc;) {
-        const int64_t len = std::min(OW - ow, nc - j);
-        w.put(k, j, base + oh * g.stride[0] * W + ow * g.stride[1], g.stride[1], len);
+        const int64_t len = std::min(g.out[L] - o[L], nc - j);
+        int64_t row = 0;
+        for (size_t d = 0; d < L; ++d) row += o[d] * g.stride[d] * in_stride[d];
+        w.put(k, j, base + row + o[L] * g.stride[L], g.stride[L], len);
         j += len;
-        ow = 0;
-        ++oh;
+        o[L] = 0;
+        for (size_t d = L; d-- > 0;) {  // carry into the outer output dims
+          if (++o[d] < g.out[d]) break;
+          o[d] = 0;
+        }
       }
     }
     return;
   }
-  const size_t nd = g.in.size();
-  const size_t L = nd - 1;
   int64_t kidx[8], o[8];  // spatial rank <= 8 is checked by the caller
   for (int64_t r = pc; r < pc + kc; ++r) {
     const int64_t kr_row = r - pc;
@@ -530,10 +565,10 @@ class ConvKernel final : public Kernel {
     const bool pointwise = is_pointwise(g);
     ConvGeom padded_geom;
     const ConvGeom* gg = &g;
-    if (!pointwise && g.in.size() == 2 && !taps_inside_2d(g)) {
-      float* xp = static_cast<float*>(ctx.scratch(static_cast<size_t>(padded_2d_size(g)) * 4 + 64));
+    if (!pointwise && !taps_inside(g)) {
+      float* xp = static_cast<float*>(ctx.scratch(static_cast<size_t>(padded_size(g)) * 4 + 64));
       if (!xp) return ctx.error("out of memory for the padded input");
-      padded_geom = pad_input_2d(g, xd, xp, pool);
+      padded_geom = pad_input(g, xd, xp, pool);
       gg = &padded_geom;
       xd = xp;
     }
