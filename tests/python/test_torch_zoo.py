@@ -63,7 +63,8 @@ def _assert_all_tensor_ops_on_onnxrt(graphs):
 
 
 @pytest.mark.parametrize("name", ["mlp", "cnn", "resnet_basic", "resnet_bottleneck", "mobilenetv2_block",
-                                  "mobilenetv2_stack", "efficientnet_block", "transformer_encoder", "gpt_block"])
+                                  "mobilenetv2_stack", "efficientnet_block", "conv3d_block", "transformer_encoder",
+                                  "gpt_block"])
 def test_compiled_model_matches_eager_and_later_batches_reuse_the_symbolic_session(name):
     # nn.TransformerEncoderLayer's inference fast path is one fused op with no ONNX translation
     # (test below); without it the layer is plain ops that all go to onnxrt.
@@ -120,8 +121,8 @@ def test_graph_break_model_runs_both_graphs_on_onnxrt_at_every_batch():
 
 
 @pytest.mark.parametrize("name", ["mlp", "cnn", "resnet_basic", "resnet_bottleneck", "mobilenetv2_block",
-                                  "mobilenetv2_stack", "efficientnet_block", "transformer_encoder", "gpt_block",
-                                  "lstm"])
+                                  "mobilenetv2_stack", "efficientnet_block", "conv3d_block", "transformer_encoder",
+                                  "gpt_block", "lstm"])
 def test_exported_program_verifies_at_every_batch(name):
     model = torch_zoo.build(name)
     args = torch_zoo.inputs(name, 3)

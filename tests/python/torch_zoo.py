@@ -137,6 +137,21 @@ class MBConvSiLU(nn.Module):
         return x + self.project(h)
 
 
+class Conv3dBlock(nn.Module):
+    """A 3-D UNet / C3D style block: 3x3x3 Conv3d + BatchNorm3d + ReLU twice with a residual, then
+    MaxPool3d. The second conv (48 stacked depth-slice channels) takes the Winograd path."""
+
+    def __init__(self, cin=4, cout=16):
+        super().__init__()
+        self.a = nn.Sequential(nn.Conv3d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm3d(cout), nn.ReLU())
+        self.b = nn.Sequential(nn.Conv3d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm3d(cout))
+        self.pool = nn.MaxPool3d(2)
+
+    def forward(self, x):
+        h = self.a(x)
+        return self.pool(torch.relu(self.b(h) + h))
+
+
 def transformer_encoder_layer():
     return nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, dropout=0.0, batch_first=True)
 
@@ -194,6 +209,7 @@ ZOO = {
     "mobilenetv2_block": (InvertedResidual, lambda n: (torch.randn(n, 8, 6, 6),)),
     "mobilenetv2_stack": (InvertedResidualStack, lambda n: (torch.randn(n, 3, 20, 20),)),
     "efficientnet_block": (MBConvSiLU, lambda n: (torch.randn(n, 8, 6, 6),)),
+    "conv3d_block": (Conv3dBlock, lambda n: (torch.randn(n, 4, 4, 10, 10),)),
     "transformer_encoder": (transformer_encoder_layer, lambda n: (torch.randn(n, 5, 16),)),
     "gpt_block": (CausalDecoderBlock, lambda n: (torch.randn(n, 6, 16),)),
     "lstm": (LSTMTagger, lambda n: (torch.randn(n, 5, 8),)),
@@ -207,7 +223,7 @@ def build(name: str, seed: int = 0) -> nn.Module:
     torch.manual_seed(seed)
     model = ZOO[name][0]()
     for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
+        if isinstance(m, (nn.BatchNorm2d, nn.BatchNorm3d)):
             m.running_mean.uniform_(-0.5, 0.5)
             m.running_var.uniform_(0.5, 2.0)
             m.weight.data.uniform_(0.5, 1.5)

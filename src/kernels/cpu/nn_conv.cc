@@ -1,7 +1,8 @@
 // Conv and com.onnxrt.FusedConv on the CPU. Six paths:
 //   depthwise 2-D (one input channel per group): direct microkernels (nn_conv_depthwise.cc), since
 //     a GEMM with K = kh*kw (9 for MobileNet) spends its time in packing, not arithmetic;
-//   3x3 stride 1 with 16+ channels each way: Winograd (nn_conv_winograd.cc);
+//   3x3 stride 1 with 16+ channels each way: Winograd (nn_conv_winograd.cc); 3-D convs whose
+//     H x W window is 3x3 at stride 1 too, their depth slices stacked as input channels;
 //   2-D, one group, constant W, K = C*kh*kw <= 256 (network stems): a direct kernel reading
 //     the padded input through a tap table (nn_conv_direct.cc), since for K = 27 (MobileNetV2,
 //     the small CNN) or 147 (ResNet's 7x7) writing im2col panels cost as much as the arithmetic;
@@ -452,6 +453,13 @@ class ConvKernel final : public Kernel {
     if (wino_tile && group == 1 && attrs_ && w_.rank() == 4 && w_.dim(2) == 3 && w_.dim(3) == 3 &&
         ones(attrs_->w.strides) && ones(attrs_->w.dilations))
       wino_ = winograd::Weights::make(w_.data<float>(), w_.dim(0), w_.dim(1), wino_tile);
+    // 3-D convs with a 3x3 stride-1 H x W window: W [M, C, KD, 3, 3] is the stacked 2-D weight.
+    auto last_two_ones = [](const std::vector<int64_t>& v) {
+      return v.size() != 3 || (v[1] == 1 && v[2] == 1);
+    };
+    if (wino_tile && group == 1 && attrs_ && w_.rank() == 5 && w_.dim(3) == 3 && w_.dim(4) == 3 &&
+        last_two_ones(attrs_->w.strides) && last_two_ones(attrs_->w.dilations))
+      wino_ = winograd::Weights::make(w_.data<float>(), w_.dim(0), w_.dim(1) * w_.dim(2), wino_tile);
     // Every run() path now reads only the packed forms (group known, W's shape fixed): keep W's
     // dtype and shape, drop its data, and let the plan release the constant (prepacked_input).
     if (attrs_ && attrs_->group == group) {
@@ -501,6 +509,10 @@ class ConvKernel final : public Kernel {
     const bool use_depthwise = depthwise::applies(g);
     const bool use_winograd = !use_depthwise && !wino_.empty() && w == &w_ && winograd::applies(g) &&
                               wino_.M() == g.M && wino_.C() == g.C && winograd::pick_tile(g) == wino_.tile();
+    winograd::DepthStack depth_stack;
+    const ConvGeom stacked = winograd::applies_3d(g) ? winograd::stacked_geometry(g, &depth_stack) : ConvGeom{};
+    const bool use_winograd_3d = !wino_.empty() && w == &w_ && winograd::applies_3d(g) && wino_.M() == g.M &&
+                                 wino_.C() == stacked.C && winograd::pick_tile(stacked) == wino_.tile();
     const bool use_pixel = !use_depthwise && !use_winograd && !pixel_.empty() && w == &w_ && pixel_gemm::applies(g) &&
                            pixel_.M() == g.M && pixel_.K() == g.K();
     const bool use_direct = !use_depthwise && !use_winograd && !use_pixel && !direct_.empty() && w == &w_ &&
@@ -527,6 +539,14 @@ class ConvKernel final : public Kernel {
       auto* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(n) * sizeof(float)));
       if (!s) return ctx.error("out of memory for the Winograd buffers");
       winograd::conv(wino_, g, xd, bd, zd, act_, yd, s, pool);
+      return Status::ok();
+    }
+
+    if (use_winograd_3d) {
+      const int64_t n = winograd::scratch_floats(stacked, wino_.tile(), pool.num_threads());
+      auto* s = static_cast<float*>(ctx.scratch(static_cast<size_t>(n) * sizeof(float)));
+      if (!s) return ctx.error("out of memory for the Winograd buffers");
+      winograd::conv_3d(wino_, g, xd, bd, zd, act_, yd, s, pool);
       return Status::ok();
     }
 
@@ -626,16 +646,46 @@ class ConvKernel final : public Kernel {
   bool depthwise_ = false;  // constant depthwise W (one input channel per group): run on W as is
   std::unique_ptr<float, Free> packed_;
   int64_t packed_G_ = 0, packed_Mg_ = 0, packed_K_ = 0;
-  winograd::Weights wino_;  // empty unless W is constant and the conv is 3x3, stride 1, one group
+  winograd::Weights wino_;  // empty unless W is constant, one group, and the (H x W) window 3x3 at stride 1
   direct::Weights direct_;  // empty unless W is constant and direct::applies_to_weights
   pixel_gemm::Weights pixel_;  // empty unless prepack() was told the conv runs on pixel_gemm
   bool w_released_ = false;  // w_ holds W's shape only (prepack)
 };
 
+// The same for a 3-D conv (winograd::applies_3d): the tile of its stacked 2-D conv.
+int winograd_3d_tile_at_create(const KernelInit& init, const nn::ConvAttrs& attrs, const Tensor& w) {
+  const ir::WindowAttrs& wa = attrs.w;
+  if (wa.rank() != 3 || attrs.group != 1 || w.dim(3) != 3 || w.dim(4) != 3) return 0;
+  const ir::ValueType* xt = init.input_types.empty() ? nullptr : init.input_types[0];
+  if (!xt || !xt->has_shape || xt->rank() != 5 || wa.auto_pad != ir::AutoPad::kNotSet) return 4;
+  for (int64_t d = 0; d < 5; ++d)
+    if (!xt->shape[d].is_known()) return 4;
+  nn::ConvGeom g;
+  g.N = xt->shape[0].value(), g.C = w.dim(1), g.M = w.dim(0), g.G = 1, g.Cg = g.C, g.Mg = g.M;
+  g.kernel = {w.dim(2), 3, 3};
+  g.stride = wa.strides.size() == 3 ? wa.strides : std::vector<int64_t>{1, 1, 1};
+  g.dil = wa.dilations.size() == 3 ? wa.dilations : std::vector<int64_t>{1, 1, 1};
+  const std::vector<int64_t> pads = wa.pads.size() == 6 ? wa.pads : std::vector<int64_t>(6, 0);
+  g.pad_begin = {pads[0], pads[1], pads[2]};
+  g.in.resize(3);
+  g.out.resize(3);
+  for (int d = 0; d < 3; ++d) {
+    g.in[d] = xt->shape[d + 2].value();
+    if (g.stride[d] < 1 || g.dil[d] < 1 || pads[d] < 0 || pads[d + 3] < 0) return 0;
+    const int64_t span = (g.kernel[d] - 1) * g.dil[d] + 1, padded = g.in[d] + pads[d] + pads[d + 3];
+    if (padded < span) return 0;
+    g.out[d] = (padded - span) / g.stride[d] + 1;
+  }
+  if (!winograd::applies_3d(g)) return 0;
+  winograd::DepthStack ds;
+  return winograd::pick_tile(winograd::stacked_geometry(g, &ds));
+}
+
 // The Winograd tile size for a conv whose X shape and pads are known when the plan is built
 // (winograd::pick_tile on that geometry, 0 when im2col is faster: no transformed weights are kept
 // then); F(4x4) when the shape is known only at run time.
 int winograd_tile_at_create(const KernelInit& init, const std::optional<nn::ConvAttrs>& attrs, const Tensor& w) {
+  if (attrs && w.defined() && w.rank() == 5) return winograd_3d_tile_at_create(init, *attrs, w);
   if (!attrs || !w.defined() || w.rank() != 4) return 0;
   const ir::ValueType* xt = init.input_types.empty() ? nullptr : init.input_types[0];
   if (!xt || !xt->has_shape || xt->rank() != 4 || attrs->w.auto_pad != ir::AutoPad::kNotSet) return 4;

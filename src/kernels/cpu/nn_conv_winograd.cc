@@ -75,6 +75,20 @@ float* thread_strip(size_t floats) {
   return buf.data();
 }
 
+// Plane (n, channel) of the 2-D conv's input: X's plane, or for a stacked 3-D conv the depth slice
+// it stands for (null: a zero slice outside X). The 2-D conv is the stack with one slice.
+const float* in_plane(const float* x, const nn::ConvGeom& g, const DepthStack& ds, int64_t n, int64_t ch) {
+  const int64_t od = n % ds.OD, kd = ch % ds.KD;
+  const int64_t id = od * ds.stride - ds.pad + kd * ds.dil;
+  if (id < 0 || id >= ds.D) return nullptr;
+  return x + ((n / ds.OD * (g.C / ds.KD) + ch / ds.KD) * ds.D + id) * g.in[0] * g.in[1];
+}
+
+// Plane (n, m) of Y (and of Z, which has Y's layout): [N, M, OD, OH, OW] for a stacked 3-D conv.
+int64_t out_plane(const nn::ConvGeom& g, const DepthStack& ds, int64_t n, int64_t m) {
+  return ((n / ds.OD * g.M + m) * ds.OD + n % ds.OD) * g.out[0] * g.out[1];
+}
+
 // fn(task) for every task, over the pool's threads when the work pays for waking them. Tasks
 // are claimed dynamically (run_tasks): on a loaded machine a statically split range waited for
 // whichever thread was preempted.
@@ -169,7 +183,7 @@ int64_t chunk_floats(const nn::ConvGeom& g, const Tiling& t, int64_t rows) {
 // (null: on the caller).
 void run_chunk(const Weights& w, const nn::ConvGeom& g, const Tiling& t, const float* x, const float* bias,
                const float* z, const ir::FusedActivation& act, float* y, float* scratch, int64_t r0,
-               int64_t nrows, ThreadPool* pool, bool blocked) {
+               int64_t nrows, ThreadPool* pool, bool blocked, const DepthStack& ds) {
   const int64_t C = g.C, M = g.M, H = g.in[0], W = g.in[1], OH = g.out[0], OW = g.out[1];
   const int64_t ph = g.pad_begin[0], pw = g.pad_begin[1];
   const int64_t cblocks = (C + kWinogradLanes - 1) / kWinogradLanes;
@@ -193,6 +207,9 @@ void run_chunk(const Weights& w, const nn::ConvGeom& g, const Tiling& t, const f
       // Strip column j holds input column j - pw; columns outside X (padding, or the right
       // edge of the last partial tile) are zero.
       const int64_t j0 = std::min(pw, t.buf_cols), j1 = std::clamp(W + pw, j0, t.buf_cols);
+      const float* planes[kWinogradLanes] = {};
+      if (!blocked)
+        for (int64_t l = 0; l < lanes; ++l) planes[l] = in_plane(x, g, ds, n, c0 + l);
       for (int64_t r = 0; r < t.alpha; ++r) {
         float* brow = buf + r * t.buf_cols * kWinogradLanes;
         const int64_t ih = ty * t.tile + r - ph;
@@ -212,7 +229,12 @@ void run_chunk(const Weights& w, const nn::ConvGeom& g, const Tiling& t, const f
           continue;
         }
         for (int64_t l = 0; l < lanes; ++l) {
-          const float* src = x + ((n * C + c0 + l) * H + ih) * W - pw;
+          const float* plane = planes[l];
+          if (!plane) {
+            for (int64_t j = j0; j < j1; ++j) brow[j * kWinogradLanes + l] = 0.f;
+            continue;
+          }
+          const float* src = plane + ih * W - pw;
           for (int64_t j = j0; j < j1; ++j) brow[j * kWinogradLanes + l] = src[j];
         }
       }
@@ -275,7 +297,8 @@ void run_chunk(const Weights& w, const nn::ConvGeom& g, const Tiling& t, const f
         return;
       }
       for (int64_t l = 0; l < lanes; ++l) {
-        float* yc = y + ((n * M + m0 + l) * OH + oh0) * OW;
+        const int64_t plane = out_plane(g, ds, n, m0 + l);
+        float* yc = y + plane + oh0 * OW;
         for (int64_t r = 0; r < nr; ++r) {
           const float* src = obuf + r * a.out_row_stride + l;
           float* dst = yc + r * OW;
@@ -284,7 +307,7 @@ void run_chunk(const Weights& w, const nn::ConvGeom& g, const Tiling& t, const f
         if (has_epi) {
           fused::Epilogue e;
           e.act = act;
-          e.z = z ? z + ((n * M + m0 + l) * OH + oh0) * OW : nullptr;
+          e.z = z ? z + plane + oh0 * OW : nullptr;
           e.ldz = OW;
           fused::apply_epilogue(e, yc, OW, nr, OW);
         }
@@ -302,20 +325,56 @@ int64_t scratch_floats(const nn::ConvGeom& g, int tile, int threads) {
   return chunk_floats(g, t, t.chunk_rows);
 }
 
-void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
-          const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool, bool blocked) {
+namespace {
+
+void conv_stacked(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
+                  const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool, bool blocked,
+                  const DepthStack& ds) {
   const Tiling t = tiling(g, w.tile());
   const int64_t tasks = row_split_tasks(g, t, pool.num_threads());
   if (tasks > 1) {
     const int64_t per = chunk_floats(g, t, (t.rows + tasks - 1) / tasks);
     pool.run_tasks(tasks, [&](int64_t k) {
       const int64_t r0 = t.rows * k / tasks, r1 = t.rows * (k + 1) / tasks;
-      run_chunk(w, g, t, x, bias, z, act, y, scratch + k * per, r0, r1 - r0, nullptr, blocked);
+      run_chunk(w, g, t, x, bias, z, act, y, scratch + k * per, r0, r1 - r0, nullptr, blocked, ds);
     });
     return;
   }
   for (int64_t r0 = 0; r0 < t.rows; r0 += t.chunk_rows)
-    run_chunk(w, g, t, x, bias, z, act, y, scratch, r0, std::min(t.chunk_rows, t.rows - r0), &pool, blocked);
+    run_chunk(w, g, t, x, bias, z, act, y, scratch, r0, std::min(t.chunk_rows, t.rows - r0), &pool, blocked, ds);
+}
+
+}  // namespace
+
+void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
+          const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool, bool blocked) {
+  conv_stacked(w, g, x, bias, z, act, y, scratch, pool, blocked, DepthStack{});
+}
+
+bool applies_3d(const nn::ConvGeom& g) {
+  return g.in.size() == 3 && g.G == 1 && g.kernel[1] == 3 && g.kernel[2] == 3 && g.stride[1] == 1 &&
+         g.stride[2] == 1 && g.dil[1] == 1 && g.dil[2] == 1 && g.pad_begin[0] >= 0 && g.pad_begin[1] >= 0 &&
+         g.pad_begin[2] >= 0;
+}
+
+nn::ConvGeom stacked_geometry(const nn::ConvGeom& g, DepthStack* ds) {
+  *ds = DepthStack{g.in[0], g.out[0], g.kernel[0], g.stride[0], g.dil[0], g.pad_begin[0]};
+  nn::ConvGeom s = g;
+  s.N = g.N * g.out[0];
+  s.C = s.Cg = g.C * g.kernel[0];
+  s.in = {g.in[1], g.in[2]};
+  s.out = {g.out[1], g.out[2]};
+  s.kernel = {3, 3}, s.stride = {1, 1}, s.dil = {1, 1};
+  s.pad_begin = {g.pad_begin[1], g.pad_begin[2]};
+  s.in_size = s.in[0] * s.in[1], s.out_size = s.out[0] * s.out[1], s.kernel_size = 9;
+  return s;
+}
+
+void conv_3d(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
+             const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool) {
+  DepthStack ds;
+  const nn::ConvGeom s = stacked_geometry(g, &ds);
+  conv_stacked(w, s, x, bias, z, act, y, scratch, pool, false, ds);
 }
 
 }  // namespace onnxrt::kernels::winograd

@@ -52,11 +52,30 @@ int pick_tile(const nn::ConvGeom& g);
 // Scratch floats conv() needs for g with this tile size on a pool of `threads` threads.
 int64_t scratch_floats(const nn::ConvGeom& g, int tile, int threads);
 
+// 3-D convs whose H x W window is 3x3 at stride 1 and dilation 1 (C3D's and 3-D UNets' 3x3x3,
+// R(2+1)D's 1x3x3), with one group, run as a 2-D Winograd conv over stacked depth slices: output
+// depth od of image n is image n * OD + od of a 2-D conv whose input channel c * KD + kd is X's
+// depth slice od * stride - pad + kd * dilation of channel c (a zero plane outside X). W
+// [M, C, KD, 3, 3] is, as laid out, the 2-D weight [M, C * KD, 3, 3] of that conv, so
+// Weights::make takes it unchanged; the slices are read in place (no stacked copy of X).
+// im2col for a 3x3x3 window wrote 27 C floats per output pixel; this does 36 / 16 multiplies
+// per output instead of 27 for F(4x4) and reads each input slice once per output depth.
+struct DepthStack {
+  int64_t D = 1, OD = 1, KD = 1, stride = 1, dil = 1, pad = 0;  // X's depth, Y's, W's; the depth window
+};
+bool applies_3d(const nn::ConvGeom& g);
+// The 2-D geometry of the stacked conv (applies_3d(g) must hold) and, in `ds`, its depth stack.
+nn::ConvGeom stacked_geometry(const nn::ConvGeom& g, DepthStack* ds);
+
 // y = act(conv(x, w) + bias + z) for all images; bias, z may be null. `w` must match g's M and C
 // (and applies(g) must hold). `scratch` holds scratch_floats(g, w.tile(), pool.num_threads()) floats.
 // `blocked`: x, z and y are in the channel-blocked layout [N, C/8, H, W, 8] (ir/infer_fused.h; C and
 // M multiples of 8), read and written as whole 8-channel runs (com.onnxrt BlockedConv).
 void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
           const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool, bool blocked = false);
+// The same for a 3-D conv (applies_3d(g)): `g` is its 3-D geometry, `scratch` holds
+// scratch_floats(stacked_geometry(g), w.tile(), threads) floats, and w was made for C * KD channels.
+void conv_3d(const Weights& w, const nn::ConvGeom& g, const float* x, const float* bias, const float* z,
+             const ir::FusedActivation& act, float* y, float* scratch, ThreadPool& pool);
 
 }  // namespace onnxrt::kernels::winograd
