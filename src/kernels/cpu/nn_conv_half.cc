@@ -1,9 +1,9 @@
 // Conv and com.onnxrt.FusedConv on float16 / bfloat16 tensors, without whole-tensor casts.
 //
 // Constant W (and B) are widened to float32 and packed once at create time, as for float32. At
-// run time the output is cut into bands of rows of the outermost spatial dim (about kNc = 1024
-// output pixels each, the column block nn_conv.cc's GEMM walks anyway, so weights are streamed
-// no more often than for float32). Per (image, group, band) the input rows the band's taps read
+// run time the output is cut into bands of rows of the outermost spatial dim (about 1024 output
+// pixels each, whole column blocks of nn_conv.cc's GEMM (kNc = 256), so weights are streamed no
+// more often than for float32). Per (image, group, band) the input rows the band's taps read
 // are widened into a task-local float32 buffer, zero-padded there (so 2-D convs take the
 // all-taps-inside im2col fast path), the band runs as an ordinary float32 conv on nn_conv.cc's
 // packed GEMM with bias / Z / activation in its tile epilogue, and the float32 band result (still

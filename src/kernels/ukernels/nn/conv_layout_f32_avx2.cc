@@ -1,5 +1,5 @@
 // Layout moves around the convolution GEMMs for AVX2 (see ukernels.h): the stride-2 copy of
-// im2col rows, and the pixel-row GEMM's transposed store (a result tile of up to 8 pixels x 16
+// im2col rows, im2col runs straight into B panels, and the pixel-row GEMM's transposed store (a result tile of up to 8 pixels x 16
 // channels from the 6x16 sgemm microkernel, two 8x8 transposes).
 #include <immintrin.h>
 
@@ -14,6 +14,47 @@ void copy_stride2_f32_avx2(const float* src, float* dst, int64_t n) {
   for (; t + 8 < n; t += 8)
     _mm256_storeu_ps(dst + t, in_order(even_of(_mm256_loadu_ps(src + 2 * t), _mm256_loadu_ps(src + 2 * t + 8))));
   for (; t < n; ++t) dst[t] = src[2 * t];
+}
+
+namespace {
+
+// 8 outputs src[0], src[s], ... (s = 1 or 2) of which the first n (1..8) are read; lanes past n
+// are garbage.
+template <int S>
+inline __m256 load_run(const float* src, int64_t n) {
+  if constexpr (S == 1) {
+    return n >= 8 ? _mm256_loadu_ps(src) : _mm256_maskload_ps(src, tail_mask(n));
+  } else {
+    // Outputs t < n read src[2t]: the low vector holds t < 4, the high one t = 4..7, of which the
+    // last needed float is src[2(n-1)] (lane 2n - 10 of the high vector).
+    const __m256 lo = n > 4 ? _mm256_loadu_ps(src) : _mm256_maskload_ps(src, tail_mask(2 * n - 1));
+    const __m256 hi = n > 4 ? _mm256_maskload_ps(src + 8, tail_mask(2 * n - 9)) : _mm256_setzero_ps();
+    return in_order(even_of(lo, hi));
+  }
+}
+
+template <int S>
+void im2col_panels(const Im2colPanelsArgs& a) {
+  for (int64_t p = 0; p < a.panels; ++p) {
+    const Im2colRun* begin = a.runs + a.panel_runs[p];
+    const Im2colRun* end = a.runs + a.panel_runs[p + 1];
+    for (int64_t r = 0; r < a.kc; ++r) {
+      const float* row = a.rows[r];
+      float* out = a.out + r * a.nr;
+      for (const Im2colRun* u = begin; u != end; ++u) {
+        const float* src = row + u->src;
+        float* dst = out + u->dst;
+        for (int64_t t = 0; t < u->len; t += 8) _mm256_storeu_ps(dst + t, load_run<S>(src + t * S, u->len - t));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void im2col_panels_f32_avx2(const Im2colPanelsArgs& a) {
+  if (a.stride == 1) return im2col_panels<1>(a);
+  im2col_panels<2>(a);
 }
 
 void store_transposed_f32_avx2(const TransposedStoreArgs& a) {

@@ -139,6 +139,28 @@ void maxpool2d_rows_f32_avx512(const DwConv2dArgs& a, const float* x, float* y);
 void copy_stride2_f32_avx2(const float* src, float* dst, int64_t n);
 void copy_stride2_f32_avx512(const float* src, float* dst, int64_t n);
 
+// im2col rows written straight into the GEMM's B panels (nn_conv.cc, convs whose every tap is
+// inside X, stride 1 or 2 along the last dim). A block's output columns are cut into runs that
+// lie in one output row and one NR-wide panel; runs [panel_runs[p], panel_runs[p+1]) fill panel
+// p, in increasing column order. For every row r < kc and run u:
+//   out[u.dst + r * nr + t] = rows[r][u.src + t * stride] for t < u.len (u.len <= nr).
+// Each run is copied in whole 8-float stores, so up to 7 floats past its end are overwritten by
+// garbage: the next run of the row, the next row of the panel and the next panel are written
+// after it, and `out` needs 8 floats of slack past the block. Reads stop at the run's last float
+// (masked loads), so the rows may end at a page end.
+struct Im2colRun {
+  int64_t dst, src, len;
+};
+struct Im2colPanelsArgs {
+  const float* const* rows;
+  int64_t kc, nr, stride;
+  const Im2colRun* runs;
+  const int64_t* panel_runs;
+  int64_t panels;
+  float* out;
+};
+void im2col_panels_f32_avx2(const Im2colPanelsArgs& a);
+
 // A pixel-row GEMM's result tile c[m][ldc] (pixels in rows, channels in the lanes) stored
 // transposed into Y's channel rows: for channel j < channels and pixel i < m,
 // y[j*ldy + i] = v, v = c[i*ldc + j] + bias[j] (null: 0) + z[j*ldz + i] (null: 0), then
