@@ -62,6 +62,12 @@ TEST(NnConvDirect, MatchesReferenceOverShapes) {
       // K at the limit (28 * 9 = 252) and past it (the GEMM path)
       {{1, 28, 7, 9}, {20, 28, 3, 3}, {}, {}, {1, 1, 1, 1}},
       {{1, 29, 7, 9}, {20, 29, 3, 3}, {2, 1}, {}, {1, 1, 1, 1}},
+      // several blocks of pixel pairs per task (every panel runs over a block before the next
+      // block; the test pool's 2 threads make up to 8 tasks): K = 252 gives blocks of 8 pairs
+      // (AVX2; 4 with 16-lane AVX-512), K = 144 of 14 (7); strided, so not Winograd's
+      {{1, 28, 60, 40}, {16, 28, 3, 3}, {2, 1}, {}, {1, 1, 1, 1}},
+      {{1, 16, 120, 40}, {26, 16, 3, 3}, {1, 2}, {}, {1, 0, 1, 2}},
+      {{1, 1, 121, 80}, {20, 1, 3, 3}, {2, 2}, {}, {}},
   };
   for (const DirectCase& c : cases) {
     check(c, "", {}, true, false, rng);
@@ -74,6 +80,7 @@ TEST(NnConvDirect, FusedEpilogues) {
   const DirectCase cases[] = {
       {{1, 3, 20, 18}, {16, 3, 3, 3}, {2, 2}, {}, {1, 1, 1, 1}},
       {{2, 4, 9, 9}, {13, 4, 3, 3}, {}, {}, {1, 1, 1, 1}},
+      {{1, 28, 60, 40}, {16, 28, 3, 3}, {2, 1}, {}, {1, 1, 1, 1}},  // several pixel blocks per task
   };
   const std::pair<const char*, std::vector<float>> acts[] = {
       {"Relu", {}}, {"Clip", {-0.25f, 0.5f}}, {"LeakyRelu", {0.1f}}, {"Sigmoid", {}}, {"HardSwish", {}}};

@@ -228,6 +228,10 @@ void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* 
   const int64_t vpr = (OW + L - 1) / L;  // pixel vectors per output row
   const int64_t vectors = g.out[0] * vpr;
   const int64_t pairs = (vectors + 1) / 2;
+  // Pairs per block: the block's taps of X stay in L2 (as in conv_pointwise), at most
+  // kMaxBlockPairs.
+  constexpr int64_t kXBlockBytes = 128 * 1024, kMaxBlockPairs = 256;
+  const int64_t block_pairs = std::clamp<int64_t>(kXBlockBytes / (K * 2 * L * 4), 1, kMaxBlockPairs);
   const double macs = static_cast<double>(M) * P * K;
   const int64_t nt = pool.num_threads();
   // ~0.5 MFLOP per task before waking a worker pays (as in nn_conv.cc's GEMM split); a few
@@ -247,35 +251,50 @@ void conv(const Weights& w, const nn::ConvGeom& g, const float* x, const float* 
     } else {
       for (int64_t i = 0; i < planes; ++i) fill(i);
     }
+    // Loop order as in conv_pointwise: per block of pixel-vector pairs, every panel of output
+    // channels runs over the block, so each output row is written as one run of the block's
+    // pixels. All panels per pair wrote M rows 64 bytes at a time: a 1 -> 144 stride-2 stem with
+    // a 4.5 MB output (a Conformer's subsampling) took 2.7 ms against onnxruntime's 0.7.
     auto run_pairs = [&](int64_t p0, int64_t p1) {
       ukernels::ConvDirectArgs a = plane_args(K, taps, P, clamp, lo, hi);
-      for (int64_t pr = p0; pr < p1; ++pr) {
-        int64_t pix[2] = {0, 0}, cnt[2] = {0, 0};
-        const float* xs[2] = {nullptr, nullptr};
-        const int64_t nv = std::min<int64_t>(2, vectors - 2 * pr);
-        for (int64_t j = 0; j < nv; ++j) {
-          const int64_t v = 2 * pr + j, oh = v / vpr, ow0 = (v % vpr) * L;
-          pix[j] = oh * OW + ow0;
-          cnt[j] = std::min<int64_t>(L, OW - ow0);
-          xs[j] = buf + oh * g.stride[0] * ph.Wq + ow0;
+      struct Pair {
+        const float* xs[2];
+        int64_t pix[2], cnt[2], nv;
+      };
+      Pair pp[kMaxBlockPairs];
+      for (int64_t b0 = p0; b0 < p1; b0 += block_pairs) {
+        const int64_t b1 = std::min(p1, b0 + block_pairs);
+        for (int64_t pr = b0; pr < b1; ++pr) {
+          Pair& q = pp[pr - b0];
+          q = Pair{};
+          q.nv = std::min<int64_t>(2, vectors - 2 * pr);
+          for (int64_t j = 0; j < q.nv; ++j) {
+            const int64_t v = 2 * pr + j, oh = v / vpr, ow0 = (v % vpr) * L;
+            q.pix[j] = oh * OW + ow0;
+            q.cnt[j] = std::min<int64_t>(L, OW - ow0);
+            q.xs[j] = buf + oh * g.stride[0] * ph.Wq + ow0;
+          }
         }
-        a.x0 = xs[0], a.x1 = xs[1];
-        a.n0 = cnt[0], a.n1 = nv > 1 ? cnt[1] : 0;
         for (int64_t pb = 0; pb < panels; ++pb) {
           const int64_t m0 = pb * mr;
           a.w = w.panel(pb);
           a.rows = std::min<int64_t>(mr, M - m0);
           a.bias = bias ? bias + m0 : nullptr;
-          a.y0 = yn + m0 * P + pix[0];
-          a.y1 = nv > 1 ? yn + m0 * P + pix[1] : nullptr;
-          a.z0 = zn ? zn + m0 * P + pix[0] : nullptr;
-          a.z1 = zn && nv > 1 ? zn + m0 * P + pix[1] : nullptr;
-          uk.fn(a, mr);
-          if (post) {
-            fused::Epilogue e;
-            e.act = act;
-            for (int64_t j = 0; j < nv; ++j)
-              fused::apply_epilogue(e, yn + m0 * P + pix[j], P, a.rows, cnt[j]);
+          for (int64_t pr = b0; pr < b1; ++pr) {
+            const Pair& q = pp[pr - b0];
+            a.x0 = q.xs[0], a.x1 = q.xs[1];
+            a.n0 = q.cnt[0], a.n1 = q.nv > 1 ? q.cnt[1] : 0;
+            a.y0 = yn + m0 * P + q.pix[0];
+            a.y1 = q.nv > 1 ? yn + m0 * P + q.pix[1] : nullptr;
+            a.z0 = zn ? zn + m0 * P + q.pix[0] : nullptr;
+            a.z1 = zn && q.nv > 1 ? zn + m0 * P + q.pix[1] : nullptr;
+            uk.fn(a, mr);
+            if (post) {
+              fused::Epilogue e;
+              e.act = act;
+              for (int64_t j = 0; j < q.nv; ++j)
+                fused::apply_epilogue(e, yn + m0 * P + q.pix[j], P, a.rows, q.cnt[j]);
+            }
           }
         }
       }
