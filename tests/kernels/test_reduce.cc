@@ -262,7 +262,8 @@ TEST(ReduceTopK, MatchesReference) {
       const int64_t r = static_cast<int64_t>(s.size());
       for (int64_t axis = -r; axis < r; ++axis) {
         const int64_t n = s[static_cast<size_t>(axis < 0 ? axis + r : axis)];
-        for (int64_t k : {int64_t{0}, int64_t{1}, n / 2, n}) {
+        // k = 1, 3 and n / 10 take the heap selection once n >= 8 k; n / 2 nth_element.
+        for (int64_t k : {int64_t{0}, int64_t{1}, int64_t{3}, n / 10, n / 2, n}) {
           if (k > n) continue;
           for (int largest : {0, 1}) {
             SCOPED_TRACE(shape_to_string(s) + " axis " + std::to_string(axis) + " k " + std::to_string(k));
@@ -273,6 +274,22 @@ TEST(ReduceTopK, MatchesReference) {
           }
         }
       }
+    }
+}
+
+TEST(ReduceTopK, NaNLinesAndTiesOnBothSelections) {
+  // Lines with NaN (ranked above every number) fall back to the full sort from either selection;
+  // many equal values make the index order of ties decide.
+  std::mt19937 rng(39);
+  Tensor x = random_tensor(DType::kFloat32, {6, 400}, rng, 0, 3);
+  float* d = x.data<float>();
+  for (int64_t i = 0; i < x.size(); ++i) d[i] = std::floor(d[i] * 4.f) / 4.f;  // 12 distinct values
+  d[5] = std::nanf("");           // line 0, early
+  d[2 * 400 + 399] = std::nanf("");  // line 2, last
+  for (int64_t k : {int64_t{1}, int64_t{7}, int64_t{40}, int64_t{200}})
+    for (int largest : {0, 1}) {
+      SCOPED_TRACE("k " + std::to_string(k) + " largest " + std::to_string(largest));
+      expect_matches_reference(NodeBuilder("TopK", 11).attr_i("largest", largest).build(), {x, i64({1}, {k})}, 2, 0, 0);
     }
 }
 

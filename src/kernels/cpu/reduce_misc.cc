@@ -206,6 +206,41 @@ bool select_k(const T* src, int64_t stride, int64_t n, int64_t k, bool largest, 
   return true;
 }
 
+// The same for k well below n (k * kHeapRatio <= n): one pass keeping the k best so far in a heap
+// with the worst on top, so most values cost one compare (a later value equal to the worst is
+// never better: ties go to the lower index). A detector's top 100 of 4800 scores: nth_element
+// and its two copies of the line took 47 us against onnxruntime's 5.5.
+constexpr int64_t kHeapRatio = 8;
+
+template <class T, class V>
+bool select_k_heap(const T* src, int64_t stride, int64_t n, int64_t k, bool largest,
+                   std::vector<std::pair<V, int64_t>>& items) {
+  if (k <= 0 || k >= n) return false;
+  using Item = std::pair<V, int64_t>;
+  // "a is better than b" makes std's max-heap keep the worst item on top.
+  auto better = [largest](const Item& a, const Item& b) {
+    if (a.first != b.first) return largest ? a.first > b.first : a.first < b.first;
+    return a.second < b.second;
+  };
+  for (int64_t j = 0; j < k; ++j) {
+    const V v = widen(src[j * stride]);
+    if (nan_of(v)) return false;
+    items[static_cast<size_t>(j)] = {v, j};
+  }
+  const auto first = items.begin(), last = items.begin() + k;
+  std::make_heap(first, last, better);
+  for (int64_t j = k; j < n; ++j) {
+    const V v = widen(src[j * stride]);
+    if (nan_of(v)) return false;
+    if (largest ? v > first->first : v < first->first) {
+      std::pop_heap(first, last, better);
+      *(last - 1) = {v, j};
+      std::push_heap(first, last, better);
+    }
+  }
+  return true;
+}
+
 template <class T>
 void topk_typed(const T* x, T* vals, int64_t* idx, const AxisSplit& sp, int64_t k, bool largest,
                 ThreadPool& pool) {
@@ -221,14 +256,18 @@ void topk_typed(const T* x, T* vals, int64_t* idx, const AxisSplit& sp, int64_t 
   };
   const int64_t lines = sp.outer * sp.inner;
   pool.parallel_for(lines, static_cast<double>(sp.n) * 8, [&](int64_t l0, int64_t l1) {
-    std::vector<Item> buf(static_cast<size_t>(sp.n));
-    std::vector<V> vals_of_line, scratch;
+    // Kept per thread: a fresh [n] buffer per call was a fifth of a 4800-value TopK's time.
+    thread_local std::vector<Item> buf;
+    thread_local std::vector<V> vals_of_line, scratch;
+    if (buf.size() < static_cast<size_t>(sp.n)) buf.resize(static_cast<size_t>(sp.n));
     for (int64_t l = l0; l < l1; ++l) {
       const int64_t o = l / sp.inner, in = l % sp.inner;
       const T* src = x + o * sp.n * sp.inner + in;
-      if (!select_k(src, sp.inner, sp.n, k, largest, vals_of_line, scratch, buf)) {
+      const bool selected = k * kHeapRatio <= sp.n ? select_k_heap(src, sp.inner, sp.n, k, largest, buf)
+                                                   : select_k(src, sp.inner, sp.n, k, largest, vals_of_line, scratch, buf);
+      if (!selected) {
         for (int64_t j = 0; j < sp.n; ++j) buf[static_cast<size_t>(j)] = {widen(src[j * sp.inner]), j};
-        std::partial_sort(buf.begin(), buf.begin() + k, buf.end(), before);
+        std::partial_sort(buf.begin(), buf.begin() + k, buf.begin() + sp.n, before);
       } else {
         std::sort(buf.begin(), buf.begin() + k, before);
       }
