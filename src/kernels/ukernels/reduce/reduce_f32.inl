@@ -1,6 +1,7 @@
 // The float32 reduction microkernels, written once over a vector-traits struct V and compiled per
 // ISA (reduce_f32_{scalar,avx2,avx512}.cc). V provides: kLanes, reg, load, store, zero, add, mul,
-// max, min, abs, nan_mask (all-ones bits where x is NaN, zero elsewhere), bit_or.
+// max, min, abs, nan_mask (all-ones bits where x is NaN, zero elsewhere), bit_or, any (whether
+// a nan_mask result has a lane set).
 // Included inside an anonymous namespace.
 
 constexpr int64_t kPairBlock = 512;
@@ -73,10 +74,24 @@ float extreme_row(const float* x, int64_t n) {
     nan = V::bit_or(nan, V::nan_mask(v0));
   }
   a0 = Op == RowOp::kMax ? V::max(a0, a1) : V::min(a0, a1);
-  float nans[L];
   V::store(lanes, a0);
-  V::store(nans, nan);
   float r = init;
+  if (!V::any(nan)) {
+    // No NaN in the vector part: its lanes combine in a branch-free tree (short rows, such as a
+    // detector's 80 class scores per box, spent more time here than in the loads).
+    for (int64_t w = L / 2; w >= 1; w /= 2)
+      for (int64_t j = 0; j < w; ++j)
+        lanes[j] = Op == RowOp::kMax ? (lanes[j + w] > lanes[j] ? lanes[j + w] : lanes[j])
+                                     : (lanes[j + w] < lanes[j] ? lanes[j + w] : lanes[j]);
+    r = better(Op, lanes[0], r) ? lanes[0] : r;
+    for (; i < n; ++i) {
+      if (x[i] != x[i]) return x[i];
+      if (better(Op, x[i], r)) r = x[i];
+    }
+    return r;
+  }
+  float nans[L];
+  V::store(nans, nan);
   for (int64_t j = 0; j < L; ++j) {
     if (nans[j] != nans[j] || lanes[j] != lanes[j]) return lanes[j] != lanes[j] ? lanes[j] : nans[j];
     if (better(Op, lanes[j], r)) r = lanes[j];

@@ -21,6 +21,7 @@ struct V8 {
   static reg abs(reg a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
   static reg nan_mask(reg a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
   static reg bit_or(reg a, reg b) { return _mm256_or_ps(a, b); }
+  static bool any(reg m) { return !_mm256_testz_ps(m, m); }
 };
 
 #include "kernels/ukernels/reduce/reduce_f32.inl"

@@ -26,6 +26,7 @@ struct V16 {
     return _mm512_castsi512_ps(_mm512_maskz_set1_epi32(_mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), -1));
   }
   static reg bit_or(reg a, reg b) { return _mm512_or_ps(a, b); }
+  static bool any(reg m) { return _mm512_test_epi32_mask(_mm512_castps_si512(m), _mm512_castps_si512(m)) != 0; }
 };
 
 #include "kernels/ukernels/reduce/reduce_f32.inl"

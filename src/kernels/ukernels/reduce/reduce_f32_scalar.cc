@@ -25,6 +25,7 @@ struct V1 {
   static reg bit_or(reg a, reg b) {
     return std::bit_cast<float>(std::bit_cast<uint32_t>(a) | std::bit_cast<uint32_t>(b));
   }
+  static bool any(reg m) { return std::bit_cast<uint32_t>(m) != 0; }
 };
 
 #include "kernels/ukernels/reduce/reduce_f32.inl"
