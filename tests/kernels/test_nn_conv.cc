@@ -65,6 +65,9 @@ TEST(NnConv, MatchesReference) {
       {{2, 16, 70}, {24, 16, 1}, 1, {}, {}, {}, "", true},
       // pointwise with K and M above 64: the packed GEMM, not the direct kernel
       {{1, 128, 10, 10}, {96, 128, 1, 1}, 1, {}, {}, {}, "", true},
+      // ...with planes past 256 pixels, packed rather than read in place
+      {{1, 96, 20, 20}, {80, 96, 1, 1}, 1, {}, {}, {}, "", true},
+      {{2, 72, 1024}, {70, 72, 1}, 1, {}, {}, {}, "", false},
       {{1, 2, 5, 6, 4}, {3, 2, 3, 3, 2}, 1, {1, 2, 1}, {}, {1, 1, 0, 1, 1, 1}, "", true},
       {{2, 4, 4, 5, 6}, {4, 2, 2, 3, 3}, 2, {2, 1, 2}, {1, 1, 2}, {}, "SAME_UPPER", true},
       // 3-D im2col on a padded copy of X: 2400 output columns cross the 1024-column blocks in
