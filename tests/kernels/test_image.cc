@@ -187,6 +187,50 @@ TEST(ImageResize, SweepBackendsAgreeAndErrors) {
   EXPECT_FALSE(run_node(Backend::kCpu, node, {x, none, f32({4}, {1, 1, 2, 2}), i64({4}, {1, 1, 4, 4})}, 1).has_value());
 }
 
+// The CPU kernel's float32 bilinear path (kernels/cpu/image_resize.cc) against the reference's
+// double arithmetic: every coordinate mode, up- and downsampling, one axis only, sizes, rank 2, 3
+// and 5 with leading axes kept, exclude_outside, Upsample; and the cases that fall back (a crop
+// box reaching outside X, antialias, float16, a resized leading axis).
+TEST(ImageResize, BilinearFloat32PathMatchesReference) {
+  std::mt19937 rng(12);
+  const Tensor none;
+  const char* ctms[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "half_pixel_symmetric"};
+  struct Case {
+    Shape x;
+    std::vector<float> scales;
+  };
+  const Case cases[] = {
+      {{1, 3, 16, 16}, {1, 1, 2, 2}},      {{2, 2, 33, 20}, {1, 1, 0.5f, 0.5f}}, {{1, 2, 9, 13}, {1, 1, 1.7f, 0.3f}},
+      {{1, 2, 9, 13}, {1, 1, 1, 2.5f}},    {{1, 2, 9, 13}, {1, 1, 3, 1}},        {{1, 1, 1, 1}, {1, 1, 4, 4}},
+      {{1, 64, 40, 40}, {1, 1, 2, 2}},     // threaded over rows
+  };
+  for (const char* ctm : ctms)
+    for (const Case& c : cases) {
+      SCOPED_TRACE(std::string(ctm) + " x " + shape_to_string(c.x));
+      auto node = NodeBuilder("Resize", 19).attr_s("mode", "linear").attr_s("coordinate_transformation_mode", ctm).build();
+      expect_matches_reference(node, {random_tensor(DType::kFloat32, c.x, rng), none, f32({4}, c.scales)}, 1, 2e-6, 2e-6);
+    }
+  auto linear = [] { return NodeBuilder("Resize", 19).attr_s("mode", "linear"); };
+  // sizes, rank 2, 3 and 5, exclude_outside, a crop box inside X.
+  expect_matches_reference(linear().build(), {random_tensor(DType::kFloat32, {2, 3, 10, 7}, rng), none, none, i64({4}, {2, 3, 23, 4})}, 1, 2e-6, 2e-6);
+  expect_matches_reference(linear().build(), {random_tensor(DType::kFloat32, {5, 6}, rng), none, f32({2}, {1.6f, 2})}, 1, 2e-6, 2e-6);
+  expect_matches_reference(linear().build(), {random_tensor(DType::kFloat32, {3, 5, 6}, rng), none, f32({3}, {1, 0.8f, 2})}, 1, 2e-6, 2e-6);
+  expect_matches_reference(linear().build(), {random_tensor(DType::kFloat32, {1, 2, 3, 5, 6}, rng), none, f32({5}, {1, 1, 1, 2, 2})}, 1, 2e-6, 2e-6);
+  expect_matches_reference(linear().attr_i("exclude_outside", 1).build(), {random_tensor(DType::kFloat32, {1, 2, 6, 6}, rng), none, f32({4}, {1, 1, 1.5f, 0.6f})}, 1, 2e-6, 2e-6);
+  expect_matches_reference(linear().attr_s("coordinate_transformation_mode", "tf_crop_and_resize").build(),
+                           {random_tensor(DType::kFloat32, {1, 1, 8, 8}, rng), f32({8}, {0, 0, 0.1f, 0.2f, 1, 1, 0.9f, 0.7f}), none, i64({4}, {1, 1, 5, 9})},
+                           1, 2e-6, 2e-6);
+  expect_matches_reference(NodeBuilder("Upsample", 9).attr_s("mode", "linear").build(),
+                           {random_tensor(DType::kFloat32, {1, 2, 4, 5}, rng), f32({4}, {1, 1, 2, 3})}, 1, 2e-6, 2e-6);
+  // Fallbacks: extrapolation, antialias, float16, a resized channel axis.
+  expect_matches_reference(linear().attr_s("coordinate_transformation_mode", "tf_crop_and_resize").attr_f("extrapolation_value", 7).build(),
+                           {random_tensor(DType::kFloat32, {1, 1, 6, 6}, rng), f32({8}, {0, 0, -0.2f, 0.1f, 1, 1, 1.3f, 0.8f}), none, i64({4}, {1, 1, 4, 5})},
+                           1, 1e-6, 1e-6);
+  expect_matches_reference(linear().attr_i("antialias", 1).build(), {random_tensor(DType::kFloat32, {1, 2, 12, 12}, rng), none, f32({4}, {1, 1, 0.4f, 0.5f})}, 1, 1e-6, 1e-6);
+  expect_matches_reference(linear().build(), {random_tensor(DType::kFloat16, {1, 2, 5, 5}, rng), none, f32({4}, {1, 1, 2, 2})}, 1, 1e-3, 1e-3);
+  expect_matches_reference(linear().build(), {random_tensor(DType::kFloat32, {1, 4, 5, 5}, rng), none, f32({4}, {1, 0.5f, 2, 2})}, 1, 1e-6, 1e-6);
+}
+
 // ------------------------------------------------------------------ GridSample, AffineGrid
 
 TEST(ImageGridSample, PinnedAllModes) {

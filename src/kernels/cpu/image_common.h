@@ -81,6 +81,7 @@ namespace onnxrt::kernels {
 
 // CPU-only kernels (kernels/cpu/image_*.cc).
 Expected<std::unique_ptr<Kernel>> make_cpu_convtranspose(const KernelInit& init);
+Expected<std::unique_ptr<Kernel>> make_cpu_resize(const KernelInit& init);  // + Upsample; float32 bilinear
 
 // Reference kernels (kernels/reference/image_*.cc). The CPU table also uses those of ops where
 // an optimized kernel would add nothing (the sampling and ROI ops are bound by gathers).

@@ -23,6 +23,7 @@
 #include "base/thread_pool.h"
 #include "ir/infer_image.h"
 #include "kernels/cpu/image_common.h"
+#include "kernels/reference/image_resize.h"
 
 namespace onnxrt::kernels {
 
@@ -31,13 +32,6 @@ namespace {
 using ir::CoordMode;
 using ir::NearestMode;
 using ir::ResizeMode;
-
-struct AxisTaps {
-  int64_t n = 1;                 // taps per output index
-  std::vector<int64_t> idx;      // [out * n], clamped to [0, in)
-  std::vector<double> w;         // [out * n]
-  std::vector<uint8_t> extrap;   // [out]: output extrapolation_value
-};
 
 double cubic_weight(double x, double A) {
   x = std::fabs(x);
@@ -71,6 +65,8 @@ double source_coord(const ir::ResizeAttrs& a, int64_t y, int64_t in, int64_t out
   }
   return 0.0;
 }
+
+}  // namespace
 
 AxisTaps axis_taps(const ir::ResizeAttrs& a, int64_t in, int64_t out, double scale, double r0,
                    double r1) {
@@ -154,6 +150,8 @@ AxisTaps axis_taps(const ir::ResizeAttrs& a, int64_t in, int64_t out, double sca
   }
   return t;
 }
+
+namespace {
 
 // One separable pass along `axis`: src [outer, in, inner] -> dst [outer, out, inner].
 void resize_pass(const AxisTaps& t, double extrapolation, const double* src, double* dst,
