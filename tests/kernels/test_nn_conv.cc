@@ -203,6 +203,23 @@ TEST(NnPool, AveragePoolMatchesReference) {
     auto lp = pool_node("LpPool", 18, c).attr_i("p", 3).build();
     expect_matches_reference(lp, {random_tensor(DType::kFloat32, c.x, rng)}, 1, 1e-5, 1e-4);
   }
+  // The row-sum path (nn_pool.cc avgpool_rows; dilation 1): 3x3 stride 1, 3-D, strides 3 and 4
+  // (the stride-phase loop), a window wider than the input, and many rows for the threads.
+  const PoolCase avg_cases[] = {
+      {{1, 2, 6, 6}, {3, 3}, {1, 1}, {}, {1, 1, 1, 1}, "", 0},
+      {{1, 3, 4, 9, 10}, {2, 2, 2}, {2, 2, 2}, {}, {}, "", 1},
+      {{1, 2, 12, 13}, {4, 4}, {4, 4}, {}, {0, 1, 3, 2}, "", 1},
+      {{1, 2, 11, 17}, {2, 5}, {1, 3}, {}, {1, 2, 0, 4}, "", 0},
+      {{1, 1, 3, 3}, {5, 5}, {1, 1}, {}, {2, 2, 2, 2}, "", 0},
+      {{2, 16, 30, 31}, {3, 3}, {2, 2}, {}, {1, 1, 1, 1}, "", 1},
+  };
+  for (const PoolCase& c : avg_cases) {
+    SCOPED_TRACE("avg x " + shape_to_string(c.x));
+    for (int cip : {0, 1}) {
+      auto node = pool_node("AveragePool", 19, c).attr_i("count_include_pad", cip).build();
+      expect_matches_reference(node, {random_tensor(DType::kFloat32, c.x, rng)}, 1, 1e-6, 1e-5);
+    }
+  }
 }
 
 TEST(NnPool, GlobalPoolsMatchReference) {

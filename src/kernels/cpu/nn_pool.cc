@@ -156,6 +156,90 @@ void pool_plane(const Geom3& g, const PoolParams& pp, const float* x, float* y, 
   }
 }
 
+// AveragePool with dilation 1 (CNNs' AvgPool2d / AvgPool3d), per output row: the window's input
+// rows summed into one row buffer (zeros for the W padding around it), its stride phases split
+// into contiguous runs, and the window sums as kw contiguous adds per output row, all loops the
+// compiler vectorizes; then one division by the window's count. pool_plane clipped every window
+// per output position with integer divisions and summed in scalar code: a 2x2 stride-2 pool over
+// [64, 112, 112] took 5.3 ms against onnxruntime's 0.35. Sums are float per row as pool_plane's,
+// but over all of a window's rows at once (pool_plane adds the row sums in double).
+bool avgpool_rows_applies(const Geom3& g) {
+  for (int d = 0; d < 3; ++d)
+    if (g.dil[d] != 1 || g.pb[d] >= g.k[d] || g.pe[d] >= g.k[d]) return false;
+  return window_fits(g.k[1], 1, g.in[1]) && window_fits(g.k[2], 1, g.in[2]);
+}
+
+void avgpool_rows(const Geom3& g, bool count_include_pad, int64_t planes, const float* x, float* y,
+                  ThreadPool& pool) {
+  const int64_t D = g.in[0], H = g.in[1], W = g.in[2], OD = g.out[0], OH = g.out[1], OW = g.out[2];
+  const int64_t kw = g.k[2], sw = g.s[2], L = g.pb[2];
+  // Per output column: 1 / its valid taps and 1 / its taps inside the padded row
+  // (count_include_pad); NaN for none.
+  std::vector<float> valid_w(static_cast<size_t>(OW)), padded_w(static_cast<size_t>(OW));
+  for (int64_t ow = 0; ow < OW; ++ow) {
+    int64_t a, b;
+    taps(ow * sw - L, 1, kw, 0, W, &a, &b);
+    valid_w[static_cast<size_t>(ow)] = b > a ? 1.f / static_cast<float>(b - a) : std::numeric_limits<float>::quiet_NaN();
+    taps(ow * sw - L, 1, kw, -L, W + g.pe[2], &a, &b);
+    padded_w[static_cast<size_t>(ow)] = b > a ? 1.f / static_cast<float>(b - a) : std::numeric_limits<float>::quiet_NaN();
+  }
+  // Window rows per output row and depth (valid ones, and those inside the pads), clipped once
+  // here: the integer divisions of taps() per output row cost as much as the row's sums.
+  struct Span {
+    int64_t lo, hi, plo, phi;
+  };
+  auto spans = [](int64_t out, int64_t s, int64_t pb, int64_t pe, int64_t k, int64_t in) {
+    std::vector<Span> r(static_cast<size_t>(out));
+    for (int64_t o = 0; o < out; ++o) {
+      Span& sp = r[static_cast<size_t>(o)];
+      taps(o * s - pb, 1, k, 0, in, &sp.lo, &sp.hi);
+      taps(o * s - pb, 1, k, -pb, in + pe, &sp.plo, &sp.phi);
+    }
+    return r;
+  };
+  const std::vector<Span> dspan = spans(OD, g.s[0], g.pb[0], g.pe[0], g.k[0], D);
+  const std::vector<Span> hspan = spans(OH, g.s[1], g.pb[1], g.pe[1], g.k[1], H);
+  // 1 / n for the row counts a window can have (NaN for 0).
+  int64_t max_rows = 0;
+  for (const Span& a : dspan)
+    for (const Span& b : hspan)
+      max_rows = std::max({max_rows, (a.hi - a.lo) * (b.hi - b.lo), (a.phi - a.plo) * (b.phi - b.plo)});
+  std::vector<float> inv_rows(static_cast<size_t>(max_rows + 1), std::numeric_limits<float>::quiet_NaN());
+  for (int64_t n = 1; n <= max_rows; ++n) inv_rows[static_cast<size_t>(n)] = 1.f / static_cast<float>(n);
+  // The padded row's stride phases (avgpool_row.inl), for strides above 2.
+  const int64_t phase_len = OW + (kw - 1) / sw;
+  const ukernels::AvgPoolRowF32Fn row_fn = ukernels::avgpool_row_f32_ukernel();
+  const int64_t buf_len = std::max(L + W, phase_len * sw) + 1;
+  pool.parallel_for(planes * OD, static_cast<double>(OH * (W * g.k[0] * g.k[1] + OW * kw)), [&](int64_t t0, int64_t t1) {
+    std::vector<float> buf(static_cast<size_t>(buf_len), 0.f), phases(static_cast<size_t>(sw * phase_len));
+    std::vector<float> acc(static_cast<size_t>(OW));
+    std::vector<const float*> rows(static_cast<size_t>(std::min(g.k[0], D) * std::min(g.k[1], H)));
+    ukernels::AvgPoolRowArgs ra{};
+    ra.rows = rows.data(), ra.W = W, ra.buf = buf.data(), ra.L = L, ra.acc = acc.data();
+    ra.phases = phases.data(), ra.phase_len = phase_len, ra.OW = OW, ra.kw = kw, ra.sw = sw;
+    ra.inv_cols = count_include_pad ? padded_w.data() : valid_w.data();
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t p = t / OD, od = t % OD;
+      const float* xp = x + p * g.in_size;
+      float* yp = y + p * g.out_size + od * OH * OW;
+      const Span& ds = dspan[static_cast<size_t>(od)];
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const Span& hs = hspan[static_cast<size_t>(oh)];
+        int64_t n = 0;
+        for (int64_t td = ds.lo; td < ds.hi; ++td)
+          for (int64_t th = hs.lo; th < hs.hi; ++th)
+            rows[static_cast<size_t>(n++)] = xp + ((od * g.s[0] - g.pb[0] + td) * H + oh * g.s[1] - g.pb[1] + th) * W;
+        // count = rows * columns; an empty window (count_include_pad = 0) is NaN, as in pool_plane.
+        const int64_t nr = count_include_pad ? (ds.phi - ds.plo) * (hs.phi - hs.plo) : n;
+        ra.nrows = n;
+        ra.inv_rows = inv_rows[static_cast<size_t>(nr)];
+        ra.y = yp + oh * OW;
+        row_fn(ra);
+      }
+    }
+  });
+}
+
 // Whether x holds a NaN (or an infinity: x * 0 is NaN for both, and the callers only need "maybe
 // NaN"). Sixteen independent lanes, so the compiler vectorizes it without reassociating.
 bool may_hold_nan(const float* x, int64_t n) {
@@ -264,6 +348,10 @@ class PoolKernel final : public Kernel {
     if (pp_.kind == PoolKind::kMax && !id && geom->in.size() == 3 && window_fits(g.k[1], g.dil[1], g.in[1]) &&
         window_fits(g.k[2], g.dil[2], g.in[2])) {
       maxpool3d(g, geom->N * geom->C, xd, yd, ctx.threads());
+      return Status::ok();
+    }
+    if (pp_.kind == PoolKind::kAvg && avgpool_rows_applies(g)) {
+      avgpool_rows(g, pp_.count_include_pad, geom->N * geom->C, xd, yd, ctx.threads());
       return Status::ok();
     }
     const double cost = static_cast<double>(g.out_size) * g.k[0] * g.k[1] * g.k[2];

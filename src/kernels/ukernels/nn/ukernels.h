@@ -133,6 +133,29 @@ bool maxpool2d_rows_applies(const DwConv2dArgs& a);
 void maxpool2d_rows_f32_avx2(const DwConv2dArgs& a, const float* x, float* y);
 void maxpool2d_rows_f32_avx512(const DwConv2dArgs& a, const float* x, float* y);
 
+// One output row of an AveragePool with dilation 1 (nn_pool.cc avgpool_rows): the window's nrows
+// input rows (W floats each) summed into buf[L, L + W), whose other floats are zero (the W
+// padding; buf holds at least max(L + W, phase_len * sw) + 1 floats), then for ow < OW
+//   y[ow] = (sum of buf[ow * sw + t], t < kw) * inv_rows * inv_cols[ow]
+// (1 / the window's count as rows x columns; NaN for an empty window). acc holds OW floats;
+// phases sw * phase_len floats (phase_len = OW + (kw - 1) / sw), used for strides above 2.
+struct AvgPoolRowArgs {
+  const float* const* rows;
+  int64_t nrows, W;
+  float* buf;
+  int64_t L;
+  float* acc;
+  float* phases;
+  int64_t phase_len, OW, kw, sw;
+  float inv_rows;
+  const float* inv_cols;
+  float* y;
+};
+using AvgPoolRowF32Fn = void (*)(const AvgPoolRowArgs& a);
+void avgpool_row_f32_scalar(const AvgPoolRowArgs& a);
+void avgpool_row_f32_avx2(const AvgPoolRowArgs& a);
+AvgPoolRowF32Fn avgpool_row_f32_ukernel();
+
 // Layout moves around the convolution GEMMs (nn_conv.cc, nn_conv_pixel_gemm.cc).
 // dst[t] = src[2*t] for t < n, reading nothing past src[2*(n-1)] (an im2col row of a stride-2
 // conv).
