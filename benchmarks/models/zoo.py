@@ -513,6 +513,8 @@ EXTRA = [
     Entry("detection_head", zoo_extra.DetectionHead, lambda: (torch.randn(1, 64, 40, 40),)),
     Entry("mamba_style_s256", zoo_extra.MambaStyle, lambda: (torch.randn(1, 256, 256),)),
     Entry("conformer_4s", zoo_extra.Conformer, lambda: (torch.randn(1, 1, 400, 80),)),
+    Entry("unet3d_32cube", zoo_extra.UNet3D, lambda: (torch.randn(1, 1, 32, 32, 32),)),
+    Entry("seg_head_256", zoo_extra.SegHead2D, lambda: (torch.randn(1, 3, 256, 256),)),
 ]
 # Quantized models: run.py runs them after ZOO and reports them in their own table.
 def _inputs_of(base: str) -> Callable[[], tuple]:

@@ -232,3 +232,51 @@ class Conformer(nn.Module):
         x = self.sub(x)
         b, c, t, f = x.shape
         return self.blocks(self.proj(x.transpose(1, 2).reshape(b, t, c * f)))
+
+
+class UNet3D(nn.Module):
+    """A small 3-D UNet (volumetric segmentation, MONAI-style): 3x3x3 Conv3d + InstanceNorm3d +
+    ReLU blocks, MaxPool3d down, ConvTranspose3d (2x2x2, stride 2) up, skip Concat."""
+
+    def __init__(self, c=16):
+        super().__init__()
+        def block(i, o):
+            return nn.Sequential(nn.Conv3d(i, o, 3, padding=1), nn.InstanceNorm3d(o), nn.ReLU(),
+                                 nn.Conv3d(o, o, 3, padding=1), nn.InstanceNorm3d(o), nn.ReLU())
+        self.enc1, self.enc2, self.mid = block(1, c), block(c, 2 * c), block(2 * c, 4 * c)
+        self.pool = nn.MaxPool3d(2)
+        self.up2, self.dec2 = nn.ConvTranspose3d(4 * c, 2 * c, 2, 2), block(4 * c, 2 * c)
+        self.up1, self.dec1 = nn.ConvTranspose3d(2 * c, c, 2, 2), block(2 * c, c)
+        self.head = nn.Conv3d(c, 3, 1)
+
+    def forward(self, x):
+        e1 = self.enc1(x)
+        e2 = self.enc2(self.pool(e1))
+        m = self.mid(self.pool(e2))
+        d2 = self.dec2(torch.cat([self.up2(m), e2], 1))
+        return self.head(self.dec1(torch.cat([self.up1(d2), e1], 1)))
+
+
+class SegHead2D(nn.Module):
+    """A DenseNet / FPN style 2-D segmentation net: conv blocks with AvgPool2d transitions down,
+    bilinear Upsample (align_corners False) back up with skip additions."""
+
+    def __init__(self, c=32):
+        super().__init__()
+        def block(i, o):
+            return nn.Sequential(nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU())
+        self.stem = block(3, c)
+        self.d1, self.d2, self.d3 = block(c, c), block(c, 2 * c), block(2 * c, 2 * c)
+        self.pool = nn.AvgPool2d(2)
+        self.lat3, self.lat2 = nn.Conv2d(2 * c, c, 1), nn.Conv2d(2 * c, c, 1)
+        self.head = nn.Conv2d(c, 8, 1)
+
+    def forward(self, x):
+        s = self.stem(x)
+        f1 = self.d1(s)
+        f2 = self.d2(self.pool(f1))
+        f3 = self.d3(self.pool(f2))
+        up = nn.functional.interpolate(self.lat3(f3), scale_factor=2, mode="bilinear", align_corners=False)
+        up = nn.functional.interpolate(up + self.lat2(f2), scale_factor=2, mode="bilinear", align_corners=False)
+        return nn.functional.interpolate(self.head(up + f1), scale_factor=2, mode="bilinear", align_corners=False)
+
