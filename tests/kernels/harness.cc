@@ -205,6 +205,21 @@ Expected<std::vector<Tensor>> run_node(kernels::Backend backend, const ir::Node&
   return kernels::eval_node(backend, node, ptrs, num_outputs, test_pool());
 }
 
+std::string cpu_variant_with_constant_w(const ir::Node& node, const Shape& x, const Shape& w) {
+  std::mt19937 rng(1);
+  const Tensor wt = random_tensor(DType::kFloat32, w, rng);
+  const ir::ValueType xtype = ir::ValueType::tensor(DType::kFloat32, to_sym_shape(x));
+  const ir::ValueType wtype = ir::ValueType::tensor(DType::kFloat32, to_sym_shape(w));
+  const ir::ValueType* types[] = {&xtype, &wtype};
+  const Tensor* consts[] = {nullptr, &wt};
+  const kernels::KernelInit init{node, types, consts, {}};
+  const kernels::KernelEntry* e =
+      kernels::find_kernel(kernels::Backend::kCpu, "", node.op_type, node.opset, DType::kFloat32);
+  if (!e) return "no kernel";
+  auto k = e->factory(init);
+  return k.has_value() ? (*k)->variant() : k.status().to_string();
+}
+
 void expect_matches_reference(const ir::Node& node, const std::vector<Tensor>& inputs,
                               size_t num_outputs, double atol, double rtol) {
   std::ostringstream shapes;

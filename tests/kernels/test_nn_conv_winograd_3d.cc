@@ -14,7 +14,6 @@
 #include "kernels/cpu/nn_conv_winograd.h"
 #include "kernels/harness.h"
 #include "kernels/registry.h"
-#include "tensor/sym_shape.h"
 
 namespace onnxrt::testing {
 namespace {
@@ -172,18 +171,8 @@ TEST(NnConvWinograd3d, FusedConvReluAndResidual) {
 }
 
 std::string conv_variant(Shape x, Shape w, std::vector<int64_t> pads, std::vector<int64_t> strides) {
-  std::mt19937 rng(1);
-  const Tensor wt = random_tensor(DType::kFloat32, w, rng);
-  const ir::Node node = NodeBuilder("Conv", 11).attr_ints("pads", pads).attr_ints("strides", strides).build();
-  const ir::ValueType xtype = ir::ValueType::tensor(DType::kFloat32, to_sym_shape(x));
-  const ir::ValueType wtype = ir::ValueType::tensor(DType::kFloat32, to_sym_shape(w));
-  const ir::ValueType* types[] = {&xtype, &wtype};
-  const Tensor* consts[] = {nullptr, &wt};
-  const kernels::KernelInit init{node, types, consts, {}};
-  const kernels::KernelEntry* e = kernels::find_kernel(kernels::Backend::kCpu, "", "Conv", 11, DType::kFloat32);
-  if (!e) return "no kernel";
-  auto k = e->factory(init);
-  return k.has_value() ? (*k)->variant() : k.status().to_string();
+  return cpu_variant_with_constant_w(NodeBuilder("Conv", 11).attr_ints("pads", pads).attr_ints("strides", strides).build(),
+                                     x, w);
 }
 
 TEST(NnConvWinograd3d, ConvKernelPreparesStackedWeights) {
