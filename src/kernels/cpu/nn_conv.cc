@@ -548,8 +548,9 @@ class ConvKernel final : public Kernel {
     const bool use_winograd = !use_depthwise && !wino_.empty() && w == &w_ && winograd::applies(g) &&
                               wino_.M() == g.M && wino_.C() == g.C && winograd::pick_tile(g) == wino_.tile();
     winograd::DepthStack depth_stack;
-    const ConvGeom stacked = winograd::applies_3d(g) ? winograd::stacked_geometry(g, &depth_stack) : ConvGeom{};
-    const bool use_winograd_3d = !wino_.empty() && w == &w_ && winograd::applies_3d(g) && wino_.M() == g.M &&
+    const bool may_stack = !wino_.empty() && w == &w_ && winograd::applies_3d(g);
+    const ConvGeom stacked = may_stack ? winograd::stacked_geometry(g, &depth_stack) : ConvGeom{};
+    const bool use_winograd_3d = may_stack && wino_.M() == g.M &&
                                  wino_.C() == stacked.C && winograd::pick_tile(stacked) == wino_.tile();
     const bool use_pixel = !use_depthwise && !use_winograd && !pixel_.empty() && w == &w_ && pixel_gemm::applies(g) &&
                            pixel_.M() == g.M && pixel_.K() == g.K();

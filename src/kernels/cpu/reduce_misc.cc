@@ -256,7 +256,9 @@ void topk_typed(const T* x, T* vals, int64_t* idx, const AxisSplit& sp, int64_t 
   };
   const int64_t lines = sp.outer * sp.inner;
   pool.parallel_for(lines, static_cast<double>(sp.n) * 8, [&](int64_t l0, int64_t l1) {
-    // Kept per thread: a fresh [n] buffer per call was a fifth of a 4800-value TopK's time.
+    // Kept per thread: a fresh [n] buffer per call was a fifth of a 4800-value TopK's time. Lines
+    // past kKeptLine values release theirs afterwards, so a huge TopK keeps no memory.
+    constexpr size_t kKeptLine = size_t{1} << 16;
     thread_local std::vector<Item> buf;
     thread_local std::vector<V> vals_of_line, scratch;
     if (buf.size() < static_cast<size_t>(sp.n)) buf.resize(static_cast<size_t>(sp.n));
@@ -278,6 +280,10 @@ void topk_typed(const T* x, T* vals, int64_t* idx, const AxisSplit& sp, int64_t 
         dv[j * sp.inner] = src[s * sp.inner];
         di[j * sp.inner] = s;
       }
+    }
+    if (buf.size() > kKeptLine) {
+      for (auto* v : {&vals_of_line, &scratch}) std::vector<V>().swap(*v);
+      std::vector<Item>().swap(buf);
     }
   });
 }
