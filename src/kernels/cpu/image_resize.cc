@@ -47,16 +47,6 @@ bool two_taps(const AxisTaps& t, int64_t out, Taps2* r) {
   return true;
 }
 
-// The identity taps of an axis the resize leaves alone.
-AxisTaps identity_taps(int64_t n) {
-  AxisTaps t;
-  t.idx.resize(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) t.idx[static_cast<size_t>(i)] = i;
-  t.w.assign(static_cast<size_t>(n), 1.0);
-  t.extrap.assign(static_cast<size_t>(n), 0);
-  return t;
-}
-
 // Source rows interpolated along W, keyed by (plane, source row): three slots, so the two rows
 // of an output row and the next output row's first one can all stay.
 class RowRing {

@@ -151,6 +151,15 @@ AxisTaps axis_taps(const ir::ResizeAttrs& a, int64_t in, int64_t out, double sca
   return t;
 }
 
+AxisTaps identity_taps(int64_t n) {
+  AxisTaps t;
+  t.idx.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) t.idx[static_cast<size_t>(i)] = i;
+  t.w.assign(static_cast<size_t>(n), 1.0);
+  t.extrap.assign(static_cast<size_t>(n), 0);
+  return t;
+}
+
 namespace {
 
 // One separable pass along `axis`: src [outer, in, inner] -> dst [outer, out, inner].
@@ -309,12 +318,7 @@ bool resize_last_two(KernelContext& ctx, const ir::ResizeAttrs& a, const ir::Res
   if (H == 0 || W == 0) return false;
   auto taps_of = [&](size_t ax) {
     if (!unchanged(ax)) return axis_taps(a, xs[ax], p.out[ax], p.scale[ax], p.roi_start[ax], p.roi_end[ax]);
-    AxisTaps t;  // the identity, as the passes skip the axis
-    t.idx.resize(static_cast<size_t>(xs[ax]));
-    for (int64_t i = 0; i < xs[ax]; ++i) t.idx[static_cast<size_t>(i)] = i;
-    t.w.assign(static_cast<size_t>(xs[ax]), 1.0);
-    t.extrap.assign(static_cast<size_t>(xs[ax]), 0);
-    return t;
+    return identity_taps(xs[ax]);  // as the passes skip the axis
   };
   const AxisTaps th = taps_of(rank - 2), tw = taps_of(rank - 1);
   const T* xd = x.data<T>();

@@ -20,4 +20,7 @@ struct AxisTaps {
 // axis's roi [r0, r1] (tf_crop_and_resize).
 AxisTaps axis_taps(const ir::ResizeAttrs& a, int64_t in, int64_t out, double scale, double r0, double r1);
 
+// The taps of an axis the resize leaves alone: each index reads itself with weight 1.
+AxisTaps identity_taps(int64_t n);
+
 }  // namespace onnxrt::kernels
