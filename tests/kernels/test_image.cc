@@ -83,6 +83,56 @@ TEST(ImageConvTranspose, MatchesReference) {
   }
 }
 
+// Taps that never reach the same output ((k - 1) * dilation < stride on every axis) take the
+// stored-product path (colT = X^T W, stored by the GEMM's epilogue): kernel == stride with and
+// without pads and output_padding, kernel < stride, dilated taps, groups, batches, 1-D and 3-D,
+// column blocks that cut a tap row (3 taps, 128-column blocks), pixel tiles, and W given at run
+// time (packed per run).
+TEST(ImageConvTranspose, DisjointTapsMatchReference) {
+  std::mt19937 rng(11);
+  const CtCase cases[] = {
+      {{1, 8, 5, 6}, {8, 4, 2, 2}, 1, {2, 2}, {}, {}, {}, {}, "", true},
+      {{2, 6, 7, 3}, {6, 2, 2, 2}, 2, {2, 2}, {}, {}, {}, {}, "", true},
+      {{1, 4, 5, 5}, {4, 3, 2, 2}, 1, {2, 2}, {}, {1, 0, 0, 1}, {}, {}, "", true},   // cropped
+      {{1, 4, 5, 5}, {4, 3, 2, 2}, 1, {2, 2}, {}, {0, 1, 1, 1}, {}, {}, "", true},
+      {{1, 4, 5, 5}, {4, 3, 2, 2}, 1, {2, 2}, {}, {}, {1, 1}, {}, "", true},         // uncovered edge
+      {{1, 4, 5, 5}, {4, 3, 2, 3}, 1, {2, 3}, {}, {}, {}, {}, "", false},
+      {{1, 3, 4, 6}, {3, 5, 1, 2}, 1, {2, 3}, {}, {}, {}, {}, "", true},             // kernel < stride
+      {{1, 3, 4, 6}, {3, 2, 2, 2}, 1, {3, 3}, {2, 2}, {0, 1, 1, 0}, {}, {}, "", true},  // dilated
+      {{1, 3, 4, 6}, {3, 2, 2, 2}, 1, {2, 2}, {}, {}, {}, {9, 12}, "", true},         // output_shape
+      {{2, 5, 9}, {5, 3, 2}, 1, {2}, {}, {}, {}, {}, "", true},                       // 1-D
+      {{1, 4, 3, 4, 5}, {4, 3, 2, 2, 2}, 1, {2, 2, 2}, {}, {}, {}, {}, "", true},     // 3-D
+      {{1, 4, 3, 4, 5}, {4, 3, 2, 1, 2}, 1, {2, 2, 3}, {}, {1, 0, 0, 0, 0, 1}, {}, {}, "", false},
+      {{1, 8, 6, 7}, {8, 16, 3, 3}, 1, {3, 3}, {}, {}, {}, {}, "", true},             // 144 columns
+      {{1, 16, 80, 80}, {16, 64, 2, 2}, 1, {2, 2}, {}, {}, {}, {}, "", true},         // 2 pixel tiles
+      {{1, 32, 24, 40}, {32, 16, 2, 2}, 1, {2, 2}, {}, {}, {}, {}, "", true},         // threaded blocks
+  };
+  for (const CtCase& c : cases) {
+    NodeBuilder b("ConvTranspose", 22);
+    b.attr_i("group", c.group);
+    if (!c.strides.empty()) b.attr_ints("strides", c.strides);
+    if (!c.dilations.empty()) b.attr_ints("dilations", c.dilations);
+    if (!c.pads.empty()) b.attr_ints("pads", c.pads);
+    if (!c.output_padding.empty()) b.attr_ints("output_padding", c.output_padding);
+    if (!c.output_shape.empty()) b.attr_ints("output_shape", c.output_shape);
+    const ir::Node node = b.build();
+    EXPECT_EQ(cpu_variant_with_constant_w(node, c.x, c.w), "sgemm_tap_store");
+    std::vector<Tensor> in{random_tensor(DType::kFloat32, c.x, rng), random_tensor(DType::kFloat32, c.w, rng)};
+    if (c.bias) in.push_back(random_tensor(DType::kFloat32, {c.w[1] * c.group}, rng));
+    SCOPED_TRACE("x " + shape_to_string(c.x) + " w " + shape_to_string(c.w));
+    expect_matches_reference(node, in, 1, 1e-4, 1e-5);
+    expect_matches_reference_without_constants(node, in, 1e-4);
+  }
+  // Overlapping taps keep the col2im path.
+  EXPECT_EQ(cpu_variant_with_constant_w(NodeBuilder("ConvTranspose", 22).attr_ints("strides", {2, 2}).build(),
+                                        {1, 4, 5, 5}, {4, 3, 3, 3}),
+            "sgemm_col2im");
+  EXPECT_EQ(cpu_variant_with_constant_w(
+                NodeBuilder("ConvTranspose", 22).attr_ints("strides", {2, 2}).attr_ints("dilations", {2, 2}).build(),
+                {1, 4, 5, 5}, {4, 3, 2, 2}),
+            "sgemm_col2im");
+}
+
 // The spec's convtranspose example: X = arange(9) [1,1,3,3], W = ones [1,2,3,3].
 TEST(ImageConvTranspose, PinnedSpecExample) {
   const std::vector<float> plane = {0, 1, 3, 3, 2, 3, 8, 15, 12, 7, 9, 21, 36, 27, 15,
