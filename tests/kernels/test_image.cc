@@ -142,6 +142,40 @@ TEST(ImageConvTranspose, DisjointTapsMatchReference) {
             "sgemm_col2im");
 }
 
+// Overlapping taps over fewer input pixels than input channels (a DCGAN generator's first
+// layers): W_g is packed once as the B of colT = X^T W_g, and the GEMM's epilogue transposes each
+// block into col for the col2im.
+TEST(ImageConvTranspose, FewPixelsPackedWeights) {
+  std::mt19937 rng(13);
+  const CtCase cases[] = {
+      {{1, 100, 1, 1}, {100, 32, 4, 4}, 1, {}, {}, {}, {}, {}, "", false},
+      {{1, 64, 4, 4}, {64, 16, 4, 4}, 1, {2, 2}, {}, {1, 1, 1, 1}, {}, {}, "", true},
+      {{2, 24, 3, 3}, {24, 5, 3, 3}, 2, {2, 2}, {}, {1, 1, 1, 1}, {1, 1}, {}, "", true},
+      {{1, 40, 2, 5}, {40, 3, 3, 3}, 1, {1, 2}, {2, 1}, {0, 1, 1, 0}, {}, {}, "", true},
+      {{1, 16, 7}, {16, 4, 5}, 1, {3}, {}, {2, 1}, {}, {}, "", true},
+      {{1, 32, 2, 2, 3}, {32, 4, 3, 3, 3}, 1, {2, 2, 2}, {}, {1, 1, 1, 1, 1, 1}, {}, {}, "", true},
+      {{1, 512, 2, 3}, {512, 40, 4, 4}, 1, {2, 2}, {}, {1, 1, 1, 1}, {}, {}, "", true},  // 640 columns
+  };
+  for (const CtCase& c : cases) {
+    NodeBuilder b("ConvTranspose", 22);
+    b.attr_i("group", c.group);
+    if (!c.strides.empty()) b.attr_ints("strides", c.strides);
+    if (!c.dilations.empty()) b.attr_ints("dilations", c.dilations);
+    if (!c.pads.empty()) b.attr_ints("pads", c.pads);
+    if (!c.output_padding.empty()) b.attr_ints("output_padding", c.output_padding);
+    const ir::Node node = b.build();
+    EXPECT_EQ(cpu_variant_with_constant_w(node, c.x, c.w), "sgemm_t_col2im");
+    std::vector<Tensor> in{random_tensor(DType::kFloat32, c.x, rng), random_tensor(DType::kFloat32, c.w, rng)};
+    if (c.bias) in.push_back(random_tensor(DType::kFloat32, {c.w[1] * c.group}, rng));
+    SCOPED_TRACE("x " + shape_to_string(c.x) + " w " + shape_to_string(c.w));
+    expect_matches_reference(node, in, 1, 1e-4, 1e-5);
+  }
+  // As many pixels as channels: W_g^T is kept instead.
+  EXPECT_EQ(cpu_variant_with_constant_w(NodeBuilder("ConvTranspose", 22).attr_ints("strides", {2, 2}).build(),
+                                        {1, 16, 4, 4}, {16, 8, 4, 4}),
+            "sgemm_col2im");
+}
+
 // The spec's convtranspose example: X = arange(9) [1,1,3,3], W = ones [1,2,3,3].
 TEST(ImageConvTranspose, PinnedSpecExample) {
   const std::vector<float> plane = {0, 1, 3, 3, 2, 3, 8, 15, 12, 7, 9, 21, 36, 27, 15,

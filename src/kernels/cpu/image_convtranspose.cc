@@ -326,18 +326,32 @@ void run_disjoint_taps(const ir::ConvTransposeGeom& g, const float* xd, const st
   }
 }
 
+// How a constant W is prepared at creation (ConvTransposeKernel).
+enum class WeightForm {
+  kNone,       // W is not a constant: read as given each run
+  kPackedB,    // W_g packed as the B of colT = X^T * W_g (disjoint taps, or few input pixels)
+  kTransposed  // W_g^T [Mg*ks, Cg] kept for col = W_g^T * X (overlapping taps, many pixels)
+};
+
 class ConvTransposeKernel final : public Kernel {
  public:
-  // packed: W_g per group, prepacked when W is a constant with disjoint taps (else empty).
-  // w_t: a constant W with overlapping taps as W_g^T [Mg*ks, Cg] per group, so the col GEMM
-  // packs its A from rows instead of reading W_g column by column every run (11-17% of a 4x4
-  // stride-2 run); empty otherwise.
-  ConvTransposeKernel(std::vector<PackedB> packed, std::vector<float> w_t)
-      : packed_(std::move(packed)), w_t_(std::move(w_t)) {}
-  const char* variant() const override { return packed_.empty() ? "sgemm_col2im" : "sgemm_tap_store"; }
+  // packed: W_g per group (kPackedB); w_t: W_g^T per group, back to back (kTransposed). With
+  // overlapping taps, col = W_g^T X packed all of W as A every run: a transposed read of W_g
+  // (11-17% of a 4x4 stride-2 run), or with W_g^T kept, a copy of W (a DCGAN's 8 MB 512 -> 256
+  // layer over 4x4 pixels: twice onnxruntime's time). When the input has fewer pixels than
+  // channels, colT = X^T W_g with W_g packed once streams W once instead; its blocks are
+  // transposed into col by the GEMM's epilogue.
+  ConvTransposeKernel(WeightForm form, bool overlapping, std::vector<PackedB> packed, std::vector<float> w_t)
+      : form_(form), overlapping_(overlapping), packed_(std::move(packed)), w_t_(std::move(w_t)) {}
+  const char* variant() const override {
+    if (form_ != WeightForm::kPackedB) return "sgemm_col2im";
+    return overlapping_ ? "sgemm_t_col2im" : "sgemm_tap_store";
+  }
   Status run(KernelContext& ctx) const override;
 
  private:
+  WeightForm form_;
+  bool overlapping_;  // taps overlap (for the variant name)
   std::vector<PackedB> packed_;
   std::vector<float> w_t_;
 };
@@ -379,8 +393,14 @@ Status ConvTransposeKernel::run(KernelContext& ctx) const {
   const int64_t tile = std::min(g.in_size, std::max<int64_t>(64, kColBudgetFloats / rows));
   const int64_t row_floats = disjoint ? disjoint_taps_ldc(rows) : rows;
   float* col = static_cast<float*>(ctx.scratch(static_cast<size_t>(row_floats * tile) * sizeof(float) + 64));
+  // The constant W's form, when it matches this run's geometry; else W is read as given.
+  WeightForm form = form_;
+  if (form == WeightForm::kPackedB &&
+      !(static_cast<int64_t>(packed_.size()) == g.G && packed_[0].K() == g.Cg && packed_[0].N() == rows))
+    form = WeightForm::kNone;
+  if (form == WeightForm::kTransposed && w_t_.size() != static_cast<size_t>(w->size())) form = WeightForm::kNone;
   if (disjoint) {
-    if (static_cast<int64_t>(packed_.size()) == g.G && packed_[0].K() == g.Cg && packed_[0].N() == rows) {
+    if (form == WeightForm::kPackedB) {
       run_disjoint_taps(g, xd, packed_, bd, yd, col, tile, pool);
       return Status::ok();
     }
@@ -392,6 +412,11 @@ Status ConvTransposeKernel::run(KernelContext& ctx) const {
   }
   const size_t L = g.in.size() - 1;
   const bool stride2_last = g.stride[L] == 2 && g.dil[L] == 1;
+  // colT blocks (rows of `ldc`) land here, transposed, before col2im reads col.
+  float* colT = nullptr;
+  const int64_t ldc = disjoint_taps_ldc(rows);
+  if (form == WeightForm::kPackedB)
+    colT = static_cast<float*>(ctx.scratch(static_cast<size_t>(ldc * tile) * sizeof(float) + 64));
   for (int64_t n = 0; n < g.N; ++n) {
     for (int64_t gi = 0; gi < g.G; ++gi) {
       const float* xg = xd + (n * g.C + gi * g.Cg) * g.in_size;
@@ -399,11 +424,19 @@ Status ConvTransposeKernel::run(KernelContext& ctx) const {
       float* yg = yd + (n * g.M + gi * g.Mg) * g.out_size;
       for (int64_t c0 = 0; c0 < g.in_size; c0 += tile) {
         const int64_t c1 = std::min(g.in_size, c0 + tile), width = c1 - c0;
-        if (w_t_.size() == static_cast<size_t>(w->size()))  // W_g^T as stored at creation
+        if (form == WeightForm::kPackedB) {
+          const GemmEpilogue to_col = [&](int64_t r0, int64_t r1, int64_t j0, int64_t j1) {
+            for (int64_t j = j0; j < j1; ++j)
+              for (int64_t r = r0; r < r1; ++r) col[j * width + r] = colT[r * ldc + j];
+          };
+          sgemm_packed_epilogue(true, width, 1.0f, xg + c0, g.in_size, packed_[static_cast<size_t>(gi)], 0.0f, colT,
+                                ldc, &pool, to_col);
+        } else if (form == WeightForm::kTransposed) {
           sgemm(false, false, rows, width, g.Cg, 1.0f, w_t_.data() + gi * g.Cg * rows, g.Cg, xg + c0, g.in_size,
                 0.0f, col, width, &pool);
-        else
+        } else {
           sgemm(true, false, rows, width, g.Cg, 1.0f, wg, rows, xg + c0, g.in_size, 0.0f, col, width, &pool);
+        }
         pool.parallel_for(g.Mg, static_cast<double>(g.kernel_size * width), [&](int64_t m0, int64_t m1) {
           std::vector<float> half;
           for (int64_t m = m0; m < m1; ++m) {
@@ -422,8 +455,10 @@ Status ConvTransposeKernel::run(KernelContext& ctx) const {
 }  // namespace
 
 Expected<std::unique_ptr<Kernel>> make_cpu_convtranspose(const KernelInit& init) {
-  // W [C, M/group, k...] constant: with disjoint taps (from W's shape and the attributes) each
-  // group's W_g [Cg, Mg*ks] is packed once; otherwise W_g^T is kept for the col GEMM.
+  // A constant W [C, M/group, k...] takes its WeightForm here, from W's shape, the attributes
+  // and, for overlapping taps, X's pixel count when the model fixes it.
+  WeightForm form = WeightForm::kNone;
+  bool overlapping = false;
   std::vector<PackedB> packed;
   std::vector<float> w_t;
   const Tensor* w = init.constant_inputs.size() > 1 ? init.constant_inputs[1] : nullptr;
@@ -439,9 +474,20 @@ Expected<std::unique_ptr<Kernel>> make_cpu_convtranspose(const KernelInit& init)
     const float* wd = w->data<float>();
     if (a.status().is_ok() && group >= 1 && w->dim(0) % group == 0 && stride.size() == nd && dil.size() == nd &&
         kshape == kernel && Cg > 0 && rows > 0) {
-      if (taps_disjoint(kernel, stride, dil)) {
+      overlapping = !taps_disjoint(kernel, stride, dil);
+      // Input pixels, when X's spatial dims are known.
+      int64_t pixels = -1;
+      const ir::ValueType* xt = init.input_types.empty() ? nullptr : init.input_types[0];
+      if (xt && xt->has_shape && xt->shape.size() == nd + 2) {
+        pixels = 1;
+        for (size_t d = 2; d < xt->shape.size(); ++d)
+          pixels = xt->shape[d].is_known() && pixels >= 0 ? pixels * xt->shape[d].value() : -1;
+      }
+      if (!overlapping || (pixels >= 0 && pixels < Cg)) {
+        form = WeightForm::kPackedB;
         for (int64_t gi = 0; gi < group; ++gi) packed.push_back(PackedB::pack(false, Cg, rows, wd + gi * Cg * rows, rows));
       } else {
+        form = WeightForm::kTransposed;
         w_t.resize(static_cast<size_t>(w->size()));
         for (int64_t gi = 0; gi < group; ++gi)
           for (int64_t c = 0; c < Cg; ++c)
@@ -450,7 +496,7 @@ Expected<std::unique_ptr<Kernel>> make_cpu_convtranspose(const KernelInit& init)
       }
     }
   }
-  return std::unique_ptr<Kernel>(new ConvTransposeKernel(std::move(packed), std::move(w_t)));
+  return std::unique_ptr<Kernel>(new ConvTransposeKernel(form, overlapping, std::move(packed), std::move(w_t)));
 }
 
 }  // namespace onnxrt::kernels
