@@ -14,15 +14,19 @@
 
 namespace {
 
+// The math functions inline into their loops: called per vector, each one's dependency chain
+// (tanh: ~60 cycles through exp, a polynomial and a division) ran alone, 27 cycles a vector.
+#define VEC_INLINE inline __attribute__((always_inline))
+
 template <class V>
-typename V::reg poly(typename V::reg x, const float* c, int n) {  // c[0] + c[1] x + ... c[n-1] x^(n-1)
+VEC_INLINE typename V::reg poly(typename V::reg x, const float* c, int n) {  // c[0] + c[1] x + ... c[n-1] x^(n-1)
   typename V::reg p = V::set1(c[n - 1]);
   for (int i = n - 2; i >= 0; --i) p = V::fmadd(p, x, V::set1(c[i]));
   return p;
 }
 
 template <class V>
-typename V::reg exp_v(typename V::reg x) {
+VEC_INLINE typename V::reg exp_v(typename V::reg x) {
   // Clamp keeps n = round(x log2 e) within what ldexp handles; beyond the clamp exp is 0 or inf
   // anyway, and ldexp's two-step scaling produces those (and gradual underflow) naturally.
   x = V::min(V::set1(89.0f), V::max(V::set1(-104.0f), x));
@@ -48,7 +52,7 @@ constexpr float kExpFastLo = -87.33f, kExpFastHi = 88.37f;
 // exp of x clamped to [kExpFastLo, kExpFastHi]: 1.2e-38 below, 2.4e38 above, NaN stays NaN (see
 // V::max). For callers whose result does not change beyond that range (the LSTM cell's gates).
 template <class V>
-typename V::reg exp_clamped_v(typename V::reg x) {
+VEC_INLINE typename V::reg exp_clamped_v(typename V::reg x) {
   using R = typename V::reg;
   const R xc = V::min(V::set1(kExpFastHi), V::max(V::set1(kExpFastLo), x));
   const R shifter = V::set1(12583039.0f);  // 1.5 * 2^23 + 127
@@ -62,7 +66,7 @@ typename V::reg exp_clamped_v(typename V::reg x) {
 }
 
 template <class V>
-typename V::reg exp_fast_v(typename V::reg x) {
+VEC_INLINE typename V::reg exp_fast_v(typename V::reg x) {
   using R = typename V::reg;
   const R e = exp_clamped_v<V>(x);
   const R zeroed = V::select(V::lt(x, V::set1(kExpFastLo)), e, V::set1(0.0f));
@@ -70,13 +74,13 @@ typename V::reg exp_fast_v(typename V::reg x) {
 }
 
 template <class V>
-typename V::reg sigmoid_v(typename V::reg x) {
+VEC_INLINE typename V::reg sigmoid_v(typename V::reg x) {
   const typename V::reg one = V::set1(1.0f);
   return V::div(one, V::add(one, exp_fast_v<V>(V::sub(V::set1(0.0f), x))));
 }
 
 template <class V>
-typename V::reg tanh_v(typename V::reg x) {
+VEC_INLINE typename V::reg tanh_v(typename V::reg x) {
   const typename V::reg ax = V::abs(x);
   // |x| < 0.625: x + x^3 P(x^2) (fitted for relative error 4e-9), avoiding the cancellation of
   // 1 - 2/(e^2x + 1) near zero.
@@ -105,14 +109,14 @@ constexpr float kErfcx[11] = {0.21080636978149414f,   -0.07434757798910141f,
 
 // erfc(|z|) for |z| >= 1; beyond 4 the fit is held at 4, which only matters where erfc < 2e-8.
 template <class V>
-typename V::reg erfc_big_v(typename V::reg az) {
+VEC_INLINE typename V::reg erfc_big_v(typename V::reg az) {
   const typename V::reg q = poly<V>(
       V::sub(V::min(V::set1(4.0f), V::max(V::set1(1.0f), az)), V::set1(2.5f)), kErfcx, 11);
   return V::mul(exp_fast_v<V>(V::mul(V::sub(V::set1(0.0f), az), az)), q);
 }
 
 template <class V>
-typename V::reg erf_v(typename V::reg x) {
+VEC_INLINE typename V::reg erf_v(typename V::reg x) {
   const typename V::reg ax = V::abs(x);
   const typename V::reg small = V::mul(x, poly<V>(V::mul(x, x), kErfSmall, 6));
   const typename V::reg big = V::sub(V::set1(1.0f), erfc_big_v<V>(ax));
@@ -120,7 +124,7 @@ typename V::reg erf_v(typename V::reg x) {
 }
 
 template <class V>
-typename V::reg gelu_v(typename V::reg x) {
+VEC_INLINE typename V::reg gelu_v(typename V::reg x) {
   // 1 + erf(z) is computed as erfc(-z) for z <= -1 so that the left tail keeps its relative
   // accuracy instead of cancelling to zero.
   const typename V::reg z = V::mul(x, V::set1(0.70710678118654752f));
@@ -134,7 +138,7 @@ typename V::reg gelu_v(typename V::reg x) {
 }
 
 template <class V>
-typename V::reg gelu_tanh_v(typename V::reg x) {
+VEC_INLINE typename V::reg gelu_tanh_v(typename V::reg x) {
   const typename V::reg x3 = V::mul(V::mul(x, x), x);
   const typename V::reg inner =
       V::mul(V::set1(0.7978845608028654f), V::fmadd(x3, V::set1(0.044715f), x));
@@ -147,7 +151,7 @@ typename V::reg gelu_tanh_v(typename V::reg x) {
 // (forming 1 + t would round them away in the left tail, where softplus(x) ~ e^x). Below
 // x = -87.33 (results under FLT_MIN) exp_fast_v gives 0. max(0, x) returns x when x is NaN.
 template <class V>
-typename V::reg softplus_v(typename V::reg x) {
+VEC_INLINE typename V::reg softplus_v(typename V::reg x) {
   using R = typename V::reg;
   static constexpr float kAtanhOdd[9] = {1.0f,         1.0f / 3,  1.0f / 5,  1.0f / 7, 1.0f / 9,
                                          1.0f / 11,    1.0f / 13, 1.0f / 15, 1.0f / 17};
@@ -165,7 +169,7 @@ typename V::reg softplus_v(typename V::reg x) {
 // an absolute error at float rounding is what the float arithmetic around them has anyway.
 // sigmoid(x) = 1 / (1 + e^-x): with e^-x clamped the far left tail is 4e-39, not smaller.
 template <class V>
-typename V::reg sigmoid_cell_v(typename V::reg x) {
+VEC_INLINE typename V::reg sigmoid_cell_v(typename V::reg x) {
   const typename V::reg one = V::set1(1.0f);
   return V::div(one, V::add(one, exp_clamped_v<V>(V::sub(V::set1(0.0f), x))));
 }
@@ -173,7 +177,7 @@ typename V::reg sigmoid_cell_v(typename V::reg x) {
 // tanh(x) = 1 - 2 / (e^2x + 1): +-1 where float tanh rounds to +-1, and near 0 an absolute error
 // of ~1 ulp of 1, where tanh_v switches to a polynomial to keep its relative accuracy.
 template <class V>
-typename V::reg tanh_cell_v(typename V::reg x) {
+VEC_INLINE typename V::reg tanh_cell_v(typename V::reg x) {
   const typename V::reg one = V::set1(1.0f);
   return V::fnmadd(V::set1(2.0f), V::div(one, V::add(exp_clamped_v<V>(V::add(x, x)), one)), one);
 }
@@ -283,6 +287,15 @@ void softmax_row_impl(const float* x, const float* add, int64_t add_stride, floa
 template <class V, class F>
 void unary_loop(const float* x, float* y, int64_t n, F f) {
   int64_t i = 0;
+  // Four independent vectors per step, so their long dependency chains overlap.
+  for (; i + 4 * V::kLanes <= n; i += 4 * V::kLanes) {
+    const auto a = f(V::load(x + i)), b = f(V::load(x + i + V::kLanes));
+    const auto c = f(V::load(x + i + 2 * V::kLanes)), d = f(V::load(x + i + 3 * V::kLanes));
+    V::store(y + i, a);
+    V::store(y + i + V::kLanes, b);
+    V::store(y + i + 2 * V::kLanes, c);
+    V::store(y + i + 3 * V::kLanes, d);
+  }
   for (; i + V::kLanes <= n; i += V::kLanes) V::store(y + i, f(V::load(x + i)));
   if (i < n) {  // tail through a lane-sized buffer: one code path, no masked loads needed
     alignas(64) float buf[V::kLanes] = {};
@@ -416,3 +429,5 @@ void binary_impl(onnxrt::kernels::ew::BinaryOp op, const float* a, int64_t sa, c
 }
 
 }  // namespace
+
+#undef VEC_INLINE
