@@ -515,6 +515,8 @@ EXTRA = [
     Entry("conformer_4s", zoo_extra.Conformer, lambda: (torch.randn(1, 1, 400, 80),)),
     Entry("unet3d_32cube", zoo_extra.UNet3D, lambda: (torch.randn(1, 1, 32, 32, 32),)),
     Entry("seg_head_256", zoo_extra.SegHead2D, lambda: (torch.randn(1, 3, 256, 256),)),
+    Entry("dcgan_generator_b1", zoo_extra.DCGANGenerator, lambda: (torch.randn(1, 100, 1, 1),)),
+    Entry("diffusion_unet_32", zoo_extra.DiffusionUNetStyle, lambda: (torch.randn(1, 4, 32, 32), torch.tensor([500.0]))),
 ]
 # Quantized models: run.py runs them after ZOO and reports them in their own table.
 def _inputs_of(base: str) -> Callable[[], tuple]:

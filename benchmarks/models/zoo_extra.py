@@ -6,7 +6,9 @@ transformers configs, Whisper's audio encoder (1500 frames: long attention) and 
 feature extractor). The eighteenth session's scan added families whose ops the others lack: an
 unrolled nn.RNN, a graph network's index_add (ScatterND add), a C3D video CNN (Conv3d, MaxPool3d),
 a detection head's post-processing (ArgMax, TopK, GatherElements), a Mamba-style block (Softplus,
-CumSum, causal depthwise Conv1d) and a Conformer (depthwise Conv1d, GLU, attention).
+CumSum, causal depthwise Conv1d) and a Conformer (depthwise Conv1d, GLU, attention). The
+nineteenth and twentieth added a 3-D UNet, a segmentation head, a DCGAN generator (4x4 stride-2
+ConvTranspose) and a diffusion UNet (GroupNorm, SiLU, time embedding, attention).
 Random weights, no downloads; zoo.py lists them in EXTRA (run.py --models)."""
 
 from __future__ import annotations
@@ -280,3 +282,68 @@ class SegHead2D(nn.Module):
         up = nn.functional.interpolate(up + self.lat2(f2), scale_factor=2, mode="bilinear", align_corners=False)
         return nn.functional.interpolate(self.head(up + f1), scale_factor=2, mode="bilinear", align_corners=False)
 
+
+
+class DCGANGenerator(nn.Module):
+    """A DCGAN generator (64x64 images from a 100-d latent): 4x4 stride-2 ConvTranspose2d +
+    BatchNorm2d + ReLU stages, Tanh out: the overlapping-taps ConvTranspose of GANs and pix2pix."""
+
+    def __init__(self, nz=100, ngf=64):
+        super().__init__()
+        def up(i, o):
+            return [nn.ConvTranspose2d(i, o, 4, 2, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU()]
+        self.net = nn.Sequential(nn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 8), nn.ReLU(),
+                                 *up(ngf * 8, ngf * 4), *up(ngf * 4, ngf * 2), *up(ngf * 2, ngf),
+                                 nn.ConvTranspose2d(ngf, 3, 4, 2, 1, bias=False), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class _DiffusionResBlock(nn.Module):
+    def __init__(self, c, t_dim):
+        super().__init__()
+        self.n1, self.n2 = nn.GroupNorm(8, c), nn.GroupNorm(8, c)
+        self.c1, self.c2 = nn.Conv2d(c, c, 3, padding=1), nn.Conv2d(c, c, 3, padding=1)
+        self.t = nn.Linear(t_dim, c)
+
+    def forward(self, x, temb):
+        h = self.c1(nn.functional.silu(self.n1(x))) + self.t(temb)[:, :, None, None]
+        return x + self.c2(nn.functional.silu(self.n2(h)))
+
+
+class DiffusionUNetStyle(nn.Module):
+    """A small diffusion UNet (DDPM / Stable Diffusion style) at 32x32: sinusoidal time embedding,
+    GroupNorm + SiLU residual blocks, self-attention at 16x16, stride-2 conv down, nearest
+    upsample + conv up, skip Concat."""
+
+    def __init__(self, c=64, t_dim=128):
+        super().__init__()
+        self.t_dim = t_dim
+        self.t_mlp = nn.Sequential(nn.Linear(t_dim, t_dim), nn.SiLU(), nn.Linear(t_dim, t_dim))
+        self.inp = nn.Conv2d(4, c, 3, padding=1)
+        self.r1 = _DiffusionResBlock(c, t_dim)
+        self.down = nn.Conv2d(c, 2 * c, 3, 2, 1)
+        self.r2 = _DiffusionResBlock(2 * c, t_dim)
+        self.norm_a = nn.GroupNorm(8, 2 * c)
+        self.attn = nn.MultiheadAttention(2 * c, 4, batch_first=True)
+        self.r3 = _DiffusionResBlock(2 * c, t_dim)
+        self.up = nn.Conv2d(2 * c, c, 3, padding=1)
+        self.merge = nn.Conv2d(2 * c, c, 1)
+        self.r4 = _DiffusionResBlock(c, t_dim)
+        self.out = nn.Sequential(nn.GroupNorm(8, c), nn.SiLU(), nn.Conv2d(c, 4, 3, padding=1))
+
+    def forward(self, x, t):
+        half = self.t_dim // 2
+        freqs = torch.exp(-torch.arange(half, dtype=torch.float32) * (9.210340371976184 / half))
+        args = t[:, None] * freqs[None, :]
+        temb = self.t_mlp(torch.cat([torch.sin(args), torch.cos(args)], dim=1))
+        h1 = self.r1(self.inp(x), temb)
+        h = self.r2(self.down(h1), temb)
+        b, c, hh, ww = h.shape
+        s = self.norm_a(h).flatten(2).transpose(1, 2)
+        h = h + self.attn(s, s, s, need_weights=False)[0].transpose(1, 2).reshape(b, c, hh, ww)
+        h = self.r3(h, temb)
+        h = self.up(nn.functional.interpolate(h, scale_factor=2, mode="nearest"))
+        h = self.r4(self.merge(torch.cat([h, h1], 1)), temb)
+        return self.out(h)
