@@ -219,6 +219,28 @@ TEST(ReduceArg, MatchesReference) {
       }
 }
 
+// float32 rows of whole numbers in [0, 3]: many ties of the extreme, at every offset within a
+// group of four and in the tail, for the vectorized first / last index search.
+TEST(ReduceArg, FloatTiesEveryOffset) {
+  std::mt19937 rng(36);
+  std::uniform_int_distribution<int> d(0, 3);
+  for (int64_t n : {16, 17, 18, 19, 23, 40, 81, 1000}) {
+    std::vector<float> v(static_cast<size_t>(6 * n));
+    for (float& e : v) e = static_cast<float>(d(rng));
+    // Row 5: a single extreme in the last value.
+    for (int64_t i = 5 * n; i < 6 * n; ++i) v[static_cast<size_t>(i)] = 1.0f;
+    v[static_cast<size_t>(6 * n - 1)] = 7.0f;
+    v[static_cast<size_t>(5 * n)] = -1.0f;
+    const Tensor x = f32({6, n}, v);
+    for (const char* op : {"ArgMax", "ArgMin"})
+      for (int last : {0, 1}) {
+        SCOPED_TRACE(std::string(op) + " n " + std::to_string(n) + " last " + std::to_string(last));
+        expect_matches_reference(NodeBuilder(op, 13).attr_i("axis", 1).attr_i("select_last_index", last).build(), {x},
+                                 1, 0, 0);
+      }
+  }
+}
+
 TEST(ReduceArg, PinnedValues) {
   const Tensor x = f32({2, 2}, {2, 2, 3, 10});
   auto r = run_node(kernels::Backend::kCpu, NodeBuilder("ArgMax", 13).attr_i("axis", 1).build(), {x}, 1);
