@@ -309,6 +309,10 @@ TEST(QuantConvKernels, MatchReferenceLoops) {
       {{2, 4, 11}, {5, 4, 3}, 1, {2}, {2}, {1, 2}, ""},                           // 1-D
       {{1, 2, 4, 5, 6}, {3, 2, 2, 3, 2}, 1, {1, 2, 1}, {1, 1, 2}, {1, 0, 1, 0, 1, 1}, ""},  // 3-D
       {{1, 40, 6, 6}, {33, 40, 3, 3}, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}, ""},      // several row tiles
+      // stride 2 along rows of 16+ outputs (16 at a time in im2col), pads cutting both ends
+      {{1, 3, 5, 70}, {4, 3, 3, 3}, 1, {2, 2}, {1, 1}, {1, 1, 1, 1}, ""},
+      {{1, 2, 4, 67}, {3, 2, 3, 3}, 1, {1, 2}, {1, 1}, {0, 1, 0, 2}, ""},
+      {{1, 2, 5, 80}, {3, 2, 3, 3}, 1, {2, 2}, {2, 2}, {2, 2, 2, 2}, ""},
   };
   for (const QconvCase& c : cases) {
     for (DType xt : {DType::kUInt8, DType::kInt8}) {
