@@ -412,6 +412,7 @@ Status ConvTransposeKernel::run(KernelContext& ctx) const {
   const int64_t tile = std::min(g.in_size, std::max<int64_t>(64, kColBudgetFloats / rows));
   const int64_t row_floats = disjoint ? disjoint_taps_ldc(rows) : rows;
   float* col = static_cast<float*>(ctx.scratch(static_cast<size_t>(row_floats * tile) * sizeof(float) + 64));
+  if (!col) return ctx.error("out of memory for a column buffer of " + std::to_string(row_floats * tile) + " floats");
   // The constant W's form, when it matches this run's geometry; else W is read as given.
   WeightForm form = form_;
   if (form == WeightForm::kPackedB &&
@@ -424,8 +425,11 @@ Status ConvTransposeKernel::run(KernelContext& ctx) const {
       return Status::ok();
     }
     std::vector<PackedB> packed;  // W is not a constant: packed for this run
-    for (int64_t gi = 0; gi < g.G; ++gi)
+    for (int64_t gi = 0; gi < g.G; ++gi) {
       packed.push_back(PackedB::pack(false, g.Cg, rows, wd + gi * g.Cg * rows, rows));
+      if (packed.back().empty()) return ctx.error("out of memory for W packed as " + std::to_string(g.Cg) + " x " +
+                                                  std::to_string(rows) + " panels");
+    }
     run_disjoint_taps(g, xd, packed, bd, yd, col, tile, pool);
     return Status::ok();
   }
@@ -434,8 +438,10 @@ Status ConvTransposeKernel::run(KernelContext& ctx) const {
   // colT blocks (rows of `ldc`) land here, transposed, before col2im reads col.
   float* colT = nullptr;
   const int64_t ldc = disjoint_taps_ldc(rows);
-  if (form == WeightForm::kPackedB)
+  if (form == WeightForm::kPackedB) {
     colT = static_cast<float*>(ctx.scratch(static_cast<size_t>(ldc * tile) * sizeof(float) + 64));
+    if (!colT) return ctx.error("out of memory for a column buffer of " + std::to_string(ldc * tile) + " floats");
+  }
   for (int64_t n = 0; n < g.N; ++n) {
     for (int64_t gi = 0; gi < g.G; ++gi) {
       const float* xg = xd + (n * g.C + gi * g.Cg) * g.in_size;
