@@ -42,6 +42,31 @@ struct CtCase {
   bool bias;
 };
 
+ir::Node ct_node(const CtCase& c) {
+  NodeBuilder b("ConvTranspose", 22);
+  b.attr_i("group", c.group);
+  if (!c.strides.empty()) b.attr_ints("strides", c.strides);
+  if (!c.dilations.empty()) b.attr_ints("dilations", c.dilations);
+  if (!c.pads.empty()) b.attr_ints("pads", c.pads);
+  if (!c.output_padding.empty()) b.attr_ints("output_padding", c.output_padding);
+  if (!c.output_shape.empty()) b.attr_ints("output_shape", c.output_shape);
+  if (!c.auto_pad.empty()) b.attr_s("auto_pad", c.auto_pad);
+  return b.build();
+}
+
+// Random X, W (and B) for a case; the CPU kernel against the reference with W constant at
+// creation, and (with_runtime_w) with W given only at run time. variant: the kernel variant a
+// constant W must pick ("" for any).
+void expect_ct_case(const CtCase& c, std::mt19937& rng, const std::string& variant, bool with_runtime_w) {
+  const ir::Node node = ct_node(c);
+  if (!variant.empty()) EXPECT_EQ(cpu_variant_with_constant_w(node, c.x, c.w), variant);
+  std::vector<Tensor> in{random_tensor(DType::kFloat32, c.x, rng), random_tensor(DType::kFloat32, c.w, rng)};
+  if (c.bias) in.push_back(random_tensor(DType::kFloat32, {c.w[1] * c.group}, rng));
+  SCOPED_TRACE("x " + shape_to_string(c.x) + " w " + shape_to_string(c.w));
+  expect_matches_reference(node, in, 1, 1e-4, 1e-5);
+  if (with_runtime_w) expect_matches_reference_without_constants(node, in, 1e-4);
+}
+
 TEST(ImageConvTranspose, MatchesReference) {
   std::mt19937 rng(5);
   const CtCase cases[] = {
@@ -75,21 +100,8 @@ TEST(ImageConvTranspose, MatchesReference) {
       {{2, 3, 9}, {3, 2, 4}, 1, {2}, {}, {1, 2}, {}, {}, "", true},
       {{1, 2, 3, 4, 5}, {2, 2, 3, 3, 3}, 1, {2, 2, 2}, {}, {1, 1, 1, 1, 1, 1}, {1, 1, 1}, {}, "", true},
   };
-  for (const CtCase& c : cases) {
-    NodeBuilder b("ConvTranspose", 22);
-    b.attr_i("group", c.group);
-    if (!c.strides.empty()) b.attr_ints("strides", c.strides);
-    if (!c.dilations.empty()) b.attr_ints("dilations", c.dilations);
-    if (!c.pads.empty()) b.attr_ints("pads", c.pads);
-    if (!c.output_padding.empty()) b.attr_ints("output_padding", c.output_padding);
-    if (!c.output_shape.empty()) b.attr_ints("output_shape", c.output_shape);
-    if (!c.auto_pad.empty()) b.attr_s("auto_pad", c.auto_pad);
-    std::vector<Tensor> in{random_tensor(DType::kFloat32, c.x, rng), random_tensor(DType::kFloat32, c.w, rng)};
-    if (c.bias) in.push_back(random_tensor(DType::kFloat32, {c.w[1] * c.group}, rng));
-    SCOPED_TRACE("x " + shape_to_string(c.x) + " w " + shape_to_string(c.w));
-    expect_matches_reference(b.build(), in, 1, 1e-4, 1e-5);  // W transposed at creation
-    expect_matches_reference_without_constants(b.build(), in, 1e-4);  // W read transposed per run
-  }
+  // W transposed at creation, and W read transposed per run.
+  for (const CtCase& c : cases) expect_ct_case(c, rng, "", true);
 }
 
 // Taps that never reach the same output ((k - 1) * dilation < stride on every axis) take the
@@ -116,22 +128,7 @@ TEST(ImageConvTranspose, DisjointTapsMatchReference) {
       {{1, 16, 80, 80}, {16, 64, 2, 2}, 1, {2, 2}, {}, {}, {}, {}, "", true},         // 2 pixel tiles
       {{1, 32, 24, 40}, {32, 16, 2, 2}, 1, {2, 2}, {}, {}, {}, {}, "", true},         // threaded blocks
   };
-  for (const CtCase& c : cases) {
-    NodeBuilder b("ConvTranspose", 22);
-    b.attr_i("group", c.group);
-    if (!c.strides.empty()) b.attr_ints("strides", c.strides);
-    if (!c.dilations.empty()) b.attr_ints("dilations", c.dilations);
-    if (!c.pads.empty()) b.attr_ints("pads", c.pads);
-    if (!c.output_padding.empty()) b.attr_ints("output_padding", c.output_padding);
-    if (!c.output_shape.empty()) b.attr_ints("output_shape", c.output_shape);
-    const ir::Node node = b.build();
-    EXPECT_EQ(cpu_variant_with_constant_w(node, c.x, c.w), "sgemm_tap_store");
-    std::vector<Tensor> in{random_tensor(DType::kFloat32, c.x, rng), random_tensor(DType::kFloat32, c.w, rng)};
-    if (c.bias) in.push_back(random_tensor(DType::kFloat32, {c.w[1] * c.group}, rng));
-    SCOPED_TRACE("x " + shape_to_string(c.x) + " w " + shape_to_string(c.w));
-    expect_matches_reference(node, in, 1, 1e-4, 1e-5);
-    expect_matches_reference_without_constants(node, in, 1e-4);
-  }
+  for (const CtCase& c : cases) expect_ct_case(c, rng, "sgemm_tap_store", true);
   // Overlapping taps keep the col2im path.
   EXPECT_EQ(cpu_variant_with_constant_w(NodeBuilder("ConvTranspose", 22).attr_ints("strides", {2, 2}).build(),
                                         {1, 4, 5, 5}, {4, 3, 3, 3}),
@@ -158,20 +155,7 @@ TEST(ImageConvTranspose, FewPixelsPackedWeights) {
       {{1, 32, 2, 2, 3}, {32, 4, 3, 3, 3}, 1, {2, 2, 2}, {}, {1, 1, 1, 1, 1, 1}, {}, {}, "", true},
       {{1, 512, 2, 3}, {512, 40, 4, 4}, 1, {2, 2}, {}, {1, 1, 1, 1}, {}, {}, "", true},  // 640 columns
   };
-  for (const CtCase& c : cases) {
-    NodeBuilder b("ConvTranspose", 22);
-    b.attr_i("group", c.group);
-    if (!c.strides.empty()) b.attr_ints("strides", c.strides);
-    if (!c.dilations.empty()) b.attr_ints("dilations", c.dilations);
-    if (!c.pads.empty()) b.attr_ints("pads", c.pads);
-    if (!c.output_padding.empty()) b.attr_ints("output_padding", c.output_padding);
-    const ir::Node node = b.build();
-    EXPECT_EQ(cpu_variant_with_constant_w(node, c.x, c.w), "sgemm_t_col2im");
-    std::vector<Tensor> in{random_tensor(DType::kFloat32, c.x, rng), random_tensor(DType::kFloat32, c.w, rng)};
-    if (c.bias) in.push_back(random_tensor(DType::kFloat32, {c.w[1] * c.group}, rng));
-    SCOPED_TRACE("x " + shape_to_string(c.x) + " w " + shape_to_string(c.w));
-    expect_matches_reference(node, in, 1, 1e-4, 1e-5);
-  }
+  for (const CtCase& c : cases) expect_ct_case(c, rng, "sgemm_t_col2im", false);
   // As many pixels as channels: W_g^T is kept instead.
   EXPECT_EQ(cpu_variant_with_constant_w(NodeBuilder("ConvTranspose", 22).attr_ints("strides", {2, 2}).build(),
                                         {1, 16, 4, 4}, {16, 8, 4, 4}),
