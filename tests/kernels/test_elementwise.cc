@@ -101,6 +101,26 @@ TEST(ElementwiseBinary, RepeatedShortRowsMatchReference) {
   }
 }
 
+// One value per row against rows of the other operand, either order ([.., M, I] op [.., M, 1]):
+// the column path, in blocks of leading dims (broadcast or not), with thread chunks that start
+// and end mid-block; and the shapes just outside it (fewer than 4 rows, rows of 1).
+TEST(ElementwiseBinary, ColumnAgainstRowsMatchReference) {
+  std::mt19937 rng(5);
+  const std::pair<Shape, Shape> shapes[] = {
+      {{1, 4800, 80}, {1, 4800, 1}}, {{2, 5, 7}, {2, 5, 1}},       {{3, 5, 9}, {5, 1}},  {{6, 33}, {6, 1}},
+      {{4, 3, 300, 17}, {4, 1, 300, 1}}, {{2, 3, 8}, {2, 3, 1}}, {{9, 1}, {9, 1}},     {{3, 700, 2}, {3, 700, 1}}};
+  for (const char* op : {"Add", "Sub", "Mul", "Div"}) {
+    const ir::Node node = NodeBuilder(op, 14).build();
+    for (const auto& [big, column] : shapes) {
+      const Tensor a = random_tensor(DType::kFloat32, big, rng, -5, 5);
+      const Tensor c = random_tensor(DType::kFloat32, column, rng, 1, 3);
+      SCOPED_TRACE(std::string(op) + " " + shape_to_string(big) + " and " + shape_to_string(column));
+      expect_matches_reference(node, {a, c}, 1, 1e-6, 1e-6);
+      expect_matches_reference(node, {c, a}, 1, 1e-6, 1e-6);
+    }
+  }
+}
+
 TEST(ElementwiseBinary, CompareAndLogicMatchReference) {
   std::mt19937 rng(2);
   for (const char* op : {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"}) {
