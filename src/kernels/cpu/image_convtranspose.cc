@@ -14,7 +14,6 @@
 // epilogue. No col round trip through memory, no transposed read of W per run, no zero fill
 // when the taps cover Y.
 #include <algorithm>
-#include <optional>
 #include <vector>
 
 #ifdef __SSE2__
@@ -36,7 +35,7 @@ constexpr int64_t kColBudgetFloats = int64_t{1} << 20;
 // What the col2im of one column tile shares between its channels: every tap's kernel index
 // (kernel_size x nd) and the tile's first pixel's index, worked out once per tile instead of
 // with divisions per channel and tap (a DCGAN's one-pixel 100 -> 512 x 4x4 layer spent 66% of
-// its run there), plus per-thread work space.
+// its run there).
 struct Col2imTile {
   std::vector<int64_t> taps;  // tap kr's index on axis d at kr * nd + d
   std::vector<int64_t> first;  // index of pixel c0 on each axis
@@ -168,19 +167,19 @@ void col2im_channel_s2(const ir::ConvTransposeGeom& g, const Col2imTile& tile, c
           if (o + 1 >= 0 && o + 1 < n) row[o + 1] += h1[e];
         };
         for (int64_t e = 0; e < lo; ++e) edge(e);
+        // Entry e's outputs are row[2 * (q0 + e)] and the next; q0 may be negative (a pad).
         int64_t e = lo;
-        float* pair = row + 2 * q0;  // output of entry e: pair + 2 * e (in Y for e >= lo)
 #ifdef __SSE2__
         for (; e + 4 <= hi; e += 4) {
           const __m128 a = _mm_loadu_ps(h0 + e), b = _mm_loadu_ps(h1 + e);
-          float* o = pair + 2 * e;
+          float* o = row + 2 * (q0 + e);
           _mm_storeu_ps(o, _mm_add_ps(_mm_loadu_ps(o), _mm_unpacklo_ps(a, b)));
           _mm_storeu_ps(o + 4, _mm_add_ps(_mm_loadu_ps(o + 4), _mm_unpackhi_ps(a, b)));
         }
 #endif
         for (; e < hi; ++e) {
-          pair[2 * e] += h0[e];
-          pair[2 * e + 1] += h1[e];
+          row[2 * (q0 + e)] += h0[e];
+          row[2 * (q0 + e) + 1] += h1[e];
         }
         for (e = std::max(hi, lo); e < len; ++e) edge(e);
       }
@@ -227,7 +226,7 @@ void store_disjoint_taps(const ir::ConvTransposeGeom& g, const float* colT, int6
   struct Segment {
     int64_t col, len, kL0, plane;
     float bias;
-    int64_t dst;  // per pixel run: output index of pixel 0, tap kL0; -1 when the row is outside Y
+    int64_t dst;  // per pixel run (live segments only): output index of pixel 0, tap kL0
     int64_t lo, hi;
   };
   std::vector<Segment> segs;
@@ -280,7 +279,8 @@ void store_disjoint_taps(const ir::ConvTransposeGeom& g, const float* colT, int6
       const float* v = src + sg->col;
       const int64_t len = sg->len, kL0 = sg->kL0, lo = sg->lo, hi = sg->hi, dst = sg->dst;
       const float bias_m = sg->bias;
-      float* y = yg + dst;  // index of pixel 0, tap kL0: in Y whenever a store uses it
+      // Output of pixel j, tap t: yg[dst + j * s + t * dil]; dst itself may be before Y's start
+      // (a pad), so it is only ever added to as an index.
       auto edge = [&](int64_t j) {
         for (int64_t t = 0; t < len; ++t) {
           const int64_t o = i[L] * s + (kL0 + t) * dil - pad + j * s;  // output column
@@ -296,17 +296,17 @@ void store_disjoint_taps(const ir::ConvTransposeGeom& g, const float* colT, int6
           for (; j + 2 <= hi; j += 2) {
             __m128 pair = _mm_loadl_pi(_mm_setzero_ps(), reinterpret_cast<const __m64*>(v + j * ldc));
             pair = _mm_loadh_pi(pair, reinterpret_cast<const __m64*>(v + (j + 1) * ldc));
-            _mm_storeu_ps(y + j * 2, _mm_add_ps(pair, b));
+            _mm_storeu_ps(yg + (dst + j * 2), _mm_add_ps(pair, b));
           }
         }
 #endif
         for (; j < hi; ++j) {
-          y[j * s] = v[j * ldc] + bias_m;
-          y[j * s + 1] = v[j * ldc + 1] + bias_m;
+          yg[dst + j * s] = v[j * ldc] + bias_m;
+          yg[dst + j * s + 1] = v[j * ldc + 1] + bias_m;
         }
       } else {
         for (int64_t j = lo; j < hi; ++j)
-          for (int64_t t = 0; t < len; ++t) y[j * s + t * dil] = v[j * ldc + t] + bias_m;
+          for (int64_t t = 0; t < len; ++t) yg[dst + j * s + t * dil] = v[j * ldc + t] + bias_m;
       }
       for (int64_t j = hi; j < run; ++j) edge(j);
     }
