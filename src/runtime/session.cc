@@ -28,8 +28,8 @@ struct Session::Impl {
   std::vector<ValueInfo> outputs;
   ModelMetadata metadata;
   std::unordered_map<std::string, size_t> input_index;  // name -> position in plan->input_slots
-  // Per input (plan->input_slots order): a conv reads it in place, so a feed that does not start
-  // on a 64-byte boundary is copied to one first (align_feeds).
+  // Per input (plan->input_slots order): a 1x1 conv reads it in place, so a feed that does not
+  // start on a 64-byte boundary is copied to one first (inputs_read_in_place_by_convs).
   std::vector<bool> align_input;
   std::unique_ptr<runtime::Profiler> profiler;  // set when options.enable_profiling
 
@@ -66,7 +66,7 @@ ValueInfo public_info(const ir::Graph& g, ir::ValueId id, const std::string& nam
 // Which graph inputs are X of a 1x1 conv. Its CPU kernels read X in place with vector loads
 // along the pixels; numpy arrays start 16 bytes past a 64-byte boundary, so half of those loads
 // split across cache lines (a 64 -> 32 1x1 conv over 128x128: 1.29-1.41 ms from an aligned copy,
-// 1.71-1.94 from numpy's array; a detection head 1.55-1.62 -> 1.39-1.50 ms with the copy). Convs
+// 1.71-1.94 from numpy's array; a detection head 1.52-1.54 -> 1.39-1.44 ms with the copy). Convs
 // with wider windows gain nothing measurable and would pay the copy (MobileNetV2's stem: 1-2%).
 std::vector<bool> inputs_read_in_place_by_convs(const plan::ExecutionPlan& plan) {
   std::vector<bool> flags(plan.input_slots.size(), false);
