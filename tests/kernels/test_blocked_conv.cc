@@ -77,6 +77,10 @@ TEST(BlockedConv, MatchesReferenceAndFusedConv) {
       {{1, 8, 12, 11}, 8, 3, false, {1, 2}, {2, 2, 2, 2}, {1, 2}, ""},   // dilated along the width
       {{1, 8, 9, 9}, 8, 5, false, {1, 1}, {2, 2, 2, 2}, {}, ""},          // 5x5, too narrow for Winograd
       {{1, 264, 9, 9}, 16, 3, false, {2, 2}, {1, 1, 1, 1}, {}, ""},      // dense with K in 2 slices
+      // Dense with weights larger than the input: tasks split the groups first (RowGroupSplit),
+      // 4 groups x 2 row ranges; then 3 groups x 3 row ranges with K in 2 slices.
+      {{1, 136, 10, 10}, 64, 3, false, {2, 2}, {1, 1, 1, 1}, {}, ""},
+      {{1, 272, 8, 8}, 48, 3, false, {2, 2}, {1, 1, 1, 1}, {}, ""},
       {{2, 16, 14, 13}, 24, 1, false, {2, 2}, {}, {}, ""},               // strided 1x1: compact copy
       {{1, 8, 7, 8}, 8, 1, false, {1, 2}, {}, {}, ""},
       {{1, 8, 8, 8}, 16, 1, false, {2, 2}, {0, 0, 1, 1}, {}, ""},        // 1x1 whose last outputs read padding

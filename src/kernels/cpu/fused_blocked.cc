@@ -121,13 +121,24 @@ void pad_planes(ThreadPool& pool, int64_t tasks, const float* x, int64_t planes,
   });
 }
 
-// Tasks of the dense paths over `items` output rows (n, oh) x `ngroups` groups of output blocks:
-// the rows split into about 2 * want ranges, and the groups too when rows alone are too few.
+// Tasks of the dense paths over `items` output rows (n, oh) x `ngroups` groups of output blocks.
+// By default the rows split into about 2 * want ranges, and the groups too when rows alone are
+// too few. With groups_first the groups split into up to want parts and the rows only as far as
+// needed: each task reads its groups' weights once per chunk of rows, so when the weights
+// outweigh the input (a 3x3 conv over 512 channels at 14x14), splitting the rows multiplies the
+// weight traffic instead (ResNet-50's 512 -> 512 stride 2 ran 1.47x faster at 2 threads than at
+// 1, every task streaming 4.7 MB of weights for one output row).
 struct RowGroupSplit {
   int64_t items, ngroups, parts, row_tasks, tasks;
-  RowGroupSplit(int64_t want, int64_t items_, int64_t ngroups_) : items(items_), ngroups(ngroups_) {
-    parts = std::clamp<int64_t>((want + items - 1) / items, 1, ngroups);
-    row_tasks = want > 1 ? std::clamp<int64_t>(2 * want / parts, 1, items) : 1;
+  RowGroupSplit(int64_t want, int64_t items_, int64_t ngroups_, bool groups_first = false)
+      : items(items_), ngroups(ngroups_) {
+    if (groups_first) {
+      parts = std::clamp<int64_t>(want, 1, ngroups);
+      row_tasks = std::clamp<int64_t>((want + parts - 1) / parts, 1, items);
+    } else {
+      parts = std::clamp<int64_t>((want + items - 1) / items, 1, ngroups);
+      row_tasks = want > 1 ? std::clamp<int64_t>(2 * want / parts, 1, items) : 1;
+    }
     tasks = want > 1 ? row_tasks * parts : 1;
   }
   // Task t: rows [r0, r1) and groups [g0, g1).
@@ -450,7 +461,8 @@ class BlockedConvKernel final : public Kernel {
     const int64_t OH = dh.out, OW = dw.out, MB = M_ / kB, taps = KH_ * KW_;
     const int64_t ngroups = static_cast<int64_t>(groups_.size());
     const int64_t want = wanted_tasks(static_cast<double>(N) * OH * OW * K_ * M_ * taps, ctx.threads());
-    const RowGroupSplit split(want, N * OH, ngroups);
+    // Weights (taps * K * M floats) against the input (N * H * W * K): see RowGroupSplit.
+    const RowGroupSplit split(want, N * OH, ngroups, taps * M_ > N * H * W);
     const int64_t xs = H * W * kB, ys = OH * OW * kB;
     auto run_task = [&](int64_t t) {
       int64_t r0, r1, g0, g1;
