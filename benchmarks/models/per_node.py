@@ -43,6 +43,15 @@ def medians(events: list[dict], runs: int) -> list[tuple[str, float, str, str, s
             for name, v in per_node.items()]
 
 
+def logical_shape(shape: str) -> str:
+    """A channel-blocked output shape [N, C/8, H, W, 8] as [N, C, H, W], the shape onnxruntime
+    gives its NCHWc nodes, so that blocked convs pair with theirs."""
+    dims = [int(d) for d in shape.strip("[]").split(",") if d.strip()]
+    if len(dims) != 5 or dims[-1] != 8:
+        return shape
+    return str([dims[0], dims[1] * 8, dims[2], dims[3]])
+
+
 def print_by_op(label: str, nodes: list) -> None:
     """Each op type's summed median us, largest first."""
     totals: dict[str, float] = {}
@@ -112,7 +121,8 @@ def main() -> None:
     j = 0
     for name, us, kernel, shape, _ in our_nodes:
         k = j
-        while k < len(ort_nodes) and ort_nodes[k][3] != shape:
+        wanted = {shape, logical_shape(shape) if kernel.startswith(("blocked", "to_blocked")) else shape}
+        while k < len(ort_nodes) and ort_nodes[k][3] not in wanted:
             k += 1
         if k == len(ort_nodes):  # no node of that shape left: ours alone
             print(f"{name:34s} {kernel:22s} {shape:22s} {us:9.1f} {'':>9s}")
