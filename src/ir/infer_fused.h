@@ -49,6 +49,21 @@ inline constexpr int64_t kChannelBlock = 8;  // channels per block of the blocke
 // most this (kernels/cpu/fused_blocked.cc); block_channels counts such convs as chain anchors.
 inline constexpr int64_t kBlockedDenseTapsMaxK = 9 * 64;
 
+// A grouped conv (group > 1, not depthwise) on blocked tensors: BlockedConv merges its groups r at
+// a time into block groups whose input and output channels are whole blocks, r = 8 / (C/group)
+// when a group has fewer than 8 input channels (ResNeXt's 32 groups of 4), else 1. A block
+// group's weights are block-diagonal (zero between merged groups), so its kernels see a dense
+// conv over r * C/group inputs: merging 2 groups of 4 doubles the multiply-adds but keeps every
+// load a whole vector. Returns r, or 0 when the groups do not fit (block_channels leaves such a
+// conv in NCHW; BlockedConv refuses it).
+inline int64_t blocked_merged_groups(int64_t C, int64_t M, int64_t group) {
+  if (group <= 1 || C <= 0 || M <= 0 || C % group != 0 || M % group != 0) return 0;
+  const int64_t Cg = C / group, Mg = M / group;
+  const int64_t r = Cg % kChannelBlock == 0 ? 1 : kChannelBlock % Cg == 0 ? kChannelBlock / Cg : 0;
+  if (r == 0 || group % r != 0 || (Mg * r) % kChannelBlock != 0) return 0;
+  return r;
+}
+
 enum class FusedAct : uint8_t {
   kNone,
   kRelu,

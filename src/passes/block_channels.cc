@@ -9,7 +9,8 @@
 //   depthwise convs: group = C = M, W [C, 1, KH, KW], any window, strides, padding, dilation;
 //   3x3 stride-1 convs with 16+ channels each way (Winograd, as in NCHW), which anchor a chain like
 //     depthwise convs; other convs of one group with a width stride of 1 or 2 (pointwise tiles
-//     over the taps), which anchor one when their window is narrow (registers_all_taps);
+//     over the taps), which anchor one when their window is narrow (registers_all_taps), and
+//     grouped ones whose groups fill whole blocks of channels (ir::blocked_merged_groups);
 //   element-wise ops on one tensor (Relu, Clip, Sigmoid, Swish, QuantizeDequantize with its scalar
 //     parameters, ...): the same op on the blocked tensor, element for element;
 //   Add / Mul / Sub / Div of two such tensors with the same channels (broadcasting over N, H, W
@@ -107,6 +108,9 @@ BlockKind conv_kind(const ir::Graph& g, const ir::Node& n) {
   const ir::Attribute* st = n.attrs.find("strides");
   const int64_t sw = st && st->ints.size() == 2 ? st->ints[1] : 1;
   if (group == 1 && Cg == C && (sw == 1 || sw == 2)) return BlockKind::kDense;
+  // Grouped convs whose groups fill whole blocks, alone or merged (ResNeXt, RegNet, ShuffleNet):
+  // dense convs per block group, in the same kernels.
+  if (Cg * group == C && ir::blocked_merged_groups(C, M, group) > 0 && (sw == 1 || sw == 2)) return BlockKind::kDense;
   return BlockKind::kNone;
 }
 

@@ -47,6 +47,7 @@ struct Case {
   bool depthwise;
   std::vector<int64_t> strides, pads, dilations;
   std::string auto_pad;
+  int64_t group = 1;  // of a dense conv (depthwise sets group = C)
 };
 
 TEST(BlockedConv, MatchesReferenceAndFusedConv) {
@@ -85,14 +86,26 @@ TEST(BlockedConv, MatchesReferenceAndFusedConv) {
       {{1, 8, 7, 8}, 8, 1, false, {1, 2}, {}, {}, ""},
       {{1, 8, 8, 8}, 16, 1, false, {2, 2}, {0, 0, 1, 1}, {}, ""},        // 1x1 whose last outputs read padding
       {{1, 8, 5, 6}, 8, 1, false, {1, 1}, {0, 0, 1, 2}, {}, ""},
+      // Grouped (ir::blocked_merged_groups): groups of 8+ channels (RegNet, ShuffleNet), groups of 4 or 2
+      // merged into whole blocks (ResNeXt), 1x1 at stride 1 and 2, all taps in registers and
+      // per-tap tiles (K = 96 per group), 1-3 output blocks per group.
+      {{1, 32, 9, 10}, 32, 3, false, {}, {1, 1, 1, 1}, {}, "", 4},
+      {{2, 32, 8, 8}, 32, 3, false, {}, {1, 1, 1, 1}, {}, "", 8},
+      {{1, 16, 11, 9}, 48, 3, false, {2, 2}, {1, 1, 1, 1}, {}, "", 8},
+      {{1, 48, 7, 7}, 48, 3, false, {1, 1}, {1, 1, 1, 1}, {}, "", 2},
+      {{1, 48, 6, 8}, 24, 1, false, {}, {}, {}, "", 3},
+      {{1, 32, 8, 9}, 64, 1, false, {2, 2}, {}, {}, "", 2},
+      {{1, 192, 9, 9}, 32, 3, false, {2, 1}, {1, 1, 1, 1}, {}, "", 2},
+      {{1, 64, 10, 10}, 64, 3, false, {1, 1}, {2, 2, 2, 2}, {2, 2}, "", 16},
   };
   for (const Case& c : cases) {
     for (const Act& a : kActs) {
       for (int variant = 0; variant < 3; ++variant) {  // 0: plain, 1: bias, 2: bias + Z
         SCOPED_TRACE(std::string("act '") + a.name + "' variant " + std::to_string(variant) + " x " +
-                     shape_to_string(c.x) + " k " + std::to_string(c.k) + (c.depthwise ? " depthwise" : ""));
+                     shape_to_string(c.x) + " k " + std::to_string(c.k) + (c.depthwise ? " depthwise" : "") +
+                     " group " + std::to_string(c.group));
         auto attrs = [&](NodeBuilder b) {
-          b.attr_i("group", c.depthwise ? c.x[1] : 1);
+          b.attr_i("group", c.depthwise ? c.x[1] : c.group);
           if (!c.strides.empty()) b.attr_ints("strides", c.strides);
           if (!c.pads.empty()) b.attr_ints("pads", c.pads);
           if (!c.dilations.empty()) b.attr_ints("dilations", c.dilations);
@@ -102,7 +115,7 @@ TEST(BlockedConv, MatchesReferenceAndFusedConv) {
         const ir::Node blocked = attrs(with_act("BlockedConv", a));
         const ir::Node plain = attrs(with_act("FusedConv", a));
         const Tensor x = random_tensor(DType::kFloat32, c.x, rng);
-        std::vector<Tensor> in{x, random_tensor(DType::kFloat32, {c.m, c.depthwise ? 1 : c.x[1], c.k, c.k}, rng)};
+        std::vector<Tensor> in{x, random_tensor(DType::kFloat32, {c.m, c.depthwise ? 1 : c.x[1] / c.group, c.k, c.k}, rng)};
         in.push_back(variant >= 1 ? random_tensor(DType::kFloat32, {c.m}, rng) : Tensor());
         if (variant == 2) {
           const Tensor y = run1(kernels::Backend::kReference, plain, in);
@@ -186,11 +199,12 @@ TEST(BlockedConv, Errors) {
   ASSERT_FALSE(e.has_value());
   EXPECT_TRUE(has(e.status(), "bc")) << e.status().to_string();
   EXPECT_TRUE(has(e.status(), "width stride")) << e.status().to_string();
-  // A grouped conv that is not depthwise (no strides attribute), likewise.
-  auto grouped = NodeBuilder("BlockedConv", 1, "com.onnxrt").attr_i("group", 2).attr_ints("pads", {1, 1, 1, 1}).build();
-  auto g = run_node(kernels::Backend::kCpu, grouped, {xb, random_tensor(DType::kFloat32, {16, 8, 3, 3}, rng)}, 1);
+  // A grouped conv whose groups do not fill whole blocks (8 groups of 2 inputs and 1 output:
+  // merged 4 at a time they would write half a block), likewise.
+  auto grouped = NodeBuilder("BlockedConv", 1, "com.onnxrt").attr_i("group", 8).attr_ints("pads", {1, 1, 1, 1}).build();
+  auto g = run_node(kernels::Backend::kCpu, grouped, {xb, random_tensor(DType::kFloat32, {8, 2, 3, 3}, rng)}, 1);
   ASSERT_FALSE(g.has_value());
-  EXPECT_TRUE(has(g.status(), "group 2")) << g.status().to_string();
+  EXPECT_TRUE(has(g.status(), "group 8")) << g.status().to_string();
   // Output channels that are not a multiple of 8, and channels that do not match W.
   auto pw = NodeBuilder("BlockedConv", 1, "com.onnxrt").build();
   EXPECT_FALSE(run_node(kernels::Backend::kCpu, pw, {xb, random_tensor(DType::kFloat32, {12, 16, 1, 1}, rng)}, 1)

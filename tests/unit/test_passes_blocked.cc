@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -281,6 +282,58 @@ TEST(PassesBlocked, BottleneckStagesRunBlocked) {
   EXPECT_EQ(count(ops, "BlockedConv"), 13);
   EXPECT_EQ(count(ops, "ToBlocked"), 1);
   EXPECT_EQ(count(ops, "FromBlocked"), 1);
+}
+
+// ResNeXt-style blocks: 1x1, a grouped 3x3 (32 groups of 4 channels, merged two at a time into
+// blocks of 8; then 8 groups of 8 at stride 2), 1x1, residual. The grouped convs join the chain
+// and anchor it. A grouped conv whose merged groups cannot fill a block of outputs stays NCHW.
+TEST(PassesBlocked, GroupedConvBlocksRunBlocked) {
+  if (!blocked_kernels_here()) GTEST_SKIP() << "block_channels is off on this CPU";
+  GraphBuilder b;
+  // Weights scaled by 1 / sqrt(fan-in), so that values stay of order 1 through the 7 convs.
+  auto weights = [&b](const std::string& name, Shape s) {
+    Tensor w = random_tensor(DType::kFloat32, s, b.rng);
+    const float scale = 1.0f / std::sqrt(static_cast<float>(s[1] * s[2] * s[3]));
+    for (int64_t i = 0; i < w.size(); ++i) w.data<float>()[i] *= scale;
+    b.constant(name, w);
+  };
+  b.input("x", {1, 64, 12, 12});
+  std::string in = "x";
+  for (const char* tag : {"a", "b"}) {
+    const std::string t = tag;
+    weights(t + "w1", {128, 64, 1, 1});
+    weights(t + "w2", {128, 4, 3, 3});
+    b.random_constant(t + "b2", {128});
+    weights(t + "w3", {64, 128, 1, 1});
+    b.node("Conv", {in, t + "w1"}, {t + "r"}, conv_attrs(1, 1, 1));
+    b.node("Relu", {t + "r"}, {t + "rr"});
+    b.node("Conv", {t + "rr", t + "w2", t + "b2"}, {t + "c"}, conv_attrs(32, 3, 1));
+    b.node("Relu", {t + "c"}, {t + "cr"});
+    b.node("Conv", {t + "cr", t + "w3"}, {t + "e"}, conv_attrs(1, 1, 1));
+    b.node("Add", {t + "e", in}, {t + "y"});
+    in = t + "y";
+  }
+  weights("sw", {64, 8, 3, 3});
+  b.node("Conv", {in, "sw"}, {"s"}, conv_attrs(8, 3, 2));
+  b.output("s");
+  fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 64, 12, 12}, b.rng)}}, 1e-4);
+  const std::vector<std::string> ops = graph_ops(b.g);
+  EXPECT_EQ(count(ops, "BlockedConv"), 7);
+  EXPECT_EQ(count(ops, "ToBlocked"), 1);
+  EXPECT_EQ(count(ops, "FromBlocked"), 1);
+  // 16 groups of 4 inputs and 2 outputs: merged two at a time they write 4 channels, not a block.
+  GraphBuilder c;
+  c.input("x", {1, 64, 12, 12});
+  c.random_constant("w1", {64, 64, 1, 1});
+  c.random_constant("w2", {32, 4, 3, 3});
+  c.random_constant("w3", {64, 32, 1, 1});
+  c.node("Conv", {"x", "w1"}, {"a"}, conv_attrs(1, 1, 1));
+  c.node("Conv", {"a", "w2"}, {"g"}, conv_attrs(16, 3, 1));
+  c.node("Conv", {"g", "w3"}, {"y"}, conv_attrs(1, 1, 1));
+  c.output("y");
+  fuse_and_compare(c, {{"x", random_tensor(DType::kFloat32, {1, 64, 12, 12}, c.rng)}}, 1e-4);
+  // Nothing else anchors a chain (1x1 convs alone never do): all three stay NCHW.
+  EXPECT_EQ(count(graph_ops(c.g), "BlockedConv"), 0);
 }
 
 TEST(PassesBlocked, ChainsThatDoNotPayStay) {

@@ -155,9 +155,10 @@ struct RowGroupSplit {
 // Output blocks of the pointwise kernel, in groups of 2 (12 accumulators over 6 pixels) with one
 // group of 3 (over 4 pixels) when their number is odd, or a single block alone.
 struct BlockGroup {
-  int64_t first;  // first output block
-  int ob;         // blocks in the group
-  int64_t packed; // offset of its weights [tap][K][ob*8] in the packed buffer
+  int64_t first;    // first output block
+  int ob;           // blocks in the group
+  int64_t packed;   // offset of its weights [tap][K][ob*8] in the packed buffer
+  int64_t x_block;  // first input block of the conv group it reads (0 for one group)
 };
 
 class BlockedConvKernel final : public Kernel {
@@ -203,9 +204,14 @@ class BlockedConvKernel final : public Kernel {
       k->kind_ = Kind::kWinograd;
     } else if (G == 1 && (sw == 1 || sw == 2)) {
       k->kind_ = Kind::kDense;
+    } else if (const int64_t r = ir::blocked_merged_groups(k->K_ * G, k->M_, G); r > 0 && (sw == 1 || sw == 2)) {
+      k->kind_ = Kind::kDense;
+      k->G_ = G / r;
+      k->K_ *= r;
     } else {
-      return init.error("BlockedConv runs depthwise convs (group = channels, W [C, 1, KH, KW]) and convs of "
-                        "one group with a width stride of 1 or 2; got group " + std::to_string(G) + ", W " +
+      return init.error("BlockedConv runs depthwise convs (group = channels, W [C, 1, KH, KW]) and convs with a "
+                        "width stride of 1 or 2 of one group or of groups that fill whole blocks of 8 channels "
+                        "(ir::blocked_merged_groups); got group " + std::to_string(G) + ", W " +
                         nn::dtype_and_shape(w) + " and width stride " + std::to_string(sw));
     }
     if (k->M_ % kB != 0 || (k->kind_ != Kind::kDepthwise && k->kind_ != Kind::kStem && k->K_ % kB != 0))
@@ -214,7 +220,7 @@ class BlockedConvKernel final : public Kernel {
       k->wino_ = winograd::Weights::make(w->data<float>(), k->M_, k->K_, k->winograd_tile(init));
       return std::unique_ptr<Kernel>(std::move(k));
     }
-    k->pack(w->data<float>());
+    k->pack(w->data<float>(), G);
     return std::unique_ptr<Kernel>(std::move(k));
   }
 
@@ -228,7 +234,7 @@ class BlockedConvKernel final : public Kernel {
     }
     const int64_t x_channels = kind_ == Kind::kStem ? x->dim(1) : x->dim(1) * kB;
     const int64_t N = x->dim(0), CB = x->dim(1), H = x->dim(2), W = x->dim(3);
-    const int64_t C = kind_ == Kind::kDepthwise ? M_ : K_;
+    const int64_t C = kind_ == Kind::kDepthwise ? M_ : K_ * G_;
     if (x_channels != C)
       return ctx.error("input X " + nn::dtype_and_shape(x) + " has " + std::to_string(x_channels) + " channels, W expects " +
                        std::to_string(C));
@@ -259,6 +265,10 @@ class BlockedConvKernel final : public Kernel {
       // stride 2), then the pointwise kernel. Read in place by per-tap tiles, the half-used cache
       // lines and unsliced K made 256 -> 512 @56 -> 28 20% slower than the NCHW GEMM.
       const int64_t OH = dh.out, OW = dw.out;
+      if (OH == H && OW == W) {  // a grouped 1x1 conv of stride 1 (group 1 is kPointwise)
+        run_pointwise(ctx, x->data<float>(), N, CB, H * W, bias, zd, y->data<float>());
+        return Status::ok();
+      }
       auto* sub = static_cast<float*>(ctx.scratch(static_cast<size_t>(N * CB * OH * OW * kB) * sizeof(float)));
       if (!sub) return ctx.error("out of memory for the strided input");
       const float* xd = x->data<float>();
@@ -357,7 +367,7 @@ class BlockedConvKernel final : public Kernel {
     return Status::ok();
   }
 
-  void pack(const float* w) {
+  void pack(const float* w, int64_t group) {
     if (kind_ == Kind::kDepthwise) {
       // [C/8][KH*KW][8]
       const int64_t taps = KH_ * KW_;
@@ -366,18 +376,30 @@ class BlockedConvKernel final : public Kernel {
         for (int64_t t = 0; t < taps; ++t) packed_[static_cast<size_t>(((c / kB) * taps + t) * kB + c % kB)] = w[c * taps + t];
       return;
     }
-    // Per group of output blocks: [tap][K][ob*8] (one tap for pointwise convs).
-    const int64_t blocks = M_ / kB, taps = KH_ * KW_;
-    for (int64_t first = 0; first < blocks;) {
-      const int ob = blocks - first == 1 ? 1 : (blocks - first) % 2 == 1 ? 3 : 2;
-      groups_.push_back({first, ob, static_cast<int64_t>(packed_.size())});
-      packed_.resize(packed_.size() + static_cast<size_t>(taps * K_ * ob * kB));
-      float* p = packed_.data() + groups_.back().packed;
-      for (int64_t t = 0; t < taps; ++t)
-        for (int64_t k = 0; k < K_; ++k)
-          for (int64_t j = 0; j < ob * kB; ++j)
-            p[(t * K_ + k) * ob * kB + j] = w[((first * kB + j) * K_ + k) * taps + t];
-      first += ob;
+    // Per group of output blocks: [tap][K][ob*8] (one tap for pointwise convs). With block groups
+    // (G_ > 1, ir::blocked_merged_groups) each group of output blocks lies in one block group and
+    // reads its K_ inputs; W [M, Cg, KH, KW] has Cg = K_ / r inputs per conv group, and merged
+    // groups see zeros for each other's inputs.
+    const int64_t taps = KH_ * KW_, bg_blocks = M_ / kB / G_;
+    const int64_t Cg = K_ * G_ / group, r = K_ / Cg, Mg = M_ / group;
+    // Weight of output channel m, block-group input channel k, tap t.
+    auto weight = [&](int64_t m, int64_t k, int64_t t) -> float {
+      if (G_ == 1) return w[(m * K_ + k) * taps + t];
+      const int64_t bg = m / (M_ / G_), g = bg * r + k / Cg;
+      return g == m / Mg ? w[(m * Cg + k % Cg) * taps + t] : 0.f;
+    };
+    for (int64_t bg = 0; bg < G_; ++bg) {
+      const int64_t end = (bg + 1) * bg_blocks;
+      for (int64_t first = bg * bg_blocks; first < end;) {
+        const int ob = end - first == 1 ? 1 : (end - first) % 2 == 1 ? 3 : 2;
+        groups_.push_back({first, ob, static_cast<int64_t>(packed_.size()), bg * (K_ / kB)});
+        packed_.resize(packed_.size() + static_cast<size_t>(taps * K_ * ob * kB));
+        float* p = packed_.data() + groups_.back().packed;
+        for (int64_t t = 0; t < taps; ++t)
+          for (int64_t k = 0; k < K_; ++k)
+            for (int64_t j = 0; j < ob * kB; ++j) p[(t * K_ + k) * ob * kB + j] = weight(first * kB + j, k, t);
+        first += ob;
+      }
     }
   }
 
@@ -387,11 +409,12 @@ class BlockedConvKernel final : public Kernel {
     // K in slices of at most kSliceBlocks input blocks: a group's weights for one slice (<= 24 KiB)
     // stay in L1 while the chunk's tiles run over them. Unsliced, 960 -> 320 @7x7 streamed 120 KiB
     // of weights per tile from L2 and ran 18% slower than the NCHW packed GEMM.
-    const int64_t slices = (CB + kSliceBlocks - 1) / kSliceBlocks;
+    // KB: the input blocks each group of output blocks reads (CB, or a block group's share).
+    const int64_t KB = K_ / kB, slices = (KB + kSliceBlocks - 1) / kSliceBlocks;
     // Pixel chunks: the chunk's input slice (<= 32 KiB) stays in cache while every group of output
     // blocks runs over it. Chunks and the tiles within one are split evenly: 49 pixels as 24 + 24 +
     // 1 left a one-pixel tile doing a whole K pass for 2 FMAs per 3 loads.
-    const int64_t slice_k = std::min(CB, kSliceBlocks) * kB;
+    const int64_t slice_k = std::min(KB, kSliceBlocks) * kB;
     const int64_t target = std::clamp<int64_t>(8192 / slice_k, 24, 240);
     const int64_t chunks = (P + target - 1) / target;
     const int64_t ngroups = static_cast<int64_t>(groups_.size());
@@ -415,7 +438,7 @@ class BlockedConvKernel final : public Kernel {
         const int64_t n = item / chunks, c = item % chunks;
         const int64_t c0 = P * c / chunks, c1 = P * (c + 1) / chunks;
         for (int64_t s = 0; s < slices; ++s) {
-          const int64_t b0 = s * kSliceBlocks, b1 = std::min(CB, b0 + kSliceBlocks);
+          const int64_t b0 = s * kSliceBlocks, b1 = std::min(KB, b0 + kSliceBlocks);
           a.in_blocks = b1 - b0;
           a.accumulate = s > 0;
           a.finish = s == slices - 1;
@@ -430,7 +453,7 @@ class BlockedConvKernel final : public Kernel {
             for (int64_t i = 0; i < tiles; ++i) {
               const int64_t p = c0 + (c1 - c0) * i / tiles;
               a.pixels = c0 + (c1 - c0) * (i + 1) / tiles - p;
-              a.x = x + (n * CB + b0) * xs + p * kB;
+              a.x = x + (n * CB + g.x_block + b0) * xs + p * kB;
               a.y = y + yoff + p * kB;
               a.z = z ? z + yoff + p * kB : nullptr;
               uk.pointwise(a, g.ob);
@@ -461,14 +484,13 @@ class BlockedConvKernel final : public Kernel {
     const int64_t OH = dh.out, OW = dw.out, MB = M_ / kB, taps = KH_ * KW_;
     const int64_t ngroups = static_cast<int64_t>(groups_.size());
     const int64_t want = wanted_tasks(static_cast<double>(N) * OH * OW * K_ * M_ * taps, ctx.threads());
-    // Weights (taps * K * M floats) against the input (N * H * W * K): see RowGroupSplit.
-    const RowGroupSplit split(want, N * OH, ngroups, taps * M_ > N * H * W);
+    // Weights (taps * K_ * M floats) against the input (N * H * W * K_ * G_): see RowGroupSplit.
+    const RowGroupSplit split(want, N * OH, ngroups, taps * M_ > N * H * W * G_);
     const int64_t xs = H * W * kB, ys = OH * OW * kB;
     auto run_task = [&](int64_t t) {
       int64_t r0, r1, g0, g1;
       split.task(t, &r0, &r1, &g0, &g1);
       ukernels::BlockedPointwiseArgs a{};
-      a.in_blocks = CB;
       a.x_block_stride = xs;
       a.y_block_stride = ys;
       a.x_pixel_step = sw;
@@ -479,8 +501,8 @@ class BlockedConvKernel final : public Kernel {
       // Rows outside, taps inside read all of a group's weights per row: 256 -> 512 3x3 at 7x7
       // streamed 4.7 MB per row and ran at 30 GFLOP/s.
       // K runs in slices of kSliceBlocks input blocks, as in run_pointwise.
-      const int64_t slices = (CB + kSliceBlocks - 1) / kSliceBlocks;
-      const int64_t row_bytes = W * std::min(CB, kSliceBlocks) * kB * 4;
+      const int64_t KB = K_ / kB, slices = (KB + kSliceBlocks - 1) / kSliceBlocks;
+      const int64_t row_bytes = W * std::min(KB, kSliceBlocks) * kB * 4;
       const int64_t chunk = std::max<int64_t>(1, ((256 << 10) / std::max<int64_t>(row_bytes, 1) - KH_) / sh);
       for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
         const int64_t c1 = std::min(r1, c0 + chunk);
@@ -499,14 +521,14 @@ class BlockedConvKernel final : public Kernel {
               const int64_t hi = W - 1 - shift < 0 ? 0 : std::min(OW, (W - 1 - shift) / sw + 1);
               if (lo >= hi) continue;
               const int64_t b0 = sl * kSliceBlocks;
-              a.in_blocks = std::min(CB, b0 + kSliceBlocks) - b0;
+              a.in_blocks = std::min(KB, b0 + kSliceBlocks) - b0;
               a.w = packed_.data() + g.packed + ((kh * KW_ + kw) * K_ + b0 * kB) * g.ob * kB;
               const int64_t tiles = (hi - lo + px - 1) / px;
               for (int64_t r = c0; r < c1; ++r) {
                 const int64_t n = r / OH, oh = r % OH;
                 const int64_t ih = oh * sh - dh.pad_begin + kh * dlh;
                 if (ih < 0 || ih >= H) continue;
-                const float* xrow = x + ((n * CB + b0) * H + ih) * W * kB;
+                const float* xrow = x + ((n * CB + g.x_block + b0) * H + ih) * W * kB;
                 float* yrow = row_of(r);
                 for (int64_t i = 0; i < tiles; ++i) {
                   const int64_t p = lo + (hi - lo) * i / tiles;
@@ -564,7 +586,7 @@ class BlockedConvKernel final : public Kernel {
     const int64_t want = wanted_tasks(static_cast<double>(N) * OH * OW * K_ * M_ * taps, ctx.threads());
     pad_planes(ctx.threads(), want > 1 ? want : 1, x, N * CB, H, W, Hp, Wp, ph, pw, kB, xp);
     const RowGroupSplit split(want, N * OH, static_cast<int64_t>(groups_.size()));
-    const int64_t ys = OH * OW * kB, slices = (CB + kSliceBlocks - 1) / kSliceBlocks;
+    const int64_t ys = OH * OW * kB, KB = K_ / kB, slices = (KB + kSliceBlocks - 1) / kSliceBlocks;
     run_split(ctx.threads(), split.tasks, [&](int64_t t) {
       int64_t r0, r1, g0, g1;
       split.task(t, &r0, &r1, &g0, &g1);
@@ -594,9 +616,9 @@ class BlockedConvKernel final : public Kernel {
             a.z = z ? z + yoff + p * kB : nullptr;
             for (int64_t sl = 0; sl < slices; ++sl) {
               const int64_t b0 = sl * kSliceBlocks;
-              a.in_blocks = std::min(CB, b0 + kSliceBlocks) - b0;
+              a.in_blocks = std::min(KB, b0 + kSliceBlocks) - b0;
               a.w = packed_.data() + g.packed + b0 * kB * g.ob * kB;
-              a.x = xrow + b0 * plane + p * sw * kB;
+              a.x = xrow + (g.x_block + b0) * plane + p * sw * kB;
               a.accumulate = sl > 0;
               a.finish = sl == slices - 1;
               uk.pointwise(a, g.ob);
@@ -706,6 +728,7 @@ class BlockedConvKernel final : public Kernel {
   Kind kind_ = Kind::kPointwise;
   winograd::Weights wino_;
   int64_t M_ = 0, K_ = 0, KH_ = 0, KW_ = 0;
+  int64_t G_ = 1;  // block groups of a grouped conv (ir::blocked_merged_groups), each reading K_ inputs
   std::vector<BlockGroup> groups_;
   std::vector<float> packed_;
 };
