@@ -9,6 +9,7 @@
 // under 1e-7 absolute, which the kernel tests' tolerance covers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -130,6 +131,61 @@ TEST(ElementwiseMath, VectorSpecialValues) {
                         : std::fabs(want) < 1.2e-38   ? std::fabs(y[i]) < 1.2e-38 * (1 + std::fabs(x[i]))
                         : std::fabs(y[i] - want) <= c.abs ? true
                                                       : ulp_error(y[i], want) <= c.ulps;
+        EXPECT_TRUE(ok) << name << " " << c.name << "(" << x[i] << ") = " << y[i] << ", want " << want;
+      }
+    }
+  }
+}
+
+// The exact element-wise ops (HardSwish to 2 ulp) on every variant: a sweep through the halves
+// (Round's ties go to even), signed zeros, the float range's ends, infinities and NaN, against
+// the ONNX definitions in double. Sign and Floor keep -0 (std::floor(-0.) is -0).
+TEST(ElementwiseMath, VectorExactOpsMatchTheirDefinitions) {
+  std::vector<std::pair<const char*, UnaryF32Fn>> variants = {{"scalar", &kernels::ew::unary_f32_scalar}};
+  if (cpu_features().has_avx2_fma()) variants.push_back({"avx2", &kernels::ew::unary_f32_avx2});
+  if (cpu_features().has_avx512()) variants.push_back({"avx512", &kernels::ew::unary_f32_avx512});
+  const float inf = std::numeric_limits<float>::infinity(), big = std::numeric_limits<float>::max();
+  std::vector<float> x = {std::nanf(""), inf, -inf, big, -big, 0.f, -0.f, 1e-40f, -1e-40f, 8388607.5f, -8388607.5f};
+  for (int i = -1000; i <= 1000; ++i) x.push_back(static_cast<float>(i) * 0.0625f);  // halves, quarters...
+  for (int i = 0; i < 997; ++i) x.push_back(std::ldexp(static_cast<float>(i % 31) - 15.3f, i % 40 - 20));
+  struct Case {
+    const char* name;
+    UnaryOp op;
+    std::function<double(double)> ref;
+    double ulps;
+  };
+  const std::vector<Case> cases = {
+      {"hardswish", UnaryOp::kHardSwish, [](double v) { return v * std::min(1.0, std::max(0.0, v / 6 + 0.5)); }, 2},
+      {"reciprocal", UnaryOp::kReciprocal, [](double v) { return 1 / v; }, 0.5},
+      {"floor", UnaryOp::kFloor, [](double v) { return std::floor(v); }, 0},
+      {"ceil", UnaryOp::kCeil, [](double v) { return std::ceil(v); }, 0},
+      {"round", UnaryOp::kRound, [](double v) { return std::nearbyint(v); }, 0},
+      {"sign", UnaryOp::kSign, [](double v) { return v > 0 ? 1.0 : v < 0 ? -1.0 : v; }, 0},
+      {"softsign", UnaryOp::kSoftsign, [](double v) { return v / (1 + std::fabs(v)); }, 2},
+      {"thresholdedrelu", UnaryOp::kThresholdedRelu, [](double v) { return v > 0.75 ? v : 0.0; }, 0},
+  };
+  kernels::ew::UnaryParams params;
+  params.alpha = 0.75f;
+  for (const auto& [name, fn] : variants) {
+    for (const Case& c : cases) {
+      std::vector<float> y(x.size());
+      fn(c.op, x.data(), y.data(), static_cast<int64_t>(x.size()), params);
+      for (size_t i = 0; i < x.size(); ++i) {
+        const double want = c.ref(x[i]);
+        bool ok;
+        const float want_f = static_cast<float>(want);  // past FLT_MAX: inf (1 / 1e-40)
+        if (std::isnan(want)) {
+          ok = std::isnan(y[i]);
+        } else if (std::isinf(want_f) || c.ulps == 0 || want == 0) {
+          ok = y[i] == want_f && std::signbit(y[i]) == std::signbit(want_f);
+        } else {
+          // HardSwish near x = -3 is a cancellation in x / 6 + 1/2 (in float in every variant):
+          // its error is of order |x| ulp(1), not ulps of the result.
+          const double slack = c.op == UnaryOp::kHardSwish ? std::fabs(x[i]) * 1.2e-7 : 0.0;
+          ok = ulp_error(y[i], want) <= c.ulps || std::fabs(y[i] - want) <= slack;
+        }
+        // Softsign of +-inf is inf / inf in float, NaN, as numpy and onnxruntime give.
+        if (c.op == UnaryOp::kSoftsign && std::isinf(x[i])) ok = std::isnan(y[i]);
         EXPECT_TRUE(ok) << name << " " << c.name << "(" << x[i] << ") = " << y[i] << ", want " << want;
       }
     }

@@ -89,6 +89,14 @@ bool vector_op(const std::string& op, const Params& p, UnaryOp* u, UnaryParams* 
   else if (op == "Swish") *u = UnaryOp::kSilu;
   else if (op == "Softplus") *u = UnaryOp::kSoftplus;
   else if (op == "Mish") *u = UnaryOp::kMish;
+  else if (op == "HardSwish") *u = UnaryOp::kHardSwish;
+  else if (op == "Reciprocal") *u = UnaryOp::kReciprocal;
+  else if (op == "Floor") *u = UnaryOp::kFloor;
+  else if (op == "Ceil") *u = UnaryOp::kCeil;
+  else if (op == "Round") *u = UnaryOp::kRound;
+  else if (op == "Sign") *u = UnaryOp::kSign;
+  else if (op == "Softsign") *u = UnaryOp::kSoftsign;
+  else if (op == "ThresholdedRelu") *u = UnaryOp::kThresholdedRelu;
   else return false;
   return true;
 }
@@ -231,7 +239,9 @@ Expected<std::unique_ptr<Kernel>> make_unary(const KernelInit& init) {
   if (t == DType::kFloat32 || t == DType::kFloat16 || t == DType::kBFloat16 || t == DType::kFloat64) {
     if (t == DType::kFloat32 && vector_op(op, k->p, &k->vop, &k->vparams)) {
       k->vec = true;
-      k->cost = (op == "Relu" || op == "Neg" || op == "Abs" || op == "LeakyRelu") ? 1.0 : 20.0;
+      const bool cheap = op == "Relu" || op == "Neg" || op == "Abs" || op == "LeakyRelu" || op == "HardSwish" ||
+                         op == "Floor" || op == "Ceil" || op == "Round" || op == "Sign" || op == "ThresholdedRelu";
+      k->cost = cheap ? 1.0 : op == "Reciprocal" || op == "Softsign" ? 4.0 : 20.0;
       return std::unique_ptr<Kernel>(std::move(k));
     }
     if (!float_op<float>(op, k->p, &k->ff) || !float_op<double>(op, k->p, &k->fd)) return unsupported();

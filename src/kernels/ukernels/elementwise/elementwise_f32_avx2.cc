@@ -25,6 +25,8 @@ struct V8 {
   static reg abs(reg a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
   static reg sqrt(reg a) { return _mm256_sqrt_ps(a); }
   static reg round(reg a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static reg floor(reg a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  static reg ceil(reg a) { return _mm256_round_ps(a, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
   static reg ldexp(reg p, reg n) {
     // 2^n as two factors 2^(n/2) * 2^(n - n/2): both stay normal for n in [-150, 130].
     const __m256i ni = _mm256_cvtps_epi32(n);

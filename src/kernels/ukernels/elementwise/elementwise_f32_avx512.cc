@@ -29,6 +29,8 @@ struct V16 {
   static reg round(reg a) {
     return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   }
+  static reg floor(reg a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  static reg ceil(reg a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
   static reg ldexp(reg p, reg n) {
     // scalef computes p * 2^floor(n) with correct overflow, underflow and NaN handling.
     return _mm512_scalef_ps(p, n);

@@ -29,6 +29,14 @@ float unary_one(UnaryOp op, float v, const UnaryParams& p) {
     case UnaryOp::kLeakyRelu: return v < 0.0f ? v * p.alpha : v;
     case UnaryOp::kClip: return std::isnan(v) ? v : std::min(p.beta, std::max(p.alpha, v));
     case UnaryOp::kHardSigmoid: return std::min(1.0f, std::max(0.0f, p.alpha * v + p.beta));
+    case UnaryOp::kHardSwish: return std::isnan(v) ? v : v * std::min(1.0f, std::max(0.0f, v * (1.0f / 6.0f) + 0.5f));
+    case UnaryOp::kReciprocal: return 1.0f / v;
+    case UnaryOp::kFloor: return std::floor(v);
+    case UnaryOp::kCeil: return std::ceil(v);
+    case UnaryOp::kRound: return std::nearbyint(v);
+    case UnaryOp::kSign: return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v;
+    case UnaryOp::kSoftsign: return v / (1.0f + std::fabs(v));
+    case UnaryOp::kThresholdedRelu: return v > p.alpha ? v : 0.0f;
     case UnaryOp::kCount: break;
   }
   return v;

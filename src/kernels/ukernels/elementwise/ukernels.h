@@ -26,6 +26,14 @@ enum class UnaryOp : int32_t {
   kSilu,      // x * sigmoid(alpha x) (Swish; SiLU at alpha = 1)
   kSoftplus,  // log(1 + e^x)
   kMish,      // x * tanh(softplus(x))
+  kHardSwish,   // x * max(0, min(1, x / 6 + 1/2))
+  kReciprocal,  // 1 / x
+  kFloor,
+  kCeil,
+  kRound,       // to nearest, ties to even
+  kSign,        // -1, 0 or 1 (-0 and NaN stay)
+  kSoftsign,    // x / (1 + |x|)
+  kThresholdedRelu,  // x where x > alpha, else 0
   kCount,
 };
 

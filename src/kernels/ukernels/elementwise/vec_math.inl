@@ -4,7 +4,8 @@
 //
 // V provides: reg, kLanes, load, store, set1, add, sub, mul, div, fmadd(a,b,c)=a*b+c,
 // fnmadd(a,b,c)=c-a*b, max/min (x86 semantics: the *second* operand is returned when either is
-// NaN, which is how NaN inputs propagate through the clamps below), abs, round, sqrt,
+// NaN, which is how NaN inputs propagate through the clamps below), abs, round (ties to even),
+// floor, ceil, sqrt,
 // ldexp(p, n) = p * 2^n for integral float n in [-150, 130], exponent_field(t) = t's bits shifted
 // left by 23, lt(a,b) mask, select(m, f, t), copysign(mag, sgn).
 //
@@ -362,6 +363,32 @@ void unary_impl(onnxrt::kernels::ew::UnaryOp op, const float* x, float* y, int64
       return unary_loop<V>(x, y, n, [a, b](R v) {
         return V::min(V::set1(1.0f), V::max(V::set1(0.0f), V::fmadd(v, V::set1(a), V::set1(b))));
       });
+    }
+    case UnaryOp::kHardSwish:
+      // As the scalar x * max(0, min(1, x / 6 + 1/2)) but for the rounding of x / 6 (a product
+      // with 1/6 here: within 1 ulp of it); NaN stays NaN (the clamps return it, see V::max).
+      return unary_loop<V>(x, y, n, [](R v) {
+        const R h = V::fmadd(v, V::set1(1.0f / 6.0f), V::set1(0.5f));
+        return V::mul(v, V::min(V::set1(1.0f), V::max(V::set1(0.0f), h)));
+      });
+    case UnaryOp::kReciprocal:
+      return unary_loop<V>(x, y, n, [](R v) { return V::div(V::set1(1.0f), v); });
+    case UnaryOp::kFloor:
+      return unary_loop<V>(x, y, n, [](R v) { return V::floor(v); });
+    case UnaryOp::kCeil:
+      return unary_loop<V>(x, y, n, [](R v) { return V::ceil(v); });
+    case UnaryOp::kRound:
+      return unary_loop<V>(x, y, n, [](R v) { return V::round(v); });
+    case UnaryOp::kSign:
+      return unary_loop<V>(x, y, n, [](R v) {
+        const R zero = V::set1(0.0f);
+        return V::select(V::lt(v, zero), V::select(V::lt(zero, v), v, V::set1(1.0f)), V::set1(-1.0f));
+      });
+    case UnaryOp::kSoftsign:
+      return unary_loop<V>(x, y, n, [](R v) { return V::div(v, V::add(V::set1(1.0f), V::abs(v))); });
+    case UnaryOp::kThresholdedRelu: {
+      const float a = p.alpha;
+      return unary_loop<V>(x, y, n, [a](R v) { return V::select(V::lt(V::set1(a), v), V::set1(0.0f), v); });
     }
     case UnaryOp::kCount:
       break;
