@@ -17,7 +17,6 @@
 #include "kernels/cpu/nn_common.h"
 #include "kernels/cpu/nn_types.h"
 #include "kernels/ukernels/elementwise/ukernels.h"
-#include "kernels/ukernels/reduce/ukernels.h"
 
 namespace onnxrt::kernels {
 
@@ -42,14 +41,10 @@ void row_contiguous(SoftKind kind, const float* x, float* y, int64_t n) {
     softmax_row(x, nullptr, 0, y, n);
     return;
   }
-  static const red::F32Ukernels& reduce = red::f32_ukernels();
-  const float m = reduce.row(red::RowOp::kMax, x, n);
-  double sum = 0;
-  {
-    for (int64_t i = 0; i < n; ++i) sum += std::exp(x[i] - m);
-    const float shift = m + static_cast<float>(std::log(sum));
-    for (int64_t i = 0; i < n; ++i) y[i] = x[i] - shift;
-  }
+  // LogSoftmax likewise (with scalar std::exp, [1, 128, 768] took 0.60 ms against
+  // onnxruntime's 0.08).
+  static const ew::LogSoftmaxRowF32Fn log_softmax_row = ew::log_softmax_row_f32_ukernel();
+  log_softmax_row(x, y, n);
 }
 
 constexpr int64_t kBlock = 64;

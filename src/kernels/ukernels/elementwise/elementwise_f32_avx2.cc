@@ -1,6 +1,7 @@
 // AVX2+FMA float32 element-wise microkernels (8 lanes).
 #include <immintrin.h>
 
+#include <cmath>
 #include <limits>
 
 #include "kernels/ukernels/elementwise/ukernels.h"
@@ -69,5 +70,7 @@ void lstm_cell_f32_avx2(const LstmCellArgs& a) { lstm_cell_impl<V8>(a); }
 void softmax_row_f32_avx2(const float* x, const float* add, int64_t add_stride, float* y, int64_t n) {
   softmax_row_impl<V8>(x, add, add_stride, y, n);
 }
+
+void log_softmax_row_f32_avx2(const float* x, float* y, int64_t n) { log_softmax_row_impl<V8>(x, y, n); }
 
 }  // namespace onnxrt::kernels::ew

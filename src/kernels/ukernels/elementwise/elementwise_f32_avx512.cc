@@ -3,6 +3,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <cmath>
 #include <limits>
 
 #include "kernels/ukernels/elementwise/ukernels.h"
@@ -68,5 +69,7 @@ void lstm_cell_f32_avx512(const LstmCellArgs& a) { lstm_cell_impl<V16>(a); }
 void softmax_row_f32_avx512(const float* x, const float* add, int64_t add_stride, float* y, int64_t n) {
   softmax_row_impl<V16>(x, add, add_stride, y, n);
 }
+
+void log_softmax_row_f32_avx512(const float* x, float* y, int64_t n) { log_softmax_row_impl<V16>(x, y, n); }
 
 }  // namespace onnxrt::kernels::ew

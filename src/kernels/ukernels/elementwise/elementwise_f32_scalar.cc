@@ -115,6 +115,16 @@ void softmax_row_f32_scalar(const float* x, const float* add, int64_t add_stride
   for (int64_t i = 0; i < n; ++i) y[i] *= inv;
 }
 
+void log_softmax_row_f32_scalar(const float* x, float* y, int64_t n) {
+  if (n <= 0) return;
+  float m = x[0];
+  for (int64_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += std::exp(x[i] - m);
+  const float shift = m + static_cast<float>(std::log(sum));
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] - shift;
+}
+
 namespace {
 
 // The variant for this CPU's best ISA (cpu_features honours ONNXRT_ISA).
@@ -143,6 +153,12 @@ LstmCellF32Fn lstm_cell_f32_ukernel() {
 
 SoftmaxRowF32Fn softmax_row_f32_ukernel() {
   static const SoftmaxRowF32Fn fn = pick(&softmax_row_f32_avx512, &softmax_row_f32_avx2, &softmax_row_f32_scalar);
+  return fn;
+}
+
+LogSoftmaxRowF32Fn log_softmax_row_f32_ukernel() {
+  static const LogSoftmaxRowF32Fn fn =
+      pick(&log_softmax_row_f32_avx512, &log_softmax_row_f32_avx2, &log_softmax_row_f32_scalar);
   return fn;
 }
 

@@ -91,11 +91,20 @@ void softmax_row_f32_scalar(const float* x, const float* add, int64_t add_stride
 void softmax_row_f32_avx2(const float* x, const float* add, int64_t add_stride, float* y, int64_t n);
 void softmax_row_f32_avx512(const float* x, const float* add, int64_t add_stride, float* y, int64_t n);
 
+// y = log_softmax(x) over one row of n floats: x - m - log(sum exp(x - m)), m the maximum (the sum
+// in double, the exps as softmax_row's). y may alias x.
+using LogSoftmaxRowF32Fn = void (*)(const float* x, float* y, int64_t n);
+
+void log_softmax_row_f32_scalar(const float* x, float* y, int64_t n);
+void log_softmax_row_f32_avx2(const float* x, float* y, int64_t n);
+void log_softmax_row_f32_avx512(const float* x, float* y, int64_t n);
+
 // The best variant for this CPU (honours ONNXRT_ISA), chosen once.
 BinaryF32Fn binary_f32_ukernel();
 UnaryF32Fn unary_f32_ukernel();
 LstmCellF32Fn lstm_cell_f32_ukernel();
 SoftmaxRowF32Fn softmax_row_f32_ukernel();
+LogSoftmaxRowF32Fn log_softmax_row_f32_ukernel();
 const char* ukernel_isa_name();
 
 }  // namespace onnxrt::kernels::ew

@@ -285,6 +285,42 @@ void softmax_row_impl(const float* x, const float* add, int64_t add_stride, floa
   for (int64_t i = full; i < n; ++i) y[i] *= s;
 }
 
+template <class V>
+void log_softmax_row_impl(const float* x, float* y, int64_t n) {
+  using R = typename V::reg;
+  constexpr int64_t L = V::kLanes;
+  if (n <= 0) return;
+  const int64_t full = n / L * L;
+  float m = x[0];
+  if (full > 0) {
+    R vm = V::load(x);
+    for (int64_t i = L; i < full; i += L) vm = V::max(vm, V::load(x + i));
+    alignas(64) float lanes[L];
+    V::store(lanes, vm);
+    for (int64_t k = 0; k < L; ++k) m = lanes[k] > m ? lanes[k] : m;
+  }
+  for (int64_t i = full; i < n; ++i) m = x[i] > m ? x[i] : m;
+  // As softmax_row_impl: arguments <= 0, a sum >= 1, so exp_fast_v's flush below FLT_MIN is
+  // harmless. A NaN in the row makes the sum and so every output NaN.
+  const R vmax = V::set1(m);
+  R acc = V::set1(0.0f);
+  for (int64_t i = 0; i < full; i += L) acc = V::add(acc, exp_fast_v<V>(V::sub(V::load(x + i), vmax)));
+  alignas(64) float lanes[L];
+  V::store(lanes, acc);
+  double sum = 0.0;
+  for (int64_t k = 0; k < L; ++k) sum += lanes[k];
+  if (full < n) {
+    alignas(64) float t[L];
+    for (int64_t k = 0; k < L; ++k) t[k] = full + k < n ? x[full + k] : m;
+    V::store(t, exp_fast_v<V>(V::sub(V::load(t), vmax)));
+    for (int64_t i = full; i < n; ++i) sum += t[i - full];
+  }
+  const float shift = m + static_cast<float>(std::log(sum));
+  const R vs = V::set1(shift);
+  for (int64_t i = 0; i < full; i += L) V::store(y + i, V::sub(V::load(x + i), vs));
+  for (int64_t i = full; i < n; ++i) y[i] = x[i] - shift;
+}
+
 template <class V, class F>
 void unary_loop(const float* x, float* y, int64_t n, F f) {
   int64_t i = 0;
