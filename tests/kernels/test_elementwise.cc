@@ -354,6 +354,22 @@ TEST(ElementwiseWhere, MatchesReference) {
                                       random_tensor(t, {1}, rng, -9, 9)}, 1, 0, 0);
     }
   }
+  // 32-bit elements take the vector select when the condition runs contiguously: X and Y each a
+  // full tensor or one value, runs with and without an 8-lane tail, the condition broadcast.
+  for (DType t : {DType::kFloat32, DType::kInt32}) {
+    for (const Shape& s : {Shape{3, 37}, Shape{2, 1, 64}, Shape{1029}}) {
+      const Tensor one = random_tensor(t, {1}, rng, -9, 9), full = random_tensor(t, s, rng, -9, 9);
+      Shape cs = s;
+      cs[0] = 1;
+      for (const Shape& c : {s, cs}) {
+        const Tensor cond = random_tensor(DType::kBool, c, rng);
+        expect_matches_reference(node, {cond, full, random_tensor(t, s, rng, -9, 9)}, 1, 0, 0);
+        expect_matches_reference(node, {cond, one, full}, 1, 0, 0);
+        expect_matches_reference(node, {cond, full, one}, 1, 0, 0);
+        expect_matches_reference(node, {cond, one, random_tensor(t, {1}, rng, -9, 9)}, 1, 0, 0);
+      }
+    }
+  }
 }
 
 TEST(ElementwiseCast, AllNumericPairs) {

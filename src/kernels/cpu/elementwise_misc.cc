@@ -91,6 +91,7 @@ class VariadicKernel final : public Kernel {
 };
 
 // ---- Where: moves elements by size, so one instantiation per element width serves all types.
+
 template <typename W>
 Status where_typed(KernelContext& ctx, const Tensor& c, const Tensor& a, const Tensor& b, Tensor& y) {
   auto bc = Broadcaster::make({c.shape(), a.shape(), b.shape()}, y.shape());
@@ -107,11 +108,14 @@ Status where_typed(KernelContext& ctx, const Tensor& c, const Tensor& a, const T
       const W* ra = pa + off[1];
       const W* rb = pb + off[2];
       W* ry = py + o;
-      if (sc && sa && sb) {
-        for (int64_t i = 0; i < n; ++i) ry[i] = rc[i] ? ra[i] : rb[i];
-      } else {
-        for (int64_t i = 0; i < n; ++i) ry[i] = rc[i * sc] ? ra[i * sa] : rb[i * sb];
+      // 32-bit elements with a contiguous condition (attention masks): the vector select. With
+      // run-time strides in this loop, an attention mask's Where over [1, 12, 128, 128] took
+      // 0.26 ms (0.77 with three full tensors) against onnxruntime's 0.08 (0.10).
+      if constexpr (sizeof(W) == 4 && std::is_unsigned_v<W>) {
+        static const ew::Select32Fn select = ew::select32_ukernel();
+        if (sc == 1 && sa <= 1 && sb <= 1) return select(rc, ra, sa, rb, sb, ry, n);
       }
+      for (int64_t i = 0; i < n; ++i) ry[i] = rc[i * sc] ? ra[i * sa] : rb[i * sb];
     });
   });
   return Status::ok();

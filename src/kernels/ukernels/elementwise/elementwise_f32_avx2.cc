@@ -73,4 +73,21 @@ void softmax_row_f32_avx2(const float* x, const float* add, int64_t add_stride, 
 
 void log_softmax_row_f32_avx2(const float* x, float* y, int64_t n) { log_softmax_row_impl<V8>(x, y, n); }
 
+void select32_avx2(const bool* c, const uint32_t* a, int64_t sa, const uint32_t* b, int64_t sb, uint32_t* y,
+                   int64_t n) {
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256 va = _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(a[0])));
+  const __m256 vb = _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(b[0])));
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    // 8 condition bytes (0 or 1) widened to lanes; a lane is taken from a where it is nonzero.
+    const __m128i cb = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(c + i));
+    const __m256 m = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_cvtepu8_epi32(cb), zero));
+    const __m256 x = sa ? _mm256_loadu_ps(reinterpret_cast<const float*>(a + i)) : va;
+    const __m256 z = sb ? _mm256_loadu_ps(reinterpret_cast<const float*>(b + i)) : vb;
+    _mm256_storeu_ps(reinterpret_cast<float*>(y + i), _mm256_blendv_ps(z, x, m));
+  }
+  for (; i < n; ++i) y[i] = c[i] ? a[i * sa] : b[i * sb];
+}
+
 }  // namespace onnxrt::kernels::ew

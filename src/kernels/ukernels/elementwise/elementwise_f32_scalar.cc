@@ -156,6 +156,16 @@ SoftmaxRowF32Fn softmax_row_f32_ukernel() {
   return fn;
 }
 
+void select32_scalar(const bool* c, const uint32_t* a, int64_t sa, const uint32_t* b, int64_t sb, uint32_t* y,
+                     int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = c[i] ? a[i * sa] : b[i * sb];
+}
+
+Select32Fn select32_ukernel() {
+  static const Select32Fn fn = cpu_features().has_avx2_fma() ? &select32_avx2 : &select32_scalar;
+  return fn;
+}
+
 LogSoftmaxRowF32Fn log_softmax_row_f32_ukernel() {
   static const LogSoftmaxRowF32Fn fn =
       pick(&log_softmax_row_f32_avx512, &log_softmax_row_f32_avx2, &log_softmax_row_f32_scalar);

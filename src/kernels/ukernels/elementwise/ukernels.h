@@ -99,12 +99,23 @@ void log_softmax_row_f32_scalar(const float* x, float* y, int64_t n);
 void log_softmax_row_f32_avx2(const float* x, float* y, int64_t n);
 void log_softmax_row_f32_avx512(const float* x, float* y, int64_t n);
 
+// Where on 32-bit elements: y[k] = c[k] ? a[k*sa] : b[k*sb], k < n, with sa and sb 0 or 1 (a
+// broadcast value or a contiguous run) and the condition contiguous.
+using Select32Fn = void (*)(const bool* c, const uint32_t* a, int64_t sa, const uint32_t* b, int64_t sb,
+                            uint32_t* y, int64_t n);
+
+void select32_scalar(const bool* c, const uint32_t* a, int64_t sa, const uint32_t* b, int64_t sb, uint32_t* y,
+                     int64_t n);
+void select32_avx2(const bool* c, const uint32_t* a, int64_t sa, const uint32_t* b, int64_t sb, uint32_t* y,
+                   int64_t n);
+
 // The best variant for this CPU (honours ONNXRT_ISA), chosen once.
 BinaryF32Fn binary_f32_ukernel();
 UnaryF32Fn unary_f32_ukernel();
 LstmCellF32Fn lstm_cell_f32_ukernel();
 SoftmaxRowF32Fn softmax_row_f32_ukernel();
 LogSoftmaxRowF32Fn log_softmax_row_f32_ukernel();
+Select32Fn select32_ukernel();  // AVX2 on AVX-512 CPUs too
 const char* ukernel_isa_name();
 
 }  // namespace onnxrt::kernels::ew
