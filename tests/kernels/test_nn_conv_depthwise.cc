@@ -125,6 +125,8 @@ TEST(NnConvDepthwise, FusedEpilogues) {
       {1, 17, 7, 7, 3, 3, {}, {}, {1, 1, 1, 1}},
       {2, 33, 14, 13, 3, 3, {2, 2}, {}, {1, 1, 1, 1}},
       {1, 16, 60, 60, 3, 3, {}, {}, {1, 1, 1, 1}},  // per-plane path
+      {2, 9, 5, 7, 1, 1, {}, {}, {}},               // 1x1: planes scaled (an unfused BatchNorm)
+      {1, 3, 4, 9, 1, 1, {}, {}, {}, 2},            // 1x1 with depth multiplier 2
   };
   for (const DwCase& c : cases)
     for (const Act& a : acts) {

@@ -54,6 +54,35 @@ void conv_planes(const nn::ConvGeom& g, const DwConv2dArgs& a, const float* x, c
   });
 }
 
+// A 1x1 window at stride 1 without padding (a BatchNormalization that no conv absorbed, turned
+// into a depthwise conv): each output plane is its input plane times one weight plus the bias,
+// a loop the compiler vectorizes. The general microkernel's window machinery made [1, 64, 56, 56]
+// 0.086 ms against onnxruntime's 0.04 for the BatchNormalization.
+void scale_planes(const nn::ConvGeom& g, const DwConv2dArgs& a, const float* x, const float* w, const float* bias,
+                  const float* z, const ir::FusedActivation& act, float* y, ThreadPool& pool) {
+  const bool need_post = !a.clamp && (z || act.kind != ir::FusedAct::kNone);
+  const int64_t P = g.out_size;
+  pool.parallel_for(g.N * g.M, static_cast<double>(P), [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t n = i / g.M, oc = i % g.M, ic = oc / g.Mg;
+      const float* xp = x + (n * g.C + ic) * g.in_size;
+      float* yp = y + i * P;
+      const float s = w[oc], b = bias ? bias[oc] : 0.0f;
+      if (a.clamp) {
+        // As the microkernels' max-then-min (a NaN sum becomes lo).
+        for (int64_t k = 0; k < P; ++k) {
+          const float v = xp[k] * s + b;
+          const float m = v > a.lo ? v : a.lo;
+          yp[k] = m < a.hi ? m : a.hi;
+        }
+      } else {
+        for (int64_t k = 0; k < P; ++k) yp[k] = xp[k] * s + b;
+        if (need_post) post(act, z ? z + i * P : nullptr, yp, P);
+      }
+    }
+  });
+}
+
 }  // namespace
 
 // The microkernels clamp in registers; other activations, and any Z, run as a second pass over
@@ -78,6 +107,8 @@ bool applies(const nn::ConvGeom& g) { return g.in.size() == 2 && g.Cg == 1 && g.
 void conv(const nn::ConvGeom& g, const float* x, const float* w, const float* bias, const float* z,
           const ir::FusedActivation& act, float* y, ThreadPool& pool) {
   const DwConv2dArgs a = microkernel_args(g, act, z != nullptr);
+  if (a.KH == 1 && a.KW == 1 && a.sh == 1 && a.sw == 1 && a.ph == 0 && a.pw == 0 && a.OH == a.H && a.OW == a.W)
+    return scale_planes(g, a, x, w, bias, z, act, y, pool);
   // Per-plane kernels vectorize along an output row, so they waste lanes on narrow planes, where
   // the channel-blocked path fills all 16; on wider planes its two transposes cost more than the
   // lanes it saves. The 3x3 per-plane kernel (weights in registers, no padded copy) now wins at
