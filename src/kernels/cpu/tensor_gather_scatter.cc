@@ -52,11 +52,12 @@ Status check_elements_shapes(KernelContext& ctx, const Tensor& x, const Tensor& 
       return ctx.error("indices " + shape_to_string(ind.shape()) + " exceed data " +
                        shape_to_string(x.shape()) + " at axis " + std::to_string(j));
   const int64_t n = x.dim(ax);
-  for (int64_t k = 0; k < ind.size(); ++k) {
-    const int64_t v = index_at(ind, k);
-    if (v < -n || v >= n) return bad_index(ctx, v, k, n);
-  }
-  return Status::ok();
+  auto check = [&](const auto* p) -> Status {
+    for (int64_t k = 0; k < ind.size(); ++k)
+      if (p[k] < -n || p[k] >= n) return bad_index(ctx, p[k], k, n);
+    return Status::ok();
+  };
+  return ind.dtype() == DType::kInt32 ? check(ind.data<int32_t>()) : check(ind.data<int64_t>());
 }
 
 // Data offsets (in elements) for every index element of an Elements op, in index order.
@@ -231,14 +232,55 @@ Status gather_elements_kernel(KernelContext& ctx) {
   const int64_t es = static_cast<int64_t>(elem_bytes(x.dtype()));
   const char* src = static_cast<const char*>(x.raw());
   char* dst = static_cast<char*>(yp->raw());
+  // Per row: the data offset of its start (the indices' outer position off the axis).
+  auto row_base = [&](int64_t row) {
+    int64_t lin = row, base = 0;
+    for (int64_t j = r - 2; j >= 0; --j) {
+      const int64_t i = lin % ind.dim(j);
+      lin /= ind.dim(j);
+      if (j != *ax) base += i * xs[static_cast<size_t>(j)];
+    }
+    return base;
+  };
+  // Plain element types move as integers of their size with the index type known: a detection
+  // head's [1, 100, 85] gather from [1, 4800, 85] took 0.08 ms through a type switch and a
+  // memcpy per element (onnxruntime 0.025).
+  auto typed = [&](auto elem, auto index) {
+    using E = decltype(elem);
+    using I = decltype(index);
+    const E* xe = reinterpret_cast<const E*>(src);
+    E* ye = reinterpret_cast<E*>(dst);
+    const I* id = ind.data<I>();
+    ctx.threads().parallel_for(rows, static_cast<double>(L), [&](int64_t b, int64_t e) {
+      for (int64_t row = b; row < e; ++row) {
+        const int64_t base = row_base(row);
+        const I* ir = id + row * L;
+        E* yr = ye + row * L;
+        for (int64_t t = 0; t < L; ++t) {
+          // Negative indices count from the end; branch-free, since mixed signs mispredict.
+          const int64_t i = ir[t];
+          const int64_t v = i + (n & (i >> 63));
+          yr[t] = xe[base + t * step + v * axs];
+        }
+      }
+    });
+  };
+  auto by_index = [&](auto elem) {
+    if (ind.dtype() == DType::kInt32) return typed(elem, int32_t{});
+    return typed(elem, int64_t{});
+  };
+  if (x.dtype() != DType::kString) {
+    switch (es) {
+      case 1: by_index(uint8_t{}); return Status::ok();
+      case 2: by_index(uint16_t{}); return Status::ok();
+      case 4: by_index(uint32_t{}); return Status::ok();
+      case 8: by_index(uint64_t{}); return Status::ok();
+      default: break;
+    }
+  }
   ctx.threads().parallel_for(rows, static_cast<double>(L), [&](int64_t b, int64_t e) {
     for (int64_t row = b; row < e; ++row) {
-      int64_t lin = row, base = 0;
-      for (int64_t j = r - 2; j >= 0; --j) {
-        const int64_t i = lin % ind.dim(j);
-        lin /= ind.dim(j);
-        if (j != *ax) base += i * xs[static_cast<size_t>(j)];
-      }
+      const int64_t base = row_base(row);
       for (int64_t t = 0; t < L; ++t) {
         int64_t v = index_at(ind, row * L + t);
         if (v < 0) v += n;
