@@ -241,6 +241,29 @@ TEST(ReduceArg, FloatTiesEveryOffset) {
   }
 }
 
+// float32 along a non-last axis (the branch-free column path, in chunks of 1024 columns): whole
+// numbers in [0, 3] for ties, NaNs in some columns (first NaN, or last with select_last_index,
+// as numpy), a column that starts with NaN, and +-inf.
+TEST(ReduceArg, FloatColumnsWithTiesAndNaN) {
+  std::mt19937 rng(37);
+  std::uniform_int_distribution<int> d(0, 3);
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (const Shape& s : {Shape{2, 7, 1030}, Shape{1, 33, 5, 9}}) {
+    std::vector<float> v(static_cast<size_t>(shape_size(s)));
+    for (float& e : v) e = static_cast<float>(d(rng));
+    for (size_t i = 0; i < v.size(); i += 13) v[i] = nan;
+    for (size_t i = 5; i < v.size(); i += 29) v[i] = -inf;
+    for (size_t i = 7; i < v.size(); i += 31) v[i] = inf;
+    const Tensor x = f32(s, v);
+    for (const char* op : {"ArgMax", "ArgMin"})
+      for (int last : {0, 1}) {
+        SCOPED_TRACE(std::string(op) + " " + shape_to_string(s) + " last " + std::to_string(last));
+        expect_matches_reference(NodeBuilder(op, 13).attr_i("axis", 1).attr_i("select_last_index", last).build(), {x},
+                                 1, 0, 0);
+      }
+  }
+}
+
 TEST(ReduceArg, PinnedValues) {
   const Tensor x = f32({2, 2}, {2, 2, 3, 10});
   auto r = run_node(kernels::Backend::kCpu, NodeBuilder("ArgMax", 13).attr_i("axis", 1).build(), {x}, 1);

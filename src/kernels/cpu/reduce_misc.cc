@@ -127,6 +127,37 @@ bool arg_row_two_pass(const T* r, int64_t n, int64_t* out) {
   return false;
 }
 
+// Columns per task of the strided float path.
+constexpr int64_t kArgColumns = 1024;
+
+// replaces() over `w` columns (stride `inner` between the n values of a column) without a branch
+// per value: the decision is a mask that selects the new best value and index, which the compiler
+// vectorizes. With the branch, a segmentation map's ArgMax over 64 classes at 56x56 ran 2x
+// onnxruntime's time (0.56 against 0.29 ms).
+template <bool IsMax, bool Last>
+void arg_columns_f32(const float* x, int64_t n, int64_t inner, int64_t w, int64_t* y) {
+  float best[kArgColumns];
+  int32_t idx[kArgColumns];
+  for (int64_t j = 0; j < w; ++j) {
+    best[j] = x[j];
+    idx[j] = 0;
+  }
+  for (int64_t k = 1; k < n; ++k) {
+    const float* r = x + k * inner;
+    const int32_t kk = static_cast<int32_t>(k);
+    for (int64_t j = 0; j < w; ++j) {
+      const float v = r[j], b = best[j];
+      const bool vn = v != v, bn = b != b;
+      const bool beats = IsMax ? (Last ? v >= b : v > b) : (Last ? v <= b : v < b);
+      // As replaces(): a NaN best stays (unless Last and v is NaN); a NaN v takes over.
+      const bool repl = ((!bn) & (vn | beats)) | (bn & Last & vn);
+      best[j] = repl ? v : b;
+      idx[j] = repl ? kk : idx[j];
+    }
+  }
+  for (int64_t j = 0; j < w; ++j) y[j] = idx[j];
+}
+
 template <class T, bool IsMax, bool Last>
 void argreduce(const T* x, int64_t* y, const AxisSplit& sp, ThreadPool& pool) {
   using V = decltype(widen(T{}));
@@ -147,6 +178,20 @@ void argreduce(const T* x, int64_t* y, const AxisSplit& sp, ThreadPool& pool) {
         y[o] = bi;
       }
     });
+    return;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    // Columns in chunks, each task one (outer, chunk) pair, so that a segmentation map's ArgMax
+    // over the classes ([1, C, H, W], outer 1) uses every thread.
+    const int64_t chunks = (sp.inner + kArgColumns - 1) / kArgColumns;
+    pool.parallel_for(sp.outer * chunks, static_cast<double>(sp.n * std::min(sp.inner, kArgColumns)),
+                      [&](int64_t t0, int64_t t1) {
+                        for (int64_t t = t0; t < t1; ++t) {
+                          const int64_t o = t / chunks, j0 = (t % chunks) * kArgColumns;
+                          arg_columns_f32<IsMax, Last>(x + o * sp.n * sp.inner + j0, sp.n, sp.inner,
+                                                       std::min(kArgColumns, sp.inner - j0), y + o * sp.inner + j0);
+                        }
+                      });
     return;
   }
   pool.parallel_for(sp.outer, static_cast<double>(sp.n * sp.inner), [&](int64_t o0, int64_t o1) {
