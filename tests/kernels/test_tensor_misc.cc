@@ -58,6 +58,12 @@ TEST(TensorMiscKernels, EinsumMatchesReference) {
       {"bn,anm,bm->ba", {{2, 3}, {4, 3, 5}, {2, 5}}},
       {"ab,cd->", {{2, 3}, {4, 5}}},
       {" i j , j k -> i k ", {{2, 3}, {3, 2}}},
+      // Operands read in place by sgemm: transposed A, attention's transposed K over 6 heads
+      // (one product per task), and P V.
+      {"ji,jk->ik", {{4, 3}, {4, 5}}},
+      {"bhqd,bhkd->bhqk", {{2, 3, 5, 4}, {2, 3, 6, 4}}},
+      {"bhkq,bhkd->bhqd", {{2, 3, 6, 5}, {2, 3, 6, 4}}},
+      {"bhqk,bhkd->bhqd", {{1, 2, 33, 17}, {1, 2, 17, 40}}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.eq);

@@ -130,17 +130,20 @@ Status naive(KernelContext& ctx, const Parsed& p) {
 
 // ---------------------------------------------------------------- float32 contraction chain
 
+// An operand or intermediate: its own data, or (view set) an input tensor's, read in place.
 struct Labeled {
   std::vector<float> data;
+  const float* view = nullptr;
   std::vector<int> labels;
   std::vector<int64_t> dims;
+  const float* p() const { return view ? view : data.data(); }
 };
 
 bool has(const std::vector<int>& v, int l) { return std::find(v.begin(), v.end(), l) != v.end(); }
 
 // Takes diagonals of repeated labels and sums out labels not in `keep`; keeps the order of first
 // appearance.
-Labeled reduce_to(const Labeled& in, const std::vector<int>& keep) {
+Labeled reduce_to(Labeled in, const std::vector<int>& keep) {
   std::vector<int> uniq;
   std::vector<int64_t> udims, ustrides;
   const std::vector<int64_t> cs = contiguous_strides(in.dims);
@@ -166,11 +169,12 @@ Labeled reduce_to(const Labeled& in, const std::vector<int>& keep) {
     }
   if (uniq.size() == in.labels.size() && kept.size() == uniq.size()) return in;
   out.data.assign(static_cast<size_t>(shape_size(out.dims)), 0.0f);
+  const float* src_data = in.p();
   for_each_index(udims, [&](const std::vector<int64_t>& idx) {
     int64_t src = 0, dst = 0;
     for (size_t k = 0; k < idx.size(); ++k) src += idx[k] * ustrides[k];
     for (size_t k : kept) dst = dst * udims[k] + idx[k];
-    out.data[static_cast<size_t>(dst)] += in.data[static_cast<size_t>(src)];
+    out.data[static_cast<size_t>(dst)] += src_data[static_cast<size_t>(src)];
   });
   return out;
 }
@@ -188,7 +192,7 @@ std::vector<float> arrange(const Labeled& in, const std::vector<int>& order,
     strides.push_back(in.dims[k] == want ? cs[k] : 0);
   }
   std::vector<float> out(static_cast<size_t>(shape_size(dims)));
-  if (!out.empty()) strided_copy(DType::kFloat32, in.data.data(), out.data(), dims, strides, pool);
+  if (!out.empty()) strided_copy(DType::kFloat32, in.p(), out.data(), dims, strides, pool);
   if (dims_out) *dims_out = dims;
   return out;
 }
@@ -226,8 +230,40 @@ Labeled contract(const Labeled& x0, const Labeled& y0, const std::vector<int>& k
   ax.insert(ax.end(), con.begin(), con.end());
   by.insert(by.end(), con.begin(), con.end());
   by.insert(by.end(), yo.begin(), yo.end());
-  const std::vector<float> A = arrange(x, ax, sizes, pool);
-  const std::vector<float> Bm = arrange(y, by, sizes, pool);
+  // An operand already laid out [batch, free, contracted] or [batch, contracted, free] (with no
+  // size-1 dim to broadcast) goes to sgemm as it is, transposed or not; only others are copied
+  // into place. Attention's bhqd,bhkd->bhqk copied both sides (K transposed): 2x onnxruntime's
+  // time.
+  auto in_order = [&](const Labeled& t, const std::vector<int>& a, const std::vector<int>& b2,
+                      const std::vector<int>& c) {
+    std::vector<int> want = a;
+    want.insert(want.end(), b2.begin(), b2.end());
+    want.insert(want.end(), c.begin(), c.end());
+    if (t.labels != want) return false;
+    for (size_t k = 0; k < t.labels.size(); ++k)
+      if (t.dims[k] != sizes[t.labels[k]]) return false;
+    return true;
+  };
+  std::vector<float> Abuf, Bbuf;
+  const float* A;
+  const float* Bm;
+  bool ta = false, tb = false;
+  if (in_order(x, batch, xo, con)) {
+    A = x.p();
+  } else if (in_order(x, batch, con, xo)) {
+    A = x.p(), ta = true;
+  } else {
+    Abuf = arrange(x, ax, sizes, pool);
+    A = Abuf.data();
+  }
+  if (in_order(y, batch, con, yo)) {
+    Bm = y.p();
+  } else if (in_order(y, batch, yo, con)) {
+    Bm = y.p(), tb = true;
+  } else {
+    Bbuf = arrange(y, by, sizes, pool);
+    Bm = Bbuf.data();
+  }
   Labeled z;
   z.labels = batch;
   z.labels.insert(z.labels.end(), xo.begin(), xo.end());
@@ -235,9 +271,18 @@ Labeled contract(const Labeled& x0, const Labeled& y0, const std::vector<int>& k
   for (int l : z.labels) z.dims.push_back(sizes[l]);
   z.data.assign(static_cast<size_t>(B * M * N), 0.0f);
   if (K > 0 && M > 0 && N > 0) {
-    for (int64_t b = 0; b < B; ++b)
-      sgemm(false, false, M, N, K, 1.0f, A.data() + b * M * K, K, Bm.data() + b * K * N, N, 0.0f,
-            z.data.data() + b * M * N, N, pool);
+    auto one = [&](int64_t b, ThreadPool* p) {
+      sgemm(ta, tb, M, N, K, 1.0f, A + b * M * K, ta ? M : K, Bm + b * K * N, tb ? K : N, 0.0f,
+            z.data.data() + b * M * N, N, p);
+    };
+    // Many small products (heads) spread over the threads whole; few large ones split inside.
+    if (pool && B >= pool->num_threads() && B > 1) {
+      pool->parallel_for(B, static_cast<double>(M) * N * K, [&](int64_t b0, int64_t b1) {
+        for (int64_t b = b0; b < b1; ++b) one(b, nullptr);
+      });
+    } else {
+      for (int64_t b = 0; b < B; ++b) one(b, pool);
+    }
   }
   return z;
 }
@@ -248,7 +293,7 @@ Status einsum_f32(KernelContext& ctx, const Parsed& p) {
   auto operand = [&](size_t i) {
     Labeled t;
     const Tensor& in = *ctx.input(i);
-    t.data.assign(in.data<float>(), in.data<float>() + in.size());
+    t.view = in.data<float>();
     t.labels = p.eq.inputs[i];
     t.dims = in.shape();
     return t;
@@ -259,17 +304,19 @@ Status einsum_f32(KernelContext& ctx, const Parsed& p) {
     for (size_t j = i + 1; j < n; ++j) keep.insert(keep.end(), p.eq.inputs[j].begin(), p.eq.inputs[j].end());
     return keep;
   };
-  Labeled acc = operand(0);
-  {
-    std::vector<int> keep = needed_after(0);
-    acc = reduce_to(acc, keep);
-  }
+  Labeled acc = reduce_to(operand(0), needed_after(0));
   for (size_t i = 1; i < n; ++i) acc = contract(acc, operand(i), needed_after(i), pool);
-  acc = reduce_to(acc, p.eq.output);
+  acc = reduce_to(std::move(acc), p.eq.output);
   Tensor& y = *ctx.output(0);
   if (y.size() == 0) return Status::ok();
+  std::vector<int64_t> out_dims;
+  for (int l : p.eq.output) out_dims.push_back(p.size.at(l));
+  if (shape_size(out_dims) != y.size()) return ctx.error("output size does not match the equation");
+  if (acc.labels == p.eq.output && acc.dims == out_dims) {  // already in the output's layout
+    std::copy(acc.p(), acc.p() + y.size(), y.data<float>());
+    return Status::ok();
+  }
   const std::vector<float> out = arrange(acc, p.eq.output, p.size, pool);
-  if (static_cast<int64_t>(out.size()) != y.size()) return ctx.error("output size does not match the equation");
   std::copy(out.begin(), out.end(), y.data<float>());
   return Status::ok();
 }
