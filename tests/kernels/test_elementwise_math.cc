@@ -74,6 +74,21 @@ TEST(ElementwiseMath, VectorAccuracyInUlps) {
     auto softplus = [](double v) { return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); };
     const double sp = max_ulp(fn, UnaryOp::kSoftplus, -87, 90, softplus);
     const double mi = max_ulp(fn, UnaryOp::kMish, -60, 30, [&](double v) { return v * std::tanh(softplus(v)); });
+    // Log over 1e-44 .. 3e38 on a log scale (subnormals included) and around 1.
+    double lg = 0;
+    {
+      std::vector<float> lx, ly;
+      for (int i = 0; i <= 200000; ++i) lx.push_back(std::exp(-101.0f + 189.0f * static_cast<float>(i) / 200000));
+      for (int i = 0; i <= 20000; ++i) lx.push_back(0.9f + 0.2f * static_cast<float>(i) / 20000);
+      ly.resize(lx.size());
+      fn(UnaryOp::kLog, lx.data(), ly.data(), static_cast<int64_t>(lx.size()), {});
+      for (size_t i = 0; i < lx.size(); ++i) lg = std::max(lg, ulp_error(ly[i], std::log(static_cast<double>(lx[i]))));
+    }
+    const double el = max_ulp(fn, UnaryOp::kElu, -20, 1, [](double v) { return v < 0 ? std::expm1(v) : v; }, {1.0f});
+    const double el0 = max_ulp(fn, UnaryOp::kElu, -1e-3, 0, [](double v) { return std::expm1(v); }, {1.0f});
+    std::printf("[%s] max ulp: log %.2f elu %.2f (near 0: %.2f)\n", name, lg, el, el0);
+    EXPECT_LE(lg, 2.0);
+    EXPECT_LE(std::max(el, el0), 3.0);
     std::printf("[%s] max ulp: exp %.2f sigmoid %.2f tanh %.2f erf %.2f gelu %.2f swish %.2f softplus %.2f mish %.2f\n",
                 name, e, s, t, r, g, w, sp, mi);
     EXPECT_LE(sp, 3.0);
@@ -114,6 +129,8 @@ TEST(ElementwiseMath, VectorSpecialValues) {
       {"softplus", UnaryOp::kSoftplus, [](double v) { return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }, 3},
       {"mish", UnaryOp::kMish, [](double v) { return v * std::tanh(v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v))); }, 4},
       {"erf", UnaryOp::kErf, [](double v) { return std::erf(v); }, 3},
+      {"log", UnaryOp::kLog, [](double v) { return std::log(v); }, 2},
+      {"elu", UnaryOp::kElu, [](double v) { return v < 0 ? std::expm1(v) : v; }, 3},
       // Below x = -5 the vector erfc fit is held (see the header): 1e-7 absolute there.
       {"gelu", UnaryOp::kGelu, [&](double v) { return 0.5 * v * std::erfc(-v * kSqrt1_2); }, 32, 1e-7},
   };

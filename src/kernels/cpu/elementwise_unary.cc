@@ -97,6 +97,8 @@ bool vector_op(const std::string& op, const Params& p, UnaryOp* u, UnaryParams* 
   else if (op == "Sign") *u = UnaryOp::kSign;
   else if (op == "Softsign") *u = UnaryOp::kSoftsign;
   else if (op == "ThresholdedRelu") *u = UnaryOp::kThresholdedRelu;
+  else if (op == "Log") *u = UnaryOp::kLog;
+  else if (op == "Elu") *u = UnaryOp::kElu;
   else return false;
   return true;
 }

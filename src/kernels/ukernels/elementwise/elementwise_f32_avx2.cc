@@ -41,6 +41,16 @@ struct V8 {
   static reg exponent_field(reg t) {  // t's low 9 bits moved into the exponent field
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
   }
+  // For a positive normal x: its significand in [1, 2), and its unbiased exponent as a float.
+  static reg significand(reg x) {
+    const __m256i bits = _mm256_castps_si256(x);
+    return _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)),
+                                               _mm256_set1_epi32(0x3f800000)));
+  }
+  static reg exponent(reg x) {
+    const __m256i e = _mm256_srli_epi32(_mm256_castps_si256(x), 23);
+    return _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_and_si256(e, _mm256_set1_epi32(0xff)), _mm256_set1_epi32(127)));
+  }
   static mask lt(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
   static mask isnan(reg a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
   static reg select(mask m, reg f, reg t) { return _mm256_blendv_ps(f, t, m); }

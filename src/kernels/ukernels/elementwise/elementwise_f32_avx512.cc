@@ -39,6 +39,16 @@ struct V16 {
   static reg exponent_field(reg t) {  // t's low 9 bits moved into the exponent field
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 23));
   }
+  // For a positive normal x: its significand in [1, 2), and its unbiased exponent as a float.
+  static reg significand(reg x) {
+    const __m512i bits = _mm512_castps_si512(x);
+    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_and_si512(bits, _mm512_set1_epi32(0x007fffff)),
+                                               _mm512_set1_epi32(0x3f800000)));
+  }
+  static reg exponent(reg x) {
+    const __m512i e = _mm512_srli_epi32(_mm512_castps_si512(x), 23);
+    return _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_and_si512(e, _mm512_set1_epi32(0xff)), _mm512_set1_epi32(127)));
+  }
   static mask lt(reg a, reg b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
   static mask isnan(reg a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
   static reg select(mask m, reg f, reg t) { return _mm512_mask_blend_ps(m, f, t); }

@@ -37,6 +37,8 @@ float unary_one(UnaryOp op, float v, const UnaryParams& p) {
     case UnaryOp::kSign: return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v;
     case UnaryOp::kSoftsign: return v / (1.0f + std::fabs(v));
     case UnaryOp::kThresholdedRelu: return v > p.alpha ? v : 0.0f;
+    case UnaryOp::kLog: return std::log(v);
+    case UnaryOp::kElu: return v < 0.0f ? p.alpha * std::expm1(v) : v;
     case UnaryOp::kCount: break;
   }
   return v;

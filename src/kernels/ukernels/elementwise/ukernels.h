@@ -34,6 +34,8 @@ enum class UnaryOp : int32_t {
   kSign,        // -1, 0 or 1 (-0 and NaN stay)
   kSoftsign,    // x / (1 + |x|)
   kThresholdedRelu,  // x where x > alpha, else 0
+  kLog,
+  kElu,         // alpha expm1(x) for x < 0, else x
   kCount,
 };
 

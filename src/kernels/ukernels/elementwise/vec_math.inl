@@ -5,12 +5,13 @@
 // V provides: reg, kLanes, load, store, set1, add, sub, mul, div, fmadd(a,b,c)=a*b+c,
 // fnmadd(a,b,c)=c-a*b, max/min (x86 semantics: the *second* operand is returned when either is
 // NaN, which is how NaN inputs propagate through the clamps below), abs, round (ties to even),
-// floor, ceil, sqrt,
+// floor, ceil, sqrt, significand / exponent (of a positive normal float: [1, 2) and the unbiased
+// exponent as a float),
 // ldexp(p, n) = p * 2^n for integral float n in [-150, 130], exponent_field(t) = t's bits shifted
 // left by 23, lt(a,b) mask, select(m, f, t), copysign(mag, sgn).
 //
 // Accuracy measured against double-precision std:: functions over dense sweeps of the float
-// range (tests/kernels/test_elementwise_math.cc): exp <= 2 ulp, tanh/erf/sigmoid <= 2-3 ulp
+// range (tests/kernels/test_elementwise_math.cc): exp and log <= 2 ulp, tanh/erf/sigmoid <= 2-3 ulp
 // relative in their non-tiny range; see the test for the tolerances asserted.
 
 namespace {
@@ -94,6 +95,45 @@ VEC_INLINE typename V::reg tanh_v(typename V::reg x) {
   const typename V::reg big =
       V::sub(V::set1(1.0f), V::div(V::set1(2.0f), V::add(t, V::set1(1.0f))));
   return V::select(V::lt(ax, V::set1(0.625f)), V::copysign(big, x), small);
+}
+
+// log(x): x = 2^e m with m in [sqrt(1/2), sqrt(2)) (subnormals scaled by 2^23 first), then
+// log(m) = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.1716, as the odd series 2 s (1 + s^2/3 +
+// ... + s^10/11) (truncation 5e-11), and e ln 2 added in two parts (exp_v's Cody-Waite pair).
+// Zero gives -inf, negatives and NaN NaN, +inf +inf.
+template <class V>
+VEC_INLINE typename V::reg log_v(typename V::reg x) {
+  using R = typename V::reg;
+  const R tiny = V::set1(1.17549435e-38f);  // FLT_MIN
+  const auto sub = V::lt(x, tiny);
+  const R xs = V::select(sub, x, V::mul(x, V::set1(8388608.0f)));  // 2^23
+  R e = V::add(V::exponent(xs), V::select(sub, V::set1(0.0f), V::set1(-23.0f)));
+  R m = V::significand(xs);
+  const auto big = V::lt(V::set1(1.41421356f), m);
+  m = V::select(big, m, V::mul(m, V::set1(0.5f)));
+  e = V::select(big, e, V::add(e, V::set1(1.0f)));
+  const R s = V::div(V::sub(m, V::set1(1.0f)), V::add(m, V::set1(1.0f)));
+  static constexpr float kAtanhTail[5] = {1.0f / 3, 1.0f / 5, 1.0f / 7, 1.0f / 9, 1.0f / 11};
+  const R t = V::add(s, s), s2 = V::mul(s, s);
+  // The leading 2s joins e ln2_hi (exact) in one rounding; the small terms are added after.
+  const R tail = V::fmadd(e, V::set1(-2.12194440054690583e-4f), V::mul(V::mul(t, s2), poly<V>(s2, kAtanhTail, 5)));
+  R r = V::add(V::fmadd(e, V::set1(0.693359375f), t), tail);
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  r = V::select(V::lt(x, V::set1(inf)), V::set1(inf), r);
+  const R nonpositive = V::select(V::lt(x, V::set1(0.0f)), V::select(V::isnan(x), V::set1(-inf), V::set1(nan)), V::set1(nan));
+  return V::select(V::lt(V::set1(0.0f), x), nonpositive, r);
+}
+
+// e^x - 1 for x <= 0 with its relative accuracy near 0, where e^x - 1 in float cancels (at
+// x = -1e-5 it is off by 0.6%): the Taylor series x + x^2/2 + ... + x^9/9! on [-0.5, 0]
+// (truncation below 3e-10 relative), exp_fast_v(x) - 1 below -0.5 (no cancellation there).
+template <class V>
+VEC_INLINE typename V::reg expm1_negative_v(typename V::reg x) {
+  static constexpr float kC[9] = {1.0f,          1.0f / 2,      1.0f / 6,       1.0f / 24,     1.0f / 120,
+                                  1.0f / 720,    1.0f / 5040,   1.0f / 40320,   1.0f / 362880};
+  const typename V::reg small = V::mul(x, poly<V>(x, kC, 9));
+  const typename V::reg big = V::sub(exp_fast_v<V>(x), V::set1(1.0f));
+  return V::select(V::lt(x, V::set1(-0.5f)), small, big);
 }
 
 // erf(x)/x = P(x^2) on |x| < 1 (relative error 4e-8).
@@ -422,6 +462,15 @@ void unary_impl(onnxrt::kernels::ew::UnaryOp op, const float* x, float* y, int64
       });
     case UnaryOp::kSoftsign:
       return unary_loop<V>(x, y, n, [](R v) { return V::div(v, V::add(V::set1(1.0f), V::abs(v))); });
+    case UnaryOp::kLog:
+      return unary_loop<V>(x, y, n, [](R v) { return log_v<V>(v); });
+    case UnaryOp::kElu: {
+      // alpha expm1(x) below 0; x from 0 up (and NaN).
+      const R a = V::set1(p.alpha);
+      return unary_loop<V>(x, y, n, [a](R v) {
+        return V::select(V::lt(v, V::set1(0.0f)), v, V::mul(a, expm1_negative_v<V>(v)));
+      });
+    }
     case UnaryOp::kThresholdedRelu: {
       const float a = p.alpha;
       return unary_loop<V>(x, y, n, [a](R v) { return V::select(V::lt(V::set1(a), v), V::set1(0.0f), v); });
