@@ -517,6 +517,7 @@ EXTRA = [
     Entry("seg_head_256", zoo_extra.SegHead2D, lambda: (torch.randn(1, 3, 256, 256),)),
     Entry("dcgan_generator_b1", zoo_extra.DCGANGenerator, lambda: (torch.randn(1, 100, 1, 1),)),
     Entry("diffusion_unet_32", zoo_extra.DiffusionUNetStyle, lambda: (torch.randn(1, 4, 32, 32), torch.tensor([500.0]))),
+    Entry("resnext_style_b1", zoo_extra.ResNeXtStyle, _images(1)),
 ]
 # Quantized models: run.py runs them after ZOO and reports them in their own table.
 def _inputs_of(base: str) -> Callable[[], tuple]:

@@ -347,3 +347,38 @@ class DiffusionUNetStyle(nn.Module):
         h = self.up(nn.functional.interpolate(h, scale_factor=2, mode="nearest"))
         h = self.r4(self.merge(torch.cat([h, h1], 1)), temb)
         return self.out(h)
+
+
+class _ResNeXtBlock(nn.Module):
+    def __init__(self, c, width, groups, stride=1):
+        super().__init__()
+        out = c if stride == 1 else 2 * c
+        self.a = _cbr(c, width, 1)
+        self.b = _cbr(width, width, 3, stride, groups)
+        self.c = nn.Sequential(nn.Conv2d(width, out, 1, bias=False), nn.BatchNorm2d(out))
+        self.short = None if stride == 1 else nn.Sequential(nn.Conv2d(c, out, 1, stride, bias=False), nn.BatchNorm2d(out))
+
+    def forward(self, x):
+        s = x if self.short is None else self.short(x)
+        return nn.functional.relu(s + self.c(self.b(self.a(x))))
+
+
+def _cbr(cin, cout, k, s=1, g=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, k, s, k // 2, groups=g, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+
+
+class ResNeXtStyle(nn.Module):
+    """ResNeXt-50 (32x4d)'s first two stages at 224: bottlenecks whose 3x3 convs have 32 groups
+    (4 then 8 channels per group), a stride-2 stage change with its shortcut; the grouped convs
+    that RegNet and ShuffleNet have too."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = _cbr(3, 64, 7, 2)
+        self.s1 = nn.Sequential(_ResNeXtBlock(64, 128, 32), _ResNeXtBlock(64, 128, 32), _ResNeXtBlock(64, 128, 32))
+        self.s2 = nn.Sequential(_ResNeXtBlock(64, 256, 32, 2), _ResNeXtBlock(128, 256, 32), _ResNeXtBlock(128, 256, 32))
+        self.fc = nn.Linear(128, 1000)
+
+    def forward(self, x):
+        x = nn.functional.max_pool2d(self.stem(x), 3, 2, 1)
+        return self.fc(self.s2(self.s1(x)).mean((2, 3)))
