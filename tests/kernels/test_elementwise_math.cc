@@ -44,10 +44,23 @@ double max_ulp(UnaryF32Fn fn, UnaryOp op, double lo, double hi, const std::funct
   return worst;
 }
 
+// The unary microkernel of every ISA this CPU has, by name.
+std::vector<std::pair<const char*, UnaryF32Fn>> isa_variants() {
+  std::vector<std::pair<const char*, UnaryF32Fn>> v = {{"scalar", &kernels::ew::unary_f32_scalar}};
+  if (cpu_features().has_avx2_fma()) v.push_back({"avx2", &kernels::ew::unary_f32_avx2});
+  if (cpu_features().has_avx512()) v.push_back({"avx512", &kernels::ew::unary_f32_avx512});
+  return v;
+}
+
+// op over all of x with one variant.
+std::vector<float> apply(UnaryF32Fn fn, UnaryOp op, const std::vector<float>& x, const kernels::ew::UnaryParams& p) {
+  std::vector<float> y(x.size());
+  fn(op, x.data(), y.data(), static_cast<int64_t>(x.size()), p);
+  return y;
+}
+
 TEST(ElementwiseMath, VectorAccuracyInUlps) {
-  std::vector<std::pair<const char*, UnaryF32Fn>> variants = {{"scalar", &kernels::ew::unary_f32_scalar}};
-  if (cpu_features().has_avx2_fma()) variants.push_back({"avx2", &kernels::ew::unary_f32_avx2});
-  if (cpu_features().has_avx512()) variants.push_back({"avx512", &kernels::ew::unary_f32_avx512});
+  const auto variants = isa_variants();
   const double kSqrt1_2 = 0.70710678118654752440;
   for (const auto& [name, fn] : variants) {
     SCOPED_TRACE(name);
@@ -107,9 +120,7 @@ TEST(ElementwiseMath, VectorAccuracyInUlps) {
 // exactly (x * sigmoid(x) is -0 far left, not x times a clamped exp), and NaN and the infinities
 // must come out as the float64 definitions give them.
 TEST(ElementwiseMath, VectorSpecialValues) {
-  std::vector<std::pair<const char*, UnaryF32Fn>> variants = {{"scalar", &kernels::ew::unary_f32_scalar}};
-  if (cpu_features().has_avx2_fma()) variants.push_back({"avx2", &kernels::ew::unary_f32_avx2});
-  if (cpu_features().has_avx512()) variants.push_back({"avx512", &kernels::ew::unary_f32_avx512});
+  const auto variants = isa_variants();
   const float big = std::numeric_limits<float>::max(), inf = std::numeric_limits<float>::infinity();
   std::vector<float> x = {std::nanf(""), inf, -inf, big, -big, 1e30f, -1e30f, 1e10f, -1e10f};
   for (float v : {200.f, 100.f, 90.f, 88.72f, 88.5f, 88.37f, 88.36f, 87.34f, 87.33f, 87.f, 44.f, 20.f, 9.f, 3.f, 0.5f, 1e-20f, 0.f})
@@ -138,8 +149,7 @@ TEST(ElementwiseMath, VectorSpecialValues) {
   params.alpha = 1.0f;
   for (const auto& [name, fn] : variants) {
     for (const Case& c : cases) {
-      std::vector<float> y(x.size());
-      fn(c.op, x.data(), y.data(), static_cast<int64_t>(x.size()), params);
+      const std::vector<float> y = apply(fn, c.op, x, params);
       for (size_t i = 0; i < x.size(); ++i) {
         const double want = c.ref(x[i]);
         // Results below FLT_MIN may flush to 0 (exp_fast_v), so they count as absolute error.
@@ -158,9 +168,7 @@ TEST(ElementwiseMath, VectorSpecialValues) {
 // (Round's ties go to even), signed zeros, the float range's ends, infinities and NaN, against
 // the ONNX definitions in double. Sign and Floor keep -0 (std::floor(-0.) is -0).
 TEST(ElementwiseMath, VectorExactOpsMatchTheirDefinitions) {
-  std::vector<std::pair<const char*, UnaryF32Fn>> variants = {{"scalar", &kernels::ew::unary_f32_scalar}};
-  if (cpu_features().has_avx2_fma()) variants.push_back({"avx2", &kernels::ew::unary_f32_avx2});
-  if (cpu_features().has_avx512()) variants.push_back({"avx512", &kernels::ew::unary_f32_avx512});
+  const auto variants = isa_variants();
   const float inf = std::numeric_limits<float>::infinity(), big = std::numeric_limits<float>::max();
   std::vector<float> x = {std::nanf(""), inf, -inf, big, -big, 0.f, -0.f, 1e-40f, -1e-40f, 8388607.5f, -8388607.5f};
   for (int i = -1000; i <= 1000; ++i) x.push_back(static_cast<float>(i) * 0.0625f);  // halves, quarters...
@@ -185,8 +193,7 @@ TEST(ElementwiseMath, VectorExactOpsMatchTheirDefinitions) {
   params.alpha = 0.75f;
   for (const auto& [name, fn] : variants) {
     for (const Case& c : cases) {
-      std::vector<float> y(x.size());
-      fn(c.op, x.data(), y.data(), static_cast<int64_t>(x.size()), params);
+      const std::vector<float> y = apply(fn, c.op, x, params);
       for (size_t i = 0; i < x.size(); ++i) {
         const double want = c.ref(x[i]);
         bool ok;
