@@ -74,9 +74,11 @@ std::vector<bool> inputs_read_in_place_by_convs(const plan::ExecutionPlan& plan)
     if (!step.node || step.inputs.size() < 2 || step.inputs[1] == plan::kNoSlot) continue;
     const std::string& op = step.node->op_type;
     if (op != "Conv" && op != "FusedConv") continue;
-    // Grouped (depthwise) 1x1 convs scale planes element by element: alignment does not matter.
-    if (const ir::Attribute* ga = step.node->attrs.find("group"); ga && ga->i != 1) continue;
     const plan::SlotInfo& w = plan.slots[static_cast<size_t>(step.inputs[1])];
+    // Depthwise 1x1 convs (one input channel per group) scale planes element by element:
+    // alignment does not matter to them.
+    const ir::Attribute* ga = step.node->attrs.find("group");
+    if (ga && ga->i != 1 && w.static_shape && w.shape.size() >= 2 && w.shape[1] == 1) continue;
     if (!w.static_shape || w.shape.size() < 3 ||
         !std::all_of(w.shape.begin() + 2, w.shape.end(), [](int64_t d) { return d == 1; }))
       continue;
