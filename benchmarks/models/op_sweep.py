@@ -1,0 +1,100 @@
+"""Single ONNX ops at typical sizes on onnxrt and onnxruntime in one process, for finding ops far
+behind (the twenty-first session's sweep; its figures in performance_notes.md): each op is a
+one-node model with random inputs, timed in two alternated blocks per runtime after warm-up;
+the better block's median is reported with the ratio onnxruntime / onnxrt (below 0.7 marked).
+
+    python benchmarks/models/op_sweep.py [--threads 1] [--only substring]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+import onnxrt
+
+
+def _model(nodes, inputs: dict, inits=()) -> bytes:
+    graph = helper.make_graph(
+        nodes, "op", [helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
+                      for k, v in inputs.items()],
+        [helper.make_empty_tensor_value_info(nodes[-1].output[0])], list(inits))
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    m.ir_version = 8  # what the pinned onnxruntime reads
+    return m.SerializeToString()
+
+
+def _median_ms(sess, feed, runs: int = 60) -> float:
+    for _ in range(3):
+        sess.run(None, feed)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        sess.run(None, feed)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)) * 1e3
+
+
+def cases(rng):
+    f = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731
+    c = lambda name, a: numpy_helper.from_array(np.asarray(a), name)  # noqa: E731
+    n = helper.make_node
+    X, S, E = f(1, 64, 56, 56), f(1, 12, 128, 128), f(1, 128, 768)
+    ones = [c(k, np.ones(64, np.float32)) for k in "sbmv"]
+    return [
+        ("HardSwish [1,196,256]", [n("HardSwish", ["x"], ["y"])], {"x": f(1, 196, 256) * 4}, []),
+        ("Log [1,64,56,56]", [n("Log", ["x"], ["y"])], {"x": np.abs(X) + 0.1}, []),
+        ("Elu [1,64,56,56]", [n("Elu", ["x"], ["y"])], {"x": X}, []),
+        ("LogSoftmax [1,128,768]", [n("LogSoftmax", ["x"], ["y"], axis=-1)], {"x": E}, []),
+        ("Softmax [1,12,128,128]", [n("Softmax", ["x"], ["y"], axis=-1)], {"x": S}, []),
+        ("Where mask [1,12,128,128]", [n("Where", ["m", "x", "z"], ["y"])],
+         {"m": rng.random((1, 1, 128, 128)) > 0.5, "x": S}, [c("z", np.float32(-1e9))]),
+        ("BatchNormalization [1,64,56,56]", [n("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"])], {"x": X}, ones),
+        ("Resize nearest 2x [1,64,56,56]", [n("Resize", ["x", "", "s"], ["y"], mode="nearest",
+                                              coordinate_transformation_mode="asymmetric", nearest_mode="floor")],
+         {"x": X}, [c("s", np.array([1, 1, 2, 2], np.float32))]),
+        ("GatherElements [1,4800,85]", [n("GatherElements", ["x", "i"], ["y"], axis=1)],
+         {"x": f(1, 4800, 85), "i": rng.integers(0, 4800, (1, 100, 85))}, []),
+        ("ArgMax axis 1 [1,64,56,56]", [n("ArgMax", ["x"], ["y"], axis=1)], {"x": X}, []),
+        ("Einsum bhqd,bhkd->bhqk", [n("Einsum", ["q", "k"], ["y"], equation="bhqd,bhkd->bhqk")],
+         {"q": f(1, 12, 128, 64), "k": f(1, 12, 128, 64)}, []),
+        ("LayerNormalization [1,128,768]", [n("LayerNormalization", ["x", "g", "b"], ["y"], axis=-1)], {"x": E},
+         [c("g", np.ones(768, np.float32)), c("b", np.zeros(768, np.float32))]),
+        ("SpaceToDepth [1,64,56,56]", [n("SpaceToDepth", ["x"], ["y"], blocksize=2)], {"x": X}, []),
+        ("AveragePool 3x3 [1,64,56,56]", [n("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])],
+         {"x": X}, []),
+        ("Pad constant [1,64,56,56]", [n("Pad", ["x", "p"], ["y"])], {"x": X},
+         [c("p", np.array([0, 0, 1, 1, 0, 0, 1, 1]))]),
+        ("Equal int64 [1,200704]", [n("Equal", ["x", "x"], ["y"])], {"x": rng.integers(0, 100, (1, 200704))}, []),
+        ("MatMul [12,128,64]x[12,64,128]", [n("MatMul", ["a", "b"], ["y"])], {"a": f(12, 128, 64), "b": f(12, 64, 128)}, []),
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--only", default="")
+    args = ap.parse_args()
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = args.threads
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    ours_opts = onnxrt.SessionOptions()
+    ours_opts.intra_op_num_threads = args.threads
+    for name, nodes, feed, inits in cases(np.random.default_rng(0)):
+        if args.only not in name:
+            continue
+        model = _model(nodes, feed, inits)
+        theirs = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
+        ours = onnxrt.InferenceSession(model, ours_opts)
+        t = min(_median_ms(theirs, feed), _median_ms(theirs, feed))
+        o = min(_median_ms(ours, feed), _median_ms(ours, feed))
+        print(f"{name:34s} onnxruntime {t:8.4f} ms  onnxrt {o:8.4f} ms  {t / o:5.2f}x{'  <<<' if t / o < 0.7 else ''}")
+
+
+if __name__ == "__main__":
+    main()
