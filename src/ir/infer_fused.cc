@@ -147,11 +147,16 @@ Status infer_fused_matmul(InferContext& ctx) {
   return check_same_shape_input(ctx, 3, "Z");
 }
 
-// Same as ONNX's Swish, which only opset 24 defines.
+// Same as ONNX's Swish and Gelu, which only opsets 24 and 20 define.
 Status infer_fused_swish(InferContext& ctx) {
   InferFn swish = find_infer_fn("", "Swish");
   if (!swish) return ctx.error("Swish inference is missing");
   return swish(ctx);
+}
+Status infer_fused_gelu(InferContext& ctx) {
+  InferFn gelu = find_infer_fn("", "Gelu");
+  if (!gelu) return ctx.error("Gelu inference is missing");
+  return gelu(ctx);
 }
 
 // MatMulIntegerToFloat(A, B, a_zero_point, b_zero_point, scale, bias): MatMulInteger's shape, float
@@ -239,6 +244,7 @@ constexpr OpInfo kFusedOps[] = {
     {kFusedDomain, "FusedMatMul", &infer_fused_matmul},
     {kFusedDomain, "FusedAttention", &infer_fused_attention},
     {kFusedDomain, "Swish", &infer_fused_swish},
+    {kFusedDomain, "Gelu", &infer_fused_gelu},
 };
 
 }  // namespace

@@ -10,7 +10,9 @@
 // list of activations lives in one place.
 //   FusedAttention(Q, K, V, mask?) scaled dot-product attention, see FusedAttentionAttrs below.
 //   Swish(X)                       Y = X * sigmoid(alpha X), alpha (float, default 1): ONNX's
-//                                  Swish-24 for models of any opset (passes/fuse_swish.cc)
+//                                  Swish-24 for models of any opset (passes/collapse_activations.cc)
+//   Gelu(X)                        ONNX's Gelu-20 (approximate "none" or "tanh") for models of any
+//                                  opset (passes/collapse_activations.cc)
 //   QuantizeDequantize(X, scale, zero_point)   Y = DequantizeLinear(QuantizeLinear(X, scale,
 //                                  zero_point), scale, zero_point): X float32, scale a float32
 //                                  scalar, zero_point a scalar of int8, uint8, int16 or uint16

@@ -194,7 +194,7 @@ Blockable block_kind(const ir::Graph& g, ir::NodeId id) {
   if (blockable_channels(g, n.outputs[0]) == 0) return {};
   const bool plain = n.domain.empty();
   if ((plain && std::find(kUnaryOps.begin(), kUnaryOps.end(), n.op_type) != kUnaryOps.end()) ||
-      (fused && (n.op_type == "Swish" || n.op_type == "QuantizeDequantize")))
+      (fused && (n.op_type == "Swish" || n.op_type == "Gelu" || n.op_type == "QuantizeDequantize")))
     return blockable_channels(g, n.inputs[0]) ? Blockable{BlockKind::kUnary, 1u} : Blockable{};
   if (plain && (n.op_type == "Add" || n.op_type == "Mul" || n.op_type == "Sub" || n.op_type == "Div") &&
       n.inputs.size() == 2) {

@@ -1,13 +1,9 @@
 // Conv / FusedConv / FusedMatMul (or a MatMul with a constant 2-D B, or a Gemm that is one:
 // gemm_as_matmul) followed by an activation -> the fused op with that activation, applied while
 // each output tile is in cache. Activations: Relu, Clip (constant bounds), Sigmoid, Tanh,
-// LeakyRelu, HardSigmoid, HardSwish, com.onnxrt Swish (fuse_swish: SiLU), com.onnxrt
-// QuantizeDequantize (constant scale and zero point: a QDQ model's pair on an activation), Gelu,
-// and the erf form of Gelu that exporters write out as five nodes:
-//   x * (0.5 * (Erf(x / sqrt 2) + 1))   or   (x * (Erf(x / sqrt 2) + 1)) * 0.5   or
-//   (x * 0.5) * (Erf(x / sqrt 2) + 1)
-// (x / sqrt 2 may also be x * (1 / sqrt 2)), and the eight-node tanh form (match_gelu_tanh).
-// Every intermediate must feed only the pattern.
+// LeakyRelu, HardSigmoid, HardSwish, Gelu, com.onnxrt Gelu and Swish (collapse_activations makes
+// them from the multi-node forms exporters write: GELU's erf and tanh forms, SiLU), com.onnxrt
+// QuantizeDequantize (constant scale and zero point: a QDQ model's pair on an activation).
 // A Reshape (or Flatten / Squeeze / Unsqueeze) between the producer and the activation is kept
 // after the fused op: the activation is element-wise, so act(Reshape(y)) == Reshape(act(y)). This
 // is how torch's dynamo exporter writes Linear layers on 3-D inputs (Gemm on [M, K], then a
@@ -30,10 +26,6 @@ using fusion::is_op;
 using fusion::other_input;
 using fusion::scalar_constant;
 using fusion::sole_consumer;
-
-bool near(std::optional<float> v, double want) {
-  return v && std::fabs(static_cast<double>(*v) - want) <= 1e-5 * std::fabs(want);
-}
 
 // The activation that node `c` (reading the fused node's output) computes, if we can fuse it.
 // com.onnxrt QuantizeDequantize (passes/fuse_quantize_dequantize.cc) with constant scale and
@@ -58,14 +50,15 @@ std::optional<ir::FusedActivation> match_quantize_dequantize(const ir::Graph& g,
 std::optional<ir::FusedActivation> match_activation(const ir::Graph& g, const ir::Node& c) {
   if (c.domain == ir::kFusedDomain && c.op_type == "QuantizeDequantize") return match_quantize_dequantize(g, c);
   if (c.domain == ir::kFusedDomain && c.op_type == "Swish" && c.inputs.size() == 1 && c.outputs.size() == 1) {
-    ir::AttrReader r(c);  // passes/fuse_swish.cc: x * sigmoid(alpha x)
+    ir::AttrReader r(c);  // passes/collapse_activations.cc: x * sigmoid(alpha x)
     ir::FusedActivation a;
     a.kind = ir::FusedAct::kSwish;
     a.p0 = r.f("alpha", 1.f);
     if (!r.status().is_ok()) return std::nullopt;
     return a;
   }
-  if (!c.domain.empty() || c.outputs.size() != 1 || c.inputs.empty()) return std::nullopt;
+  const bool fused_gelu = c.domain == ir::kFusedDomain && c.op_type == "Gelu";  // collapse_activations
+  if ((!c.domain.empty() && !fused_gelu) || c.outputs.size() != 1 || c.inputs.empty()) return std::nullopt;
   ir::FusedActivation a;
   ir::AttrReader r(c);
   if (c.op_type == "Relu") {
@@ -109,103 +102,6 @@ std::optional<ir::FusedActivation> match_activation(const ir::Graph& g, const ir
   return a;
 }
 
-// The end both Gelu forms share, x * 0.5 * s, in the orders exporters write it:
-//   x * (0.5 * s),  (x * s) * 0.5,  (x * 0.5) * s  (HF's "0.5 * x * (1 + tanh(...))").
-// The nodes after s (the last one last) and the one of them that reads x.
-struct GeluTail {
-  std::vector<ir::NodeId> nodes;
-  ir::NodeId x_reader = -1;
-};
-
-std::optional<GeluTail> match_gelu_tail(const ir::Graph& g, ir::ValueId x, ir::ValueId s) {
-  const ir::NodeId m1 = sole_consumer(g, s);
-  if (m1 < 0 || !is_op(g.node(m1), "Mul")) return std::nullopt;
-  const ir::ValueId m1_other = other_input(g.node(m1), s);
-  if (m1_other == ir::kNoValue) return std::nullopt;
-  if (m1_other != x) {
-    const ir::NodeId h = g.value(m1_other).producer;
-    if (h >= 0 && !g.is_removed(h) && is_op(g.node(h), "Mul") && sole_consumer(g, m1_other) == m1 &&
-        near(scalar_constant(g, other_input(g.node(h), x)), 0.5))
-      return GeluTail{{h, m1}, h};
-  }
-  const ir::ValueId m1_out = g.node(m1).outputs[0];
-  const ir::NodeId m2 = sole_consumer(g, m1_out);
-  if (m2 < 0 || !is_op(g.node(m2), "Mul")) return std::nullopt;
-  const ir::ValueId m2_other = other_input(g.node(m2), m1_out);
-  if (near(scalar_constant(g, m1_other), 0.5) && m2_other == x) return GeluTail{{m1, m2}, m2};
-  if (m1_other == x && near(scalar_constant(g, m2_other), 0.5)) return GeluTail{{m1, m2}, m1};
-  return std::nullopt;
-}
-
-// The readers of x are exactly `want` (in any order).
-bool readers_are(const ir::Graph& g, ir::ValueId x, std::vector<ir::NodeId> want) {
-  std::vector<ir::NodeId> readers = g.value(x).consumers;
-  std::sort(readers.begin(), readers.end());
-  std::sort(want.begin(), want.end());
-  return want == readers;
-}
-
-// Gelu in erf form on x (output of the fused node): the nodes to remove, with the last one (whose
-// output the fused node takes over) at the back; empty if it does not match.
-std::vector<ir::NodeId> match_gelu_erf(const ir::Graph& g, ir::ValueId x) {
-  const ir::ValueInfo& xi = g.value(x);
-  if (xi.is_graph_output || xi.consumers.size() != 2 || g.is_read_implicitly(x)) return {};
-  for (ir::NodeId d : xi.consumers) {
-    const ir::Node& div = g.node(d);
-    const bool by_div = is_op(div, "Div") && div.inputs.size() == 2 && div.inputs[0] == x &&
-                        near(scalar_constant(g, div.inputs[1]), std::sqrt(2.0));
-    const bool by_mul = is_op(div, "Mul") && near(scalar_constant(g, other_input(div, x)), std::sqrt(0.5));
-    if (!by_div && !by_mul) continue;
-    const ir::NodeId e = sole_consumer(g, div.outputs[0]);
-    if (e < 0 || !is_op(g.node(e), "Erf")) continue;
-    const ir::NodeId a = sole_consumer(g, g.node(e).outputs[0]);
-    if (a < 0 || !is_op(g.node(a), "Add") ||
-        !near(scalar_constant(g, other_input(g.node(a), g.node(e).outputs[0])), 1.0))
-      continue;
-    auto tail = match_gelu_tail(g, x, g.node(a).outputs[0]);
-    if (!tail || !readers_are(g, x, {d, tail->x_reader})) continue;
-    std::vector<ir::NodeId> nodes = {d, e, a};
-    nodes.insert(nodes.end(), tail->nodes.begin(), tail->nodes.end());
-    return nodes;
-  }
-  return {};
-}
-
-// Gelu in tanh form, as exporters write GELU(approximate="tanh") out:
-//   x * 0.5 * (Tanh(sqrt(2/pi) * (x + 0.044715 * Pow(x, 3))) + 1)   (see match_gelu_tail)
-std::vector<ir::NodeId> match_gelu_tanh(const ir::Graph& g, ir::ValueId x) {
-  const ir::ValueInfo& xi = g.value(x);
-  if (xi.is_graph_output || xi.consumers.size() != 3 || g.is_read_implicitly(x)) return {};
-  for (ir::NodeId p : xi.consumers) {
-    const ir::Node& pow = g.node(p);
-    if (!is_op(pow, "Pow") || pow.inputs.size() != 2 || pow.inputs[0] != x ||
-        !near(scalar_constant(g, pow.inputs[1]), 3.0))
-      continue;
-    auto next = [&](ir::ValueId v, std::string_view op) -> ir::NodeId {
-      const ir::NodeId c = sole_consumer(g, v);
-      return c >= 0 && is_op(g.node(c), op) ? c : -1;
-    };
-    const ir::NodeId m1 = next(pow.outputs[0], "Mul");
-    if (m1 < 0 || !near(scalar_constant(g, other_input(g.node(m1), pow.outputs[0])), 0.044715)) continue;
-    const ir::NodeId a1 = next(g.node(m1).outputs[0], "Add");
-    if (a1 < 0 || other_input(g.node(a1), g.node(m1).outputs[0]) != x) continue;
-    const ir::NodeId m2 = next(g.node(a1).outputs[0], "Mul");
-    if (m2 < 0 || !near(scalar_constant(g, other_input(g.node(m2), g.node(a1).outputs[0])),
-                        std::sqrt(2.0 / 3.14159265358979323846)))
-      continue;
-    const ir::NodeId t = next(g.node(m2).outputs[0], "Tanh");
-    if (t < 0) continue;
-    const ir::NodeId a2 = next(g.node(t).outputs[0], "Add");
-    if (a2 < 0 || !near(scalar_constant(g, other_input(g.node(a2), g.node(t).outputs[0])), 1.0)) continue;
-    auto tail = match_gelu_tail(g, x, g.node(a2).outputs[0]);
-    if (!tail || !readers_are(g, x, {p, a1, tail->x_reader})) continue;
-    std::vector<ir::NodeId> nodes = {p, m1, a1, m2, t, a2};
-    nodes.insert(nodes.end(), tail->nodes.begin(), tail->nodes.end());
-    return nodes;
-  }
-  return {};
-}
-
 // Any activation on x that the fused ops can apply: the activation and the nodes it replaces
 // (the last one, whose output survives, at the back).
 struct ActMatch {
@@ -217,10 +113,6 @@ std::optional<ActMatch> match_any_activation(const ir::Graph& g, ir::ValueId x) 
   const ir::NodeId c = sole_consumer(g, x);
   if (c >= 0 && g.node(c).inputs[0] == x)
     if (auto act = match_activation(g, g.node(c))) return ActMatch{*act, {c}};
-  if (auto nodes = match_gelu_erf(g, x); !nodes.empty())
-    return ActMatch{ir::FusedActivation{ir::FusedAct::kGelu, 0.f, 0.f}, std::move(nodes)};
-  if (auto nodes = match_gelu_tanh(g, x); !nodes.empty())
-    return ActMatch{ir::FusedActivation{ir::FusedAct::kGeluTanh, 0.f, 0.f}, std::move(nodes)};
   return std::nullopt;
 }
 

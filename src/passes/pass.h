@@ -53,12 +53,13 @@ Expected<bool> fuse_conv_add(ir::Graph& graph, const PassContext& ctx);
 Expected<bool> fuse_matmul_transpose(ir::Graph& graph, const PassContext& ctx);
 // MatMul(constant 2-D B) + Add(bias) and/or + Add(Z of the same shape) -> FusedMatMul.
 Expected<bool> fuse_matmul_add(ir::Graph& graph, const PassContext& ctx);
-// Conv/FusedConv/FusedMatMul + Relu, Clip, Sigmoid, Tanh, LeakyRelu, HardSigmoid, HardSwish, Gelu
-// (also Gelu's five-node erf form) -> the fused op with that activation.
+// Conv/FusedConv/FusedMatMul + Relu, Clip, Sigmoid, Tanh, LeakyRelu, HardSigmoid, HardSwish, Gelu,
+// Swish -> the fused op with that activation.
 Expected<bool> fuse_activation(ir::Graph& graph, const PassContext& ctx);
-// x * Sigmoid(x) and x * Sigmoid(alpha * x) -> com.onnxrt Swish (ONNX Swish-24 semantics), the
-// form torch exports SiLU in.
-Expected<bool> fuse_swish(ir::Graph& graph, const PassContext& ctx);
+// An activation written out as several element-wise nodes (GELU's erf and tanh forms, SiLU as
+// x * Sigmoid(x), ...) -> one Sigmoid, Tanh, com.onnxrt Gelu or com.onnxrt Swish node; found by
+// evaluating the region's formula at probe points.
+Expected<bool> collapse_activations(ir::Graph& graph, const PassContext& ctx);
 // fold_constants that leaves the DequantizeLinear nodes fuse_dequantize_matmul takes (the
 // extended levels run both; the basic level folds them).
 Expected<bool> fold_constants_keeping_quantized_weights(ir::Graph& graph, const PassContext& ctx);

@@ -69,7 +69,7 @@ TEST(ElementwiseMath, VectorAccuracyInUlps) {
     const double t = max_ulp(fn, UnaryOp::kTanh, -10, 10, [](double v) { return std::tanh(v); });
     const double r = max_ulp(fn, UnaryOp::kErf, -5, 5, [](double v) { return std::erf(v); });
     const double g = max_ulp(fn, UnaryOp::kGelu, -5, 10, [&](double v) { return 0.5 * v * std::erfc(-v * kSqrt1_2); });
-    // Swish (x sigmoid(alpha x)) at SiLU's alpha 1 and QuickGELU's 1.702 (passes/fuse_swish.cc).
+    // Swish (x sigmoid(alpha x)) at SiLU's alpha 1 and QuickGELU's 1.702 (passes/collapse_activations.cc).
     double w = 0;
     for (float alpha : {1.0f, 1.702f}) {
       kernels::ew::UnaryParams p;

@@ -119,7 +119,7 @@ class InvertedResidualStack(nn.Module):
 class MBConvSiLU(nn.Module):
     """EfficientNet block: 1x1 expand + SiLU, depthwise 3x3 + SiLU, squeeze-excite (SiLU, then a
     sigmoid gate), linear 1x1 projection, residual. torch exports each SiLU as Sigmoid + Mul, which
-    onnxrt rewrites into one Swish node (passes/fuse_swish.cc)."""
+    onnxrt rewrites into one Swish node (passes/collapse_activations.cc)."""
 
     def __init__(self, channels=8, expand=4):
         super().__init__()

@@ -81,7 +81,8 @@ constexpr KernelEntry kTable[] = {
     {"", "Atanh", 9, kMaxOpset, kAny, &make_unary},
     {"", "Shrink", 9, kMaxOpset, kAny, &make_unary},
     {"", "Swish", 24, kMaxOpset, kAny, &make_unary},
-    {"com.onnxrt", "Swish", 1, kMaxOpset, kAny, &make_unary},  // passes/fuse_swish.cc
+    {"com.onnxrt", "Swish", 1, kMaxOpset, kAny, &make_unary},  // passes/collapse_activations.cc
+    {"com.onnxrt", "Gelu", 1, kMaxOpset, kAny, &make_unary},   // passes/collapse_activations.cc
 };
 
 }  // namespace

@@ -516,7 +516,8 @@ constexpr KernelEntry kTable[] = {
     {"", "Atanh", 9, kMaxOpset, kAny, kUn},
     {"", "Shrink", 9, kMaxOpset, kAny, kUn},
     {"", "Swish", 24, kMaxOpset, kAny, kUn},
-    {"com.onnxrt", "Swish", 1, kMaxOpset, kAny, kUn},  // passes/fuse_swish.cc
+    {"com.onnxrt", "Swish", 1, kMaxOpset, kAny, kUn},  // passes/collapse_activations.cc
+    {"com.onnxrt", "Gelu", 1, kMaxOpset, kAny, kUn},   // passes/collapse_activations.cc
 };
 
 }  // namespace
