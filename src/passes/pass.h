@@ -56,6 +56,8 @@ Expected<bool> fuse_matmul_add(ir::Graph& graph, const PassContext& ctx);
 // Conv/FusedConv/FusedMatMul + Relu, Clip, Sigmoid, Tanh, LeakyRelu, HardSigmoid, HardSwish, Gelu,
 // Swish -> the fused op with that activation.
 Expected<bool> fuse_activation(ir::Graph& graph, const PassContext& ctx);
+// Pad (constant 0, spatial dims, no crop) -> Conv with explicit pads: the pads go into the Conv.
+Expected<bool> fuse_pad_conv(ir::Graph& graph, const PassContext& ctx);
 // An activation written out as several element-wise nodes (GELU's erf and tanh forms, SiLU as
 // x * Sigmoid(x), ...) -> one Sigmoid, Tanh, com.onnxrt Gelu or com.onnxrt Swish node; found by
 // evaluating the region's formula at probe points.

@@ -22,6 +22,7 @@ std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
   p.push_back({"fold_conv_batchnorm", &fold_conv_batchnorm});
   p.push_back({"eliminate_dead_code", &eliminate_dead_code});
   if (level == GraphOptimizationLevel::kBasic) return p;
+  p.push_back({"fuse_pad_conv", &fuse_pad_conv});
   // After the folding above (a BN right after a Conv goes into it); before the fusions, which
   // take the depthwise conv and its activation.
   p.push_back({"batchnorm_to_depthwise_conv", &batchnorm_to_depthwise_conv});

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
+import onnx.reference
 import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
@@ -187,3 +188,31 @@ def test_basic_level_folds_dequantized_weights(tmp_path):
     so.graph_optimization_level = onnxrt.GraphOptimizationLevel.ORT_ENABLE_BASIC
     onnxrt.InferenceSession(model.SerializeToString(), so)
     assert [n.op_type for n in onnx.load(str(path)).graph.node] == ["MatMul"]
+
+
+def _pad_conv_model(opset: int, pads: list[int], mode: str = "constant") -> onnx.ModelProto:
+    """x [1, 3, 9, 7] -> Pad (the opset's form: attributes before 11, inputs after) -> Conv 3x3 s2."""
+    rng = np.random.default_rng(2)
+    inits = [numpy_helper.from_array(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), "W")]
+    if opset < 11:
+        pad = helper.make_node("Pad", ["x"], ["p"], mode=mode, **({"paddings": pads} if opset < 2 else {"pads": pads}))
+    else:
+        inits.append(numpy_helper.from_array(np.array(pads, np.int64), "pads"))
+        pad = helper.make_node("Pad", ["x", "pads"], ["p"], mode=mode)
+    nodes = [pad, helper.make_node("Conv", ["p", "W"], ["y"], strides=[2, 2])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 9, 7])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=7)
+
+
+@pytest.mark.parametrize("opset", [1, 2, 10, 11, 13, 18])
+@pytest.mark.parametrize("mode", ["constant", "edge"])
+def test_zero_pad_goes_into_the_conv(opset, mode, tmp_path):
+    # TensorFlow-style SAME padding of a stride-2 conv: one row and column after, none before.
+    model = _pad_conv_model(opset, [0, 0, 0, 1, 0, 0, 1, 2], mode)
+    ops = _optimized_ops(model, tmp_path)
+    assert ("Pad" in ops) == (mode != "constant"), ops
+    x = np.random.default_rng(3).standard_normal((1, 3, 9, 7)).astype(np.float32)
+    (got,) = onnxrt.InferenceSession(model.SerializeToString()).run(None, {"x": x})
+    want = onnx.reference.ReferenceEvaluator(model).run(None, {"x": x})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
