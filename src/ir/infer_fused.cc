@@ -18,7 +18,7 @@ struct ActName {
   size_t num_params;
 };
 
-constexpr std::array<ActName, 12> kActs = {{
+constexpr std::array<ActName, 13> kActs = {{
     {"", FusedAct::kNone, 0},
     {"Relu", FusedAct::kRelu, 0},
     {"Clip", FusedAct::kClip, 2},
@@ -30,6 +30,7 @@ constexpr std::array<ActName, 12> kActs = {{
     {"Gelu", FusedAct::kGelu, 0},
     {"GeluTanh", FusedAct::kGeluTanh, 0},
     {"Swish", FusedAct::kSwish, 1},
+    {"Mish", FusedAct::kMish, 0},
     {"QuantizeDequantize", FusedAct::kQuantizeDequantize, 4},
 }};
 
@@ -147,7 +148,7 @@ Status infer_fused_matmul(InferContext& ctx) {
   return check_same_shape_input(ctx, 3, "Z");
 }
 
-// Same as ONNX's Swish and Gelu, which only opsets 24 and 20 define.
+// Same as ONNX's Swish, Gelu and Mish, which only opsets 24, 20 and 18 define.
 Status infer_fused_swish(InferContext& ctx) {
   InferFn swish = find_infer_fn("", "Swish");
   if (!swish) return ctx.error("Swish inference is missing");
@@ -157,6 +158,11 @@ Status infer_fused_gelu(InferContext& ctx) {
   InferFn gelu = find_infer_fn("", "Gelu");
   if (!gelu) return ctx.error("Gelu inference is missing");
   return gelu(ctx);
+}
+Status infer_fused_mish(InferContext& ctx) {
+  InferFn mish = find_infer_fn("", "Mish");
+  if (!mish) return ctx.error("Mish inference is missing");
+  return mish(ctx);
 }
 
 // MatMulIntegerToFloat(A, B, a_zero_point, b_zero_point, scale, bias): MatMulInteger's shape, float
@@ -245,6 +251,7 @@ constexpr OpInfo kFusedOps[] = {
     {kFusedDomain, "FusedAttention", &infer_fused_attention},
     {kFusedDomain, "Swish", &infer_fused_swish},
     {kFusedDomain, "Gelu", &infer_fused_gelu},
+    {kFusedDomain, "Mish", &infer_fused_mish},
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 //                                  Swish-24 for models of any opset (passes/collapse_activations.cc)
 //   Gelu(X)                        ONNX's Gelu-20 (approximate "none" or "tanh") for models of any
 //                                  opset (passes/collapse_activations.cc)
+//   Mish(X)                        ONNX's Mish-18 for models of any opset (the same pass)
 //   QuantizeDequantize(X, scale, zero_point)   Y = DequantizeLinear(QuantizeLinear(X, scale,
 //                                  zero_point), scale, zero_point): X float32, scale a float32
 //                                  scalar, zero_point a scalar of int8, uint8, int16 or uint16
@@ -78,6 +79,7 @@ enum class FusedAct : uint8_t {
   kGelu,         // erf form
   kGeluTanh,     // tanh approximation
   kSwish,        // x * sigmoid(alpha x) (SiLU at alpha 1); params: alpha
+  kMish,         // x * tanh(softplus(x))
   // QuantizeLinear then DequantizeLinear per tensor (base/quantize_dequantize.h); params: scale,
   // zero point, lo, hi (the integer type's range), the last three integers.
   kQuantizeDequantize,
@@ -115,6 +117,7 @@ inline float apply_fused_activation(const FusedActivation& a, float x) {
     case FusedAct::kGeluTanh:
       return 0.5f * x * (1.f + std::tanh(0.79788456080286536f * (x + 0.044715f * x * x * x)));
     case FusedAct::kSwish: return x / (1.f + std::exp(-a.p0 * x));
+    case FusedAct::kMish: return x * std::tanh(std::log1p(std::exp(x)));
     case FusedAct::kQuantizeDequantize:
       return quantize_dequantize(x, a.p0, static_cast<int32_t>(a.p1), static_cast<int32_t>(a.p2),
                                  static_cast<int32_t>(a.p3));

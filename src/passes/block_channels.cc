@@ -80,9 +80,9 @@ bool single_value(const ir::Graph& g, ir::ValueId v) {
   return std::all_of(t.shape.begin(), t.shape.end(), [](const Dim& d) { return d.is_known() && d.value() == 1; });
 }
 
-constexpr std::array<std::string_view, 14> kUnaryOps = {"Relu", "Clip",     "Sigmoid", "Tanh", "HardSwish",
+constexpr std::array<std::string_view, 15> kUnaryOps = {"Relu", "Clip",     "Sigmoid", "Tanh", "HardSwish",
                                                         "HardSigmoid", "LeakyRelu", "Swish", "Gelu", "Elu",
-                                                        "Softplus", "Neg",      "Abs",     "Erf"};
+                                                        "Softplus", "Neg",      "Abs",     "Erf",  "Mish"};
 
 BlockKind conv_kind(const ir::Graph& g, const ir::Node& n) {
   if (n.inputs.size() < 2) return BlockKind::kNone;
@@ -194,7 +194,7 @@ Blockable block_kind(const ir::Graph& g, ir::NodeId id) {
   if (blockable_channels(g, n.outputs[0]) == 0) return {};
   const bool plain = n.domain.empty();
   if ((plain && std::find(kUnaryOps.begin(), kUnaryOps.end(), n.op_type) != kUnaryOps.end()) ||
-      (fused && (n.op_type == "Swish" || n.op_type == "Gelu" || n.op_type == "QuantizeDequantize")))
+      (fused && (n.op_type == "Swish" || n.op_type == "Gelu" || n.op_type == "Mish" || n.op_type == "QuantizeDequantize")))
     return blockable_channels(g, n.inputs[0]) ? Blockable{BlockKind::kUnary, 1u} : Blockable{};
   if (plain && (n.op_type == "Add" || n.op_type == "Mul" || n.op_type == "Sub" || n.op_type == "Div") &&
       n.inputs.size() == 2) {

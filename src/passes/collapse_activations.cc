@@ -3,8 +3,10 @@
 //   GELU, tanh form:  GPT-2's 0.5 x (1 + Tanh(sqrt(2/pi) (x + 0.044715 Pow(x, 3)))), BLOOM's
 //                     x * 0.5 * (1 + Tanh(0.79788456 x (1 + 0.044715 x x))), HF's FastGELU, ...;
 //   Swish:            x * Sigmoid(alpha x) (torch's SiLU, QuickGELU at 1.702), x / (1 + Exp(-x));
+//   Mish:             x * Tanh(Softplus(x)) (torch's export before opset 18; YOLOv4's CSPDarknet);
 //   Sigmoid, Tanh:    1 / (1 + Exp(-x)), (Exp(2x) - 1) / (Exp(2x) + 1), ...
-// -> com.onnxrt Gelu (approximate "none" / "tanh"), com.onnxrt Swish (alpha), Sigmoid, Tanh. One
+// -> com.onnxrt Gelu (approximate "none" / "tanh"), com.onnxrt Swish (alpha), com.onnxrt Mish,
+// Sigmoid, Tanh. One
 // pass over x instead of five to nine, each writing a temporary; fuse_activation then folds the
 // single node into the Conv / MatMul before it. (BLOOM's GELU took 1.7 of its 17 ms as nine
 // nodes.)
@@ -169,6 +171,7 @@ std::optional<ir::FusedActivation> identify(const std::vector<double>& f) {
   else if (agrees(f, [](double v) { return 0.5 * v * std::erfc(-v / std::sqrt(2.0)); })) a.kind = ir::FusedAct::kGelu;
   else if (agrees(f, [&](double v) { return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / kPi) * (v + 0.044715 * v * v * v))); }))
     a.kind = ir::FusedAct::kGeluTanh;
+  else if (agrees(f, [](double v) { return v * std::tanh(std::log1p(std::exp(v))); })) a.kind = ir::FusedAct::kMish;
   if (a.kind != ir::FusedAct::kNone) return a;
   // Swish: f(1) = sigmoid(alpha).
   const double f1 = f[static_cast<size_t>(std::find(kProbes.begin(), kProbes.end(), 1.0) - kProbes.begin())];
@@ -208,14 +211,15 @@ ir::Attribute float_attr(const char* name, float v) {
   return a;
 }
 
-// The one node computing `act` on x; Gelu and Swish in our domain, which models of any opset
-// may use (ONNX has them from opsets 20 and 24).
+// The one node computing `act` on x; Gelu, Swish and Mish in our domain, which models of any
+// opset may use (ONNX has them from opsets 20, 24 and 18).
 ir::Node activation_node(ir::Graph& g, const ir::FusedActivation& act, const std::string& name) {
   ir::Node n;
   n.name = name;
   switch (act.kind) {
     case ir::FusedAct::kSigmoid: n.op_type = "Sigmoid"; break;
     case ir::FusedAct::kTanh: n.op_type = "Tanh"; break;
+    case ir::FusedAct::kMish: n.op_type = "Mish"; break;
     case ir::FusedAct::kSwish:
       n.op_type = "Swish";
       if (act.p0 != 1.f) n.attrs.set(float_attr("alpha", act.p0));
@@ -229,7 +233,7 @@ ir::Node activation_node(ir::Graph& g, const ir::FusedActivation& act, const std
       n.attrs.set(a);
     }
   }
-  if (n.op_type == "Gelu" || n.op_type == "Swish") {
+  if (n.op_type == "Gelu" || n.op_type == "Swish" || n.op_type == "Mish") {
     n.domain = std::string(ir::kFusedDomain);
     n.opset = 1;
     fusion::add_fused_import(g);

@@ -1,8 +1,8 @@
 // Conv / FusedConv / FusedMatMul (or a MatMul with a constant 2-D B, or a Gemm that is one:
 // gemm_as_matmul) followed by an activation -> the fused op with that activation, applied while
 // each output tile is in cache. Activations: Relu, Clip (constant bounds), Sigmoid, Tanh,
-// LeakyRelu, HardSigmoid, HardSwish, Gelu, com.onnxrt Gelu and Swish (collapse_activations makes
-// them from the multi-node forms exporters write: GELU's erf and tanh forms, SiLU), com.onnxrt
+// LeakyRelu, HardSigmoid, HardSwish, Gelu, Mish, com.onnxrt Gelu, Mish and Swish (collapse_activations
+// makes them from the multi-node forms exporters write: GELU's erf and tanh forms, SiLU), com.onnxrt
 // QuantizeDequantize (constant scale and zero point: a QDQ model's pair on an activation).
 // A Reshape (or Flatten / Squeeze / Unsqueeze) between the producer and the activation is kept
 // after the fused op: the activation is element-wise, so act(Reshape(y)) == Reshape(act(y)). This
@@ -57,8 +57,9 @@ std::optional<ir::FusedActivation> match_activation(const ir::Graph& g, const ir
     if (!r.status().is_ok()) return std::nullopt;
     return a;
   }
-  const bool fused_gelu = c.domain == ir::kFusedDomain && c.op_type == "Gelu";  // collapse_activations
-  if ((!c.domain.empty() && !fused_gelu) || c.outputs.size() != 1 || c.inputs.empty()) return std::nullopt;
+  // collapse_activations' com.onnxrt Gelu and Mish compute what ONNX's do.
+  const bool ours = c.domain == ir::kFusedDomain && (c.op_type == "Gelu" || c.op_type == "Mish");
+  if ((!c.domain.empty() && !ours) || c.outputs.size() != 1 || c.inputs.empty()) return std::nullopt;
   ir::FusedActivation a;
   ir::AttrReader r(c);
   if (c.op_type == "Relu") {
@@ -67,6 +68,8 @@ std::optional<ir::FusedActivation> match_activation(const ir::Graph& g, const ir
     a.kind = ir::FusedAct::kSigmoid;
   } else if (c.op_type == "Tanh") {
     a.kind = ir::FusedAct::kTanh;
+  } else if (c.op_type == "Mish") {
+    a.kind = ir::FusedAct::kMish;
   } else if (c.op_type == "HardSwish") {
     a.kind = ir::FusedAct::kHardSwish;
   } else if (c.op_type == "LeakyRelu") {

@@ -21,7 +21,8 @@ struct Act {
 
 const Act kActs[] = {{"", {}},        {"Relu", {}},         {"Clip", {0.f, 6.f}},       {"Sigmoid", {}},
                      {"Tanh", {}},    {"LeakyRelu", {0.1f}}, {"HardSigmoid", {0.2f, 0.5f}}, {"HardSwish", {}},
-                     {"Gelu", {}},    {"GeluTanh", {}},   {"Swish", {1.0f}},  {"Swish", {1.702f}}};
+                     {"Gelu", {}},    {"GeluTanh", {}},   {"Swish", {1.0f}},  {"Swish", {1.702f}},
+                     {"Mish", {}}};
 
 NodeBuilder with_act(const char* op, const Act& a) {
   NodeBuilder b(op, 1, "com.onnxrt");

@@ -1,6 +1,6 @@
 // collapse_activations: activations written out as several element-wise nodes, in arrangements
 // no single-pattern matcher held (BLOOM's and FastGELU's tanh GELU, Sigmoid and Tanh through Exp,
-// SiLU as x / (1 + Exp(-x))), become one node that computes what the nodes did; formulas that
+// SiLU as x / (1 + Exp(-x)), Mish), become one node that computes what the nodes did; formulas that
 // only resemble an activation, clamp on the way, leak an intermediate or broadcast stay as they
 // are. (test_passes_swish.cc and test_passes_gelu_reshape.cc hold the arrangements torch writes.)
 #include <gtest/gtest.h>
@@ -171,6 +171,34 @@ TEST(PassesCollapseActivations, SwishThroughExpTakesAlpha) {
     fuse_and_compare(b, feed_x(b, {4, 17}), 1e-5);
     const ir::Node& n = only_node(b.g, "Swish", std::string(ir::kFusedDomain));
     EXPECT_NEAR(ir::AttrReader(n).f("alpha", 1.f), alpha, 1e-6);
+  }
+}
+
+// Mish as torch writes it before opset 18 (Softplus, Tanh, Mul), and with the softplus spelled
+// out as Log(1 + Exp(x)); after a Conv it becomes the FusedConv's activation.
+TEST(PassesCollapseActivations, MishBecomesOneNodeAndFuses) {
+  for (bool spelled_out : {false, true}) {
+    SCOPED_TRACE(spelled_out);
+    GraphBuilder b;
+    b.input("x", {1, 3, 6, 6});
+    b.random_constant("w", {5, 3, 3, 3});
+    b.scalar("one", 1.f);
+    b.node("Conv", {"x", "w"}, {"c"});
+    if (spelled_out) {
+      b.node("Exp", {"c"}, {"e"});
+      b.node("Add", {"e", "one"}, {"e1"});
+      b.node("Log", {"e1"}, {"sp"});
+    } else {
+      b.node("Softplus", {"c"}, {"sp"});
+    }
+    b.node("Tanh", {"sp"}, {"t"});
+    b.node("Mul", {"c", "t"}, {"y"});
+    b.output("y");
+    fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 3, 6, 6}, b.rng, -4, 4)}}, 1e-5);
+    const ir::Node& n = only_node(b.g, "FusedConv", std::string(ir::kFusedDomain));
+    auto act = ir::read_fused_activation(n);
+    ASSERT_TRUE(act.has_value());
+    EXPECT_EQ(act->kind, ir::FusedAct::kMish);
   }
 }
 

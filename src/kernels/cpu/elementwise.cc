@@ -83,6 +83,7 @@ constexpr KernelEntry kTable[] = {
     {"", "Swish", 24, kMaxOpset, kAny, &make_unary},
     {"com.onnxrt", "Swish", 1, kMaxOpset, kAny, &make_unary},  // passes/collapse_activations.cc
     {"com.onnxrt", "Gelu", 1, kMaxOpset, kAny, &make_unary},   // passes/collapse_activations.cc
+    {"com.onnxrt", "Mish", 1, kMaxOpset, kAny, &make_unary},   // passes/collapse_activations.cc
 };
 
 }  // namespace

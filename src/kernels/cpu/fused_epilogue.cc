@@ -31,6 +31,7 @@ void apply_epilogue(const Epilogue& e, float* y, int64_t ldy, int64_t rows, int6
     case FusedAct::kGelu: second = ew::UnaryOp::kGelu; break;
     case FusedAct::kGeluTanh: second = ew::UnaryOp::kGeluTanh; break;
     case FusedAct::kSwish: second = ew::UnaryOp::kSilu; break;
+    case FusedAct::kMish: second = ew::UnaryOp::kMish; break;
     case FusedAct::kQuantizeDequantize: a.act = EpiAct::kNone; break;
   }
   if (qdq) {

@@ -518,6 +518,7 @@ constexpr KernelEntry kTable[] = {
     {"", "Swish", 24, kMaxOpset, kAny, kUn},
     {"com.onnxrt", "Swish", 1, kMaxOpset, kAny, kUn},  // passes/collapse_activations.cc
     {"com.onnxrt", "Gelu", 1, kMaxOpset, kAny, kUn},   // passes/collapse_activations.cc
+    {"com.onnxrt", "Mish", 1, kMaxOpset, kAny, kUn},   // passes/collapse_activations.cc
 };
 
 }  // namespace
