@@ -137,5 +137,19 @@ TEST(NnConvDirect, PointwiseMatchesReference) {
   }
 }
 
+// Inputs of 4 MB and more with K >= 32 and M <= 32: conv_pointwise copies each pixel block's
+// planes into a packed buffer first. A plane that ends in a partial vector (181 x 181), an input
+// of exactly 4 MB, Z and both kinds of epilogue.
+TEST(NnConvDirect, PointwisePackedBlocksMatchReference) {
+  std::mt19937 rng(43);
+  const DirectCase cases[] = {
+      {{1, 32, 181, 181}, {8, 32, 1, 1}, {}, {}, {}},
+      {{1, 64, 128, 128}, {7, 64, 1, 1}, {}, {}, {}},
+  };
+  check(cases[0], "", {}, true, false, rng);
+  check(cases[0], "Sigmoid", {}, false, true, rng);
+  check(cases[1], "Relu", {}, true, true, rng);
+}
+
 }  // namespace
 }  // namespace onnxrt::testing
