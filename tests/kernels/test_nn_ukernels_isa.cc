@@ -8,7 +8,10 @@
 //   widths around the vector widths, with and without the clamp; guard values after the plane;
 //   the 3x3, 5x5 and 7x7 kernels over a finer sweep of widths, heights and (asymmetric) pads;
 // - the direct-conv tile (ConvDirectArgs) of each vector ISA;
-// - 2-D max pooling (MaxPool2dF32Fn) over the same kind of sweep, bit-exact.
+// - 2-D max pooling (MaxPool2dF32Fn) over the same kind of sweep, bit-exact;
+// - AveragePool rows (AvgPoolRowF32Fn), each variant bit for bit the scalar one: 2x2 stride-2
+//   windows (AVX2's own loop) over row widths around its 16-float steps, odd widths whose last
+//   window ends past the row, windows that are not 2x2 stride 2.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -323,6 +326,60 @@ TEST(NnUkernelsIsa, MaxPoolPlaneIsExact) {
         }
       }
       for (size_t i = static_cast<size_t>(a.OH * a.OW); i < y.size(); ++i) ASSERT_EQ(y[i], 777.f) << "wrote past the plane";
+    }
+  }
+}
+
+TEST(NnUkernelsIsa, AvgPoolRowMatchesScalarBits) {
+  using kernels::ukernels::AvgPoolRowArgs;
+  std::mt19937 rng(29);
+  std::uniform_real_distribution<float> u(-3.f, 3.f);
+  auto v = variants<kernels::ukernels::AvgPoolRowF32Fn>(&kernels::ukernels::avgpool_row_f32_scalar,
+                                                        &kernels::ukernels::avgpool_row_f32_avx2,
+                                                        &kernels::ukernels::avgpool_row_f32_avx2);
+  struct Geom {
+    int64_t W, kw, sw, nrows, OW;
+  };
+  std::vector<Geom> geoms;
+  for (int64_t W : {2, 3, 15, 16, 17, 31, 32, 33, 34, 47, 64, 256}) {
+    geoms.push_back({W, 2, 2, 2, W / 2});            // floor mode
+    geoms.push_back({W, 2, 2, 2, (W + 1) / 2});      // ceil mode: an odd W's last window is half out
+    geoms.push_back({W, 2, 2, 1, W / 2});            // a window clipped to one row
+    geoms.push_back({W, 3, 2, 2, (W - 1) / 2});      // not 2x2
+  }
+  for (const Geom& g : geoms) {
+    if (g.OW <= 0) continue;
+    std::vector<float> r0(static_cast<size_t>(g.W)), r1(static_cast<size_t>(g.W)), inv_cols(static_cast<size_t>(g.OW));
+    for (float& x : r0) x = u(rng);
+    for (float& x : r1) x = u(rng);
+    // Scales that are not powers of two, so that a different order of the two multiplies shows.
+    for (float& c : inv_cols) c = std::uniform_real_distribution<float>(0.1f, 1.f)(rng);
+    const float inv_rows = 0.37f;
+    const float* rows[2] = {r0.data(), r1.data()};
+    auto run = [&](kernels::ukernels::AvgPoolRowF32Fn fn) {
+      const int64_t phase_len = g.OW + (g.kw - 1) / g.sw;
+      std::vector<float> buf(static_cast<size_t>(std::max(g.W, phase_len * g.sw) + 1), 0.f);
+      std::vector<float> acc(static_cast<size_t>(g.OW)), phases(static_cast<size_t>(g.sw * phase_len));
+      std::vector<float> y(static_cast<size_t>(g.OW) + 8, 777.f);
+      AvgPoolRowArgs a{};
+      a.rows = rows, a.nrows = g.nrows, a.W = g.W, a.buf = buf.data(), a.L = 0, a.acc = acc.data();
+      a.phases = phases.data(), a.phase_len = phase_len, a.OW = g.OW, a.kw = g.kw, a.sw = g.sw;
+      a.inv_rows = inv_rows, a.inv_cols = inv_cols.data(), a.y = y.data();
+      fn(a);
+      return y;
+    };
+    const std::vector<float> want = run(&kernels::ukernels::avgpool_row_f32_scalar);
+    for (int64_t ow = 0; ow < g.OW; ++ow) {  // the scalar variant itself against the definition
+      double sum = 0;
+      for (int64_t t = 0; t < g.kw && 2 * ow + t < g.W; ++t)
+        for (int64_t r = 0; r < g.nrows; ++r) sum += rows[r][static_cast<size_t>(2 * ow + t)];
+      ASSERT_NEAR(want[static_cast<size_t>(ow)], sum * inv_rows * inv_cols[static_cast<size_t>(ow)], 1e-5);
+    }
+    for (const auto& var : v) {
+      SCOPED_TRACE(std::string(var.name) + " W " + std::to_string(g.W) + " k " + std::to_string(g.kw) + " rows " +
+                   std::to_string(g.nrows) + " OW " + std::to_string(g.OW));
+      const std::vector<float> got = run(var.fn);
+      for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], want[i]) << "output " << i;
     }
   }
 }
