@@ -16,6 +16,10 @@
 //   Add / Mul / Sub / Div of two such tensors with the same channels (broadcasting over N, H, W
 //     is the same blocked: the squeeze-excite gate [N, C, 1, 1]), or of one and a single value;
 //   ReduceMean over H and W with keepdims (squeeze-excite's pooling), its axes made [2, 3];
+//   MaxPool (without Indices) and AveragePool with 2-D windows (ResNet's max pool after the stem,
+//     DenseNet's transitions, YOLO's SPPF): the same op with the window [kh, kw, 1] over the
+//     blocked tensor's H, W and lanes (with_lane_window; nn_pool.cc lane_pool), so the stem before
+//     a max pool joins the chain too;
 //   Concat over the channels of such tensors (DenseNet's dense blocks, YOLO's and UNet's
 //     skips): with every part a multiple of 8 channels, the blocked result is the Concat of the
 //     blocked parts over their axis 1;
@@ -53,7 +57,7 @@ using fusion::fresh_name;
 constexpr int64_t kB = ir::kChannelBlock;
 constexpr int64_t kFreeReorder = 8192;
 
-enum class BlockKind { kNone, kPointwise, kDepthwise, kDense3x3, kDense, kStem, kUnary, kBinary, kReduceHW, kConcat };
+enum class BlockKind { kNone, kPointwise, kDepthwise, kDense3x3, kDense, kStem, kUnary, kBinary, kReduceHW, kConcat, kPool };
 
 bool is_conv(BlockKind k) {
   return k == BlockKind::kPointwise || k == BlockKind::kDepthwise || k == BlockKind::kDense3x3 ||
@@ -174,6 +178,35 @@ bool reduces_hw(const ir::Graph& g, const ir::Node& n) {
   return axes[0] == 2 && axes[1] == 3;
 }
 
+// A MaxPool (without Indices: block_kind takes one output) or AveragePool whose window attributes
+// are 2-D: it runs on the blocked tensor as the same op with a window of 1 over the lanes
+// (with_lane_window), which the CPU kernel takes as rows of 8 channels (nn_pool.cc lane_pool).
+bool window_2d(const ir::Node& n) {
+  const ir::Attribute* k = n.attrs.find("kernel_shape");
+  if (!k || k->ints.size() != 2) return false;
+  for (const char* name : {"strides", "dilations"})
+    if (const ir::Attribute* a = n.attrs.find(name); a && a->ints.size() != 2) return false;
+  const ir::Attribute* pads = n.attrs.find("pads");
+  return !pads || pads->ints.size() == 4;
+}
+
+// The 2-D window attributes of a pool with the lanes' window appended: kernel, stride and
+// dilation 1, no pads (auto_pad then pads the lanes by 0 as well).
+void with_lane_window(ir::Node& n) {
+  for (const char* name : {"kernel_shape", "strides", "dilations"}) {
+    const ir::Attribute* a = n.attrs.find(name);
+    if (!a) continue;
+    ir::Attribute three = *a;
+    three.ints.push_back(1);
+    n.attrs.set(three);
+  }
+  if (const ir::Attribute* p = n.attrs.find("pads")) {
+    ir::Attribute pads = *p;
+    pads.ints = {p->ints[0], p->ints[1], 0, p->ints[2], p->ints[3], 0};
+    n.attrs.set(pads);
+  }
+}
+
 // What a node would be in a chain, and which of its inputs then carry blocked tensors (bits).
 struct Blockable {
   BlockKind kind = BlockKind::kNone;
@@ -207,6 +240,9 @@ Blockable block_kind(const ir::Graph& g, ir::NodeId id) {
     return slots ? Blockable{BlockKind::kBinary, slots} : Blockable{};
   }
   if (plain && n.op_type == "ReduceMean" && reduces_hw(g, n)) return {BlockKind::kReduceHW, 1u};
+  if (plain && (n.op_type == "MaxPool" || n.op_type == "AveragePool") && blockable_channels(g, n.inputs[0]) &&
+      window_2d(n))
+    return {BlockKind::kPool, 1u};
   if (plain && n.op_type == "Concat" && n.inputs.size() <= 32) {
     ir::AttrReader a(n);
     const int64_t axis = a.i("axis", 0);
@@ -378,6 +414,8 @@ Expected<bool> block_channels(ir::Graph& graph, const PassContext&) {
       axis.kind = ir::AttrKind::kInt;
       axis.i = 1;
       node.attrs.set(axis);
+    } else if (k.kind == BlockKind::kPool) {
+      with_lane_window(node);
     } else if (k.kind == BlockKind::kReduceHW) {
       // H and W stay dims 2 and 3, but negative axes would now count from the lanes.
       if (node.opset < 18) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "kernels/harness.h"
@@ -220,6 +221,36 @@ TEST(NnPool, AveragePoolMatchesReference) {
       expect_matches_reference(node, {random_tensor(DType::kFloat32, c.x, rng)}, 1, 1e-6, 1e-5);
     }
   }
+}
+
+// Pools whose last window dim is 1 (nn_pool.cc lane_pool): the channel-blocked pools that
+// block_channels writes ([N, C/8, H, W, 8], window [kh, kw, 1]) and other lane widths, with pads,
+// ceil mode, dilations, SAME padding, windows past the input, both counts for the average.
+TEST(NnPool, LanePoolsMatchReference) {
+  std::mt19937 rng(8);
+  const PoolCase cases[] = {
+      {{1, 2, 9, 9, 8}, {3, 3, 1}, {2, 2, 1}, {}, {1, 1, 0, 1, 1, 0}, "", 0},
+      {{2, 3, 8, 7, 8}, {2, 2, 1}, {2, 2, 1}, {}, {}, "", 1},
+      {{1, 1, 10, 12, 5}, {3, 2, 1}, {1, 3, 1}, {2, 1, 1}, {2, 0, 0, 1, 1, 0}, "", 0},
+      {{1, 2, 7, 6, 8}, {3, 3, 1}, {2, 2, 1}, {}, {}, "SAME_UPPER", 0},
+      {{1, 2, 3, 3, 8}, {5, 5, 1}, {1, 1, 1}, {}, {2, 2, 0, 2, 2, 0}, "", 0},
+      {{1, 4, 56, 56, 8}, {3, 3, 1}, {2, 2, 1}, {}, {1, 1, 0, 1, 1, 0}, "", 0},
+  };
+  for (const PoolCase& c : cases) {
+    SCOPED_TRACE("lane x " + shape_to_string(c.x));
+    auto mp = pool_node("MaxPool", 12, c).build();
+    expect_matches_reference(mp, {random_tensor(DType::kFloat32, c.x, rng)}, 1, 0, 0);
+    for (int cip : {0, 1}) {
+      auto ap = pool_node("AveragePool", 19, c).attr_i("count_include_pad", cip).build();
+      expect_matches_reference(ap, {random_tensor(DType::kFloat32, c.x, rng)}, 1, 1e-6, 1e-5);
+    }
+  }
+  // NaN: a window whose first value is NaN gives NaN, a later NaN is passed over (pool_plane's rule).
+  Tensor x = random_tensor(DType::kFloat32, {1, 1, 2, 2, 8}, rng);
+  x.data<float>()[0] = std::numeric_limits<float>::quiet_NaN();      // first tap of lane 0
+  x.data<float>()[3 * 8 + 1] = std::numeric_limits<float>::quiet_NaN();  // last tap of lane 1
+  const PoolCase whole{{1, 1, 2, 2, 8}, {2, 2, 1}, {}, {}, {}, "", 0};
+  expect_matches_reference(pool_node("MaxPool", 12, whole).build(), {x}, 1, 0, 0);
 }
 
 TEST(NnPool, GlobalPoolsMatchReference) {

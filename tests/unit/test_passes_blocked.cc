@@ -87,8 +87,8 @@ TEST(PassesBlocked, InvertedResidualChainRunsBlocked) {
 }
 
 // A stem on an RGB image (3 channels, not a multiple of 8) joins the chain after it: it reads the
-// image as NCHW and writes blocked, so the chain starts without a ToBlocked. A stem followed by a
-// node the chain does not take (ResNet's max pool) stays a plain conv.
+// image as NCHW and writes blocked, so the chain starts without a ToBlocked; ResNet's max pool
+// after the stem joins too, as a MaxPool over the blocked tensor with a window of 1 on the lanes.
 TEST(PassesBlocked, ImageStemWritesBlocked) {
   if (!blocked_kernels_here()) GTEST_SKIP() << "block_channels is off on this CPU";
   {
@@ -125,7 +125,17 @@ TEST(PassesBlocked, ImageStemWritesBlocked) {
     b.output(y);
     fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 3, 32, 32}, b.rng)}}, 1e-4);
     const std::vector<std::string> ops = graph_ops(b.g);
-    EXPECT_EQ(count(ops, "Conv") + count(ops, "FusedConv"), 1);
+    EXPECT_EQ(count(ops, "Conv") + count(ops, "FusedConv"), 0);
+    EXPECT_EQ(count(ops, "BlockedConv"), 7);
+    EXPECT_EQ(count(ops, "ToBlocked"), 0);
+    EXPECT_EQ(count(ops, "FromBlocked"), 1);
+    for (size_t i = 0; i < b.g.num_nodes(); ++i) {
+      const auto id = static_cast<ir::NodeId>(i);
+      if (b.g.is_removed(id) || b.g.node(id).op_type != "MaxPool") continue;
+      EXPECT_EQ(b.g.value(b.g.node(id).inputs[0]).type.rank(), 5u);
+      EXPECT_EQ(ir::AttrReader(b.g.node(id)).ints("kernel_shape"), (std::vector<int64_t>{3, 3, 1}));
+      EXPECT_EQ(ir::AttrReader(b.g.node(id)).ints("pads"), (std::vector<int64_t>{1, 1, 0, 1, 1, 0}));
+    }
     EXPECT_EQ(count(ops, "MaxPool"), 1);
   }
 }
@@ -383,6 +393,41 @@ TEST(PassesBlocked, ChainsThatDoNotPayStay) {
     b.output(y);
     fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 12, 8, 8}, b.rng)}}, 1e-4);
     EXPECT_EQ(count(graph_ops(b.g), "BlockedConv"), 0);
+  }
+}
+
+// A DenseNet-style transition inside a chain: the AveragePool (2x2 stride 2, and 3x3 stride 2 with
+// pads, ceil mode and count_include_pad) runs on the blocked tensor, so the chain is not split.
+TEST(PassesBlocked, AveragePoolInsideAChainStaysBlocked) {
+  if (!blocked_kernels_here()) GTEST_SKIP() << "block_channels is off on this CPU";
+  for (int variant = 0; variant < 2; ++variant) {
+    SCOPED_TRACE(variant);
+    GraphBuilder b;
+    b.input("x", {1, 16, 21, 21});
+    for (const char* w : {"w1", "w2", "w3", "w4"}) b.random_constant(w, {16, 16, 3, 3});
+    b.node("Conv", {"x", "w1"}, {"c1"}, conv_attrs(1, 3, 1));
+    b.node("Relu", {"c1"}, {"r1"});
+    b.node("Conv", {"r1", "w2"}, {"c2"}, conv_attrs(1, 3, 1));
+    ir::Attributes pool = conv_attrs(1, variant == 0 ? 2 : 3, 2);
+    pool.erase("group");
+    if (variant == 0) pool.erase("pads");
+    ir::Attribute ceil;
+    ceil.name = variant == 0 ? "ceil_mode" : "count_include_pad";
+    ceil.kind = ir::AttrKind::kInt;
+    ceil.i = 1;
+    pool.set(ceil);
+    b.node("AveragePool", {"c2"}, {"p"}, pool);
+    b.node("Conv", {"p", "w3"}, {"c3"}, conv_attrs(1, 3, 1));
+    b.node("Relu", {"c3"}, {"r3"});
+    b.node("Conv", {"r3", "w4"}, {"y"}, conv_attrs(1, 3, 1));
+    b.output("y");
+    // Four 3x3 convs of random weights (Winograd on both sides): values of 5-10, rounding 1e-4.
+    fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 16, 21, 21}, b.rng)}}, 1e-3);
+    const std::vector<std::string> ops = graph_ops(b.g);
+    EXPECT_EQ(count(ops, "BlockedConv"), 4);
+    EXPECT_EQ(count(ops, "ToBlocked"), 1);
+    EXPECT_EQ(count(ops, "FromBlocked"), 1);
+    EXPECT_EQ(count(ops, "AveragePool"), 1);
   }
 }
 

@@ -4,8 +4,13 @@
 // bounds checks.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "base/thread_pool.h"
 #include "kernels/cpu/nn_common.h"
@@ -240,6 +245,120 @@ void avgpool_rows(const Geom3& g, bool count_include_pad, int64_t planes, const 
   });
 }
 
+// Pools whose innermost window is one element (kernel 1, stride 1, dilation 1, no pads on the last
+// dim): each output reduces whole rows of the last dim, L contiguous floats that the compiler's
+// loops cover in vectors. block_channels writes the 2-D pools of its chains this way: over the
+// channel-blocked [N, C/8, H, W, 8] with the window [kh, kw, 1], the rows are the 8 channels of a
+// pixel (passes/block_channels.cc). Max keeps pool_plane's NaN rule (v > best replaces best), an
+// empty window gives 0 (max) or NaN (average), as there.
+constexpr int64_t kMaxLanes = 64;
+
+bool lane_pool_applies(const Geom3& g) {
+  return g.k[2] == 1 && g.s[2] == 1 && g.dil[2] == 1 && g.pb[2] == 0 && g.pe[2] == 0 && g.in[2] >= 1 &&
+         g.in[2] <= kMaxLanes;
+}
+
+// Eight lanes as two 4-float values: GCC / Clang lower their operations to the baseline's SSE
+// registers (the plain loops stayed scalar, a maxss per lane; 8-float vector values were split
+// back into scalar compares).
+using Lanes4 = float __attribute__((vector_size(16)));
+using Mask4 = int32_t __attribute__((vector_size(16)));
+
+// v > best ? v : best per lane: SSE's maxps is exactly that (it returns its second operand when
+// the compare is false, NaN included); elsewhere through a mask (the vector ?: is lowered lane by
+// lane).
+inline void keep_greater(const Lanes4& v, Lanes4& best) {
+#if defined(__SSE__)
+  best = _mm_max_ps(v, best);
+#else
+  const Mask4 m = v > best;
+  best = reinterpret_cast<Lanes4>((reinterpret_cast<const Mask4&>(v) & m) | (reinterpret_cast<Mask4&>(best) & ~m));
+#endif
+}
+
+// One output's window over `rows` rows of L floats starting at `first_row`, `row_step` floats
+// apart within a window row of `cols` rows (`col_step` apart), reduced into out: the max (v > best
+// replaces best), or the sum times `scale`.
+template <int64_t kLanes>
+inline void reduce_window(bool max, const float* first_row, int64_t rows, int64_t row_step, int64_t cols,
+                          int64_t col_step, int64_t L, float scale, float* out) {
+  if constexpr (kLanes == 8) {
+    Lanes4 lo = {0, 0, 0, 0}, hi = {0, 0, 0, 0};
+    bool first = true;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) {
+        const float* row = first_row + r * row_step + c * col_step;
+        Lanes4 a, b;
+        std::memcpy(&a, row, sizeof a);
+        std::memcpy(&b, row + 4, sizeof b);
+        if (first) {
+          lo = a, hi = b;
+        } else if (max) {
+          keep_greater(a, lo);
+          keep_greater(b, hi);
+        } else {
+          lo += a, hi += b;
+        }
+        first = false;
+      }
+    if (!max) lo *= scale, hi *= scale;
+    std::memcpy(out, &lo, sizeof lo);
+    std::memcpy(out + 4, &hi, sizeof hi);
+  } else {
+    float acc[kMaxLanes] = {};
+    bool first = true;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) {
+        const float* row = first_row + r * row_step + c * col_step;
+        for (int64_t l = 0; l < L; ++l) acc[l] = first ? row[l] : max ? (row[l] > acc[l] ? row[l] : acc[l]) : acc[l] + row[l];
+        first = false;
+      }
+    for (int64_t l = 0; l < L; ++l) out[l] = max ? acc[l] : acc[l] * scale;
+  }
+}
+
+// kLanes > 0: rows of that many floats, known to the compiler (the blocked layout's 8); 0:
+// g.in[2] floats.
+template <int64_t kLanes>
+void lane_pool(const Geom3& g, const PoolParams& pp, int64_t planes, const float* x, float* y, ThreadPool& pool) {
+  const int64_t D = g.in[0], H = g.in[1], L = kLanes > 0 ? kLanes : g.in[2], OD = g.out[0], OH = g.out[1];
+  const bool max = pp.kind == PoolKind::kMax;
+  // Each output's clipped window, per dim, computed once: taps() divides, and four divisions per
+  // output took most of the run (ResNet's 3x3 stride-2 max pool: 519 us).
+  struct Span {
+    int64_t start, lo, hi, count;  // first input coordinate, valid taps [lo, hi), taps counted
+  };
+  auto spans = [&](int d, int64_t out, int64_t in) {
+    std::vector<Span> r(static_cast<size_t>(out));
+    for (int64_t o = 0; o < out; ++o) {
+      Span& sp = r[static_cast<size_t>(o)];
+      sp.start = o * g.s[d] - g.pb[d];
+      taps(sp.start, g.dil[d], g.k[d], 0, in, &sp.lo, &sp.hi);
+      int64_t plo, phi;
+      taps(sp.start, g.dil[d], g.k[d], -g.pb[d], in + g.pe[d], &plo, &phi);
+      sp.count = pp.count_include_pad ? phi - plo : sp.hi - sp.lo;
+    }
+    return r;
+  };
+  const std::vector<Span> dspan = spans(0, OD, D), hspan = spans(1, OH, H);
+  const double cost = static_cast<double>(OH * L * g.k[0] * g.k[1]);
+  pool.parallel_for(planes * OD, cost, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t p = t / OD, od = t % OD;
+      const Span& ds = dspan[static_cast<size_t>(od)];
+      const float* xp = x + p * g.in_size + (ds.start + ds.lo * g.dil[0]) * H * L;
+      float* yrow = y + p * g.out_size + od * OH * L;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const Span& hs = hspan[static_cast<size_t>(oh)];
+        const int64_t count = ds.count * hs.count;
+        const float scale = count > 0 ? 1.f / static_cast<float>(count) : std::numeric_limits<float>::quiet_NaN();
+        reduce_window<kLanes>(max, xp + (hs.start + hs.lo * g.dil[1]) * L, ds.hi - ds.lo, g.dil[0] * H * L,
+                              hs.hi - hs.lo, g.dil[1] * L, L, scale, yrow + oh * L);
+      }
+    }
+  });
+}
+
 // Whether x holds a NaN (or an infinity: x * 0 is NaN for both, and the callers only need "maybe
 // NaN"). Sixteen independent lanes, so the compiler vectorizes it without reassociating.
 bool may_hold_nan(const float* x, int64_t n) {
@@ -343,6 +462,11 @@ class PoolKernel final : public Kernel {
                                    for (int64_t p = p0; p < p1; ++p)
                                      fn(a, xd + p * g.in_size, yd + p * g.out_size);
                                  });
+      return Status::ok();
+    }
+    if (pp_.kind != PoolKind::kLp && !id && geom->in.size() == 3 && lane_pool_applies(g)) {
+      if (g.in[2] == 8) lane_pool<8>(g, pp_, geom->N * geom->C, xd, yd, ctx.threads());
+      else lane_pool<0>(g, pp_, geom->N * geom->C, xd, yd, ctx.threads());
       return Status::ok();
     }
     if (pp_.kind == PoolKind::kMax && !id && geom->in.size() == 3 && window_fits(g.k[1], g.dil[1], g.in[1]) &&
