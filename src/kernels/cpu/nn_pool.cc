@@ -4,13 +4,8 @@
 // bounds checks.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <vector>
-
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#endif
 
 #include "base/thread_pool.h"
 #include "kernels/cpu/nn_common.h"
@@ -246,8 +241,8 @@ void avgpool_rows(const Geom3& g, bool count_include_pad, int64_t planes, const 
 }
 
 // Pools whose innermost window is one element (kernel 1, stride 1, dilation 1, no pads on the last
-// dim): each output reduces whole rows of the last dim, L contiguous floats that the compiler's
-// loops cover in vectors. block_channels writes the 2-D pools of its chains this way: over the
+// dim): each output reduces whole rows of the last dim, L contiguous floats, rows of 8 on AVX2 in
+// one vector per tap (lane_pool8_f32_avx2). block_channels writes the 2-D pools of its chains this way: over the
 // channel-blocked [N, C/8, H, W, 8] with the window [kh, kw, 1], the rows are the 8 channels of a
 // pixel (passes/block_channels.cc). Max keeps pool_plane's NaN rule (v > best replaces best), an
 // empty window gives 0 (max) or NaN (average), as there.
@@ -258,103 +253,63 @@ bool lane_pool_applies(const Geom3& g) {
          g.in[2] <= kMaxLanes;
 }
 
-// Eight lanes as two 4-float values: GCC / Clang lower their operations to the baseline's SSE
-// registers (the plain loops stayed scalar, a maxss per lane; 8-float vector values were split
-// back into scalar compares).
-using Lanes4 = float __attribute__((vector_size(16)));
-using Mask4 = int32_t __attribute__((vector_size(16)));
-
-// v > best ? v : best per lane: SSE's maxps is exactly that (it returns its second operand when
-// the compare is false, NaN included); elsewhere through a mask (the vector ?: is lowered lane by
-// lane).
-inline void keep_greater(const Lanes4& v, Lanes4& best) {
-#if defined(__SSE__)
-  best = _mm_max_ps(v, best);
-#else
-  const Mask4 m = v > best;
-  best = reinterpret_cast<Lanes4>((reinterpret_cast<const Mask4&>(v) & m) | (reinterpret_cast<Mask4&>(best) & ~m));
-#endif
-}
-
 // One output's window over `rows` rows of L floats starting at `first_row`, `row_step` floats
 // apart within a window row of `cols` rows (`col_step` apart), reduced into out: the max (v > best
-// replaces best), or the sum times `scale`.
-template <int64_t kLanes>
+// replaces best), or the sum times `scale`. The portable loop; 8 lanes on AVX2 (every blocked
+// chain: block_channels runs on AVX2 CPUs only) take lane_pool8_f32_avx2.
 inline void reduce_window(bool max, const float* first_row, int64_t rows, int64_t row_step, int64_t cols,
                           int64_t col_step, int64_t L, float scale, float* out) {
-  if constexpr (kLanes == 8) {
-    Lanes4 lo = {0, 0, 0, 0}, hi = {0, 0, 0, 0};
-    bool first = true;
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t c = 0; c < cols; ++c) {
-        const float* row = first_row + r * row_step + c * col_step;
-        Lanes4 a, b;
-        std::memcpy(&a, row, sizeof a);
-        std::memcpy(&b, row + 4, sizeof b);
-        if (first) {
-          lo = a, hi = b;
-        } else if (max) {
-          keep_greater(a, lo);
-          keep_greater(b, hi);
-        } else {
-          lo += a, hi += b;
-        }
-        first = false;
-      }
-    if (!max) lo *= scale, hi *= scale;
-    std::memcpy(out, &lo, sizeof lo);
-    std::memcpy(out + 4, &hi, sizeof hi);
-  } else {
-    float acc[kMaxLanes] = {};
-    bool first = true;
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t c = 0; c < cols; ++c) {
-        const float* row = first_row + r * row_step + c * col_step;
-        for (int64_t l = 0; l < L; ++l) acc[l] = first ? row[l] : max ? (row[l] > acc[l] ? row[l] : acc[l]) : acc[l] + row[l];
-        first = false;
-      }
-    for (int64_t l = 0; l < L; ++l) out[l] = max ? acc[l] : acc[l] * scale;
-  }
+  float acc[kMaxLanes] = {};
+  bool first = true;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      const float* row = first_row + r * row_step + c * col_step;
+      for (int64_t l = 0; l < L; ++l) acc[l] = first ? row[l] : max ? (row[l] > acc[l] ? row[l] : acc[l]) : acc[l] + row[l];
+      first = false;
+    }
+  for (int64_t l = 0; l < L; ++l) out[l] = max ? acc[l] : acc[l] * scale;
 }
 
-// kLanes > 0: rows of that many floats, known to the compiler (the blocked layout's 8); 0:
-// g.in[2] floats.
-template <int64_t kLanes>
 void lane_pool(const Geom3& g, const PoolParams& pp, int64_t planes, const float* x, float* y, ThreadPool& pool) {
-  const int64_t D = g.in[0], H = g.in[1], L = kLanes > 0 ? kLanes : g.in[2], OD = g.out[0], OH = g.out[1];
+  const int64_t D = g.in[0], H = g.in[1], L = g.in[2], OD = g.out[0], OH = g.out[1];
   const bool max = pp.kind == PoolKind::kMax;
   // Each output's clipped window, per dim, computed once: taps() divides, and four divisions per
-  // output took most of the run (ResNet's 3x3 stride-2 max pool: 519 us).
-  struct Span {
-    int64_t start, lo, hi, count;  // first input coordinate, valid taps [lo, hi), taps counted
-  };
-  auto spans = [&](int d, int64_t out, int64_t in) {
-    std::vector<Span> r(static_cast<size_t>(out));
+  // output took most of the run.
+  auto windows = [&](int d, int64_t out, int64_t in) {
+    std::vector<ukernels::LaneWindow> r(static_cast<size_t>(out));
     for (int64_t o = 0; o < out; ++o) {
-      Span& sp = r[static_cast<size_t>(o)];
-      sp.start = o * g.s[d] - g.pb[d];
-      taps(sp.start, g.dil[d], g.k[d], 0, in, &sp.lo, &sp.hi);
-      int64_t plo, phi;
-      taps(sp.start, g.dil[d], g.k[d], -g.pb[d], in + g.pe[d], &plo, &phi);
-      sp.count = pp.count_include_pad ? phi - plo : sp.hi - sp.lo;
+      const int64_t start = o * g.s[d] - g.pb[d];
+      int64_t lo, hi, plo, phi;
+      taps(start, g.dil[d], g.k[d], 0, in, &lo, &hi);
+      taps(start, g.dil[d], g.k[d], -g.pb[d], in + g.pe[d], &plo, &phi);
+      r[static_cast<size_t>(o)] = {start + lo * g.dil[d], hi - lo, g.dil[d], pp.count_include_pad ? phi - plo : hi - lo};
     }
     return r;
   };
-  const std::vector<Span> dspan = spans(0, OD, D), hspan = spans(1, OH, H);
+  const std::vector<ukernels::LaneWindow> dwin = windows(0, OD, D), hwin = windows(1, OH, H);
+  const ukernels::LanePool8F32Fn fn = L == 8 ? ukernels::lane_pool8_f32_ukernel() : nullptr;
   const double cost = static_cast<double>(OH * L * g.k[0] * g.k[1]);
   pool.parallel_for(planes * OD, cost, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t p = t / OD, od = t % OD;
-      const Span& ds = dspan[static_cast<size_t>(od)];
-      const float* xp = x + p * g.in_size + (ds.start + ds.lo * g.dil[0]) * H * L;
-      float* yrow = y + p * g.out_size + od * OH * L;
-      for (int64_t oh = 0; oh < OH; ++oh) {
-        const Span& hs = hspan[static_cast<size_t>(oh)];
-        const int64_t count = ds.count * hs.count;
-        const float scale = count > 0 ? 1.f / static_cast<float>(count) : std::numeric_limits<float>::quiet_NaN();
-        reduce_window<kLanes>(max, xp + (hs.start + hs.lo * g.dil[1]) * L, ds.hi - ds.lo, g.dil[0] * H * L,
-                              hs.hi - hs.lo, g.dil[1] * L, L, scale, yrow + oh * L);
+    for (int64_t t = t0; t < t1;) {
+      // The outputs of one plane in [t, t_end): rows od0..od1.
+      const int64_t p = t / OD, od0 = t % OD, od1 = std::min(OD, od0 + (t1 - t));
+      const float* xp = x + p * g.in_size;
+      float* yp = y + p * g.out_size + od0 * OH * L;
+      if (fn) {
+        fn({xp, yp, H, dwin.data(), od0, od1, hwin.data(), OH, max});
+      } else {
+        for (int64_t od = od0; od < od1; ++od) {
+          const ukernels::LaneWindow& dw = dwin[static_cast<size_t>(od)];
+          for (int64_t oh = 0; oh < OH; ++oh) {
+            const ukernels::LaneWindow& hw = hwin[static_cast<size_t>(oh)];
+            const int64_t count = dw.count * hw.count;
+            const float scale = count > 0 ? 1.f / static_cast<float>(count) : std::numeric_limits<float>::quiet_NaN();
+            reduce_window(max, xp + (dw.first * H + hw.first) * L, dw.taps, dw.step * H * L, hw.taps,
+                                  hw.step * L, L, scale, yp + ((od - od0) * OH + oh) * L);
+          }
+        }
       }
+      t += od1 - od0;
     }
   });
 }
@@ -465,8 +420,7 @@ class PoolKernel final : public Kernel {
       return Status::ok();
     }
     if (pp_.kind != PoolKind::kLp && !id && geom->in.size() == 3 && lane_pool_applies(g)) {
-      if (g.in[2] == 8) lane_pool<8>(g, pp_, geom->N * geom->C, xd, yd, ctx.threads());
-      else lane_pool<0>(g, pp_, geom->N * geom->C, xd, yd, ctx.threads());
+      lane_pool(g, pp_, geom->N * geom->C, xd, yd, ctx.threads());
       return Status::ok();
     }
     if (pp_.kind == PoolKind::kMax && !id && geom->in.size() == 3 && window_fits(g.k[1], g.dil[1], g.in[1]) &&

@@ -118,6 +118,11 @@ DwConv2dF32Fn dwconv2d_f32_ukernel() {
 
 namespace onnxrt::kernels::ukernels {
 
+LanePool8F32Fn lane_pool8_f32_ukernel() {
+  static const LanePool8F32Fn fn = cpu_features().has_avx2_fma() ? &lane_pool8_f32_avx2 : nullptr;
+  return fn;
+}
+
 MaxPool2dF32Fn maxpool2d_f32_ukernel() {
   static const MaxPool2dF32Fn fn = cpu_features().has_avx512()     ? &maxpool2d_f32_avx512
                                    : cpu_features().has_avx2_fma() ? &maxpool2d_f32_avx2

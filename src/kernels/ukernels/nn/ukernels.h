@@ -116,6 +116,29 @@ struct ConvDirectUkernel {
 };
 ConvDirectUkernel conv_direct_f32_ukernel();
 
+// Pools over rows of 8 floats (nn_pool.cc lane_pool: the pools of channel-blocked chains, x one
+// plane [in0][in1][8]): for each output (o0, o1), o0 in [o0_begin, o0_end) and o1 < n1, the
+// window's valid taps along dim 0 (w0[o0]) and dim 1 (w1[o1]) reduced into y's row
+// (o0 - o0_begin) * n1 + o1: the max (v > best replaces best, so a NaN in the first tap stays and a
+// later one is skipped; 0 when no tap is valid) or the sum times 1 / (w0.count * w1.count) (NaN
+// for a count of 0).
+struct LaneWindow {
+  int64_t first, taps, step, count;  // first valid input index, valid taps, step, taps counted
+};
+struct LanePool8Args {
+  const float* x;
+  float* y;
+  int64_t in1;
+  const LaneWindow* w0;
+  int64_t o0_begin, o0_end;
+  const LaneWindow* w1;
+  int64_t n1;
+  bool max;
+};
+using LanePool8F32Fn = void (*)(const LanePool8Args& a);
+void lane_pool8_f32_avx2(const LanePool8Args& a);
+LanePool8F32Fn lane_pool8_f32_ukernel();  // null without AVX2
+
 // y[OH, OW] = max over the window taps that fall inside x (0 when none do), with `a`'s window
 // geometry (its clamp fields are unused). NaN follows the reference loop: a NaN in the first tap
 // read stays, a later NaN is skipped.
