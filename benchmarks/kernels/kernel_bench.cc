@@ -127,21 +127,6 @@ struct OpCase {
   double bytes = 0;
 };
 
-ir::Attribute ints_attr(const std::string& name, std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::AttrKind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute int_attr(const std::string& name, int64_t v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::AttrKind::kInt;
-  a.i = v;
-  return a;
-}
-
 Tensor random_float(const Shape& s, std::mt19937& rng) {
   Tensor t = Tensor::allocate(DType::kFloat32, s);
   std::uniform_real_distribution<float> d(-1.f, 1.f);
@@ -195,8 +180,8 @@ std::vector<OpCase> op_cases() {
     c.op = "Conv";
     c.inputs = {{"x", x}};
     c.initializers = {{"w", w}, {"b", {w[0]}}};
-    c.attrs = {ints_attr("strides", {stride, stride}), ints_attr("pads", {pad, pad, pad, pad}),
-               int_attr("group", group)};
+    c.attrs = {ir::ints_attribute("strides", {stride, stride}), ir::ints_attribute("pads", {pad, pad, pad, pad}),
+               ir::int_attribute("group", group)};
     const int64_t oh = (x[2] + 2 * pad - w[2]) / stride + 1, ow = (x[3] + 2 * pad - w[3]) / stride + 1;
     c.flops = 2.0 * x[0] * w[0] * oh * ow * w[1] * w[2] * w[3];
     return c;
@@ -229,7 +214,7 @@ std::vector<OpCase> op_cases() {
   ln.op = "LayerNormalization";
   ln.inputs = {{"x", {128, 768}}};
   ln.initializers = {{"scale", {768}}, {"bias", {768}}};
-  ln.attrs = {int_attr("axis", -1)};
+  ln.attrs = {ir::int_attribute("axis", -1)};
   ln.bytes = 4.0 * 128 * 768 * 2;
   cases.push_back(ln);
   return cases;

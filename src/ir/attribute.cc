@@ -118,4 +118,36 @@ const Attribute* AttrReader::required(std::string_view name, AttrKind kind) {
   return a;
 }
 
+Attribute int_attribute(std::string name, int64_t v) {
+  Attribute a;
+  a.name = std::move(name);
+  a.kind = AttrKind::kInt;
+  a.i = v;
+  return a;
+}
+
+Attribute float_attribute(std::string name, float v) {
+  Attribute a;
+  a.name = std::move(name);
+  a.kind = AttrKind::kFloat;
+  a.f = v;
+  return a;
+}
+
+Attribute string_attribute(std::string name, std::string v) {
+  Attribute a;
+  a.name = std::move(name);
+  a.kind = AttrKind::kString;
+  a.s = std::move(v);
+  return a;
+}
+
+Attribute ints_attribute(std::string name, std::vector<int64_t> v) {
+  Attribute a;
+  a.name = std::move(name);
+  a.kind = AttrKind::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+
 }  // namespace onnxrt::ir

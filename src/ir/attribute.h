@@ -70,6 +70,12 @@ struct Attribute {
   std::string ref_attr_name;
 };
 
+// An attribute of one kind, for the passes and tests that build nodes.
+Attribute int_attribute(std::string name, int64_t v);
+Attribute float_attribute(std::string name, float v);
+Attribute string_attribute(std::string name, std::string v);
+Attribute ints_attribute(std::string name, std::vector<int64_t> v);
+
 class Attributes {
  public:
   const Attribute* find(std::string_view name) const;

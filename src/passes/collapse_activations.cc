@@ -203,14 +203,6 @@ std::optional<Collapse> match_region(const ir::Graph& g, ir::ValueId x) {
   return std::nullopt;
 }
 
-ir::Attribute float_attr(const char* name, float v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::AttrKind::kFloat;
-  a.f = v;
-  return a;
-}
-
 // The one node computing `act` on x; Gelu, Swish and Mish in our domain, which models of any
 // opset may use (ONNX has them from opsets 20, 24 and 18).
 ir::Node activation_node(ir::Graph& g, const ir::FusedActivation& act, const std::string& name) {
@@ -222,16 +214,11 @@ ir::Node activation_node(ir::Graph& g, const ir::FusedActivation& act, const std
     case ir::FusedAct::kMish: n.op_type = "Mish"; break;
     case ir::FusedAct::kSwish:
       n.op_type = "Swish";
-      if (act.p0 != 1.f) n.attrs.set(float_attr("alpha", act.p0));
+      if (act.p0 != 1.f) n.attrs.set(ir::float_attribute("alpha", act.p0));
       break;
-    default: {
+    default:
       n.op_type = "Gelu";
-      ir::Attribute a;
-      a.name = "approximate";
-      a.kind = ir::AttrKind::kString;
-      a.s = act.kind == ir::FusedAct::kGeluTanh ? "tanh" : "none";
-      n.attrs.set(a);
-    }
+      n.attrs.set(ir::string_attribute("approximate", act.kind == ir::FusedAct::kGeluTanh ? "tanh" : "none"));
   }
   if (n.op_type == "Gelu" || n.op_type == "Swish" || n.op_type == "Mish") {
     n.domain = std::string(ir::kFusedDomain);

@@ -107,12 +107,8 @@ Expected<bool> fold_one(ir::Graph& g, ir::NodeId pad_id) {
     conv_pads[s] += (*pads)[2 + s];
     conv_pads[s + spatial] += (*pads)[2 + s + rank];
   }
-  ir::Attribute a;
-  a.name = "pads";
-  a.kind = ir::AttrKind::kInts;
-  a.ints = std::move(conv_pads);
   const ir::ValueId x = pad.inputs[0];
-  g.node(conv_id).attrs.set(a);
+  g.node(conv_id).attrs.set(ir::ints_attribute("pads", std::move(conv_pads)));
   fusion::replace_input(g, conv_id, 0, x);
   g.remove_node(pad_id);
   ONNXRT_RETURN_IF_ERROR(g.reinfer(conv_id));

@@ -42,21 +42,6 @@ struct AttnGraph {
   void output(const std::string& name) { ASSERT_TRUE(g.add_output(name).is_ok()); }
 };
 
-ir::Attribute ints_attr(const char* name, std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::AttrKind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute int_attr(const char* name, int64_t v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::AttrKind::kInt;
-  a.i = v;
-  return a;
-}
-
 
 size_t count(const std::vector<std::string>& v, const char* op) {
   return static_cast<size_t>(std::count(v.begin(), v.end(), op));
@@ -83,9 +68,9 @@ void bert_like(AttnGraph& b, const char* scale_op, bool key_mask, bool causal) {
   b.input("q4", {B, S, H, D});
   b.input("k4", {B, S, H, D});
   b.input("v4", {B, S, H, D});
-  b.node("Transpose", {"q4"}, {"q"}, {ints_attr("perm", {0, 2, 1, 3})});
-  b.node("Transpose", {"k4"}, {"kt"}, {ints_attr("perm", {0, 2, 3, 1})});
-  b.node("Transpose", {"v4"}, {"v"}, {ints_attr("perm", {0, 2, 1, 3})});
+  b.node("Transpose", {"q4"}, {"q"}, {ir::ints_attribute("perm", {0, 2, 1, 3})});
+  b.node("Transpose", {"k4"}, {"kt"}, {ir::ints_attribute("perm", {0, 2, 3, 1})});
+  b.node("Transpose", {"v4"}, {"v"}, {ir::ints_attribute("perm", {0, 2, 1, 3})});
   b.node("MatMul", {"q", "kt"}, {"s0"});
   if (std::string(scale_op) == "Div") {
     b.scalar("c", 2.0f);
@@ -109,9 +94,9 @@ void bert_like(AttnGraph& b, const char* scale_op, bool key_mask, bool causal) {
     b.node("Where", {"upper", "ninf", s}, {"s3"});
     s = "s3";
   }
-  b.node("Softmax", {s}, {"p"}, {int_attr("axis", -1)});
+  b.node("Softmax", {s}, {"p"}, {ir::int_attribute("axis", -1)});
   b.node("MatMul", {"p", "v"}, {"o"});
-  b.node("Transpose", {"o"}, {"ot"}, {ints_attr("perm", {0, 2, 1, 3})});
+  b.node("Transpose", {"o"}, {"ot"}, {ir::ints_attribute("perm", {0, 2, 1, 3})});
   b.constant("shape", make_tensor<int64_t>(DType::kInt64, {3}, {B, S, H * D}));
   b.node("Reshape", {"ot", "shape"}, {"y"});
   b.output("y");
@@ -151,17 +136,17 @@ TEST(PassesAttention, CausalWhereBecomesTheCausalAttribute) {
 // Reshapes go; with mismatched head splits it still fuses, with the Reshapes kept.
 void packed_qkv_graph(AttnGraph& b, bool same_heads) {
   b.input("x", {B, S, 3 * H * D});
-  ir::Attribute axis = int_attr("axis", -1);
-  ir::Attribute n = int_attr("num_outputs", 3);
+  ir::Attribute axis = ir::int_attribute("axis", -1);
+  ir::Attribute n = ir::int_attribute("num_outputs", 3);
   b.node("Split", {"x"}, {"qs", "ks", "vs"}, {axis, n});
   b.constant("shape4", make_tensor<int64_t>(DType::kInt64, {4}, {B, S, H, D}));
   b.constant("shape4b", make_tensor<int64_t>(DType::kInt64, {4}, {B, S, H * D / 2, 2}));
   b.node("Reshape", {"qs", "shape4"}, {"q4"});
   b.node("Reshape", {"ks", same_heads ? "shape4" : "shape4b"}, {"k4"});
   b.node("Reshape", {"vs", "shape4"}, {"v4"});
-  b.node("Transpose", {"q4"}, {"q"}, {ints_attr("perm", {0, 2, 1, 3})});
-  b.node("Transpose", {"k4"}, {"kt"}, {ints_attr("perm", {0, 2, 3, 1})});
-  b.node("Transpose", {"v4"}, {"v"}, {ints_attr("perm", {0, 2, 1, 3})});
+  b.node("Transpose", {"q4"}, {"q"}, {ir::ints_attribute("perm", {0, 2, 1, 3})});
+  b.node("Transpose", {"k4"}, {"kt"}, {ir::ints_attribute("perm", {0, 2, 3, 1})});
+  b.node("Transpose", {"v4"}, {"v"}, {ir::ints_attribute("perm", {0, 2, 1, 3})});
   if (same_heads) {
     b.node("MatMul", {"q", "kt"}, {"s0"});
   } else {  // K^T [B, H*D/2, 2, S] does not fit Q: reshape it back to [B, H, D, S] first.
@@ -169,9 +154,9 @@ void packed_qkv_graph(AttnGraph& b, bool same_heads) {
     b.node("Reshape", {"kt", "kshape"}, {"kt2"});
     b.node("MatMul", {"q", "kt2"}, {"s0"});
   }
-  b.node("Softmax", {"s0"}, {"p"}, {int_attr("axis", -1)});
+  b.node("Softmax", {"s0"}, {"p"}, {ir::int_attribute("axis", -1)});
   b.node("MatMul", {"p", "v"}, {"o"});
-  b.node("Transpose", {"o"}, {"y"}, {ints_attr("perm", {0, 2, 1, 3})});
+  b.node("Transpose", {"o"}, {"y"}, {ir::ints_attribute("perm", {0, 2, 1, 3})});
   b.output("y");
 }
 
@@ -202,14 +187,14 @@ TEST(PassesAttention, NonCausalWhereStays) {
   b.input("q", {1, H, S, D});
   b.input("k", {1, H, S, D});
   b.input("v", {1, H, S, D});
-  b.node("Transpose", {"k"}, {"kt"}, {ints_attr("perm", {0, 1, 3, 2})});
+  b.node("Transpose", {"k"}, {"kt"}, {ir::ints_attribute("perm", {0, 1, 3, 2})});
   b.node("MatMul", {"q", "kt"}, {"s0"});
   Tensor cond = Tensor::allocate(DType::kBool, {S, S});
   for (int64_t i = 0; i < S * S; ++i) cond.data<bool>()[i] = (i % S) > (i / S) + 1;  // a shifted band
   b.constant("band", cond);
   b.scalar("ninf", -std::numeric_limits<float>::infinity());
   b.node("Where", {"band", "ninf", "s0"}, {"s1"});
-  b.node("Softmax", {"s1"}, {"p"}, {int_attr("axis", -1)});
+  b.node("Softmax", {"s1"}, {"p"}, {ir::int_attribute("axis", -1)});
   b.node("MatMul", {"p", "v"}, {"y"});
   b.output("y");
   const auto o = fuse_and_compare(b);
@@ -223,9 +208,9 @@ TEST(PassesAttention, PlainHeadsFirstLayoutFuses) {
   b.input("q", {B, H, S, D});
   b.input("k", {B, H, S + 1, D});
   b.input("v", {B, H, S + 1, D + 2});
-  b.node("Transpose", {"k"}, {"kt"}, {ints_attr("perm", {0, 1, 3, 2})});
+  b.node("Transpose", {"k"}, {"kt"}, {ir::ints_attribute("perm", {0, 1, 3, 2})});
   b.node("MatMul", {"q", "kt"}, {"s0"});
-  b.node("Softmax", {"s0"}, {"p"}, {int_attr("axis", 3)});
+  b.node("Softmax", {"s0"}, {"p"}, {ir::int_attribute("axis", 3)});
   b.node("MatMul", {"p", "v"}, {"y"});
   b.output("y");
   EXPECT_EQ(fuse_and_compare(b), (std::vector<std::string>{"FusedAttention"}));
@@ -238,7 +223,7 @@ TEST(PassesAttention, PatternsThatMustStay) {
     b.input("kt", {1, H, D, S});
     b.input("v", {1, H, S, D});
     b.node("MatMul", {"q", "kt"}, {"s0"});
-    b.node("Softmax", {"s0"}, {"p"}, {int_attr("axis", 2)});
+    b.node("Softmax", {"s0"}, {"p"}, {ir::int_attribute("axis", 2)});
     b.node("MatMul", {"p", "v"}, {"y"});
     b.output("y");
     EXPECT_EQ(count(fuse_and_compare(b), "FusedAttention"), 0u);
@@ -249,7 +234,7 @@ TEST(PassesAttention, PatternsThatMustStay) {
     b.input("kt", {1, H, D, S});
     b.input("v", {2, H, S, D});
     b.node("MatMul", {"q", "kt"}, {"s0"});
-    b.node("Softmax", {"s0"}, {"p"}, {int_attr("axis", -1)});
+    b.node("Softmax", {"s0"}, {"p"}, {ir::int_attribute("axis", -1)});
     b.node("MatMul", {"p", "v"}, {"y"});
     b.output("y");
     EXPECT_EQ(count(fuse_and_compare(b), "FusedAttention"), 0u);
@@ -260,7 +245,7 @@ TEST(PassesAttention, PatternsThatMustStay) {
     b.input("kt", {1, H, D, S});
     b.input("v", {1, H, S, D});
     b.node("MatMul", {"q", "kt"}, {"s0"});
-    b.node("Softmax", {"s0"}, {"p"}, {int_attr("axis", -1)});
+    b.node("Softmax", {"s0"}, {"p"}, {ir::int_attribute("axis", -1)});
     b.node("MatMul", {"p", "v"}, {"y"});
     b.output("y");
     b.output("p");
@@ -274,7 +259,7 @@ TEST(PassesAttention, PatternsThatMustStay) {
     b.node("MatMul", {"q", "kt"}, {"s0"});
     b.constant("c", random_tensor(DType::kFloat32, {S}, b.rng, 1.0, 2.0));
     b.node("Div", {"s0", "c"}, {"s1"});
-    b.node("Softmax", {"s1"}, {"p"}, {int_attr("axis", -1)});
+    b.node("Softmax", {"s1"}, {"p"}, {ir::int_attribute("axis", -1)});
     b.node("MatMul", {"p", "v"}, {"y"});
     b.output("y");
     EXPECT_EQ(count(fuse_and_compare(b), "FusedAttention"), 0u);
@@ -287,7 +272,7 @@ TEST(PassesAttention, PatternsThatMustStay) {
     b.input("mask", {2, 1, S, S});
     b.node("MatMul", {"q", "kt"}, {"s0"});
     b.node("Add", {"s0", "mask"}, {"s1"});
-    b.node("Softmax", {"s1"}, {"p"}, {int_attr("axis", -1)});
+    b.node("Softmax", {"s1"}, {"p"}, {ir::int_attribute("axis", -1)});
     b.node("MatMul", {"p", "v"}, {"y"});
     b.output("y");
     EXPECT_EQ(count(fuse_and_compare(b), "FusedAttention"), 0u);
@@ -306,16 +291,16 @@ struct SdpaOptions {
 };
 void torch_sdpa(AttnGraph& b, const SdpaOptions& o = {}) {
   b.input("x", {B, S, 3 * H * D});
-  b.node("Split", {"x"}, {"qs", "ks", "vs"}, {int_attr("axis", 2), int_attr("num_outputs", 3)});
+  b.node("Split", {"x"}, {"qs", "ks", "vs"}, {ir::int_attribute("axis", 2), ir::int_attribute("num_outputs", 3)});
   b.constant("shape4", make_tensor<int64_t>(DType::kInt64, {4}, {B, S, H, D}));
   for (const char* t : {"q", "k", "v"}) {
     b.node("Reshape", {std::string(t) + "s", "shape4"}, {std::string(t) + "4"});
-    b.node("Transpose", {std::string(t) + "4"}, {std::string(t) + "h"}, {ints_attr("perm", {0, 2, 1, 3})});
+    b.node("Transpose", {std::string(t) + "4"}, {std::string(t) + "h"}, {ir::ints_attribute("perm", {0, 2, 1, 3})});
   }
   b.constant("merged", make_tensor<int64_t>(DType::kInt64, {3}, {B * H, S, D}));
   b.constant("split_heads", make_tensor<int64_t>(DType::kInt64, {4}, {B, H, D, S}));
   b.node("Reshape", {"kh", "merged"}, {"k3"});
-  b.node("Transpose", {"k3"}, {"k3t"}, {ints_attr("perm", o.k_perm3)});
+  b.node("Transpose", {"k3"}, {"k3t"}, {ir::ints_attribute("perm", o.k_perm3)});
   b.node("Reshape", {"k3t", "split_heads"}, {"kt"});
   b.scalar("qc", 0.5f);
   b.scalar("kc", 0.25f);
@@ -326,12 +311,12 @@ void torch_sdpa(AttnGraph& b, const SdpaOptions& o = {}) {
   // Row 2 fully masked: its probabilities are NaN, which the guard turns into zeros.
   for (int64_t j = 0; j < S; ++j) b.feeds["mask"].data<float>()[2 * S + j] = -std::numeric_limits<float>::infinity();
   b.node("Add", {"s0", "mask"}, {"s1"});
-  b.node("Softmax", {"s1"}, {"p"}, {int_attr("axis", -1)});
+  b.node("Softmax", {"s1"}, {"p"}, {ir::int_attribute("axis", -1)});
   b.node("IsNaN", {"p"}, {"nan"});
   b.scalar("fill", o.fill);
   b.node("Where", {"nan", "fill", "p"}, {"pz"});
   b.node("MatMul", {"pz", "vh"}, {"o"});
-  b.node("Transpose", {"o"}, {"y"}, {ints_attr("perm", {0, 2, 1, 3})});
+  b.node("Transpose", {"o"}, {"y"}, {ir::ints_attribute("perm", {0, 2, 1, 3})});
   b.output("y");
   if (o.isnan_output) b.output("nan");
 }

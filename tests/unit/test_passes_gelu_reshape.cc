@@ -52,22 +52,6 @@ void gelu_erf(GraphBuilder& b, const std::string& x, const std::string& y) {
   b.node("Mul", {x + "_e2", "half"}, {y});
 }
 
-ir::Attribute attr_f(const std::string& name, float v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::AttrKind::kFloat;
-  a.f = v;
-  return a;
-}
-
-ir::Attribute attr_i(const std::string& name, int64_t v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::AttrKind::kInt;
-  a.i = v;
-  return a;
-}
-
 ir::Attributes attrs(std::vector<ir::Attribute> list) {
   ir::Attributes out;
   for (ir::Attribute& a : list) out.set(std::move(a));
@@ -110,7 +94,7 @@ void build_mlp(GraphBuilder& b, bool hf_order) {
   b.ints("shape3", {1, 6, 40});
   b.ints("shape2", {6, 40});
   b.node("Gemm", {"x", "w", "bias"}, {"mm"},
-         attrs({attr_f("alpha", 1.f), attr_f("beta", 1.f), attr_i("transA", 0), attr_i("transB", 0)}));
+         attrs({ir::float_attribute("alpha", 1.f), ir::float_attribute("beta", 1.f), ir::int_attribute("transA", 0), ir::int_attribute("transB", 0)}));
   b.node("Reshape", {"mm", "shape3"}, {"view"});
   gelu_tanh(b, "view", "gelu", hf_order);
   b.node("Reshape", {"gelu", "shape2"}, {"view2"});
@@ -174,7 +158,7 @@ TEST(PassesGeluReshape, GemmTransBRowBiasReshapeGeluErf) {
   b.random_constant("w", {40, 8});
   b.random_constant("bias", {1, 40});
   b.ints("shape3", {2, 3, 40});
-  b.node("Gemm", {"x", "w", "bias"}, {"mm"}, attrs({attr_i("transB", 1)}));
+  b.node("Gemm", {"x", "w", "bias"}, {"mm"}, attrs({ir::int_attribute("transB", 1)}));
   b.node("Reshape", {"mm", "shape3"}, {"view"});
   gelu_erf(b, "view", "y");
   b.output("y");
@@ -213,7 +197,7 @@ TEST(PassesGeluReshape, ReluThroughReshapeFlattenAndUnsqueeze) {
   b.node("Reshape", {"m1", "shape3"}, {"v1"});
   b.node("Relu", {"v1"}, {"y1"});
   b.node("MatMul", {"x", "w2"}, {"m2"});
-  b.node("Flatten", {"m2"}, {"v2"}, attrs({attr_i("axis", 0)}));
+  b.node("Flatten", {"m2"}, {"v2"}, attrs({ir::int_attribute("axis", 0)}));
   b.node("Relu", {"v2"}, {"y2"});
   b.node("Gemm", {"x", "w3", "b3"}, {"m3"});
   b.node("Unsqueeze", {"m3", "axes"}, {"v3"});
@@ -338,14 +322,14 @@ TEST(PassesGeluReshape, ProducerOutputThatIsAGraphOutputStays) {
 
 TEST(PassesGeluReshape, GemmWithAlpha2Stays) {
   GraphBuilder b(11);
-  build_gemm_reshape_relu(b, attrs({attr_f("alpha", 2.f)}));
+  build_gemm_reshape_relu(b, attrs({ir::float_attribute("alpha", 2.f)}));
   fuse_and_compare(b, feed(b, "x", {6, 8}), 1e-5);
   EXPECT_EQ(graph_ops(b.g), kUnfused);
 }
 
 TEST(PassesGeluReshape, GemmWithBeta2Stays) {
   GraphBuilder b(11);
-  build_gemm_reshape_relu(b, attrs({attr_f("beta", 2.f)}), {40});
+  build_gemm_reshape_relu(b, attrs({ir::float_attribute("beta", 2.f)}), {40});
   fuse_and_compare(b, feed(b, "x", {6, 8}), 1e-5);
   EXPECT_EQ(graph_ops(b.g), kUnfused);
 }
@@ -355,7 +339,7 @@ TEST(PassesGeluReshape, GemmWithTransAStays) {
   b.input("x", {8, 6});
   b.random_constant("w", {8, 40});
   b.ints("shape3", {1, 6, 40});
-  b.node("Gemm", {"x", "w"}, {"mm"}, attrs({attr_i("transA", 1)}));
+  b.node("Gemm", {"x", "w"}, {"mm"}, attrs({ir::int_attribute("transA", 1)}));
   b.node("Reshape", {"mm", "shape3"}, {"view"});
   b.node("Relu", {"view"}, {"y"});
   b.output("y");

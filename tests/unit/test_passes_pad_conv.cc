@@ -14,22 +14,6 @@
 namespace onnxrt::testing {
 namespace {
 
-ir::Attribute ints_attr(const std::string& name, std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::AttrKind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-
-ir::Attribute string_attr(const std::string& name, const std::string& v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::AttrKind::kString;
-  a.s = v;
-  return a;
-}
-
 std::map<std::string, Tensor> feed_x(GraphBuilder& b) {
   return {{"x", random_tensor(DType::kFloat32, {1, 3, 9, 7}, b.rng)}};
 }
@@ -48,7 +32,7 @@ void build(GraphBuilder& b, std::vector<int64_t> pads, ir::Attributes conv_attrs
   }
   while (ins.back().empty()) ins.pop_back();
   b.node("Pad", ins, {"padded"}, std::move(pad_attrs));
-  conv_attrs.set(ints_attr("strides", {2, 2}));
+  conv_attrs.set(ir::ints_attribute("strides", {2, 2}));
   b.node("Conv", {"padded", "w", "bias"}, {"y"}, std::move(conv_attrs));
   b.output("y");
 }
@@ -72,7 +56,7 @@ TEST(PassesPadConv, AsymmetricSpatialPadGoesIntoTheConv) {
 TEST(PassesPadConv, AddsToTheConvsOwnPads) {
   GraphBuilder b;
   ir::Attributes conv;
-  conv.set(ints_attr("pads", {1, 1, 1, 1}));
+  conv.set(ir::ints_attribute("pads", {1, 1, 1, 1}));
   build(b, {0, 0, 2, 0, 0, 0, 0, 1}, conv);
   fuse_and_compare(b, feed_x(b), 1e-5);
   EXPECT_EQ(graph_ops(b.g), (std::vector<std::string>{"Conv"}));
@@ -117,7 +101,7 @@ TEST(PassesPadConv, PadsThatAreNotTheConvsStay) {
   {  // reflect mode
     GraphBuilder b;
     ir::Attributes pad;
-    pad.set(string_attr("mode", "reflect"));
+    pad.set(ir::string_attribute("mode", "reflect"));
     build(b, {0, 0, 1, 1, 0, 0, 1, 1}, {}, "", {}, pad);
     fuse_and_compare(b, feed_x(b), 1e-5);
     EXPECT_EQ(graph_ops(b.g), kept);
@@ -125,7 +109,7 @@ TEST(PassesPadConv, PadsThatAreNotTheConvsStay) {
   {  // auto_pad on the conv
     GraphBuilder b;
     ir::Attributes conv;
-    conv.set(string_attr("auto_pad", "SAME_UPPER"));
+    conv.set(ir::string_attribute("auto_pad", "SAME_UPPER"));
     build(b, {0, 0, 1, 1, 0, 0, 1, 1}, conv);
     fuse_and_compare(b, feed_x(b), 1e-5);
     EXPECT_EQ(graph_ops(b.g), kept);
