@@ -11,26 +11,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 import zoo  # noqa: E402
 from run import make_sessions  # noqa: E402
-
-
-def block_ms(sess, feed, runs: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        sess.run(None, feed)
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        sess.run(None, feed)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)) * 1e3
+from timing import block_ms  # noqa: E402
 
 
 def main() -> int:

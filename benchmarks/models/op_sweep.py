@@ -9,7 +9,8 @@ the better block's median is reported with the ratio onnxruntime / onnxrt (below
 from __future__ import annotations
 
 import argparse
-import time
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +18,9 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 import onnxrt
+
+sys.path.insert(0, str(Path(__file__).parent))
+from timing import block_ms  # noqa: E402
 
 
 def _model(nodes, inputs: dict, inits=()) -> bytes:
@@ -27,17 +31,6 @@ def _model(nodes, inputs: dict, inits=()) -> bytes:
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
     m.ir_version = 8  # what the pinned onnxruntime reads
     return m.SerializeToString()
-
-
-def _median_ms(sess, feed, runs: int = 60) -> float:
-    for _ in range(3):
-        sess.run(None, feed)
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        sess.run(None, feed)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)) * 1e3
 
 
 def cases(rng):
@@ -91,8 +84,8 @@ def main() -> None:
         model = _model(nodes, feed, inits)
         theirs = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
         ours = onnxrt.InferenceSession(model, ours_opts)
-        t = min(_median_ms(theirs, feed), _median_ms(theirs, feed))
-        o = min(_median_ms(ours, feed), _median_ms(ours, feed))
+        t = min(block_ms(theirs, feed, 60), block_ms(theirs, feed, 60))
+        o = min(block_ms(ours, feed, 60), block_ms(ours, feed, 60))
         print(f"{name:34s} onnxruntime {t:8.4f} ms  onnxrt {o:8.4f} ms  {t / o:5.2f}x{'  <<<' if t / o < 0.7 else ''}")
 
 
