@@ -310,6 +310,44 @@ TEST(ImageResize, BilinearFloat32PathMatchesReference) {
   expect_matches_reference(linear().build(), {random_tensor(DType::kFloat32, {1, 4, 5, 5}, rng), none, f32({4}, {1, 0.5f, 2, 2})}, 1, 1e-6, 1e-6);
 }
 
+// The CPU kernel's nearest path (a gather of whole pixels, kernels/cpu/image_resize.cc) against
+// the reference, bit for bit: every nearest_mode and coordinate mode; 2x upsampling (the shuffled
+// rows, W odd and not a multiple of 4), 3x, downsampling and uneven scales; pixels of 8 lanes (a
+// channel-blocked tensor, its last axis at scale 1) and of 3 values; rank 2; every element width;
+// and the linear path on 8-lane pixels.
+TEST(ImageResize, NearestGatherAndLanePixelsMatchReference) {
+  std::mt19937 rng(21);
+  const Tensor none;
+  struct Case {
+    Shape x;
+    std::vector<float> scales;
+  };
+  const Case cases[] = {
+      {{1, 3, 7, 9}, {1, 1, 2, 2}},      {{2, 2, 8, 16}, {1, 1, 2, 2}},       {{1, 2, 5, 6}, {1, 1, 3, 3}},
+      {{1, 2, 9, 13}, {1, 1, 0.5f, 0.7f}}, {{1, 2, 9, 13}, {1, 1, 1.7f, 1}},   {{2, 3, 5, 6, 8}, {1, 1, 2, 2, 1}},
+      {{1, 2, 5, 6, 3}, {1, 1, 1.5f, 2, 1}}, {{6, 10}, {2, 0.5f}},            {{1, 64, 20, 20}, {1, 1, 2, 2}},
+  };
+  for (const char* nm : {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"})
+    for (const char* ctm : {"half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel"})
+      for (const Case& c : cases) {
+        SCOPED_TRACE(std::string(nm) + " " + ctm + " x " + shape_to_string(c.x));
+        auto node = NodeBuilder("Resize", 19).attr_s("nearest_mode", nm).attr_s("coordinate_transformation_mode", ctm).build();
+        const Tensor scales = f32({static_cast<int64_t>(c.scales.size())}, c.scales);
+        expect_matches_reference(node, {random_tensor(DType::kFloat32, c.x, rng), none, scales}, 1, 0, 0);
+      }
+  for (DType t : {DType::kUInt8, DType::kInt16, DType::kFloat16, DType::kInt64}) {
+    SCOPED_TRACE(dtype_name(t));
+    expect_matches_reference(NodeBuilder("Resize", 19).build(), {random_tensor(t, {1, 2, 5, 7}, rng), none, f32({4}, {1, 1, 2, 2})}, 1, 0, 0);
+    expect_matches_reference(NodeBuilder("Resize", 19).build(), {random_tensor(t, {1, 2, 5, 7, 8}, rng), none, f32({5}, {1, 1, 2, 3, 1})}, 1, 0, 0);
+  }
+  for (const char* ctm : {"half_pixel", "align_corners", "asymmetric"}) {
+    SCOPED_TRACE(ctm);
+    auto node = NodeBuilder("Resize", 19).attr_s("mode", "linear").attr_s("coordinate_transformation_mode", ctm).build();
+    expect_matches_reference(node, {random_tensor(DType::kFloat32, {1, 3, 9, 7, 8}, rng), none, f32({5}, {1, 1, 2, 2, 1})}, 1, 2e-6, 2e-6);
+    expect_matches_reference(node, {random_tensor(DType::kFloat32, {1, 2, 9, 7, 5}, rng), none, f32({5}, {1, 1, 0.6f, 1.4f, 1})}, 1, 2e-6, 2e-6);
+  }
+}
+
 // ------------------------------------------------------------------ GridSample, AffineGrid
 
 TEST(ImageGridSample, PinnedAllModes) {
