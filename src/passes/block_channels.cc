@@ -20,6 +20,11 @@
 //     DenseNet's transitions, YOLO's SPPF): the same op with the window [kh, kw, 1] over the
 //     blocked tensor's H, W and lanes (with_lane_window; nn_pool.cc lane_pool), so the stem before
 //     a max pool joins the chain too;
+//   Resize and Upsample of H and W only (nearest, or linear without antialias; not
+//     tf_crop_and_resize; constant scales or sizes, or axes within H and W), whose output a member
+//     reads (an FPN's or YOLO neck's upsampling; one at a chain's edge would only move a layout
+//     change to its larger output): the same op with the lanes' axis kept at scale 1, which every
+//     coordinate mode but tf_crop_and_resize maps to itself (with_lane_axis);
 //   Concat over the channels of such tensors (DenseNet's dense blocks, YOLO's and UNet's
 //     skips): with every part a multiple of 8 channels, the blocked result is the Concat of the
 //     blocked parts over their axis 1;
@@ -45,6 +50,7 @@
 #include <vector>
 
 #include "base/cpu_features.h"
+#include "ir/infer_image.h"
 #include "passes/fusion_util.h"
 #include "passes/pass.h"
 
@@ -57,7 +63,7 @@ using fusion::fresh_name;
 constexpr int64_t kB = ir::kChannelBlock;
 constexpr int64_t kFreeReorder = 8192;
 
-enum class BlockKind { kNone, kPointwise, kDepthwise, kDense3x3, kDense, kStem, kUnary, kBinary, kReduceHW, kConcat, kPool };
+enum class BlockKind { kNone, kPointwise, kDepthwise, kDense3x3, kDense, kStem, kUnary, kBinary, kReduceHW, kConcat, kPool, kResize };
 
 bool is_conv(BlockKind k) {
   return k == BlockKind::kPointwise || k == BlockKind::kDepthwise || k == BlockKind::kDense3x3 ||
@@ -207,6 +213,79 @@ void with_lane_window(ir::Node& n) {
   }
 }
 
+// A constant tensor input of `n` at `i` with at least one element (null otherwise: absent, empty,
+// computed).
+const Tensor* constant_input(const ir::Graph& g, const ir::Node& n, int i) {
+  if (i < 0 || static_cast<size_t>(i) >= n.inputs.size() || n.inputs[static_cast<size_t>(i)] == ir::kNoValue) return nullptr;
+  const ir::ValueInfo& v = g.value(n.inputs[static_cast<size_t>(i)]);
+  return v.constant && !v.is_graph_input && v.constant->size() > 0 ? &*v.constant : nullptr;
+}
+
+// A Resize / Upsample that keeps the channels of a rank-4 tensor, in a mode whose
+// coordinate transform maps an axis of scale 1 to itself (every mode but tf_crop_and_resize:
+// half_pixel's (x + 0.5) / 1 - 0.5, align_corners' x * (n - 1) / (n - 1), ... are x), nearest or
+// linear without antialias (cubic's and antialias's taps at scale 1 were not checked to be the
+// identity).
+bool resizes_hw(const ir::Graph& g, const ir::Node& n) {
+  ir::ResizeAttrs a;
+  if (!ir::read_resize_attrs(n, &a).is_ok() || a.mode == ir::ResizeMode::kCubic || a.antialias ||
+      a.coord == ir::CoordMode::kTfCropAndResize)
+    return false;
+  if (!a.axes.empty()) {  // only H and W may be listed: the scales and sizes then cover just them
+    std::set<int64_t> axes;
+    for (int64_t ax : a.axes) axes.insert(ax < 0 ? ax + 4 : ax);
+    return axes.size() == a.axes.size() && *axes.begin() >= 2 && *axes.rbegin() <= 3;
+  }
+  // The channel axis at scale exactly 1 (its size kept is not enough: a scale of 1.01 keeps 16
+  // channels but mixes neighbours); the batch axis may be resized like H and W.
+  if (!a.scales.empty()) return a.scales.size() == 4 && a.scales[1] == 1.f;  // Upsample-7
+  if (const Tensor* s = constant_input(g, n, a.scales_input))
+    return s->dtype() == DType::kFloat32 && s->rank() == 1 && s->size() == 4 && s->data<float>()[1] == 1.f;
+  // Sizes keep the channels (the caller checked the output's): scale C / C = 1. Under a policy
+  // other than stretch that holds only when nothing is resized, so those stay out.
+  const Tensor* sz = constant_input(g, n, a.sizes_input);
+  return sz && a.policy == ir::AspectPolicy::kStretch && sz->dtype() == DType::kInt64 && sz->rank() == 1 &&
+         sz->size() == 4;
+}
+
+// A Resize / Upsample that resizes_hw accepted, rewritten for the blocked tensor [N, C/8, H, W, 8]:
+// axes made positive (H and W keep their numbers), or the scales and sizes given a fifth entry
+// (scale 1, the 8 lanes) and sizes' channels counted in blocks. The roi is dropped: only
+// tf_crop_and_resize reads it, and its length is twice the rank.
+Status with_lane_axis(ir::Graph& g, ir::Node& n, std::vector<std::string>& ins) {
+  ir::ResizeAttrs a;
+  ONNXRT_RETURN_IF_ERROR(ir::read_resize_attrs(n, &a));
+  if (a.roi_input >= 0 && static_cast<size_t>(a.roi_input) < ins.size()) ins[static_cast<size_t>(a.roi_input)].clear();
+  if (!a.axes.empty()) {
+    std::vector<int64_t> axes = a.axes;
+    for (int64_t& ax : axes) ax = ax < 0 ? ax + 4 : ax;
+    n.attrs.set(ir::ints_attribute("axes", std::move(axes)));
+    return Status::ok();
+  }
+  if (!a.scales.empty()) {  // Upsample-7's attribute
+    ir::Attribute scales = *n.attrs.find("scales");
+    scales.floats.push_back(1.f);
+    n.attrs.set(std::move(scales));
+    return Status::ok();
+  }
+  const bool by_scales = constant_input(g, n, a.scales_input) != nullptr;
+  const int slot = by_scales ? a.scales_input : a.sizes_input;
+  const Tensor& given = *constant_input(g, n, slot);
+  Tensor five = Tensor::allocate(given.dtype(), {5});
+  if (by_scales) {
+    std::copy(given.data<float>(), given.data<float>() + 4, five.data<float>());
+    five.data<float>()[4] = 1.f;
+  } else {
+    std::copy(given.data<int64_t>(), given.data<int64_t>() + 4, five.data<int64_t>());
+    five.data<int64_t>()[1] /= kB;
+    five.data<int64_t>()[4] = kB;
+  }
+  const std::string name = fresh_name(g, n.name + (by_scales ? "/scales_blocked" : "/sizes_blocked"));
+  ONNXRT_RETURN_IF_ERROR(g.add_initializer(name, std::move(five)).status());
+  ins[static_cast<size_t>(slot)] = name;
+  return Status::ok();
+}
+
 // What a node would be in a chain, and which of its inputs then carry blocked tensors (bits).
 struct Blockable {
   BlockKind kind = BlockKind::kNone;
@@ -243,6 +322,11 @@ Blockable block_kind(const ir::Graph& g, ir::NodeId id) {
   if (plain && (n.op_type == "MaxPool" || n.op_type == "AveragePool") && blockable_channels(g, n.inputs[0]) &&
       window_2d(n))
     return {BlockKind::kPool, 1u};
+  if (plain && (n.op_type == "Resize" || n.op_type == "Upsample")) {
+    const int64_t C = blockable_channels(g, n.inputs[0]);
+    return C && blockable_channels(g, n.outputs[0]) == C && resizes_hw(g, n) ? Blockable{BlockKind::kResize, 1u}
+                                                                                : Blockable{};
+  }
   if (plain && n.op_type == "Concat" && n.inputs.size() <= 32) {
     ir::AttrReader a(n);
     const int64_t axis = a.i("axis", 0);
@@ -310,18 +394,22 @@ Expected<bool> block_channels(ir::Graph& graph, const PassContext&) {
     return p >= 0 && kind[static_cast<size_t>(p)].kind != BlockKind::kNone ? p : -1;
   };
   // A Concat joins a chain only when every part comes from a member: a part that would need its
-  // own ToBlocked (a Resize's or MaxPool's output in a YOLO neck) would also tie the chains on
-  // both sides into one that no longer pays for its reorders (YOLO-style: 5.8 -> 7.6 ms, its
-  // backbone back in NCHW). Until no Concat changes, as one may feed another.
+  // own ToBlocked (a MaxPool's output in a YOLO neck) would also tie the chains on both sides into
+  // one that no longer pays for its reorders (YOLO-style: 5.8 -> 7.6 ms, its backbone back in
+  // NCHW). A Resize joins only when a member reads its output (see the file comment). Until
+  // neither changes, as one may feed another.
   for (bool again = true; again;) {
     again = false;
     for (size_t i = 0; i < n; ++i) {
-      if (kind[i].kind != BlockKind::kConcat) continue;
-      for (ir::ValueId v : graph.node(static_cast<ir::NodeId>(i)).inputs) {
-        if (producer_member(v) >= 0) continue;
+      const ir::Node& node = graph.node(static_cast<ir::NodeId>(i));
+      bool drop = false;
+      if (kind[i].kind == BlockKind::kConcat)
+        drop = std::any_of(node.inputs.begin(), node.inputs.end(), [&](ir::ValueId v) { return producer_member(v) < 0; });
+      else if (kind[i].kind == BlockKind::kResize)
+        drop = read_outside(graph, node.outputs[0], kind);
+      if (drop) {
         kind[i] = {};
         again = true;
-        break;
       }
     }
   }
@@ -416,6 +504,8 @@ Expected<bool> block_channels(ir::Graph& graph, const PassContext&) {
       node.attrs.set(axis);
     } else if (k.kind == BlockKind::kPool) {
       with_lane_window(node);
+    } else if (k.kind == BlockKind::kResize) {
+      ONNXRT_RETURN_IF_ERROR(with_lane_axis(graph, node, ins));
     } else if (k.kind == BlockKind::kReduceHW) {
       // H and W stay dims 2 and 3, but negative axes would now count from the lanes.
       if (node.opset < 18) {
