@@ -53,10 +53,12 @@ constexpr float kExpFastLo = -87.33f, kExpFastHi = 88.37f;
 
 // exp of x clamped to [kExpFastLo, kExpFastHi]: 1.2e-38 below, 2.4e38 above, NaN stays NaN (see
 // V::max). For callers whose result does not change beyond that range (the LSTM cell's gates).
+// exp of x clamped to [kExpFastLo, hi] (hi <= 89: n + 127 then fits the exponent field, and
+// n = 128 writes inf's bits).
 template <class V>
-VEC_INLINE typename V::reg exp_clamped_v(typename V::reg x) {
+VEC_INLINE typename V::reg exp_clamped_v(typename V::reg x, float hi = kExpFastHi) {
   using R = typename V::reg;
-  const R xc = V::min(V::set1(kExpFastHi), V::max(V::set1(kExpFastLo), x));
+  const R xc = V::min(V::set1(hi), V::max(V::set1(kExpFastLo), x));
   const R shifter = V::set1(12583039.0f);  // 1.5 * 2^23 + 127
   const R t = V::fmadd(xc, V::set1(1.44269504088896341f), shifter);
   const R n = V::sub(t, shifter);
@@ -410,13 +412,17 @@ void unary_impl(onnxrt::kernels::ew::UnaryOp op, const float* x, float* y, int64
     case UnaryOp::kGeluTanh:
       return unary_loop<V>(x, y, n, [](R v) { return gelu_tanh_v<V>(v); });
     case UnaryOp::kSilu: {
-      // x / (1 + e^(-alpha x)): one rounding and one instruction fewer than x * sigmoid(alpha x);
-      // -inf still gives NaN (-inf / inf) as x * sigmoid(x) does.
+      // x / (1 + e^(-alpha x)): one rounding and one instruction fewer than x * sigmoid(alpha x).
+      // e^(-alpha x) is clamped at 89 (exp_clamped_v), which past 88.38 rounds n to 128 and gives
+      // inf: the quotient is then -0 for finite x (the true value is below 3.3e-37) and the NaN of
+      // x * sigmoid(alpha x) for infinite x (-inf * 0), with no blends (exp_fast_v's two took the
+      // function from 3.6 to 4.2 ns per 8 floats in unary_bench). Left of the range the clamped
+      // 1.2e-38 leaves the quotient x.
       const R one = V::set1(1.0f);
-      if (p.alpha == 1.0f)
-        return unary_loop<V>(x, y, n, [one](R v) { return V::div(v, V::add(one, exp_fast_v<V>(V::sub(V::set1(0.0f), v)))); });
+      auto swish = [one](R v, R arg) { return V::div(v, V::add(one, exp_clamped_v<V>(arg, 89.0f))); };
+      if (p.alpha == 1.0f) return unary_loop<V>(x, y, n, [swish](R v) { return swish(v, V::sub(V::set1(0.0f), v)); });
       const R na = V::set1(-p.alpha);
-      return unary_loop<V>(x, y, n, [one, na](R v) { return V::div(v, V::add(one, exp_fast_v<V>(V::mul(v, na)))); });
+      return unary_loop<V>(x, y, n, [swish, na](R v) { return swish(v, V::mul(v, na)); });
     }
     case UnaryOp::kSoftplus:
       return unary_loop<V>(x, y, n, [](R v) { return softplus_v<V>(v); });
