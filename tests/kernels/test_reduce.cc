@@ -88,16 +88,20 @@ TEST(ReduceOps, LargeShapesUseThreadedAndBlockedPaths) {
   }
 }
 
-// Short kept rows read back to back (the channel-blocked layout reduced over H and W): the
-// super-row fold, with row counts that leave a remainder, NaN in Max/Min, and kept rows of 1-64.
+// Short kept rows (the channel-blocked layout reduced over H and W): the register fold of runs of
+// 1, 2, 4 and 8 vectors (cols) over row counts below, at and past its 4-run steps and 128-run
+// blocks, back to back or through an offset table (a reduced axis between kept ones); the
+// super-row fold of other widths; NaN in Max/Min in the first, a middle and the last element.
 TEST(ReduceOps, ShortRowsBackToBack) {
   std::mt19937 rng(33);
   struct C { Shape s; std::vector<int64_t> axes; };
   const C cases[] = {{{1, 3, 56, 56, 8}, {2, 3}}, {{2, 5, 7, 7, 8}, {2, 3}}, {{1, 2, 301, 16}, {2}},
-                     {{3, 1000, 1}, {1}},          {{2, 257, 64}, {1}},         {{1, 4, 9, 11, 3}, {2, 3}}};
+                     {{3, 1000, 1}, {1}},          {{2, 257, 64}, {1}},         {{1, 4, 9, 11, 3}, {2, 3}},
+                     {{2, 3, 8}, {1}},             {{1, 2, 128, 8}, {2}},       {{1, 2, 129, 32}, {2}},
+                     {{2, 6, 5, 4, 8}, {1, 3}},    {{3, 7, 2, 16}, {0, 2}},     {{1, 1, 8}, {1}}};
   for (const C& c : cases) {
     Tensor x = random_tensor(DType::kFloat32, c.s, rng, -1, 1);
-    x.data<float>()[x.size() / 2] = std::numeric_limits<float>::quiet_NaN();
+    for (int64_t i : {int64_t{0}, x.size() / 2, x.size() - 1}) x.data<float>()[i] = std::numeric_limits<float>::quiet_NaN();
     for (const char* op : {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceSumSquare"}) {
       SCOPED_TRACE(std::string(op) + " " + shape_to_string(c.s));
       check_reduce(op, 18, x, &c.axes, true, 1e-4, 1e-4);

@@ -196,6 +196,14 @@ void fold(const Layout& lay, const int64_t* off, const T* x, A* acc, const Fd& f
     return;
   }
   const int64_t L = lay.L;
+  if constexpr (std::is_same_v<Fd, F32Folder>) {
+    if (red::cols_takes(*f.uk, L)) {  // runs of at most 8 vectors: folded in registers
+      pool.parallel_for(lay.units, static_cast<double>(lay.table * L), [&](int64_t u0, int64_t u1) {
+        for (int64_t u = u0; u < u1; ++u) f.uk->cols(f.op, acc + u * L, x + unit_base(lay, u), off, lay.table, L);
+      });
+      return;
+    }
+  }
   // Short kept rows read back to back (the channel-blocked layout's [N, C/8, H*W, 8] reduced over
   // H*W): one col() call per 8-float row cost more than the adds. Fold super-rows of m rows
   // (m*L <= kColChunk floats) into m*L partial results instead, then the m partials into L.

@@ -151,3 +151,67 @@ void col_impl(RowOp op, float* acc, const float* x, int64_t n) {
     case RowOp::kMin: return col_loop<V, RowOp::kMin>(acc, x, n);
   }
 }
+
+// cols() (ukernels.h) for runs of K vectors: kR runs in flight per step so that each of the K * kR
+// accumulators' add chains has a few loads' time to complete (one run of one vector would wait on
+// the add latency every run).
+template <class V, RowOp Op, int K>
+void cols_loop(float* acc, const float* x, const int64_t* off, int64_t rows, int64_t n) {
+  using R = typename V::reg;
+  constexpr int64_t L = V::kLanes, kBlock = 128;
+  constexpr int kR = K >= 4 ? 1 : 4 / K;
+  constexpr bool kSumLike = Op != RowOp::kMax && Op != RowOp::kMin;
+  float init_lanes[L];
+  for (int64_t j = 0; j < L; ++j) init_lanes[j] = kSumLike ? 0.0f : Op == RowOp::kMax ? -__builtin_inff() : __builtin_inff();
+  const R init = V::load(init_lanes);
+  // a folded with v (a value of x, or another accumulator): NaN sticks as in col_loop.
+  auto comb = [](R a, R v) {
+    if constexpr (Op == RowOp::kMax) return V::bit_or(V::max(v, a), V::nan_mask(v));
+    else if constexpr (Op == RowOp::kMin) return V::bit_or(V::min(v, a), V::nan_mask(v));
+    else return V::add(a, v);
+  };
+  auto run = [&](int64_t t) { return off ? x + off[t] : x + t * n; };
+  R total[K];
+  for (R& r : total) r = init;
+  for (int64_t b = 0; b < rows; b += kBlock) {
+    const int64_t e = rows - b < kBlock ? rows : b + kBlock;
+    R a[kR][K];
+    for (auto& row : a)
+      for (R& r : row) r = init;
+    int64_t t = b;
+    for (; t + kR <= e; t += kR)
+      for (int r = 0; r < kR; ++r) {
+        const float* p = run(t + r);
+        for (int k = 0; k < K; ++k) a[r][k] = comb(a[r][k], map_reg<V>(Op, V::load(p + k * L)));
+      }
+    for (; t < e; ++t)
+      for (int k = 0; k < K; ++k) a[0][k] = comb(a[0][k], map_reg<V>(Op, V::load(run(t) + k * L)));
+    for (int k = 0; k < K; ++k) {
+      R s = a[0][k];
+      for (int r = 1; r < kR; ++r) s = comb(s, a[r][k]);
+      total[k] = comb(total[k], s);
+    }
+  }
+  for (int k = 0; k < K; ++k) V::store(acc + k * L, total[k]);
+}
+
+template <class V, RowOp Op>
+void cols_op(float* acc, const float* x, const int64_t* off, int64_t rows, int64_t n) {
+  switch (n / V::kLanes) {
+    case 1: return cols_loop<V, Op, 1>(acc, x, off, rows, n);
+    case 2: return cols_loop<V, Op, 2>(acc, x, off, rows, n);
+    case 4: return cols_loop<V, Op, 4>(acc, x, off, rows, n);
+    default: return cols_loop<V, Op, 8>(acc, x, off, rows, n);
+  }
+}
+
+template <class V>
+void cols_impl(RowOp op, float* acc, const float* x, const int64_t* off, int64_t rows, int64_t n) {
+  switch (op) {
+    case RowOp::kSum: return cols_op<V, RowOp::kSum>(acc, x, off, rows, n);
+    case RowOp::kSumSq: return cols_op<V, RowOp::kSumSq>(acc, x, off, rows, n);
+    case RowOp::kAbsSum: return cols_op<V, RowOp::kAbsSum>(acc, x, off, rows, n);
+    case RowOp::kMax: return cols_op<V, RowOp::kMax>(acc, x, off, rows, n);
+    case RowOp::kMin: return cols_op<V, RowOp::kMin>(acc, x, off, rows, n);
+  }
+}

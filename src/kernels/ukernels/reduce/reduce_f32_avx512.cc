@@ -35,5 +35,8 @@ struct V16 {
 
 float row_f32_avx512(RowOp op, const float* x, int64_t n) { return row_impl<V16>(op, x, n); }
 void col_f32_avx512(RowOp op, float* acc, const float* x, int64_t n) { col_impl<V16>(op, acc, x, n); }
+void cols_f32_avx512(RowOp op, float* acc, const float* x, const int64_t* off, int64_t rows, int64_t n) {
+  cols_impl<V16>(op, acc, x, off, rows, n);
+}
 
 }  // namespace onnxrt::kernels::red

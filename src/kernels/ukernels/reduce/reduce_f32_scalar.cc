@@ -34,13 +34,16 @@ struct V1 {
 
 float row_f32_scalar(RowOp op, const float* x, int64_t n) { return row_impl<V1>(op, x, n); }
 void col_f32_scalar(RowOp op, float* acc, const float* x, int64_t n) { col_impl<V1>(op, acc, x, n); }
+void cols_f32_scalar(RowOp op, float* acc, const float* x, const int64_t* off, int64_t rows, int64_t n) {
+  cols_impl<V1>(op, acc, x, off, rows, n);
+}
 
 const F32Ukernels& f32_ukernels() {
   static const F32Ukernels k = [] {
     const CpuFeatures& f = cpu_features();
-    if (f.has_avx512()) return F32Ukernels{&row_f32_avx512, &col_f32_avx512, "avx512"};
-    if (f.has_avx2_fma()) return F32Ukernels{&row_f32_avx2, &col_f32_avx2, "avx2"};
-    return F32Ukernels{&row_f32_scalar, &col_f32_scalar, "scalar"};
+    if (f.has_avx512()) return F32Ukernels{&row_f32_avx512, &col_f32_avx512, &cols_f32_avx512, 16, "avx512"};
+    if (f.has_avx2_fma()) return F32Ukernels{&row_f32_avx2, &col_f32_avx2, &cols_f32_avx2, 8, "avx2"};
+    return F32Ukernels{&row_f32_scalar, &col_f32_scalar, &cols_f32_scalar, 1, "scalar"};
   }();
   return k;
 }

@@ -19,6 +19,12 @@ enum class RowOp : int32_t { kSum, kSumSq, kAbsSum, kMax, kMin };
 
 using RowF32Fn = float (*)(RowOp op, const float* x, int64_t n);
 using ColF32Fn = void (*)(RowOp op, float* acc, const float* x, int64_t n);
+// acc[0, n) = the fold over t < rows of run t, x + off[t] (x + t * n when off is null), for runs of
+// n = kLanes, 2, 4 or 8 kLanes floats (cols_takes): the partial results stay in registers for the
+// whole fold, where col() loads and stores them once per run. A channel-blocked tensor's
+// [N, C/8, H*W, 8] reduced over H*W (squeeze-excite's pooling) is 8-float runs: one col() call
+// per run cost more than its add. Sums run in blocks of 128 runs, as the column path's.
+using ColsF32Fn = void (*)(RowOp op, float* acc, const float* x, const int64_t* off, int64_t rows, int64_t n);
 
 float row_f32_scalar(RowOp op, const float* x, int64_t n);
 float row_f32_avx2(RowOp op, const float* x, int64_t n);
@@ -26,12 +32,22 @@ float row_f32_avx512(RowOp op, const float* x, int64_t n);
 void col_f32_scalar(RowOp op, float* acc, const float* x, int64_t n);
 void col_f32_avx2(RowOp op, float* acc, const float* x, int64_t n);
 void col_f32_avx512(RowOp op, float* acc, const float* x, int64_t n);
+void cols_f32_scalar(RowOp op, float* acc, const float* x, const int64_t* off, int64_t rows, int64_t n);
+void cols_f32_avx2(RowOp op, float* acc, const float* x, const int64_t* off, int64_t rows, int64_t n);
+void cols_f32_avx512(RowOp op, float* acc, const float* x, const int64_t* off, int64_t rows, int64_t n);
 
 struct F32Ukernels {
   RowF32Fn row;
   ColF32Fn col;
+  ColsF32Fn cols;
+  int64_t lanes;
   const char* isa;
 };
+
+// Whether cols() takes runs of n floats.
+inline bool cols_takes(const F32Ukernels& k, int64_t n) {
+  return n > 0 && n % k.lanes == 0 && (n / k.lanes == 1 || n / k.lanes == 2 || n / k.lanes == 4 || n / k.lanes == 8);
+}
 // The best variant for this CPU (honours ONNXRT_ISA through cpu_features()), chosen once.
 const F32Ukernels& f32_ukernels();
 
