@@ -346,16 +346,19 @@ TEST(NnUkernelsIsa, AvgPoolRowMatchesScalarBits) {
     geoms.push_back({W, 2, 2, 2, (W + 1) / 2});      // ceil mode: an odd W's last window is half out
     geoms.push_back({W, 2, 2, 1, W / 2});            // a window clipped to one row
     geoms.push_back({W, 3, 2, 2, (W - 1) / 2});      // not 2x2
+    for (int64_t nrows : {1, 2, 3}) geoms.push_back({W, 3, 1, nrows, W - 2});  // 3x3 stride 1, clipped rows
+    geoms.push_back({W, 2, 1, 3, W - 1});            // one pass over three rows, a 2-wide window
   }
   for (const Geom& g : geoms) {
     if (g.OW <= 0) continue;
-    std::vector<float> r0(static_cast<size_t>(g.W)), r1(static_cast<size_t>(g.W)), inv_cols(static_cast<size_t>(g.OW));
-    for (float& x : r0) x = u(rng);
-    for (float& x : r1) x = u(rng);
+    std::vector<float> r0(static_cast<size_t>(g.W)), r1(static_cast<size_t>(g.W)), r2(static_cast<size_t>(g.W));
+    std::vector<float> inv_cols(static_cast<size_t>(g.OW));
+    for (std::vector<float>* r : {&r0, &r1, &r2})
+      for (float& x : *r) x = u(rng);
     // Scales that are not powers of two, so that a different order of the two multiplies shows.
     for (float& c : inv_cols) c = std::uniform_real_distribution<float>(0.1f, 1.f)(rng);
     const float inv_rows = 0.37f;
-    const float* rows[2] = {r0.data(), r1.data()};
+    const float* rows[3] = {r0.data(), r1.data(), r2.data()};
     auto run = [&](kernels::ukernels::AvgPoolRowF32Fn fn) {
       const int64_t phase_len = g.OW + (g.kw - 1) / g.sw;
       std::vector<float> buf(static_cast<size_t>(std::max(g.W, phase_len * g.sw) + 1), 0.f);
@@ -371,8 +374,8 @@ TEST(NnUkernelsIsa, AvgPoolRowMatchesScalarBits) {
     const std::vector<float> want = run(&kernels::ukernels::avgpool_row_f32_scalar);
     for (int64_t ow = 0; ow < g.OW; ++ow) {  // the scalar variant itself against the definition
       double sum = 0;
-      for (int64_t t = 0; t < g.kw && 2 * ow + t < g.W; ++t)
-        for (int64_t r = 0; r < g.nrows; ++r) sum += rows[r][static_cast<size_t>(2 * ow + t)];
+      for (int64_t t = 0; t < g.kw && g.sw * ow + t < g.W; ++t)
+        for (int64_t r = 0; r < g.nrows; ++r) sum += rows[r][static_cast<size_t>(g.sw * ow + t)];
       ASSERT_NEAR(want[static_cast<size_t>(ow)], sum * inv_rows * inv_cols[static_cast<size_t>(ow)], 1e-5);
     }
     for (const auto& var : v) {
