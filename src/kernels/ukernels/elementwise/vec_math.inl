@@ -42,23 +42,20 @@ VEC_INLINE typename V::reg exp_v(typename V::reg x) {
   return V::ldexp(poly<V>(r, kC, 8), n);
 }
 
-// exp for the functions built on it (sigmoid, tanh, erfc, softmax), which only need exp's value
-// where it is a normal float: results below FLT_MIN (x < -87.33) are 0 and results above 2.4e38
-// (x > 88.37) are inf (exp_fast_v). Inside that range 2^n is one write of n + 127 into the
-// exponent field: adding 1.5 * 2^23 + 127 to x log2 e rounds it to an integer held, biased, in the
-// low mantissa bits, which a shift by 23 moves into place. That and a degree-6 minimax polynomial
-// (relative error 3.5e-9, against 5e-9 for exp_v's degree-7 Taylor) take about half of exp_v's
-// vector instructions; exp_v keeps the subnormal results and the last 0.35 before overflow for Exp.
+// exp for the functions built on it (sigmoid, tanh, erfc, softmax): 2^n is one write of n + 127
+// into the exponent field (adding 1.5 * 2^23 + 127 to x log2 e rounds it to an integer held,
+// biased, in the low mantissa bits, which a shift by 23 moves into place), times a degree-6
+// minimax polynomial (relative error 3.5e-9, against 5e-9 for exp_v's degree-7 Taylor): about half
+// of exp_v's vector instructions; exp_v keeps the subnormal results for Exp.
 constexpr float kExpFastLo = -87.33f, kExpFastHi = 88.37f;
 
-// exp of x clamped to [kExpFastLo, kExpFastHi]: 1.2e-38 below, 2.4e38 above, NaN stays NaN (see
-// V::max). For callers whose result does not change beyond that range (the LSTM cell's gates).
-// exp of x clamped to [kExpFastLo, hi] (hi <= 89: n + 127 then fits the exponent field, and
-// n = 128 writes inf's bits).
+// exp of x clamped to [lo, hi] (within [-88, 89], where n + 127 fits the exponent field), NaN
+// staying NaN (see V::max). The default range gives 1.2e-38 below and 2.4e38 above: for callers
+// whose result does not change beyond it (the LSTM cell's gates).
 template <class V>
-VEC_INLINE typename V::reg exp_clamped_v(typename V::reg x, float hi = kExpFastHi) {
+VEC_INLINE typename V::reg exp_clamped_v(typename V::reg x, float lo = kExpFastLo, float hi = kExpFastHi) {
   using R = typename V::reg;
-  const R xc = V::min(V::set1(hi), V::max(V::set1(kExpFastLo), x));
+  const R xc = V::min(V::set1(hi), V::max(V::set1(lo), x));
   const R shifter = V::set1(12583039.0f);  // 1.5 * 2^23 + 127
   const R t = V::fmadd(xc, V::set1(1.44269504088896341f), shifter);
   const R n = V::sub(t, shifter);
@@ -69,32 +66,21 @@ VEC_INLINE typename V::reg exp_clamped_v(typename V::reg x, float hi = kExpFastH
   return V::mul(poly<V>(r, kC, 7), V::exponent_field(t));
 }
 
-// A clamp for exp_clamped_v past which it gives inf: n rounds to 128 from 88.38 on, whose biased
-// exponent 255 is inf's. 1 / (1 + e^-x) (sigmoid), x / (1 + e^-x) (swish) and 1 - 2 / (e^2x + 1)
-// (tanh) then reach their limits (0, -0 or NaN for infinite x, 1) exactly without exp_fast_v's
-// two blends, and left of kExpFastLo the clamped 1.2e-38 next to 1 leaves them at their other
-// limit. unary_bench (ns per 8 floats): sigmoid 4.0 -> 2.9, swish 4.2 -> 3.1, tanh 8.9 -> 5.6.
-constexpr float kExpToInf = 89.0f;
-
-// exp_fast_v for arguments <= 0 (or NaN): the blend to inf past the range has nothing to do
-// there; the one to 0 left of it keeps a softmax's masked -inf entries at exactly 0.
-template <class V>
-VEC_INLINE typename V::reg exp_nonpositive_v(typename V::reg x) {
-  return V::select(V::lt(x, V::set1(kExpFastLo)), exp_clamped_v<V>(x), V::set1(0.0f));
-}
-
+// exp with results under FLT_MIN flushed to 0 and past FLT_MAX taken to inf, by the clamp alone:
+// n rounds to -127 from x = -87.68 down (biased exponent 0, the bits of +0) and to 128 from 88.38
+// up (inf's biased exponent 255), and -88 and 89 keep it there. Sigmoid, swish, tanh, erfc and
+// softmax then reach their limits exactly (0, 1, -0, and NaN where x * 0 or inf / inf is NaN) with
+// no blends: two compare-and-blend pairs here cost unary_bench (ns per 8 floats) sigmoid 4.0
+// against 2.9, swish 4.2 against 3.1, tanh 8.9 against 5.6.
 template <class V>
 VEC_INLINE typename V::reg exp_fast_v(typename V::reg x) {
-  using R = typename V::reg;
-  const R e = exp_clamped_v<V>(x);
-  const R zeroed = V::select(V::lt(x, V::set1(kExpFastLo)), e, V::set1(0.0f));
-  return V::select(V::lt(V::set1(kExpFastHi), x), zeroed, V::set1(std::numeric_limits<float>::infinity()));
+  return exp_clamped_v<V>(x, -88.0f, 89.0f);
 }
 
 template <class V>
 VEC_INLINE typename V::reg sigmoid_v(typename V::reg x) {
   const typename V::reg one = V::set1(1.0f);
-  return V::div(one, V::add(one, exp_clamped_v<V>(V::sub(V::set1(0.0f), x), kExpToInf)));
+  return V::div(one, V::add(one, exp_fast_v<V>(V::sub(V::set1(0.0f), x))));
 }
 
 template <class V>
@@ -107,7 +93,7 @@ VEC_INLINE typename V::reg tanh_v(typename V::reg x) {
                                   -0.00570506788790226f};
   const typename V::reg x2 = V::mul(x, x);
   const typename V::reg small = V::fmadd(V::mul(x2, x), poly<V>(x2, kP, 5), x);
-  const typename V::reg t = exp_clamped_v<V>(V::add(ax, ax), kExpToInf);
+  const typename V::reg t = exp_fast_v<V>(V::add(ax, ax));
   const typename V::reg big =
       V::sub(V::set1(1.0f), V::div(V::set1(2.0f), V::add(t, V::set1(1.0f))));
   return V::select(V::lt(ax, V::set1(0.625f)), V::copysign(big, x), small);
@@ -313,12 +299,12 @@ void softmax_row_impl(const float* x, const float* add, int64_t add_stride, floa
   }
   for (int64_t i = full; i < n; ++i) m = at(i) > m ? at(i) : m;
   // e = exp(x + add - m), stored, summed in lane order. Every argument is <= 0 and the sum is
-  // >= 1, so exp_nonpositive_v's flushing of results below FLT_MIN to 0 changes no output by more than
+  // >= 1, so exp_fast_v's flushing of results below FLT_MIN to 0 changes no output by more than
   // that; masked -inf entries still give exactly 0.
   const R vmax = V::set1(m);
   R acc = V::set1(0.0f);
   for (int64_t i = 0; i < full; i += L) {
-    const R e = exp_nonpositive_v<V>(V::sub(vat(i), vmax));
+    const R e = exp_fast_v<V>(V::sub(vat(i), vmax));
     V::store(y + i, e);
     acc = V::add(acc, e);
   }
@@ -329,7 +315,7 @@ void softmax_row_impl(const float* x, const float* add, int64_t add_stride, floa
   if (full < n) {  // the tail through a lane buffer
     alignas(64) float t[L];
     for (int64_t k = 0; k < L; ++k) t[k] = full + k < n ? at(full + k) : m;
-    V::store(t, exp_nonpositive_v<V>(V::sub(V::load(t), vmax)));
+    V::store(t, exp_fast_v<V>(V::sub(V::load(t), vmax)));
     for (int64_t i = full; i < n; ++i) {
       y[i] = t[i - full];
       sum += t[i - full];
@@ -356,11 +342,11 @@ void log_softmax_row_impl(const float* x, float* y, int64_t n) {
     for (int64_t k = 0; k < L; ++k) m = lanes[k] > m ? lanes[k] : m;
   }
   for (int64_t i = full; i < n; ++i) m = x[i] > m ? x[i] : m;
-  // As softmax_row_impl: arguments <= 0, a sum >= 1, so exp_nonpositive_v's flush below FLT_MIN is
+  // As softmax_row_impl: arguments <= 0, a sum >= 1, so exp_fast_v's flush below FLT_MIN is
   // harmless. A NaN in the row makes the sum and so every output NaN.
   const R vmax = V::set1(m);
   R acc = V::set1(0.0f);
-  for (int64_t i = 0; i < full; i += L) acc = V::add(acc, exp_nonpositive_v<V>(V::sub(V::load(x + i), vmax)));
+  for (int64_t i = 0; i < full; i += L) acc = V::add(acc, exp_fast_v<V>(V::sub(V::load(x + i), vmax)));
   alignas(64) float lanes[L];
   V::store(lanes, acc);
   double sum = 0.0;
@@ -368,7 +354,7 @@ void log_softmax_row_impl(const float* x, float* y, int64_t n) {
   if (full < n) {
     alignas(64) float t[L];
     for (int64_t k = 0; k < L; ++k) t[k] = full + k < n ? x[full + k] : m;
-    V::store(t, exp_nonpositive_v<V>(V::sub(V::load(t), vmax)));
+    V::store(t, exp_fast_v<V>(V::sub(V::load(t), vmax)));
     for (int64_t i = full; i < n; ++i) sum += t[i - full];
   }
   const float shift = m + static_cast<float>(std::log(sum));
@@ -377,8 +363,12 @@ void log_softmax_row_impl(const float* x, float* y, int64_t n) {
   for (int64_t i = full; i < n; ++i) y[i] = x[i] - shift;
 }
 
+// Not inlined: each op's loop is a function of its own. Inlined, every loop shared unary_impl's one
+// body, and the compiler's choices for the whole switch left the long ones slower by a build's
+// luck: unary_bench (ns per 8 floats) tanh 5.6 or 8.0 from one unrelated edit to the next, erf 9.8
+// against 7.5, gelu 11.5 against 8.9, gelu_tanh 10.2 against 7.9.
 template <class V, class F>
-void unary_loop(const float* x, float* y, int64_t n, F f) {
+__attribute__((noinline)) void unary_loop(const float* x, float* y, int64_t n, F f) {
   int64_t i = 0;
   // Four independent vectors per step, so their long dependency chains overlap.
   for (; i + 4 * V::kLanes <= n; i += 4 * V::kLanes) {
@@ -427,9 +417,9 @@ void unary_impl(onnxrt::kernels::ew::UnaryOp op, const float* x, float* y, int64
       return unary_loop<V>(x, y, n, [](R v) { return gelu_tanh_v<V>(v); });
     case UnaryOp::kSilu: {
       // x / (1 + e^(-alpha x)): one rounding and one instruction fewer than x * sigmoid(alpha x);
-      // with exp clamped at kExpToInf, -0 far left and NaN for infinite x (-inf * 0) as that gives.
+      // -0 far left and NaN for infinite x (-inf * 0), as that gives (exp_fast_v).
       const R one = V::set1(1.0f);
-      auto swish = [one](R v, R arg) { return V::div(v, V::add(one, exp_clamped_v<V>(arg, kExpToInf))); };
+      auto swish = [one](R v, R arg) { return V::div(v, V::add(one, exp_fast_v<V>(arg))); };
       if (p.alpha == 1.0f) return unary_loop<V>(x, y, n, [swish](R v) { return swish(v, V::sub(V::set1(0.0f), v)); });
       const R na = V::set1(-p.alpha);
       return unary_loop<V>(x, y, n, [swish, na](R v) { return swish(v, V::mul(v, na)); });
