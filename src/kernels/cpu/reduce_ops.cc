@@ -180,9 +180,13 @@ void fold(const Layout& lay, const int64_t* off, const T* x, A* acc, const Fd& f
         const int64_t b = p * chunk, e = std::min(L, b + chunk);
         partial[static_cast<size_t>(p)] = b < e ? f.row(x + b, e - b) : f.init();
       });
-      A a = f.init();
-      for (A v : partial) a = f.comb(a, v);
-      acc[0] = a;
+      // Partials combined pairwise, as the row kernels combine their blocks: added in order, the
+      // 128 partials of a 4M-element row drifted 1.6e-6 relative with the scalar kernels.
+      for (size_t m = partial.size(); m > 1; m = (m + 1) / 2) {
+        for (size_t i = 0; i < m / 2; ++i) partial[i] = f.comb(partial[2 * i], partial[2 * i + 1]);
+        if (m % 2) partial[m / 2] = partial[m - 1];
+      }
+      acc[0] = partial.empty() ? f.init() : partial[0];
       return;
     }
     pool.parallel_for(lay.units, static_cast<double>(lay.count), [&](int64_t u0, int64_t u1) {
