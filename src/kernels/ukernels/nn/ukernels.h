@@ -190,10 +190,10 @@ void copy_stride2_f32_avx512(const float* src, float* dst, int64_t n);
 // lie in one output row and one NR-wide panel; runs [panel_runs[p], panel_runs[p+1]) fill panel
 // p, in increasing column order. For every row r < kc and run u:
 //   out[u.dst + r * nr + t] = rows[r][u.src + t * stride] for t < u.len (u.len <= nr).
-// Each run is copied in whole 8-float stores, so up to 7 floats past its end are overwritten by
-// garbage: the next run of the row, the next row of the panel and the next panel are written
-// after it, and `out` needs 8 floats of slack past the block. Reads stop at the run's last float
-// (masked loads), so the rows may end at a page end.
+// Runs are copied in whole 8-float stores, so up to 7 floats past a run's end may be overwritten
+// by garbage (later runs and rows write over it; the last row's tails are stored masked), and
+// `out` needs 8 floats of slack past the block. Reads stop at the run's last float (masked
+// loads), so the rows may end at a page end.
 struct Im2colRun {
   int64_t dst, src, len;
 };
