@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "kernels/harness.h"
@@ -339,6 +340,16 @@ TEST(ImageResize, NearestGatherAndLanePixelsMatchReference) {
     SCOPED_TRACE(dtype_name(t));
     expect_matches_reference(NodeBuilder("Resize", 19).build(), {random_tensor(t, {1, 2, 5, 7}, rng), none, f32({4}, {1, 1, 2, 2})}, 1, 0, 0);
     expect_matches_reference(NodeBuilder("Resize", 19).build(), {random_tensor(t, {1, 2, 5, 7, 8}, rng), none, f32({5}, {1, 1, 2, 3, 1})}, 1, 0, 0);
+  }
+  // Infinities on an axis left alone stay infinite (not 1 * inf + 0 * inf = NaN), as in the
+  // reference's one-tap sum; on the resized axis both compute w0 * a + w1 * b.
+  {
+    Tensor x = random_tensor(DType::kFloat32, {1, 2, 5, 6}, rng);
+    const float inf = std::numeric_limits<float>::infinity();
+    x.data<float>()[3] = inf, x.data<float>()[17] = -inf, x.data<float>()[40] = inf;
+    auto node = NodeBuilder("Resize", 19).attr_s("mode", "linear").build();
+    expect_matches_reference(node, {x, none, f32({4}, {1, 1, 1, 2})}, 1, 2e-6, 2e-6);
+    expect_matches_reference(node, {x, none, f32({4}, {1, 1, 2, 1})}, 1, 2e-6, 2e-6);
   }
   for (const char* ctm : {"half_pixel", "align_corners", "asymmetric"}) {
     SCOPED_TRACE(ctm);

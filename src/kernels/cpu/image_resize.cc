@@ -36,12 +36,16 @@ namespace {
 struct Taps2 {
   std::vector<int64_t> idx0, idx1;
   std::vector<float> w0, w1;
+  // One tap per index (an axis left alone): its value is read as it is. 1 * a + 0 * a would turn
+  // an infinite a into NaN, which the reference's one-tap sum does not.
+  bool one = false;
 };
 
 // The taps of an axis as two-tap float tables; false when the axis needs more taps or an output
 // index takes the extrapolation value.
 bool two_taps(const AxisTaps& t, int64_t out, Taps2* r) {
   if (t.n > 2) return false;
+  r->one = t.n == 1;
   r->idx0.resize(static_cast<size_t>(out));
   r->idx1.resize(static_cast<size_t>(out));
   r->w0.resize(static_cast<size_t>(out));
@@ -113,7 +117,10 @@ void linear_rows(const PixelGrid& g, const Taps2& th, const Taps2& tw, const flo
         for (int64_t j = 0; j < g.OW; ++j) {
           const float *s0 = src + tw.idx0[static_cast<size_t>(j)] * I, *s1 = src + tw.idx1[static_cast<size_t>(j)] * I;
           const float w0 = tw.w0[static_cast<size_t>(j)], w1 = tw.w1[static_cast<size_t>(j)];
-          for (int64_t l = 0; l < I; ++l) r[j * I + l] = w0 * s0[l] + w1 * s1[l];
+          if (tw.one)
+            for (int64_t l = 0; l < I; ++l) r[j * I + l] = s0[l];
+          else
+            for (int64_t l = 0; l < I; ++l) r[j * I + l] = w0 * s0[l] + w1 * s1[l];
         }
       };
     };
@@ -123,7 +130,10 @@ void linear_rows(const PixelGrid& g, const Taps2& th, const Taps2& tw, const flo
     const float* r1 = ring.get(plane * g.H + sy1, s0, &s1, fill_from(sy1));
     const float a0 = th.w0[static_cast<size_t>(oy)], a1 = th.w1[static_cast<size_t>(oy)];
     float* d = yd + row * row_len;
-    for (int64_t j = 0; j < row_len; ++j) d[j] = a0 * r0[j] + a1 * r1[j];
+    if (th.one)
+      std::copy(r0, r0 + row_len, d);
+    else
+      for (int64_t j = 0; j < row_len; ++j) d[j] = a0 * r0[j] + a1 * r1[j];
   }
 }
 
