@@ -401,6 +401,7 @@ Expected<bool> block_channels(ir::Graph& graph, const PassContext&) {
   for (bool again = true; again;) {
     again = false;
     for (size_t i = 0; i < n; ++i) {
+      if (kind[i].kind != BlockKind::kConcat && kind[i].kind != BlockKind::kResize) continue;  // removed ones too
       const ir::Node& node = graph.node(static_cast<ir::NodeId>(i));
       bool drop = false;
       if (kind[i].kind == BlockKind::kConcat)
