@@ -23,12 +23,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from timing import block_ms  # noqa: E402
 
 
-def _model(nodes, inputs: dict, inits=()) -> bytes:
+def _model(nodes, inputs: dict, inits=(), opset: int = 18) -> bytes:
     graph = helper.make_graph(
         nodes, "op", [helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
                       for k, v in inputs.items()],
         [helper.make_empty_tensor_value_info(nodes[-1].output[0])], list(inits))
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     m.ir_version = 8  # what the pinned onnxruntime reads
     return m.SerializeToString()
 
@@ -65,6 +65,15 @@ def cases(rng):
          [c("p", np.array([0, 0, 1, 1, 0, 0, 1, 1]))]),
         ("Equal int64 [1,200704]", [n("Equal", ["x", "x"], ["y"])], {"x": rng.integers(0, 100, (1, 200704))}, []),
         ("MatMul [12,128,64]x[12,64,128]", [n("MatMul", ["a", "b"], ["y"])], {"a": f(12, 128, 64), "b": f(12, 64, 128)}, []),
+        # The twenty-third session's: a ViT's GELU (opset 20), Tanh, a YOLO neck's nearest
+        # upsample and an FPN's bilinear one.
+        ("Gelu [1,197,3072]", [n("Gelu", ["x"], ["y"])], {"x": f(1, 197, 3072)}, [], 20),
+        ("Tanh [1,64,56,56]", [n("Tanh", ["x"], ["y"])], {"x": X}, []),
+        ("Resize nearest 2x [1,256,20,20]", [n("Resize", ["x", "", "s"], ["y"], mode="nearest",
+                                               coordinate_transformation_mode="asymmetric", nearest_mode="floor")],
+         {"x": f(1, 256, 20, 20)}, [c("s", np.array([1, 1, 2, 2], np.float32))]),
+        ("Resize linear 2x [1,64,56,56]", [n("Resize", ["x", "", "s"], ["y"], mode="linear")], {"x": X},
+         [c("s", np.array([1, 1, 2, 2], np.float32))]),
     ]
 
 
@@ -78,10 +87,10 @@ def main() -> None:
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     ours_opts = onnxrt.SessionOptions()
     ours_opts.intra_op_num_threads = args.threads
-    for name, nodes, feed, inits in cases(np.random.default_rng(0)):
+    for name, nodes, feed, inits, *opset in cases(np.random.default_rng(0)):
         if args.only not in name:
             continue
-        model = _model(nodes, feed, inits)
+        model = _model(nodes, feed, inits, *opset)
         theirs = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
         ours = onnxrt.InferenceSession(model, ours_opts)
         t = min(block_ms(theirs, feed, 60), block_ms(theirs, feed, 60))

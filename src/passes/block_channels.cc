@@ -213,12 +213,12 @@ void with_lane_window(ir::Node& n) {
   }
 }
 
-// A constant tensor input of `n` at `i` with at least one element (null otherwise: absent, empty,
-// computed).
+// The fixed value of input `i` of `n` when it has at least one element (null otherwise: absent,
+// empty, computed).
 const Tensor* constant_input(const ir::Graph& g, const ir::Node& n, int i) {
-  if (i < 0 || static_cast<size_t>(i) >= n.inputs.size() || n.inputs[static_cast<size_t>(i)] == ir::kNoValue) return nullptr;
-  const ir::ValueInfo& v = g.value(n.inputs[static_cast<size_t>(i)]);
-  return v.constant && !v.is_graph_input && v.constant->size() > 0 ? &*v.constant : nullptr;
+  if (i < 0 || static_cast<size_t>(i) >= n.inputs.size()) return nullptr;
+  const Tensor* t = fusion::fixed_constant(g, n.inputs[static_cast<size_t>(i)]);
+  return t && t->size() > 0 ? t : nullptr;
 }
 
 // A Resize / Upsample that keeps the channels of a rank-4 tensor, in a mode whose

@@ -26,10 +26,9 @@ using fusion::sole_consumer;
 
 // The integers of a constant int64 / int32 1-D value, if it is one.
 std::optional<std::vector<int64_t>> constant_ints(const ir::Graph& g, ir::ValueId v) {
-  if (v == ir::kNoValue) return std::nullopt;
-  const ir::ValueInfo& info = g.value(v);
-  if (!info.constant || info.is_graph_input || info.constant->rank() != 1) return std::nullopt;
-  const Tensor& t = *info.constant;
+  const Tensor* c = fusion::fixed_constant(g, v);
+  if (!c || c->rank() != 1) return std::nullopt;
+  const Tensor& t = *c;
   std::vector<int64_t> out(static_cast<size_t>(t.size()));
   for (size_t i = 0; i < out.size(); ++i) {
     if (t.dtype() == DType::kInt64) out[i] = t.data<int64_t>()[i];
@@ -42,9 +41,9 @@ std::optional<std::vector<int64_t>> constant_ints(const ir::Graph& g, ir::ValueI
 // A constant one-element value equal to +0 in its type (all bytes zero), or an omitted one.
 bool zero_or_absent(const ir::Graph& g, ir::ValueId v) {
   if (v == ir::kNoValue) return true;
-  const ir::ValueInfo& info = g.value(v);
-  if (!info.constant || info.is_graph_input || info.constant->size() != 1) return false;
-  const Tensor& t = *info.constant;
+  const Tensor* c = fusion::fixed_constant(g, v);
+  if (!c || c->size() != 1) return false;
+  const Tensor& t = *c;
   const auto* bytes = static_cast<const unsigned char*>(t.raw());
   return std::all_of(bytes, bytes + t.nbytes(), [](unsigned char b) { return b == 0; });
 }

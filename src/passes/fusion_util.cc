@@ -24,13 +24,16 @@ ir::ValueId other_input(const ir::Node& n, ir::ValueId v) {
   return n.inputs[0] == v ? n.inputs[1] : n.inputs[1] == v ? n.inputs[0] : ir::kNoValue;
 }
 
-std::optional<float> scalar_constant(const ir::Graph& g, ir::ValueId v) {
-  if (v == ir::kNoValue) return std::nullopt;
+const Tensor* fixed_constant(const ir::Graph& g, ir::ValueId v) {
+  if (v == ir::kNoValue) return nullptr;
   const ir::ValueInfo& info = g.value(v);
-  if (!info.constant || info.is_graph_input || info.constant->dtype() != DType::kFloat32 ||
-      info.constant->size() != 1)
-    return std::nullopt;
-  return info.constant->data<float>()[0];
+  return info.constant && !info.is_graph_input ? &*info.constant : nullptr;
+}
+
+std::optional<float> scalar_constant(const ir::Graph& g, ir::ValueId v) {
+  const Tensor* t = fixed_constant(g, v);
+  if (!t || t->dtype() != DType::kFloat32 || t->size() != 1) return std::nullopt;
+  return t->data<float>()[0];
 }
 
 bool is_float32(const ir::Graph& g, ir::ValueId v) {

@@ -21,6 +21,10 @@ bool is_op(const ir::Node& n, std::string_view op);
 // The other input of a two-input node, given one of them (kNoValue when v is neither).
 ir::ValueId other_input(const ir::Node& n, ir::ValueId v);
 
+// The fixed value of `v`: a constant that is not also a graph input (an initializer a caller may
+// override is not fixed). Null for kNoValue and for computed values.
+const Tensor* fixed_constant(const ir::Graph& g, ir::ValueId v);
+
 // A float32 constant with a single element (any rank), e.g. the 1.0 of Gelu's Add.
 std::optional<float> scalar_constant(const ir::Graph& g, ir::ValueId v);
 

@@ -67,9 +67,7 @@ bool has_dtype(const ir::Graph& g, ir::ValueId v, DType t) {
 
 // Whether node `id` may compute in float32 instead of `t`: a listed op that reads or makes a `t`
 // tensor, with only tensor inputs and outputs, whose `t` outputs no subgraph reads by name.
-bool is_constant(const ir::Graph& g, ir::ValueId v) {
-  return v != ir::kNoValue && g.value(v).constant && !g.value(v).is_graph_input;
-}
+bool is_constant(const ir::Graph& g, ir::ValueId v) { return fusion::fixed_constant(g, v) != nullptr; }
 
 bool switchable(const ir::Graph& g, ir::NodeId id, DType t) {
   const ir::Node& n = g.node(id);
