@@ -273,17 +273,10 @@ class CpuResizeKernel final : public Kernel {
   }
 
  private:
-  // The element types whose nearest resize is a copy of their bits (strings and sub-byte types
-  // go to the reference kernel).
+  // The element types whose nearest resize is a copy of their bits: Resize's numeric types
+  // (image::dispatch_numeric's list; strings go to the reference kernel).
   static bool copyable(DType t) {
-    switch (t) {
-      case DType::kFloat32: case DType::kFloat64: case DType::kFloat16: case DType::kBFloat16:
-      case DType::kInt8: case DType::kUInt8: case DType::kInt16: case DType::kUInt16:
-      case DType::kInt32: case DType::kUInt32: case DType::kInt64: case DType::kUInt64:
-        return true;
-      default:
-        return false;
-    }
+    return image::dispatch_numeric(t, [](auto) {});
   }
 
   ir::ResizeAttrs a_;
