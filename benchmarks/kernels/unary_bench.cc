@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   };
   const Op ops[] = {{"exp", UnaryOp::kExp, 0.f},   {"sigmoid", UnaryOp::kSigmoid, 0.f}, {"swish", UnaryOp::kSilu, 1.f},
                     {"tanh", UnaryOp::kTanh, 0.f}, {"erf", UnaryOp::kErf, 0.f},         {"gelu", UnaryOp::kGelu, 0.f},
-                    {"gelu_tanh", UnaryOp::kGeluTanh, 0.f}};
+                    {"gelu_tanh", UnaryOp::kGeluTanh, 0.f}, {"softplus", UnaryOp::kSoftplus, 0.f},
+                    {"mish", UnaryOp::kMish, 0.f}};
   std::printf("%s, %lld floats: ns per 8 floats, min of 20 repeats\n", isa, static_cast<long long>(n));
   const int64_t iters = std::max<int64_t>(1, 20000000 / n);
   for (const Op& o : ops) {

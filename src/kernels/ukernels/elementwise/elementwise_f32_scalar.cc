@@ -20,8 +20,8 @@ float unary_one(UnaryOp op, float v, const UnaryParams& p) {
     case UnaryOp::kTanh: return std::tanh(v);
     case UnaryOp::kErf: return std::erf(v);
     case UnaryOp::kGelu: return 0.5f * v * std::erfc(-v * 0.70710678118654752f);
-    case UnaryOp::kGeluTanh:
-      return 0.5f * v * (1.0f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+    // 0.5 v (1 + tanh(u)) as v / (1 + e^(-2u)): far left 1 + tanh(u) cancels to 0 (vec_math.inl).
+    case UnaryOp::kGeluTanh: return v / (1.0f + std::exp(-1.5957691216057308f * (v + 0.044715f * v * v * v)));
     case UnaryOp::kSilu: return v / (1.0f + std::exp(-(p.alpha * v)));
     // log1p(exp(x)) overflows for large x although the result is just x.
     case UnaryOp::kSoftplus: return v > 20.0f ? v : std::log1p(std::exp(v));

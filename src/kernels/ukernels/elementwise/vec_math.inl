@@ -83,20 +83,31 @@ VEC_INLINE typename V::reg sigmoid_v(typename V::reg x) {
   return V::div(one, V::add(one, exp_fast_v<V>(V::sub(V::set1(0.0f), x))));
 }
 
+// tanh |x| = E / (E + 2) with E = expm1(2|x|), the sign put back: no cancellation anywhere, so
+// one formula serves the whole range. The previous kernel computed a small-argument polynomial and
+// 1 - 2 / (e^2|x| + 1) side by side and blended them, 32 vector instructions against 21 (unary_bench,
+// ns per 8 floats: tanh 5.9 -> 4.2, gelu_tanh 8.3 -> 6.4-7.3; 1.3 -> 2.0 ulp).
+// expm1(y) = 2^n (e^r - 1) + (2^n - 1) with y = n ln2 + r, |r| <= ln2/2, and e^r - 1 = r + r^2 q(r):
+// for n = 0 that is exact up to the polynomial's rounding (tiny x give x); 2^n - 1 is exact up to
+// n = 24 and its rounding beyond is far below E's own. |x| is clamped to 10, past which tanh
+// rounds to 1 (NaN passes the clamp, see V::min).
 template <class V>
 VEC_INLINE typename V::reg tanh_v(typename V::reg x) {
-  const typename V::reg ax = V::abs(x);
-  // |x| < 0.625: x + x^3 P(x^2) (fitted for relative error 4e-9), avoiding the cancellation of
-  // 1 - 2/(e^2x + 1) near zero.
-  static constexpr float kP[5] = {-0.3333328068256378f, 0.13331443071365356f,
-                                  -0.053739745169878006f, 0.020639168098568916f,
-                                  -0.00570506788790226f};
-  const typename V::reg x2 = V::mul(x, x);
-  const typename V::reg small = V::fmadd(V::mul(x2, x), poly<V>(x2, kP, 5), x);
-  const typename V::reg t = exp_fast_v<V>(V::add(ax, ax));
-  const typename V::reg big =
-      V::sub(V::set1(1.0f), V::div(V::set1(2.0f), V::add(t, V::set1(1.0f))));
-  return V::select(V::lt(ax, V::set1(0.625f)), V::copysign(big, x), small);
+  using R = typename V::reg;
+  const R ax = V::abs(x);
+  const R axc = V::min(V::set1(10.0f), ax);
+  const R y = V::add(axc, axc);
+  const R shifter = V::set1(12583039.0f);  // 1.5 * 2^23 + 127, as in exp_clamped_v
+  const R t = V::fmadd(y, V::set1(1.44269504088896341f), shifter);
+  const R n = V::sub(t, shifter);
+  R r = V::fnmadd(n, V::set1(0.693359375f), y);
+  r = V::fnmadd(n, V::set1(-2.12194440054690583e-4f), r);
+  // q(r) = (e^r - 1 - r) / r^2: Taylor to r^5 / 5040, truncation 1.5e-8 relative to e^r - 1.
+  static constexpr float kQ[6] = {0.5f, 1.0f / 6, 1.0f / 24, 1.0f / 120, 1.0f / 720, 1.0f / 5040};
+  const R em1_r = V::fmadd(V::mul(r, r), poly<V>(r, kQ, 6), r);
+  const R two_n = V::exponent_field(t);
+  const R e = V::fmadd(two_n, em1_r, V::sub(two_n, V::set1(1.0f)));
+  return V::copysign(V::div(e, V::add(e, V::set1(2.0f))), x);
 }
 
 // log(x): x = 2^e m with m in [sqrt(1/2), sqrt(2)) (subnormals scaled by 2^23 first), then
@@ -180,12 +191,15 @@ VEC_INLINE typename V::reg gelu_v(typename V::reg x) {
   return V::mul(V::mul(V::set1(0.5f), x), h);
 }
 
+// GELU's tanh form 0.5 x (1 + tanh(u)) as x / (1 + e^(-2u)) (1 + tanh(u) = 2 sigmoid(2u)): far
+// left 1 + tanh(u) is a difference of nearly equal numbers, which a rounded tanh(u) cannot give
+// (tanh(-8.8) = -1 + 4.5e-8); the sigmoid form has no difference at all, and no tanh to compute.
 template <class V>
 VEC_INLINE typename V::reg gelu_tanh_v(typename V::reg x) {
   const typename V::reg x3 = V::mul(V::mul(x, x), x);
-  const typename V::reg inner =
-      V::mul(V::set1(0.7978845608028654f), V::fmadd(x3, V::set1(0.044715f), x));
-  return V::mul(V::mul(V::set1(0.5f), x), V::add(V::set1(1.0f), tanh_v<V>(inner)));
+  // -2u = -2 sqrt(2/pi) (x + 0.044715 x^3)
+  const typename V::reg arg = V::mul(V::set1(-1.5957691216057308f), V::fmadd(x3, V::set1(0.044715f), x));
+  return V::div(x, V::add(V::set1(1.0f), exp_fast_v<V>(arg)));
 }
 
 // softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|), never overflowing. With t = e^-|x| in
@@ -203,6 +217,17 @@ VEC_INLINE typename V::reg softplus_v(typename V::reg x) {
   const R s = V::div(t, V::add(V::set1(2.0f), t));
   const R log1p_t = V::mul(V::add(s, s), poly<V>(V::mul(s, s), kAtanhOdd, 9));
   return V::add(V::max(zero, x), log1p_t);
+}
+
+// Mish x tanh(softplus(x)) through tanh(log(1 + u)) = n / (n + 2), n = u (u + 2), u = e^x: one
+// exp and a division, no cancellation (n is a sum of positive terms), instead of softplus's exp,
+// division and log series and then tanh's; past x = 20 the ratio rounds to 1.
+template <class V>
+VEC_INLINE typename V::reg mish_v(typename V::reg x) {
+  using R = typename V::reg;
+  const R u = exp_fast_v<V>(V::min(V::set1(20.0f), x));
+  const R n = V::fmadd(u, u, V::add(u, u));
+  return V::mul(x, V::div(n, V::add(n, V::set1(2.0f))));
 }
 
 // The LSTM cell's gate functions, to an absolute error of 2e-7 instead of sigmoid_v's and
@@ -427,7 +452,7 @@ void unary_impl(onnxrt::kernels::ew::UnaryOp op, const float* x, float* y, int64
     case UnaryOp::kSoftplus:
       return unary_loop<V>(x, y, n, [](R v) { return softplus_v<V>(v); });
     case UnaryOp::kMish:
-      return unary_loop<V>(x, y, n, [](R v) { return V::mul(v, tanh_v<V>(softplus_v<V>(v))); });
+      return unary_loop<V>(x, y, n, [](R v) { return mish_v<V>(v); });
     case UnaryOp::kLeakyRelu: {
       const float a = p.alpha;
       return unary_loop<V>(x, y, n, [a](R v) {
