@@ -1,6 +1,6 @@
 // The 2-D transpose ukernels of 32-bit elements (ukernels/elementwise/transpose.h) against the
 // definition, on every shape around the 8x8 blocks, with strides past the tile and guard values
-// around the destination; and Transpose through them against a naive loop.
+// around the destination; Transpose through them against a naive loop; and the stride-2 gather.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -32,6 +32,56 @@ TEST(TransposeUkernel, MatchesDefinitionAroundTheBlocks) {
           }
       }
     }
+  }
+}
+
+// b[i] = a[2i] on every length around the 8-element steps, from a source of exactly 2n - 1
+// elements (ASan sees a read past it), with guard values after the destination.
+TEST(TransposeUkernel, GatherStride2MatchesDefinition) {
+  std::mt19937 rng(7);
+  for (int64_t n = 0; n <= 41; ++n) {
+    std::vector<uint32_t> a(static_cast<size_t>(std::max<int64_t>(2 * n - 1, 0)));
+    for (uint32_t& v : a) v = rng();
+    for (auto fn : {&kernels::ew::gather_stride2_32bit_scalar, &kernels::ew::gather_stride2_32bit_avx2}) {
+      if (fn == &kernels::ew::gather_stride2_32bit_avx2 && !cpu_features().has_avx2_fma()) continue;
+      std::vector<uint32_t> b(static_cast<size_t>(n + 3), 0xDEADBEEFu);
+      fn(a.data(), b.data(), n);
+      for (int64_t i = 0; i < n + 3; ++i)
+        ASSERT_EQ(b[static_cast<size_t>(i)], i < n ? a[static_cast<size_t>(2 * i)] : 0xDEADBEEFu) << "n " << n << " at " << i;
+    }
+  }
+}
+
+// SpaceToDepth (its rows are stride-2 walks) and Slice with step 2 on the last axis, from an
+// even and an odd start, against the definition.
+TEST(TransposeUkernel, StrideTwoCopiesMatchDefinition) {
+  std::mt19937 rng(8);
+  const Tensor x = random_tensor(DType::kFloat32, {2, 3, 6, 38}, rng);
+  const float* xv = x.data<float>();
+  auto y = run_node(kernels::Backend::kCpu, NodeBuilder("SpaceToDepth", 13).attr_i("blocksize", 2).build(), {x}, 1);
+  ASSERT_TRUE(y.has_value()) << y.status().to_string();
+  ASSERT_EQ((*y)[0].shape(), (Shape{2, 12, 3, 19}));
+  const float* out = (*y)[0].data<float>();
+  for (int64_t n = 0; n < 2; ++n)
+    for (int64_t oc = 0; oc < 12; ++oc)
+      for (int64_t h = 0; h < 3; ++h)
+        for (int64_t w = 0; w < 19; ++w) {
+          const int64_t by = oc / 6, bx = (oc / 3) % 2, c = oc % 3;  // DCR: oc = (by, bx, c)
+          ASSERT_EQ(out[((n * 12 + oc) * 3 + h) * 19 + w],
+                    xv[((n * 3 + c) * 6 + 2 * h + by) * 38 + 2 * w + bx]);
+        }
+  for (int64_t start : {0, 1}) {
+    const Tensor starts = make_tensor<int64_t>(DType::kInt64, {1}, {start});
+    const Tensor ends = make_tensor<int64_t>(DType::kInt64, {1}, {38});
+    const Tensor axes = make_tensor<int64_t>(DType::kInt64, {1}, {3});
+    const Tensor steps = make_tensor<int64_t>(DType::kInt64, {1}, {2});
+    auto s = run_node(kernels::Backend::kCpu, NodeBuilder("Slice", 13).build(), {x, starts, ends, axes, steps}, 1);
+    ASSERT_TRUE(s.has_value()) << s.status().to_string();
+    ASSERT_EQ((*s)[0].shape(), (Shape{2, 3, 6, 19}));
+    const float* sliced = (*s)[0].data<float>();
+    for (int64_t r = 0; r < 36; ++r)
+      for (int64_t w = 0; w < 19; ++w)
+        ASSERT_EQ(sliced[r * 19 + w], xv[r * 38 + start + 2 * w]) << "start " << start;
   }
 }
 

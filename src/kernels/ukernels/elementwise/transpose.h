@@ -16,4 +16,13 @@ void transpose_32bit_avx2(const uint32_t* a, int64_t lda, uint32_t* b, int64_t l
 // The variant for this CPU (cpu_features honours ONNXRT_ISA).
 Transpose32Fn transpose_32bit_ukernel();
 
+// Every other 32-bit element, b[i] = a[2 i] for i < n (a strided copy's stride-2 rows: Slice with
+// step 2, SpaceToDepth): the AVX2 version takes 16 elements per two loads and keeps the even ones.
+// Reads a[0 .. 2n - 2] only.
+using GatherStride2Fn = void (*)(const uint32_t* a, uint32_t* b, int64_t n);
+
+void gather_stride2_32bit_scalar(const uint32_t* a, uint32_t* b, int64_t n);
+void gather_stride2_32bit_avx2(const uint32_t* a, uint32_t* b, int64_t n);
+GatherStride2Fn gather_stride2_32bit_ukernel();
+
 }  // namespace onnxrt::kernels::ew

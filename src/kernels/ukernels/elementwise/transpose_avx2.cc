@@ -39,4 +39,18 @@ void transpose_32bit_avx2(const uint32_t* a, int64_t lda, uint32_t* b, int64_t l
   if (m8 < m) transpose_32bit_scalar(a + m8, lda, b + m8 * ldb, ldb, m - m8, n);
 }
 
+void gather_stride2_32bit_avx2(const uint32_t* a, uint32_t* b, int64_t n) {
+  int64_t i = 0;
+  // i + 8 < n: the second load's last element a[2i + 15] is at most a[2n - 3].
+  for (; i + 8 < n; i += 8) {
+    const __m256 lo = _mm256_loadu_ps(reinterpret_cast<const float*>(a + 2 * i));
+    const __m256 hi = _mm256_loadu_ps(reinterpret_cast<const float*>(a + 2 * i + 8));
+    // Per 128-bit lane: lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6; then the 64-bit pairs in order.
+    const __m256 even = _mm256_shuffle_ps(lo, hi, 0x88);
+    _mm256_storeu_ps(reinterpret_cast<float*>(b + i),
+                     _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), 0xD8)));
+  }
+  gather_stride2_32bit_scalar(a + 2 * i, b + i, n - i);
+}
+
 }  // namespace onnxrt::kernels::ew

@@ -13,4 +13,12 @@ Transpose32Fn transpose_32bit_ukernel() {
   return cpu_features().has_avx2_fma() ? &transpose_32bit_avx2 : &transpose_32bit_scalar;
 }
 
+void gather_stride2_32bit_scalar(const uint32_t* a, uint32_t* b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) b[i] = a[2 * i];
+}
+
+GatherStride2Fn gather_stride2_32bit_ukernel() {
+  return cpu_features().has_avx2_fma() ? &gather_stride2_32bit_avx2 : &gather_stride2_32bit_scalar;
+}
+
 }  // namespace onnxrt::kernels::ew
