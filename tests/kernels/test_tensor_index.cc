@@ -34,7 +34,9 @@ TEST(TensorIndexKernels, PadMatchesReference) {
                         {{1}, {2, 2}},          {{3, 4}, {1, 0, 2, 3}},
                         {{3, 4}, {-1, 1, 0, -2}},  // crop one side, pad the other
                         {{2, 3, 17}, {0, 1, 2, 1, 0, 5}},
-                        {{64, 300}, {3, 4, 5, 6}}};  // large enough to thread
+                        {{64, 300}, {3, 4, 5, 6}},  // large enough to thread
+                        // 4-D, threaded: ranges start mid-way through the outer axes' odometer
+                        {{4, 9, 60, 50}, {1, 0, 2, 1, 0, 1, 3, 2}}};
   for (const char* mode : {"constant", "edge", "reflect", "wrap"})
     for (DType t : kTypes)
       for (const Case& c : cases) {

@@ -126,6 +126,20 @@ Status pad_params(KernelContext& ctx, const Tensor& x, PadSpec& spec) {
   return Status::ok();
 }
 
+namespace {
+
+template <typename E>
+void fill_typed(void* dst, int64_t n, const PadSpec& spec) {
+  E v;
+  std::memcpy(&v, spec.value.data(), sizeof(E));
+  auto* d = static_cast<E*>(dst);
+  for (int64_t i = 0; i < n; ++i) d[i] = v;
+}
+
+}  // namespace
+
+// Called for every run of fill values of every row, most of them a pad's one or two elements:
+// a typed store loop, not a test of the value's bytes and a memset or memcpy per element.
 void fill_value(DType t, void* dst, int64_t n, const PadSpec& spec) {
   if (n <= 0) return;
   if (t == DType::kString) {
@@ -134,11 +148,14 @@ void fill_value(DType t, void* dst, int64_t n, const PadSpec& spec) {
     return;
   }
   const size_t es = spec.value.size();
-  auto* d = static_cast<uint8_t*>(dst);
-  if (std::all_of(spec.value.begin(), spec.value.end(), [](uint8_t b) { return b == 0; })) {
-    std::memset(d, 0, static_cast<size_t>(n) * es);
-    return;
+  switch (es) {
+    case 1: std::memset(dst, spec.value[0], static_cast<size_t>(n)); return;
+    case 2: return fill_typed<uint16_t>(dst, n, spec);
+    case 4: return fill_typed<uint32_t>(dst, n, spec);
+    case 8: return fill_typed<uint64_t>(dst, n, spec);
+    default: break;
   }
+  auto* d = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < n; ++i) std::memcpy(d + static_cast<size_t>(i) * es, spec.value.data(), es);
 }
 
@@ -189,16 +206,22 @@ Status pad_into(KernelContext& ctx, const Tensor& x, Tensor& y, const PadSpec& s
   const char* src = static_cast<const char*>(x.raw());
   char* dst = static_cast<char*>(y.raw());
   ctx.threads().parallel_for(rows, static_cast<double>(L), [&](int64_t b, int64_t e) {
+    // The outer output index of row b, then counted up row by row: a division per axis per row
+    // (idiv, ~40% of a [1, 64, 56, 56] pad) only once per range.
+    std::vector<int64_t> idx(static_cast<size_t>(std::max<int64_t>(r - 1, 1)), 0);
+    for (int64_t j = r - 2, lin = b; j >= 0; --j) {
+      idx[static_cast<size_t>(j)] = lin % y.dim(j);
+      lin /= y.dim(j);
+    }
     for (int64_t row = b; row < e; ++row) {
-      int64_t lin = row, off = 0;
+      int64_t off = 0;
       bool fill = false;
-      for (int64_t j = r - 2; j >= 0; --j) {
-        const int64_t o = lin % y.dim(j);
-        lin /= y.dim(j);
-        const int64_t s = maps[static_cast<size_t>(j)][static_cast<size_t>(o)];
+      for (int64_t j = 0; j < r - 1; ++j) {
+        const int64_t s = maps[static_cast<size_t>(j)][static_cast<size_t>(idx[static_cast<size_t>(j)])];
         if (s < 0) fill = true;
         else off += s * xs[static_cast<size_t>(j)];
       }
+      for (int64_t j = r - 2; j >= 0 && ++idx[static_cast<size_t>(j)] == y.dim(j); --j) idx[static_cast<size_t>(j)] = 0;
       char* d = dst + row * L * es;
       if (fill) {
         fill_value(t, d, L, spec);
