@@ -18,15 +18,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import zoo  # noqa: E402
+from run import make_sessions  # noqa: E402
 
 POSITIONS = 6
 
 
 def main() -> int:
-    import onnxruntime as ort
-
-    import onnxrt
-
     ap = argparse.ArgumentParser()
     ap.add_argument("model", choices=sorted(zoo.BY_NAME))
     ap.add_argument("--threads", type=int, default=2)
@@ -36,15 +33,7 @@ def main() -> int:
     args = ap.parse_args()
     path, inputs = zoo.export(zoo.BY_NAME[args.model])
 
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = args.threads
-    so.inter_op_num_threads = 1
-    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    so.add_session_config_entry("session.intra_op.allow_spinning", args.ort_spin)
-    theirs = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-    ours_opts = onnxrt.SessionOptions()
-    ours_opts.intra_op_num_threads = args.threads
-    ours = onnxrt.InferenceSession(str(path), ours_opts)
+    ours, theirs = make_sessions(path, args.threads, {"session.intra_op.allow_spinning": args.ort_spin})
     feed = {i.name: x for i, x in zip(theirs.get_inputs(), inputs)}
 
     times = {"onnxrt": [[] for _ in range(POSITIONS)], "onnxruntime": [[] for _ in range(POSITIONS)]}

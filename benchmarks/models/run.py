@@ -43,7 +43,9 @@ def percentile(xs: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(xs), q))
 
 
-def make_sessions(path: Path, threads: int):
+def make_sessions(path: Path, threads: int, ort_config: dict[str, str] | None = None):
+    """onnxrt and onnxruntime sessions of one file at `threads` threads; ort_config: onnxruntime
+    session config entries (idle_gap.py turns its spinning off with one)."""
     import onnxruntime as ort
 
     import onnxrt
@@ -53,6 +55,8 @@ def make_sessions(path: Path, threads: int):
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    for key, value in (ort_config or {}).items():
+        so.add_session_config_entry(key, value)
     theirs = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
     ours_opts = onnxrt.SessionOptions()
     ours_opts.intra_op_num_threads = threads
