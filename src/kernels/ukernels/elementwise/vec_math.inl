@@ -86,11 +86,13 @@ VEC_INLINE typename V::reg sigmoid_v(typename V::reg x) {
 // tanh |x| = E / (E + 2) with E = expm1(2|x|), the sign put back: no cancellation anywhere, so
 // one formula serves the whole range. The previous kernel computed a small-argument polynomial and
 // 1 - 2 / (e^2|x| + 1) side by side and blended them, 32 vector instructions against 21 (unary_bench,
-// ns per 8 floats: tanh 5.9 -> 4.2, gelu_tanh 8.3 -> 6.4-7.3; 1.3 -> 2.0 ulp).
+// ns per 8 floats: 5.9 -> 4.1; 1.3 -> 2.0 ulp).
 // expm1(y) = 2^n (e^r - 1) + (2^n - 1) with y = n ln2 + r, |r| <= ln2/2, and e^r - 1 = r + r^2 q(r):
 // for n = 0 that is exact up to the polynomial's rounding (tiny x give x); 2^n - 1 is exact up to
 // n = 24 and its rounding beyond is far below E's own. |x| is clamped to 10, past which tanh
-// rounds to 1 (NaN passes the clamp, see V::min).
+// rounds to 1 (NaN passes the clamp, see V::min). From |x| = 8.7 on, E + 2 drops the 2 and the
+// result is 1 where 1 - 6e-8 is nearer (1 ulp): fine for tanh, not for 1 + tanh(u), which is why
+// gelu_tanh_v does not call this.
 template <class V>
 VEC_INLINE typename V::reg tanh_v(typename V::reg x) {
   using R = typename V::reg;
