@@ -74,7 +74,8 @@ def cases(rng):
          {"x": f(1, 256, 20, 20)}, [c("s", np.array([1, 1, 2, 2], np.float32))]),
         ("Resize linear 2x [1,64,56,56]", [n("Resize", ["x", "", "s"], ["y"], mode="linear")], {"x": X},
          [c("s", np.array([1, 1, 2, 2], np.float32))]),
-        # The twenty-fourth session's: GELU's tanh form (GPT-2; onnxruntime fuses it as FastGelu),
+        # The twenty-fourth session's: GELU's tanh form as GPT-2 exports it (onnxrt collapses the nine
+        # nodes into one activation),
         # Mish (YOLOv4) and a YOLOv5 Focus layer's x[..., ::2, ::2].
         ("GELU tanh form [1,128,3072]", [n("Mul", ["x", "x"], ["x2"]), n("Mul", ["x2", "x"], ["x3"]),
                                          n("Mul", ["x3", "k"], ["kx3"]), n("Add", ["x", "kx3"], ["in0"]),
@@ -83,7 +84,7 @@ def cases(rng):
                                          n("Mul", ["xt", "half"], ["y"])], {"x": f(1, 128, 3072)},
          [c("k", np.float32(0.044715)), c("s", np.float32(0.7978845608)), c("one", np.float32(1)),
           c("half", np.float32(0.5))]),
-        ("Mish [1,64,56,56]", [n("Mish", ["x"], ["y"])], {"x": X}, [], 18),
+        ("Mish [1,64,56,56]", [n("Mish", ["x"], ["y"])], {"x": X}, []),
         ("Slice ::2 ::2 [1,3,640,640]", [n("Slice", ["x", "b", "e", "a", "st"], ["y"])], {"x": f(1, 3, 640, 640)},
          [c("b", np.array([0, 0])), c("e", np.array([640, 640])), c("a", np.array([2, 3])), c("st", np.array([2, 2]))]),
     ]
