@@ -1,6 +1,7 @@
-// Tensor-family kernels added after the shape ops: Pad, CenterCropPad, GatherElements, GatherND,
-// ScatterND, ScatterElements, Scatter, DepthToSpace, SpaceToDepth (CPU vs reference over swept
-// shapes and dtypes) and pinned values computed with numpy / the ONNX reference.
+// Tensor-family kernels added after the shape ops: Pad, CenterCropPad, GatherElements (and its
+// index errors), GatherND, ScatterND, ScatterElements, Scatter, DepthToSpace, SpaceToDepth (CPU vs
+// reference over swept shapes and dtypes) and pinned values computed with numpy / the ONNX
+// reference.
 #include <random>
 
 #include "kernels/harness.h"
@@ -125,6 +126,37 @@ TEST(TensorIndexKernels, GatherElementsAndGatherND) {
   auto oob = run_node(Backend::kCpu, NodeBuilder("GatherND", 13).build(),
                       {f32({2, 2}, {1, 2, 3, 4}), i64({1, 2}, {0, 2})}, 1);
   EXPECT_FALSE(oob.has_value());
+}
+
+// GatherElements checks its indices while it gathers: a bad one on the innermost axis (the
+// vectorized path, in a group of four and in the tail), on an outer axis and with int32 indices
+// is an error naming it, and an empty axis with indices is an error, never a read.
+TEST(TensorIndexKernels, GatherElementsRejectsBadIndices) {
+  auto node = [](int64_t axis) { return NodeBuilder("GatherElements", 13).attr_i("axis", axis).build(); };
+  const Tensor x = f32({2, 6}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  struct Case {
+    int64_t axis;
+    Tensor ind;
+    const char* what;
+  };
+  const Case cases[] = {
+      {1, i64({2, 5}, {0, 1, 2, 3, 4, 5, 6, 0, 1, 2}), "index 6 (at position 6)"},
+      {1, i64({2, 5}, {0, 1, 2, 3, 4, 5, 4, 3, 2, -7}), "index -7 (at position 9)"},
+      {0, i64({2, 6}, {0, 1, 1, 0, 1, 2, 0, 0, 0, 0, 0, 0}), "index 2 (at position 5)"},
+      {-1, make_tensor<int32_t>(DType::kInt32, {1, 3}, {1, 60, 2}), "index 60 (at position 1)"},
+  };
+  for (const Case& c : cases) {
+    auto out = run_node(Backend::kCpu, node(c.axis), {x, c.ind}, 1);
+    ASSERT_FALSE(out.has_value()) << c.what;
+    EXPECT_NE(out.status().message().find(c.what), std::string::npos) << out.status().message();
+  }
+  auto empty = run_node(Backend::kCpu, node(1), {f32({2, 0}, {}), i64({2, 1}, {0, 0})}, 1);
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_NE(empty.status().message().find("out of range for a dim of size 0"), std::string::npos)
+      << empty.status().message();
+  // Negative indices on the innermost axis, across the groups of four.
+  EXPECT_EQ(run1(node(-1), {x, i64({2, 5}, {-1, -6, 0, 5, -3, 0, -1, 2, -2, 1})}),
+            (std::vector<float>{5, 0, 0, 5, 3, 6, 11, 8, 10, 7}));
 }
 
 TEST(TensorIndexKernels, ScattersMatchReference) {

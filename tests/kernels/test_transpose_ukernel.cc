@@ -1,6 +1,7 @@
 // The 2-D transpose ukernels of 32-bit elements (ukernels/elementwise/transpose.h) against the
 // definition, on every shape around the 8x8 blocks, with strides past the tile and guard values
-// around the destination; Transpose through them against a naive loop; and the stride-2 gather.
+// around the destination; Transpose through them against a naive loop; the stride-2 gather and
+// the indexed one.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -48,6 +49,43 @@ TEST(TransposeUkernel, GatherStride2MatchesDefinition) {
       fn(a.data(), b.data(), n);
       for (int64_t i = 0; i < n + 3; ++i)
         ASSERT_EQ(b[static_cast<size_t>(i)], i < n ? a[static_cast<size_t>(2 * i)] : 0xDEADBEEFu) << "n " << n << " at " << i;
+    }
+  }
+}
+
+// b[t] = a[idx[t]] (negative indices from the end) on every length around the 4-index steps, from a
+// source of exactly n elements, with guard values after the destination; indices outside [-n, n)
+// (the int64 extremes too) read a[0] and set the result, which stays false for good indices.
+TEST(TransposeUkernel, GatherIndexedMatchesDefinition) {
+  std::mt19937 rng(9);
+  for (int64_t n : {1, 5, 300}) {
+    std::vector<uint32_t> a(static_cast<size_t>(n));
+    for (uint32_t& v : a) v = rng();
+    for (int64_t count = 0; count <= 41; ++count) {
+      for (bool inject : {false, true}) {
+        std::vector<int64_t> idx(static_cast<size_t>(count));
+        std::uniform_int_distribution<int64_t> good(-n, n - 1);
+        for (int64_t& i : idx) i = good(rng);
+        const int64_t bad_values[] = {n, -n - 1, INT64_MAX, INT64_MIN};
+        bool want_bad = false;
+        if (inject && count > 0) {
+          idx[rng() % static_cast<size_t>(count)] = bad_values[rng() % 4];
+          want_bad = true;
+        }
+        for (auto fn : {&kernels::ew::gather_indexed_32bit_scalar, &kernels::ew::gather_indexed_32bit_avx2}) {
+          if (fn == &kernels::ew::gather_indexed_32bit_avx2 && !cpu_features().has_avx2_fma()) continue;
+          std::vector<uint32_t> b(static_cast<size_t>(count + 3), 0xDEADBEEFu);
+          EXPECT_EQ(fn(a.data(), n, idx.data(), b.data(), count), want_bad) << "n " << n << " count " << count;
+          for (int64_t t = 0; t < count + 3; ++t) {
+            uint32_t want = 0xDEADBEEFu;
+            if (t < count) {
+              const int64_t i = idx[static_cast<size_t>(t)];
+              want = i >= -n && i < n ? a[static_cast<size_t>(i < 0 ? i + n : i)] : a[0];
+            }
+            ASSERT_EQ(b[static_cast<size_t>(t)], want) << "n " << n << " count " << count << " at " << t;
+          }
+        }
+      }
     }
   }
 }

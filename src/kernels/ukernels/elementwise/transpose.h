@@ -25,4 +25,14 @@ void gather_stride2_32bit_scalar(const uint32_t* a, uint32_t* b, int64_t n);
 void gather_stride2_32bit_avx2(const uint32_t* a, uint32_t* b, int64_t n);
 GatherStride2Fn gather_stride2_32bit_ukernel();
 
+// A gather along one row by int64 indices (GatherElements on the innermost axis, as DeBERTa's
+// relative-position attention does): b[t] = a[i] for t < count with i = idx[t], or i + n when
+// idx[t] is negative. An index outside [-n, n) reads a[0] and makes the result true (the caller
+// reports it); n >= 1. The AVX2 version takes 4 indices at a time with one hardware gather.
+using GatherIndexedFn = bool (*)(const uint32_t* a, int64_t n, const int64_t* idx, uint32_t* b, int64_t count);
+
+bool gather_indexed_32bit_scalar(const uint32_t* a, int64_t n, const int64_t* idx, uint32_t* b, int64_t count);
+bool gather_indexed_32bit_avx2(const uint32_t* a, int64_t n, const int64_t* idx, uint32_t* b, int64_t count);
+GatherIndexedFn gather_indexed_32bit_ukernel();
+
 }  // namespace onnxrt::kernels::ew

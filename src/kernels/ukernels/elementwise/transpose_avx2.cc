@@ -53,4 +53,25 @@ void gather_stride2_32bit_avx2(const uint32_t* a, uint32_t* b, int64_t n) {
   gather_stride2_32bit_scalar(a + 2 * i, b + i, n - i);
 }
 
+bool gather_indexed_32bit_avx2(const uint32_t* a, int64_t n, const int64_t* idx, uint32_t* b, int64_t count) {
+  // Eight 32-bit indices per gather (vpgatherdd) ran no faster: DeBERTa's gather is bound by
+  // streaming its int64 indices.
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i vn = _mm256_set1_epi64x(n);
+  const __m256i last = _mm256_set1_epi64x(n - 1);
+  __m256i bad = zero;
+  int64_t t = 0;
+  for (; t + 4 <= count; t += 4) {
+    const __m256i i = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx + t));
+    const __m256i v = _mm256_add_epi64(i, _mm256_and_si256(_mm256_cmpgt_epi64(zero, i), vn));
+    // Outside [0, n) after the wrap: read element 0 instead, and remember it.
+    const __m256i out = _mm256_or_si256(_mm256_cmpgt_epi64(zero, v), _mm256_cmpgt_epi64(v, last));
+    bad = _mm256_or_si256(bad, out);
+    const __m128i g = _mm256_i64gather_epi32(reinterpret_cast<const int*>(a), _mm256_andnot_si256(out, v), 4);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(b + t), g);
+  }
+  const bool tail_bad = gather_indexed_32bit_scalar(a, n, idx + t, b + t, count - t);
+  return tail_bad || !_mm256_testz_si256(bad, bad);
+}
+
 }  // namespace onnxrt::kernels::ew
