@@ -87,6 +87,16 @@ def cases(rng):
         ("Mish [1,64,56,56]", [n("Mish", ["x"], ["y"])], {"x": X}, []),
         ("Slice ::2 ::2 [1,3,640,640]", [n("Slice", ["x", "b", "e", "a", "st"], ["y"])], {"x": f(1, 3, 640, 640)},
          [c("b", np.array([0, 0])), c("e", np.array([640, 640])), c("a", np.array([2, 3])), c("st", np.array([2, 2]))]),
+        # The twenty-fifth session's: a ConvNeXt block's channels-last round trip and its 7x7
+        # depthwise conv.
+        ("Transpose to NHWC [1,96,56,56]", [n("Transpose", ["x"], ["y"], perm=[0, 2, 3, 1])], {"x": f(1, 96, 56, 56)}, []),
+        ("Transpose to NCHW [1,56,56,96]", [n("Transpose", ["x"], ["y"], perm=[0, 3, 1, 2])], {"x": f(1, 56, 56, 96)}, []),
+        ("Depthwise 7x7 [1,96,56,56]", [n("Conv", ["x", "w", "b"], ["y"], group=96, pads=[3, 3, 3, 3])],
+         {"x": f(1, 96, 56, 56)}, [c("w", f(96, 1, 7, 7)), c("b", f(96))]),
+        # DeBERTa's disentangled attention: relative-position scores gathered along the last axis.
+        ("GatherElements last axis [12,128,512]", [n("GatherElements", ["x", "i"], ["y"], axis=-1)],
+         {"x": f(12, 128, 512), "i": np.broadcast_to(np.clip(np.arange(128)[:, None] - np.arange(128)[None, :] + 256,
+                                                               0, 511), (12, 128, 128)).copy()}, []),
     ]
 
 

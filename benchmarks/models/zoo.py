@@ -518,6 +518,13 @@ EXTRA = [
     Entry("dcgan_generator_b1", zoo_extra.DCGANGenerator, lambda: (torch.randn(1, 100, 1, 1),)),
     Entry("diffusion_unet_32", zoo_extra.DiffusionUNetStyle, lambda: (torch.randn(1, 4, 32, 32), torch.tensor([500.0]))),
     Entry("resnext_style_b1", zoo_extra.ResNeXtStyle, _images(1)),
+    Entry("hf_t5_small_s128", zoo_extra.hf_t5_small, lambda: (torch.randint(2, 32000, (1, 128)),
+                                                               torch.randint(2, 32000, (1, 32)))),
+    Entry("hf_distilbert_s128", zoo_extra.hf_distilbert, lambda: (torch.randint(2, 30000, (1, 128)),)),
+    Entry("hf_deberta_v3_small_s128", zoo_extra.hf_deberta_v3_small, lambda: (torch.randint(2, 128000, (1, 128)),)),
+    Entry("hf_swin_tiny_b1", zoo_extra.hf_swin_tiny, _images(1)),
+    Entry("hf_segformer_b0_512", zoo_extra.hf_segformer_b0, _images(1, 512)),
+    Entry("hf_dinov2_small_b1", zoo_extra.hf_dinov2_small, _images(1)),
 ]
 # Quantized models: run.py runs them after ZOO and reports them in their own table.
 def _inputs_of(base: str) -> Callable[[], tuple]:

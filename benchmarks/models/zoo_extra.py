@@ -8,7 +8,9 @@ unrolled nn.RNN, a graph network's index_add (ScatterND add), a C3D video CNN (C
 a detection head's post-processing (ArgMax, TopK, GatherElements), a Mamba-style block (Softplus,
 CumSum, causal depthwise Conv1d) and a Conformer (depthwise Conv1d, GLU, attention). The
 nineteenth and twentieth added a 3-D UNet, a segmentation head, a DCGAN generator (4x4 stride-2
-ConvTranspose) and a diffusion UNet (GroupNorm, SiLU, time embedding, attention).
+ConvTranspose) and a diffusion UNet (GroupNorm, SiLU, time embedding, attention). The
+twenty-fifth added transformers models at published sizes: T5-small, DistilBERT, DeBERTa-v3-small,
+Swin-T, SegFormer-B0 and DINOv2-S.
 Random weights, no downloads; zoo.py lists them in EXTRA (run.py --models)."""
 
 from __future__ import annotations
@@ -122,6 +124,74 @@ def hf_wav2vec2():
     config = transformers.Wav2Vec2Config(hidden_size=384, num_hidden_layers=4, num_attention_heads=6,
                                          intermediate_size=1536)
     return _LastHidden(transformers.Wav2Vec2Model(config), "input_values")
+
+
+class _EncoderDecoderLastHidden(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, decoder_input_ids):
+        return self.model(input_ids=input_ids, decoder_input_ids=decoder_input_ids, use_cache=False).last_hidden_state
+
+
+# The twenty-fifth session's: transformers families at the sizes of their small published
+# checkpoints (configs only, random weights), each with a kind of attention or block the other
+# models lack.
+def hf_t5_small():
+    """T5-small (6 + 6 layers, width 512): relative position buckets, RMSNorm as Pow / ReduceMean /
+    Sqrt, bias-free projections, cross-attention; 128 encoder and 32 decoder tokens."""
+    import transformers
+
+    config = transformers.T5Config(vocab_size=32128, d_model=512, d_kv=64, d_ff=2048, num_layers=6, num_heads=8)
+    return _EncoderDecoderLastHidden(transformers.T5Model(config))
+
+
+def hf_distilbert():
+    """DistilBERT-base (6 layers, width 768) on 128 tokens."""
+    import transformers
+
+    return _LastHidden(transformers.DistilBertModel(transformers.DistilBertConfig()), "input_ids")
+
+
+def hf_deberta_v3_small():
+    """DeBERTa-v3-small's shape (6 layers, width 768): disentangled attention, whose
+    content-to-position and position-to-content terms gather from relative-position scores."""
+    import transformers
+
+    config = transformers.DebertaV2Config(
+        hidden_size=768, num_hidden_layers=6, num_attention_heads=12, intermediate_size=3072, vocab_size=128100,
+        relative_attention=True, position_buckets=256, norm_rel_ebd="layer_norm", share_att_key=True,
+        pos_att_type=["p2c", "c2p"], max_relative_positions=-1, position_biased_input=False)
+    return _LastHidden(transformers.DebertaV2Model(config), "input_ids")
+
+
+def hf_swin_tiny():
+    """Swin-T (depths 2-2-6-2, width 96): shifted 7x7 windows (Roll, window partitions as
+    Reshape / Transpose), relative position bias, patch merging."""
+    import transformers
+
+    config = transformers.SwinConfig(image_size=224, embed_dim=96, depths=[2, 2, 6, 2], num_heads=[3, 6, 12, 24],
+                                     window_size=7)
+    return _LastHidden(transformers.SwinModel(config), "pixel_values")
+
+
+def hf_segformer_b0():
+    """SegFormer-B0's encoder on a 512x512 image: attention over spatially reduced keys, Mix-FFN
+    (a 3x3 depthwise conv between the linear layers), overlapping patch embeddings."""
+    import transformers
+
+    return _LastHidden(transformers.SegformerModel(transformers.SegformerConfig()), "pixel_values")
+
+
+def hf_dinov2_small():
+    """DINOv2-S/14 (12 layers, width 384) on a 224x224 image: 257 tokens, layer scale, bicubic
+    position-embedding interpolation at export."""
+    import transformers
+
+    config = transformers.Dinov2Config(hidden_size=384, num_hidden_layers=12, num_attention_heads=6, image_size=224,
+                                       patch_size=14)
+    return _LastHidden(transformers.Dinov2Model(config), "pixel_values")
 
 
 class SimpleRNN(nn.Module):
