@@ -21,6 +21,7 @@ pytest.importorskip("onnxscript")
 import onnx  # noqa: E402
 
 import onnxrt  # noqa: E402
+from torch_zoo import unit_scale_weights  # noqa: E402
 
 TEXT = dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128)
 
@@ -47,8 +48,8 @@ def build(name):
         m = transformers.BertModel(transformers.BertConfig(vocab_size=1000, **TEXT))
     else:
         m = transformers.ViTModel(transformers.ViTConfig(image_size=32, patch_size=8, **TEXT))
-        return LastHidden(m, image=True).eval()
-    return LastHidden(m).eval()
+        return LastHidden(unit_scale_weights(m), image=True).eval()
+    return LastHidden(unit_scale_weights(m)).eval()
 
 
 def example(name, batch, seq, seed=0):

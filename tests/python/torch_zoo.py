@@ -231,6 +231,18 @@ def build(name: str, seed: int = 0) -> nn.Module:
     return model.eval()
 
 
+def unit_scale_weights(model: nn.Module) -> nn.Module:
+    """Redraws every weight matrix and kernel with std 1/sqrt(fan-in), in place. transformers
+    initializes with std 0.02, which leaves every attention nearly uniform: a wrong score or mask
+    would hardly move the output. At this scale activations and attention scores stay near unit
+    size. Biases and norm weights (1-D) are kept."""
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() >= 2:
+                p.normal_(0.0, p[0].numel() ** -0.5)
+    return model
+
+
 def inputs(name: str, batch: int, seed: int = 1) -> tuple[torch.Tensor, ...]:
     torch.manual_seed(seed + batch)
     return ZOO[name][1](batch)
