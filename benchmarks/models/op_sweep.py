@@ -97,6 +97,12 @@ def cases(rng):
         ("GatherElements last axis [12,128,512]", [n("GatherElements", ["x", "i"], ["y"], axis=-1)],
          {"x": f(12, 128, 512), "i": np.broadcast_to(np.clip(np.arange(128)[:, None] - np.arange(128)[None, :] + 256,
                                                                0, 511), (12, 128, 128)).copy()}, []),
+        # RMSNorm as torch.onnx writes transformers' LlamaRMSNorm (onnxrt fuses the chain).
+        ("RMSNorm chain [1,128,2048]", [n("Pow", ["x", "two"], ["sq"]), n("ReduceMean", ["sq", "ax"], ["ms"]),
+                                        n("Add", ["ms", "eps"], ["mse"]), n("Sqrt", ["mse"], ["rt"]),
+                                        n("Reciprocal", ["rt"], ["inv"]), n("Mul", ["x", "inv"], ["xn"]),
+                                        n("Mul", ["w", "xn"], ["y"])], {"x": f(1, 128, 2048)},
+         [c("two", np.float32(2)), c("ax", np.array([-1])), c("eps", np.float32(1e-6)), c("w", f(2048))]),
     ]
 
 

@@ -164,6 +164,12 @@ Status infer_fused_mish(InferContext& ctx) {
   if (!mish) return ctx.error("Mish inference is missing");
   return mish(ctx);
 }
+// ONNX's RMSNormalization (opset 23) under our domain (passes/fuse_rms_norm.cc).
+Status infer_fused_rms_norm(InferContext& ctx) {
+  InferFn rms = find_infer_fn("", "RMSNormalization");
+  if (!rms) return ctx.error("RMSNormalization inference is missing");
+  return rms(ctx);
+}
 
 // MatMulIntegerToFloat(A, B, a_zero_point, b_zero_point, scale, bias): MatMulInteger's shape, float
 // output; scale has one element or the output's last dim, bias the last dim (passes/fuse_quant_matmul.cc).
@@ -252,6 +258,7 @@ constexpr OpInfo kFusedOps[] = {
     {kFusedDomain, "Swish", &infer_fused_swish},
     {kFusedDomain, "Gelu", &infer_fused_gelu},
     {kFusedDomain, "Mish", &infer_fused_mish},
+    {kFusedDomain, "RMSNormalization", &infer_fused_rms_norm},
 };
 
 }  // namespace

@@ -62,6 +62,9 @@ Expected<bool> fuse_pad_conv(ir::Graph& graph, const PassContext& ctx);
 // x * Sigmoid(x), ...) -> one Sigmoid, Tanh, com.onnxrt Gelu or com.onnxrt Swish node; found by
 // evaluating the region's formula at probe points.
 Expected<bool> collapse_activations(ir::Graph& graph, const PassContext& ctx);
+// Pow / ReduceMean / Add / Sqrt / Reciprocal / Mul chains (torch's RMSNorm) -> com.onnxrt
+// RMSNormalization.
+Expected<bool> fuse_rms_norm(ir::Graph& graph, const PassContext& ctx);
 // fold_constants that leaves the DequantizeLinear nodes fuse_dequantize_matmul takes (the
 // extended levels run both; the basic level folds them).
 Expected<bool> fold_constants_keeping_quantized_weights(ir::Graph& graph, const PassContext& ctx);

@@ -30,6 +30,7 @@ std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
   p.push_back({"fuse_conv_add", &fuse_conv_add});
   p.push_back({"fuse_matmul_add", &fuse_matmul_add});
   p.push_back({"collapse_activations", &collapse_activations});
+  p.push_back({"fuse_rms_norm", &fuse_rms_norm});
   p.push_back({"fuse_quant_matmul", &fuse_quant_matmul});
   p.push_back({"fuse_scan_distances", &fuse_scan_distances});
   // Before fuse_activation, which takes the pairs it makes as the activation of a Conv / MatMul.

@@ -14,6 +14,7 @@ const KernelEntry kCpuTransformer[] = {
     {"", "Attention", 23, kMaxOpset, kAny, &make_cpu_attention},
     {"", "RotaryEmbedding", 23, kMaxOpset, kAny, &make_rotary_embedding},
     {"", "RMSNormalization", 23, kMaxOpset, kAny, &make_cpu_rms_norm},
+    {"com.onnxrt", "RMSNormalization", 1, kMaxOpset, kAny, &make_cpu_rms_norm},  // passes/fuse_rms_norm.cc
     {"", "MeanVarianceNormalization", 9, kMaxOpset, kAny, &make_mvn},
     {"", "LinearAttention", 27, kMaxOpset, kAny, &make_linear_attention},
     {"ai.onnx.preview", "FlexAttention", 1, kMaxOpset, kAny, &make_flex_attention},
