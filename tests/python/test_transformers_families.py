@@ -102,8 +102,7 @@ def _inputs(kind):
     return (torch.randint(2, 1000, (2, 16), generator=g),)
 
 
-# The TorchScript exporter cannot export these at opset 17 (aten::diff in transformers' masks, or
-# the Mamba scan's data-dependent loop as it traces): dynamo only.
+# The TorchScript exporter stops at aten::diff (transformers' causal masks) in these: dynamo only.
 NO_TORCHSCRIPT = {"gpt_neox", "gemma2"}
 FAMILIES = ["t5", "bart", "deberta_v2", "swin", "segformer", "mobilevit", "wavlm", "mamba", "bloom", "gpt_neox",
             "gemma2", "funnel", "xlnet"]
