@@ -242,15 +242,9 @@ Expected<bool> collapse_activations(ir::Graph& graph, const PassContext&) {
   for (ir::ValueId x : roots) {
     const std::optional<Collapse> m = match_region(graph, x);
     if (!m) continue;
-    const ir::NodeId last = m->nodes.back();
-    const ir::Node& sink = graph.node(last);
-    const std::string out = fusion::fresh_name(graph, graph.value(sink.outputs[0]).name + "_activation");
-    ir::Node node = activation_node(graph, m->act, sink.name);
+    ir::Node node = activation_node(graph, m->act, graph.node(m->nodes.back()).name);
     const std::string in = graph.value(x).name;
-    ONNXRT_ASSIGN_OR_RETURN(ir::NodeId id, graph.add_node(std::move(node), {&in, 1}, {&out, 1}));
-    for (ir::NodeId n : m->nodes)
-      if (n != last) graph.remove_node(n);
-    ONNXRT_RETURN_IF_ERROR(fusion::absorb(graph, id, last));
+    ONNXRT_RETURN_IF_ERROR(fusion::replace_chain(graph, std::move(node), {&in, 1}, m->nodes).status());
     changed = true;
   }
   return changed;

@@ -145,9 +145,8 @@ Expected<bool> fuse_rms_norm(ir::Graph& graph, const PassContext&) {
       ONNXRT_ASSIGN_OR_RETURN(
           w, graph.add_initializer(fusion::fresh_name(graph, graph.value(m->x).name + "_rms_scale"), std::move(ones)));
     }
-    const ir::NodeId last = m->nodes.back();
     ir::Node node;
-    node.name = graph.node(last).name;
+    node.name = graph.node(m->nodes.back()).name;
     node.op_type = "RMSNormalization";
     node.domain = std::string(ir::kFusedDomain);
     node.opset = 1;
@@ -155,11 +154,7 @@ Expected<bool> fuse_rms_norm(ir::Graph& graph, const PassContext&) {
     node.attrs.set(ir::float_attribute("epsilon", m->eps));
     fusion::add_fused_import(graph);
     const std::string ins[] = {graph.value(m->x).name, graph.value(w).name};
-    const std::string out = fusion::fresh_name(graph, graph.value(graph.node(last).outputs[0]).name + "_rms");
-    ONNXRT_ASSIGN_OR_RETURN(ir::NodeId fused, graph.add_node(std::move(node), ins, {&out, 1}));
-    for (ir::NodeId n : m->nodes)
-      if (n != last) graph.remove_node(n);
-    ONNXRT_RETURN_IF_ERROR(fusion::absorb(graph, fused, last));
+    ONNXRT_RETURN_IF_ERROR(fusion::replace_chain(graph, std::move(node), ins, m->nodes).status());
     changed = true;
   }
   return changed;

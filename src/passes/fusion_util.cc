@@ -134,4 +134,15 @@ Status absorb(ir::Graph& g, ir::NodeId keep, ir::NodeId absorbed) {
   return g.reinfer(keep);
 }
 
+Expected<ir::NodeId> replace_chain(ir::Graph& g, ir::Node node, std::span<const std::string> inputs,
+                                   std::span<const ir::NodeId> nodes) {
+  const ir::NodeId last = nodes.back();
+  const std::string out = fresh_name(g, g.value(g.node(last).outputs[0]).name + "_fused");
+  ONNXRT_ASSIGN_OR_RETURN(ir::NodeId id, g.add_node(std::move(node), inputs, {&out, 1}));
+  for (ir::NodeId n : nodes)
+    if (n != last) g.remove_node(n);
+  ONNXRT_RETURN_IF_ERROR(absorb(g, id, last));
+  return id;
+}
+
 }  // namespace onnxrt::passes::fusion

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "ir/graph.h"
@@ -63,5 +65,11 @@ void set_fused_activation(ir::Graph& g, ir::NodeId id, const ir::FusedActivation
 // consumers keep their value, name and type; the value `keep` produced before is left without a
 // producer or consumers (dead code removes it). Re-infers `keep`.
 Status absorb(ir::Graph& g, ir::NodeId keep, ir::NodeId absorbed);
+
+// Puts `node`, reading the values named `inputs`, in place of the chain `nodes` (every node of
+// which is removed): the new node takes over output 0 of the chain's last node, with its name,
+// readers and graph-output role. Returns the new node.
+Expected<ir::NodeId> replace_chain(ir::Graph& g, ir::Node node, std::span<const std::string> inputs,
+                                   std::span<const ir::NodeId> nodes);
 
 }  // namespace onnxrt::passes::fusion
