@@ -44,10 +44,7 @@ Expected<ir::ValueId> as_bias(ir::Graph& g, ir::ValueId v, int64_t n, int64_t ou
   const Tensor& t = *info.constant;
   if (t.rank() < 1 || t.rank() > out_rank || t.dim(t.rank() - 1) != n || t.size() != n)
     return ir::kNoValue;
-  if (t.rank() == 1) return v;
-  std::string name = info.name + "_1d";
-  while (g.find(name) != ir::kNoValue) name += "_";
-  return g.add_initializer(name, t.reshaped(Shape{n}));
+  return fusion::flattened_constant(g, v);
 }
 
 }  // namespace

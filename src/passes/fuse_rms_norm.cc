@@ -134,12 +134,10 @@ Expected<bool> fuse_rms_norm(ir::Graph& graph, const PassContext&) {
     if (!m) continue;
     const int64_t c = graph.value(m->x).type.shape.back().value();
     ir::ValueId w = m->weight;
-    if (w != ir::kNoValue && graph.value(w).constant->rank() != 1) {
-      // RMSNormalization's scale may not have more dims than the normalized shape: [1, ..., 1, C]
-      // becomes a [C] copy.
-      ONNXRT_ASSIGN_OR_RETURN(w, graph.add_initializer(fusion::fresh_name(graph, graph.value(w).name + "_1d"),
-                                                       graph.value(w).constant->reshaped(Shape{c})));
-    } else if (w == ir::kNoValue) {
+    if (w != ir::kNoValue) {
+      // RMSNormalization's scale may not have more dims than the normalized shape.
+      ONNXRT_ASSIGN_OR_RETURN(w, fusion::flattened_constant(graph, w));
+    } else {
       Tensor ones = Tensor::allocate(DType::kFloat32, Shape{c});
       std::fill(ones.data<float>(), ones.data<float>() + c, 1.0f);
       ONNXRT_ASSIGN_OR_RETURN(

@@ -134,6 +134,12 @@ Status absorb(ir::Graph& g, ir::NodeId keep, ir::NodeId absorbed) {
   return g.reinfer(keep);
 }
 
+Expected<ir::ValueId> flattened_constant(ir::Graph& g, ir::ValueId v) {
+  const Tensor& t = *g.value(v).constant;
+  if (t.rank() == 1) return v;
+  return g.add_initializer(fresh_name(g, g.value(v).name + "_1d"), t.reshaped(Shape{t.size()}));
+}
+
 Expected<ir::NodeId> replace_chain(ir::Graph& g, ir::Node node, std::span<const std::string> inputs,
                                    std::span<const ir::NodeId> nodes) {
   const ir::NodeId last = nodes.back();

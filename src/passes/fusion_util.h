@@ -66,6 +66,10 @@ void set_fused_activation(ir::Graph& g, ir::NodeId id, const ir::FusedActivation
 // producer or consumers (dead code removes it). Re-infers `keep`.
 Status absorb(ir::Graph& g, ir::NodeId keep, ir::NodeId absorbed);
 
+// A constant as a 1-D value of all its elements: `v` itself when it is 1-D, else a new
+// initializer <name>_1d (a [1, ..., 1, n] bias or scale, so that kernels see one layout).
+Expected<ir::ValueId> flattened_constant(ir::Graph& g, ir::ValueId v);
+
 // Puts `node`, reading the values named `inputs`, in place of the chain `nodes` (every node of
 // which is removed): the new node takes over output 0 of the chain's last node, with its name,
 // readers and graph-output role. Returns the new node.
