@@ -208,13 +208,16 @@ Expected<std::vector<Tensor>> run_node(kernels::Backend backend, const ir::Node&
 std::string cpu_variant_with_constant_w(const ir::Node& node, const Shape& x, const Shape& w) {
   std::mt19937 rng(1);
   const Tensor wt = random_tensor(DType::kFloat32, w, rng);
-  const ir::ValueType xtype = ir::ValueType::tensor(DType::kFloat32, to_sym_shape(x));
+  SymShape xs = to_sym_shape(x);
+  for (size_t d = 0; d < xs.size(); ++d)
+    if (x[d] < 0) xs[d] = Dim::symbol(static_cast<int32_t>(d));
+  const ir::ValueType xtype = ir::ValueType::tensor(DType::kFloat32, xs);
   const ir::ValueType wtype = ir::ValueType::tensor(DType::kFloat32, to_sym_shape(w));
   const ir::ValueType* types[] = {&xtype, &wtype};
   const Tensor* consts[] = {nullptr, &wt};
   const kernels::KernelInit init{node, types, consts, {}};
   const kernels::KernelEntry* e =
-      kernels::find_kernel(kernels::Backend::kCpu, "", node.op_type, node.opset, DType::kFloat32);
+      kernels::find_kernel(kernels::Backend::kCpu, node.domain, node.op_type, node.opset, DType::kFloat32);
   if (!e) return "no kernel";
   auto k = e->factory(init);
   return k.has_value() ? (*k)->variant() : k.status().to_string();

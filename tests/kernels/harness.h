@@ -119,9 +119,9 @@ std::vector<Tensor> evaluate_graph(const ir::Graph& g, const std::map<std::strin
 // The op types of `g` in topological order.
 std::vector<std::string> graph_ops(const ir::Graph& g);
 
-// The variant() of the CPU kernel created for `node` (default domain, float32) with inputs of
-// these shapes known at create time, input 1 a constant W drawn from a fixed seed: which path
-// create() prepared. A status message when no kernel is found or create() fails.
+// The variant() of the CPU kernel created for `node` (float32, the node's domain) with inputs of
+// these shapes known at create time (a negative dim of x: unknown, a symbol), input 1 a constant
+// W drawn from a fixed seed: which path create() prepared. A status message when no kernel is found or create() fails.
 std::string cpu_variant_with_constant_w(const ir::Node& node, const Shape& x, const Shape& w);
 
 // Runs node on the CPU and reference backends and expects every output to match.

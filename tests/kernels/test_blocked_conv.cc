@@ -70,9 +70,14 @@ TEST(BlockedConv, MatchesReferenceAndFusedConv) {
       {{1, 8, 9, 10}, 8, 3, true, {3, 2}, {0, 1, 2, 0}, {}, ""},        // asymmetric
       {{1, 16, 7, 9}, 16, 3, true, {2, 2}, {}, {}, "SAME_UPPER"},
       {{1, 8, 6, 6}, 8, 4, true, {1, 1}, {1, 2, 2, 1}, {}, ""},         // even window
-      {{1, 16, 9, 11}, 24, 3, false, {}, {1, 1, 1, 1}, {}, ""},          // Winograd: tiles past the edges
+      // 3x3 stride 1: Winograd from 32 x 32 channels (BlockedConvKernel::winograd_pays), dense below.
+      {{1, 32, 9, 11}, 32, 3, false, {}, {1, 1, 1, 1}, {}, ""},          // Winograd: tiles past the edges
+      {{2, 32, 14, 14}, 48, 3, false, {}, {1, 1, 1, 1}, {}, ""},
+      {{1, 32, 6, 7}, 40, 3, false, {1, 1}, {0, 1, 2, 0}, {}, ""},        // asymmetric pads
+      {{1, 40, 5, 5}, 32, 3, false, {}, {}, {}, "SAME_UPPER"},
+      {{1, 16, 9, 11}, 24, 3, false, {}, {1, 1, 1, 1}, {}, ""},          // dense 3x3
       {{2, 32, 14, 14}, 16, 3, false, {}, {1, 1, 1, 1}, {}, ""},
-      {{1, 8, 6, 7}, 8, 3, false, {1, 1}, {0, 1, 2, 0}, {}, ""},          // asymmetric pads
+      {{1, 8, 6, 7}, 8, 3, false, {1, 1}, {0, 1, 2, 0}, {}, ""},
       {{1, 24, 5, 5}, 40, 3, false, {}, {}, {}, "SAME_UPPER"},
       {{1, 16, 14, 13}, 24, 3, false, {2, 2}, {1, 1, 1, 1}, {}, ""},     // dense, per-tap tiles
       {{2, 8, 11, 9}, 16, 3, false, {3, 1}, {0, 2, 1, 1}, {2, 1}, ""},   // dilated, odd strides
@@ -132,6 +137,28 @@ TEST(BlockedConv, MatchesReferenceAndFusedConv) {
       }
     }
   }
+}
+
+// Which kernel a 3x3 stride-1 BlockedConv prepares: Winograd when both the channels (C * M >= 1024)
+// and the declared image (two or more 4x4 output tiles) are large enough to pay for its
+// transforms, else the dense kernel; with H and W unknown, the channels alone decide.
+TEST(BlockedConv, PicksWinogradOnlyWhereItPays) {
+  const ir::Node node = NodeBuilder("BlockedConv", 1, "com.onnxrt").attr_ints("pads", {1, 1, 1, 1}).build();
+  auto variant = [&](int64_t c, int64_t m, int64_t h, int64_t w, int64_t n = 1) {
+    return cpu_variant_with_constant_w(node, {n, c / 8, h, w, 8}, {m, c, 3, 3});
+  };
+  EXPECT_EQ(variant(64, 64, 8, 8), "blocked_winograd_f4");
+  EXPECT_EQ(variant(32, 32, 16, 16), "blocked_winograd_f4");
+  EXPECT_EQ(variant(16, 64, 16, 16), "blocked_winograd_f4");
+  EXPECT_EQ(variant(64, 64, 4, 8), "blocked_winograd_f4");      // two tiles
+  EXPECT_EQ(variant(64, 64, 4, 4, 2), "blocked_winograd_f4");   // one tile per image, two images
+  EXPECT_EQ(variant(64, 64, 4, 4), "blocked_direct");           // a single tile
+  EXPECT_EQ(variant(128, 128, 3, 3), "blocked_direct");
+  EXPECT_EQ(variant(16, 32, 16, 16), "blocked_direct");         // C * M = 512
+  EXPECT_EQ(variant(24, 24, 56, 56), "blocked_direct");
+  EXPECT_EQ(variant(8, 8, 32, 32), "blocked_direct");
+  EXPECT_EQ(variant(64, 64, -1, -1), "blocked_winograd_f4");    // H, W unknown: channels decide
+  EXPECT_EQ(variant(16, 16, -1, -1), "blocked_direct");
 }
 
 // x_layout "NCHW": a stem on an image writes blocked output from an NCHW input of any channel

@@ -203,10 +203,12 @@ def test_resize_in_a_chain_runs_blocked_and_matches(opset, resize, attrs, blocke
     if opset not in (7, 10, 18):
         (ref,) = onnx.reference.ReferenceEvaluator(model).run(None, {"x": x})
         np.testing.assert_allclose(want, ref, rtol=1e-4, atol=1e-4)
+    # The plain graph's 16-channel 3x3 convs run Winograd F(4x4) in NCHW (relative errors up to a
+    # few 1e-4 here), the blocked ones the dense kernel (too few channels for Winograd to pay).
     for threads in (1, 2):
         opts.intra_op_num_threads = threads
         (got,) = onnxrt.InferenceSession(model.SerializeToString(), opts).run(None, {"x": x})
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(got, want, rtol=5e-4, atol=5e-4)
     ops = [n.op_type for n in onnx.load(opts.optimized_model_filepath).graph.node]
     if not _blocked_layout_enabled():
         assert "BlockedConv" not in ops

@@ -287,7 +287,9 @@ TEST(PassesBlocked, BottleneckStagesRunBlocked) {
   b.node("Add", {"de", "ds"}, {"dsum"});
   b.node("Relu", {"dsum"}, {"dy"});
   b.output("dy");
-  fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 32, 10, 10}, b.rng)}}, 1e-4);
+  // The unfused graph's 16-channel 3x3 convs run Winograd F(4x4) in NCHW (relative errors near
+  // 2e-4 at these magnitudes), the blocked ones the dense kernel (too few channels for Winograd).
+  fuse_and_compare(b, {{"x", random_tensor(DType::kFloat32, {1, 32, 10, 10}, b.rng)}}, 1e-3);
   const std::vector<std::string> ops = graph_ops(b.g);
   EXPECT_EQ(count(ops, "BlockedConv"), 13);
   EXPECT_EQ(count(ops, "ToBlocked"), 1);
