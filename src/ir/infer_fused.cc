@@ -164,6 +164,12 @@ Status infer_fused_mish(InferContext& ctx) {
   if (!mish) return ctx.error("Mish inference is missing");
   return mish(ctx);
 }
+// ONNX's LayerNormalization (opset 17) under our domain (passes/fuse_layer_norm.cc).
+Status infer_fused_layer_norm(InferContext& ctx) {
+  InferFn ln = find_infer_fn("", "LayerNormalization");
+  if (!ln) return ctx.error("LayerNormalization inference is missing");
+  return ln(ctx);
+}
 // ONNX's RMSNormalization (opset 23) under our domain (passes/fuse_rms_norm.cc).
 Status infer_fused_rms_norm(InferContext& ctx) {
   InferFn rms = find_infer_fn("", "RMSNormalization");
@@ -259,6 +265,7 @@ constexpr OpInfo kFusedOps[] = {
     {kFusedDomain, "Gelu", &infer_fused_gelu},
     {kFusedDomain, "Mish", &infer_fused_mish},
     {kFusedDomain, "RMSNormalization", &infer_fused_rms_norm},
+    {kFusedDomain, "LayerNormalization", &infer_fused_layer_norm},
 };
 
 }  // namespace

@@ -65,6 +65,9 @@ Expected<bool> collapse_activations(ir::Graph& graph, const PassContext& ctx);
 // Pow / ReduceMean / Add / Sqrt / Reciprocal / Mul chains (torch's RMSNorm) -> com.onnxrt
 // RMSNormalization.
 Expected<bool> fuse_rms_norm(ir::Graph& graph, const PassContext& ctx);
+// ReduceMean / Sub / Pow / ReduceMean / Add / Sqrt / Div [/ Mul / Add] chains over the last axis
+// (LayerNorm below opset 17, TensorFlow converters' LayerNorm) -> com.onnxrt LayerNormalization.
+Expected<bool> fuse_layer_norm(ir::Graph& graph, const PassContext& ctx);
 // fold_constants that leaves the DequantizeLinear nodes fuse_dequantize_matmul takes (the
 // extended levels run both; the basic level folds them).
 Expected<bool> fold_constants_keeping_quantized_weights(ir::Graph& graph, const PassContext& ctx);

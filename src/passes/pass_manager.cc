@@ -29,6 +29,8 @@ std::vector<Pass> default_pipeline(GraphOptimizationLevel level) {
   // Residual Adds first: an activation after the Add must end up after it in the fused op.
   p.push_back({"fuse_conv_add", &fuse_conv_add});
   p.push_back({"fuse_matmul_add", &fuse_matmul_add});
+  // Before collapse_activations, whose element-wise regions could otherwise take the chain's tail.
+  p.push_back({"fuse_layer_norm", &fuse_layer_norm});
   p.push_back({"collapse_activations", &collapse_activations});
   p.push_back({"fuse_rms_norm", &fuse_rms_norm});
   p.push_back({"fuse_quant_matmul", &fuse_quant_matmul});

@@ -216,3 +216,33 @@ def test_zero_pad_goes_into_the_conv(opset, mode, tmp_path):
     (got,) = onnxrt.InferenceSession(model.SerializeToString()).run(None, {"x": x})
     want = onnx.reference.ReferenceEvaluator(model).run(None, {"x": x})[0]
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("opset", [13, 16])
+def test_torchscript_layer_norm_below_opset_17_is_fused(opset, tmp_path):
+    """The TorchScript exporter writes nn.LayerNorm below opset 17 as ReduceMean / Sub / Pow /
+    ReduceMean / Add / Sqrt / Div / Mul / Add (BERT-style models exported at opset 11-16): each
+    becomes one LayerNormalization, and the block's output still equals PyTorch's."""
+    import io
+
+    import torch
+
+    torch.manual_seed(0)
+    block = torch.nn.Sequential(torch.nn.Linear(32, 48), torch.nn.LayerNorm(48, eps=1e-3), torch.nn.GELU(),
+                                torch.nn.Linear(48, 48), torch.nn.LayerNorm(48)).eval()
+    with torch.no_grad():
+        for ln in (block[1], block[4]):  # not the default ones and zeros
+            ln.weight.normal_(1.0, 0.5)
+            ln.bias.normal_(0.0, 0.5)
+    x = torch.randn(2, 7, 32)
+    buf = io.BytesIO()
+    torch.onnx.export(block, (x,), buf, opset_version=opset, dynamo=False, input_names=["x"],
+                      dynamic_axes={"x": {0: "batch", 1: "seq"}})
+    model = onnx.load_from_string(buf.getvalue())
+    assert "LayerNormalization" not in [n.op_type for n in model.graph.node]
+    ops = _optimized_ops(model, tmp_path)
+    assert ops.count("LayerNormalization") == 2 and "ReduceMean" not in ops, ops
+    with torch.no_grad():
+        want = block(x).numpy()
+    (got,) = onnxrt.InferenceSession(buf.getvalue()).run(None, {"x": x.numpy()})
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

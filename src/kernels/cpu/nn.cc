@@ -26,6 +26,7 @@ const KernelEntry kCpuNn[] = {
     {"", "GlobalLpPool", 1, kMaxOpset, F32, &make_cpu_global_pool},
     {"", "BatchNormalization", 1, kMaxOpset, F32, &make_cpu_batchnorm},
     {"", "LayerNormalization", 17, kMaxOpset, F32, &make_cpu_layernorm},
+    {"com.onnxrt", "LayerNormalization", 1, kMaxOpset, F32, &make_cpu_layernorm},  // passes/fuse_layer_norm.cc
     {"", "InstanceNormalization", 1, kMaxOpset, F32, &make_cpu_instancenorm},
     {"", "GroupNormalization", 18, kMaxOpset, F32, &make_cpu_groupnorm},
     {"", "LpNormalization", 1, kMaxOpset, F32, &make_cpu_lpnorm},
