@@ -30,6 +30,9 @@ namespace onnxrt::passes {
 namespace {
 
 using fusion::is_op;
+using fusion::is_row_constant;
+using fusion::next_op;
+using fusion::reduces_last_axis;
 using fusion::other_input;
 using fusion::scalar_constant;
 using fusion::sole_consumer;
@@ -41,37 +44,6 @@ struct Match {
   ir::ValueId gamma = ir::kNoValue;  // kNoValue: no scale Mul
   ir::ValueId beta = ir::kNoValue;   // kNoValue: no bias Add
 };
-
-// The single reader of node `id`'s output 0, if it is a default-domain `op` node.
-std::optional<ir::NodeId> next(const ir::Graph& g, ir::NodeId id, std::string_view op) {
-  const ir::NodeId c = sole_consumer(g, g.node(id).outputs[0]);
-  if (c < 0 || !is_op(g.node(c), op)) return std::nullopt;
-  return c;
-}
-
-// ReduceMean over exactly the last axis of a rank-`rank` input, keeping it.
-bool reduces_last_axis(const ir::Graph& g, const ir::Node& n, size_t rank) {
-  if (!is_op(n, "ReduceMean") || n.inputs.empty()) return false;
-  ir::AttrReader a(n);
-  if (a.i("keepdims", 1) != 1) return false;
-  std::vector<int64_t> axes;
-  if (n.opset >= 18) {
-    if (n.inputs.size() < 2) return false;
-    const Tensor* t = fusion::fixed_constant(g, n.inputs[1]);
-    if (!t || t->dtype() != DType::kInt64 || t->size() != 1) return false;
-    axes.push_back(t->data<int64_t>()[0]);
-  } else {
-    axes = a.ints("axes", {});
-  }
-  if (!a.status().is_ok() || axes.size() != 1) return false;
-  return axes[0] == -1 || axes[0] == static_cast<int64_t>(rank) - 1;
-}
-
-// A float32 constant of c elements shaped [c] or [1, ..., 1, c].
-bool is_row_constant(const ir::Graph& g, ir::ValueId v, int64_t c) {
-  const Tensor* t = fusion::fixed_constant(g, v);
-  return t && t->dtype() == DType::kFloat32 && t->rank() >= 1 && t->size() == c && t->dim(t->rank() - 1) == c;
-}
 
 // d's readers are exactly the two nodes `a` and `b` (and d is no graph output and is not read by
 // a subgraph).
@@ -98,7 +70,7 @@ std::optional<Match> match_at(const ir::Graph& g, ir::NodeId mean_id) {
   const int64_t c = xt.shape.back().value();
   const size_t rank = xt.shape.size();
   if (!reduces_last_axis(g, mean, rank)) return std::nullopt;
-  const auto sub = next(g, mean_id, "Sub");
+  const auto sub = next_op(g, mean_id, "Sub");
   if (!sub) return std::nullopt;
   const ir::Node& subn = g.node(*sub);
   if (subn.inputs.size() != 2 || subn.inputs[0] != m.x || subn.inputs[1] != mean.outputs[0]) return std::nullopt;
@@ -114,14 +86,14 @@ std::optional<Match> match_at(const ir::Graph& g, ir::NodeId mean_id) {
     else norm = r;
   }
   if (sq < 0 || norm < 0 || !read_only_by(g, d, sq, norm)) return std::nullopt;
-  const auto var = next(g, sq, "ReduceMean");
+  const auto var = next_op(g, sq, "ReduceMean");
   if (!var || !reduces_last_axis(g, g.node(*var), rank)) return std::nullopt;
-  const auto add = next(g, *var, "Add");
+  const auto add = next_op(g, *var, "Add");
   if (!add) return std::nullopt;
   const auto eps = scalar_constant(g, other_input(g.node(*add), g.node(*var).outputs[0]));
   if (!eps || !(*eps >= 0.f)) return std::nullopt;
   m.eps = *eps;
-  const auto root = next(g, *add, "Sqrt");
+  const auto root = next_op(g, *add, "Sqrt");
   if (!root) return std::nullopt;
   const ir::ValueId s = g.node(*root).outputs[0];
   m.nodes = {mean_id, *sub, sq, *var, *add, *root};
@@ -133,7 +105,7 @@ std::optional<Match> match_at(const ir::Graph& g, ir::NodeId mean_id) {
     normed = norm;
     m.nodes.push_back(norm);
   } else if (is_op(nn, "Mul") && nn.inputs.size() == 2) {
-    const auto recip = next(g, *root, "Reciprocal");
+    const auto recip = next_op(g, *root, "Reciprocal");
     if (!recip || other_input(nn, d) != g.node(*recip).outputs[0] || sole_consumer(g, g.node(*recip).outputs[0]) != norm)
       return std::nullopt;
     normed = norm;
@@ -144,7 +116,7 @@ std::optional<Match> match_at(const ir::Graph& g, ir::NodeId mean_id) {
   }
   // The scale and the shift, when the normalized value's only reader multiplies (then adds).
   ir::NodeId last = normed;
-  if (const auto mul = next(g, last, "Mul")) {
+  if (const auto mul = next_op(g, last, "Mul")) {
     const ir::ValueId w = other_input(g.node(*mul), g.node(last).outputs[0]);
     if (is_row_constant(g, w, c)) {
       m.gamma = w;
@@ -152,7 +124,7 @@ std::optional<Match> match_at(const ir::Graph& g, ir::NodeId mean_id) {
       last = *mul;
     }
   }
-  if (const auto badd = next(g, last, "Add")) {
+  if (const auto badd = next_op(g, last, "Add")) {
     const ir::ValueId b = other_input(g.node(*badd), g.node(last).outputs[0]);
     if (is_row_constant(g, b, c)) {
       m.beta = b;
@@ -172,15 +144,9 @@ Expected<bool> fuse_layer_norm(ir::Graph& graph, const PassContext&) {
     const std::optional<Match> m = match_at(graph, id);
     if (!m) continue;
     const int64_t c = graph.value(m->x).type.shape.back().value();
-    ir::ValueId gamma = m->gamma;
-    if (gamma != ir::kNoValue) {
-      ONNXRT_ASSIGN_OR_RETURN(gamma, fusion::flattened_constant(graph, gamma));
-    } else {  // LayerNormalization's Scale is not optional
-      Tensor ones = Tensor::allocate(DType::kFloat32, Shape{c});
-      std::fill(ones.data<float>(), ones.data<float>() + c, 1.0f);
-      ONNXRT_ASSIGN_OR_RETURN(gamma, graph.add_initializer(
-                                         fusion::fresh_name(graph, graph.value(m->x).name + "_ln_scale"), std::move(ones)));
-    }
+    // LayerNormalization's Scale is not optional.
+    ir::ValueId gamma = ir::kNoValue;
+    ONNXRT_ASSIGN_OR_RETURN(gamma, fusion::scale_or_ones(graph, m->gamma, c, graph.value(m->x).name + "_ln_scale"));
     std::vector<std::string> ins = {graph.value(m->x).name, graph.value(gamma).name};
     if (m->beta != ir::kNoValue) {
       ir::ValueId beta = ir::kNoValue;

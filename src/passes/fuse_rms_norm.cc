@@ -26,6 +26,8 @@ namespace onnxrt::passes {
 namespace {
 
 using fusion::is_op;
+using fusion::next_op;
+using fusion::reduces_last_axis;
 using fusion::scalar_constant;
 using fusion::sole_consumer;
 
@@ -35,36 +37,6 @@ struct Match {
   float eps = 0.f;
   ir::ValueId weight = ir::kNoValue;  // kNoValue: no weight Mul
 };
-
-// The single reader of node `id`'s output 0, if it is a default-domain `op` node.
-std::optional<ir::NodeId> next(const ir::Graph& g, ir::NodeId id, std::string_view op) {
-  const ir::NodeId c = sole_consumer(g, g.node(id).outputs[0]);
-  if (c < 0 || !is_op(g.node(c), op)) return std::nullopt;
-  return c;
-}
-
-// ReduceMean over exactly the last axis of a rank-`rank` input, keeping it.
-bool reduces_last_axis(const ir::Graph& g, const ir::Node& n, size_t rank) {
-  ir::AttrReader a(n);
-  if (a.i("keepdims", 1) != 1) return false;
-  std::vector<int64_t> axes;
-  if (n.opset >= 18) {
-    if (n.inputs.size() < 2) return false;
-    const Tensor* t = fusion::fixed_constant(g, n.inputs[1]);
-    if (!t || t->dtype() != DType::kInt64 || t->size() != 1) return false;
-    axes.push_back(t->data<int64_t>()[0]);
-  } else {
-    axes = a.ints("axes", {});
-  }
-  if (!a.status().is_ok() || axes.size() != 1) return false;
-  return axes[0] == -1 || axes[0] == static_cast<int64_t>(rank) - 1;
-}
-
-// w as the scale of a last dim of size c: a float32 constant of c elements, [c] or [1, ..., 1, c].
-bool is_scale(const ir::Graph& g, ir::ValueId w, int64_t c) {
-  const Tensor* t = fusion::fixed_constant(g, w);
-  return t && t->dtype() == DType::kFloat32 && t->rank() >= 1 && t->size() == c && t->dim(t->rank() - 1) == c;
-}
 
 std::optional<Match> match_at(const ir::Graph& g, ir::NodeId sq) {
   const ir::Node& first = g.node(sq);
@@ -78,16 +50,16 @@ std::optional<Match> match_at(const ir::Graph& g, ir::NodeId sq) {
   const ir::ValueType& xt = g.value(m.x).type;
   if (!fusion::is_float32(g, m.x) || !xt.has_shape || xt.shape.empty()) return std::nullopt;
   m.nodes.push_back(sq);
-  const auto mean = next(g, sq, "ReduceMean");
+  const auto mean = next_op(g, sq, "ReduceMean");
   if (!mean || !reduces_last_axis(g, g.node(*mean), xt.shape.size())) return std::nullopt;
   m.nodes.push_back(*mean);
-  const auto add = next(g, *mean, "Add");
+  const auto add = next_op(g, *mean, "Add");
   if (!add) return std::nullopt;
   const auto eps = scalar_constant(g, fusion::other_input(g.node(*add), g.node(*mean).outputs[0]));
   if (!eps || !(*eps >= 0.f)) return std::nullopt;
   m.eps = *eps;
   m.nodes.push_back(*add);
-  const auto root = next(g, *add, "Sqrt");
+  const auto root = next_op(g, *add, "Sqrt");
   if (!root) return std::nullopt;
   m.nodes.push_back(*root);
   const ir::ValueId s = g.node(*root).outputs[0];
@@ -104,16 +76,16 @@ std::optional<Match> match_at(const ir::Graph& g, ir::NodeId sq) {
                           scalar_constant(g, cn.inputs[0]) == 1.f;
     if (!recip && !one_over) return std::nullopt;
     m.nodes.push_back(c);
-    const auto mul = next(g, c, "Mul");
+    const auto mul = next_op(g, c, "Mul");
     if (!mul || fusion::other_input(g.node(*mul), cn.outputs[0]) != m.x) return std::nullopt;
     normed = *mul;
     m.nodes.push_back(*mul);
   }
   // The weight, when the normalized value's only reader multiplies it by one.
   const Dim last = xt.shape.back();
-  if (const auto wmul = next(g, normed, "Mul"); wmul && last.is_known()) {
+  if (const auto wmul = next_op(g, normed, "Mul"); wmul && last.is_known()) {
     const ir::ValueId w = fusion::other_input(g.node(*wmul), g.node(normed).outputs[0]);
-    if (is_scale(g, w, last.value())) {
+    if (fusion::is_row_constant(g, w, last.value())) {
       m.weight = w;
       m.nodes.push_back(*wmul);
     }
@@ -133,16 +105,9 @@ Expected<bool> fuse_rms_norm(ir::Graph& graph, const PassContext&) {
     const std::optional<Match> m = match_at(graph, id);
     if (!m) continue;
     const int64_t c = graph.value(m->x).type.shape.back().value();
-    ir::ValueId w = m->weight;
-    if (w != ir::kNoValue) {
-      // RMSNormalization's scale may not have more dims than the normalized shape.
-      ONNXRT_ASSIGN_OR_RETURN(w, fusion::flattened_constant(graph, w));
-    } else {
-      Tensor ones = Tensor::allocate(DType::kFloat32, Shape{c});
-      std::fill(ones.data<float>(), ones.data<float>() + c, 1.0f);
-      ONNXRT_ASSIGN_OR_RETURN(
-          w, graph.add_initializer(fusion::fresh_name(graph, graph.value(m->x).name + "_rms_scale"), std::move(ones)));
-    }
+    // RMSNormalization's scale may not have more dims than the normalized shape: flattened.
+    ir::ValueId w = ir::kNoValue;
+    ONNXRT_ASSIGN_OR_RETURN(w, fusion::scale_or_ones(graph, m->weight, c, graph.value(m->x).name + "_rms_scale"));
     ir::Node node;
     node.name = graph.node(m->nodes.back()).name;
     node.op_type = "RMSNormalization";

@@ -1,6 +1,9 @@
 #include "passes/fusion_util.h"
 
 #include <algorithm>
+#include <vector>
+
+#include "ir/attribute.h"
 
 namespace onnxrt::passes::fusion {
 
@@ -34,6 +37,34 @@ std::optional<float> scalar_constant(const ir::Graph& g, ir::ValueId v) {
   const Tensor* t = fixed_constant(g, v);
   if (!t || t->dtype() != DType::kFloat32 || t->size() != 1) return std::nullopt;
   return t->data<float>()[0];
+}
+
+std::optional<ir::NodeId> next_op(const ir::Graph& g, ir::NodeId id, std::string_view op) {
+  const ir::NodeId c = sole_consumer(g, g.node(id).outputs[0]);
+  if (c < 0 || !is_op(g.node(c), op)) return std::nullopt;
+  return c;
+}
+
+bool reduces_last_axis(const ir::Graph& g, const ir::Node& n, size_t rank) {
+  if (!is_op(n, "ReduceMean") || n.inputs.empty()) return false;
+  ir::AttrReader a(n);
+  if (a.i("keepdims", 1) != 1) return false;
+  std::vector<int64_t> axes;
+  if (n.opset >= 18) {
+    if (n.inputs.size() < 2) return false;
+    const Tensor* t = fixed_constant(g, n.inputs[1]);
+    if (!t || t->dtype() != DType::kInt64 || t->size() != 1) return false;
+    axes.push_back(t->data<int64_t>()[0]);
+  } else {
+    axes = a.ints("axes", {});
+  }
+  if (!a.status().is_ok() || axes.size() != 1) return false;
+  return axes[0] == -1 || axes[0] == static_cast<int64_t>(rank) - 1;
+}
+
+bool is_row_constant(const ir::Graph& g, ir::ValueId v, int64_t c) {
+  const Tensor* t = fixed_constant(g, v);
+  return t && t->dtype() == DType::kFloat32 && t->rank() >= 1 && t->size() == c && t->dim(t->rank() - 1) == c;
 }
 
 bool is_float32(const ir::Graph& g, ir::ValueId v) {
@@ -138,6 +169,13 @@ Expected<ir::ValueId> flattened_constant(ir::Graph& g, ir::ValueId v) {
   const Tensor& t = *g.value(v).constant;
   if (t.rank() == 1) return v;
   return g.add_initializer(fresh_name(g, g.value(v).name + "_1d"), t.reshaped(Shape{t.size()}));
+}
+
+Expected<ir::ValueId> scale_or_ones(ir::Graph& g, ir::ValueId scale, int64_t c, const std::string& base) {
+  if (scale != ir::kNoValue) return flattened_constant(g, scale);
+  Tensor ones = Tensor::allocate(DType::kFloat32, Shape{c});
+  std::fill(ones.data<float>(), ones.data<float>() + c, 1.0f);
+  return g.add_initializer(fresh_name(g, base), std::move(ones));
 }
 
 Expected<ir::NodeId> replace_chain(ir::Graph& g, ir::Node node, std::span<const std::string> inputs,

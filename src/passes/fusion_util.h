@@ -30,6 +30,18 @@ const Tensor* fixed_constant(const ir::Graph& g, ir::ValueId v);
 // A float32 constant with a single element (any rank), e.g. the 1.0 of Gelu's Add.
 std::optional<float> scalar_constant(const ir::Graph& g, ir::ValueId v);
 
+// The sole consumer (sole_consumer) of node `id`'s output 0, when it is a default-domain `op`
+// node: the next link of a single-reader chain.
+std::optional<ir::NodeId> next_op(const ir::Graph& g, ir::NodeId id, std::string_view op);
+
+// A ReduceMean over exactly the last axis of a rank-`rank` input, keeping it (axes as the
+// attribute below opset 18, as a constant input from 18).
+bool reduces_last_axis(const ir::Graph& g, const ir::Node& n, size_t rank);
+
+// A float32 constant of c elements shaped [c] or [1, ..., 1, c]: a per-column scale or shift
+// of a last dim of size c.
+bool is_row_constant(const ir::Graph& g, ir::ValueId v, int64_t c);
+
 // True for a float32 tensor value.
 bool is_float32(const ir::Graph& g, ir::ValueId v);
 
@@ -69,6 +81,10 @@ Status absorb(ir::Graph& g, ir::NodeId keep, ir::NodeId absorbed);
 // A constant as a 1-D value of all its elements: `v` itself when it is 1-D, else a new
 // initializer <name>_1d (a [1, ..., 1, n] bias or scale, so that kernels see one layout).
 Expected<ir::ValueId> flattened_constant(ir::Graph& g, ir::ValueId v);
+
+// A normalization's scale input: `scale` flattened to 1-D (flattened_constant), or, when it is
+// kNoValue (the chain had no scale Mul), a new initializer <base>_1, ... of c ones.
+Expected<ir::ValueId> scale_or_ones(ir::Graph& g, ir::ValueId scale, int64_t c, const std::string& base);
 
 // Puts `node`, reading the values named `inputs`, in place of the chain `nodes` (every node of
 // which is removed): the new node takes over output 0 of the chain's last node, with its name,

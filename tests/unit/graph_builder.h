@@ -45,6 +45,23 @@ struct GraphBuilder {
   void output(const std::string& name) { ASSERT_TRUE(g.add_output(name).is_ok()); }
 };
 
+// The live nodes of that op type in `g`.
+inline int count_ops(const ir::Graph& g, const std::string& op) {
+  int n = 0;
+  for (size_t i = 0; i < g.num_nodes(); ++i)
+    if (!g.is_removed(static_cast<ir::NodeId>(i)) && g.node(static_cast<ir::NodeId>(i)).op_type == op) ++n;
+  return n;
+}
+
+// The first live node of that op type, or null.
+inline const ir::Node* find_op(const ir::Graph& g, const std::string& op) {
+  for (size_t i = 0; i < g.num_nodes(); ++i) {
+    const auto id = static_cast<ir::NodeId>(i);
+    if (!g.is_removed(id) && g.node(id).op_type == op) return &g.node(id);
+  }
+  return nullptr;
+}
+
 // Runs the default pipeline and checks every output against the unfused graph within `tol`
 // (absolute and relative).
 inline void fuse_and_compare(GraphBuilder& b, const std::map<std::string, Tensor>& feeds, double tol = 1e-4) {

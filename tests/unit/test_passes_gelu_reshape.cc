@@ -59,15 +59,6 @@ ir::Attributes attrs(std::vector<ir::Attribute> list) {
 }
 
 
-// The first live node of that op type.
-const ir::Node* find_op(const ir::Graph& g, const std::string& op) {
-  for (size_t i = 0; i < g.num_nodes(); ++i) {
-    const auto id = static_cast<ir::NodeId>(i);
-    if (!g.is_removed(id) && g.node(id).op_type == op) return &g.node(id);
-  }
-  return nullptr;
-}
-
 std::string activation_of(const ir::Graph& g) {
   const ir::Node* n = find_op(g, "FusedMatMul");
   return n ? ir::AttrReader(*n).s("activation", "") : "<none>";

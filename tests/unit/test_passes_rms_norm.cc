@@ -14,20 +14,6 @@
 namespace onnxrt::testing {
 namespace {
 
-int count_ops(const ir::Graph& g, const std::string& op) {
-  int n = 0;
-  for (size_t i = 0; i < g.num_nodes(); ++i)
-    if (!g.is_removed(static_cast<ir::NodeId>(i)) && g.node(static_cast<ir::NodeId>(i)).op_type == op) ++n;
-  return n;
-}
-
-const ir::Node* find_op(const ir::Graph& g, const std::string& op) {
-  for (size_t i = 0; i < g.num_nodes(); ++i)
-    if (!g.is_removed(static_cast<ir::NodeId>(i)) && g.node(static_cast<ir::NodeId>(i)).op_type == op)
-      return &g.node(static_cast<ir::NodeId>(i));
-  return nullptr;
-}
-
 std::map<std::string, Tensor> feed_x(GraphBuilder& b, Shape s) {
   return {{"x", random_tensor(DType::kFloat32, std::move(s), b.rng, -3, 3)}};
 }
