@@ -61,12 +61,12 @@ bool read_only_by(const ir::Graph& g, ir::ValueId d, ir::NodeId a, ir::NodeId b)
 
 std::optional<Match> match_at(const ir::Graph& g, ir::NodeId mean_id) {
   const ir::Node& mean = g.node(mean_id);
-  if (!is_op(mean, "ReduceMean")) return std::nullopt;
+  if (!is_op(mean, "ReduceMean") || mean.inputs.empty() || mean.outputs.empty()) return std::nullopt;
   Match m;
   m.x = mean.inputs[0];
+  if (!fusion::is_float32(g, m.x)) return std::nullopt;  // also for an omitted input
   const ir::ValueType& xt = g.value(m.x).type;
-  if (!fusion::is_float32(g, m.x) || !xt.has_shape || xt.shape.empty() || !xt.shape.back().is_known())
-    return std::nullopt;
+  if (!xt.has_shape || xt.shape.empty() || !xt.shape.back().is_known()) return std::nullopt;
   const int64_t c = xt.shape.back().value();
   const size_t rank = xt.shape.size();
   if (!reduces_last_axis(g, mean, rank)) return std::nullopt;

@@ -47,8 +47,9 @@ std::optional<Match> match_at(const ir::Graph& g, ir::NodeId sq) {
     return std::nullopt;
   }
   m.x = first.inputs[0];
+  if (!fusion::is_float32(g, m.x)) return std::nullopt;  // also for an omitted input
   const ir::ValueType& xt = g.value(m.x).type;
-  if (!fusion::is_float32(g, m.x) || !xt.has_shape || xt.shape.empty()) return std::nullopt;
+  if (!xt.has_shape || xt.shape.empty()) return std::nullopt;
   m.nodes.push_back(sq);
   const auto mean = next_op(g, sq, "ReduceMean");
   if (!mean || !reduces_last_axis(g, g.node(*mean), xt.shape.size())) return std::nullopt;

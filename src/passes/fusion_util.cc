@@ -40,6 +40,7 @@ std::optional<float> scalar_constant(const ir::Graph& g, ir::ValueId v) {
 }
 
 std::optional<ir::NodeId> next_op(const ir::Graph& g, ir::NodeId id, std::string_view op) {
+  if (g.node(id).outputs.empty()) return std::nullopt;
   const ir::NodeId c = sole_consumer(g, g.node(id).outputs[0]);
   if (c < 0 || !is_op(g.node(c), op)) return std::nullopt;
   return c;
