@@ -16,7 +16,6 @@
 // float32 only, and with the last dim known. Every value from the first ReduceMean to the result
 // must feed only the chain (d feeds exactly its square and the division); x may have other readers
 // (the residual path).
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>

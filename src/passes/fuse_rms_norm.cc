@@ -12,7 +12,6 @@
 //
 // Every value between x and the result must feed only the chain; x may have other readers (the
 // residual path). Float32 only, like the other fusions.
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>

@@ -154,8 +154,6 @@ TEST(PassesLayerNorm, LookAlikesStay) {
   {  // a scale of another length (broadcast over a last dim of 1) is not the Scale input
     GraphBuilder b;
     b.input("x", {3, 1});
-    Form f;
-    f.beta = false;
     b.ints("axes", {-1});
     b.scalar("two", 2.f);
     b.scalar("eps", 1e-5f);
